@@ -1,0 +1,348 @@
+import Foundation
+
+/// An *överenskommelse* (SPEC §2), as imported from its JSON document (SPEC §4).
+///
+/// Built only through ``Agreement/parse(json:)``, which validates every field and reports
+/// every problem at once, each with its JSON path.
+public struct Agreement: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable, Equatable { case draft, signed, active, expired }
+
+    public struct Party: Sendable, Equatable {
+        public var orgNumber: Organisationsnummer
+        public var name: String
+        public var kind: OrganisationKind
+        public var municipalityCode: Kommunkod?
+        public var signatory: String?
+        public var title: String?
+    }
+
+    public struct Track: Sendable, Equatable {
+        public var code: String
+        public var name: String
+        public var kind: TrackKind
+        public var ssyk: [SSYKCode]
+        public var genderGoal: GenderGoal?
+    }
+
+    public struct GenderGoal: Sendable, Equatable {
+        public var sex: Sex
+        public var minShare: Double
+    }
+
+    public struct Signature: Sendable, Equatable {
+        public var orgNumber: Organisationsnummer
+        public var place: String?
+        public var date: Day
+        public var name: String
+        public var title: String?
+    }
+
+    /// Target-group rules; SPEC §3's defaults are 36 months and 16–24 years.
+    public struct TargetGroups: Sendable, Equatable {
+        public var monthsSinceFirstPermit: Int = 36
+        public var minAge: Int = 16
+        public var maxAge: Int = 24
+        public init() {}
+    }
+
+    public var id: String
+    public var title: String
+    public var area: String?
+    public var purpose: String?
+    public var validFrom: Day
+    public var periodMonths: Int
+    public var nextRevision: Day?
+    public var maxEstablishmentDays: Int
+    public var targetGroups: TargetGroups
+    public var parties: [Party]
+    public var tracks: [Track]
+    public var modelParts: [String: String]
+    public var signatures: [Signature]
+    public var status: Status
+
+    /// The kommunkoder of the municipalities that are parties: the report's population.
+    public var municipalities: [Kommunkod] {
+        parties.compactMap(\.municipalityCode).sorted()
+    }
+
+    /// The five parts of the local model the Dua model requires (SPEC §2).
+    public static let requiredModelParts = ["skillsNeed", "targetGroup", "organisation", "tracks", "youth"]
+}
+
+public enum OrganisationKind: String, Sendable, Codable, CaseIterable {
+    case municipality
+    case employmentService = "employment_service"
+    case coordinationAssociation = "coordination_association"
+    case region
+    case other
+}
+
+public enum TrackKind: String, Sendable, Codable, CaseIterable {
+    case vocational, education, other
+}
+
+/// One problem in an agreement document, with its JSON path.
+public struct AgreementProblem: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// An agreement document was rejected; every problem is listed.
+public struct AgreementError: Error, Sendable, CustomStringConvertible {
+    public var problems: [AgreementProblem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+extension Agreement {
+    /// Validates an agreement document (SPEC §4): organisation numbers, kommunkoder,
+    /// unique track codes, goal shares in (0, 1], dates; and, once signed, the five model
+    /// parts and at least three tracks (SPEC §2).
+    public static func parse(json data: Data) throws(AgreementError) -> Agreement {
+        let dto: AgreementDTO
+        do {
+            dto = try JSONDecoder().decode(AgreementDTO.self, from: data)
+        } catch let error as DecodingError {
+            throw AgreementError(problems: [AgreementProblem(decoding: error)])
+        } catch {
+            throw AgreementError(problems: [.init(path: "$", reason: "not a JSON document: \(error)")])
+        }
+        var problems: [AgreementProblem] = []
+        func note(_ path: String, _ reason: String) { problems.append(.init(path: path, reason: reason)) }
+        func day(_ path: String, _ text: String?) -> Day? {
+            guard let text else { return nil }
+            do { return try Day(iso: text) } catch {
+                note(path, error.description)
+                return nil
+            }
+        }
+
+        let idOK = !dto.id.isEmpty && dto.id.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+        if !idOK { note("id", "'\(dto.id)' is not a slug (lower-case letters, digits and '-')") }
+        if dto.title.trimmingCharacters(in: .whitespaces).isEmpty { note("title", "is empty") }
+        let validFrom = day("validFrom", dto.validFrom)
+        let periodMonths = dto.periodMonths ?? 12
+        if periodMonths < 1 { note("periodMonths", "must be at least 1") }
+        let nextRevision = day("nextRevision", dto.nextRevision)
+        let maxDays = dto.overallGoal?.maxEstablishmentDays ?? 730
+        if maxDays < 1 { note("overallGoal.maxEstablishmentDays", "must be at least 1") }
+
+        var groups = TargetGroups()
+        if let a = dto.targetGroups?.a?.monthsSinceFirstPermit {
+            if a < 1 { note("targetGroups.a.monthsSinceFirstPermit", "must be at least 1") } else { groups.monthsSinceFirstPermit = a }
+        }
+        if let b = dto.targetGroups?.b {
+            groups.minAge = b.minAge ?? 16
+            groups.maxAge = b.maxAge ?? 24
+            if groups.minAge < 0 || groups.maxAge < groups.minAge { note("targetGroups.b", "ages must satisfy 0 ≤ minAge ≤ maxAge") }
+        }
+
+        var parties: [Party] = []
+        var seenOrgs = Set<Organisationsnummer>()
+        if dto.parties.isEmpty { note("parties", "an agreement needs its parties") }
+        for (i, p) in dto.parties.enumerated() {
+            let path = "parties[\(i)]"
+            var org: Organisationsnummer?
+            do { org = try Organisationsnummer(p.orgNumber) } catch { note("\(path).orgNumber", "'\(p.orgNumber)': \(error.description)") }
+            guard let kind = OrganisationKind(rawValue: p.kind) else {
+                note("\(path).kind", "'\(p.kind)' is not one of \(OrganisationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                continue
+            }
+            var code: Kommunkod?
+            if let c = p.municipalityCode {
+                do { code = try Kommunkod(c) } catch { note("\(path).municipalityCode", error.description) }
+            } else if kind == .municipality {
+                note("\(path).municipalityCode", "a municipality needs its kommunkod")
+            }
+            if let org {
+                if !seenOrgs.insert(org).inserted { note("\(path).orgNumber", "\(org) is a party twice") }
+                parties.append(Party(orgNumber: org, name: p.name, kind: kind, municipalityCode: code, signatory: p.signatory, title: p.title))
+            }
+        }
+
+        var tracks: [Track] = []
+        var seenCodes = Set<String>()
+        for (i, t) in dto.tracks.enumerated() {
+            let path = "tracks[\(i)]"
+            let codeOK = !t.code.isEmpty && t.code.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }
+            if !codeOK { note("\(path).code", "'\(t.code)' is not a track code (lower-case letters, digits, '-' and '_')") }
+            if !seenCodes.insert(t.code).inserted { note("\(path).code", "track code '\(t.code)' is used twice") }
+            guard let kind = TrackKind(rawValue: t.kind) else {
+                note("\(path).kind", "'\(t.kind)' is not one of vocational, education, other")
+                continue
+            }
+            var codes: [SSYKCode] = []
+            for (j, s) in (t.ssyk ?? []).enumerated() {
+                do { codes.append(try SSYKCode(s)) } catch { note("\(path).ssyk[\(j)]", error.description) }
+            }
+            var goal: GenderGoal?
+            if let g = t.genderGoal {
+                if let sex = Sex(rawValue: g.sex) {
+                    if !(g.minShare > 0 && g.minShare <= 1) {
+                        note("\(path).genderGoal.minShare", "\(g.minShare) is not a share in (0, 1]")
+                    } else {
+                        goal = GenderGoal(sex: sex, minShare: g.minShare)
+                    }
+                } else {
+                    note("\(path).genderGoal.sex", "'\(g.sex)' is not female or male")
+                }
+            }
+            tracks.append(Track(code: t.code, name: t.name, kind: kind, ssyk: codes, genderGoal: goal))
+        }
+
+        var signatures: [Signature] = []
+        for (i, s) in (dto.signatures ?? []).enumerated() {
+            let path = "signatures[\(i)]"
+            var org: Organisationsnummer?
+            do { org = try Organisationsnummer(s.orgNumber) } catch { note("\(path).orgNumber", "'\(s.orgNumber)': \(error.description)") }
+            if let org, !seenOrgs.contains(org) { note("\(path).orgNumber", "\(org) is not a party to the agreement") }
+            let date = day("\(path).date", s.date)
+            if let org, let date {
+                signatures.append(Signature(orgNumber: org, place: s.place, date: date, name: s.name, title: s.title))
+            }
+        }
+
+        let modelParts = dto.modelParts ?? [:]
+        var status: Status
+        if let s = dto.status {
+            if let parsed = Status(rawValue: s) { status = parsed } else {
+                note("status", "'\(s)' is not one of draft, signed, active, expired")
+                status = .draft
+            }
+        } else {
+            status = signatures.isEmpty ? .draft : .signed
+        }
+        if status != .draft {
+            for part in requiredModelParts where (modelParts[part] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                note("modelParts.\(part)", "a signed agreement must describe this part of the local model")
+            }
+            if dto.tracks.count < 3 { note("tracks", "a signed agreement needs at least three local tracks, found \(dto.tracks.count)") }
+        }
+
+        guard problems.isEmpty, let validFrom else { throw AgreementError(problems: problems) }
+        return Agreement(
+            id: dto.id, title: dto.title, area: dto.area, purpose: dto.purpose, validFrom: validFrom,
+            periodMonths: periodMonths, nextRevision: nextRevision, maxEstablishmentDays: maxDays,
+            targetGroups: groups, parties: parties, tracks: tracks, modelParts: modelParts,
+            signatures: signatures, status: status)
+    }
+}
+
+extension AgreementProblem {
+    init(decoding error: DecodingError) {
+        func path(_ keys: [any CodingKey]) -> String {
+            var s = ""
+            for k in keys {
+                if let i = k.intValue { s += "[\(i)]" } else { s += (s.isEmpty ? "" : ".") + k.stringValue }
+            }
+            return s.isEmpty ? "$" : s
+        }
+        switch error {
+        case .keyNotFound(let key, let ctx):
+            let base = path(ctx.codingPath)
+            self.init(path: base == "$" ? key.stringValue : "\(base).\(key.stringValue)", reason: "is required")
+        case .typeMismatch(let type, let ctx):
+            self.init(path: path(ctx.codingPath), reason: "expected \(type)")
+        case .valueNotFound(let type, let ctx):
+            self.init(path: path(ctx.codingPath), reason: "expected \(type), found null")
+        case .dataCorrupted(let ctx):
+            self.init(path: path(ctx.codingPath), reason: ctx.debugDescription)
+        @unknown default:
+            self.init(path: "$", reason: "\(error)")
+        }
+    }
+}
+
+/// The JSON document exactly as written (SPEC §4); validated into ``Agreement``.
+struct AgreementDTO: Decodable {
+    struct Goal: Decodable { var maxEstablishmentDays: Int? }
+    struct Groups: Decodable {
+        struct A: Decodable { var monthsSinceFirstPermit: Int? }
+        struct B: Decodable {
+            var minAge: Int?
+            var maxAge: Int?
+            var withoutUpperSecondary: Bool?
+        }
+        var a: A?
+        var b: B?
+    }
+    struct Party: Decodable {
+        var orgNumber: String
+        var name: String
+        var kind: String
+        var municipalityCode: String?
+        var signatory: String?
+        var title: String?
+    }
+    struct Track: Decodable {
+        struct Goal: Decodable {
+            var sex: String
+            var minShare: Double
+        }
+        var code: String
+        var name: String
+        var kind: String
+        var ssyk: [String]?
+        var genderGoal: Goal?
+    }
+    struct Signature: Decodable {
+        var orgNumber: String
+        var place: String?
+        var date: String
+        var name: String
+        var title: String?
+    }
+    var id: String
+    var title: String
+    var area: String?
+    var purpose: String?
+    var validFrom: String
+    var periodMonths: Int?
+    var nextRevision: String?
+    var overallGoal: Goal?
+    var targetGroups: Groups?
+    var parties: [Party]
+    var tracks: [Track]
+    var modelParts: [String: String]?
+    var signatures: [Signature]?
+    var status: String?
+}
+
+extension Agreement {
+    /// The agreement as the JSON document of SPEC §4 (what `parse(json:)` reads back).
+    public var document: JSONValue {
+        func optional(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+        var members: [(String, JSONValue)] = [
+            ("id", .string(id)), ("title", .string(title)), ("area", optional(area)), ("purpose", optional(purpose)),
+            ("validFrom", .string(validFrom.description)), ("periodMonths", .int(periodMonths)),
+            ("nextRevision", optional(nextRevision?.description)),
+            ("overallGoal", .object([("maxEstablishmentDays", .int(maxEstablishmentDays))])),
+            ("targetGroups", .object([
+                ("a", .object([("monthsSinceFirstPermit", .int(targetGroups.monthsSinceFirstPermit))])),
+                ("b", .object([("minAge", .int(targetGroups.minAge)), ("maxAge", .int(targetGroups.maxAge)), ("withoutUpperSecondary", .bool(true))])),
+            ])),
+        ]
+        members.append(("parties", .array(parties.map { p in
+            .object([
+                ("orgNumber", .string(p.orgNumber.description)), ("name", .string(p.name)), ("kind", .string(p.kind.rawValue)),
+                ("municipalityCode", optional(p.municipalityCode?.description)), ("signatory", optional(p.signatory)), ("title", optional(p.title)),
+            ])
+        })))
+        members.append(("tracks", .array(tracks.map { t in
+            .object([
+                ("code", .string(t.code)), ("name", .string(t.name)), ("kind", .string(t.kind.rawValue)),
+                ("ssyk", .array(t.ssyk.map { .string($0.code) })),
+                ("genderGoal", t.genderGoal.map { .object([("sex", .string($0.sex.rawValue)), ("minShare", .double($0.minShare))]) } ?? .null),
+            ])
+        })))
+        members.append(("modelParts", .object(modelParts.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        members.append(("signatures", .array(signatures.map { s in
+            .object([
+                ("orgNumber", .string(s.orgNumber.description)), ("place", optional(s.place)), ("date", .string(s.date.description)),
+                ("name", .string(s.name)), ("title", optional(s.title)),
+            ])
+        })))
+        members.append(("status", .string(status.rawValue)))
+        return .object(members)
+    }
+}

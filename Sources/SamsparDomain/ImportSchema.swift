@@ -1,0 +1,305 @@
+/// The four kinds of bulk file (SPEC §4).
+public enum ImportKind: String, Sendable, CaseIterable {
+    case participants, events, statuses, activities
+
+    public var requiredColumns: [String] {
+        switch self {
+        case .participants:
+            ["person_id", "municipality", "first_permit_date", "registered_on", "upper_secondary_completed"]
+        case .events: ["person_id", "track", "event", "date"]
+        case .statuses: ["person_id", "status", "date"]
+        case .activities: ["person_id", "activity", "start"]
+        }
+    }
+
+    public var optionalColumns: [String] {
+        switch self {
+        case .participants: ["given_name", "family_name", "sex", "exited_on", "exit_reason", "education_level"]
+        case .events: ["reason", "agreement"]
+        case .statuses: []
+        case .activities: ["end", "hours_per_week", "provider"]
+        }
+    }
+}
+
+/// One bad value or row: where it is and why (SPEC §4's error list).
+public struct ImportProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var column: String
+    public var reason: String
+
+    public init(line: Int, column: String, reason: String) {
+        self.line = line
+        self.column = column
+        self.reason = reason
+    }
+
+    public var description: String {
+        column.isEmpty ? "line \(line): \(reason)" : "line \(line), column \(column): \(reason)"
+    }
+}
+
+/// A kind of activity registered during the municipality's intervention (SPEC §2).
+public enum ActivityKind: String, Sendable, CaseIterable {
+    case sfi
+    case civicOrientation = "civic_orientation"
+    case vocationalSwedish = "vocational_swedish"
+    case workPractice = "work_practice"
+    case vocationalTraining = "vocational_training"
+    case validation
+    case studyGuidance = "study_guidance"
+    case jobSearch = "job_search"
+    case health
+    case other
+}
+
+public struct ParticipantRecord: Sendable, Equatable {
+    public var person: Personnummer
+    public var givenName: String?
+    public var familyName: String?
+    /// Explicit sex; when absent, the identity number's.
+    public var explicitSex: Sex?
+    public var municipality: Kommunkod
+    public var firstPermitDate: Day
+    public var registeredOn: Day
+    public var exitedOn: Day?
+    public var exitReason: String?
+    public var upperSecondaryCompleted: Bool
+    public var educationLevel: String?
+
+    public var sex: Sex { explicitSex ?? person.sex }
+}
+
+public struct EventRecord: Sendable, Equatable {
+    public var person: Personnummer
+    public var track: String
+    public var kind: TrackEventKind
+    public var date: Day
+    public var reason: String?
+    public var agreement: String?
+}
+
+public struct StatusRecord: Sendable, Equatable {
+    public var person: Personnummer
+    public var status: Outcome
+    public var date: Day
+}
+
+public struct ActivityRecord: Sendable, Equatable {
+    public var person: Personnummer
+    public var activity: ActivityKind
+    public var start: Day
+    public var end: Day?
+    public var hoursPerWeek: Double?
+    public var provider: String?
+}
+
+/// Maps a header to column positions and turns records into typed rows, collecting
+/// every problem of a row (not just the first).
+public struct ImportSchema: Sendable {
+    public let kind: ImportKind
+    /// Position of each known column in the file, by name.
+    let positions: [String: Int]
+    let currentYear: Int
+    private let columnCount: Int
+
+    /// Validates the header (line 1): required columns present, no unknown or repeated column.
+    public init(kind: ImportKind, header: CSVRecord, currentYear: Int) throws(ImportError) {
+        self.kind = kind
+        self.currentYear = currentYear
+        var positions: [String: Int] = [:]
+        var problems: [ImportProblem] = []
+        let known = Set(kind.requiredColumns + kind.optionalColumns)
+        for i in 0..<header.count {
+            let name = String(decoding: header[i], as: UTF8.self).trimmingSpaces().lowercased()
+            if !known.contains(name) {
+                problems.append(.init(line: header.line, column: name, reason: "unknown column; a \(kind.rawValue) file has \(kind.requiredColumns.joined(separator: ", ")) and optionally \(kind.optionalColumns.joined(separator: ", "))"))
+            } else if positions[name] != nil {
+                problems.append(.init(line: header.line, column: name, reason: "the column appears twice"))
+            } else {
+                positions[name] = i
+            }
+        }
+        for name in kind.requiredColumns where positions[name] == nil {
+            problems.append(.init(line: header.line, column: name, reason: "required column is missing"))
+        }
+        guard problems.isEmpty else { throw ImportError(problems: problems) }
+        self.positions = positions
+        self.columnCount = header.count
+    }
+
+    /// A row's cells by column name.
+    struct Cells {
+        let record: CSVRecord
+        let positions: [String: Int]
+        var problems: [ImportProblem] = []
+
+        /// The cell's bytes, trimmed of spaces; `nil` when the column is absent or the cell empty.
+        func raw(_ column: String) -> ArraySlice<UInt8>? {
+            guard let i = positions[column], i < record.count else { return nil }
+            var slice = record[i]
+            while let f = slice.first, f == 32 || f == 9 { slice = slice.dropFirst() }
+            while let l = slice.last, l == 32 || l == 9 { slice = slice.dropLast() }
+            return slice.isEmpty ? nil : slice
+        }
+
+        mutating func fail(_ column: String, _ reason: String) {
+            problems.append(.init(line: record.line, column: column, reason: reason))
+        }
+
+        mutating func required(_ column: String) -> ArraySlice<UInt8>? {
+            guard let value = raw(column) else {
+                fail(column, "a value is required")
+                return nil
+            }
+            return value
+        }
+
+        mutating func text(_ column: String, maxLength: Int = 200) -> String? {
+            guard let bytes = raw(column) else { return nil }
+            guard let s = String(validating: bytes, as: UTF8.self) else {
+                fail(column, "is not valid UTF-8")
+                return nil
+            }
+            if s.count > maxLength { fail(column, "is longer than \(maxLength) characters") }
+            return s
+        }
+
+        mutating func day(_ column: String, required isRequired: Bool) -> Day? {
+            guard let bytes = isRequired ? required(column) : raw(column) else { return nil }
+            do { return try Day(isoBytes: bytes) } catch {
+                fail(column, error.description)
+                return nil
+            }
+        }
+
+        mutating func person(currentYear: Int) -> Personnummer? {
+            guard let bytes = required("person_id") else { return nil }
+            do { return try Personnummer(utf8: bytes, currentYear: currentYear) } catch {
+                fail("person_id", "'\(String(decoding: bytes, as: UTF8.self))': \(error.description)")
+                return nil
+            }
+        }
+
+        mutating func choice<T: RawRepresentable & CaseIterable>(_ column: String, _: T.Type, required isRequired: Bool) -> T?
+        where T.RawValue == String {
+            guard let bytes = isRequired ? required(column) : raw(column) else { return nil }
+            let s = String(decoding: bytes, as: UTF8.self)
+            guard let value = T(rawValue: s) else {
+                fail(column, "'\(s)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+                return nil
+            }
+            return value
+        }
+    }
+
+    private func cells(_ record: CSVRecord) -> Cells {
+        var cells = Cells(record: record, positions: positions)
+        if record.count != columnCount {
+            cells.fail("", "has \(record.count) fields, the header has \(columnCount)")
+        }
+        return cells
+    }
+
+    public func participant(_ record: CSVRecord) -> Result<ParticipantRecord, ImportError> {
+        var c = cells(record)
+        let person = c.person(currentYear: currentYear)
+        let given = c.text("given_name")
+        let family = c.text("family_name")
+        let sex = c.choice("sex", Sex.self, required: false)
+        var municipality: Kommunkod?
+        if let bytes = c.required("municipality") {
+            do { municipality = try Kommunkod(String(decoding: bytes, as: UTF8.self)) } catch { c.fail("municipality", error.description) }
+        }
+        let permit = c.day("first_permit_date", required: true)
+        let registered = c.day("registered_on", required: true)
+        let exited = c.day("exited_on", required: false)
+        let exitReason = c.text("exit_reason")
+        var upperSecondary: Bool?
+        if let bytes = c.required("upper_secondary_completed") {
+            switch String(decoding: bytes, as: UTF8.self).lowercased() {
+            case "yes", "ja": upperSecondary = true
+            case "no", "nej": upperSecondary = false
+            case let other: c.fail("upper_secondary_completed", "'\(other)' is not yes or no")
+            }
+        }
+        let education = c.text("education_level", maxLength: 40)
+        if let person, let permit, permit < person.birthDate {
+            c.fail("first_permit_date", "\(permit) is before the birth date \(person.birthDate)")
+        }
+        if let registered, let exited, exited < registered {
+            c.fail("exited_on", "\(exited) is before registered_on \(registered)")
+        }
+        if exitReason != nil && exited == nil && c.raw("exited_on") == nil {
+            c.fail("exit_reason", "an exit reason needs exited_on")
+        }
+        guard c.problems.isEmpty, let person, let municipality, let permit, let registered, let upperSecondary else {
+            return .failure(ImportError(problems: c.problems))
+        }
+        return .success(
+            ParticipantRecord(
+                person: person, givenName: given, familyName: family, explicitSex: sex, municipality: municipality,
+                firstPermitDate: permit, registeredOn: registered, exitedOn: exited, exitReason: exitReason,
+                upperSecondaryCompleted: upperSecondary, educationLevel: education))
+    }
+
+    public func event(_ record: CSVRecord) -> Result<EventRecord, ImportError> {
+        var c = cells(record)
+        let person = c.person(currentYear: currentYear)
+        let track = c.required("track").map { String(decoding: $0, as: UTF8.self) }
+        let kind = c.choice("event", TrackEventKind.self, required: true)
+        let date = c.day("date", required: true)
+        let reason = c.text("reason")
+        let agreement = c.text("agreement", maxLength: 100)
+        guard c.problems.isEmpty, let person, let track, let kind, let date else { return .failure(ImportError(problems: c.problems)) }
+        return .success(EventRecord(person: person, track: track, kind: kind, date: date, reason: reason, agreement: agreement))
+    }
+
+    public func status(_ record: CSVRecord) -> Result<StatusRecord, ImportError> {
+        var c = cells(record)
+        let person = c.person(currentYear: currentYear)
+        let status = c.choice("status", Outcome.self, required: true)
+        let date = c.day("date", required: true)
+        guard c.problems.isEmpty, let person, let status, let date else { return .failure(ImportError(problems: c.problems)) }
+        return .success(StatusRecord(person: person, status: status, date: date))
+    }
+
+    public func activity(_ record: CSVRecord) -> Result<ActivityRecord, ImportError> {
+        var c = cells(record)
+        let person = c.person(currentYear: currentYear)
+        let activity = c.choice("activity", ActivityKind.self, required: true)
+        let start = c.day("start", required: true)
+        let end = c.day("end", required: false)
+        var hours: Double?
+        if let bytes = c.raw("hours_per_week") {
+            let s = String(decoding: bytes, as: UTF8.self).replacing(",", with: ".")
+            if let h = Double(s), h >= 0, h <= 168 { hours = h } else {
+                c.fail("hours_per_week", "'\(String(decoding: bytes, as: UTF8.self))' is not a number of hours from 0 to 168")
+            }
+        }
+        let provider = c.text("provider")
+        if let start, let end, end < start { c.fail("end", "\(end) is before start \(start)") }
+        guard c.problems.isEmpty, let person, let activity, let start else { return .failure(ImportError(problems: c.problems)) }
+        return .success(ActivityRecord(person: person, activity: activity, start: start, end: end, hoursPerWeek: hours, provider: provider))
+    }
+}
+
+/// A file was rejected: every problem found, in line order.
+public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problems: [ImportProblem]
+
+    public init(problems: [ImportProblem]) {
+        self.problems = problems
+    }
+
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" || s.first == "\u{FEFF}" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

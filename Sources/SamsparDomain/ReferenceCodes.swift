@@ -1,0 +1,119 @@
+import Foundation
+
+/// A municipality's four-digit code from SCB's list (Haninge 0136, Tyresö 0138, …).
+/// Only codes in the bundled list (`Resources/kommuner.csv`, 290 codes, 2026) can be built.
+public struct Kommunkod: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+    /// The code as a number (0136 → 136); `description` gives the four digits back.
+    public let value: Int16
+
+    public init(_ text: some StringProtocol) throws(ReferenceCodeError) {
+        let s = String(text)
+        guard s.utf8.count == 4, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int16(s) else {
+            throw .kommunkodShape(s)
+        }
+        guard ReferenceData.kommuner[n] != nil else { throw .unknownKommunkod(s) }
+        value = n
+    }
+
+    /// Rebuilds a code read back from storage, where only valid codes are kept.
+    public init(storedValue: Int16) {
+        value = storedValue
+    }
+
+    public var name: String { ReferenceData.kommuner[value]?.name ?? description }
+    public var county: String { ReferenceData.kommuner[value]?.county ?? "" }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
+    public var description: String { String(value).leftPadded(to: 4) }
+
+    /// Every municipality in SCB's list, in code order.
+    public static var all: [Kommunkod] { ReferenceData.kommuner.keys.sorted().map(Kommunkod.init(storedValue:)) }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+/// An occupation group of SSYK 2012 at the four-digit level (5330 Vårdbiträden).
+public struct SSYKCode: Hashable, Sendable, CustomStringConvertible, Codable {
+    public let code: String
+
+    /// Four digits, and a group that exists in SCB's SSYK 2012 list.
+    public init(_ text: some StringProtocol) throws(ReferenceCodeError) {
+        let s = String(text)
+        guard s.utf8.count == 4, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { throw .ssykShape(s) }
+        guard ReferenceData.ssyk[s] != nil else { throw .unknownSSYK(s) }
+        code = s
+    }
+
+    public var label: String { ReferenceData.ssyk[code] ?? "" }
+    public var description: String { code }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(code)
+    }
+}
+
+public enum ReferenceCodeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case kommunkodShape(String)
+    case unknownKommunkod(String)
+    case ssykShape(String)
+    case unknownSSYK(String)
+
+    public var description: String {
+        switch self {
+        case .kommunkodShape(let s): return "'\(s)' is not a kommunkod (four digits, e.g. 0136)"
+        case .unknownKommunkod(let s): return "\(s) is not a kommunkod in SCB's list"
+        case .ssykShape(let s): return "'\(s)' is not an SSYK 2012 code (four digits, e.g. 5330)"
+        case .unknownSSYK(let s): return "\(s) is not an occupation group in SSYK 2012"
+        }
+    }
+}
+
+/// SCB's reference lists, bundled with the package and read once.
+enum ReferenceData {
+    struct Municipality: Sendable {
+        let name: String
+        let county: String
+    }
+
+    static let kommuner: [Int16: Municipality] = {
+        var result: [Int16: Municipality] = [:]
+        for fields in rows(of: "kommuner") where fields.count >= 4 {
+            if let code = Int16(fields[0]) { result[code] = Municipality(name: fields[1], county: fields[3]) }
+        }
+        return result
+    }()
+
+    static let ssyk: [String: String] = {
+        var result: [String: String] = [:]
+        for fields in rows(of: "ssyk2012") where fields.count >= 2 { result[fields[0]] = fields[1] }
+        return result
+    }()
+
+    /// The data rows of a bundled `;`-separated file (header skipped).
+    private static func rows(of name: String) -> [[String]] {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "csv", subdirectory: "Resources"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { fatalError("the bundled reference list \(name).csv is missing") }
+        return text.split(whereSeparator: \.isNewline).dropFirst().map {
+            $0.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+}

@@ -1,0 +1,275 @@
+/// The report as other systems and people read it (SPEC §5): JSON (the contract), CSV
+/// (`;`, decimal comma, for Excel in a Swedish locale) and a standalone HTML page.
+/// With a ``Suppression`` every count and share is shown as SPEC §3 requires.
+public struct ReportDocument: Sendable {
+    public var report: Report
+    public var suppression: Suppression?
+    /// The agreement version the report was computed against (an extra field).
+    public var agreementVersion: Int?
+
+    public init(report: Report, suppression: Suppression? = nil, agreementVersion: Int? = nil) {
+        self.report = report
+        self.suppression = suppression
+        self.agreementVersion = agreementVersion
+    }
+
+    private func count(_ n: Int) -> JSONValue {
+        guard let suppression else { return .int(n) }
+        return suppression.show(n) == .suppressed ? .string("<5".replacingThreshold(suppression.threshold)) : .int(n)
+    }
+
+    private func shown(_ c: ShownCount) -> JSONValue {
+        switch c {
+        case .value(let n): .int(n)
+        case .suppressed: .string("<5".replacingThreshold(suppression?.threshold ?? 5))
+        }
+    }
+
+    private func share(_ r: Ratio) -> JSONValue {
+        let value = suppression.map { $0.show(r) } ?? r.share
+        return value.map(JSONValue.double) ?? .null
+    }
+
+    /// The female/male parts of `active`, with complementary suppression.
+    private var sexParts: [ShownCount] {
+        let parts = [report.participants.female, report.participants.male]
+        return suppression?.show(parts: parts) ?? parts.map { .value($0) }
+    }
+
+    private var municipalityParts: [ShownCount] {
+        let parts = report.municipalities.map(\.active)
+        return suppression?.show(parts: parts) ?? parts.map { .value($0) }
+    }
+
+    /// Small populations make Kaplan–Meier figures as revealing as a small count.
+    private var establishmentHidden: Bool { suppression?.isHidden(report.establishment.population) ?? false }
+
+    public var json: JSONValue {
+        let r = report
+        let p = r.participants
+        let sexes = sexParts
+        let tracks: [JSONValue] = r.tracks.map { t in
+            var members: [(String, JSONValue)] = [("code", .string(t.code))]
+            for kind in TrackEventKind.allCases { members.append((kind.rawValue, count(t.count(kind)))) }
+            members += [
+                ("acceptanceShare", share(t.acceptance)),
+                ("completionShare", share(t.completion)),
+                ("outcomeShare", share(t.outcome)),
+            ]
+            if let g = t.genderGoal {
+                let s = suppression.map { $0.show(g.ratio) } ?? g.ratio.share
+                members.append(
+                    ("genderGoal", .object([
+                        ("sex", .string(g.sex.rawValue)), ("target", .double(g.target)),
+                        ("share", s.map(JSONValue.double) ?? .null),
+                        ("met", s.map { .bool($0 >= g.target) } ?? .null),
+                    ])))
+            } else {
+                members.append(("genderGoal", .null))
+            }
+            members.append(("name", .string(t.name)))
+            return .object(members)
+        }
+        let e = r.establishment
+        let hideKM = establishmentHidden
+        var document: [(String, JSONValue)] = [
+            ("agreement", .string(r.agreement)), ("year", .int(r.year)), ("asOf", .string(r.asOf.description)),
+            ("participants", .object([
+                ("active", count(p.active)), ("female", shown(sexes[0])), ("male", shown(sexes[1])),
+                ("targetGroupA", count(p.targetGroupA)), ("targetGroupB", count(p.targetGroupB)),
+            ])),
+            ("recruitmentShare", share(r.recruitment)),
+            ("tracks", .array(tracks)),
+            ("establishment", .object([
+                ("population", count(e.population)), ("measurable", count(e.measurable)),
+                ("establishedWithinGoal", count(e.establishedWithinGoal)),
+                ("shareWithinGoal", share(e.within)),
+                ("kmShareWithinGoal", hideKM ? .null : e.kmShareWithinGoal.map(JSONValue.double) ?? .null),
+                ("kmMedianDays", hideKM ? .null : e.kmMedianDays.map(JSONValue.int) ?? .null),
+                ("goalDays", .int(e.goalDays)),
+            ])),
+        ]
+        let municipalities = municipalityParts
+        document.append(
+            ("municipalities", .array(zip(r.municipalities, municipalities).map { m, shownActive in
+                .object([("code", .string(m.code.description)), ("name", .string(m.code.name)), ("active", shown(shownActive))])
+            })))
+        document.append(("suppressed", .bool(suppression != nil)))
+        if let agreementVersion { document.append(("agreementVersion", .int(agreementVersion))) }
+        return .object(document)
+    }
+
+    // MARK: CSV
+
+    /// Long format, one figure a row: `avsnitt;spår;mått;värde` (section;track;figure;value).
+    /// `;`-separated with decimal comma and CRLF, UTF-8 with a byte-order mark, as Excel
+    /// in a Swedish locale opens it directly.
+    public var csv: String {
+        var rows: [[String]] = [["section", "track", "figure", "value"]]
+        func cell(_ v: JSONValue) -> String {
+            switch v {
+            case .null: ""
+            case .int(let n): String(n)
+            case .double(let d): String(d).replacing(".", with: ",")
+            case .string(let s): s
+            case .bool(let b): b ? "true" : "false"
+            default: ""
+            }
+        }
+        guard case .object(let members) = json else { return "" }
+        for (key, value) in members {
+            switch value {
+            case .object(let inner):
+                for (k, v) in inner { rows.append([key, "", k, cell(v)]) }
+            case .array(let items):
+                for item in items {
+                    guard case .object(let inner) = item else { continue }
+                    let code = inner.first { $0.0 == "code" }.map { cell($0.1) } ?? ""
+                    for (k, v) in inner where k != "code" {
+                        if case .object(let goal) = v {
+                            for (gk, gv) in goal { rows.append([key, code, "\(k).\(gk)", cell(gv)]) }
+                        } else {
+                            rows.append([key, code, k, cell(v)])
+                        }
+                    }
+                }
+            default:
+                rows.append(["report", "", key, cell(value)])
+            }
+        }
+        return "\u{FEFF}" + rows.map { $0.map(csvQuoted).joined(separator: ";") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    // MARK: HTML
+
+    /// A standalone page, Swedish first with English in smaller type.
+    public func html(agreementTitle: String) -> String {
+        let r = report
+        guard case .object(let doc) = json else { return "" }
+        func member(_ object: [(String, JSONValue)], _ key: String) -> JSONValue {
+            object.first { $0.0 == key }?.1 ?? .null
+        }
+        func text(_ v: JSONValue, percent: Bool = false) -> String {
+            switch v {
+            case .null: return "–"
+            case .int(let n): return String(n)
+            case .double(let d):
+                if percent { return (String(format1(d * 100)) + " %").replacing(".", with: ",") }
+                return String(d).replacing(".", with: ",")
+            case .string(let s): return escapeHTML(s)
+            case .bool(let b): return b ? "Ja <span lang=\"en\">(yes)</span>" : "Nej <span lang=\"en\">(no)</span>"
+            default: return ""
+            }
+        }
+        func label(_ sv: String, _ en: String) -> String { "\(sv) <span class=\"en\" lang=\"en\">\(en)</span>" }
+        guard case .object(let participants) = member(doc, "participants"),
+            case .object(let establishment) = member(doc, "establishment"),
+            case .array(let tracks) = member(doc, "tracks")
+        else { return "" }
+
+        var h = """
+            <!DOCTYPE html>
+            <html lang="sv">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Uppföljning \(r.year) – \(escapeHTML(agreementTitle))</title>
+            <style>
+            body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1a1a1a;line-height:1.5}
+            table{border-collapse:collapse;margin:1rem 0 2rem;width:100%}
+            th,td{border:1px solid #999;padding:.35rem .6rem;text-align:left}
+            td.n{text-align:right;font-variant-numeric:tabular-nums}
+            caption{text-align:left;font-weight:600;padding:.3rem 0}
+            .en{color:#555;font-size:.85em}
+            </style>
+            </head>
+            <body>
+            <main>
+            <h1>Uppföljning \(r.year) <span class="en" lang="en">Follow-up report</span></h1>
+            <p>\(escapeHTML(agreementTitle)) (<code>\(escapeHTML(r.agreement))</code>). Per \(r.asOf) <span class="en" lang="en">as of \(r.asOf)</span>.\(suppression != nil ? " Små tal visas som &lt;\(suppression!.threshold). <span class=\"en\" lang=\"en\">Small counts are suppressed.</span>" : "")</p>
+
+            """
+        h += "<table>\n<caption>\(label("Deltagare", "Participants"))</caption>\n<tbody>\n"
+        let participantRows: [(String, String, String)] = [
+            ("active", "Aktiva", "Active"), ("female", "Kvinnor", "Women"), ("male", "Män", "Men"),
+            ("targetGroupA", "Målgrupp A", "Target group A"), ("targetGroupB", "Målgrupp B", "Target group B"),
+        ]
+        for (key, sv, en) in participantRows {
+            h += "<tr><th scope=\"row\">\(label(sv, en))</th><td class=\"n\">\(text(member(participants, key)))</td></tr>\n"
+        }
+        h += "<tr><th scope=\"row\">\(label("Andel på rekryteringsträff (delmål 1)", "Recruitment share"))</th><td class=\"n\">\(text(member(doc, "recruitmentShare"), percent: true))</td></tr>\n"
+        h += "</tbody>\n</table>\n"
+
+        h += "<table>\n<caption>\(label("Spår", "Tracks"))</caption>\n<thead><tr><th scope=\"col\">\(label("Spår", "Track"))</th>"
+        let columns: [(String, String, String, Bool)] = [
+            ("invited", "Inbjudna", "Invited", false), ("attended", "Deltog", "Attended", false),
+            ("accepted", "Tackade ja", "Accepted", false), ("declined", "Tackade nej", "Declined", false),
+            ("started", "Började", "Started", false), ("completed", "Fullföljde", "Completed", false),
+            ("discontinued", "Avbröt", "Discontinued", false),
+            ("acceptanceShare", "Andel ja (delmål 2)", "Acceptance", true),
+            ("completionShare", "Andel fullföljt (delmål 3)", "Completion", true),
+            ("outcomeShare", "Andel i arbete/studier (delmål 4)", "Outcome", true),
+        ]
+        for (_, sv, en, _) in columns { h += "<th scope=\"col\">\(label(sv, en))</th>" }
+        h += "<th scope=\"col\">\(label("Jämställdhetsmål", "Gender goal"))</th></tr></thead>\n<tbody>\n"
+        for case .object(let t) in tracks {
+            h += "<tr><th scope=\"row\">\(text(member(t, "name")))</th>"
+            for (key, _, _, percent) in columns { h += "<td class=\"n\">\(text(member(t, key), percent: percent))</td>" }
+            if case .object(let g) = member(t, "genderGoal") {
+                let sex = member(g, "sex") == .string("male") ? "män" : "kvinnor"
+                var goal = "minst "
+                goal += text(member(g, "target"), percent: true) + " " + sex + ": "
+                goal += text(member(g, "share"), percent: true)
+                if case .bool(let met) = member(g, "met") { goal += met ? " – uppfyllt" : " – ej uppfyllt" }
+                h += "<td>\(goal)</td>"
+            } else {
+                h += "<td>–</td>"
+            }
+            h += "</tr>\n"
+        }
+        h += "</tbody>\n</table>\n"
+
+        h += "<table>\n<caption>\(label("Etablering (övergripande mål)", "Establishment (overall goal)"))</caption>\n<tbody>\n"
+        let establishmentRows: [(String, String, String, Bool)] = [
+            ("population", "I målgrupp A", "In target group A", false),
+            ("measurable", "Mätbara", "Measurable", false),
+            ("establishedWithinGoal", "Etablerade inom målet", "Established within goal", false),
+            ("shareWithinGoal", "Andel inom målet", "Share within goal", true),
+            ("kmShareWithinGoal", "Andel inom målet (Kaplan–Meier)", "Share within goal (Kaplan–Meier)", true),
+            ("kmMedianDays", "Mediantid i dagar (Kaplan–Meier)", "Median days (Kaplan–Meier)", false),
+        ]
+        for (key, sv, en, percent) in establishmentRows {
+            h += "<tr><th scope=\"row\">\(label(sv, en))</th><td class=\"n\">\(text(member(establishment, key), percent: percent))</td></tr>\n"
+        }
+        h += "</tbody>\n</table>\n</main>\n</body>\n</html>\n"
+        return h
+    }
+}
+
+private func format1(_ d: Double) -> String {
+    let scaled = (d * 10).rounded() / 10
+    return scaled == scaled.rounded() ? String(Int(scaled)) : String(scaled)
+}
+
+func escapeHTML(_ s: String) -> String {
+    var out = ""
+    for c in s {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        default: out.append(c)
+        }
+    }
+    return out
+}
+
+func csvQuoted(_ s: String) -> String {
+    s.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "," })
+        ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
+}
+
+extension String {
+    fileprivate func replacingThreshold(_ threshold: Int) -> String { threshold == 5 ? self : "<\(threshold)" }
+}

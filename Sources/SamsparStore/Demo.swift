@@ -1,0 +1,74 @@
+import Foundation
+import SamsparDomain
+
+/// Loads a synthetic caseload into a store through the ordinary import path (`samspar demo`).
+public enum DemoLoader {
+    /// Writes the caseload's four bulk files into `directory` (created if needed) and
+    /// returns their paths by kind.
+    public static func writeFiles(_ caseload: Caseload, to directory: String) throws -> [ImportKind: String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var paths: [ImportKind: String] = [:]
+        var writers: [ImportKind: BufferedFileWriter] = [:]
+        for kind in ImportKind.allCases {
+            let path = (directory as NSString).appendingPathComponent("\(kind.rawValue).csv")
+            paths[kind] = path
+            writers[kind] = try BufferedFileWriter(path: path)
+        }
+        let p = writers[.participants]!, e = writers[.events]!, s = writers[.statuses]!, a = writers[.activities]!
+        caseload.generate(into: .init(participants: p.line, events: e.line, statuses: s.line, activities: a.line))
+        for writer in writers.values { try writer.close() }
+        return paths
+    }
+
+    /// Imports the agreements and then the files, in the order their references need.
+    public static func load(
+        agreements: [Agreement], files: [ImportKind: String], into store: some SamsparStore, currentYear: Int, now: Date,
+        progress: (@Sendable (ImportKind, Int) -> Void)? = nil
+    ) async throws -> [ImportKind: Int] {
+        for agreement in agreements {
+            _ = try await store.importAgreement(agreement, document: Data(agreement.document.serialized().utf8), importedAt: now)
+        }
+        var rows: [ImportKind: Int] = [:]
+        for kind in ImportKind.allCases {
+            guard let path = files[kind] else { continue }
+            var perKind: (@Sendable (Int) -> Void)? = nil
+            if let progress { perKind = { rows in progress(kind, rows) } }
+            let summary = try await store.importFile(kind, from: .file(path: path), currentYear: currentYear, progress: perKind)
+            rows[kind] = summary.rows
+        }
+        return rows
+    }
+}
+
+/// Appends lines to a file through a 1 MiB buffer (generating millions of rows).
+final class BufferedFileWriter {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var failure: (any Error)?
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw StoreError.unreadableFile(path)
+        }
+        self.handle = handle
+        buffer.reserveCapacity(1 << 20 + 4096)
+    }
+
+    func line(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        buffer.append(10)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    private func flush() {
+        guard failure == nil else { return }
+        do { try handle.write(contentsOf: buffer) } catch { failure = error }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        flush()
+        try handle.close()
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,194 @@
+import SamsparDomain
+
+/// A track as events name it: its agreement, its code, and the engine's key.
+struct TrackRef: Sendable, Hashable {
+    var agreement: String
+    var code: String
+    var id: Int64
+}
+
+/// What an engine does inside one import transaction. The engine opens the transaction,
+/// hands a writer to ``Importer``, and commits only when the importer returns normally.
+protocol BulkWriter {
+    /// The subset of `persons` that exist as participants.
+    func existingPersons(_ persons: [Int64]) async throws -> Set<Int64>
+    func tracks() async throws -> [TrackRef]
+    func write(participants: [ParticipantRecord]) async throws
+    func write(events: [(record: EventRecord, track: Int64)]) async throws
+    func write(statuses: [StatusRecord]) async throws
+    func write(activities: [ActivityRecord]) async throws
+}
+
+/// The engine-independent half of a bulk import (SPEC §4): streams the file, validates
+/// every row, checks people and tracks against the database a batch at a time, and writes
+/// batches until the first problem. After a problem it keeps reading, writing nothing more,
+/// so that one run lists every bad row; the caller then rolls back.
+struct Importer {
+    static let batchSize = 1000
+    /// A file with this many problems stops being read: the list is already long enough to act on.
+    static let maxProblems = 10_000
+
+    let kind: ImportKind
+    let currentYear: Int
+    let progress: (@Sendable (Int) -> Void)?
+
+    func run(source: ImportSource, writer: some BulkWriter) async throws -> ImportSummary {
+        var reader = try source.makeReader()
+        var record = CSVRecord()
+        guard try readRecord(&reader, &record) else {
+            throw ImportError(problems: [.init(line: 1, column: "", reason: "the file is empty; a header row is required")])
+        }
+        let schema = try ImportSchema(kind: kind, header: record, currentYear: currentYear)
+        var problems: [ImportProblem] = []
+        var rows = 0
+        var tracksByCode: [String: [TrackRef]] = [:]
+        if kind == .events {
+            for track in try await writer.tracks() { tracksByCode[track.code, default: []].append(track) }
+        }
+
+        var participants: [ParticipantRecord] = []
+        var events: [(line: Int, record: EventRecord)] = []
+        var statuses: [(line: Int, record: StatusRecord)] = []
+        var activities: [(line: Int, record: ActivityRecord)] = []
+
+        func note(_ error: ImportError) { problems.append(contentsOf: error.problems) }
+
+        func flush() async throws {
+            switch kind {
+            case .participants:
+                if problems.isEmpty { try await writer.write(participants: Self.lastWins(participants, key: { $0.person })) }
+                participants.removeAll(keepingCapacity: true)
+            case .events:
+                let missing = try await missingPersons(events.map { ($0.line, $0.record.person) }, writer)
+                problems.append(contentsOf: missing)
+                var resolved: [(record: EventRecord, track: Int64)] = []
+                resolved.reserveCapacity(events.count)
+                for (line, event) in events {
+                    switch resolve(event, tracksByCode) {
+                    case .success(let id): resolved.append((event, id))
+                    case .failure(let reason): problems.append(.init(line: line, column: reason.column, reason: reason.reason))
+                    }
+                }
+                if problems.isEmpty {
+                    try await writer.write(events: Self.lastWins(resolved, key: { EventKey(person: $0.record.person, track: $0.track, kind: $0.record.kind, date: $0.record.date) }))
+                }
+                events.removeAll(keepingCapacity: true)
+            case .statuses:
+                problems.append(contentsOf: try await missingPersons(statuses.map { ($0.line, $0.record.person) }, writer))
+                if problems.isEmpty {
+                    try await writer.write(statuses: Self.lastWins(statuses.map(\.record), key: { StatusKey(person: $0.person, date: $0.date) }))
+                }
+                statuses.removeAll(keepingCapacity: true)
+            case .activities:
+                problems.append(contentsOf: try await missingPersons(activities.map { ($0.line, $0.record.person) }, writer))
+                if problems.isEmpty {
+                    try await writer.write(activities: Self.lastWins(activities.map(\.record), key: { ActivityKey(person: $0.person, activity: $0.activity.rawValue, start: $0.start) }))
+                }
+                activities.removeAll(keepingCapacity: true)
+            }
+            problems.sort { $0.line < $1.line }
+        }
+
+        while problems.count < Self.maxProblems, try readRecord(&reader, &record) {
+            rows += 1
+            switch kind {
+            case .participants:
+                switch schema.participant(record) {
+                case .success(let row): participants.append(row)
+                case .failure(let error): note(error)
+                }
+                if participants.count >= Self.batchSize { try await flush() }
+            case .events:
+                switch schema.event(record) {
+                case .success(let row): events.append((record.line, row))
+                case .failure(let error): note(error)
+                }
+                if events.count >= Self.batchSize { try await flush() }
+            case .statuses:
+                switch schema.status(record) {
+                case .success(let row): statuses.append((record.line, row))
+                case .failure(let error): note(error)
+                }
+                if statuses.count >= Self.batchSize { try await flush() }
+            case .activities:
+                switch schema.activity(record) {
+                case .success(let row): activities.append((record.line, row))
+                case .failure(let error): note(error)
+                }
+                if activities.count >= Self.batchSize { try await flush() }
+            }
+            if rows % 100_000 == 0 { progress?(rows) }
+        }
+        try await flush()
+        guard problems.isEmpty else {
+            if problems.count >= Self.maxProblems {
+                problems.append(.init(line: record.line, column: "", reason: "stopped reading after \(Self.maxProblems) problems"))
+            }
+            throw ImportError(problems: problems)
+        }
+        progress?(rows)
+        return ImportSummary(rows: rows)
+    }
+
+    private func readRecord(_ reader: inout CSVReader, _ record: inout CSVRecord) throws -> Bool {
+        do {
+            return try reader.next(into: &record)
+        } catch let error as CSVSyntaxError {
+            throw ImportError(problems: [.init(line: error.line, column: "", reason: error.reason)])
+        }
+    }
+
+    private func missingPersons(_ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter) async throws -> [ImportProblem] {
+        guard !rows.isEmpty else { return [] }
+        let distinct = Array(Set(rows.map(\.person.value)))
+        let existing = try await writer.existingPersons(distinct)
+        return rows.filter { !existing.contains($0.person.value) }.map {
+            ImportProblem(line: $0.line, column: "person_id", reason: "no participant \($0.person) (import the participants file first)")
+        }
+    }
+
+    private func resolve(_ event: EventRecord, _ tracks: [String: [TrackRef]]) -> Result<Int64, ImportProblem> {
+        let candidates = tracks[event.track] ?? []
+        if let agreement = event.agreement {
+            if let match = candidates.first(where: { $0.agreement == agreement }) { return .success(match.id) }
+            return .failure(.init(line: 0, column: "track", reason: "agreement '\(agreement)' has no track '\(event.track)'"))
+        }
+        switch candidates.count {
+        case 0: return .failure(.init(line: 0, column: "track", reason: "no agreement has a track '\(event.track)'"))
+        case 1: return .success(candidates[0].id)
+        default:
+            let names = candidates.map(\.agreement).sorted().joined(separator: ", ")
+            return .failure(.init(line: 0, column: "agreement", reason: "track '\(event.track)' exists in several agreements (\(names)): name one in the agreement column"))
+        }
+    }
+
+    /// Keeps the last row of each key within a batch: PostgreSQL's upsert refuses to touch a
+    /// row twice in one statement, and "last row wins" is what a re-sent file means.
+    static func lastWins<T, K: Hashable>(_ rows: [T], key: (T) -> K) -> [T] {
+        var seen = Set<K>()
+        seen.reserveCapacity(rows.count)
+        var result: [T] = []
+        result.reserveCapacity(rows.count)
+        for row in rows.reversed() where seen.insert(key(row)).inserted { result.append(row) }
+        if result.count == rows.count { return rows }
+        return result.reversed()
+    }
+}
+
+struct EventKey: Hashable {
+    var person: Personnummer
+    var track: Int64
+    var kind: TrackEventKind
+    var date: Day
+}
+
+struct StatusKey: Hashable {
+    var person: Personnummer
+    var date: Day
+}
+
+struct ActivityKey: Hashable {
+    var person: Personnummer
+    var activity: String
+    var start: Day
+}

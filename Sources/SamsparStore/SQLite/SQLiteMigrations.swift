@@ -1,0 +1,102 @@
+/// SQLite's numbered migrations: append-only, never edited once landed (STYLE §6).
+/// PostgreSQL has the same numbers with its own dialect (`PostgresMigrations`).
+///
+/// Dates are stored as integer day numbers (days since 1970-01-01, ``Day/ordinal``) in both
+/// engines: compact at national scale and compared as plain integers. Personnummer are the
+/// twelve digits as an integer key.
+enum SQLiteMigrations {
+    static let all: [(version: Int, name: String, statements: [String])] = [
+        (
+            1, "initial schema",
+            [
+                """
+                CREATE TABLE organisations (
+                    org_number INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    municipality_code INTEGER
+                )
+                """,
+                """
+                CREATE TABLE agreements (
+                    id TEXT PRIMARY KEY,
+                    current_version INTEGER NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE agreement_versions (
+                    agreement_id TEXT NOT NULL REFERENCES agreements(id),
+                    version INTEGER NOT NULL,
+                    valid_from INTEGER NOT NULL,
+                    document TEXT NOT NULL,
+                    imported_at TEXT NOT NULL,
+                    PRIMARY KEY (agreement_id, version)
+                )
+                """,
+                """
+                CREATE TABLE agreement_parties (
+                    agreement_id TEXT NOT NULL REFERENCES agreements(id),
+                    org_number INTEGER NOT NULL REFERENCES organisations(org_number),
+                    PRIMARY KEY (agreement_id, org_number)
+                )
+                """,
+                """
+                CREATE TABLE tracks (
+                    id INTEGER PRIMARY KEY,
+                    agreement_id TEXT NOT NULL REFERENCES agreements(id),
+                    code TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    UNIQUE (agreement_id, code)
+                )
+                """,
+                "CREATE INDEX tracks_by_code ON tracks (code)",
+                """
+                CREATE TABLE participants (
+                    person_id INTEGER PRIMARY KEY,
+                    given_name TEXT,
+                    family_name TEXT,
+                    sex INTEGER NOT NULL,
+                    sex_explicit INTEGER NOT NULL,
+                    municipality INTEGER NOT NULL,
+                    first_permit_date INTEGER NOT NULL,
+                    registered_on INTEGER NOT NULL,
+                    exited_on INTEGER,
+                    exit_reason TEXT,
+                    upper_secondary_completed INTEGER NOT NULL,
+                    education_level TEXT
+                )
+                """,
+                "CREATE INDEX participants_by_municipality ON participants (municipality)",
+                """
+                CREATE TABLE track_events (
+                    person_id INTEGER NOT NULL REFERENCES participants(person_id),
+                    track_id INTEGER NOT NULL REFERENCES tracks(id),
+                    kind INTEGER NOT NULL,
+                    date INTEGER NOT NULL,
+                    reason TEXT,
+                    PRIMARY KEY (person_id, track_id, kind, date)
+                ) WITHOUT ROWID
+                """,
+                """
+                CREATE TABLE status_changes (
+                    person_id INTEGER NOT NULL REFERENCES participants(person_id),
+                    date INTEGER NOT NULL,
+                    status INTEGER NOT NULL,
+                    PRIMARY KEY (person_id, date)
+                ) WITHOUT ROWID
+                """,
+                """
+                CREATE TABLE activities (
+                    person_id INTEGER NOT NULL REFERENCES participants(person_id),
+                    kind TEXT NOT NULL,
+                    start INTEGER NOT NULL,
+                    end_date INTEGER,
+                    hours_per_week REAL,
+                    provider TEXT,
+                    PRIMARY KEY (person_id, kind, start)
+                ) WITHOUT ROWID
+                """,
+            ]
+        )
+    ]
+}

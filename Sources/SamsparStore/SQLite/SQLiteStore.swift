@@ -1,0 +1,344 @@
+import Foundation
+import Logging
+import SQLiteNIO
+import SamsparDomain
+
+/// The embedded default engine: one SQLite file in WAL mode with foreign keys on.
+///
+/// One connection, used by one operation at a time (the actor). Bulk imports write
+/// multi-row upserts of up to ``Importer/batchSize`` rows inside one `BEGIN IMMEDIATE`
+/// transaction, so a file is all-or-nothing and the WAL keeps readers going meanwhile.
+public actor SQLiteStore: SamsparStore {
+    let connection: SQLiteConnection
+    public let path: String
+    private var isClosed = false
+
+    /// Opens (creating if needed) the file and applies pending migrations: the embedded
+    /// default migrates itself on first use (STYLE §6).
+    public static func open(path: String, migrate: Bool = true, logger: Logger = Logger(label: "samspar.sqlite")) async throws -> SQLiteStore {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw StoreError.cannotOpen(path, reason: "the folder \(directory) does not exist")
+            }
+        }
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw StoreError.cannotOpen(path, reason: "\(error)")
+        }
+        let store = SQLiteStore(connection: connection, path: path)
+        do {
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -65536"] {
+                _ = try await connection.query(pragma)
+            }
+            if migrate { try await store.migrate() }
+        } catch {
+            try? await connection.close()
+            throw StoreError.cannotOpen(path, reason: "\(error)")
+        }
+        return store
+    }
+
+    init(connection: SQLiteConnection, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
+    public func close() async throws {
+        guard !isClosed else { return }
+        isClosed = true
+        try await connection.close()
+    }
+
+    // MARK: Helpers
+
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        try await connection.query(sql, binds)
+    }
+
+    func inTransaction<T>(_ body: () async throws -> T) async throws -> T {
+        try await query("BEGIN IMMEDIATE")
+        do {
+            let result = try await body()
+            try await query("COMMIT")
+            return result
+        } catch {
+            _ = try? await query("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: Migrations
+
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        try await query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        return try await inTransaction {
+            let applied = Set(try await query("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer })
+            let known = SQLiteMigrations.all.map(\.version).max() ?? 0
+            if let newest = applied.max(), newest > known { throw StoreError.schemaTooNew(found: newest, known: known) }
+            var done: [Int] = []
+            for migration in SQLiteMigrations.all where !applied.contains(migration.version) {
+                for statement in migration.statements { try await query(statement) }
+                try await query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    [.integer(migration.version), .text(migration.name), .text(ISO8601DateFormatter().string(from: Date()))])
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+
+    // MARK: Agreements
+
+    public func importAgreement(_ agreement: Agreement, document: Data, importedAt: Date) async throws -> AgreementImportResult {
+        try await inTransaction {
+            let versions = try await storedVersions(id: agreement.id)
+            if let newest = versions.last, newest.agreement == agreement {
+                return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged)
+            }
+            let version = (versions.last?.version ?? 0) + 1
+            if versions.isEmpty {
+                try await query("INSERT INTO agreements (id, current_version) VALUES (?, ?)", [.text(agreement.id), .integer(version)])
+            } else {
+                try await query("UPDATE agreements SET current_version = ? WHERE id = ?", [.integer(version), .text(agreement.id)])
+            }
+            try await query(
+                "INSERT INTO agreement_versions (agreement_id, version, valid_from, document, imported_at) VALUES (?, ?, ?, ?, ?)",
+                [.text(agreement.id), .integer(version), .integer(Int(agreement.validFrom.ordinal)),
+                 .text(String(decoding: document, as: UTF8.self)), .text(ISO8601DateFormatter().string(from: importedAt))])
+            for party in agreement.parties {
+                try await query(
+                    """
+                    INSERT INTO organisations (org_number, name, kind, municipality_code) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (org_number) DO UPDATE SET name = excluded.name, kind = excluded.kind, municipality_code = excluded.municipality_code
+                    """,
+                    [.integer(Int(party.orgNumber.value)), .text(party.name), .text(party.kind.rawValue),
+                     party.municipalityCode.map { .integer(Int($0.value)) } ?? .null])
+                try await query(
+                    "INSERT INTO agreement_parties (agreement_id, org_number) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    [.text(agreement.id), .integer(Int(party.orgNumber.value))])
+            }
+            for track in agreement.tracks {
+                try await query(
+                    "INSERT INTO tracks (agreement_id, code, name) VALUES (?, ?, ?) ON CONFLICT (agreement_id, code) DO UPDATE SET name = excluded.name",
+                    [.text(agreement.id), .text(track.code), .text(track.name)])
+            }
+            return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised)
+        }
+    }
+
+    private func storedVersions(id: String) async throws -> [StoredAgreement] {
+        let rows = try await query("SELECT version, document FROM agreement_versions WHERE agreement_id = ? ORDER BY version", [.text(id)])
+        return try rows.map { row in
+            let document = Data((row.column("document")?.string ?? "").utf8)
+            return StoredAgreement(agreement: try Agreement.parse(json: document), version: row.column("version")?.integer ?? 0)
+        }
+    }
+
+    public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {
+        let versions = try await storedVersions(id: id)
+        guard let day else { return versions.last }
+        return versions.last { $0.agreement.validFrom <= day } ?? versions.first
+    }
+
+    public func agreements() async throws -> [StoredAgreement] {
+        var result: [StoredAgreement] = []
+        for row in try await query("SELECT id FROM agreements ORDER BY id") {
+            if let id = row.column("id")?.string, let stored = try await agreement(id: id, inForceOn: nil) { result.append(stored) }
+        }
+        return result
+    }
+
+    // MARK: Bulk import
+
+    public func importFile(
+        _ kind: ImportKind, from source: ImportSource, currentYear: Int, progress: (@Sendable (Int) -> Void)?
+    ) async throws -> ImportSummary {
+        let importer = Importer(kind: kind, currentYear: currentYear, progress: progress)
+        return try await inTransaction {
+            try await importer.run(source: source, writer: SQLiteBulkWriter(store: self))
+        }
+    }
+
+    // MARK: Reports
+
+    public func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
+        let municipalities = agreement.municipalities.map { String($0.value) }.joined(separator: ",")
+        let tracks = try await query("SELECT id, code FROM tracks WHERE agreement_id = ?", [.text(agreement.id)])
+        var trackIndexBuilder: [Int: Int] = [:]
+        for row in tracks {
+            if let id = row.column("id")?.integer, let code = row.column("code")?.string,
+                let index = agreement.tracks.firstIndex(where: { $0.code == code })
+            {
+                trackIndexBuilder[id] = index
+            }
+        }
+        let trackIndex = trackIndexBuilder
+        let trackList = trackIndex.keys.map(String.init).joined(separator: ",")
+        let asOfValue = Int(asOf.ordinal)
+
+        let participantCollector = Collector<ParticipantFacts>()
+        try await connection.query(
+            """
+            SELECT person_id, sex, municipality, first_permit_date, registered_on, exited_on, upper_secondary_completed
+            FROM participants WHERE municipality IN (\(municipalities)) AND registered_on <= ?
+            """, [.integer(asOfValue)]
+        ) { row in
+            guard let id = row.column("person_id")?.integer else { return }
+            participantCollector.append(
+                ParticipantFacts(
+                    person: Personnummer(storedValue: Int64(id)),
+                    sex: row.column("sex")?.integer == 1 ? .male : .female,
+                    municipality: Kommunkod(storedValue: Int16(row.column("municipality")?.integer ?? 0)),
+                    firstPermitDate: Day(ordinal: Int32(row.column("first_permit_date")?.integer ?? 0)),
+                    registeredOn: Day(ordinal: Int32(row.column("registered_on")?.integer ?? 0)),
+                    exitedOn: row.column("exited_on")?.integer.map { Day(ordinal: Int32($0)) },
+                    upperSecondaryCompleted: row.column("upper_secondary_completed")?.integer == 1))
+        }
+        let eventCollector = Collector<TrackEventFact>()
+        if !trackList.isEmpty {
+            try await connection.query(
+                """
+                SELECT e.person_id, e.track_id, e.kind, e.date
+                FROM participants p JOIN track_events e ON e.person_id = p.person_id
+                WHERE p.municipality IN (\(municipalities)) AND e.track_id IN (\(trackList)) AND e.date <= ?
+                """, [.integer(asOfValue)]
+            ) { row in
+                guard let person = row.column("person_id")?.integer, let track = row.column("track_id")?.integer,
+                    let index = trackIndex[track], let kind = row.column("kind")?.integer.flatMap({ TrackEventKind(code: UInt8($0)) }),
+                    let date = row.column("date")?.integer
+                else { return }
+                eventCollector.append(TrackEventFact(person: Personnummer(storedValue: Int64(person)), track: index, kind: kind, date: Day(ordinal: Int32(date))))
+            }
+        }
+        let statusCollector = Collector<StatusFact>()
+        try await connection.query(
+            """
+            SELECT s.person_id, s.date, s.status
+            FROM participants p JOIN status_changes s ON s.person_id = p.person_id
+            WHERE p.municipality IN (\(municipalities)) AND s.date <= ?
+            """, [.integer(asOfValue)]
+        ) { row in
+            guard let person = row.column("person_id")?.integer, let date = row.column("date")?.integer,
+                let status = row.column("status")?.integer.flatMap({ Outcome(code: UInt8($0)) })
+            else { return }
+            statusCollector.append(StatusFact(person: Personnummer(storedValue: Int64(person)), status: status, date: Day(ordinal: Int32(date))))
+        }
+        return ReportInput(participants: participantCollector.items, events: eventCollector.items, statuses: statusCollector.items)
+    }
+
+    public func counts() async throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for table in ["agreements", "participants", "track_events", "status_changes", "activities"] {
+            result[table] = try await query("SELECT count(*) AS n FROM \(table)").first?.column("n")?.integer ?? 0
+        }
+        return result
+    }
+}
+
+/// Gathers rows handed over one by one from the driver's thread (the callback is synchronous
+/// and runs before the query returns, so a lock is all the coordination needed).
+final class Collector<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var items: [T] = []
+
+    func append(_ item: T) {
+        lock.lock()
+        items.append(item)
+        lock.unlock()
+    }
+}
+
+/// Multi-row upserts into the SQLite tables, inside the store's open transaction.
+struct SQLiteBulkWriter: BulkWriter {
+    let store: SQLiteStore
+
+    func existingPersons(_ persons: [Int64]) async throws -> Set<Int64> {
+        var found = Set<Int64>()
+        for chunk in persons.chunked(900) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try await store.query("SELECT person_id FROM participants WHERE person_id IN (\(placeholders))", chunk.map { .integer(Int($0)) })
+            for row in rows { if let id = row.column("person_id")?.integer { found.insert(Int64(id)) } }
+        }
+        return found
+    }
+
+    func tracks() async throws -> [TrackRef] {
+        try await store.query("SELECT id, agreement_id, code FROM tracks").compactMap { row in
+            guard let id = row.column("id")?.integer, let agreement = row.column("agreement_id")?.string,
+                let code = row.column("code")?.string
+            else { return nil }
+            return TrackRef(agreement: agreement, code: code, id: Int64(id))
+        }
+    }
+
+    private func upsert(_ table: String, columns: [String], conflict: [String], update: [String], rows: Int, binds: [SQLiteData]) async throws {
+        guard rows > 0 else { return }
+        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        let values = Array(repeating: tuple, count: rows).joined(separator: ",")
+        let action = update.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + update.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        try await store.query(
+            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values) ON CONFLICT (\(conflict.joined(separator: ", "))) \(action)",
+            binds)
+    }
+
+    func write(participants: [ParticipantRecord]) async throws {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(participants.count * 12)
+        for p in participants {
+            binds += [
+                .integer(Int(p.person.value)), text(p.givenName), text(p.familyName), .integer(p.sex == .male ? 1 : 0),
+                .integer(p.explicitSex == nil ? 0 : 1), .integer(Int(p.municipality.value)), day(p.firstPermitDate),
+                day(p.registeredOn), day(p.exitedOn), text(p.exitReason), .integer(p.upperSecondaryCompleted ? 1 : 0),
+                text(p.educationLevel),
+            ]
+        }
+        let columns = [
+            "person_id", "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date",
+            "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level",
+        ]
+        try await upsert("participants", columns: columns, conflict: ["person_id"], update: Array(columns.dropFirst()), rows: participants.count, binds: binds)
+    }
+
+    func write(events: [(record: EventRecord, track: Int64)]) async throws {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(events.count * 5)
+        for (e, track) in events {
+            binds += [.integer(Int(e.person.value)), .integer(Int(track)), .integer(Int(e.kind.code)), day(e.date), text(e.reason)]
+        }
+        try await upsert("track_events", columns: ["person_id", "track_id", "kind", "date", "reason"], conflict: ["person_id", "track_id", "kind", "date"], update: ["reason"], rows: events.count, binds: binds)
+    }
+
+    func write(statuses: [StatusRecord]) async throws {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(statuses.count * 3)
+        for s in statuses { binds += [.integer(Int(s.person.value)), day(s.date), .integer(Int(s.status.code))] }
+        try await upsert("status_changes", columns: ["person_id", "date", "status"], conflict: ["person_id", "date"], update: ["status"], rows: statuses.count, binds: binds)
+    }
+
+    func write(activities: [ActivityRecord]) async throws {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(activities.count * 6)
+        for a in activities {
+            binds += [
+                .integer(Int(a.person.value)), .text(a.activity.rawValue), day(a.start), day(a.end),
+                a.hoursPerWeek.map { .float($0) } ?? .null, text(a.provider),
+            ]
+        }
+        try await upsert("activities", columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider"], conflict: ["person_id", "kind", "start"], update: ["end_date", "hours_per_week", "provider"], rows: activities.count, binds: binds)
+    }
+
+    private func text(_ s: String?) -> SQLiteData { s.map { .text($0) } ?? .null }
+    private func day(_ d: Day?) -> SQLiteData { d.map { .integer(Int($0.ordinal)) } ?? .null }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import SamsparDomain
+
+/// An agreement as stored: the validated document and its version number.
+public struct StoredAgreement: Sendable {
+    public var agreement: Agreement
+    public var version: Int
+}
+
+/// What an agreement import did.
+public struct AgreementImportResult: Sendable, Equatable {
+    public enum Change: Sendable, Equatable { case created, revised, unchanged }
+    public var id: String
+    public var version: Int
+    public var change: Change
+}
+
+/// What a bulk import did.
+public struct ImportSummary: Sendable, Equatable {
+    /// Rows read and accepted (the whole file).
+    public var rows: Int
+}
+
+/// A bulk file as a stream of chunks, so the importer never holds the whole file.
+public struct ImportSource: @unchecked Sendable {
+    public let name: String
+    let makeReader: () throws -> CSVReader
+
+    /// A file on disk, read in 1 MiB chunks.
+    public static func file(path: String) -> ImportSource {
+        ImportSource(name: path) {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw StoreError.unreadableFile(path)
+            }
+            return CSVReader(refill: {
+                guard let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else {
+                    try? handle.close()
+                    return nil
+                }
+                return [UInt8](data)
+            })
+        }
+    }
+
+    /// Text already in memory (an HTTP body, a test).
+    public static func bytes(_ bytes: [UInt8], name: String = "body") -> ImportSource {
+        ImportSource(name: name) { CSVReader(bytes: bytes) }
+    }
+}
+
+/// The one storage interface (STYLE §4). SQLite and PostgreSQL implement it; nothing above
+/// this module knows which engine it talks to.
+public protocol SamsparStore: Sendable {
+    /// Applies every migration not yet applied; returns the numbers applied now.
+    @discardableResult
+    func migrate() async throws -> [Int]
+
+    /// Stores an agreement. Re-importing the same id with a different document makes a new
+    /// version (the earlier ones stay readable); the same document again changes nothing.
+    func importAgreement(_ agreement: Agreement, document: Data, importedAt: Date) async throws -> AgreementImportResult
+
+    /// The version in force on `day` (the latest whose `validFrom` is on or before it; the
+    /// first version when none is), or the newest when `day` is nil.
+    func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement?
+
+    /// Every agreement, newest version, in id order.
+    func agreements() async throws -> [StoredAgreement]
+
+    /// Imports a bulk file whole or not at all (SPEC §4). Throws ``ImportError`` listing
+    /// every bad row. `currentYear` decides the century of ten-digit identity numbers.
+    func importFile(
+        _ kind: ImportKind, from source: ImportSource, currentYear: Int, progress: (@Sendable (Int) -> Void)?
+    ) async throws -> ImportSummary
+
+    /// The facts a report of `agreement` needs, as of `asOf`.
+    func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput
+
+    /// Row counts per table, for `samspar demo` and the benchmarks.
+    func counts() async throws -> [String: Int]
+
+    func close() async throws
+}
+
+extension SamsparStore {
+    /// Loads the agreement version in force and computes the report (SPEC §3, §5).
+    public func report(agreementID: String, year: Int, asOf: Day) async throws -> (Report, StoredAgreement) {
+        let inForce = min(Day.lastOfYear(year), asOf)
+        guard let stored = try await agreement(id: agreementID, inForceOn: inForce) else {
+            throw StoreError.unknownAgreement(agreementID)
+        }
+        let input = try await reportInput(for: stored.agreement, asOf: asOf)
+        return (Report.compute(for: stored.agreement, year: year, asOf: asOf, input: input), stored)
+    }
+}
+
+/// Errors of the store, with a message a user can act on.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case badURL(String, reason: String)
+    case unreadableFile(String)
+    case unknownAgreement(String)
+    case cannotOpen(String, reason: String)
+    case schemaTooNew(found: Int, known: Int)
+
+    public var description: String {
+        switch self {
+        case .badURL(let url, let reason): "bad database URL '\(url)': \(reason)"
+        case .unreadableFile(let path): "cannot read \(path)"
+        case .unknownAgreement(let id): "there is no agreement '\(id)' (import it with `samspar agreement import FILE.json`)"
+        case .cannotOpen(let what, let reason): "cannot open the database \(what): \(reason)"
+        case .schemaTooNew(let found, let known):
+            "the database has migration \(found) but this samspar knows only up to \(known): upgrade samspar"
+        }
+    }
+}
+
+/// Where the database is: `sqlite://PATH` (relative or absolute) or
+/// `postgres://user:pass@host:port/db` (SPEC §5).
+public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(PostgresLocation)
+
+    public struct PostgresLocation: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
+        public var database: String
+    }
+
+    public static let `default` = DatabaseURL.sqlite(path: "samspar.sqlite")
+
+    public init(_ text: String) throws(StoreError) {
+        if text.hasPrefix("sqlite://") {
+            let path = String(text.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { throw .badURL(text, reason: "no file path after sqlite://") }
+            self = .sqlite(path: path)
+            return
+        }
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
+            throw .badURL(text, reason: "expected sqlite://PATH or postgres://user:pass@host:port/db")
+        }
+        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+            throw .badURL(text, reason: "no host")
+        }
+        guard let user = components.user, !user.isEmpty else { throw .badURL(text, reason: "no user") }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw .badURL(text, reason: "no database name after the host") }
+        if components.port == nil, let portText = text.split(separator: "@").last?.split(separator: "/").first?.split(separator: ":").dropFirst().first {
+            throw .badURL(text, reason: "port '\(portText)' is not a number")
+        }
+        self = .postgres(.init(host: host, port: components.port ?? 5432, user: user, password: components.password, database: database))
+    }
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite://\(path)"
+        case .postgres(let l): "postgres://\(l.user)@\(l.host):\(l.port)/\(l.database)"
+        }
+    }
+}

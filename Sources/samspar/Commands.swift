@@ -1,0 +1,200 @@
+import ArgumentParser
+import Foundation
+import SamsparDomain
+import SamsparStore
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations. / Kör databasmigreringar.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        let store: any SamsparStore
+        switch context.database {
+        case .sqlite(let path): store = try await SQLiteStore.open(path: path, migrate: false)
+        case .postgres: store = try await context.openStore()
+        }
+        do {
+            let applied = try await store.migrate()
+            try await store.close()
+            print(applied.isEmpty ? "Databasen är aktuell (up to date): \(context.database)" : "Migreringar körda (applied): \(applied.map(String.init).joined(separator: ", ")) – \(context.database)")
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+}
+
+struct AgreementCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agreement", abstract: "Agreements (överenskommelser).", subcommands: [ImportAgreement.self])
+
+    struct ImportAgreement: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Import or revise an agreement from its JSON document.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The agreement document (SPEC §4).") var file: String
+
+        func run() async throws {
+            try await runReportingErrors(execute)
+        }
+
+        private func execute() async throws {
+            let context = try Context(options: database)
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIFailure("cannot read \(file)") }
+            let agreement: Agreement
+            do { agreement = try Agreement.parse(json: data) } catch {
+                throw CLIFailure("\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")", details: error.problems.map { "\(file): \($0)" })
+            }
+            let result = try await context.withStore { try await $0.importAgreement(agreement, document: data, importedAt: context.now) }
+            switch result.change {
+            case .created: print("Överenskommelse \(result.id) importerad, version \(result.version) (imported).")
+            case .revised: print("Överenskommelse \(result.id) reviderad, version \(result.version) (new revision).")
+            case .unchanged: print("Överenskommelse \(result.id) oförändrad, version \(result.version) (unchanged).")
+            }
+        }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Import a bulk CSV file: participants, events, statuses or activities (SPEC §4).")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "participants | events | statuses | activities") var kind: String
+    @Argument(help: "The CSV file.") var file: String
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        guard let importKind = ImportKind(rawValue: kind) else {
+            throw CLIFailure("'\(kind)' is not a file kind: use participants, events, statuses or activities")
+        }
+        let context = try Context(options: database)
+        guard FileManager.default.isReadableFile(atPath: file) else { throw CLIFailure("cannot read \(file)") }
+        let name = file
+        var progress: (@Sendable (Int) -> Void)? = nil
+        if stderrIsTerminal { progress = { rows in printProgress("\(name): \(rows) rader (rows)") } }
+        let started = Date()
+        let summary: ImportSummary
+        do {
+            summary = try await context.withStore {
+                try await $0.importFile(importKind, from: .file(path: file), currentYear: context.today.year, progress: progress)
+            }
+        } catch let error as ImportError {
+            if stderrIsTerminal { printError("") }
+            throw CLIFailure("\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); nothing was written", details: error.problems.map { "\(file): \($0)" })
+        }
+        if stderrIsTerminal { printError("") }
+        let seconds = Date().timeIntervalSince(started)
+        print("Importerade \(summary.rows) rader från \(file) (imported \(summary.rows) \(importKind.rawValue) rows in \(String(format: "%.2f", seconds)) s).")
+    }
+}
+
+func printProgress(_ text: String) {
+    FileHandle.standardError.write(Data(("\r" + text).utf8))
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "The follow-up report of an agreement for a year (SPEC §3, §5).")
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv, html }
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Agreement id.") var agreement: String
+    @Option(help: "The year Y.") var year: Int
+    @Option(name: .customLong("as-of"), help: "Reference date YYYY-MM-DD (default: today).") var asOf: String?
+    @Option(help: "json | csv | html") var format: Format = .json
+    @Flag(help: "Suppress small counts as for roles without access to individual data.") var suppress = false
+    @Option(name: .customLong("suppression-threshold"), help: "Counts from 1 up to this minus one are suppressed.") var threshold = 5
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        guard (1900...2200).contains(year) else { throw CLIFailure("--year \(year) is not a plausible year") }
+        guard threshold >= 1 else { throw CLIFailure("--suppression-threshold must be at least 1") }
+        var day = context.today
+        if let asOf {
+            do { day = try Day(iso: asOf) } catch { throw CLIFailure("--as-of: \(error.description)") }
+        }
+        let (report, stored) = try await context.withStore { try await $0.report(agreementID: agreement, year: year, asOf: day) }
+        let document = ReportDocument(report: report, suppression: suppress ? Suppression(threshold: threshold) : nil, agreementVersion: stored.version)
+        switch format {
+        case .json: print(document.json.serialized())
+        case .csv: FileHandle.standardOutput.write(Data(document.csv.utf8))
+        case .html: print(document.html(agreementTitle: stored.agreement.title), terminator: "")
+        }
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load the Östra Södertörn agreement and a realistic synthetic caseload. / Läs in demodata.",
+        discussion: """
+            Default: the Östra Södertörn agreement and 2,000 participants in Haninge, Tyresö and
+            Nynäshamn, 2016–2019, built only from Skatteverket's test numbers. With --national:
+            all 290 municipalities in agreements of three, for benchmarks (e.g. --participants 1000000).
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Number of participants.") var participants: Int?
+    @Option(help: "Random seed: the same seed gives the same caseload.") var seed: UInt64 = 2018
+    @Flag(help: "National scale: 290 municipalities in agreements of three.") var national = false
+    @Option(name: .customLong("files"), help: "Keep the generated CSV files in this folder.") var files: String?
+    @Flag(name: .customLong("files-only"), help: "Only write the files (with --files); do not import.") var filesOnly = false
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        let template = try Agreement.parse(json: Caseload.ostraSodertornDocument)
+        let count = participants ?? (national ? 1_000_000 : 2000)
+        guard count >= 1 else { throw CLIFailure("--participants must be at least 1") }
+        let (caseload, agreements) = national
+            ? Caseload.national(template: template, participants: count, seed: seed)
+            : (Caseload.ostraSodertorn(agreement: template, participants: count, seed: seed), [template])
+        if filesOnly && files == nil { throw CLIFailure("--files-only needs --files DIR") }
+        let directory = files ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("samspar-demo-\(ProcessInfo.processInfo.processIdentifier)")
+        let paths = try DemoLoader.writeFiles(caseload, to: directory)
+        if national {
+            let agreementsPath = (directory as NSString).appendingPathComponent("agreements")
+            try FileManager.default.createDirectory(atPath: agreementsPath, withIntermediateDirectories: true)
+            for a in agreements {
+                try Data(a.document.serialized().utf8).write(to: URL(fileURLWithPath: (agreementsPath as NSString).appendingPathComponent("\(a.id).json")))
+            }
+        }
+        defer { if files == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        if filesOnly {
+            print("Filer skrivna (files written) i \(directory): \(ImportKind.allCases.map { "\($0.rawValue).csv" }.joined(separator: ", "))")
+            return
+        }
+        var progress: (@Sendable (ImportKind, Int) -> Void)? = nil
+        if stderrIsTerminal { progress = { kind, rows in printProgress("\(kind.rawValue): \(rows) rader (rows)   ") } }
+        let rows = try await context.withStore { store in
+            try await DemoLoader.load(agreements: agreements, files: paths, into: store, currentYear: context.today.year, now: context.now, progress: progress)
+        }
+        if stderrIsTerminal { printError("") }
+        let summary = ImportKind.allCases.map { "\(rows[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        if national {
+            print("""
+                Nationell demo inläst (national demo loaded) i \(context.database): \(agreements.count) överenskommelser, \(summary).
+                Prova (try): samspar report --agreement \(agreements[0].id) --year 2018 --as-of 2019-03-31
+                """)
+        } else {
+            print("""
+                Demo inläst (demo loaded) i \(context.database):
+                  Överenskommelse ostra-sodertorn – Haninge, Tyresö, Nynäshamn; \(summary), 2016–2019.
+                Titta vidare (where to look next):
+                  samspar report --agreement ostra-sodertorn --year 2018 --as-of 2019-03-31
+                  samspar report --agreement ostra-sodertorn --year 2018 --as-of 2019-03-31 --format html > rapport.html
+                  samspar report --agreement ostra-sodertorn --year 2019 --as-of 2019-12-31 --suppress
+                """)
+        }
+    }
+}
