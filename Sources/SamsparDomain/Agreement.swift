@@ -14,6 +14,15 @@ public struct Agreement: Sendable, Equatable {
         public var municipalityCode: Kommunkod?
         public var signatory: String?
         public var title: String?
+
+        public init(orgNumber: Organisationsnummer, name: String, kind: OrganisationKind, municipalityCode: Kommunkod? = nil, signatory: String? = nil, title: String? = nil) {
+            self.orgNumber = orgNumber
+            self.name = name
+            self.kind = kind
+            self.municipalityCode = municipalityCode
+            self.signatory = signatory
+            self.title = title
+        }
     }
 
     public struct Track: Sendable, Equatable {
@@ -22,11 +31,24 @@ public struct Agreement: Sendable, Equatable {
         public var kind: TrackKind
         public var ssyk: [SSYKCode]
         public var genderGoal: GenderGoal?
+
+        public init(code: String, name: String, kind: TrackKind, ssyk: [SSYKCode] = [], genderGoal: GenderGoal? = nil) {
+            self.code = code
+            self.name = name
+            self.kind = kind
+            self.ssyk = ssyk
+            self.genderGoal = genderGoal
+        }
     }
 
     public struct GenderGoal: Sendable, Equatable {
         public var sex: Sex
         public var minShare: Double
+
+        public init(sex: Sex, minShare: Double) {
+            self.sex = sex
+            self.minShare = minShare
+        }
     }
 
     public struct Signature: Sendable, Equatable {

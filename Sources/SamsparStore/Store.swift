@@ -13,6 +13,12 @@ public struct AgreementImportResult: Sendable, Equatable {
     public var id: String
     public var version: Int
     public var change: Change
+
+    public init(id: String, version: Int, change: Change) {
+        self.id = id
+        self.version = version
+        self.change = change
+    }
 }
 
 /// What a bulk import did.

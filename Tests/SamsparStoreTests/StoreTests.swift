@@ -1,0 +1,213 @@
+import Foundation
+import SamsparDomain
+import SamsparStore
+import Testing
+
+@Suite("Store, on every engine")
+struct StoreTests {
+    @Test(arguments: Engine.available)
+    func migrateIsIdempotent(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            #expect(try await store.migrate() == [])
+            #expect(try await store.counts()["participants"] == 0)
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func agreementImportCreatesRevisesAndKeepsVersions(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            let original = try Fixtures.agreement
+            let first = try await store.importAgreement(original, document: try Fixtures.agreementJSON, importedAt: Date())
+            #expect(first == AgreementImportResult(id: "ostra-sodertorn", version: 1, change: .created))
+            let again = try await store.importAgreement(original, document: try Fixtures.agreementJSON, importedAt: Date())
+            #expect(again.change == .unchanged)
+            #expect(again.version == 1)
+
+            var revised = original
+            revised.validFrom = Day(year: 2019, month: 1, day: 1)!
+            revised.tracks[0].genderGoal = .init(sex: .male, minShare: 0.45)
+            let second = try await store.importAgreement(revised, document: Data(revised.document.serialized().utf8), importedAt: Date())
+            #expect(second == AgreementImportResult(id: "ostra-sodertorn", version: 2, change: .revised))
+
+            // Reports are computed against the version in force on the dates they cover.
+            let in2018 = try #require(try await store.agreement(id: "ostra-sodertorn", inForceOn: Day(year: 2018, month: 12, day: 31)))
+            #expect(in2018.version == 1)
+            #expect(in2018.agreement.tracks[0].genderGoal?.minShare == 0.40)
+            let in2019 = try #require(try await store.agreement(id: "ostra-sodertorn", inForceOn: Day(year: 2019, month: 6, day: 1)))
+            #expect(in2019.version == 2)
+            #expect(in2019.agreement.tracks[0].genderGoal?.minShare == 0.45)
+            #expect(try await store.agreements().map(\.version) == [2])
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func importingTheSameFilesTwiceChangesNothing(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let first = try await store.counts()
+            #expect(first["participants"] == 5)
+            #expect(first["track_events"] == 13)
+            #expect(first["status_changes"] == 4)
+            #expect(first["activities"] == 2)
+            let agreement = try Fixtures.agreement
+            let before = try await store.reportInput(for: agreement, asOf: Day(year: 2019, month: 3, day: 31)!)
+
+            try await Fixtures.load(store)
+            #expect(try await store.counts() == first)
+            let after = try await store.reportInput(for: agreement, asOf: Day(year: 2019, month: 3, day: 31)!)
+            #expect(Report.compute(for: agreement, year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!, input: before)
+                == Report.compute(for: agreement, year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!, input: after))
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func aChangedRowUpdatesByItsKey(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let update = """
+                person_id;status;date
+                19900101-2385;studies;2018-10-15
+                """
+            _ = try await store.importFile(.statuses, from: .bytes(Array(update.utf8)), currentYear: 2026, progress: nil)
+            #expect(try await store.counts()["status_changes"] == 4)
+            let input = try await store.reportInput(for: try Fixtures.agreement, asOf: Day(year: 2019, month: 1, day: 1)!)
+            let changed = input.statuses.first { $0.person.value == 199001012385 && $0.date == Day(year: 2018, month: 10, day: 15)! }
+            #expect(changed?.status == .studies)
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func aFileWithBadRowsIsRejectedWholeListingEveryRow(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.importAgreement(store)
+            let text = """
+                person_id;municipality;first_permit_date;registered_on;upper_secondary_completed
+                199001012385;0136;2016-03-01;2017-01-10;yes
+                199001012386;0136;2016-03-01;2017-01-10;yes
+                199009132391;9999;2017-02-30;2018-02-01;maybe
+                199105152392;0138;2015-01-31;2016-06-01;no
+                """
+            let error = try await #require(throws: ImportError.self) {
+                try await store.importFile(.participants, from: .bytes(Array(text.utf8)), currentYear: 2026, progress: nil)
+            }
+            #expect(error.problems.map(\.line) == [3, 4, 4, 4])
+            #expect(error.problems[0] == ImportProblem(line: 3, column: "person_id", reason: "'199001012386': check digit should be 5"))
+            #expect(error.problems.map(\.column) == ["person_id", "municipality", "first_permit_date", "upper_secondary_completed"])
+            #expect(error.problems[2].reason == "no day 30 in February")
+            #expect(try await store.counts()["participants"] == 0)
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func rejectionAfterManyWrittenBatchesLeavesNothing(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            // 3,000 good rows (three batches written) then one bad one: nothing stays.
+            var lines = ["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"]
+            let numbers = TestIdentityNumbers.all.filter { $0.birthDate.year >= 1960 }.prefix(3000)
+            for n in numbers { lines.append("\(n.twelveDigits);0136;2016-03-01;2017-01-10;no") }
+            lines.append("not-a-number;0136;2016-03-01;2017-01-10;no")
+            let error = try await #require(throws: ImportError.self) {
+                try await store.importFile(.participants, from: .bytes(Array(lines.joined(separator: "\n").utf8)), currentYear: 2026, progress: nil)
+            }
+            #expect(error.problems.count == 1)
+            #expect(error.problems[0].line == 3002)
+            #expect(try await store.counts()["participants"] == 0)
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func eventsNeedKnownPeopleAndTracks(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let text = """
+                person_id;track;event;date
+                199001012385;vard;invited;2019-01-15
+                199306022386;vard;invited;2019-01-15
+                199001012385;svets;invited;2019-01-15
+                199001012385;vard;graduated;2019-01-15
+                """
+            let error = try await #require(throws: ImportError.self) {
+                try await store.importFile(.events, from: .bytes(Array(text.utf8)), currentYear: 2026, progress: nil)
+            }
+            #expect(error.problems.map(\.description) == [
+                "line 3, column person_id: no participant 19930602-2386 (import the participants file first)",
+                "line 4, column track: no agreement has a track 'svets'",
+                "line 5, column event: 'graduated' is not one of invited, attended, accepted, declined, started, completed, discontinued",
+            ])
+            #expect(try await store.counts()["track_events"] == 13)
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func aTrackCodeInTwoAgreementsNeedsTheAgreementColumn(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            var other = try Fixtures.agreement
+            other.id = "norra-sormland"
+            _ = try await store.importAgreement(other, document: Data(other.document.serialized().utf8), importedAt: Date())
+            let ambiguous = """
+                person_id;track;event;date;agreement
+                199001012385;vard;invited;2019-01-15;
+                """
+            let error = try await #require(throws: ImportError.self) {
+                try await store.importFile(.events, from: .bytes(Array(ambiguous.utf8)), currentYear: 2026, progress: nil)
+            }
+            #expect(error.problems.first?.column == "agreement")
+            let named = """
+                person_id,track,event,date,agreement
+                199001012385,vard,invited,2019-01-15,norra-sormland
+                """
+            let summary = try await store.importFile(.events, from: .bytes(Array(named.utf8)), currentYear: 2026, progress: nil)
+            #expect(summary.rows == 1)
+            // The event belongs to the other agreement: Östra Södertörn's input does not see it.
+            let input = try await store.reportInput(for: try Fixtures.agreement, asOf: Day(year: 2019, month: 12, day: 31)!)
+            #expect(!input.events.contains { $0.date == Day(year: 2019, month: 1, day: 15)! })
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func spreadsheetSpellingsAreAccepted(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.importAgreement(store)
+            // Byte-order mark, CRLF, quoted fields with a separator and a doubled quote, ten-digit ids.
+            let text = "\u{FEFF}person_id;given_name;family_name;municipality;first_permit_date;registered_on;upper_secondary_completed\r\n"
+                + "900101-2385;\"Amina; Fatima\";\"Test \"\"T\"\"sson\";0136;2016-03-01;2017-01-10;yes\r\n"
+                + "\r\n"
+                + "9009132391;Ali;Provsson;0136;2017-05-15;2018-02-01;no\r\n"
+            let summary = try await store.importFile(.participants, from: .bytes(Array(text.utf8)), currentYear: 2026, progress: nil)
+            #expect(summary.rows == 2)
+            let input = try await store.reportInput(for: try Fixtures.agreement, asOf: Day(year: 2019, month: 1, day: 1)!)
+            #expect(Set(input.participants.map(\.person.value)) == [199001012385, 199009132391])
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func reportFromTheStoreFollowsTheRules(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let (report, stored) = try await store.report(agreementID: "ostra-sodertorn", year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!)
+            #expect(stored.version == 1)
+            // Eskilstuna's participant is not in the population; the one who exited 2018-06-30 is active in 2018.
+            #expect(report.participants.active == 4)
+            #expect(report.participants.female == 2)
+            #expect(report.participants.male == 2)
+            let vard = report.tracks[0]
+            #expect(vard.count(.completed) == 1)
+            #expect(vard.acceptance == Ratio(1, of: 1))
+            // Completed 2018-08-31; 90 days later (2018-11-29) the status is work.
+            #expect(vard.outcome == Ratio(1, of: 1))
+            #expect(vard.genderGoal?.ratio == Ratio(0, of: 1))
+            #expect(vard.genderGoal?.met == false)
+            let bygg = report.tracks[2]
+            #expect(bygg.acceptance == Ratio(0, of: 1))
+            #expect(report.tracks[3].completion == Ratio(0, of: 1))
+            // Recruitment: attended a vocational meeting in 2018 (vard, bygg) of 4 active.
+            #expect(report.recruitment == Ratio(2, of: 4))
+            do {
+                await #expect(throws: StoreError.unknownAgreement("nope")) {
+                    _ = try await store.report(agreementID: "nope", year: 2018, asOf: Day(year: 2019, month: 1, day: 1)!)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+
+/// The CLI as a user runs it: the built `samspar` executable as a process, on a real
+/// database file in a fresh folder (STYLE §11).
+struct Samspar {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    static let executable: URL = {
+        // The test binary sits in the build products folder, beside `samspar`.
+        let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        var dir = exe.deletingLastPathComponent()
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("samspar").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("samspar")
+    }()
+
+    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    func run(_ arguments: String..., environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = Samspar.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SAMSPAR_DATABASE_URL")
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    func report(_ extra: String...) throws -> [String: Any] {
+        let result = try run(["report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31"] + extra)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+    }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = Samspar.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SAMSPAR_DATABASE_URL")
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+let participantsCSV = """
+    person_id;given_name;family_name;municipality;first_permit_date;registered_on;exited_on;exit_reason;upper_secondary_completed
+    199001012385;Amina;Testsson;0136;2016-03-01;2017-01-10;;;yes
+    199009132391;Ali;Provsson;0136;2017-05-15;2018-02-01;;;no
+    199105152392;Omar;Exempel;0138;2015-01-31;2016-06-01;2018-06-30;flyttat;no
+    200001012384;Sara;Demo;0192;2018-02-28;2018-03-01;;;no
+    """
+
+let eventsCSV = """
+    person_id;track;event;date;reason
+    199001012385;vard;invited;2018-01-15;
+    199001012385;vard;attended;2018-01-25;
+    199001012385;vard;accepted;2018-02-01;
+    199001012385;vard;completed;2018-08-31;
+    """
+
+@Suite("samspar command line")
+struct CommandLineTests {
+    @Test func theIssueWalkthroughWorks() throws {
+        let cli = try Samspar()
+        let migrate = try cli.run("migrate")
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("samspar.sqlite").path))
+        #expect(try cli.run("migrate").stdout.contains("up to date"))
+
+        let agreement = try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path)
+        #expect(agreement.status == 0, "\(agreement.stderr)")
+        #expect(agreement.stdout.contains("version 1"))
+
+        let people = try cli.write("people.csv", participantsCSV)
+        let imported = try cli.run("import", "participants", people)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("4"))
+        let events = try cli.write("events.csv", eventsCSV)
+        #expect(try cli.run("import", "events", events).status == 0)
+
+        let report = try cli.report()
+        #expect(report["agreement"] as? String == "ostra-sodertorn")
+        #expect(report["year"] as? Int == 2018)
+        #expect(report["asOf"] as? String == "2019-03-31")
+        let participants = try #require(report["participants"] as? [String: Any])
+        #expect(participants["active"] as? Int == 4)
+        #expect(participants["female"] as? Int == 2)
+        let tracks = try #require(report["tracks"] as? [[String: Any]])
+        #expect(tracks.map { $0["code"] as? String } == ["vard", "barn", "bygg", "unga"])
+        #expect(tracks[0]["completed"] as? Int == 1)
+        #expect(tracks[0]["acceptanceShare"] as? Double == 1.0)
+        #expect(report["recruitmentShare"] as? Double == 0.25)
+    }
+
+    @Test func aBadFileIsRejectedWithEveryRowAndNothingWritten() throws {
+        let cli = try Samspar()
+        #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)
+        let bad = try cli.write("bad.csv", participantsCSV + "\n199001012386;X;Y;0136;2016-03-01;2017-01-10;;;yes\n199009132391;A;B;0136;2016-13-01;2017-01-10;;;kanske\n")
+        let result = try cli.run("import", "participants", bad)
+        #expect(result.status != 0)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("was not imported: 3 problems") == true)
+        #expect(lines.contains { $0.contains("line 6, column person_id: '199001012386': check digit should be 5") })
+        #expect(lines.contains { $0.contains("line 7, column first_permit_date: there is no month 13") })
+        #expect(lines.contains { $0.contains("line 7, column upper_secondary_completed: 'kanske' is not yes or no") })
+        let participants = try #require(try cli.report()["participants"] as? [String: Any])
+        #expect(participants["active"] as? Int == 0)
+    }
+
+    @Test func badDatabaseURLGivesOneLineAndFailure() throws {
+        let cli = try Samspar()
+        let result = try cli.run("migrate", "--db", "mysql://x")
+        #expect(result.status != 0)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.contains("bad database URL"))
+        let env = try cli.run("migrate", environment: ["SAMSPAR_DATABASE_URL": "sqlite://\(cli.directory.path)/from-env.sqlite"])
+        #expect(env.status == 0)
+        #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("from-env.sqlite").path))
+    }
+
+    @Test func unknownAgreementAndBadDateFailClearly() throws {
+        let cli = try Samspar()
+        let unknown = try cli.run("report", "--agreement", "nowhere", "--year", "2018", "--as-of", "2019-01-01")
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("there is no agreement 'nowhere'"))
+        let badDate = try cli.run("report", "--agreement", "nowhere", "--year", "2018", "--as-of", "2019-02-29")
+        #expect(badDate.status != 0)
+        #expect(badDate.stderr.contains("no day 29 in February 2019"))
+    }
+
+    @Test func demoLoadsARealisticCaseloadAndEveryFormatRenders() throws {
+        let cli = try Samspar()
+        let demo = try cli.run("demo")
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stdout.contains("samspar report --agreement ostra-sodertorn"))
+        let report = try cli.report()
+        let participants = try #require(report["participants"] as? [String: Any])
+        let active = try #require(participants["active"] as? Int)
+        #expect(active > 1000 && active <= 2000)
+        let establishment = try #require(report["establishment"] as? [String: Any])
+        #expect((establishment["population"] as? Int ?? 0) > 0)
+        // Building is mostly men's, care mostly women's (realistic skew).
+        let tracks = try #require(report["tracks"] as? [[String: Any]])
+        #expect((tracks.allSatisfy { ($0["invited"] as? Int ?? 0) > 0 }))
+
+        // Demo data is deterministic: a second run changes nothing.
+        #expect(try cli.run("demo").status == 0)
+        #expect(try cli.report()["participants"] as? NSDictionary == participants as NSDictionary)
+
+        let csv = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31", "--format", "csv")
+        #expect(csv.status == 0)
+        #expect(csv.stdout.hasPrefix("\u{FEFF}section;track;figure;value"))
+        #expect(csv.stdout.contains("participants;;active;\(active)"))
+        let html = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31", "--format", "html")
+        #expect(html.status == 0)
+        #expect(html.stdout.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.stdout.contains("<html lang=\"sv\">"))
+    }
+
+    @Test func suppressionHidesSmallCounts() throws {
+        let cli = try Samspar()
+        #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)
+        #expect(try cli.run("import", "participants", try cli.write("p.csv", participantsCSV)).status == 0)
+        #expect(try cli.run("import", "events", try cli.write("e.csv", eventsCSV)).status == 0)
+        let report = try cli.report("--suppress")
+        let participants = try #require(report["participants"] as? [String: Any])
+        #expect(participants["active"] as? String == "<5")
+        #expect(participants["female"] as? String == "<5")
+        #expect(report["recruitmentShare"] is NSNull)
+        #expect(report["suppressed"] as? Bool == true)
+    }
+}
