@@ -160,3 +160,15 @@ public struct CSVReader {
         }
     }
 }
+
+/// Writes one `;`-separated line of a bulk file (SPEC §4): a cell is quoted when it holds
+/// a separator, a quote or a line break; `nil` is an empty cell.
+public enum CSVLine {
+    public static func format(_ cells: [String?]) -> String {
+        cells.map { cell in
+            guard let cell else { return "" }
+            return cell.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "," })
+                ? "\"" + cell.replacing("\"", with: "\"\"") + "\"" : cell
+        }.joined(separator: ";")
+    }
+}

@@ -81,6 +81,13 @@ public protocol SamsparStore: Sendable {
     /// The facts a report of `agreement` needs, as of `asOf`.
     func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput
 
+    /// Every stored row of one kind as the bulk file of SPEC §4, header first, one line per
+    /// call (`samspar db copy`). Events always name their agreement.
+    func export(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws
+
+    /// Every version of every agreement with its document, by id and then version.
+    func agreementHistory() async throws -> [(id: String, version: Int, document: Data)]
+
     /// Row counts per table, for `samspar demo` and the benchmarks.
     func counts() async throws -> [String: Int]
 

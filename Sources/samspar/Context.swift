@@ -34,7 +34,11 @@ struct Context {
     }
 
     func openStore() async throws -> any SamsparStore {
-        switch database {
+        try await openStore(database)
+    }
+
+    func openStore(_ url: DatabaseURL) async throws -> any SamsparStore {
+        switch url {
         case .sqlite(let path):
             return try await SQLiteStore.open(path: path)
         case .postgres:

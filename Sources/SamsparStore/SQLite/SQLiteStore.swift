@@ -232,6 +232,55 @@ public actor SQLiteStore: SamsparStore {
         return ReportInput(participants: participantCollector.items, events: eventCollector.items, statuses: statusCollector.items)
     }
 
+    public func export(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
+        line(ExportFormat.header(kind))
+        switch kind {
+        case .participants:
+            try await connection.query(
+                """
+                SELECT person_id, given_name, family_name, sex, sex_explicit, municipality, first_permit_date, registered_on,
+                       exited_on, exit_reason, upper_secondary_completed, education_level
+                FROM participants ORDER BY person_id
+                """, []
+            ) { row in
+                line(ExportFormat.participant(
+                    person: row.column("person_id")?.integer, givenName: row.column("given_name")?.string,
+                    familyName: row.column("family_name")?.string, sex: row.column("sex")?.integer,
+                    sexExplicit: row.column("sex_explicit")?.integer == 1, municipality: row.column("municipality")?.integer,
+                    firstPermit: row.column("first_permit_date")?.integer, registered: row.column("registered_on")?.integer,
+                    exited: row.column("exited_on")?.integer, exitReason: row.column("exit_reason")?.string,
+                    upperSecondary: row.column("upper_secondary_completed")?.integer == 1, education: row.column("education_level")?.string))
+            }
+        case .events:
+            try await connection.query(
+                """
+                SELECT e.person_id, t.code, t.agreement_id, e.kind, e.date, e.reason
+                FROM track_events e JOIN tracks t ON t.id = e.track_id ORDER BY e.person_id
+                """, []
+            ) { row in
+                line(ExportFormat.event(
+                    person: row.column("person_id")?.integer, track: row.column("code")?.string, kind: row.column("kind")?.integer,
+                    date: row.column("date")?.integer, reason: row.column("reason")?.string, agreement: row.column("agreement_id")?.string))
+            }
+        case .statuses:
+            try await connection.query("SELECT person_id, status, date FROM status_changes ORDER BY person_id, date", []) { row in
+                line(ExportFormat.status(person: row.column("person_id")?.integer, status: row.column("status")?.integer, date: row.column("date")?.integer))
+            }
+        case .activities:
+            try await connection.query("SELECT person_id, kind, start, end_date, hours_per_week, provider FROM activities ORDER BY person_id", []) { row in
+                line(ExportFormat.activity(
+                    person: row.column("person_id")?.integer, kind: row.column("kind")?.string, start: row.column("start")?.integer,
+                    end: row.column("end_date")?.integer, hours: row.column("hours_per_week")?.double, provider: row.column("provider")?.string))
+            }
+        }
+    }
+
+    public func agreementHistory() async throws -> [(id: String, version: Int, document: Data)] {
+        try await query("SELECT agreement_id, version, document FROM agreement_versions ORDER BY agreement_id, version").map { row in
+            (row.column("agreement_id")?.string ?? "", row.column("version")?.integer ?? 0, Data((row.column("document")?.string ?? "").utf8))
+        }
+    }
+
     public func counts() async throws -> [String: Int] {
         var result: [String: Int] = [:]
         for table in ["agreements", "participants", "track_events", "status_changes", "activities"] {

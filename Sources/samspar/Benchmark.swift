@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import SamsparDomain
+import SamsparStore
+
+/// `samspar bench-reports`: times the report of every agreement in the database (load from
+/// the store + compute), for BENCHMARKS.md. Hidden: a tool for engineers, not a user command.
+struct BenchReports: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-reports", abstract: "Time every agreement's report (benchmark).", shouldDisplay: false)
+    @OptionGroup var database: DatabaseOptions
+    @Option var year: Int = 2018
+    @Option(name: .customLong("as-of")) var asOf: String = "2019-03-31"
+    @Option(help: "Repeat the whole round this many times; the best round is reported.") var rounds: Int = 3
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        let day = try Day(iso: asOf)
+        try await context.withStore { store in
+            let ids = try await store.agreements().map(\.agreement.id)
+            guard !ids.isEmpty else { throw CLIFailure("no agreements in \(context.database)") }
+            var best: (total: Double, each: [Double], active: Int)? = nil
+            for _ in 0..<max(1, rounds) {
+                var each: [Double] = []
+                var active = 0
+                let start = DispatchTime.now().uptimeNanoseconds
+                for id in ids {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    let (report, _) = try await store.report(agreementID: id, year: year, asOf: day)
+                    each.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    active += report.participants.active
+                }
+                let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                if best == nil || total < best!.total { best = (total, each, active) }
+            }
+            let b = best!
+            let sorted = b.each.sorted()
+            print(String(format: "reports: %d agreements, %d active participants in %d", ids.count, b.active, year))
+            print(String(format: "one report (ms): min %.1f, median %.1f, max %.1f", sorted.first!, sorted[sorted.count / 2], sorted.last!))
+            print(String(format: "all reports (ms): %.1f", b.total))
+        }
+    }
+}
