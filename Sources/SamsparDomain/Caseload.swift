@@ -104,7 +104,7 @@ public struct Caseload {
             let agreementColumn = { (code: String) in codesShared[code] != nil ? area.agreement.id : "" }
             var end = exited ?? lastYear.adding(days: 200)
             let young = ageAtRegistration <= 24 && !upperSecondary
-            let trackRounds = rng.chance(0.7) ? (rng.chance(0.25) ? 2 : 1) : 0
+            let trackRounds = rng.chance(0.9) ? (rng.chance(0.6) ? 2 : 1) : 0
             var cursor = registered.adding(days: rng.int(10..<120))
             for _ in 0..<trackRounds {
                 guard cursor < end else { break }
@@ -142,23 +142,31 @@ public struct Caseload {
                 cursor = day.adding(days: rng.int(30..<120))
             }
 
-            // Statuses (utfall): job-seeking, then for many work, subsidised work or studies.
+            // Statuses (utfall): job-seeking, then for many work, subsidised work or studies,
+            // sometimes a change of outcome, sometimes job-seeking again.
             var statusDay = registered
-            var changes = 0
             if rng.chance(0.1) {  // already working when the permit came
                 sink.statuses("\(person.twelveDigits);work;\(permit)")
-                changes += 1
+                statusDay = permit
+            } else if rng.chance(0.5) {
+                sink.statuses("\(person.twelveDigits);none;\(permit)")
                 statusDay = permit
             }
-            if changes == 0 || rng.chance(0.5) {
-                statusDay = max(statusDay.adding(days: 1), registered)
-                sink.statuses("\(person.twelveDigits);none;\(statusDay)")
+            if statusDay < registered || statusDay == registered {
+                // Job-seeking at registration (a job held since the permit ended, for some).
+                sink.statuses("\(person.twelveDigits);none;\(registered)")
+                statusDay = registered
             }
             if established == nil && rng.chance(0.45) { established = registered.adding(days: rng.int(90..<1100)) }
-            if let e = established, e > statusDay, e <= end {
-                let outcome = rng.chance(0.55) ? "work" : (rng.chance(0.5) ? "subsidized_work" : "studies")
+            if var e = established, e > statusDay, e <= end {
+                var outcome = rng.chance(0.55) ? "work" : (rng.chance(0.5) ? "subsidized_work" : "studies")
                 sink.statuses("\(person.twelveDigits);\(outcome);\(e)")
-                if rng.chance(0.15) {  // the job ended
+                if outcome != "work" && rng.chance(0.5) {  // subsidised work or studies lead on to work
+                    e = e.adding(days: rng.int(90..<500))
+                    outcome = "work"
+                    if e <= end { sink.statuses("\(person.twelveDigits);work;\(e)") }
+                }
+                if rng.chance(0.2) {  // the job ended
                     let again = e.adding(days: rng.int(60..<400))
                     if again <= end { sink.statuses("\(person.twelveDigits);none;\(again)") }
                 }
@@ -167,7 +175,7 @@ public struct Caseload {
             // Activities during the municipality's intervention.
             end = min(end, lastYear)
             var start = registered
-            let activityCount = rng.int(4..<16)
+            let activityCount = rng.int(5..<18)
             for i in 0..<activityCount {
                 guard start < end else { break }
                 let kind: ActivityKind = i == 0 ? .sfi : i == 1 ? .civicOrientation : ActivityKind.allCases[rng.int(2..<ActivityKind.allCases.count)]

@@ -32,7 +32,7 @@ struct Importer {
     let currentYear: Int
     let progress: (@Sendable (Int) -> Void)?
 
-    func run(source: ImportSource, writer: some BulkWriter) async throws -> ImportSummary {
+    func run(source: ImportSource, writer: some BulkWriter & Sendable) async throws -> ImportSummary {
         var reader = try source.makeReader()
         var record = CSVRecord()
         guard try readRecord(&reader, &record) else {
@@ -53,42 +53,76 @@ struct Importer {
 
         func note(_ error: ImportError) { problems.append(contentsOf: error.problems) }
 
-        func flush() async throws {
-            switch kind {
-            case .participants:
-                if problems.isEmpty { try await writer.write(participants: Self.lastWins(participants, key: { $0.person })) }
-                participants.removeAll(keepingCapacity: true)
-            case .events:
-                let missing = try await missingPersons(events.map { ($0.line, $0.record.person) }, writer)
-                problems.append(contentsOf: missing)
-                var resolved: [(record: EventRecord, track: Int64)] = []
-                resolved.reserveCapacity(events.count)
-                for (line, event) in events {
-                    switch resolve(event, tracksByCode) {
-                    case .success(let id): resolved.append((event, id))
-                    case .failure(let reason): problems.append(.init(line: line, column: reason.column, reason: reason.reason))
-                    }
-                }
-                if problems.isEmpty {
-                    try await writer.write(events: Self.lastWins(resolved, key: { EventKey(person: $0.record.person, track: $0.track, kind: $0.record.kind, date: $0.record.date) }))
-                }
-                events.removeAll(keepingCapacity: true)
-            case .statuses:
-                problems.append(contentsOf: try await missingPersons(statuses.map { ($0.line, $0.record.person) }, writer))
-                if problems.isEmpty {
-                    try await writer.write(statuses: Self.lastWins(statuses.map(\.record), key: { StatusKey(person: $0.person, date: $0.date) }))
-                }
-                statuses.removeAll(keepingCapacity: true)
-            case .activities:
-                problems.append(contentsOf: try await missingPersons(activities.map { ($0.line, $0.record.person) }, writer))
-                if problems.isEmpty {
-                    try await writer.write(activities: Self.lastWins(activities.map(\.record), key: { ActivityKey(person: $0.person, activity: $0.activity.rawValue, start: $0.start) }))
-                }
-                activities.removeAll(keepingCapacity: true)
+        // The database work of a batch (checks and writes) runs while the next batch is
+        // parsed: with two cores the parse and SQLite's inserts overlap. At most one batch is
+        // in flight, and it is awaited before the next is submitted, so problems from earlier
+        // batches are always known when deciding whether to write.
+        var inFlight: Task<[ImportProblem], any Error>? = nil
+        func settle() async throws {
+            if let task = inFlight {
+                inFlight = nil
+                problems.append(contentsOf: try await task.value)
             }
-            problems.sort { $0.line < $1.line }
         }
 
+        func flush() async throws {
+            try await settle()
+            let writeAllowed = problems.isEmpty
+            switch kind {
+            case .participants:
+                let batch = Self.lastWins(participants, key: { $0.person })
+                participants.removeAll(keepingCapacity: true)
+                guard writeAllowed, !batch.isEmpty else { return }
+                inFlight = Task {
+                    try await writer.write(participants: batch)
+                    return []
+                }
+            case .events:
+                let batch = events
+                events.removeAll(keepingCapacity: true)
+                guard !batch.isEmpty else { return }
+                let tracks = tracksByCode
+                inFlight = Task {
+                    var found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer)
+                    var resolved: [(record: EventRecord, track: Int64)] = []
+                    resolved.reserveCapacity(batch.count)
+                    for (line, event) in batch {
+                        switch Self.resolve(event, tracks) {
+                        case .success(let id): resolved.append((event, id))
+                        case .failure(let reason): found.append(.init(line: line, column: reason.column, reason: reason.reason))
+                        }
+                    }
+                    if writeAllowed && found.isEmpty {
+                        try await writer.write(events: Self.lastWins(resolved, key: { EventKey(person: $0.record.person, track: $0.track, kind: $0.record.kind, date: $0.record.date) }))
+                    }
+                    return found
+                }
+            case .statuses:
+                let batch = statuses
+                statuses.removeAll(keepingCapacity: true)
+                guard !batch.isEmpty else { return }
+                inFlight = Task {
+                    let found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer)
+                    if writeAllowed && found.isEmpty {
+                        try await writer.write(statuses: Self.lastWins(batch.map(\.record), key: { StatusKey(person: $0.person, date: $0.date) }))
+                    }
+                    return found
+                }
+            case .activities:
+                let batch = activities
+                activities.removeAll(keepingCapacity: true)
+                guard !batch.isEmpty else { return }
+                inFlight = Task {
+                    let found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer)
+                    if writeAllowed && found.isEmpty {
+                        try await writer.write(activities: Self.lastWins(batch.map(\.record), key: { ActivityKey(person: $0.person, activity: $0.activity.rawValue, start: $0.start) }))
+                    }
+                    return found
+                }
+            }
+        }
+
+        do {
         while problems.count < Self.maxProblems, try readRecord(&reader, &record) {
             rows += 1
             switch kind {
@@ -119,7 +153,13 @@ struct Importer {
             }
             if rows % 100_000 == 0 { progress?(rows) }
         }
-        try await flush()
+            try await flush()
+            try await settle()
+        } catch {
+            try? await settle()
+            throw error
+        }
+        problems.sort { $0.line < $1.line }
         guard problems.isEmpty else {
             if problems.count >= Self.maxProblems {
                 problems.append(.init(line: record.line, column: "", reason: "stopped reading after \(Self.maxProblems) problems"))
@@ -138,7 +178,7 @@ struct Importer {
         }
     }
 
-    private func missingPersons(_ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter) async throws -> [ImportProblem] {
+    private static func missingPersons(_ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter) async throws -> [ImportProblem] {
         guard !rows.isEmpty else { return [] }
         let distinct = Array(Set(rows.map(\.person.value)))
         let existing = try await writer.existingPersons(distinct)
@@ -147,7 +187,7 @@ struct Importer {
         }
     }
 
-    private func resolve(_ event: EventRecord, _ tracks: [String: [TrackRef]]) -> Result<Int64, ImportProblem> {
+    private static func resolve(_ event: EventRecord, _ tracks: [String: [TrackRef]]) -> Result<Int64, ImportProblem> {
         let candidates = tracks[event.track] ?? []
         if let agreement = event.agreement {
             if let match = candidates.first(where: { $0.agreement == agreement }) { return .success(match.id) }
