@@ -61,7 +61,9 @@ public struct Caseload {
         let lastYear = Day.lastOfYear(years.upperBound)
         let codesShared = Dictionary(grouping: areas.flatMap { $0.agreement.tracks.map(\.code) }, by: { $0 }).filter { $0.value.count > 1 }
 
-        for _ in 0..<participants {
+        // People come out in identity-number order, as a case system's export by key would.
+        let people = (0..<participants).map { _ in numbers.next() }.sorted()
+        for person in people {
             // Area and municipality.
             var pick = rng.unit() * totalWeight
             var areaIndex = 0
@@ -76,7 +78,6 @@ public struct Caseload {
                 pick -= m.weight
             }
 
-            let person = numbers.next()
             let sex = person.sex
             let birth = person.birthDate
             // First permit between 2013 and mid-2019, never before the 16th birthday.

@@ -148,6 +148,32 @@ struct CommandLineTests {
         #expect(participants["active"] as? Int == 0)
     }
 
+    @Test func aBadAgreementIsRejectedWithEveryProblem() throws {
+        let cli = try Samspar()
+        let original = try String(contentsOf: Samspar.shared.appendingPathComponent("examples/agreement.json"), encoding: .utf8)
+        let broken = original
+            .replacingOccurrences(of: "212000-0084", with: "212000-0085")
+            .replacingOccurrences(of: "\"municipalityCode\": \"0192\"", with: "\"municipalityCode\": \"0999\"")
+            .replacingOccurrences(of: "\"code\": \"barn\"", with: "\"code\": \"vard\"")
+            .replacingOccurrences(of: "\"minShare\": 0.12", with: "\"minShare\": 1.2")
+            .replacingOccurrences(of: "\"nextRevision\": \"2018-11-30\"", with: "\"nextRevision\": \"2018-11-31\"")
+        let result = try cli.run("agreement", "import", try cli.write("broken.json", broken))
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("was not imported: 6 problems"), "\(result.stderr)")
+        #expect(result.stderr.contains("nextRevision: no day 31 in November"))
+        #expect(result.stderr.contains("parties[2].orgNumber: '212000-0085': check digit should be 4"))
+        #expect(result.stderr.contains("parties[3].municipalityCode: 0999 is not a kommunkod in SCB's list"))
+        #expect(result.stderr.contains("tracks[1].code: track code 'vard' is used twice"))
+        #expect(result.stderr.contains("tracks[2].genderGoal.minShare: 1.2 is not a share in (0, 1]"))
+        #expect(result.stderr.contains("signatures[0].orgNumber: '212000-0085': check digit should be 4"))
+        // Re-importing the same id with a change makes a new version.
+        let path = Samspar.shared.appendingPathComponent("examples/agreement.json").path
+        #expect(try cli.run("agreement", "import", path).stdout.contains("version 1"))
+        #expect(try cli.run("agreement", "import", path).stdout.contains("oförändrad"))
+        let revised = original.replacingOccurrences(of: "\"minShare\": 0.40", with: "\"minShare\": 0.45")
+        #expect(try cli.run("agreement", "import", try cli.write("revised.json", revised)).stdout.contains("version 2"))
+    }
+
     @Test func badDatabaseURLGivesOneLineAndFailure() throws {
         let cli = try Samspar()
         let result = try cli.run("migrate", "--db", "mysql://x")
