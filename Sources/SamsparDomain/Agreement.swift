@@ -15,7 +15,10 @@ public struct Agreement: Sendable, Equatable {
         public var signatory: String?
         public var title: String?
 
-        public init(orgNumber: Organisationsnummer, name: String, kind: OrganisationKind, municipalityCode: Kommunkod? = nil, signatory: String? = nil, title: String? = nil) {
+        public init(
+            orgNumber: Organisationsnummer, name: String, kind: OrganisationKind, municipalityCode: Kommunkod? = nil, signatory: String? = nil,
+            title: String? = nil
+        ) {
             self.orgNumber = orgNumber
             self.name = name
             self.kind = kind
@@ -227,7 +230,9 @@ extension Agreement {
         let modelParts = dto.modelParts ?? [:]
         var status: Status
         if let s = dto.status {
-            if let parsed = Status(rawValue: s) { status = parsed } else {
+            if let parsed = Status(rawValue: s) {
+                status = parsed
+            } else {
                 note("status", "'\(s)' is not one of draft, signed, active, expired")
                 status = .draft
             }
@@ -339,31 +344,49 @@ extension Agreement {
             ("validFrom", .string(validFrom.description)), ("periodMonths", .int(periodMonths)),
             ("nextRevision", optional(nextRevision?.description)),
             ("overallGoal", .object([("maxEstablishmentDays", .int(maxEstablishmentDays))])),
-            ("targetGroups", .object([
-                ("a", .object([("monthsSinceFirstPermit", .int(targetGroups.monthsSinceFirstPermit))])),
-                ("b", .object([("minAge", .int(targetGroups.minAge)), ("maxAge", .int(targetGroups.maxAge)), ("withoutUpperSecondary", .bool(true))])),
-            ])),
+            (
+                "targetGroups",
+                .object([
+                    ("a", .object([("monthsSinceFirstPermit", .int(targetGroups.monthsSinceFirstPermit))])),
+                    ("b", .object([("minAge", .int(targetGroups.minAge)), ("maxAge", .int(targetGroups.maxAge)), ("withoutUpperSecondary", .bool(true))])),
+                ])
+            ),
         ]
-        members.append(("parties", .array(parties.map { p in
-            .object([
-                ("orgNumber", .string(p.orgNumber.description)), ("name", .string(p.name)), ("kind", .string(p.kind.rawValue)),
-                ("municipalityCode", optional(p.municipalityCode?.description)), ("signatory", optional(p.signatory)), ("title", optional(p.title)),
-            ])
-        })))
-        members.append(("tracks", .array(tracks.map { t in
-            .object([
-                ("code", .string(t.code)), ("name", .string(t.name)), ("kind", .string(t.kind.rawValue)),
-                ("ssyk", .array(t.ssyk.map { .string($0.code) })),
-                ("genderGoal", t.genderGoal.map { .object([("sex", .string($0.sex.rawValue)), ("minShare", .double($0.minShare))]) } ?? .null),
-            ])
-        })))
+        members.append(
+            (
+                "parties",
+                .array(
+                    parties.map { p in
+                        .object([
+                            ("orgNumber", .string(p.orgNumber.description)), ("name", .string(p.name)), ("kind", .string(p.kind.rawValue)),
+                            ("municipalityCode", optional(p.municipalityCode?.description)), ("signatory", optional(p.signatory)), ("title", optional(p.title)),
+                        ])
+                    })
+            ))
+        members.append(
+            (
+                "tracks",
+                .array(
+                    tracks.map { t in
+                        .object([
+                            ("code", .string(t.code)), ("name", .string(t.name)), ("kind", .string(t.kind.rawValue)),
+                            ("ssyk", .array(t.ssyk.map { .string($0.code) })),
+                            ("genderGoal", t.genderGoal.map { .object([("sex", .string($0.sex.rawValue)), ("minShare", .double($0.minShare))]) } ?? .null),
+                        ])
+                    })
+            ))
         members.append(("modelParts", .object(modelParts.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
-        members.append(("signatures", .array(signatures.map { s in
-            .object([
-                ("orgNumber", .string(s.orgNumber.description)), ("place", optional(s.place)), ("date", .string(s.date.description)),
-                ("name", .string(s.name)), ("title", optional(s.title)),
-            ])
-        })))
+        members.append(
+            (
+                "signatures",
+                .array(
+                    signatures.map { s in
+                        .object([
+                            ("orgNumber", .string(s.orgNumber.description)), ("place", optional(s.place)), ("date", .string(s.date.description)),
+                            ("name", .string(s.name)), ("title", optional(s.title)),
+                        ])
+                    })
+            ))
         members.append(("status", .string(status.rawValue)))
         return .object(members)
     }

@@ -37,7 +37,10 @@ public struct Caseload {
         public var statuses: (String) -> Void
         public var activities: (String) -> Void
 
-        public init(participants: @escaping (String) -> Void, events: @escaping (String) -> Void, statuses: @escaping (String) -> Void, activities: @escaping (String) -> Void) {
+        public init(
+            participants: @escaping (String) -> Void, events: @escaping (String) -> Void, statuses: @escaping (String) -> Void,
+            activities: @escaping (String) -> Void
+        ) {
             self.participants = participants
             self.events = events
             self.statuses = statuses
@@ -49,7 +52,8 @@ public struct Caseload {
     public func generate(into sink: Sink) {
         var rng = SplitMix64(seed: seed)
         var numbers = IdentityNumberPool(seed: seed)
-        sink.participants("person_id;given_name;family_name;sex;municipality;first_permit_date;registered_on;exited_on;exit_reason;upper_secondary_completed;education_level")
+        sink.participants(
+            "person_id;given_name;family_name;sex;municipality;first_permit_date;registered_on;exited_on;exit_reason;upper_secondary_completed;education_level")
         sink.events("person_id;track;event;date;reason;agreement")
         sink.statuses("person_id;status;date")
         sink.activities("person_id;activity;start;end;hours_per_week;provider")
@@ -98,7 +102,8 @@ public struct Caseload {
             let given = (sex == .female ? femaleNames : maleNames)[rng.int(0..<10)]
             let family = familyNames[rng.int(0..<familyNames.count)]
             sink.participants(
-                "\(person.twelveDigits);\(given);\(family);;\(municipality);\(permit);\(registered);\(exited.map(\.description) ?? "");\(exitReason);\(upperSecondary ? "yes" : "no");\(education)")
+                "\(person.twelveDigits);\(given);\(family);;\(municipality);\(permit);\(registered);\(exited.map(\.description) ?? "");\(exitReason);\(upperSecondary ? "yes" : "no");\(education)"
+            )
 
             // Track events: some people go through one track, a few through two.
             var established: Day? = nil
@@ -294,7 +299,9 @@ extension Caseload {
 
     /// The bundled Östra Södertörn agreement document (the seed's agreement).
     public static var ostraSodertornDocument: Data {
-        guard let url = Bundle.module.url(forResource: "ostra-sodertorn", withExtension: "json", subdirectory: "Resources"), let data = try? Data(contentsOf: url) else {
+        guard let url = Bundle.module.url(forResource: "ostra-sodertorn", withExtension: "json", subdirectory: "Resources"),
+            let data = try? Data(contentsOf: url)
+        else {
             fatalError("the bundled ostra-sodertorn.json is missing")
         }
         return data

@@ -113,7 +113,12 @@ public struct ImportSchema: Sendable {
         for i in 0..<header.count {
             let name = String(decoding: header[i], as: UTF8.self).trimmingSpaces().lowercased()
             if !known.contains(name) {
-                problems.append(.init(line: header.line, column: name, reason: "unknown column; a \(kind.rawValue) file has \(kind.requiredColumns.joined(separator: ", ")) and optionally \(kind.optionalColumns.joined(separator: ", "))"))
+                problems.append(
+                    .init(
+                        line: header.line, column: name,
+                        reason:
+                            "unknown column; a \(kind.rawValue) file has \(kind.requiredColumns.joined(separator: ", ")) and optionally \(kind.optionalColumns.joined(separator: ", "))"
+                    ))
             } else if positions[name] != nil {
                 problems.append(.init(line: header.line, column: name, reason: "the column appears twice"))
             } else {
@@ -273,7 +278,9 @@ public struct ImportSchema: Sendable {
         var hours: Double?
         if let bytes = c.raw("hours_per_week") {
             let s = String(decoding: bytes, as: UTF8.self).replacing(",", with: ".")
-            if let h = Double(s), h >= 0, h <= 168 { hours = h } else {
+            if let h = Double(s), h >= 0, h <= 168 {
+                hours = h
+            } else {
                 c.fail("hours_per_week", "'\(String(decoding: bytes, as: UTF8.self))' is not a number of hours from 0 to 168")
             }
         }

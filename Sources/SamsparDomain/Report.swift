@@ -116,7 +116,8 @@ extension Report {
 
         let participants = input.participants.sorted { $0.person < $1.person }
         let events = input.events.isSorted(by: { $0.person <= $1.person }) ? input.events : input.events.sorted { $0.person < $1.person }
-        let statuses = input.statuses.isSorted(by: { ($0.person, $0.date) <= ($1.person, $1.date) })
+        let statuses =
+            input.statuses.isSorted(by: { ($0.person, $0.date) <= ($1.person, $1.date) })
             ? input.statuses : input.statuses.sorted { ($0.person, $0.date) < ($1.person, $1.date) }
         var e = 0
         var s = 0

@@ -59,11 +59,14 @@ public struct ReportDocument: Sendable {
             if let g = t.genderGoal {
                 let s = suppression.map { $0.show(g.ratio) } ?? g.ratio.share
                 members.append(
-                    ("genderGoal", .object([
-                        ("sex", .string(g.sex.rawValue)), ("target", .double(g.target)),
-                        ("share", s.map(JSONValue.double) ?? .null),
-                        ("met", s.map { .bool($0 >= g.target) } ?? .null),
-                    ])))
+                    (
+                        "genderGoal",
+                        .object([
+                            ("sex", .string(g.sex.rawValue)), ("target", .double(g.target)),
+                            ("share", s.map(JSONValue.double) ?? .null),
+                            ("met", s.map { .bool($0 >= g.target) } ?? .null),
+                        ])
+                    ))
             } else {
                 members.append(("genderGoal", .null))
             }
@@ -74,26 +77,36 @@ public struct ReportDocument: Sendable {
         let hideKM = establishmentHidden
         var document: [(String, JSONValue)] = [
             ("agreement", .string(r.agreement)), ("year", .int(r.year)), ("asOf", .string(r.asOf.description)),
-            ("participants", .object([
-                ("active", count(p.active)), ("female", shown(sexes[0])), ("male", shown(sexes[1])),
-                ("targetGroupA", count(p.targetGroupA)), ("targetGroupB", count(p.targetGroupB)),
-            ])),
+            (
+                "participants",
+                .object([
+                    ("active", count(p.active)), ("female", shown(sexes[0])), ("male", shown(sexes[1])),
+                    ("targetGroupA", count(p.targetGroupA)), ("targetGroupB", count(p.targetGroupB)),
+                ])
+            ),
             ("recruitmentShare", share(r.recruitment)),
             ("tracks", .array(tracks)),
-            ("establishment", .object([
-                ("population", count(e.population)), ("measurable", count(e.measurable)),
-                ("establishedWithinGoal", count(e.establishedWithinGoal)),
-                ("shareWithinGoal", share(e.within)),
-                ("kmShareWithinGoal", hideKM ? .null : e.kmShareWithinGoal.map(JSONValue.double) ?? .null),
-                ("kmMedianDays", hideKM ? .null : e.kmMedianDays.map(JSONValue.int) ?? .null),
-                ("goalDays", .int(e.goalDays)),
-            ])),
+            (
+                "establishment",
+                .object([
+                    ("population", count(e.population)), ("measurable", count(e.measurable)),
+                    ("establishedWithinGoal", count(e.establishedWithinGoal)),
+                    ("shareWithinGoal", share(e.within)),
+                    ("kmShareWithinGoal", hideKM ? .null : e.kmShareWithinGoal.map(JSONValue.double) ?? .null),
+                    ("kmMedianDays", hideKM ? .null : e.kmMedianDays.map(JSONValue.int) ?? .null),
+                    ("goalDays", .int(e.goalDays)),
+                ])
+            ),
         ]
         let municipalities = municipalityParts
         document.append(
-            ("municipalities", .array(zip(r.municipalities, municipalities).map { m, shownActive in
-                .object([("code", .string(m.code.description)), ("name", .string(m.code.name)), ("active", shown(shownActive))])
-            })))
+            (
+                "municipalities",
+                .array(
+                    zip(r.municipalities, municipalities).map { m, shownActive in
+                        .object([("code", .string(m.code.description)), ("name", .string(m.code.name)), ("active", shown(shownActive))])
+                    })
+            ))
         document.append(("suppressed", .bool(suppression != nil)))
         if let agreementVersion { document.append(("agreementVersion", .int(agreementVersion))) }
         return .object(document)
@@ -197,7 +210,8 @@ public struct ReportDocument: Sendable {
         for (key, sv, en) in participantRows {
             h += "<tr><th scope=\"row\">\(label(sv, en))</th><td class=\"n\">\(text(member(participants, key)))</td></tr>\n"
         }
-        h += "<tr><th scope=\"row\">\(label("Andel på rekryteringsträff (delmål 1)", "Recruitment share"))</th><td class=\"n\">\(text(member(doc, "recruitmentShare"), percent: true))</td></tr>\n"
+        h +=
+            "<tr><th scope=\"row\">\(label("Andel på rekryteringsträff (delmål 1)", "Recruitment share"))</th><td class=\"n\">\(text(member(doc, "recruitmentShare"), percent: true))</td></tr>\n"
         h += "</tbody>\n</table>\n"
 
         h += "<table>\n<caption>\(label("Spår", "Tracks"))</caption>\n<thead><tr><th scope=\"col\">\(label("Spår", "Track"))</th>"

@@ -93,7 +93,9 @@ struct Importer {
                         }
                     }
                     if writeAllowed && found.isEmpty {
-                        try await writer.write(events: Self.lastWins(resolved, key: { EventKey(person: $0.record.person, track: $0.track, kind: $0.record.kind, date: $0.record.date) }))
+                        try await writer.write(
+                            events: Self.lastWins(
+                                resolved, key: { EventKey(person: $0.record.person, track: $0.track, kind: $0.record.kind, date: $0.record.date) }))
                     }
                     return found
                 }
@@ -115,7 +117,9 @@ struct Importer {
                 inFlight = Task {
                     let found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer)
                     if writeAllowed && found.isEmpty {
-                        try await writer.write(activities: Self.lastWins(batch.map(\.record), key: { ActivityKey(person: $0.person, activity: $0.activity.rawValue, start: $0.start) }))
+                        try await writer.write(
+                            activities: Self.lastWins(
+                                batch.map(\.record), key: { ActivityKey(person: $0.person, activity: $0.activity.rawValue, start: $0.start) }))
                     }
                     return found
                 }
@@ -123,36 +127,36 @@ struct Importer {
         }
 
         do {
-        while problems.count < Self.maxProblems, try readRecord(&reader, &record) {
-            rows += 1
-            switch kind {
-            case .participants:
-                switch schema.participant(record) {
-                case .success(let row): participants.append(row)
-                case .failure(let error): note(error)
+            while problems.count < Self.maxProblems, try readRecord(&reader, &record) {
+                rows += 1
+                switch kind {
+                case .participants:
+                    switch schema.participant(record) {
+                    case .success(let row): participants.append(row)
+                    case .failure(let error): note(error)
+                    }
+                    if participants.count >= Self.batchSize { try await flush() }
+                case .events:
+                    switch schema.event(record) {
+                    case .success(let row): events.append((record.line, row))
+                    case .failure(let error): note(error)
+                    }
+                    if events.count >= Self.batchSize { try await flush() }
+                case .statuses:
+                    switch schema.status(record) {
+                    case .success(let row): statuses.append((record.line, row))
+                    case .failure(let error): note(error)
+                    }
+                    if statuses.count >= Self.batchSize { try await flush() }
+                case .activities:
+                    switch schema.activity(record) {
+                    case .success(let row): activities.append((record.line, row))
+                    case .failure(let error): note(error)
+                    }
+                    if activities.count >= Self.batchSize { try await flush() }
                 }
-                if participants.count >= Self.batchSize { try await flush() }
-            case .events:
-                switch schema.event(record) {
-                case .success(let row): events.append((record.line, row))
-                case .failure(let error): note(error)
-                }
-                if events.count >= Self.batchSize { try await flush() }
-            case .statuses:
-                switch schema.status(record) {
-                case .success(let row): statuses.append((record.line, row))
-                case .failure(let error): note(error)
-                }
-                if statuses.count >= Self.batchSize { try await flush() }
-            case .activities:
-                switch schema.activity(record) {
-                case .success(let row): activities.append((record.line, row))
-                case .failure(let error): note(error)
-                }
-                if activities.count >= Self.batchSize { try await flush() }
+                if rows % 100_000 == 0 { progress?(rows) }
             }
-            if rows % 100_000 == 0 { progress?(rows) }
-        }
             try await flush()
             try await settle()
         } catch {
@@ -198,7 +202,8 @@ struct Importer {
         case 1: return .success(candidates[0].id)
         default:
             let names = candidates.map(\.agreement).sorted().joined(separator: ", ")
-            return .failure(.init(line: 0, column: "agreement", reason: "track '\(event.track)' exists in several agreements (\(names)): name one in the agreement column"))
+            return .failure(
+                .init(line: 0, column: "agreement", reason: "track '\(event.track)' exists in several agreements (\(names)): name one in the agreement column"))
         }
     }
 

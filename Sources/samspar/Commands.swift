@@ -21,7 +21,10 @@ struct Migrate: AsyncParsableCommand {
         do {
             let applied = try await store.migrate()
             try await store.close()
-            print(applied.isEmpty ? "Databasen är aktuell (up to date): \(context.database)" : "Migreringar körda (applied): \(applied.map(String.init).joined(separator: ", ")) – \(context.database)")
+            print(
+                applied.isEmpty
+                    ? "Databasen är aktuell (up to date): \(context.database)"
+                    : "Migreringar körda (applied): \(applied.map(String.init).joined(separator: ", ")) – \(context.database)")
         } catch {
             try? await store.close()
             throw error
@@ -47,7 +50,9 @@ struct AgreementCommand: AsyncParsableCommand {
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIFailure("cannot read \(file)") }
             let agreement: Agreement
             do { agreement = try Agreement.parse(json: data) } catch {
-                throw CLIFailure("\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")", details: error.problems.map { "\(file): \($0)" })
+                throw CLIFailure(
+                    "\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")",
+                    details: error.problems.map { "\(file): \($0)" })
             }
             let result = try await context.withStore { try await $0.importAgreement(agreement, document: data, importedAt: context.now) }
             switch result.change {
@@ -86,7 +91,9 @@ struct Import: AsyncParsableCommand {
             }
         } catch let error as ImportError {
             if stderrIsTerminal { printError("") }
-            throw CLIFailure("\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); nothing was written", details: error.problems.map { "\(file): \($0)" })
+            throw CLIFailure(
+                "\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); nothing was written",
+                details: error.problems.map { "\(file): \($0)" })
         }
         if stderrIsTerminal { printError("") }
         let seconds = Date().timeIntervalSince(started)
@@ -156,7 +163,8 @@ struct Demo: AsyncParsableCommand {
         let template = try Agreement.parse(json: Caseload.ostraSodertornDocument)
         let count = participants ?? (national ? 1_000_000 : 2000)
         guard count >= 1 else { throw CLIFailure("--participants must be at least 1") }
-        let (caseload, agreements) = national
+        let (caseload, agreements) =
+            national
             ? Caseload.national(template: template, participants: count, seed: seed)
             : (Caseload.ostraSodertorn(agreement: template, participants: count, seed: seed), [template])
         if filesOnly && files == nil { throw CLIFailure("--files-only needs --files DIR") }
@@ -182,12 +190,14 @@ struct Demo: AsyncParsableCommand {
         if stderrIsTerminal { printError("") }
         let summary = ImportKind.allCases.map { "\(rows[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         if national {
-            print("""
+            print(
+                """
                 Nationell demo inläst (national demo loaded) i \(context.database): \(agreements.count) överenskommelser, \(summary).
                 Prova (try): samspar report --agreement \(agreements[0].id) --year 2018 --as-of 2019-03-31
                 """)
         } else {
-            print("""
+            print(
+                """
                 Demo inläst (demo loaded) i \(context.database):
                   Överenskommelse ostra-sodertorn – Haninge, Tyresö, Nynäshamn; \(summary), 2016–2019.
                 Titta vidare (where to look next):

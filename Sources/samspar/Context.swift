@@ -4,12 +4,13 @@ import SamsparDomain
 import SamsparStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `--db`, shared by every command that touches the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "Database URL: sqlite://PATH or postgres://user:pass@host:port/db (default: $SAMSPAR_DATABASE_URL, else sqlite://samspar.sqlite).")
+    @Option(
+        name: .long, help: "Database URL: sqlite://PATH or postgres://user:pass@host:port/db (default: $SAMSPAR_DATABASE_URL, else sqlite://samspar.sqlite).")
     var db: String?
 }
 
@@ -82,8 +83,10 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
             switch error {
             case let e as CLIFailure: (e.description, e.details)
             case let e as StoreError: (e.description, [])
-            case let e as ImportError: ("the file was not imported: \(e.problems.count) problem\(e.problems.count == 1 ? "" : "s")", e.problems.map(\.description))
-            case let e as AgreementError: ("the agreement was not imported: \(e.problems.count) problem\(e.problems.count == 1 ? "" : "s")", e.problems.map(\.description))
+            case let e as ImportError:
+                ("the file was not imported: \(e.problems.count) problem\(e.problems.count == 1 ? "" : "s")", e.problems.map(\.description))
+            case let e as AgreementError:
+                ("the agreement was not imported: \(e.problems.count) problem\(e.problems.count == 1 ? "" : "s")", e.problems.map(\.description))
             default: ("\(error)", [])
             }
         var text = "samspar: \(line)\n"

@@ -28,7 +28,8 @@ struct DatabaseCommand: AsyncParsableCommand {
                 let targetStore = try await context.openStore(target)
                 do {
                     let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("samspar-copy-\(UUID().uuidString)")
-                    let summary = try await DatabaseCopy.copy(from: sourceStore, to: targetStore, currentYear: context.today.year, now: context.now, scratchDirectory: scratch)
+                    let summary = try await DatabaseCopy.copy(
+                        from: sourceStore, to: targetStore, currentYear: context.today.year, now: context.now, scratchDirectory: scratch)
                     try await targetStore.close()
                     let rows = ImportKind.allCases.map { "\(summary.rows[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
                     print("Kopierat (copied) \(source) → \(target): \(summary.agreementVersions) agreement versions, \(rows).")

@@ -10,7 +10,11 @@ struct CopyTests {
     func everyReportIsIdenticalAfterACopy(target engine: Engine) async throws {
         let source = try await Engine.sqlite.makeStore()
         let target = try await engine.makeStore()
-        defer { Task { try? await source.close(); try? await target.close() } }
+        defer {
+            Task {
+                try? await source.close(); try? await target.close()
+            }
+        }
         let agreement = try Fixtures.agreement
         try await Fixtures.load(source)
         // A revision and a demo-sized caseload make the copy non-trivial.

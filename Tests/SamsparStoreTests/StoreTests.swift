@@ -55,8 +55,9 @@ struct StoreTests {
             try await Fixtures.load(store)
             #expect(try await store.counts() == first)
             let after = try await store.reportInput(for: agreement, asOf: Day(year: 2019, month: 3, day: 31)!)
-            #expect(Report.compute(for: agreement, year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!, input: before)
-                == Report.compute(for: agreement, year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!, input: after))
+            #expect(
+                Report.compute(for: agreement, year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!, input: before)
+                    == Report.compute(for: agreement, year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!, input: after))
         }
     }
 
@@ -129,11 +130,12 @@ struct StoreTests {
             let error = try await #require(throws: ImportError.self) {
                 try await store.importFile(.events, from: .bytes(Array(text.utf8)), currentYear: 2026, progress: nil)
             }
-            #expect(error.problems.map(\.description) == [
-                "line 3, column person_id: no participant 19930602-2386 (import the participants file first)",
-                "line 4, column track: no agreement has a track 'svets'",
-                "line 5, column event: 'graduated' is not one of invited, attended, accepted, declined, started, completed, discontinued",
-            ])
+            #expect(
+                error.problems.map(\.description) == [
+                    "line 3, column person_id: no participant 19930602-2386 (import the participants file first)",
+                    "line 4, column track: no agreement has a track 'svets'",
+                    "line 5, column event: 'graduated' is not one of invited, attended, accepted, declined, started, completed, discontinued",
+                ])
             #expect(try await store.counts()["track_events"] == 13)
         }
     }
@@ -170,7 +172,8 @@ struct StoreTests {
         try await withStore(engine) { (store: any SamsparStore) async throws in
             try await Fixtures.importAgreement(store)
             // Byte-order mark, CRLF, quoted fields with a separator and a doubled quote, ten-digit ids.
-            let text = "\u{FEFF}person_id;given_name;family_name;municipality;first_permit_date;registered_on;upper_secondary_completed\r\n"
+            let text =
+                "\u{FEFF}person_id;given_name;family_name;municipality;first_permit_date;registered_on;upper_secondary_completed\r\n"
                 + "900101-2385;\"Amina; Fatima\";\"Test \"\"T\"\"sson\";0136;2016-03-01;2017-01-10;yes\r\n"
                 + "\r\n"
                 + "9009132391;Ali;Provsson;0136;2017-05-15;2018-02-01;no\r\n"

@@ -136,7 +136,8 @@ struct CommandLineTests {
     @Test func aBadFileIsRejectedWithEveryRowAndNothingWritten() throws {
         let cli = try Samspar()
         #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)
-        let bad = try cli.write("bad.csv", participantsCSV + "\n199001012386;X;Y;0136;2016-03-01;2017-01-10;;;yes\n199009132391;A;B;0136;2016-13-01;2017-01-10;;;kanske\n")
+        let bad = try cli.write(
+            "bad.csv", participantsCSV + "\n199001012386;X;Y;0136;2016-03-01;2017-01-10;;;yes\n199009132391;A;B;0136;2016-13-01;2017-01-10;;;kanske\n")
         let result = try cli.run("import", "participants", bad)
         #expect(result.status != 0)
         let lines = result.stderr.split(separator: "\n").map(String.init)
@@ -151,7 +152,8 @@ struct CommandLineTests {
     @Test func aBadAgreementIsRejectedWithEveryProblem() throws {
         let cli = try Samspar()
         let original = try String(contentsOf: Samspar.shared.appendingPathComponent("examples/agreement.json"), encoding: .utf8)
-        let broken = original
+        let broken =
+            original
             .replacingOccurrences(of: "212000-0084", with: "212000-0085")
             .replacingOccurrences(of: "\"municipalityCode\": \"0192\"", with: "\"municipalityCode\": \"0999\"")
             .replacingOccurrences(of: "\"code\": \"barn\"", with: "\"code\": \"vard\"")

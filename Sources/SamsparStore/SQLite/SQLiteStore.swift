@@ -31,7 +31,10 @@ public actor SQLiteStore: SamsparStore {
         }
         let store = SQLiteStore(connection: connection, path: path)
         do {
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY"] {
+            for pragma in [
+                "PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000",
+                "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY",
+            ] {
                 _ = try await connection.query(pragma)
             }
             if migrate { try await store.migrate() }
@@ -109,16 +112,20 @@ public actor SQLiteStore: SamsparStore {
             }
             try await query(
                 "INSERT INTO agreement_versions (agreement_id, version, valid_from, document, imported_at) VALUES (?, ?, ?, ?, ?)",
-                [.text(agreement.id), .integer(version), .integer(Int(agreement.validFrom.ordinal)),
-                 .text(String(decoding: document, as: UTF8.self)), .text(ISO8601DateFormatter().string(from: importedAt))])
+                [
+                    .text(agreement.id), .integer(version), .integer(Int(agreement.validFrom.ordinal)),
+                    .text(String(decoding: document, as: UTF8.self)), .text(ISO8601DateFormatter().string(from: importedAt)),
+                ])
             for party in agreement.parties {
                 try await query(
                     """
                     INSERT INTO organisations (org_number, name, kind, municipality_code) VALUES (?, ?, ?, ?)
                     ON CONFLICT (org_number) DO UPDATE SET name = excluded.name, kind = excluded.kind, municipality_code = excluded.municipality_code
                     """,
-                    [.integer(Int(party.orgNumber.value)), .text(party.name), .text(party.kind.rawValue),
-                     party.municipalityCode.map { .integer(Int($0.value)) } ?? .null])
+                    [
+                        .integer(Int(party.orgNumber.value)), .text(party.name), .text(party.kind.rawValue),
+                        party.municipalityCode.map { .integer(Int($0.value)) } ?? .null,
+                    ])
                 try await query(
                     "INSERT INTO agreement_parties (agreement_id, org_number) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     [.text(agreement.id), .integer(Int(party.orgNumber.value))])
@@ -227,13 +234,14 @@ public actor SQLiteStore: SamsparStore {
                 FROM participants ORDER BY person_id
                 """, []
             ) { row in
-                line(ExportFormat.participant(
-                    person: row.column("person_id")?.integer, givenName: row.column("given_name")?.string,
-                    familyName: row.column("family_name")?.string, sex: row.column("sex")?.integer,
-                    sexExplicit: row.column("sex_explicit")?.integer == 1, municipality: row.column("municipality")?.integer,
-                    firstPermit: row.column("first_permit_date")?.integer, registered: row.column("registered_on")?.integer,
-                    exited: row.column("exited_on")?.integer, exitReason: row.column("exit_reason")?.string,
-                    upperSecondary: row.column("upper_secondary_completed")?.integer == 1, education: row.column("education_level")?.string))
+                line(
+                    ExportFormat.participant(
+                        person: row.column("person_id")?.integer, givenName: row.column("given_name")?.string,
+                        familyName: row.column("family_name")?.string, sex: row.column("sex")?.integer,
+                        sexExplicit: row.column("sex_explicit")?.integer == 1, municipality: row.column("municipality")?.integer,
+                        firstPermit: row.column("first_permit_date")?.integer, registered: row.column("registered_on")?.integer,
+                        exited: row.column("exited_on")?.integer, exitReason: row.column("exit_reason")?.string,
+                        upperSecondary: row.column("upper_secondary_completed")?.integer == 1, education: row.column("education_level")?.string))
             }
         case .events:
             try await connection.query(
@@ -242,9 +250,10 @@ public actor SQLiteStore: SamsparStore {
                 FROM track_events e JOIN tracks t ON t.id = e.track_id ORDER BY e.person_id
                 """, []
             ) { row in
-                line(ExportFormat.event(
-                    person: row.column("person_id")?.integer, track: row.column("code")?.string, kind: row.column("kind")?.integer,
-                    date: row.column("date")?.integer, reason: row.column("reason")?.string, agreement: row.column("agreement_id")?.string))
+                line(
+                    ExportFormat.event(
+                        person: row.column("person_id")?.integer, track: row.column("code")?.string, kind: row.column("kind")?.integer,
+                        date: row.column("date")?.integer, reason: row.column("reason")?.string, agreement: row.column("agreement_id")?.string))
             }
         case .statuses:
             try await connection.query("SELECT person_id, status, date FROM status_changes ORDER BY person_id, date", []) { row in
@@ -252,9 +261,10 @@ public actor SQLiteStore: SamsparStore {
             }
         case .activities:
             try await connection.query("SELECT person_id, kind, start, end_date, hours_per_week, provider FROM activities ORDER BY person_id", []) { row in
-                line(ExportFormat.activity(
-                    person: row.column("person_id")?.integer, kind: row.column("kind")?.string, start: row.column("start")?.integer,
-                    end: row.column("end_date")?.integer, hours: row.column("hours_per_week")?.double, provider: row.column("provider")?.string))
+                line(
+                    ExportFormat.activity(
+                        person: row.column("person_id")?.integer, kind: row.column("kind")?.string, start: row.column("start")?.integer,
+                        end: row.column("end_date")?.integer, hours: row.column("hours_per_week")?.double, provider: row.column("provider")?.string))
             }
         }
     }
@@ -350,14 +360,17 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
         for (e, track) in events {
             binds += [.integer(Int(e.person.value)), .integer(Int(track)), .integer(Int(e.kind.code)), day(e.date), text(e.reason)]
         }
-        try await upsert("track_events", columns: ["person_id", "track_id", "kind", "date", "reason"], conflict: ["person_id", "track_id", "kind", "date"], update: ["reason"], rows: events.count, binds: binds)
+        try await upsert(
+            "track_events", columns: ["person_id", "track_id", "kind", "date", "reason"], conflict: ["person_id", "track_id", "kind", "date"],
+            update: ["reason"], rows: events.count, binds: binds)
     }
 
     func write(statuses: [StatusRecord]) async throws {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(statuses.count * 3)
         for s in statuses { binds += [.integer(Int(s.person.value)), day(s.date), .integer(Int(s.status.code))] }
-        try await upsert("status_changes", columns: ["person_id", "date", "status"], conflict: ["person_id", "date"], update: ["status"], rows: statuses.count, binds: binds)
+        try await upsert(
+            "status_changes", columns: ["person_id", "date", "status"], conflict: ["person_id", "date"], update: ["status"], rows: statuses.count, binds: binds)
     }
 
     func write(activities: [ActivityRecord]) async throws {
@@ -369,7 +382,9 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
                 a.hoursPerWeek.map { .float($0) } ?? .null, text(a.provider),
             ]
         }
-        try await upsert("activities", columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider"], conflict: ["person_id", "kind", "start"], update: ["end_date", "hours_per_week", "provider"], rows: activities.count, binds: binds)
+        try await upsert(
+            "activities", columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider"], conflict: ["person_id", "kind", "start"],
+            update: ["end_date", "hours_per_week", "provider"], rows: activities.count, binds: binds)
     }
 
     private func text(_ s: String?) -> SQLiteData { s.map { .text($0) } ?? .null }
