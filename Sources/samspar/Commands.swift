@@ -16,7 +16,7 @@ struct Migrate: AsyncParsableCommand {
         let store: any SamsparStore
         switch context.database {
         case .sqlite(let path): store = try await SQLiteStore.open(path: path, migrate: false)
-        case .postgres: store = try await context.openStore()
+        case .postgres(let location): store = try await PostgreSQLStore.open(location, migrate: false)
         }
         do {
             let applied = try await store.migrate()

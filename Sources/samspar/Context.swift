@@ -42,8 +42,8 @@ struct Context {
         switch url {
         case .sqlite(let path):
             return try await SQLiteStore.open(path: path)
-        case .postgres:
-            throw CLIFailure("PostgreSQL is not available in this build yet; use sqlite://PATH")
+        case .postgres(let location):
+            return try await PostgreSQLStore.open(location)
         }
     }
 

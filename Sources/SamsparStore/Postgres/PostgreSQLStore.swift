@@ -1,0 +1,455 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import SamsparDomain
+
+/// The PostgreSQL engine: the same tables, keys and behaviour as ``SQLiteStore``.
+///
+/// One connection per store, used by one operation at a time (the actor); each `samspar`
+/// command opens one. Bulk imports stream every batch into a temporary staging table with
+/// `COPY … FROM STDIN` and move the whole file into place with one `INSERT … SELECT … ON
+/// CONFLICT DO UPDATE` in key order, inside one transaction: all or nothing, idempotent, and
+/// safe beside another process importing an overlapping file (conflicts are resolved by the
+/// upsert; the upsert phase of one table is serialised with an advisory lock, so two imports
+/// cannot deadlock).
+public actor PostgreSQLStore: SamsparStore {
+    let connection: PostgresConnection
+    let logger: Logger
+    public let location: DatabaseURL.PostgresLocation
+    private var isClosed = false
+
+    /// Connects (failing within `connectTimeout` with one clear line when the server is
+    /// unreachable or refuses the credentials) and, by default, applies pending migrations.
+    public static func open(
+        _ location: DatabaseURL.PostgresLocation, migrate: Bool = true, connectTimeout: TimeAmount = .seconds(5),
+        logger: Logger = Logger(label: "samspar.postgres")
+    ) async throws -> PostgreSQLStore {
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: .disable)
+        configuration.options.connectTimeout = connectTimeout
+        let what = DatabaseURL.postgres(location).description
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        } catch {
+            throw StoreError.cannotOpen(what, reason: PostgreSQLStore.describe(error))
+        }
+        let store = PostgreSQLStore(connection: connection, location: location, logger: logger)
+        if migrate {
+            do { try await store.migrate() } catch {
+                try? await connection.close()
+                throw StoreError.cannotOpen(what, reason: PostgreSQLStore.describe(error))
+            }
+        }
+        return store
+    }
+
+    init(connection: PostgresConnection, location: DatabaseURL.PostgresLocation, logger: Logger) {
+        self.connection = connection
+        self.location = location
+        self.logger = logger
+    }
+
+    public func close() async throws {
+        guard !isClosed else { return }
+        isClosed = true
+        try await connection.close()
+    }
+
+    /// A one-line reason from a driver error (the server's own message when there is one).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(underlying)" }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+
+    // MARK: Helpers
+
+    @discardableResult
+    func rows(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws -> [PostgresRow] {
+        do {
+            var result: [PostgresRow] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                result.append(row)
+            }
+            return result
+        } catch let error as PSQLError {
+            throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
+        }
+    }
+
+    func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws {
+        try await rows(sql, binds)
+    }
+
+    func inTransaction<T>(_ body: () async throws -> T) async throws -> T {
+        try await execute("BEGIN")
+        do {
+            let result = try await body()
+            try await execute("COMMIT")
+            return result
+        } catch {
+            try? await execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    static func binds(_ values: [(any PostgresThrowingDynamicTypeEncodable)?]) -> PostgresBindings {
+        var b = PostgresBindings()
+        for value in values {
+            if let value { try! b.append(value) } else { b.appendNull() }
+        }
+        return b
+    }
+
+    // MARK: Migrations
+
+    /// Safe to run from several instances at once: the whole migration runs in one
+    /// transaction holding an advisory lock.
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        try await inTransaction {
+            try await execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            try await execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            let applied = Set(try await rows("SELECT version FROM schema_migrations").map { try $0.decode(Int.self) })
+            let known = PostgreSQLMigrations.all.map(\.version).max() ?? 0
+            if let newest = applied.max(), newest > known { throw StoreError.schemaTooNew(found: newest, known: known) }
+            var done: [Int] = []
+            for migration in PostgreSQLMigrations.all where !applied.contains(migration.version) {
+                for statement in migration.statements { try await execute(statement) }
+                try await execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    Self.binds([migration.version, migration.name, ISO8601DateFormatter().string(from: Date())]))
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+
+    static let migrationLock = 7_263_772_001
+    static let importLock = 7_263_772_100
+
+    // MARK: Agreements
+
+    public func importAgreement(_ agreement: Agreement, document: Data, importedAt: Date) async throws -> AgreementImportResult {
+        try await inTransaction {
+            // Serialise concurrent imports of the same agreement (version numbers).
+            try await execute("SELECT pg_advisory_xact_lock(hashtext($1))", Self.binds([agreement.id]))
+            let versions = try await storedVersions(id: agreement.id)
+            if let newest = versions.last, newest.agreement == agreement {
+                return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged)
+            }
+            let version = (versions.last?.version ?? 0) + 1
+            try await execute(
+                "INSERT INTO agreements (id, current_version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET current_version = excluded.current_version",
+                Self.binds([agreement.id, version]))
+            try await execute(
+                "INSERT INTO agreement_versions (agreement_id, version, valid_from, document, imported_at) VALUES ($1, $2, $3, $4, $5)",
+                Self.binds([
+                    agreement.id, version, Int(agreement.validFrom.ordinal), String(decoding: document, as: UTF8.self),
+                    ISO8601DateFormatter().string(from: importedAt),
+                ]))
+            for party in agreement.parties {
+                try await execute(
+                    """
+                    INSERT INTO organisations (org_number, name, kind, municipality_code) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (org_number) DO UPDATE SET name = excluded.name, kind = excluded.kind, municipality_code = excluded.municipality_code
+                    """,
+                    Self.binds([Int(party.orgNumber.value), party.name, party.kind.rawValue, party.municipalityCode.map { Int($0.value) }]))
+                try await execute(
+                    "INSERT INTO agreement_parties (agreement_id, org_number) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    Self.binds([agreement.id, Int(party.orgNumber.value)]))
+            }
+            for track in agreement.tracks {
+                try await execute(
+                    "INSERT INTO tracks (agreement_id, code, name) VALUES ($1, $2, $3) ON CONFLICT (agreement_id, code) DO UPDATE SET name = excluded.name",
+                    Self.binds([agreement.id, track.code, track.name]))
+            }
+            return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised)
+        }
+    }
+
+    private func storedVersions(id: String) async throws -> [StoredAgreement] {
+        try await rows("SELECT version, document FROM agreement_versions WHERE agreement_id = $1 ORDER BY version", Self.binds([id])).map { row in
+            let (version, document) = try row.decode((Int, String).self)
+            return StoredAgreement(agreement: try Agreement.parse(json: Data(document.utf8)), version: version)
+        }
+    }
+
+    public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {
+        let versions = try await storedVersions(id: id)
+        guard let day else { return versions.last }
+        return versions.last { $0.agreement.validFrom <= day } ?? versions.first
+    }
+
+    public func agreements() async throws -> [StoredAgreement] {
+        var result: [StoredAgreement] = []
+        for row in try await rows("SELECT id FROM agreements ORDER BY id") {
+            if let stored = try await agreement(id: try row.decode(String.self), inForceOn: nil) { result.append(stored) }
+        }
+        return result
+    }
+
+    public func agreementHistory() async throws -> [(id: String, version: Int, document: Data)] {
+        try await rows("SELECT agreement_id, version, document FROM agreement_versions ORDER BY agreement_id, version").map { row in
+            let (id, version, document) = try row.decode((String, Int, String).self)
+            return (id, version, Data(document.utf8))
+        }
+    }
+
+    // MARK: Bulk import
+
+    public func importFile(
+        _ kind: ImportKind, from source: ImportSource, currentYear: Int, progress: (@Sendable (Int) -> Void)?
+    ) async throws -> ImportSummary {
+        let importer = Importer(kind: kind, currentYear: currentYear, progress: progress)
+        let table = PostgresStaging.table(for: kind)
+        return try await inTransaction {
+            try await execute("CREATE TEMP TABLE IF NOT EXISTS \(table.staging) (LIKE \(table.name)) ON COMMIT DROP")
+            try await execute("ALTER TABLE \(table.staging) ADD COLUMN IF NOT EXISTS seq BIGSERIAL")
+            let summary = try await importer.run(source: source, writer: PostgresBulkWriter(store: self, kind: kind))
+            // One table's upserts run one process at a time; COPY into staging ran in parallel.
+            try await execute("SELECT pg_advisory_xact_lock(\(Self.importLock + ImportKind.allCases.firstIndex(of: kind)!))")
+            try await execute(table.upsert)
+            return summary
+        }
+    }
+
+    /// `COPY` of one batch into the staging table, in text format.
+    func copy(into staging: String, columns: [String], text: ByteBuffer) async throws {
+        do {
+            try await connection.copyFrom(table: staging, columns: columns, format: .text(.init()), logger: logger) { writer in
+                try await writer.write(text)
+            }
+        } catch let error as PSQLError {
+            throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
+        }
+    }
+
+    // MARK: Reports
+
+    public func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
+        var trackIndexBuilder: [Int: Int] = [:]
+        for row in try await rows("SELECT id, code FROM tracks WHERE agreement_id = $1", Self.binds([agreement.id])) {
+            let (id, code) = try row.decode((Int, String).self)
+            if let index = agreement.tracks.firstIndex(where: { $0.code == code }) { trackIndexBuilder[id] = index }
+        }
+        let municipalities = agreement.municipalities.map { String($0.value) }.joined(separator: ",")
+        var builder = PackedFacts.Builder()
+        let sql = """
+            SELECT p.person_id, p.sex, p.municipality, p.first_permit_date, p.registered_on, p.exited_on, p.upper_secondary_completed,
+              (SELECT string_agg((\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))::text, ',')
+                 FROM track_events e WHERE e.person_id = p.person_id AND e.date <= $1) AS events,
+              (SELECT string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',' ORDER BY s.date)
+                 FROM status_changes s WHERE s.person_id = p.person_id AND s.date <= $1) AS statuses
+            FROM participants p
+            WHERE p.municipality IN (\(municipalities.isEmpty ? "NULL" : municipalities)) AND p.registered_on <= $1
+            """
+        for row in try await rows(sql, Self.binds([Int(asOf.ordinal)])) {
+            let (id, sex, municipality, permit, registered, exited, upper, events, statuses) =
+                try row.decode((Int, Int, Int, Int, Int, Int?, Int, String?, String?).self)
+            let person = Personnummer(storedValue: Int64(id))
+            builder.participants.append(
+                ParticipantFacts(
+                    person: person, sex: sex == 1 ? .male : .female, municipality: Kommunkod(storedValue: Int16(municipality)),
+                    firstPermitDate: Day(ordinal: Int32(permit)), registeredOn: Day(ordinal: Int32(registered)),
+                    exitedOn: exited.map { Day(ordinal: Int32($0)) }, upperSecondaryCompleted: upper == 1))
+            if let events { builder.addEvents(events, person: person, trackIndex: trackIndexBuilder) }
+            if let statuses { builder.addStatuses(statuses, person: person) }
+        }
+        return builder.input
+    }
+
+    // MARK: Export and counts
+
+    public func export(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
+        line(ExportFormat.header(kind))
+        switch kind {
+        case .participants:
+            let sql = """
+                SELECT person_id, given_name, family_name, sex, sex_explicit, municipality, first_permit_date, registered_on,
+                       exited_on, exit_reason, upper_secondary_completed, education_level
+                FROM participants ORDER BY person_id
+                """
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                let (person, given, family, sex, explicit, municipality, permit, registered, exited, reason, upper, education) =
+                    try row.decode((Int, String?, String?, Int, Int, Int, Int, Int, Int?, String?, Int, String?).self)
+                line(
+                    ExportFormat.participant(
+                        person: person, givenName: given, familyName: family, sex: sex, sexExplicit: explicit == 1,
+                        municipality: municipality, firstPermit: permit, registered: registered, exited: exited, exitReason: reason,
+                        upperSecondary: upper == 1, education: education))
+            }
+        case .events:
+            let sql = """
+                SELECT e.person_id, t.code, t.agreement_id, e.kind, e.date, e.reason
+                FROM track_events e JOIN tracks t ON t.id = e.track_id ORDER BY e.person_id
+                """
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                let (person, code, agreement, kind, date, reason) = try row.decode((Int, String, String, Int, Int, String?).self)
+                line(ExportFormat.event(person: person, track: code, kind: kind, date: date, reason: reason, agreement: agreement))
+            }
+        case .statuses:
+            let sql = "SELECT person_id, status, date FROM status_changes ORDER BY person_id, date"
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                let (person, status, date) = try row.decode((Int, Int, Int).self)
+                line(ExportFormat.status(person: person, status: status, date: date))
+            }
+        case .activities:
+            let sql = "SELECT person_id, kind, start, end_date, hours_per_week, provider FROM activities ORDER BY person_id"
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                let (person, kind, start, end, hours, provider) = try row.decode((Int, String, Int, Int?, Double?, String?).self)
+                line(ExportFormat.activity(person: person, kind: kind, start: start, end: end, hours: hours, provider: provider))
+            }
+        }
+    }
+
+    public func counts() async throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for table in ["agreements", "participants", "track_events", "status_changes", "activities"] {
+            result[table] = try await rows("SELECT count(*) FROM \(table)").first?.decode(Int.self) ?? 0
+        }
+        return result
+    }
+}
+
+/// A server error, worded by the server; `sqlState` tells deadlocks and the like apart.
+public struct PostgresFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var sqlState: String?
+    public var description: String { message }
+}
+
+/// Staging tables and the statements that move a file's rows into place, last row of each
+/// key winning (`DISTINCT ON … ORDER BY key, seq DESC`), in key order.
+enum PostgresStaging {
+    struct Table {
+        var name: String
+        var staging: String
+        var columns: [String]
+        var key: [String]
+        var update: [String]
+
+        var upsert: String {
+            let cols = columns.joined(separator: ", ")
+            let keys = key.joined(separator: ", ")
+            let action = "DO UPDATE SET " + update.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+            return """
+                INSERT INTO \(name) (\(cols))
+                SELECT \(cols) FROM (SELECT DISTINCT ON (\(keys)) \(cols) FROM \(staging) ORDER BY \(keys), seq DESC) AS latest
+                ORDER BY \(keys)
+                ON CONFLICT (\(keys)) \(action)
+                """
+        }
+    }
+
+    static func table(for kind: ImportKind) -> Table {
+        switch kind {
+        case .participants:
+            let columns = [
+                "person_id", "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date",
+                "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level",
+            ]
+            return Table(name: "participants", staging: "staging_participants", columns: columns, key: ["person_id"], update: Array(columns.dropFirst()))
+        case .events:
+            return Table(
+                name: "track_events", staging: "staging_track_events", columns: ["person_id", "track_id", "kind", "date", "reason"],
+                key: ["person_id", "track_id", "kind", "date"], update: ["reason"])
+        case .statuses:
+            return Table(
+                name: "status_changes", staging: "staging_status_changes", columns: ["person_id", "date", "status"], key: ["person_id", "date"],
+                update: ["status"])
+        case .activities:
+            return Table(
+                name: "activities", staging: "staging_activities",
+                columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider"], key: ["person_id", "kind", "start"],
+                update: ["end_date", "hours_per_week", "provider"])
+        }
+    }
+}
+
+/// Batches as `COPY` text into the staging table of the open import transaction.
+struct PostgresBulkWriter: BulkWriter, Sendable {
+    let store: PostgreSQLStore
+    let kind: ImportKind
+
+    func existingPersons(_ persons: [Int64]) async throws -> Set<Int64> {
+        var found = Set<Int64>()
+        var binds = PostgresBindings()
+        try binds.append(persons.map { Int($0) })
+        for row in try await store.rows("SELECT person_id FROM participants WHERE person_id = ANY($1)", binds) {
+            found.insert(Int64(try row.decode(Int.self)))
+        }
+        return found
+    }
+
+    func tracks() async throws -> [TrackRef] {
+        try await store.rows("SELECT id, agreement_id, code FROM tracks").map { row in
+            let (id, agreement, code) = try row.decode((Int, String, String).self)
+            return TrackRef(agreement: agreement, code: code, id: Int64(id))
+        }
+    }
+
+    private func send(_ lines: [[String?]]) async throws {
+        let table = PostgresStaging.table(for: kind)
+        var buffer = ByteBuffer()
+        for line in lines {
+            for (i, cell) in line.enumerated() {
+                if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+                if let cell { buffer.writeString(Self.escape(cell)) } else { buffer.writeString("\\N") }
+            }
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        try await store.copy(into: table.staging, columns: table.columns, text: buffer)
+    }
+
+    /// COPY's text format: backslash, tab and line breaks escaped.
+    static func escape(_ s: String) -> String {
+        guard s.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return s }
+        var out = ""
+        for c in s {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    private func day(_ d: Day?) -> String? { d.map { String($0.ordinal) } }
+
+    func write(participants: [ParticipantRecord]) async throws {
+        try await send(
+            participants.map { p in
+                [
+                    String(p.person.value), p.givenName, p.familyName, p.sex == .male ? "1" : "0", p.explicitSex == nil ? "0" : "1",
+                    String(p.municipality.value), day(p.firstPermitDate), day(p.registeredOn), day(p.exitedOn), p.exitReason,
+                    p.upperSecondaryCompleted ? "1" : "0", p.educationLevel,
+                ]
+            })
+    }
+
+    func write(events: [(record: EventRecord, track: Int64)]) async throws {
+        try await send(events.map { e, track in [String(e.person.value), String(track), String(e.kind.code), day(e.date), e.reason] })
+    }
+
+    func write(statuses: [StatusRecord]) async throws {
+        try await send(statuses.map { s in [String(s.person.value), day(s.date), String(s.status.code)] })
+    }
+
+    func write(activities: [ActivityRecord]) async throws {
+        try await send(
+            activities.map { a in
+                [String(a.person.value), a.activity.rawValue, day(a.start), day(a.end), a.hoursPerWeek.map { String($0) }, a.provider]
+            })
+    }
+}

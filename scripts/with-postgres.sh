@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs a command beside a throwaway PostgreSQL cluster and removes the cluster afterwards,
+# whatever the command's outcome; exits with the command's status.
+#
+#   scripts/with-postgres.sh swift test --skip-build
+#
+# The cluster listens on 127.0.0.1 on a free port, owned by a non-root user (the `postgres`
+# system user when run as root), with password authentication over TCP. The command sees
+#   SAMSPAR_TEST_POSTGRES_URL=postgres://samspar:PASSWORD@127.0.0.1:PORT/samspar
+# Installs Debian's `postgresql` first when it is missing and we are root.
+set -euo pipefail
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+BIN=$(pg_bin)
+if [ -z "$BIN" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql
+    BIN=$(pg_bin)
+  else
+    echo "with-postgres: PostgreSQL is not installed (apt-get install postgresql)" >&2
+    exit 1
+  fi
+fi
+
+DIR=$(mktemp -d /tmp/samspar-pg.XXXXXX)
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PASSWORD="samspar-$(date +%s)-$$"
+echo "$PASSWORD" > "$DIR/pwfile"
+if [ "$(id -u)" = 0 ]; then
+  chown -R postgres "$DIR"
+  AS=(runuser -u postgres --)
+else
+  AS=()
+fi
+
+cleanup() {
+  "${AS[@]}" "$BIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+"${AS[@]}" "$BIN/initdb" -D "$DIR/data" -U samspar --pwfile="$DIR/pwfile" \
+  --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
+  || { cat "$DIR/initdb.log" >&2; exit 1; }
+"${AS[@]}" "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c max_connections=200" start >/dev/null \
+  || { cat "$DIR/server.log" >&2; exit 1; }
+PGPASSWORD="$PASSWORD" "$BIN/psql" -q -h 127.0.0.1 -p "$PORT" -U samspar -d postgres -c "CREATE DATABASE samspar" >/dev/null
+
+export SAMSPAR_TEST_POSTGRES_URL="postgres://samspar:$PASSWORD@127.0.0.1:$PORT/samspar"
+set +e
+"$@"
+status=$?
+set -e
+exit $status
