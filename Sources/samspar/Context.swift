@@ -22,7 +22,11 @@ struct Context {
     let now: Date
 
     init(options: DatabaseOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        if let text = options.db ?? environment["SAMSPAR_DATABASE_URL"] {
+        try self.init(db: options.db, environment: environment)
+    }
+
+    init(db: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        if let text = db ?? environment["SAMSPAR_DATABASE_URL"] {
             database = try DatabaseURL(text)
         } else {
             database = .default

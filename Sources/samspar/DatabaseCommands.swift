@@ -17,7 +17,7 @@ struct DatabaseCommand: AsyncParsableCommand {
         }
 
         private func execute() async throws {
-            let context = try Context(options: DatabaseOptions())
+            let context = try Context(db: from)
             let source = try DatabaseURL(from), target = try DatabaseURL(to)
             guard source != target else { throw CLIFailure("--from and --to are the same database") }
             if case .sqlite(let path) = source, !FileManager.default.fileExists(atPath: path) {

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// A fresh database on the test cluster (`scripts/with-postgres.sh`), made with `psql`.
+func freshPostgresURL() throws -> String? {
+    guard let server = ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"] else { return nil }
+    let name = "cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    let psql = Process()
+    psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+    psql.arguments = [server, "-q", "-c", "CREATE DATABASE \(name)"]
+    try psql.run()
+    psql.waitUntilExit()
+    guard psql.terminationStatus == 0 else { throw CocoaError(.fileReadUnknown) }
+    return server.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
+}
+
+func psqlValue(_ url: String, _ sql: String) throws -> String {
+    let psql = Process()
+    psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+    psql.arguments = [url, "-At", "-c", sql]
+    let out = Pipe()
+    psql.standardOutput = out
+    try psql.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    psql.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Starts `samspar` without waiting, for processes that must run side by side.
+func start(_ cli: Samspar, _ arguments: [String]) throws -> (Process, Pipe) {
+    let process = Process()
+    process.executableURL = Samspar.executable
+    process.arguments = arguments
+    process.currentDirectoryURL = cli.directory
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return (process, err)
+}
+
+func finish(_ started: (Process, Pipe)) -> (Int32, String) {
+    let stderr = started.1.fileHandleForReading.readDataToEndOfFile()
+    started.0.waitUntilExit()
+    return (started.0.terminationStatus, String(decoding: stderr, as: UTF8.self))
+}
+
+/// Skilled test numbers born 1960–2003: the only identity numbers fixtures may use.
+let testNumbers: [String] = {
+    let text = (try? String(contentsOf: Samspar.shared.appendingPathComponent("data/skatteverket-test-personnummer.csv"), encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").dropFirst().map(String.init).filter { (1960...2003).contains(Int($0.prefix(4)) ?? 0) }
+}()
+
+@Suite("samspar on PostgreSQL", .enabled(if: ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"] != nil))
+struct PostgresCommandLineTests {
+    @Test func severalInstancesMigrateAtOnce() throws {
+        let cli = try Samspar()
+        let url = try #require(try freshPostgresURL())
+        let runs = try (0..<4).map { _ in try start(cli, ["migrate", "--db", url]) }
+        for run in runs {
+            let (status, stderr) = finish(run)
+            #expect(status == 0, "\(stderr)")
+        }
+        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "1")
+    }
+
+    @Test func twoOverlappingImportsAtOnceLoseAndDuplicateNothing() throws {
+        let cli = try Samspar()
+        let url = try #require(try freshPostgresURL())
+        #expect(try cli.run(["migrate", "--db", url]).status == 0)
+        #expect(try cli.run(["agreement", "import", "--db", url, Samspar.shared.appendingPathComponent("examples/agreement.json").path]).status == 0)
+
+        // Two files of 2,500 people each, 1,500 of them in both (with the same values).
+        let header = "person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"
+        let people = Array(testNumbers.prefix(3500))
+        func line(_ n: String) -> String { "\(n);0136;2016-03-01;2017-01-10;no" }
+        let first = try cli.write("a.csv", ([header] + people[0..<2500].map(line)).joined(separator: "\n"))
+        let second = try cli.write("b.csv", ([header] + people[1000..<3500].map(line)).joined(separator: "\n"))
+        let a = try start(cli, ["import", "participants", first, "--db", url])
+        let b = try start(cli, ["import", "participants", second, "--db", url])
+        let (statusA, errA) = finish(a), (statusB, errB) = finish(b)
+        #expect(statusA == 0, "\(errA)")
+        #expect(statusB == 0, "\(errB)")
+        #expect(try psqlValue(url, "SELECT count(*), count(DISTINCT person_id) FROM participants") == "3500|3500")
+
+        // Events for the same people, overlapping, at once.
+        let eventHeader = "person_id;track;event;date"
+        func events(_ slice: ArraySlice<String>) -> [String] { slice.flatMap { ["\($0);vard;invited;2018-01-15", "\($0);vard;attended;2018-01-25"] } }
+        let e1 = try cli.write("e1.csv", ([eventHeader] + events(people[0..<2000])).joined(separator: "\n"))
+        let e2 = try cli.write("e2.csv", ([eventHeader] + events(people[500..<3500])).joined(separator: "\n"))
+        let c = try start(cli, ["import", "events", e1, "--db", url])
+        let d = try start(cli, ["import", "events", e2, "--db", url])
+        let (statusC, errC) = finish(c), (statusD, errD) = finish(d)
+        #expect(statusC == 0, "\(errC)")
+        #expect(statusD == 0, "\(errD)")
+        #expect(try psqlValue(url, "SELECT count(*) FROM track_events") == "7000")
+        #expect(try psqlValue(url, "SELECT count(*) FROM (SELECT DISTINCT person_id, track_id, kind, date FROM track_events) k") == "7000")
+    }
+
+    @Test func wrongCredentialsGiveOneClearLine() throws {
+        let cli = try Samspar()
+        let url = try #require(ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"])
+        let wrong = url.replacingOccurrences(of: #"(//[^:]+:)[^@]+@"#, with: "$1wrong-password@", options: .regularExpression)
+        let result = try cli.run(["migrate", "--db", wrong])
+        #expect(result.status != 0)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.contains("password authentication failed"), "\(result.stderr)")
+        let missing = url.replacingOccurrences(of: #"/[^/]*$"#, with: "/no_such_db", options: .regularExpression)
+        let noDatabase = try cli.run(["migrate", "--db", missing])
+        #expect(noDatabase.status != 0)
+        #expect(noDatabase.stderr.contains("does not exist"), "\(noDatabase.stderr)")
+    }
+
+    @Test func movingHouseFromSQLiteKeepsEveryReport() throws {
+        let cli = try Samspar()
+        let url = try #require(try freshPostgresURL())
+        #expect(try cli.run("demo").status == 0)
+        let copy = try cli.run(["db", "copy", "--from", "sqlite://samspar.sqlite", "--to", url])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        for (year, asOf) in [("2017", "2018-03-31"), ("2018", "2019-03-31"), ("2019", "2019-12-31")] {
+            let args = ["report", "--agreement", "ostra-sodertorn", "--year", year, "--as-of", asOf]
+            let before = try cli.run(args)
+            let after = try cli.run(args + ["--db", url])
+            #expect(before.status == 0 && after.status == 0)
+            #expect(before.stdout == after.stdout)
+        }
+    }
+}
+
+@Test func anUnreachableServerGivesOneClearLineQuickly() throws {
+    let cli = try Samspar()
+    let started = Date()
+    let result = try cli.run("migrate", "--db", "postgres://samspar:x@127.0.0.1:1/samspar")
+    #expect(result.status != 0)
+    #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    #expect(result.stderr.contains("cannot open the database postgres://samspar@127.0.0.1:1/samspar"))
+    #expect(Date().timeIntervalSince(started) < 30)
+}
