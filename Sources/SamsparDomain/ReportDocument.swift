@@ -279,8 +279,10 @@ func escapeHTML(_ s: String) -> String {
     return out
 }
 
+/// A cell of the report's `;`-separated CSV: quoted only when it holds `;`, a quote or a
+/// line break (a decimal comma stays bare, as Excel writes it).
 func csvQuoted(_ s: String) -> String {
-    s.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "," })
+    s.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" })
         ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
 }
 

@@ -176,10 +176,14 @@ public actor PostgreSQLStore: SamsparStore {
     }
 
     private func storedVersions(id: String) async throws -> [StoredAgreement] {
-        try await rows("SELECT version, document FROM agreement_versions WHERE agreement_id = $1 ORDER BY version", Self.binds([id])).map { row in
+        let documents = try await rows(
+            "SELECT version, document FROM agreement_versions WHERE agreement_id = $1 ORDER BY version", Self.binds([id]))
+        var result: [StoredAgreement] = []
+        for row in documents {
             let (version, document) = try row.decode((Int, String).self)
-            return StoredAgreement(agreement: try Agreement.parse(json: Data(document.utf8)), version: version)
+            result.append(StoredAgreement(agreement: try parseStored(document), version: version))
         }
+        return result
     }
 
     public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {
@@ -316,6 +320,16 @@ public actor PostgreSQLStore: SamsparStore {
             result[table] = try await rows("SELECT count(*) FROM \(table)").first?.decode(Int.self) ?? 0
         }
         return result
+    }
+}
+
+/// Reads back a stored agreement document (validated when it was imported).
+/// A plain function: the optimiser crashed on typed throws inside an async closure here.
+func parseStored(_ document: String) throws -> Agreement {
+    do {
+        return try Agreement.parse(json: Data(document.utf8))
+    } catch {
+        throw error as any Error
     }
 }
 
