@@ -24,7 +24,9 @@ protocol BulkWriter {
 /// batches until the first problem. After a problem it keeps reading, writing nothing more,
 /// so that one run lists every bad row; the caller then rolls back.
 struct Importer {
-    static let batchSize = 1000
+    /// Rows per batch. SQLite takes them as one multi-row statement (bound-parameter limits);
+    /// PostgreSQL as one `COPY`, where fewer, larger batches save round trips.
+    var batchSize = 1000
     /// A file with this many problems stops being read: the list is already long enough to act on.
     static let maxProblems = 10_000
 
@@ -135,25 +137,25 @@ struct Importer {
                     case .success(let row): participants.append(row)
                     case .failure(let error): note(error)
                     }
-                    if participants.count >= Self.batchSize { try await flush() }
+                    if participants.count >= batchSize { try await flush() }
                 case .events:
                     switch schema.event(record) {
                     case .success(let row): events.append((record.line, row))
                     case .failure(let error): note(error)
                     }
-                    if events.count >= Self.batchSize { try await flush() }
+                    if events.count >= batchSize { try await flush() }
                 case .statuses:
                     switch schema.status(record) {
                     case .success(let row): statuses.append((record.line, row))
                     case .failure(let error): note(error)
                     }
-                    if statuses.count >= Self.batchSize { try await flush() }
+                    if statuses.count >= batchSize { try await flush() }
                 case .activities:
                     switch schema.activity(record) {
                     case .success(let row): activities.append((record.line, row))
                     case .failure(let error): note(error)
                     }
-                    if activities.count >= Self.batchSize { try await flush() }
+                    if activities.count >= batchSize { try await flush() }
                 }
                 if rows % 100_000 == 0 { progress?(rows) }
             }

@@ -214,3 +214,38 @@ struct StoreTests {
         }
     }
 }
+
+@Suite("Text survives every engine")
+struct TextRoundTripTests {
+    @Test(arguments: Engine.available)
+    func awkwardTextIsStoredAsGiven(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.importAgreement(store)
+            let text =
+                "person_id;given_name;family_name;municipality;first_permit_date;registered_on;upper_secondary_completed;exit_reason;exited_on\n"
+                + "199001012385;\"Back\\slash\ttab\";\"Two\nlines; \"\"quoted\"\"\";0136;2016-03-01;2017-01-10;yes;\\N;2018-01-01\n"
+            _ = try await store.importFile(.participants, from: .bytes(Array(text.utf8)), currentYear: 2026, progress: nil)
+            let lines = Collected()
+            try await store.export(.participants) { lines.add($0) }
+            let exported = lines.all.joined(separator: "\n")
+            #expect(exported.contains("Back\\slash\ttab"))
+            #expect(exported.contains("\"Two\nlines; \"\"quoted\"\"\""))
+            #expect(exported.contains(";\\N;"))
+        }
+    }
+}
+
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) {
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
+    }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+}

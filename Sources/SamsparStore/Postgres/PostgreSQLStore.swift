@@ -212,7 +212,7 @@ public actor PostgreSQLStore: SamsparStore {
     public func importFile(
         _ kind: ImportKind, from source: ImportSource, currentYear: Int, progress: (@Sendable (Int) -> Void)?
     ) async throws -> ImportSummary {
-        let importer = Importer(kind: kind, currentYear: currentYear, progress: progress)
+        let importer = Importer(batchSize: 20_000, kind: kind, currentYear: currentYear, progress: progress)
         let table = PostgresStaging.table(for: kind)
         return try await inTransaction {
             try await execute("CREATE TEMP TABLE IF NOT EXISTS \(table.staging) (LIKE \(table.name)) ON COMMIT DROP")
@@ -410,60 +410,118 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
         }
     }
 
-    private func send(_ lines: [[String?]]) async throws {
+    private func send(_ buffer: ByteBuffer) async throws {
         let table = PostgresStaging.table(for: kind)
-        var buffer = ByteBuffer()
-        for line in lines {
-            for (i, cell) in line.enumerated() {
-                if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
-                if let cell { buffer.writeString(Self.escape(cell)) } else { buffer.writeString("\\N") }
-            }
-            buffer.writeInteger(UInt8(ascii: "\n"))
-        }
         try await store.copy(into: table.staging, columns: table.columns, text: buffer)
     }
 
-    /// COPY's text format: backslash, tab and line breaks escaped.
-    static func escape(_ s: String) -> String {
-        guard s.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return s }
-        var out = ""
-        for c in s {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-
-    private func day(_ d: Day?) -> String? { d.map { String($0.ordinal) } }
-
     func write(participants: [ParticipantRecord]) async throws {
-        try await send(
-            participants.map { p in
-                [
-                    String(p.person.value), p.givenName, p.familyName, p.sex == .male ? "1" : "0", p.explicitSex == nil ? "0" : "1",
-                    String(p.municipality.value), day(p.firstPermitDate), day(p.registeredOn), day(p.exitedOn), p.exitReason,
-                    p.upperSecondaryCompleted ? "1" : "0", p.educationLevel,
-                ]
-            })
+        var b = CopyText(capacity: participants.count * 96)
+        for p in participants {
+            b.int(Int(p.person.value))
+            b.text(p.givenName)
+            b.text(p.familyName)
+            b.int(p.sex == .male ? 1 : 0)
+            b.int(p.explicitSex == nil ? 0 : 1)
+            b.int(Int(p.municipality.value))
+            b.day(p.firstPermitDate)
+            b.day(p.registeredOn)
+            b.day(p.exitedOn)
+            b.text(p.exitReason)
+            b.int(p.upperSecondaryCompleted ? 1 : 0)
+            b.text(p.educationLevel)
+            b.endRow()
+        }
+        try await send(b.buffer)
     }
 
     func write(events: [(record: EventRecord, track: Int64)]) async throws {
-        try await send(events.map { e, track in [String(e.person.value), String(track), String(e.kind.code), day(e.date), e.reason] })
+        var b = CopyText(capacity: events.count * 40)
+        for (e, track) in events {
+            b.int(Int(e.person.value))
+            b.int(Int(track))
+            b.int(Int(e.kind.code))
+            b.day(e.date)
+            b.text(e.reason)
+            b.endRow()
+        }
+        try await send(b.buffer)
     }
 
     func write(statuses: [StatusRecord]) async throws {
-        try await send(statuses.map { s in [String(s.person.value), day(s.date), String(s.status.code)] })
+        var b = CopyText(capacity: statuses.count * 28)
+        for s in statuses {
+            b.int(Int(s.person.value))
+            b.day(s.date)
+            b.int(Int(s.status.code))
+            b.endRow()
+        }
+        try await send(b.buffer)
     }
 
     func write(activities: [ActivityRecord]) async throws {
-        try await send(
-            activities.map { a in
-                [String(a.person.value), a.activity.rawValue, day(a.start), day(a.end), a.hoursPerWeek.map { String($0) }, a.provider]
-            })
+        var b = CopyText(capacity: activities.count * 72)
+        for a in activities {
+            b.int(Int(a.person.value))
+            b.text(a.activity.rawValue)
+            b.day(a.start)
+            b.day(a.end)
+            b.text(a.hoursPerWeek.map { String($0) })
+            b.text(a.provider)
+            b.endRow()
+        }
+        try await send(b.buffer)
+    }
+}
+
+/// Rows in `COPY`'s text format, written straight into one buffer: a tab between cells,
+/// `\N` for null, and backslash, tab and line breaks escaped.
+struct CopyText {
+    var buffer: ByteBuffer
+    private var atRowStart = true
+
+    init(capacity: Int) {
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    }
+
+    private mutating func separate() {
+        if !atRowStart { buffer.writeInteger(UInt8(ascii: "\t")) }
+        atRowStart = false
+    }
+
+    mutating func int(_ value: Int) {
+        separate()
+        buffer.writeString(String(value))
+    }
+
+    mutating func day(_ value: Day?) {
+        separate()
+        if let value { buffer.writeString(String(value.ordinal)) } else { buffer.writeStaticString("\\N") }
+    }
+
+    mutating func text(_ value: String?) {
+        separate()
+        guard let value else {
+            buffer.writeStaticString("\\N")
+            return
+        }
+        guard value.utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
+            buffer.writeString(value)
+            return
+        }
+        for byte in value.utf8 {
+            switch byte {
+            case 92: buffer.writeStaticString("\\\\")
+            case 9: buffer.writeStaticString("\\t")
+            case 10: buffer.writeStaticString("\\n")
+            case 13: buffer.writeStaticString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
+    }
+
+    mutating func endRow() {
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        atRowStart = true
     }
 }
