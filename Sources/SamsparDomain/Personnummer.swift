@@ -165,7 +165,7 @@ public enum IdentityNumberError: Error, Equatable, Sendable, CustomStringConvert
 }
 
 /// A Swedish organisationsnummer, `NNNNNN-NNNN`, Luhn over the ten digits.
-public struct Organisationsnummer: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct Organisationsnummer: Hashable, Comparable, Sendable, TextCoded {
     public let value: Int64
 
     /// Accepts `NNNNNN-NNNN`, ten digits, and the spaced form the seed uses (`212 000-0084`).
@@ -199,15 +199,4 @@ public struct Organisationsnummer: Hashable, Comparable, Sendable, CustomStringC
         return String(s.prefix(6)) + "-" + String(s.suffix(4))
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
 }

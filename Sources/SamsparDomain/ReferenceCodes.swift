@@ -2,7 +2,7 @@ import Foundation
 
 /// A municipality's four-digit code from SCB's list (Haninge 0136, Tyresö 0138, …).
 /// Only codes in the bundled list (`Resources/kommuner.csv`, 290 codes, 2026) can be built.
-public struct Kommunkod: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct Kommunkod: Hashable, Comparable, Sendable, TextCoded {
     /// The code as a number (0136 → 136); `description` gives the four digits back.
     public let value: Int16
 
@@ -29,21 +29,10 @@ public struct Kommunkod: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Every municipality in SCB's list, in code order.
     public static var all: [Kommunkod] { ReferenceData.kommuner.keys.sorted().map(Kommunkod.init(storedValue:)) }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
 }
 
 /// An occupation group of SSYK 2012 at the four-digit level (5330 Vårdbiträden).
-public struct SSYKCode: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct SSYKCode: Hashable, Sendable, TextCoded {
     public let code: String
 
     /// Four digits, and a group that exists in SCB's SSYK 2012 list.
@@ -57,17 +46,6 @@ public struct SSYKCode: Hashable, Sendable, CustomStringConvertible, Codable {
     public var label: String { ReferenceData.ssyk[code] ?? "" }
     public var description: String { code }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(code)
-    }
 }
 
 public enum ReferenceCodeError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -115,5 +93,25 @@ enum ReferenceData {
         return text.split(whereSeparator: \.isNewline).dropFirst().map {
             $0.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
         }
+    }
+}
+
+/// A value that travels in JSON as its text form (`212000-0084`, `0136`, `5330`), parsed
+/// and validated on the way in.
+public protocol TextCoded: Codable, CustomStringConvertible {
+    init(_ text: String) throws
+}
+
+extension TextCoded {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 }

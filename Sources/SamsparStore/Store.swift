@@ -65,12 +65,11 @@ public protocol SamsparStore: Sendable {
     /// version (the earlier ones stay readable); the same document again changes nothing.
     func importAgreement(_ agreement: Agreement, document: Data, importedAt: Date) async throws -> AgreementImportResult
 
-    /// The version in force on `day` (the latest whose `validFrom` is on or before it; the
-    /// first version when none is), or the newest when `day` is nil.
-    func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement?
+    /// Every version of one agreement, oldest first (empty when there is no such agreement).
+    func agreementVersions(id: String) async throws -> [StoredAgreement]
 
-    /// Every agreement, newest version, in id order.
-    func agreements() async throws -> [StoredAgreement]
+    /// The ids of every agreement, in order.
+    func agreementIDs() async throws -> [String]
 
     /// Imports a bulk file whole or not at all (SPEC §4). Throws ``ImportError`` listing
     /// every bad row. `currentYear` decides the century of ten-digit identity numbers.
@@ -95,6 +94,23 @@ public protocol SamsparStore: Sendable {
 }
 
 extension SamsparStore {
+    /// The version in force on `day` (the latest whose `validFrom` is on or before it; the
+    /// first version when none is), or the newest when `day` is nil.
+    public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {
+        let versions = try await agreementVersions(id: id)
+        guard let day else { return versions.last }
+        return versions.last { $0.agreement.validFrom <= day } ?? versions.first
+    }
+
+    /// Every agreement, newest version, in id order.
+    public func agreements() async throws -> [StoredAgreement] {
+        var result: [StoredAgreement] = []
+        for id in try await agreementIDs() {
+            if let stored = try await agreementVersions(id: id).last { result.append(stored) }
+        }
+        return result
+    }
+
     /// Loads the agreement version in force and computes the report (SPEC §3, §5).
     public func report(agreementID: String, year: Int, asOf: Day) async throws -> (Report, StoredAgreement) {
         let inForce = min(Day.lastOfYear(year), asOf)

@@ -141,7 +141,7 @@ public actor PostgreSQLStore: SamsparStore {
         try await inTransaction {
             // Serialise concurrent imports of the same agreement (version numbers).
             try await execute("SELECT pg_advisory_xact_lock(hashtext($1))", Self.binds([agreement.id]))
-            let versions = try await storedVersions(id: agreement.id)
+            let versions = try await agreementVersions(id: agreement.id)
             if let newest = versions.last, newest.agreement == agreement {
                 return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged)
             }
@@ -175,7 +175,7 @@ public actor PostgreSQLStore: SamsparStore {
         }
     }
 
-    private func storedVersions(id: String) async throws -> [StoredAgreement] {
+    public func agreementVersions(id: String) async throws -> [StoredAgreement] {
         let documents = try await rows(
             "SELECT version, document FROM agreement_versions WHERE agreement_id = $1 ORDER BY version", Self.binds([id]))
         var result: [StoredAgreement] = []
@@ -186,18 +186,8 @@ public actor PostgreSQLStore: SamsparStore {
         return result
     }
 
-    public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {
-        let versions = try await storedVersions(id: id)
-        guard let day else { return versions.last }
-        return versions.last { $0.agreement.validFrom <= day } ?? versions.first
-    }
-
-    public func agreements() async throws -> [StoredAgreement] {
-        var result: [StoredAgreement] = []
-        for row in try await rows("SELECT id FROM agreements ORDER BY id") {
-            if let stored = try await agreement(id: try row.decode(String.self), inForceOn: nil) { result.append(stored) }
-        }
-        return result
+    public func agreementIDs() async throws -> [String] {
+        try await rows("SELECT id FROM agreements ORDER BY id").map { try $0.decode(String.self) }
     }
 
     public func agreementHistory() async throws -> [(id: String, version: Int, document: Data)] {

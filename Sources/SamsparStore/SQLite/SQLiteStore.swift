@@ -100,7 +100,7 @@ public actor SQLiteStore: SamsparStore {
 
     public func importAgreement(_ agreement: Agreement, document: Data, importedAt: Date) async throws -> AgreementImportResult {
         try await inTransaction {
-            let versions = try await storedVersions(id: agreement.id)
+            let versions = try await agreementVersions(id: agreement.id)
             if let newest = versions.last, newest.agreement == agreement {
                 return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged)
             }
@@ -139,7 +139,7 @@ public actor SQLiteStore: SamsparStore {
         }
     }
 
-    private func storedVersions(id: String) async throws -> [StoredAgreement] {
+    public func agreementVersions(id: String) async throws -> [StoredAgreement] {
         let rows = try await query("SELECT version, document FROM agreement_versions WHERE agreement_id = ? ORDER BY version", [.text(id)])
         return try rows.map { row in
             let document = Data((row.column("document")?.string ?? "").utf8)
@@ -147,18 +147,8 @@ public actor SQLiteStore: SamsparStore {
         }
     }
 
-    public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {
-        let versions = try await storedVersions(id: id)
-        guard let day else { return versions.last }
-        return versions.last { $0.agreement.validFrom <= day } ?? versions.first
-    }
-
-    public func agreements() async throws -> [StoredAgreement] {
-        var result: [StoredAgreement] = []
-        for row in try await query("SELECT id FROM agreements ORDER BY id") {
-            if let id = row.column("id")?.string, let stored = try await agreement(id: id, inForceOn: nil) { result.append(stored) }
-        }
-        return result
+    public func agreementIDs() async throws -> [String] {
+        try await query("SELECT id FROM agreements ORDER BY id").compactMap { $0.column("id")?.string }
     }
 
     // MARK: Bulk import
