@@ -114,7 +114,11 @@ extension Report {
         var firstEndingCompleted = [Bool](repeating: false, count: trackCount)
         var firstCompletionInYear = [Day?](repeating: nil, count: trackCount)
 
-        let participants = input.participants.sorted { $0.person < $1.person }
+        // The merge below walks all three lists in person order. Lists already in that order
+        // (one municipality's, or a test's) are not sorted again.
+        let participants =
+            input.participants.isSorted(by: { $0.person <= $1.person })
+            ? input.participants : input.participants.sorted { $0.person < $1.person }
         let events = input.events.isSorted(by: { $0.person <= $1.person }) ? input.events : input.events.sorted { $0.person < $1.person }
         let statuses =
             input.statuses.isSorted(by: { ($0.person, $0.date) <= ($1.person, $1.date) })

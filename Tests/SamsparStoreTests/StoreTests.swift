@@ -249,3 +249,22 @@ final class Collected: @unchecked Sendable {
         return lines
     }
 }
+
+@Suite("Edges of the store")
+struct StoreEdgeTests {
+    @Test(arguments: Engine.available)
+    func anAgreementWithoutMunicipalitiesHasAnEmptyPopulation(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            var draft = try Fixtures.agreement
+            draft.id = "utkast"
+            draft.parties = draft.parties.filter { $0.kind != .municipality }
+            draft.signatures = []
+            draft.status = .draft
+            _ = try await store.importAgreement(draft, document: Data(draft.document.serialized().utf8), importedAt: Date())
+            let (report, _) = try await store.report(agreementID: "utkast", year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!)
+            #expect(report.participants.active == 0)
+            #expect(report.tracks.count == 4)
+        }
+    }
+}

@@ -191,7 +191,7 @@ public actor SQLiteStore: SamsparStore {
               (SELECT group_concat(\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))
                  FROM status_changes s WHERE s.person_id = p.person_id AND s.date <= ?1) AS statuses
             FROM participants p
-            WHERE p.municipality IN (\(municipalities)) AND p.registered_on <= ?1
+            WHERE p.municipality IN (\(municipalities.isEmpty ? "NULL" : municipalities)) AND p.registered_on <= ?1
             """, [.integer(asOfValue)]
         ) { row in
             guard let id = row.column("person_id")?.integer else { return }
