@@ -167,7 +167,7 @@ public struct ReportDocument: Sendable {
             case .null: return "–"
             case .int(let n): return String(n)
             case .double(let d):
-                if percent { return (String(format1(d * 100)) + " %").replacing(".", with: ",") }
+                if percent { return (String(format1(d * 100)) + "\u{00A0}%").replacing(".", with: ",") }
                 return String(d).replacing(".", with: ",")
             case .string(let s): return escapeHTML(s)
             case .bool(let b): return b ? "Ja <span lang=\"en\">(yes)</span>" : "Nej <span lang=\"en\">(no)</span>"
@@ -214,34 +214,37 @@ public struct ReportDocument: Sendable {
             "<tr><th scope=\"row\">\(label("Andel på rekryteringsträff (delmål 1)", "Recruitment share"))</th><td class=\"n\">\(text(member(doc, "recruitmentShare"), percent: true))</td></tr>\n"
         h += "</tbody>\n</table>\n"
 
-        h += "<table>\n<caption>\(label("Spår", "Tracks"))</caption>\n<thead><tr><th scope=\"col\">\(label("Spår", "Track"))</th>"
-        let columns: [(String, String, String, Bool)] = [
-            ("invited", "Inbjudna", "Invited", false), ("attended", "Deltog", "Attended", false),
+        // One column per track, one row per figure: four tracks fit a page, ten figures would not.
+        let trackObjects: [[(String, JSONValue)]] = tracks.compactMap { if case .object(let t) = $0 { t } else { nil } }
+        h += "<table>\n<caption>\(label("Spår", "Tracks"))</caption>\n<thead><tr><th scope=\"col\">\(label("Mått", "Figure"))</th>"
+        for t in trackObjects { h += "<th scope=\"col\">\(text(member(t, "name")))</th>" }
+        h += "</tr></thead>\n<tbody>\n"
+        let rows: [(String, String, String, Bool)] = [
+            ("invited", "Inbjudna till rekryteringsträff", "Invited", false), ("attended", "Deltog i rekryteringsträff", "Attended", false),
             ("accepted", "Tackade ja", "Accepted", false), ("declined", "Tackade nej", "Declined", false),
             ("started", "Började", "Started", false), ("completed", "Fullföljde", "Completed", false),
             ("discontinued", "Avbröt", "Discontinued", false),
-            ("acceptanceShare", "Andel ja (delmål 2)", "Acceptance", true),
-            ("completionShare", "Andel fullföljt (delmål 3)", "Completion", true),
-            ("outcomeShare", "Andel i arbete/studier (delmål 4)", "Outcome", true),
+            ("acceptanceShare", "Andel som tackade ja (delmål 2)", "Acceptance share", true),
+            ("completionShare", "Andel som fullföljde (delmål 3)", "Completion share", true),
+            ("outcomeShare", "Andel i arbete eller studier 90 dagar efter (delmål 4)", "Outcome share", true),
         ]
-        for (_, sv, en, _) in columns { h += "<th scope=\"col\">\(label(sv, en))</th>" }
-        h += "<th scope=\"col\">\(label("Jämställdhetsmål", "Gender goal"))</th></tr></thead>\n<tbody>\n"
-        for case .object(let t) in tracks {
-            h += "<tr><th scope=\"row\">\(text(member(t, "name")))</th>"
-            for (key, _, _, percent) in columns { h += "<td class=\"n\">\(text(member(t, key), percent: percent))</td>" }
+        for (key, sv, en, percent) in rows {
+            h += "<tr><th scope=\"row\">\(label(sv, en))</th>"
+            for t in trackObjects { h += "<td class=\"n\">\(text(member(t, key), percent: percent))</td>" }
+            h += "</tr>\n"
+        }
+        h += "<tr><th scope=\"row\">\(label("Jämställdhetsmål", "Gender goal"))</th>"
+        for t in trackObjects {
             if case .object(let g) = member(t, "genderGoal") {
                 let sex = member(g, "sex") == .string("male") ? "män" : "kvinnor"
-                var goal = "minst "
-                goal += text(member(g, "target"), percent: true) + " " + sex + ": "
-                goal += text(member(g, "share"), percent: true)
+                var goal = "minst \(text(member(g, "target"), percent: true)) \(sex): \(text(member(g, "share"), percent: true))"
                 if case .bool(let met) = member(g, "met") { goal += met ? " – uppfyllt" : " – ej uppfyllt" }
                 h += "<td>\(goal)</td>"
             } else {
                 h += "<td>–</td>"
             }
-            h += "</tr>\n"
         }
-        h += "</tbody>\n</table>\n"
+        h += "</tr>\n</tbody>\n</table>\n\n"
 
         h += "<table>\n<caption>\(label("Etablering (övergripande mål)", "Establishment (overall goal)"))</caption>\n<tbody>\n"
         let establishmentRows: [(String, String, String, Bool)] = [

@@ -92,6 +92,6 @@ struct CoreSuppressionAndDocumentTests {
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<html lang=\"sv\">"))
         #expect(html.contains("Överenskommelse &lt;test&gt;"))
-        #expect(html.contains("50 %"))
+        #expect(html.contains("50\u{00A0}%"))
     }
 }
