@@ -63,8 +63,21 @@ public actor PostgreSQLStore: SamsparStore {
     static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return message }
-            if let underlying = error.underlying { return "\(underlying)" }
+            if let underlying = error.underlying { return describe(underlying) }
+            if error.code == .serverClosedConnection { return "the server closed the connection (is it a PostgreSQL server?)" }
             return "\(error.code)"
+        }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve the host name \(error.host)" }
+            if let first = error.connectionErrors.first {
+                if let io = first.error as? IOError, io.errnoCode == ECONNREFUSED {
+                    return "connection refused by \(error.host):\(error.port) (is the server running?)"
+                }
+                return "cannot connect to \(error.host):\(error.port): \(first.error)"
+            }
+        }
+        if let error = error as? ChannelError, case .connectTimeout(let amount) = error {
+            return "no answer within \(amount.nanoseconds / 1_000_000_000) s"
         }
         return "\(error)"
     }
@@ -386,7 +399,7 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
     func existingPersons(_ persons: [Int64]) async throws -> Set<Int64> {
         var found = Set<Int64>()
         var binds = PostgresBindings()
-        try binds.append(persons.map { Int($0) })
+        binds.append(persons.map { Int($0) })
         for row in try await store.rows("SELECT person_id FROM participants WHERE person_id = ANY($1)", binds) {
             found.insert(Int64(try row.decode(Int.self)))
         }

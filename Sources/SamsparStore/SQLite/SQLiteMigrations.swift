@@ -1,5 +1,5 @@
 /// SQLite's numbered migrations: append-only, never edited once landed (STYLE §6).
-/// PostgreSQL has the same numbers with its own dialect (`PostgresMigrations`).
+/// PostgreSQL has the same numbers with its own dialect (`PostgreSQLMigrations`).
 ///
 /// Dates are stored as integer day numbers (days since 1970-01-01, ``Day/ordinal``) in both
 /// engines: compact at national scale and compared as plain integers. Personnummer are the
