@@ -52,6 +52,9 @@ public struct Report: Sendable, Equatable {
         public var kaplanMeier = KaplanMeier(observations: [])
         public var within: Ratio { Ratio(establishedWithinGoal, of: measurable) }
         public var kmShareWithinGoal: Double? { kaplanMeier.isEmpty ? nil : 1 - kaplanMeier.survival(at: goalDays) }
+        /// Establishments within the goal among the whole population (the events Kaplan–Meier
+        /// counts up to the goal): the count that the KM share would reveal under suppression.
+        public var kmEstablishedWithinGoal = 0
         public var kmMedianDays: Int? { kaplanMeier.median }
     }
 
@@ -183,11 +186,11 @@ extension Report {
                     case .accepted:
                         if lastAcceptance[t].map({ event.date > $0 }) ?? true { lastAcceptance[t] = event.date }
                     case .completed, .discontinued:
-                        if let first = firstEnding[t], first < event.date {
-                            break
-                        } else if let first = firstEnding[t], first == event.date {
+                        // No `break` here: it would leave the switch before the completion below
+                        // is recorded (an ending before a later completion lost the completion).
+                        if let first = firstEnding[t], first == event.date {
                             firstEndingCompleted[t] = firstEndingCompleted[t] || event.kind == .completed
-                        } else {
+                        } else if firstEnding[t].map({ event.date < $0 }) ?? true {
                             firstEnding[t] = event.date
                             firstEndingCompleted[t] = event.kind == .completed
                         }
@@ -246,6 +249,7 @@ extension Report {
                 }
                 if let established {
                     observations.append(.init(time: established - permit, isEvent: true))
+                    if established - permit <= goalDays { report.establishment.kmEstablishedWithinGoal += 1 }
                 } else {
                     let end = min(exit ?? asOf, asOf)
                     observations.append(.init(time: max(0, end - permit), isEvent: false))
@@ -316,8 +320,9 @@ public struct KaplanMeier: Sendable, Equatable {
         return result
     }
 
-    /// The smallest t with S(t) ≤ 0.5, `nil` if none.
-    public var median: Int? { steps.first { $0.survival <= 0.5 }?.time }
+    /// The smallest t with S(t) ≤ 0.5, `nil` if none. S is a product of doubles, so "exactly
+    /// one half" may come out as 0.5000000000000001: the comparison allows for that rounding.
+    public var median: Int? { steps.first { $0.survival <= 0.5 + 1e-9 }?.time }
 
     public static func == (lhs: KaplanMeier, rhs: KaplanMeier) -> Bool {
         lhs.count == rhs.count && lhs.steps.map(\.time) == rhs.steps.map(\.time)

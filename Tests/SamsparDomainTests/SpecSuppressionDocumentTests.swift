@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+
+@testable import SamsparDomain
+
+/// SPEC §3 (suppression) and §5 (the report document: JSON contract, CSV, HTML).
+@Suite("Spec suppression and report document")
+struct SpecSuppressionDocumentTests {
+    typealias S = Spec
+
+    @Test func countsFromOneToFourAreHiddenAndZeroIsShown() {
+        let s = Suppression()
+        #expect(s.threshold == 5)
+        #expect(s.show(0) == .value(0))
+        for n in 1...4 { #expect(s.show(n) == .suppressed, "\(n)") }
+        #expect(s.show(5) == .value(5))
+        #expect(s.show(1234) == .value(1234))
+        #expect(ShownCount.suppressed.description == "<5")
+        let ten = Suppression(threshold: 10)
+        #expect(ten.show(9) == .suppressed)
+        #expect(ten.show(10) == .value(10))
+        #expect(ten.show(0) == .value(0))
+    }
+
+    @Test func sharesAreNullWhenNumeratorOrDenominatorIsHidden() {
+        let s = Suppression()
+        #expect(s.show(Ratio(3, of: 10)) == nil)  // numerator hidden
+        #expect(s.show(Ratio(0, of: 3)) == nil)  // denominator hidden
+        #expect(s.show(Ratio(4, of: 4)) == nil)
+        #expect(s.show(Ratio(0, of: 10)) == 0)  // 0 is shown, so is its share
+        #expect(s.show(Ratio(5, of: 10)) == 0.5)
+        #expect(s.show(Ratio(0, of: 0)) == nil)  // denominator 0
+    }
+
+    @Test func exactlyOneMorePartIsHiddenWhenExactlyOneIs() {
+        let s = Suppression()
+        #expect(s.show(parts: [12, 4]) == [.suppressed, .suppressed])
+        #expect(s.show(parts: [4, 12]) == [.suppressed, .suppressed])
+        #expect(s.show(parts: [6, 0]) == [.value(6), .value(0)])
+        #expect(s.show(parts: [7, 9]) == [.value(7), .value(9)])
+        #expect(s.show(parts: [2, 3, 9]) == [.suppressed, .suppressed, .value(9)])  // two hidden already
+        let three = s.show(parts: [8, 2, 6])
+        #expect(three.filter { $0 == .suppressed }.count == 2)
+        #expect(three[1] == .suppressed)
+        // The hidden part cannot be recovered: two unknowns remain in the total.
+        let withZero = s.show(parts: [8, 2, 0, 6])
+        #expect(withZero.filter { $0 == .suppressed }.count == 2)
+        #expect(withZero[2] == .value(0))
+    }
+
+    /// 16 active: Haninge 8, Tyresö 2, Nynäshamn 6; 12 women and 4 men.
+    private func suppressedScenario() -> Report {
+        let agreement = S.agreement(municipalities: ["0136", "0138", "0192"])
+        let p = S.people(16)
+        let places = Array(repeating: S.haninge, count: 8) + [S.tyreso, S.tyreso] + Array(repeating: S.nynashamn, count: 6)
+        let people = (0..<16).map { i in S.person(p[i], in: places[i], sex: i < 4 ? .male : .female) }
+        var events: [TrackEventFact] = []
+        // vard: 3 attend (hidden), 2 of them complete (gender goal on 2 completers: hidden).
+        for i in 0..<3 { events.append(S.event(p[i], "vard", .attended, "2018-02-01", in: agreement)) }
+        for i in 0..<2 { events.append(S.event(p[i], "vard", .completed, "2018-06-01", in: agreement)) }
+        // bygg: 6 attend, 5 accept afterwards: 5/6.
+        for i in 3..<9 { events.append(S.event(p[i], "bygg", .attended, "2018-03-01", in: agreement)) }
+        for i in 3..<8 { events.append(S.event(p[i], "bygg", .accepted, "2018-03-05", in: agreement)) }
+        // 3 established within the goal (hidden) of 16 measurable (permit 2017-01-01 + 730 ≤ asOf).
+        let statuses = (0..<3).map { S.status(p[$0], .work, "2018-02-05") }
+        return S.report(for: agreement, people, events: events, statuses: statuses)
+    }
+
+    @Test func theSuppressedDocumentHidesSmallCountsTheirSharesAndOneComplement() throws {
+        let r = suppressedScenario()
+        #expect(r.participants.active == 16)
+        #expect(r.recruitment == Ratio(9, of: 16))
+        let doc = ReportDocument(report: r, suppression: Suppression()).json
+        let participants = try #require(doc["participants"])
+        #expect(participants["active"] == .int(16))
+        #expect(participants["male"] == .string("<5"))  // 4
+        #expect(participants["female"] == .string("<5"))  // 12, hidden as the complement of 4
+        #expect(participants["targetGroupA"] == .int(16))
+        #expect(participants["targetGroupB"] == .int(0))
+        #expect(doc["recruitmentShare"] == .double(9.0 / 16))
+        let tracks = doc["tracks"]?.items ?? []
+        #expect(tracks.count == 3)
+        let vard = tracks[0]
+        #expect(vard["code"] == .string("vard"))
+        #expect(vard["attended"] == .string("<5"))
+        #expect(vard["completed"] == .string("<5"))
+        #expect(vard["invited"] == .int(0))
+        #expect(vard["acceptanceShare"] == .null)  // 0 of 3: denominator hidden
+        #expect(vard["completionShare"] == .null)  // 2 of 2
+        #expect(vard["genderGoal"]?["share"] == .null)
+        #expect(vard["genderGoal"]?["met"] == .null)
+        #expect(vard["genderGoal"]?["sex"] == .string("male"))
+        #expect(vard["genderGoal"]?["target"] == .double(0.4))
+        let bygg = tracks[1]
+        #expect(bygg["attended"] == .int(6))
+        #expect(bygg["accepted"] == .int(5))
+        #expect(bygg["acceptanceShare"]?.double.map { abs($0 - 5.0 / 6) < 1e-12 } == true)
+        let establishment = try #require(doc["establishment"])
+        #expect(establishment["population"] == .int(16))
+        #expect(establishment["measurable"] == .int(16))
+        #expect(establishment["establishedWithinGoal"] == .string("<5"))
+        #expect(establishment["shareWithinGoal"] == .null)
+        // Per municipality: Tyresö's 2 is hidden, and one more part with it.
+        let municipalities = doc["municipalities"]?.items ?? []
+        #expect(municipalities.map { $0["code"] } == [.string("0136"), .string("0138"), .string("0192")])
+        let shown = municipalities.map { $0["active"] }
+        #expect(shown[1] == .string("<5"))
+        #expect(shown.filter { $0 == .string("<5") }.count == 2)
+        // The same report unsuppressed shows everything.
+        let plain = ReportDocument(report: r).json
+        #expect(plain["participants"]?["male"] == .int(4))
+        #expect(plain["participants"]?["female"] == .int(12))
+        #expect(plain["tracks"]?.items.first?["attended"] == .int(3))
+        #expect(plain["establishment"]?["establishedWithinGoal"] == .int(3))
+        #expect(plain["establishment"]?["shareWithinGoal"] == .double(3.0 / 16))
+        #expect(plain["municipalities"]?.items.map { $0["active"] } == [.int(8), .int(2), .int(6)])
+    }
+
+    @Test func aZeroPartHidesNothingAndTheThresholdIsASetting() throws {
+        let p = S.people(6)
+        let r = S.report(p.map { S.person($0, sex: .female) })
+        let doc = ReportDocument(report: r, suppression: Suppression()).json
+        #expect(doc["participants"]?["female"] == .int(6))
+        #expect(doc["participants"]?["male"] == .int(0))
+        #expect(doc["municipalities"]?.items.map { $0["active"] } == [.int(6), .int(0)])
+        #expect(doc["recruitmentShare"] == .double(0))
+        // Threshold 10: 6 is now small.
+        let ten = ReportDocument(report: r, suppression: Suppression(threshold: 10)).json
+        #expect(ten["participants"]?["active"] == .string("<10"))
+        #expect(ten["participants"]?["female"] == .string("<10"))
+        #expect(ten["participants"]?["male"] == .int(0))
+        #expect(ten["recruitmentShare"] == .null)
+    }
+
+    @Test func theJSONHasTheContractsKeysInOrder() throws {
+        let p = S.people(3)
+        let r = S.report(
+            for: S.example, [S.person(p[0]), S.person(p[1]), S.person(p[2], in: S.nynashamn)],
+            events: [S.event(p[0], "vard", .attended, "2018-01-10", in: S.example), S.event(p[1], "bygg", .attended, "2018-01-10", in: S.example)])
+        let doc = ReportDocument(report: r).json
+        #expect(Array(doc.keys.prefix(7)) == ["agreement", "year", "asOf", "participants", "recruitmentShare", "tracks", "establishment"])
+        #expect(doc["agreement"] == .string("ostra-sodertorn"))
+        #expect(doc["year"] == .int(2018))
+        #expect(doc["asOf"] == .string("2019-03-31"))
+        #expect(Array(doc["participants"]!.keys.prefix(5)) == ["active", "female", "male", "targetGroupA", "targetGroupB"])
+        let tracks = doc["tracks"]!.items
+        #expect(tracks.map { $0["code"] } == [.string("vard"), .string("barn"), .string("bygg"), .string("unga")])
+        for track in tracks {
+            #expect(
+                Array(track.keys.prefix(12)) == [
+                    "code", "invited", "attended", "accepted", "declined", "started", "completed", "discontinued", "acceptanceShare",
+                    "completionShare", "outcomeShare", "genderGoal",
+                ])
+        }
+        #expect(Array(tracks[0]["genderGoal"]!.keys.prefix(4)) == ["sex", "target", "share", "met"])
+        #expect(tracks[3]["genderGoal"] == .null)
+        #expect(
+            Array(doc["establishment"]!.keys.prefix(6)) == [
+                "population", "measurable", "establishedWithinGoal", "shareWithinGoal", "kmShareWithinGoal", "kmMedianDays",
+            ])
+        // The text is JSON, and a share keeps (at least) four decimals: 2/3.
+        let text = doc.serialized()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let share = try #require(object["recruitmentShare"] as? Double)
+        #expect(abs(share - 2.0 / 3.0) < 1e-4)
+        #expect(text.contains("0.6666"))
+        let compact = doc.serialized(pretty: false)
+        #expect(compact.hasPrefix(#"{"agreement":"ostra-sodertorn","year":2018,"asOf":"2019-03-31","participants":{"active":3,"#))
+        #expect((try? JSONSerialization.jsonObject(with: Data(compact.utf8))) != nil)
+        // With no one active every share is null and every count 0.
+        let empty = ReportDocument(report: S.report(for: S.example, [])).json
+        #expect(empty["recruitmentShare"] == .null)
+        #expect(empty["participants"]?["active"] == .int(0))
+        #expect(empty["tracks"]?.items.first?["acceptanceShare"] == .null)
+        #expect(empty["establishment"]?["kmShareWithinGoal"] == .null)
+        #expect(empty["establishment"]?["kmMedianDays"] == .null)
+    }
+
+    @Test func csvUsesSemicolonsAndADecimalComma() {
+        let p = S.people(3)
+        let r = S.report(
+            for: S.example, p.map { S.person($0) },
+            events: [
+                S.event(p[0], "vard", .attended, "2018-01-10", in: S.example),
+                S.event(p[1], "vard", .attended, "2018-01-10", in: S.example),
+            ])
+        let csv = ReportDocument(report: r).csv
+        let text = csv.hasPrefix("\u{FEFF}") ? String(csv.dropFirst()) : csv
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        #expect(lines.count > 20)
+        let rows = lines.map { $0.split(separator: ";", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.allSatisfy { $0.count == rows[0].count })
+        let recruitment = rows.first { $0.contains("recruitmentShare") }
+        #expect(recruitment?.last?.hasPrefix("0,6666") == true)
+        // No value is written with a decimal point.
+        #expect(!rows.contains { ($0.last ?? "").contains(".") && Double($0.last!) != nil })
+        #expect(rows.contains { $0.contains("vard") && $0.contains("attended") && $0.last == "2" })
+        #expect(rows.contains { $0.contains("genderGoal.target") && $0.contains("vard") && $0.last == "0,4" })
+    }
+
+    @Test func htmlIsAStandaloneSwedishPage() {
+        let p = S.people(2)
+        let r = S.report(for: S.example, p.map { S.person($0) }, events: [S.event(p[0], "vard", .attended, "2018-01-10", in: S.example)])
+        let html = ReportDocument(report: r, suppression: Suppression()).html(agreementTitle: "Östra Södertörn <2018> & co")
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("<html lang=\"sv\">"))
+        #expect(html.contains("<meta charset=\"utf-8\">"))
+        #expect(html.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</html>"))
+        #expect(html.contains("Östra Södertörn &lt;2018&gt; &amp; co"))
+        #expect(!html.contains("<2018>"))
+        // Standalone: nothing loaded from elsewhere.
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("<link"))
+        #expect(!html.contains("src="))
+        #expect(html.contains("&lt;5"))  // suppressed counts are shown as <5
+    }
+}
