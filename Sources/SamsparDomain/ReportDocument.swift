@@ -92,7 +92,13 @@ public struct ReportDocument: Sendable {
                     ("population", count(e.population)), ("measurable", count(e.measurable)),
                     ("establishedWithinGoal", count(e.establishedWithinGoal)),
                     ("shareWithinGoal", share(e.within)),
-                    ("kmShareWithinGoal", hideKM ? .null : e.kmShareWithinGoal.map(JSONValue.double) ?? .null),
+                    // Without censoring the KM share is a plain fraction of the population, so it is
+                    // hidden whenever the establishments it counts are few enough to be hidden.
+                    (
+                        "kmShareWithinGoal",
+                        hideKM || (suppression?.isHidden(e.kmEstablishedWithinGoal) ?? false)
+                            ? .null : e.kmShareWithinGoal.map(JSONValue.double) ?? .null
+                    ),
                     ("kmMedianDays", hideKM ? .null : e.kmMedianDays.map(JSONValue.int) ?? .null),
                     ("goalDays", .int(e.goalDays)),
                 ])

@@ -95,3 +95,24 @@ struct CoreSuppressionAndDocumentTests {
         #expect(html.contains("50\u{00A0}%"))
     }
 }
+
+@Suite("Kaplan–Meier under suppression")
+struct CoreKaplanMeierSuppressionTests {
+    /// 3 of 10 established within the goal, nobody censored before it: the KM share would be
+    /// 3/10 and reveal the hidden 3, so it is hidden too.
+    @Test func theKMShareIsHiddenWhenItsEstablishmentsAreFew() throws {
+        let people = TestIdentityNumbers.all.filter { $0.birthDate.year >= 1970 }.prefix(10).map {
+            Fixture.person($0, permit: "2016-03-01")
+        }
+        let statuses = people.prefix(3).map { Fixture.status($0.person, .work, "2017-03-01") }
+        let r = Fixture.report(people, statuses: Array(statuses))
+        #expect(r.establishment.kmEstablishedWithinGoal == 3)
+        #expect(abs((r.establishment.kmShareWithinGoal ?? 0) - 0.3) < 1e-12)
+        let text = ReportDocument(report: r, suppression: Suppression()).json.serialized()
+        let decoded = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let establishment = try #require(decoded["establishment"] as? [String: Any])
+        #expect(establishment["population"] as? Int == 10)
+        #expect(establishment["kmShareWithinGoal"] is NSNull)
+        #expect(ReportDocument(report: r).json.serialized().contains("\"kmShareWithinGoal\": 0.3"))
+    }
+}
