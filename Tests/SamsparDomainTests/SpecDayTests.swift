@@ -54,6 +54,8 @@ struct SpecDayTests {
         #expect(d(2018, 5, 5).adding(months: 0) == d(2018, 5, 5))
         #expect(d(2000, 2, 29).adding(years: 16) == d(2016, 2, 29))
         #expect(d(2000, 2, 29).adding(years: 17) == d(2017, 2, 28))
+        // Found by the Foundation comparison below: a leap day reached backwards across a century.
+        #expect(d(2124, 11, 29).adding(months: -57) == d(2120, 2, 29))
     }
 
     @Test func textAndOrdinals() {
@@ -97,8 +99,16 @@ struct SpecDayTests {
             let date = epoch.addingTimeInterval(Double(n) * 86_400)
             let c = calendar.dateComponents([.year, .month, .day], from: date)
             #expect(day.components == (c.year!, c.month!, c.day!))
-            // Calendar-month arithmetic clamps the same way Foundation does.
-            let shifted = calendar.date(byAdding: .month, value: months, to: date)!
+            // Calendar-month arithmetic: same day in the target month, clamped to its length.
+            // The oracle is built from Foundation's month lengths and `date(from:)`, not from
+            // `date(byAdding:)`: swift-foundation's month addition lands one day short on some
+            // leap days (2124-11-29 − 57 months gives 2120-02-28, not 2120-02-29).
+            let total = c.year! * 12 + (c.month! - 1) + months
+            let year = Int((Double(total) / 12).rounded(.down))
+            let month = total - year * 12 + 1
+            let firstOfMonth = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
+            let length = calendar.range(of: .day, in: .month, for: firstOfMonth)!.count
+            let shifted = calendar.date(from: DateComponents(year: year, month: month, day: min(c.day!, length)))!
             let expected = Int((shifted.timeIntervalSince1970 / 86_400).rounded())
             #expect(Int(day.adding(months: months).ordinal) == expected, "\(day) + \(months) months")
         }
