@@ -15,6 +15,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Values, entities and the rules of SPEC §3. Foundation only: no I/O, no clock.
@@ -30,7 +36,24 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // `samspar serve`: the HTTP API, sign-in, roles, consent and the audit log.
+        .target(
+            name: "SamsparServer",
+            dependencies: [
+                "SamsparDomain",
+                "SamsparStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")]
         ),
         // The executable: argument parsing and wiring only.
         .executableTarget(
@@ -38,6 +61,7 @@ let package = Package(
             dependencies: [
                 "SamsparDomain",
                 "SamsparStore",
+                "SamsparServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +75,13 @@ let package = Package(
         .testTarget(
             name: "SamsparStoreTests",
             dependencies: ["SamsparStore", "SamsparDomain"]
+        ),
+        .testTarget(
+            name: "SamsparServerTests",
+            dependencies: [
+                "SamsparServer", "SamsparStore", "SamsparDomain",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "samsparTests",

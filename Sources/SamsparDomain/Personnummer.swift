@@ -192,6 +192,11 @@ public struct Organisationsnummer: Hashable, Comparable, Sendable, TextCoded {
         value = digits
     }
 
+    /// A number read back from the database, where only valid numbers are written.
+    public init(storedValue: Int64) {
+        value = storedValue
+    }
+
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
 
     public var description: String {

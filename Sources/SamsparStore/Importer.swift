@@ -12,6 +12,9 @@ struct TrackRef: Sendable, Hashable {
 protocol BulkWriter {
     /// The subset of `persons` that exist as participants.
     func existingPersons(_ persons: [Int64]) async throws -> Set<Int64>
+    /// For each of `persons` that exists: whether `organisation` registered them, and whether
+    /// a consent covering `organisation` is valid on `day`.
+    func access(_ persons: [Int64], for organisation: Int64, on day: Day) async throws -> [Int64: PersonAccess]
     func tracks() async throws -> [TrackRef]
     func write(participants: [ParticipantRecord]) async throws
     func write(events: [(record: EventRecord, track: Int64)]) async throws
@@ -32,6 +35,7 @@ struct Importer {
 
     let kind: ImportKind
     let currentYear: Int
+    var scope: ImportScope = .commandLine
     let progress: (@Sendable (Int) -> Void)?
 
     func run(source: ImportSource, writer: some BulkWriter & Sendable) async throws -> ImportSummary {
@@ -48,7 +52,7 @@ struct Importer {
             for track in try await writer.tracks() { tracksByCode[track.code, default: []].append(track) }
         }
 
-        var participants: [ParticipantRecord] = []
+        var participants: [(line: Int, record: ParticipantRecord)] = []
         var events: [(line: Int, record: EventRecord)] = []
         var statuses: [(line: Int, record: StatusRecord)] = []
         var activities: [(line: Int, record: ActivityRecord)] = []
@@ -72,20 +76,31 @@ struct Importer {
             let writeAllowed = problems.isEmpty
             switch kind {
             case .participants:
-                let batch = Self.lastWins(participants, key: { $0.person })
+                let batch = Self.lastWins(participants, key: { $0.record.person })
                 participants.removeAll(keepingCapacity: true)
-                guard writeAllowed, !batch.isEmpty else { return }
+                guard !batch.isEmpty else { return }
+                let scope = self.scope
+                guard writeAllowed || scope.organisation != nil else { return }
                 inFlight = Task {
-                    try await writer.write(participants: batch)
-                    return []
+                    var found: [ImportProblem] = []
+                    if let organisation = scope.organisation {
+                        let access = try await writer.access(batch.map(\.record.person.value), for: organisation, on: scope.today)
+                        for (line, record) in batch where access[record.person.value].map({ !$0.own }) ?? false {
+                            found.append(
+                                .init(line: line, column: "person_id", reason: "\(record.person) is registered by another organisation, which alone can change them"))
+                        }
+                    }
+                    if writeAllowed && found.isEmpty { try await writer.write(participants: batch.map(\.record)) }
+                    return found
                 }
             case .events:
+                let scope = self.scope
                 let batch = events
                 events.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 let tracks = tracksByCode
                 inFlight = Task {
-                    var found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer)
+                    var found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer, scope)
                     var resolved: [(record: EventRecord, track: Int64)] = []
                     resolved.reserveCapacity(batch.count)
                     for (line, event) in batch {
@@ -102,22 +117,24 @@ struct Importer {
                     return found
                 }
             case .statuses:
+                let scope = self.scope
                 let batch = statuses
                 statuses.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 inFlight = Task {
-                    let found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer)
+                    let found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer, scope)
                     if writeAllowed && found.isEmpty {
                         try await writer.write(statuses: Self.lastWins(batch.map(\.record), key: { StatusKey(person: $0.person, date: $0.date) }))
                     }
                     return found
                 }
             case .activities:
+                let scope = self.scope
                 let batch = activities
                 activities.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 inFlight = Task {
-                    let found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer)
+                    let found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer, scope)
                     if writeAllowed && found.isEmpty {
                         try await writer.write(
                             activities: Self.lastWins(
@@ -134,7 +151,7 @@ struct Importer {
                 switch kind {
                 case .participants:
                     switch schema.participant(record) {
-                    case .success(let row): participants.append(row)
+                    case .success(let row): participants.append((record.line, row))
                     case .failure(let error): note(error)
                     }
                     if participants.count >= batchSize { try await flush() }
@@ -184,9 +201,21 @@ struct Importer {
         }
     }
 
-    private static func missingPersons(_ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter) async throws -> [ImportProblem] {
+    private static func missingPersons(
+        _ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter, _ scope: ImportScope
+    ) async throws -> [ImportProblem] {
         guard !rows.isEmpty else { return [] }
         let distinct = Array(Set(rows.map(\.person.value)))
+        if let organisation = scope.organisation {
+            // One message whether the person is unknown or another party's without consent:
+            // an import must not tell which.
+            let access = try await writer.access(distinct, for: organisation, on: scope.today)
+            return rows.filter { !(access[$0.person.value].map { $0.own || $0.consented } ?? false) }.map {
+                ImportProblem(
+                    line: $0.line, column: "person_id",
+                    reason: "no participant \($0.person) that your organisation may record (register them first, or ask for their consent)")
+            }
+        }
         let existing = try await writer.existingPersons(distinct)
         return rows.filter { !existing.contains($0.person.value) }.map {
             ImportProblem(line: $0.line, column: "person_id", reason: "no participant \($0.person) (import the participants file first)")
@@ -219,6 +248,56 @@ struct Importer {
         for row in rows.reversed() where seen.insert(key(row)).inserted { result.append(row) }
         if result.count == rows.count { return rows }
         return result.reversed()
+    }
+}
+
+/// Whose records an import writes, and what runs with it.
+public struct ImportScope: Sendable {
+    /// The organisation whose records these are (an API token, a caseworker). `nil` for the
+    /// command line: its participants belong to their home municipality's organisation.
+    public var organisation: Int64?
+    /// The day consents are checked against.
+    public var today: Day
+    /// Runs inside the import's transaction after the last row is written (the audit entry).
+    public var beforeCommit: (@Sendable (any SQLSession, ImportSummary) async throws -> Void)?
+
+    public init(
+        organisation: Int64?, today: Day, beforeCommit: (@Sendable (any SQLSession, ImportSummary) async throws -> Void)? = nil
+    ) {
+        self.organisation = organisation
+        self.today = today
+        self.beforeCommit = beforeCommit
+    }
+
+    public static let commandLine = ImportScope(organisation: nil, today: Day(ordinal: 0))
+}
+
+/// What an organisation may do with one existing person's records.
+struct PersonAccess: Sendable, Equatable {
+    /// The organisation registered them (or, for command-line records, is their home municipality).
+    var own: Bool
+    /// A consent covering the organisation is valid.
+    var consented: Bool
+}
+
+/// SQL fragments that decide ownership and consent the same way in both engines.
+enum RecordOwnership {
+    /// The organisation a participant row belongs to: who registered it, or for rows from the
+    /// command line, the municipality organisation of their home municipality.
+    static func ownerSQL(_ p: String) -> String {
+        """
+        COALESCE(\(p).registered_by, (SELECT min(o.org_number) FROM organisations o \
+        WHERE o.municipality_code = \(p).municipality AND o.kind = 'municipality'))
+        """
+    }
+
+    /// 1 when a consent of `person` covering `party` is valid on `day`, else 0.
+    static func consentSQL(person: String, party: String, day: String) -> String {
+        """
+        CASE WHEN EXISTS (SELECT 1 FROM consents c WHERE c.person_id = \(person) AND c.party = \(party) \
+        AND c.valid_from <= \(day) AND (c.valid_until IS NULL OR c.valid_until >= \(day)) \
+        AND (c.withdrawn_on IS NULL OR c.withdrawn_on > \(day))) THEN 1 ELSE 0 END
+        """
     }
 }
 

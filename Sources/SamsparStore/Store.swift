@@ -74,8 +74,12 @@ public protocol SamsparStore: Sendable {
     /// Imports a bulk file whole or not at all (SPEC §4). Throws ``ImportError`` listing
     /// every bad row. `currentYear` decides the century of ten-digit identity numbers.
     func importFile(
-        _ kind: ImportKind, from source: ImportSource, currentYear: Int, progress: (@Sendable (Int) -> Void)?
+        _ kind: ImportKind, from source: ImportSource, currentYear: Int, scope: ImportScope, progress: (@Sendable (Int) -> Void)?
     ) async throws -> ImportSummary
+
+    /// Runs `body` in one transaction: all of it or none of it, and no other operation of this
+    /// store in between.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
 
     /// The facts a report of `agreement` needs, as of `asOf`.
     func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput
@@ -94,6 +98,13 @@ public protocol SamsparStore: Sendable {
 }
 
 extension SamsparStore {
+    /// A bulk import from the command line (SPEC §5).
+    public func importFile(
+        _ kind: ImportKind, from source: ImportSource, currentYear: Int, progress: (@Sendable (Int) -> Void)?
+    ) async throws -> ImportSummary {
+        try await importFile(kind, from: source, currentYear: currentYear, scope: .commandLine, progress: progress)
+    }
+
     /// The version in force on `day` (the latest whose `validFrom` is on or before it; the
     /// first version when none is), or the newest when `day` is nil.
     public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {

@@ -19,6 +19,8 @@ public actor PostgreSQLStore: SamsparStore {
     let logger: Logger
     public let location: DatabaseURL.PostgresLocation
     private var isClosed = false
+    /// One operation at a time on the one connection.
+    let gate = SerialGate()
 
     /// Connects (failing within `connectTimeout` with one clear line when the server is
     /// unreachable or refuses the credentials) and, by default, applies pending migrations.
@@ -102,15 +104,22 @@ public actor PostgreSQLStore: SamsparStore {
     }
 
     func inTransaction<T>(_ body: () async throws -> T) async throws -> T {
-        try await execute("BEGIN")
-        do {
-            let result = try await body()
-            try await execute("COMMIT")
-            return result
-        } catch {
-            try? await execute("ROLLBACK")
-            throw error
+        try await serially(gate) {
+            try await execute("BEGIN")
+            do {
+                let result = try await body()
+                try await execute("COMMIT")
+                return result
+            } catch {
+                try? await execute("ROLLBACK")
+                throw error
+            }
         }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        let session = PostgresSession(store: self)
+        return try await inTransaction { try await body(session) }
     }
 
     static func binds(_ values: [(any PostgresThrowingDynamicTypeEncodable)?]) -> PostgresBindings {
@@ -147,6 +156,7 @@ public actor PostgreSQLStore: SamsparStore {
 
     static let migrationLock = 7_263_772_001
     static let importLock = 7_263_772_100
+    static let auditLock = 7_263_772_200
 
     // MARK: Agreements
 
@@ -213,17 +223,19 @@ public actor PostgreSQLStore: SamsparStore {
     // MARK: Bulk import
 
     public func importFile(
-        _ kind: ImportKind, from source: ImportSource, currentYear: Int, progress: (@Sendable (Int) -> Void)?
+        _ kind: ImportKind, from source: ImportSource, currentYear: Int, scope: ImportScope, progress: (@Sendable (Int) -> Void)?
     ) async throws -> ImportSummary {
-        let importer = Importer(batchSize: 20_000, kind: kind, currentYear: currentYear, progress: progress)
+        let importer = Importer(batchSize: 20_000, kind: kind, currentYear: currentYear, scope: scope, progress: progress)
+        let session = PostgresSession(store: self)
         let table = PostgresStaging.table(for: kind)
         return try await inTransaction {
             try await execute("CREATE TEMP TABLE IF NOT EXISTS \(table.staging) (LIKE \(table.name)) ON COMMIT DROP")
             try await execute("ALTER TABLE \(table.staging) ADD COLUMN IF NOT EXISTS seq BIGSERIAL")
-            let summary = try await importer.run(source: source, writer: PostgresBulkWriter(store: self, kind: kind))
+            let summary = try await importer.run(source: source, writer: PostgresBulkWriter(store: self, kind: kind, recordedBy: scope.organisation))
             // One table's upserts run one process at a time; COPY into staging ran in parallel.
             try await execute("SELECT pg_advisory_xact_lock(\(Self.importLock + ImportKind.allCases.firstIndex(of: kind)!))")
             try await execute(table.upsert)
+            try await scope.beforeCommit?(session, summary)
             return summary
         }
     }
@@ -242,6 +254,10 @@ public actor PostgreSQLStore: SamsparStore {
     // MARK: Reports
 
     public func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
+        try await serially(gate) { try await loadReportInput(for: agreement, asOf: asOf) }
+    }
+
+    private func loadReportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
         var trackIndexBuilder: [Int: Int] = [:]
         for row in try await rows("SELECT id, code FROM tracks WHERE agreement_id = $1", Self.binds([agreement.id])) {
             let (id, code) = try row.decode((Int, String).self)
@@ -276,6 +292,10 @@ public actor PostgreSQLStore: SamsparStore {
     // MARK: Export and counts
 
     public func export(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
+        try await serially(gate) { try await exportRows(kind, line: line) }
+    }
+
+    private func exportRows(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
         line(ExportFormat.header(kind))
         switch kind {
         case .participants:
@@ -336,6 +356,46 @@ func parseStored(_ document: String) throws -> Agreement {
     }
 }
 
+/// The store's connection seen through ``SQLSession``, inside a transaction the store opened.
+struct PostgresSession: SQLSession {
+    let store: PostgreSQLStore
+
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        var b = PostgresBindings()
+        for value in binds {
+            switch value {
+            case .null: b.appendNull()
+            case .int(let v): b.append(Int(v))
+            case .real(let v): b.append(v)
+            case .text(let v): b.append(v)
+            }
+        }
+        return try await store.rows(sql, b).map { row in
+            var names: [String] = []
+            var values: [SQLValue] = []
+            for cell in row {
+                names.append(cell.columnName)
+                guard cell.bytes != nil else {
+                    values.append(.null)
+                    continue
+                }
+                switch cell.dataType {
+                case .int2, .int4, .int8: values.append(.int(Int64(try cell.decode(Int.self))))
+                case .float4, .float8, .numeric: values.append(.real(try cell.decode(Double.self)))
+                case .bool: values.append(.int(try cell.decode(Bool.self) ? 1 : 0))
+                default: values.append(.text(try cell.decode(String.self)))
+                }
+            }
+            return SQLRow(names: names, values: values)
+        }
+    }
+
+    func lockAuditChain() async throws {
+        try await store.execute("SELECT pg_advisory_xact_lock(\(PostgreSQLStore.auditLock))")
+    }
+}
+
 /// A server error, worded by the server; `sqlState` tells deadlocks and the like apart.
 public struct PostgresFailure: Error, CustomStringConvertible {
     public var message: String
@@ -371,21 +431,24 @@ enum PostgresStaging {
         case .participants:
             let columns = [
                 "person_id", "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date",
-                "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level",
+                "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level", "registered_by",
             ]
-            return Table(name: "participants", staging: "staging_participants", columns: columns, key: ["person_id"], update: Array(columns.dropFirst()))
+            // The registering organisation never changes on update.
+            return Table(
+                name: "participants", staging: "staging_participants", columns: columns, key: ["person_id"],
+                update: Array(columns.dropFirst().dropLast()))
         case .events:
             return Table(
-                name: "track_events", staging: "staging_track_events", columns: ["person_id", "track_id", "kind", "date", "reason"],
+                name: "track_events", staging: "staging_track_events", columns: ["person_id", "track_id", "kind", "date", "reason", "recorded_by"],
                 key: ["person_id", "track_id", "kind", "date"], update: ["reason"])
         case .statuses:
             return Table(
-                name: "status_changes", staging: "staging_status_changes", columns: ["person_id", "date", "status"], key: ["person_id", "date"],
-                update: ["status"])
+                name: "status_changes", staging: "staging_status_changes", columns: ["person_id", "date", "status", "recorded_by"],
+                key: ["person_id", "date"], update: ["status"])
         case .activities:
             return Table(
                 name: "activities", staging: "staging_activities",
-                columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider"], key: ["person_id", "kind", "start"],
+                columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider", "recorded_by"], key: ["person_id", "kind", "start"],
                 update: ["end_date", "hours_per_week", "provider"])
         }
     }
@@ -395,6 +458,26 @@ enum PostgresStaging {
 struct PostgresBulkWriter: BulkWriter, Sendable {
     let store: PostgreSQLStore
     let kind: ImportKind
+    let recordedBy: Int64?
+
+    func access(_ persons: [Int64], for organisation: Int64, on day: Day) async throws -> [Int64: PersonAccess] {
+        var binds = PostgresBindings()
+        binds.append(Int(organisation))
+        binds.append(Int(day.ordinal))
+        binds.append(persons.map { Int($0) })
+        let sql = """
+            SELECT p.person_id, CASE WHEN \(RecordOwnership.ownerSQL("p")) = $1 THEN 1 ELSE 0 END,
+                   \(RecordOwnership.consentSQL(person: "p.person_id", party: "$1", day: "$2"))
+            FROM participants p WHERE p.person_id = ANY($3)
+            """
+        var result: [Int64: PersonAccess] = [:]
+        for row in try await store.rows(sql, binds) {
+            let (id, own, consented) = try row.decode((Int, Int, Int).self)
+            result[Int64(id)] = PersonAccess(own: own == 1, consented: consented == 1)
+        }
+        return result
+    }
+
 
     func existingPersons(_ persons: [Int64]) async throws -> Set<Int64> {
         var found = Set<Int64>()
@@ -433,6 +516,7 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
             b.text(p.exitReason)
             b.int(p.upperSecondaryCompleted ? 1 : 0)
             b.text(p.educationLevel)
+            b.owner(recordedBy)
             b.endRow()
         }
         try await send(b.buffer)
@@ -446,6 +530,7 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
             b.int(Int(e.kind.code))
             b.day(e.date)
             b.text(e.reason)
+            b.owner(recordedBy)
             b.endRow()
         }
         try await send(b.buffer)
@@ -457,6 +542,7 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
             b.int(Int(s.person.value))
             b.day(s.date)
             b.int(Int(s.status.code))
+            b.owner(recordedBy)
             b.endRow()
         }
         try await send(b.buffer)
@@ -471,6 +557,7 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
             b.day(a.end)
             b.text(a.hoursPerWeek.map { String($0) })
             b.text(a.provider)
+            b.owner(recordedBy)
             b.endRow()
         }
         try await send(b.buffer)
@@ -521,6 +608,11 @@ struct CopyText {
             default: buffer.writeInteger(byte)
             }
         }
+    }
+
+    mutating func owner(_ value: Int64?) {
+        separate()
+        if let value { buffer.writeString(String(value)) } else { buffer.writeStaticString("\\N") }
     }
 
     mutating func endRow() {

@@ -101,6 +101,87 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID
                 """,
             ]
-        )
+                ),
+        (
+            2, "owners, accounts, consent and the audit log",
+            [
+                "ALTER TABLE participants ADD COLUMN registered_by INTEGER",
+                "ALTER TABLE track_events ADD COLUMN recorded_by INTEGER",
+                "ALTER TABLE status_changes ADD COLUMN recorded_by INTEGER",
+                "ALTER TABLE activities ADD COLUMN recorded_by INTEGER",
+                "CREATE INDEX participants_by_owner ON participants (registered_by)",
+                "CREATE INDEX participants_by_name ON participants (family_name, given_name)",
+                """
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE,
+                    org_number INTEGER NOT NULL,
+                    role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0
+                )
+                """,
+                """
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    csrf_token TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE api_tokens (
+                    id INTEGER PRIMARY KEY,
+                    org_number INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at TEXT NOT NULL,
+                    revoked_at TEXT
+                )
+                """,
+                """
+                CREATE TABLE consents (
+                    id INTEGER PRIMARY KEY,
+                    person_id INTEGER NOT NULL REFERENCES participants(person_id),
+                    party INTEGER NOT NULL,
+                    valid_from INTEGER NOT NULL,
+                    valid_until INTEGER,
+                    withdrawn_on INTEGER,
+                    recorded_by INTEGER NOT NULL,
+                    recorded_at TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX consents_by_person ON consents (person_id, party)",
+                """
+                CREATE TABLE idempotency_keys (
+                    principal TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    PRIMARY KEY (principal, key)
+                )
+                """,
+                """
+                CREATE TABLE audit_log (
+                    seq INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    org_number INTEGER,
+                    action TEXT NOT NULL,
+                    person_id INTEGER,
+                    channel TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_by_person ON audit_log (person_id, seq)",
+            ]
+        ),
     ]
 }

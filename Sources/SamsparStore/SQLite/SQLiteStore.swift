@@ -12,6 +12,9 @@ public actor SQLiteStore: SamsparStore {
     let connection: SQLiteConnection
     public let path: String
     private var isClosed = false
+    /// One operation at a time on the one connection (the actor alone would interleave
+    /// statements of two callers at every `await`).
+    let gate = SerialGate()
 
     /// Opens (creating if needed) the file and applies pending migrations: the embedded
     /// default migrates itself on first use (STYLE §6).
@@ -64,15 +67,22 @@ public actor SQLiteStore: SamsparStore {
     }
 
     func inTransaction<T>(_ body: () async throws -> T) async throws -> T {
-        try await query("BEGIN IMMEDIATE")
-        do {
-            let result = try await body()
-            try await query("COMMIT")
-            return result
-        } catch {
-            _ = try? await query("ROLLBACK")
-            throw error
+        try await serially(gate) {
+            try await query("BEGIN IMMEDIATE")
+            do {
+                let result = try await body()
+                try await query("COMMIT")
+                return result
+            } catch {
+                _ = try? await query("ROLLBACK")
+                throw error
+            }
         }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        let session = SQLiteSession(connection: connection)
+        return try await inTransaction { try await body(session) }
     }
 
     // MARK: Migrations
@@ -154,11 +164,14 @@ public actor SQLiteStore: SamsparStore {
     // MARK: Bulk import
 
     public func importFile(
-        _ kind: ImportKind, from source: ImportSource, currentYear: Int, progress: (@Sendable (Int) -> Void)?
+        _ kind: ImportKind, from source: ImportSource, currentYear: Int, scope: ImportScope, progress: (@Sendable (Int) -> Void)?
     ) async throws -> ImportSummary {
-        let importer = Importer(kind: kind, currentYear: currentYear, progress: progress)
+        let importer = Importer(kind: kind, currentYear: currentYear, scope: scope, progress: progress)
+        let session = SQLiteSession(connection: connection)
         return try await inTransaction {
-            try await importer.run(source: source, writer: SQLiteBulkWriter(store: self))
+            let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self, recordedBy: scope.organisation))
+            try await scope.beforeCommit?(session, summary)
+            return summary
         }
     }
 
@@ -169,6 +182,10 @@ public actor SQLiteStore: SamsparStore {
     /// (``PackedFacts``): one row instead of ten keeps the driver's per-row cost off the hot
     /// path. Facts dated after `asOf` are left out; the rules ignore them anyway.
     public func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
+        try await serially(gate) { try await loadReportInput(for: agreement, asOf: asOf) }
+    }
+
+    private func loadReportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
         let municipalities = agreement.municipalities.map { String($0.value) }.joined(separator: ",")
         let tracks = try await query("SELECT id, code FROM tracks WHERE agreement_id = ?", [.text(agreement.id)])
         var trackIndexBuilder: [Int: Int] = [:]
@@ -214,6 +231,10 @@ public actor SQLiteStore: SamsparStore {
     }
 
     public func export(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
+        try await serially(gate) { try await exportRows(kind, line: line) }
+    }
+
+    private func exportRows(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
         line(ExportFormat.header(kind))
         switch kind {
         case .participants:
@@ -274,6 +295,41 @@ public actor SQLiteStore: SamsparStore {
     }
 }
 
+/// The store's connection seen through ``SQLSession``, inside a transaction the store opened.
+struct SQLiteSession: SQLSession {
+    let connection: SQLiteConnection
+
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let rows = try await connection.query(
+            sqlitePlaceholders(sql),
+            binds.map { value -> SQLiteData in
+                switch value {
+                case .null: .null
+                case .int(let v): .integer(Int(v))
+                case .real(let v): .float(v)
+                case .text(let v): .text(v)
+                }
+            })
+        return rows.map { row in
+            let columns = row.columns
+            return SQLRow(
+                names: columns.map(\.name),
+                values: columns.map { column in
+                    switch column.data {
+                    case .integer(let v): .int(Int64(v))
+                    case .float(let v): .real(v)
+                    case .text(let v): .text(v)
+                    case .blob(var buffer): .text(buffer.readString(length: buffer.readableBytes) ?? "")
+                    case .null: .null
+                    }
+                })
+        }
+    }
+
+    func lockAuditChain() async throws {}
+}
+
 /// Gathers rows handed over one by one from the driver's thread (the callback is synchronous
 /// and runs before the query returns, so a lock is all the coordination needed).
 final class Collector<T>: @unchecked Sendable {
@@ -296,6 +352,7 @@ final class Collector<T>: @unchecked Sendable {
 /// Multi-row upserts into the SQLite tables, inside the store's open transaction.
 struct SQLiteBulkWriter: BulkWriter, Sendable {
     let store: SQLiteStore
+    let recordedBy: Int64?
 
     func existingPersons(_ persons: [Int64]) async throws -> Set<Int64> {
         var found = Set<Int64>()
@@ -305,6 +362,22 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
             for row in rows { if let id = row.column("person_id")?.integer { found.insert(Int64(id)) } }
         }
         return found
+    }
+
+    func access(_ persons: [Int64], for organisation: Int64, on day: Day) async throws -> [Int64: PersonAccess] {
+        var result: [Int64: PersonAccess] = [:]
+        for chunk in persons.chunked(900) {
+            let placeholders = (0..<chunk.count).map { "?\($0 + 3)" }.joined(separator: ",")
+            let rows = try await store.query(
+                "SELECT person_id, \(RecordOwnership.ownerSQL("p")) = ?1 AS own, \(RecordOwnership.consentSQL(person: "p.person_id", party: "?1", day: "?2")) AS consented "
+                    + "FROM participants p WHERE p.person_id IN (\(placeholders))",
+                [.integer(Int(organisation)), .integer(Int(day.ordinal))] + chunk.map { .integer(Int($0)) })
+            for row in rows {
+                guard let id = row.column("person_id")?.integer else { continue }
+                result[Int64(id)] = PersonAccess(own: row.column("own")?.integer == 1, consented: row.column("consented")?.integer == 1)
+            }
+        }
+        return result
     }
 
     func tracks() async throws -> [TrackRef] {
@@ -334,33 +407,36 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
                 .integer(Int(p.person.value)), text(p.givenName), text(p.familyName), .integer(p.sex == .male ? 1 : 0),
                 .integer(p.explicitSex == nil ? 0 : 1), .integer(Int(p.municipality.value)), day(p.firstPermitDate),
                 day(p.registeredOn), day(p.exitedOn), text(p.exitReason), .integer(p.upperSecondaryCompleted ? 1 : 0),
-                text(p.educationLevel),
+                text(p.educationLevel), owner,
             ]
         }
         let columns = [
             "person_id", "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date",
-            "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level",
+            "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level", "registered_by",
         ]
-        try await upsert("participants", columns: columns, conflict: ["person_id"], update: Array(columns.dropFirst()), rows: participants.count, binds: binds)
+        // The registering organisation never changes on update.
+        try await upsert(
+            "participants", columns: columns, conflict: ["person_id"], update: Array(columns.dropFirst().dropLast()), rows: participants.count,
+            binds: binds)
     }
 
     func write(events: [(record: EventRecord, track: Int64)]) async throws {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(events.count * 5)
         for (e, track) in events {
-            binds += [.integer(Int(e.person.value)), .integer(Int(track)), .integer(Int(e.kind.code)), day(e.date), text(e.reason)]
+            binds += [.integer(Int(e.person.value)), .integer(Int(track)), .integer(Int(e.kind.code)), day(e.date), text(e.reason), owner]
         }
         try await upsert(
-            "track_events", columns: ["person_id", "track_id", "kind", "date", "reason"], conflict: ["person_id", "track_id", "kind", "date"],
+            "track_events", columns: ["person_id", "track_id", "kind", "date", "reason", "recorded_by"], conflict: ["person_id", "track_id", "kind", "date"],
             update: ["reason"], rows: events.count, binds: binds)
     }
 
     func write(statuses: [StatusRecord]) async throws {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(statuses.count * 3)
-        for s in statuses { binds += [.integer(Int(s.person.value)), day(s.date), .integer(Int(s.status.code))] }
+        for s in statuses { binds += [.integer(Int(s.person.value)), day(s.date), .integer(Int(s.status.code)), owner] }
         try await upsert(
-            "status_changes", columns: ["person_id", "date", "status"], conflict: ["person_id", "date"], update: ["status"], rows: statuses.count, binds: binds)
+            "status_changes", columns: ["person_id", "date", "status", "recorded_by"], conflict: ["person_id", "date"], update: ["status"], rows: statuses.count, binds: binds)
     }
 
     func write(activities: [ActivityRecord]) async throws {
@@ -369,14 +445,15 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
         for a in activities {
             binds += [
                 .integer(Int(a.person.value)), .text(a.activity.rawValue), day(a.start), day(a.end),
-                a.hoursPerWeek.map { .float($0) } ?? .null, text(a.provider),
+                a.hoursPerWeek.map { .float($0) } ?? .null, text(a.provider), owner,
             ]
         }
         try await upsert(
-            "activities", columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider"], conflict: ["person_id", "kind", "start"],
+            "activities", columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider", "recorded_by"], conflict: ["person_id", "kind", "start"],
             update: ["end_date", "hours_per_week", "provider"], rows: activities.count, binds: binds)
     }
 
+    private var owner: SQLiteData { recordedBy.map { .integer(Int($0)) } ?? .null }
     private func text(_ s: String?) -> SQLiteData { s.map { .text($0) } ?? .null }
     private func day(_ d: Day?) -> SQLiteData { d.map { .integer(Int($0.ordinal)) } ?? .null }
 }

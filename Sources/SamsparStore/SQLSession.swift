@@ -1,0 +1,115 @@
+import Foundation
+
+/// A value bound to or read from SQL that both engines share.
+public enum SQLValue: Sendable, Hashable {
+    case null
+    case int(Int64)
+    case real(Double)
+    case text(String)
+
+    public var int: Int64? {
+        if case .int(let v) = self { return v }
+        return nil
+    }
+
+    public var text: String? {
+        if case .text(let v) = self { return v }
+        return nil
+    }
+
+    public var real: Double? {
+        switch self {
+        case .real(let v): v
+        case .int(let v): Double(v)
+        default: nil
+        }
+    }
+
+    public static func int(_ value: Int) -> SQLValue { .int(Int64(value)) }
+    public static func optional(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
+    public static func optional(_ value: Int64?) -> SQLValue { value.map { .int($0) } ?? .null }
+}
+
+/// One row of a result, read by column name.
+public struct SQLRow: Sendable {
+    public var names: [String]
+    public var values: [SQLValue]
+
+    public subscript(_ name: String) -> SQLValue {
+        guard let index = names.firstIndex(of: name) else { return .null }
+        return values[index]
+    }
+}
+
+/// The SQL both engines understand, for the small, row-at-a-time work of the server
+/// (accounts, sessions, consent, the audit log, one participant at a time). Bulk imports and
+/// report loading keep their engine-specific paths.
+///
+/// Statements use PostgreSQL's numbered placeholders (`$1`, `$2`, …); SQLite receives them as
+/// `?1`, `?2`, … . Portable SQL only: `INSERT … RETURNING`, `ON CONFLICT`, no `ILIKE`.
+public protocol SQLSession: Sendable {
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+
+    /// Serialises appends to the audit chain across every instance sharing the database
+    /// (SQLite's write transaction already does; PostgreSQL takes an advisory lock).
+    func lockAuditChain() async throws
+}
+
+extension SQLSession {
+    @discardableResult
+    public func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
+}
+
+/// Runs one operation at a time, in arrival order: a store's single connection must not see
+/// one caller's statements inside another's transaction.
+actor SerialGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
+
+/// Runs `body` holding `gate`, on the caller's actor.
+func serially<T>(_ gate: SerialGate, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
+    await gate.acquire()
+    do {
+        let result = try await body()
+        await gate.release()
+        return result
+    } catch {
+        await gate.release()
+        throw error
+    }
+}
+
+/// `$1` → `?1`, for SQLite.
+func sqlitePlaceholders(_ sql: String) -> String {
+    guard sql.contains("$") else { return sql }
+    var out = ""
+    out.reserveCapacity(sql.utf8.count)
+    var previous: Character = " "
+    for ch in sql {
+        if previous == "$" && ch.isNumber {
+            out.removeLast()
+            out.append("?")
+        }
+        out.append(ch)
+        previous = ch
+    }
+    return out
+}
