@@ -310,6 +310,12 @@ public enum Registry {
         public var fingerprint: String
         public var status: Int
         public var body: String
+
+        public init(fingerprint: String, status: Int, body: String) {
+            self.fingerprint = fingerprint
+            self.status = status
+            self.body = body
+        }
     }
 
     public static func storedResponse(principal: String, key: String, in s: any SQLSession) async throws -> StoredResponse? {

@@ -87,7 +87,15 @@ struct Import: AsyncParsableCommand {
         let summary: ImportSummary
         do {
             summary = try await context.withStore {
-                try await $0.importFile(importKind, from: .file(path: file), currentYear: context.today.year, progress: progress)
+                try await $0.importFile(
+                    importKind, from: .file(path: file), currentYear: context.today.year,
+                    scope: ImportScope(
+                        organisation: nil, today: context.today,
+                        beforeCommit: { session, summary in
+                            try await AuditLog.append(
+                                [context.commandDraft("import", channel: "samspar import \(importKind.rawValue)", detail: "\(summary.rows) rows")], at: context.now,
+                                in: session)
+                        }), progress: progress)
             }
         } catch let error as ImportError {
             if stderrIsTerminal { printError("") }

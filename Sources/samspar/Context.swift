@@ -38,6 +38,13 @@ struct Context {
         today = Day(year: c.year!, month: c.month!, day: c.day!)!
     }
 
+    /// An audit entry for a write made through the command line (issue 4: every write, with
+    /// the command it came through). The actor is the operating-system user.
+    func commandDraft(_ action: String, channel: String, detail: String = "", person: Personnummer? = nil) -> AuditDraft {
+        let user = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
+        return AuditDraft(actor: "cli:\(user)", role: "cli", organisation: nil, action: action, person: person, channel: channel, detail: detail)
+    }
+
     func openStore() async throws -> any SamsparStore {
         try await openStore(database)
     }

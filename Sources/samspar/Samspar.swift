@@ -8,6 +8,9 @@ struct Samspar: AsyncParsableCommand {
         commandName: "samspar",
         abstract: "Samspår – gemensam uppföljning av fördjupad samverkan om nyanländas etablering.",
         discussion: "Shared follow-up for agreements on newly arrived people's establishment (SPEC §5).",
-        subcommands: [Migrate.self, Demo.self, AgreementCommand.self, Import.self, ReportCommand.self, DatabaseCommand.self, BenchReports.self]
+        subcommands: [
+            Migrate.self, Demo.self, AgreementCommand.self, Import.self, ReportCommand.self, Serve.self, UserCommand.self, TokenCommand.self,
+            AuditCommand.self, DatabaseCommand.self, BenchReports.self,
+        ]
     )
 }

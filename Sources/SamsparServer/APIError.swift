@@ -1,0 +1,58 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamsparDomain
+
+/// Every error the API returns: `{"error": {"code": "…", "message": "…"}}` (SPEC §6), with a
+/// stable `code` for programs and a message for people. Rejected bulk files and records add
+/// `errors`, one per bad row or field.
+public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var problems: [ImportProblem] = []
+    public var headers: HTTPFields = [:]
+
+    public var description: String { message }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var members: [(String, JSONValue)] = [("error", .object([("code", .string(code)), ("message", .string(message))]))]
+        if !problems.isEmpty {
+            members.append(
+                (
+                    "errors",
+                    .array(
+                        problems.map { p in
+                            .object([("line", .int(p.line)), ("column", .string(p.column)), ("reason", .string(p.reason))])
+                        })
+                ))
+        }
+        var response = JSONResponse.make(.object(members), status: status)
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+
+    static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
+    static func invalid(_ message: String, problems: [ImportProblem] = []) -> APIError {
+        APIError(status: .unprocessableContent, code: "invalid", message: message, problems: problems)
+    }
+    static func notFound(_ message: String = "not found / hittades inte") -> APIError { APIError(status: .notFound, code: "not_found", message: message) }
+    static let unauthenticated = APIError(
+        status: .unauthorized, code: "unauthenticated",
+        message: "sign in or send an API token (Authorization: Bearer …) / logga in eller skicka en API-token")
+    static func forbidden(_ message: String) -> APIError { APIError(status: .forbidden, code: "forbidden", message: message) }
+    static func conflict(_ message: String) -> APIError { APIError(status: .conflict, code: "conflict", message: message) }
+}
+
+/// JSON responses, compact, UTF-8.
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized(pretty: false))))
+    }
+
+    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,37 @@
+import Hummingbird
+import NIOCore
+import SamsparDomain
+
+/// The per-request context: who is asking, and how they proved it.
+struct AppContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// Set by ``AuthenticationMiddleware``; `nil` for anonymous requests.
+    var principal: Principal?
+    /// The CSRF token of the cookie session, when the request came with one (writes must echo it).
+    var sessionCSRF: String?
+    /// The peer's IP address (sign-in rate limits); never logged.
+    let remoteAddress: String
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        principal = nil
+        sessionCSRF = nil
+        remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// Bodies are read with explicit limits per route (``Limits``).
+    var maxUploadSize: Int { Limits.importBody }
+
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw APIError.unauthenticated }
+        return principal
+    }
+}
+
+/// Request size limits (issue 4, hardening).
+enum Limits {
+    /// A JSON body: one record, one agreement.
+    static let jsonBody = 1 << 20
+    /// A bulk CSV file through the API. Larger files go through `samspar import`.
+    static let importBody = 64 << 20
+}

@@ -1,0 +1,94 @@
+import Foundation
+import HummingbirdBcrypt
+import SamsparDomain
+import SamsparStore
+
+/// What the routes share: the store, the clock, and the sign-in policy.
+public struct Services: Sendable {
+    public let store: any SamsparStore
+    /// The clock, injected so tests can move time (consent validity, session expiry).
+    public let now: @Sendable () -> Date
+    /// bcrypt cost for new password hashes (12 in production; tests use the minimum, 4).
+    public let bcryptCost: UInt8
+    public let sessionLifetime: TimeInterval
+    let signInLimiter: SignInLimiter
+    let auditBuffer: AuditBuffer
+
+    static let sessionCookie = "samspar_session"
+
+    public init(store: any SamsparStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12, sessionLifetime: TimeInterval = 8 * 3600) {
+        self.store = store
+        self.now = now
+        self.bcryptCost = bcryptCost
+        self.sessionLifetime = sessionLifetime
+        self.signInLimiter = SignInLimiter()
+        self.auditBuffer = AuditBuffer(store: store, now: now)
+    }
+
+    /// Today in Sweden: the day consents and reports are judged on.
+    public var today: Day { Services.swedishDay(now()) }
+
+    public static func swedishDay(_ date: Date) -> Day {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Stockholm") ?? .gmt
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return Day(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
+    func authenticateToken(_ secret: String) async throws -> Registry.Token? {
+        try await store.transaction { try await Registry.token(secret: secret, in: $0) }
+    }
+
+    func session(_ secret: String) async throws -> Registry.Session? {
+        let now = now()
+        return try await store.transaction { try await Registry.session(secret: secret, now: now, in: $0) }
+    }
+
+    /// 256 random bits, URL-safe.
+    public static func newSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_").replacing("=", with: "")
+    }
+
+    public static func hashPassword(_ password: String, cost: UInt8) -> String {
+        Bcrypt.hash(password, cost: cost)
+    }
+
+    static func verifyPassword(_ password: String, hash: String) -> Bool {
+        Bcrypt.verify(password, hash: hash)
+    }
+
+    /// The password rule: long enough to resist guessing, nothing else imposed.
+    public static func checkPassword(_ password: String) -> String? {
+        password.count < 12 ? "the password must have at least 12 characters / lösenordet måste ha minst 12 tecken" : nil
+    }
+}
+
+/// Sign-in attempts per account and per address: after `maxFailures` failures within
+/// `window`, further attempts are refused until the window has passed. Held per instance.
+actor SignInLimiter {
+    let maxFailures = 5
+    let maxFailuresPerAddress = 20
+    let window: TimeInterval = 15 * 60
+    private var failures: [String: [Date]] = [:]
+
+    /// Seconds to wait, or nil when an attempt may be made now.
+    func retryAfter(account: String, address: String, now: Date) -> Int? {
+        for (key, limit) in [("a:" + account, maxFailures), ("i:" + address, maxFailuresPerAddress)] {
+            let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
+            failures[key] = recent
+            if recent.count >= limit, let first = recent.first { return max(1, Int(window - now.timeIntervalSince(first))) }
+        }
+        return nil
+    }
+
+    func failed(account: String, address: String, now: Date) {
+        failures["a:" + account, default: []].append(now)
+        failures["i:" + address, default: []].append(now)
+    }
+
+    func succeeded(account: String) {
+        failures["a:" + account] = nil
+    }
+}

@@ -1,0 +1,215 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SamsparDomain
+import SamsparServer
+import SamsparStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `samspar serve` (SPEC §5, issue 4).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API. / Starta HTTP-gränssnittet.",
+        discussion: """
+            Serves the JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json), /health and
+            /metrics. Stops gracefully on SIGTERM or SIGINT. Logs one JSON-free line per request
+            with the route's pattern, never a personnummer.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0 picks a free one and prints it).") var port = 8080
+    @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error") var logLevel = "info"
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        guard let level = Logger.Level(rawValue: logLevel) else { throw CLIFailure("--log-level \(logLevel) is not a level") }
+        var logger = Logger(label: "samspar")
+        logger.logLevel = level
+        let store = try await context.openStore()
+        do {
+            try await SamsparServer.run(services: Services(store: store), host: host, port: port, logger: logger) { port in
+                FileHandle.standardOutput.write(Data("Samspår lyssnar på http://\(host):\(port) (listening)\n".utf8))
+            }
+            try await store.close()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+}
+
+/// `samspar user add`.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage user accounts. / Hantera användare.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a user. The password is asked for, or read from standard input when it is not a terminal.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The user's organisation (organisationsnummer).") var org: String
+        @Option(help: "caseworker | coordinator | analyst | auditor | admin") var role: String
+        @Option(help: "E-mail address, the user's sign-in name.") var email: String
+
+        func run() async throws {
+            try await runReportingErrors(execute)
+        }
+
+        private func execute() async throws {
+            let context = try Context(options: database)
+            let password = try readPassword()
+            let validated: (String, Organisationsnummer, Role)
+            do {
+                validated = try UserInput.validate(email: self.email, organisation: self.org, role: self.role, password: password)
+            } catch {
+                throw CLIFailure("the user was not added", details: error.problems.map { "--\($0.column == "organisation" ? "org" : $0.column): \($0.reason)" })
+            }
+            let (email, org, role) = validated
+            let hash = Services.hashPassword(password, cost: 12)
+            let draft = context.commandDraft("add-user", channel: "samspar user add", detail: "\(email) \(role.rawValue) \(org)")
+            do {
+                try await context.withStore { store in
+                    _ = try await store.transaction { session in
+                        let id = try await Registry.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: context.now, in: session)
+                        try await AuditLog.append([draft], at: context.now, in: session)
+                        return id
+                    }
+                }
+            } catch let error as RegistryError {
+                throw CLIFailure(error.description)
+            }
+            print("Användare \(email) tillagd: \(role.label), \(org) (user added).")
+        }
+
+        private func readPassword() throws -> String {
+            if isatty(0) == 1 {
+                guard let first = getpass("Lösenord (password): ").map({ String(cString: $0) }),
+                    let second = getpass("Igen (again): ").map({ String(cString: $0) })
+                else { throw CLIFailure("no password given") }
+                guard first == second else { throw CLIFailure("the two passwords differ") }
+                return first
+            }
+            guard let line = Swift.readLine(strippingNewline: true), !line.isEmpty else {
+                throw CLIFailure("no password on standard input (give it on the first line)")
+            }
+            return line
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let context = try Context(options: database)
+                let users = try await context.withStore { store in try await store.transaction { try await Registry.users(in: $0) } }
+                for u in users { print("\(u.email)\t\(u.role.rawValue)\t\(u.organisation)\(u.disabled ? "\tdisabled" : "")") }
+            }
+        }
+    }
+}
+
+/// `samspar token create|list|revoke` (SPEC §6).
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Manage API tokens for case systems. / Hantera API-token.", subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a token; it is printed once, alone on the last line, and stored only as a hash.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The organisation the token acts for (organisationsnummer).") var org: String
+        @Option(help: "A name for the token, e.g. the case system's.") var name: String
+
+        func run() async throws {
+            try await runReportingErrors(execute)
+        }
+
+        private func execute() async throws {
+            let context = try Context(options: database)
+            let organisation: Organisationsnummer
+            do { organisation = try Organisationsnummer(org) } catch { throw CLIFailure("--org \(org): \(error.description)") }
+            let name = self.name.trimmingCharacters(in: .whitespaces)
+            guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else { throw CLIFailure("--name must have 1 to 100 characters") }
+            let secret = Services.newSecret()
+            let id = try await context.withStore { store in
+                try await store.transaction { session in
+                    let id = try await Registry.createToken(organisation: organisation, name: name, secret: secret, now: context.now, in: session)
+                    try await AuditLog.append(
+                        [context.commandDraft("create-token", channel: "samspar token create", detail: "token \(id) '\(name)' for \(organisation)")],
+                        at: context.now, in: session)
+                    return id
+                }
+            }
+            print("Token \(id) för \(organisation) skapad; den visas bara nu (shown once):")
+            print(secret)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let context = try Context(options: database)
+                let tokens = try await context.withStore { store in try await store.transaction { try await Registry.tokens(in: $0) } }
+                for t in tokens { print("\(t.id)\t\(t.organisation)\t\(t.name)\t\(t.createdAt)\t\(t.revokedAt.map { "revoked \($0)" } ?? "live")") }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The token's id (from `samspar token list`).") var id: Int64
+
+        func run() async throws {
+            try await runReportingErrors {
+                let context = try Context(options: database)
+                let tokenID = id
+                let revoked = try await context.withStore { store in
+                    try await store.transaction { session in
+                        guard try await Registry.revokeToken(id: tokenID, now: context.now, in: session) else { return false }
+                        try await AuditLog.append(
+                            [context.commandDraft("revoke-token", channel: "samspar token revoke", detail: "token \(tokenID)")], at: context.now, in: session)
+                        return true
+                    }
+                }
+                guard revoked else { throw CLIFailure("there is no live token \(tokenID)") }
+                print("Token \(tokenID) återkallad (revoked).")
+            }
+        }
+    }
+}
+
+/// `samspar audit verify`.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "The audit log. / Loggen över åtkomst och ändringar.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Walk the hash chain; exit 1 naming the first entry that was changed or removed.")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let context = try Context(options: database)
+                let result = try await context.withStore { store in try await store.transaction { try await AuditLog.verify(in: $0) } }
+                if let problem = result.problem {
+                    throw CLIFailure("the audit log has been tampered with: \(problem) (\(result.entries) entries verified before it)")
+                }
+                print("Loggen är obruten: \(result.entries) poster (the audit chain is intact: \(result.entries) entries).")
+            }
+        }
+    }
+}
