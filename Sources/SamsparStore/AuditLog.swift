@@ -77,7 +77,7 @@ public enum AuditLog {
         }
     }
 
-    static func chainHash(previous: String, seq: Int64, at: String, draft: AuditDraft) -> String {
+    public static func chainHash(previous: String, seq: Int64, at: String, draft: AuditDraft) -> String {
         let fields: [String] = [
             previous, String(seq), at, draft.actor, draft.role, draft.organisation.map { String($0.value) } ?? "", draft.action,
             draft.person.map { String($0.value) } ?? "", draft.channel, draft.detail,

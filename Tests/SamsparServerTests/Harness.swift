@@ -1,0 +1,173 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SamsparDomain
+import SamsparStore
+import Testing
+
+@testable import SamsparServer
+
+/// The engines the server tests run on: SQLite always, PostgreSQL when the test cluster is up.
+enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
+    case sqlite, postgres
+    var description: String { rawValue }
+
+    static var available: [Engine] {
+        ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+    func makeStore() async throws -> any SamsparStore {
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-server-\(UUID().uuidString).sqlite").path
+            return try await SQLiteStore.open(path: path)
+        case .postgres:
+            return try await PostgresTestDatabase.makeStore()
+        }
+    }
+}
+
+/// The parties of the bundled Östra Södertörn agreement.
+enum Org {
+    static let haninge = try! Organisationsnummer("212000-0084")
+    static let tyreso = try! Organisationsnummer("212000-0233")
+    static let nynashamn = try! Organisationsnummer("212000-0092")
+    static let employmentService = try! Organisationsnummer("202100-2114")
+    static let association = try! Organisationsnummer("222000-2162")
+}
+
+/// A server over a fresh store, with a settable clock and a user of every role.
+final class Harness: @unchecked Sendable {
+    let store: any SamsparStore
+    let services: Services
+    let router: Router<AppContext>
+    let routes: [(method: String, path: String)]
+    private let clock: Clock
+
+    final class Clock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = Date(timeIntervalSince1970: 1_560_000_000)  // 2019-06-08
+        var now: Date {
+            lock.lock()
+            defer { lock.unlock() }
+            return value
+        }
+        func set(_ date: Date) {
+            lock.lock()
+            value = date
+            lock.unlock()
+        }
+    }
+
+    static let password = "correct horse battery staple"
+
+    init(engine: Engine = .sqlite) async throws {
+        store = try await engine.makeStore()
+        let clock = Clock()
+        self.clock = clock
+        services = Services(store: store, now: { clock.now }, bcryptCost: 4)
+        (router, routes) = SamsparServer.buildRouter(services: services, metrics: nil)
+        _ = try await store.importAgreement(
+            try Agreement.parse(json: Caseload.ostraSodertornDocument), document: Caseload.ostraSodertornDocument, importedAt: clock.now)
+        let hash = Services.hashPassword(Self.password, cost: 4)
+        let users: [(String, Organisationsnummer, Role)] = [
+            ("cw.haninge@example.se", Org.haninge, .caseworker), ("cw.tyreso@example.se", Org.tyreso, .caseworker),
+            ("coordinator@example.se", Org.association, .coordinator), ("analyst@example.se", Org.association, .analyst),
+            ("auditor@example.se", Org.haninge, .auditor), ("admin@example.se", Org.haninge, .admin),
+        ]
+        let now = clock.now
+        try await store.transaction { s in
+            for (email, org, role) in users {
+                _ = try await Registry.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: now, in: s)
+            }
+        }
+    }
+
+    func close() async throws { try await store.close() }
+
+    func setDay(_ iso: String) {
+        let day = try! Day(iso: iso)
+        clock.set(Date(timeIntervalSince1970: Double(day.ordinal) * 86_400 + 12 * 3600))
+    }
+
+    /// A token acting as `system` for `org`.
+    func token(for org: Organisationsnummer, name: String = "case system") async throws -> String {
+        let secret = Services.newSecret()
+        let now = clock.now
+        _ = try await store.transaction { try await Registry.createToken(organisation: org, name: name, secret: secret, now: now, in: $0) }
+        return secret
+    }
+
+    /// A cookie session for a user: the Cookie header value and the CSRF token.
+    func session(for email: String) async throws -> (cookie: String, csrf: String) {
+        let secret = Services.newSecret()
+        let csrf = Services.newSecret()
+        let now = clock.now
+        let lifetime = services.sessionLifetime
+        try await store.transaction { s in
+            guard let user = try await Registry.user(email: email, in: s) else { throw APIError.notFound() }
+            try await Registry.createSession(userID: user.id, secret: secret, csrfToken: csrf, now: now, lifetime: lifetime, in: s)
+        }
+        return ("\(Services.sessionCookie)=\(secret)", csrf)
+    }
+
+    struct Reply {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var text: String
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:] }
+        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    }
+
+    /// Who makes a request.
+    enum Caller {
+        case anonymous
+        case token(String)
+        case session(cookie: String, csrf: String?)
+    }
+
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, as caller: Caller, json: String? = nil, csv: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
+        var headers = extra
+        switch caller {
+        case .anonymous: break
+        case .token(let t): headers[.authorization] = "Bearer \(t)"
+        case .session(let cookie, let csrf):
+            headers[.cookie] = cookie
+            if let csrf { headers[HTTPField.Name("X-CSRF-Token")!] = csrf }
+        }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(string: json)
+        }
+        if let csv {
+            headers[.contentType] = "text/csv"
+            body = ByteBuffer(string: csv)
+        }
+        let app = Application(router: router)
+        let (sentHeaders, sentBody) = (headers, body)
+        return try await app.test(.router) { client in
+            try await client.execute(uri: uri, method: method, headers: sentHeaders, body: sentBody) { response in
+                Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
+            }
+        }
+    }
+}
+
+/// Skatteverket test numbers (bundled with SamsparDomain) used as participants.
+enum People {
+    static let own = "199001012385"
+    static let consented = "199009132391"
+    static let withdrawn = "199105152392"
+    static let stranger = "200001012384"  // valid, never registered
+
+    static func participantJSON(_ id: String, municipality: String = "0136", given: String = "Test", family: String = "Person") -> String {
+        """
+        {"personId": "\(id)", "givenName": "\(given)", "familyName": "\(family)", "municipality": "\(municipality)",
+         "firstPermitDate": "2017-01-01", "registeredOn": "2018-01-15", "upperSecondaryCompleted": false}
+        """
+    }
+}
