@@ -266,7 +266,8 @@ enum ConsentRoutes {
             try await AuditLog.append(
                 [s.draft(principal, "consent", person: person, channel: channel, detail: "consent \(id) for \(party)")], at: now, in: session)
             let document = Registry.consentDocument(
-                Consent(id: id, person: person, party: party, validFrom: validFrom, validUntil: validUntil, withdrawnOn: nil, recordedBy: principal.organisation))
+                Consent(
+                    id: id, person: person, party: party, validFrom: validFrom, validUntil: validUntil, withdrawnOn: nil, recordedBy: principal.organisation))
             try await idempotency?.save(status: .created, body: document, now: now, in: session)
             return document
         }
@@ -281,7 +282,9 @@ enum ConsentRoutes {
         let bytes = try await Body.bytes(request, limit: Limits.jsonBody)
         var day = s.today
         if !bytes.isEmpty {
-            guard let body = try? JSONDecoder().decode(Withdraw.self, from: Data(bytes)) else { throw APIError.badRequest("the body must be {\"date\": \"YYYY-MM-DD\"}") }
+            guard let body = try? JSONDecoder().decode(Withdraw.self, from: Data(bytes)) else {
+                throw APIError.badRequest("the body must be {\"date\": \"YYYY-MM-DD\"}")
+            }
             if let text = body.date {
                 do { day = try Day(iso: text) } catch {
                     throw APIError.invalid("the withdrawal was not saved", problems: [.init(line: 0, column: "date", reason: error.description)])
@@ -389,7 +392,8 @@ enum AccountRoutes {
         do {
             id = try await s.store.transaction { session in
                 let id = try await Registry.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: now, in: session)
-                try await AuditLog.append([s.draft(principal, "add-user", person: nil, channel: channel, detail: "\(email) \(role.rawValue) \(org)")], at: now, in: session)
+                try await AuditLog.append(
+                    [s.draft(principal, "add-user", person: nil, channel: channel, detail: "\(email) \(role.rawValue) \(org)")], at: now, in: session)
                 return id
             }
         } catch let error as RegistryError {
@@ -417,7 +421,8 @@ enum AccountRoutes {
         let principal = try context.require(\.managesAccounts, "manage API tokens")
         let (body, _) = try await Body.json(NewToken.self, request)
         guard let org = try? Organisationsnummer(body.organisation) else {
-            throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "organisation", reason: "is not a valid organisationsnummer")])
+            throw APIError.invalid(
+                "the token was not created", problems: [.init(line: 0, column: "organisation", reason: "is not a valid organisationsnummer")])
         }
         let name = body.name.trimmingCharacters(in: .whitespaces)
         guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else {
@@ -428,7 +433,8 @@ enum AccountRoutes {
         let channel = context.channel(request)
         let id = try await s.store.transaction { session in
             let id = try await Registry.createToken(organisation: org, name: name, secret: secret, now: now, in: session)
-            try await AuditLog.append([s.draft(principal, "create-token", person: nil, channel: channel, detail: "token \(id) '\(name)' for \(org)")], at: now, in: session)
+            try await AuditLog.append(
+                [s.draft(principal, "create-token", person: nil, channel: channel, detail: "token \(id) '\(name)' for \(org)")], at: now, in: session)
             return id
         }
         return JSONResponse.make(
@@ -471,7 +477,9 @@ public enum UserInput {
                 .init(line: 0, column: "role", reason: "must be one of caseworker, coordinator, analyst, auditor, admin (case systems get API tokens)"))
         }
         if let reason = Services.checkPassword(password) { problems.append(.init(line: 0, column: "password", reason: reason)) }
-        guard problems.isEmpty, let org, let parsedRole else { throw APIError.invalid("the user was not added / användaren lades inte till", problems: problems) }
+        guard problems.isEmpty, let org, let parsedRole else {
+            throw APIError.invalid("the user was not added / användaren lades inte till", problems: problems)
+        }
         return (email, org, parsedRole)
     }
 }

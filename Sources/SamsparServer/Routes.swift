@@ -319,7 +319,8 @@ enum ImportRoutes {
                     organisation: principal.organisation.value, today: s.today,
                     beforeCommit: { session, summary in
                         try await AuditLog.append(
-                            [s.draft(principal, "import", person: nil, channel: channel, detail: "\(kind.rawValue): \(summary.rows) rows")], at: now, in: session)
+                            [s.draft(principal, "import", person: nil, channel: channel, detail: "\(kind.rawValue): \(summary.rows) rows")], at: now,
+                            in: session)
                         try await idempotency?.save(status: .ok, body: .object([("imported", .int(summary.rows))]), now: now, in: session)
                     }), progress: nil)
             return JSONResponse.make(.object([("imported", .int(summary.rows))]))

@@ -100,7 +100,10 @@ public enum AuditLog {
         public var after: Int64
         public var limit: Int
 
-        public init(person: Personnummer? = nil, actor: String? = nil, organisation: Organisationsnummer? = nil, action: String? = nil, after: Int64 = 0, limit: Int = 100) {
+        public init(
+            person: Personnummer? = nil, actor: String? = nil, organisation: Organisationsnummer? = nil, action: String? = nil, after: Int64 = 0,
+            limit: Int = 100
+        ) {
             self.person = person
             self.actor = actor
             self.organisation = organisation

@@ -87,7 +87,9 @@ struct Importer {
                         let access = try await writer.access(batch.map(\.record.person.value), for: organisation, on: scope.today)
                         for (line, record) in batch where access[record.person.value].map({ !$0.own }) ?? false {
                             found.append(
-                                .init(line: line, column: "person_id", reason: "\(record.person) is registered by another organisation, which alone can change them"))
+                                .init(
+                                    line: line, column: "person_id",
+                                    reason: "\(record.person) is registered by another organisation, which alone can change them"))
                         }
                     }
                     if writeAllowed && found.isEmpty { try await writer.write(participants: batch.map(\.record)) }

@@ -93,7 +93,8 @@ struct Import: AsyncParsableCommand {
                         organisation: nil, today: context.today,
                         beforeCommit: { session, summary in
                             try await AuditLog.append(
-                                [context.commandDraft("import", channel: "samspar import \(importKind.rawValue)", detail: "\(summary.rows) rows")], at: context.now,
+                                [context.commandDraft("import", channel: "samspar import \(importKind.rawValue)", detail: "\(summary.rows) rows")],
+                                at: context.now,
                                 in: session)
                         }), progress: progress)
             }

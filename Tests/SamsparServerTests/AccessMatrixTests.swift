@@ -128,7 +128,8 @@ struct AccessMatrixTests {
                     case .update:
                         reply = try await h.request(.put, "/api/v1/participants/\(id)", as: viewer.caller, json: People.participantJSON(id, given: "Ändrad"))
                     case .recordStatus:
-                        reply = try await h.request(.post, "/api/v1/participants/\(id)/statuses", as: viewer.caller, json: #"{"status": "work", "date": "2019-06-01"}"#)
+                        reply = try await h.request(
+                            .post, "/api/v1/participants/\(id)/statuses", as: viewer.caller, json: #"{"status": "work", "date": "2019-06-01"}"#)
                     case .giveConsent:
                         reply = try await h.request(.post, "/api/v1/participants/\(id)/consents", as: viewer.caller, json: #"{"party": "\#(Org.nynashamn)"}"#)
                     }
@@ -154,7 +155,8 @@ struct AccessMatrixTests {
         #expect(existing.status == .notFound)
         #expect(existing.text == missing.text && missing.text == nonsense.text)
         // Writes under someone else's participant: one message for both.
-        let write1 = try await h.request(.post, "/api/v1/participants/\(People.own)/statuses", as: .token(tyreso), json: #"{"status": "work", "date": "2019-06-01"}"#)
+        let write1 = try await h.request(
+            .post, "/api/v1/participants/\(People.own)/statuses", as: .token(tyreso), json: #"{"status": "work", "date": "2019-06-01"}"#)
         let write2 = try await h.request(
             .post, "/api/v1/participants/\(People.stranger)/statuses", as: .token(tyreso), json: #"{"status": "work", "date": "2019-06-01"}"#)
         #expect(write1.status == .unprocessableContent && write2.status == .unprocessableContent)
@@ -172,7 +174,8 @@ struct AccessMatrixTests {
         let tyreso = try await h.token(for: Org.tyreso)
         // Tyresö records an outcome under consent, then the consent ends: Tyresö keeps seeing
         // only its own record, without the person's name.
-        let r = try await h.request(.post, "/api/v1/participants/\(People.consented)/statuses", as: .token(tyreso), json: #"{"status": "studies", "date": "2019-06-02"}"#)
+        let r = try await h.request(
+            .post, "/api/v1/participants/\(People.consented)/statuses", as: .token(tyreso), json: #"{"status": "studies", "date": "2019-06-02"}"#)
         #expect(r.status == .created)
         let full = try await h.request(.get, "/api/v1/participants/\(People.consented)", as: .token(tyreso))
         #expect(full.json["access"] as? String == "full" && full.json["givenName"] as? String == "Test")

@@ -55,12 +55,15 @@ struct ServerTests {
         let h = try await Harness()
         defer { Task { try? await h.close() } }
         let token = try await h.token(for: Org.haninge)
-        let one = "person_id;given_name;family_name;sex;municipality;first_permit_date;registered_on;exited_on;exit_reason;upper_secondary_completed;education_level\n199001012385;A;B;;0136;2016-03-01;2018-01-10;;;yes;3\n"
+        let one =
+            "person_id;given_name;family_name;sex;municipality;first_permit_date;registered_on;exited_on;exit_reason;upper_secondary_completed;education_level\n199001012385;A;B;;0136;2016-03-01;2018-01-10;;;yes;3\n"
         #expect(try await h.request(.post, "/api/v1/imports/participants", as: .token(token), csv: one).status == .ok)
         let analyst = try await h.session(for: "analyst@example.se")
         let coordinator = try await h.session(for: "coordinator@example.se")
-        let asAnalyst = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/report?year=2018&suppress=false", as: .session(cookie: analyst.cookie, csrf: nil))
-        let suppressed = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/report?year=2018&suppress=true", as: .session(cookie: coordinator.cookie, csrf: nil))
+        let asAnalyst = try await h.request(
+            .get, "/api/v1/agreements/ostra-sodertorn/report?year=2018&suppress=false", as: .session(cookie: analyst.cookie, csrf: nil))
+        let suppressed = try await h.request(
+            .get, "/api/v1/agreements/ostra-sodertorn/report?year=2018&suppress=true", as: .session(cookie: coordinator.cookie, csrf: nil))
         let open = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/report?year=2018", as: .session(cookie: coordinator.cookie, csrf: nil))
         #expect(asAnalyst.status == .ok && asAnalyst.text == suppressed.text)
         #expect(open.text != suppressed.text)

@@ -97,7 +97,7 @@ enum PostgreSQLMigrations {
                 )
                 """,
             ]
-                ),
+        ),
         (
             2, "owners, accounts, consent and the audit log",
             [

@@ -478,7 +478,6 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
         return result
     }
 
-
     func existingPersons(_ persons: [Int64]) async throws -> Set<Int64> {
         var found = Set<Int64>()
         var binds = PostgresBindings()

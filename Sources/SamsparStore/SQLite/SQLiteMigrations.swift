@@ -101,7 +101,7 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID
                 """,
             ]
-                ),
+        ),
         (
             2, "owners, accounts, consent and the audit log",
             [

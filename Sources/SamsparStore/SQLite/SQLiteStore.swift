@@ -436,7 +436,8 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
         binds.reserveCapacity(statuses.count * 3)
         for s in statuses { binds += [.integer(Int(s.person.value)), day(s.date), .integer(Int(s.status.code)), owner] }
         try await upsert(
-            "status_changes", columns: ["person_id", "date", "status", "recorded_by"], conflict: ["person_id", "date"], update: ["status"], rows: statuses.count, binds: binds)
+            "status_changes", columns: ["person_id", "date", "status", "recorded_by"], conflict: ["person_id", "date"], update: ["status"],
+            rows: statuses.count, binds: binds)
     }
 
     func write(activities: [ActivityRecord]) async throws {
@@ -449,7 +450,8 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
             ]
         }
         try await upsert(
-            "activities", columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider", "recorded_by"], conflict: ["person_id", "kind", "start"],
+            "activities", columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider", "recorded_by"],
+            conflict: ["person_id", "kind", "start"],
             update: ["end_date", "hours_per_week", "provider"], rows: activities.count, binds: binds)
     }
 
