@@ -122,7 +122,7 @@ enum ParticipantRoutes {
         let person = try context.personParameter()
         let today = s.today
         // Only the registering organisation changes a participant; to anyone else they do not exist.
-        let (exists, owner) = try await s.store.transaction { try await Registry.owner(of: person, in: $0) }
+        let (exists, owner) = try await s.store.read { try await Registry.owner(of: person, in: $0) }
         guard exists, owner == principal.organisation else { throw APIError.notFound() }
         _ = today
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
@@ -143,7 +143,7 @@ enum ParticipantRoutes {
         let person = try context.personParameter()
         let today = s.today
         let viewer = principal.organisation
-        let document = try await s.store.transaction { session -> JSONValue? in
+        let document = try await s.store.read { session -> JSONValue? in
             let access = try await Registry.access(of: viewer, to: person, on: today, in: session)
             return try await Registry.participantDocument(person, access: access, viewer: viewer, in: session)
         }
@@ -168,7 +168,7 @@ enum ParticipantRoutes {
         let offset = try intParameter(query.get("offset"), "offset", default: 0, range: 0...10_000_000)
         let today = s.today
         let viewer = principal.organisation
-        let found = try await s.store.transaction {
+        let found = try await s.store.read {
             try await Registry.searchParticipants(viewer: viewer, person: person, name: name, on: today, limit: limit, offset: offset, in: $0)
         }
         let channel = context.channel(request)
@@ -189,7 +189,7 @@ enum ParticipantRoutes {
         let query = request.uri.queryParameters
         let after = try intParameter(query.get("after"), "after", default: 0, range: 0...Int.max)
         let limit = try intParameter(query.get("limit"), "limit", default: 100, range: 1...1000)
-        let entries = try await s.store.transaction { session -> [AuditEntry]? in
+        let entries = try await s.store.read { session -> [AuditEntry]? in
             let (exists, owner) = try await Registry.owner(of: person, in: session)
             guard exists, owner == principal.organisation else { return nil }
             return try await AuditLog.search(.init(person: person, after: Int64(after), limit: limit), in: session)
@@ -225,7 +225,7 @@ enum ConsentRoutes {
         let principal = try context.require(\.readsParticipants, "read consent")
         let person = try context.personParameter()
         let today = s.today
-        let consents = try await s.store.transaction { session -> [Consent]? in
+        let consents = try await s.store.read { session -> [Consent]? in
             guard try await Registry.access(of: principal.organisation, to: person, on: today, in: session) == .full else { return nil }
             return try await Registry.consents(of: person, in: session)
         }
@@ -336,13 +336,13 @@ enum AuditRoutes {
         q.after = Int64(try ParticipantRoutes.intParameter(query.get("after"), "after", default: 0, range: 0...Int.max))
         q.limit = try ParticipantRoutes.intParameter(query.get("limit"), "limit", default: 100, range: 1...1000)
         let query2 = q
-        let entries = try await s.store.transaction { try await AuditLog.search(query2, in: $0) }
+        let entries = try await s.store.read { try await AuditLog.search(query2, in: $0) }
         return JSONResponse.make(.object([("items", .array(entries.map(document)))]))
     }
 
     static func verify(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         _ = try context.require(\.readsAuditLog, "verify the audit log")
-        let result = try await s.store.transaction { try await AuditLog.verify(in: $0) }
+        let result = try await s.store.read { try await AuditLog.verify(in: $0) }
         return JSONResponse.make(
             .object([("intact", .bool(result.problem == nil)), ("entries", .int(result.entries)), ("problem", result.problem.map { .string($0) } ?? .null)]))
     }
@@ -365,7 +365,7 @@ enum AccountRoutes {
 
     static func users(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         _ = try context.require(\.managesAccounts, "manage users")
-        let users = try await s.store.transaction { try await Registry.users(in: $0) }
+        let users = try await s.store.read { try await Registry.users(in: $0) }
         return JSONResponse.make(
             .object([
                 (
@@ -406,7 +406,7 @@ enum AccountRoutes {
 
     static func tokens(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         _ = try context.require(\.managesAccounts, "manage API tokens")
-        let tokens = try await s.store.transaction { try await Registry.tokens(in: $0) }
+        let tokens = try await s.store.read { try await Registry.tokens(in: $0) }
         return JSONResponse.make(.object([("items", .array(tokens.map(tokenDocument)))]))
     }
 
@@ -451,6 +451,7 @@ enum AccountRoutes {
             try await AuditLog.append([s.draft(principal, "revoke-token", person: nil, channel: channel, detail: "token \(id)")], at: now, in: session)
             return true
         }
+        await s.tokenCache.removeAll()
         guard revoked else { throw APIError.notFound("no such live token / token finns inte") }
         return Response(status: .noContent)
     }

@@ -126,7 +126,7 @@ struct Idempotency: Sendable {
 
     /// The stored answer to replay, if this key was used before.
     func replay(_ services: Services) async throws -> Response? {
-        guard let stored = try await services.store.transaction({ try await Registry.storedResponse(principal: principal, key: key, in: $0) }) else {
+        guard let stored = try await services.store.read({ try await Registry.storedResponse(principal: principal, key: key, in: $0) }) else {
             return nil
         }
         guard stored.fingerprint == fingerprint else {
@@ -166,7 +166,7 @@ enum SessionRoutes {
                 status: .tooManyRequests, code: "rate_limited", message: "too many failed sign-ins; try again in \(wait) s / för många misslyckade försök",
                 headers: [.retryAfter: String(wait)])
         }
-        let user = try await s.store.transaction { try await Registry.user(email: email, in: $0) }
+        let user = try await s.store.read { try await Registry.user(email: email, in: $0) }
         let valid = Services.verifyPassword(body.password, hash: user?.passwordHash ?? dummyHash)
         guard let user, valid, !user.disabled else {
             await s.signInLimiter.failed(account: email, address: context.remoteAddress, now: now)

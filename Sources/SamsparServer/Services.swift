@@ -13,6 +13,7 @@ public struct Services: Sendable {
     public let sessionLifetime: TimeInterval
     let signInLimiter: SignInLimiter
     let auditBuffer: AuditBuffer
+    let tokenCache = TokenCache()
 
     static let sessionCookie = "samspar_session"
 
@@ -28,20 +29,26 @@ public struct Services: Sendable {
     /// Today in Sweden: the day consents and reports are judged on.
     public var today: Day { Services.swedishDay(now()) }
 
+    static let sweden = TimeZone(identifier: "Europe/Stockholm") ?? .gmt
+
     public static func swedishDay(_ date: Date) -> Day {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Stockholm") ?? .gmt
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return Day(year: c.year!, month: c.month!, day: c.day!)!
+        let local = date.timeIntervalSince1970 + Double(sweden.secondsFromGMT(for: date))
+        return Day(ordinal: Int32((local / 86_400).rounded(.down)))
     }
 
+    /// The live token with this secret. Answers are cached for ``TokenCache/lifetime``: a
+    /// token revoked on another instance stops working there within that time (at once here).
     func authenticateToken(_ secret: String) async throws -> Registry.Token? {
-        try await store.transaction { try await Registry.token(secret: secret, in: $0) }
+        let now = now()
+        if let cached = await tokenCache.lookup(secret, now: now) { return cached }
+        let token = try await store.read { try await Registry.token(secret: secret, in: $0) }
+        if let token { await tokenCache.store(secret, token, now: now) }
+        return token
     }
 
     func session(_ secret: String) async throws -> Registry.Session? {
         let now = now()
-        return try await store.transaction { try await Registry.session(secret: secret, now: now, in: $0) }
+        return try await store.read { try await Registry.session(secret: secret, now: now, in: $0) }
     }
 
     /// 256 random bits, URL-safe.
@@ -63,6 +70,29 @@ public struct Services: Sendable {
     public static func checkPassword(_ password: String) -> String? {
         password.count < 12 ? "the password must have at least 12 characters / lösenordet måste ha minst 12 tecken" : nil
     }
+}
+
+/// Recently authenticated API tokens, by the digest of their secret.
+actor TokenCache {
+    static let lifetime: TimeInterval = 10
+    private var entries: [String: (token: Registry.Token, until: Date)] = [:]
+
+    func lookup(_ secret: String, now: Date) -> Registry.Token? {
+        let key = Registry.digest(secret)
+        guard let entry = entries[key] else { return nil }
+        guard entry.until > now else {
+            entries[key] = nil
+            return nil
+        }
+        return entry.token
+    }
+
+    func store(_ secret: String, _ token: Registry.Token, now: Date) {
+        if entries.count > 10_000 { entries.removeAll() }
+        entries[Registry.digest(secret)] = (token, now.addingTimeInterval(Self.lifetime))
+    }
+
+    func removeAll() { entries.removeAll() }
 }
 
 /// Sign-in attempts per account and per address: after `maxFailures` failures within

@@ -88,7 +88,7 @@ public enum AuditLog {
             let utf8 = Array(field.utf8)
             bytes += Array(String(utf8.count).utf8) + [58] + utf8
         }
-        return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        return Registry.hex(SHA256.hash(data: bytes))
     }
 
     /// What a search may filter on; `nil` means any.

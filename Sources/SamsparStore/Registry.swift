@@ -332,13 +332,30 @@ public enum Registry {
     // MARK: Helpers
 
     public static func digest(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data(text.utf8)))
     }
 
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// UTC, `YYYY-MM-DDTHH:MM:SS.mmmZ`, by arithmetic: a formatter per call costs more than
+    /// the rest of an audited read.
     public static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
+        let rest = millis - days * 86_400_000
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let ms = rest % 1000
+        let clock = "\(two(rest / 3_600_000)):\(two(rest / 60_000 % 60)):\(two(rest / 1000 % 60)).\(ms < 10 ? "00" : ms < 100 ? "0" : "")\(ms)Z"
+        return "\(Day(ordinal: Int32(days)).description)T\(clock)"
     }
 
     private static func string(_ v: SQLValue) -> JSONValue { v.text.map { .string($0) } ?? .null }

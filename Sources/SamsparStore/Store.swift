@@ -81,6 +81,11 @@ public protocol SamsparStore: Sendable {
     /// store in between.
     func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
 
+    /// Runs `body`, which only reads, on a consistent snapshot. SQLite serves reads from a
+    /// small pool of read-only connections beside the writer, so they neither wait for writes
+    /// nor for each other.
+    func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
+
     /// The facts a report of `agreement` needs, as of `asOf`.
     func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput
 

@@ -122,6 +122,11 @@ public actor PostgreSQLStore: SamsparStore {
         return try await inTransaction { try await body(session) }
     }
 
+    /// One connection per store: reads take their turn like everything else.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
     static func binds(_ values: [(any PostgresThrowingDynamicTypeEncodable)?]) -> PostgresBindings {
         var b = PostgresBindings()
         for value in values {

@@ -15,6 +15,11 @@ public actor SQLiteStore: SamsparStore {
     /// One operation at a time on the one connection (the actor alone would interleave
     /// statements of two callers at every `await`).
     let gate = SerialGate()
+    /// Read-only connections for ``read(_:)``, opened on first use.
+    private var idleReaders: [SQLiteConnection] = []
+    private var openReaders: [SQLiteConnection] = []
+    private var readerWaiters: [CheckedContinuation<SQLiteConnection, Never>] = []
+    static let readerCount = 4
 
     /// Opens (creating if needed) the file and applies pending migrations: the embedded
     /// default migrates itself on first use (STYLE §6).
@@ -56,7 +61,53 @@ public actor SQLiteStore: SamsparStore {
     public func close() async throws {
         guard !isClosed else { return }
         isClosed = true
+        for reader in openReaders { try? await reader.close() }
+        openReaders = []
+        idleReaders = []
         try await connection.close()
+    }
+
+    /// Off the actor: only the check-out and check-in of a connection are isolated, so reads
+    /// run in parallel on the pool.
+    public nonisolated func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        let reader = try await checkOutReader()
+        let session = SQLiteSession(connection: reader)
+        do {
+            _ = try await reader.query("BEGIN")
+            let result = try await body(session)
+            _ = try await reader.query("COMMIT")
+            await checkIn(reader)
+            return result
+        } catch {
+            _ = try? await reader.query("ROLLBACK")
+            await checkIn(reader)
+            throw error
+        }
+    }
+
+    private func checkOutReader() async throws -> SQLiteConnection {
+        if let reader = idleReaders.popLast() { return reader }
+        if openReaders.count < Self.readerCount {
+            let reader = try await SQLiteConnection.open(storage: .file(path: path))
+            openReaders.append(reader)
+            do {
+                for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -16384"] { _ = try await reader.query(pragma) }
+            } catch {
+                openReaders.removeLast()
+                try? await reader.close()
+                throw error
+            }
+            return reader
+        }
+        return await withCheckedContinuation { readerWaiters.append($0) }
+    }
+
+    private func checkIn(_ reader: SQLiteConnection) {
+        if readerWaiters.isEmpty {
+            idleReaders.append(reader)
+        } else {
+            readerWaiters.removeFirst().resume(returning: reader)
+        }
     }
 
     // MARK: Helpers
