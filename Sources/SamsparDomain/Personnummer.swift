@@ -178,6 +178,8 @@ public struct Organisationsnummer: Hashable, Comparable, Sendable, TextCoded {
             if c >= 48 && c <= 57 {
                 digits = digits * 10 + Int64(c - 48)
                 count += 1
+                // Stop before a long run of digits overflows (found by schemathesis).
+                guard count <= 10 else { throw .wrongLength(digits: count) }
             } else if c == UInt8(ascii: "-") || c == UInt8(ascii: " ") {
                 continue
             } else {

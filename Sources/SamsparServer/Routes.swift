@@ -140,9 +140,14 @@ struct Idempotency: Sendable {
     }
 
     func save(status: HTTPResponse.Status, body: JSONValue, now: Date, in session: any SQLSession) async throws {
-        try await Registry.storeResponse(
+        let stored = try await Registry.storeResponse(
             principal: principal, key: key, response: .init(fingerprint: fingerprint, status: status.code, body: body.serialized(pretty: false)), now: now,
             in: session)
+        // Two requests with one key at once: the second is rolled back; sent again, it gets
+        // the first one's answer.
+        guard stored else {
+            throw APIError.conflict("a request with this Idempotency-Key was handled at the same moment; send it again to get its answer")
+        }
     }
 }
 

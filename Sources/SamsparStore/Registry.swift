@@ -323,10 +323,16 @@ public enum Registry {
             .first.map { StoredResponse(fingerprint: $0["fingerprint"].text ?? "", status: Int($0["status"].int ?? 0), body: $0["body"].text ?? "") }
     }
 
-    public static func storeResponse(principal: String, key: String, response: StoredResponse, now: Date, in s: any SQLSession) async throws {
-        try await s.query(
-            "INSERT INTO idempotency_keys (principal, key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    /// Stores the answer; false when another request with the same key stored one first
+    /// (the caller then rolls its write back).
+    public static func storeResponse(principal: String, key: String, response: StoredResponse, now: Date, in s: any SQLSession) async throws -> Bool {
+        let rows = try await s.query(
+            """
+            INSERT INTO idempotency_keys (principal, key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (principal, key) DO NOTHING RETURNING key
+            """,
             [.text(principal), .text(key), .text(response.fingerprint), .int(response.status), .text(response.body), .text(timestamp(now))])
+        return !rows.isEmpty
     }
 
     // MARK: Helpers
