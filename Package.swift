@@ -43,7 +43,7 @@ let package = Package(
         ),
         // `samspar serve`: the HTTP API, sign-in, roles, consent and the audit log.
         .target(
-            name: "SamsparServer",
+            name: "SamsparWeb",
             dependencies: [
                 "SamsparDomain",
                 "SamsparStore",
@@ -65,7 +65,7 @@ let package = Package(
             dependencies: [
                 "SamsparDomain",
                 "SamsparStore",
-                "SamsparServer",
+                "SamsparWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,14 +76,20 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(
-            name: "SamsparStoreTests",
-            dependencies: ["SamsparStore", "SamsparDomain"]
+        // What the store and web tests share: the engines they run on.
+        .target(
+            name: "SamsparTestSupport",
+            dependencies: ["SamsparStore"],
+            path: "Tests/SamsparTestSupport"
         ),
         .testTarget(
-            name: "SamsparServerTests",
+            name: "SamsparStoreTests",
+            dependencies: ["SamsparStore", "SamsparDomain", "SamsparTestSupport"]
+        ),
+        .testTarget(
+            name: "SamsparWebTests",
             dependencies: [
-                "SamsparServer", "SamsparStore", "SamsparDomain",
+                "SamsparWeb", "SamsparStore", "SamsparDomain", "SamsparTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -68,6 +68,23 @@ public struct ParticipantRecord: Sendable, Equatable {
     public var educationLevel: String?
 
     public var sex: Sex { explicitSex ?? person.sex }
+
+    public init(
+        person: Personnummer, givenName: String?, familyName: String?, explicitSex: Sex?, municipality: Kommunkod, firstPermitDate: Day,
+        registeredOn: Day, exitedOn: Day?, exitReason: String?, upperSecondaryCompleted: Bool, educationLevel: String?
+    ) {
+        self.person = person
+        self.givenName = givenName
+        self.familyName = familyName
+        self.explicitSex = explicitSex
+        self.municipality = municipality
+        self.firstPermitDate = firstPermitDate
+        self.registeredOn = registeredOn
+        self.exitedOn = exitedOn
+        self.exitReason = exitReason
+        self.upperSecondaryCompleted = upperSecondaryCompleted
+        self.educationLevel = educationLevel
+    }
 }
 
 public struct EventRecord: Sendable, Equatable {
@@ -77,12 +94,27 @@ public struct EventRecord: Sendable, Equatable {
     public var date: Day
     public var reason: String?
     public var agreement: String?
+
+    public init(person: Personnummer, track: String, kind: TrackEventKind, date: Day, reason: String?, agreement: String?) {
+        self.person = person
+        self.track = track
+        self.kind = kind
+        self.date = date
+        self.reason = reason
+        self.agreement = agreement
+    }
 }
 
 public struct StatusRecord: Sendable, Equatable {
     public var person: Personnummer
     public var status: Outcome
     public var date: Day
+
+    public init(person: Personnummer, status: Outcome, date: Day) {
+        self.person = person
+        self.status = status
+        self.date = date
+    }
 }
 
 public struct ActivityRecord: Sendable, Equatable {
@@ -92,6 +124,15 @@ public struct ActivityRecord: Sendable, Equatable {
     public var end: Day?
     public var hoursPerWeek: Double?
     public var provider: String?
+
+    public init(person: Personnummer, activity: ActivityKind, start: Day, end: Day?, hoursPerWeek: Double?, provider: String?) {
+        self.person = person
+        self.activity = activity
+        self.start = start
+        self.end = end
+        self.hoursPerWeek = hoursPerWeek
+        self.provider = provider
+    }
 }
 
 /// Maps a header to column positions and turns records into typed rows, collecting

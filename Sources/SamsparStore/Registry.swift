@@ -170,10 +170,12 @@ public enum Registry {
 
     /// What `viewer` may see of `person` today (``ParticipantAccess``); `.none` also when the
     /// person does not exist.
-    public static func access(of viewer: Organisationsnummer, to person: Personnummer, on day: Day, in s: any SQLSession) async throws -> ParticipantAccess {
+    public static func access(of viewer: Organisationsnummer, to person: Personnummer, on day: Day, in s: any SQLSession) async throws -> (
+        access: ParticipantAccess, owner: Organisationsnummer?
+    ) {
         let (exists, owner) = try await self.owner(of: person, in: s)
-        guard exists else { return .none }
-        if owner == viewer { return .full }
+        guard exists else { return (.none, nil) }
+        if owner == viewer { return (.full, owner) }
         let consents = try await consents(of: person, in: s)
         let own = try await s.query(
             """
@@ -182,96 +184,66 @@ public enum Registry {
             UNION ALL SELECT 1 FROM activities WHERE person_id = $1 AND recorded_by = $2
             LIMIT 1
             """, [.int(person.value), .int(viewer.value)])
-        return ParticipantAccess.decide(viewer: viewer, owner: owner, consents: consents, hasOwnRecords: !own.isEmpty, on: day)
+        return (ParticipantAccess.decide(viewer: viewer, owner: owner, consents: consents, hasOwnRecords: !own.isEmpty, on: day), owner)
     }
 
-    /// The participant as `access` lets them be seen, as the API's JSON object.
-    public static func participantDocument(_ person: Personnummer, access: ParticipantAccess, viewer: Organisationsnummer, in s: any SQLSession) async throws
-        -> JSONValue?
-    {
+    /// The participant as `access` lets them be seen: everything, or only the records the
+    /// viewer's organisation made (no name, no other party's records). `nil` for `.none`.
+    public static func participant(
+        _ person: Personnummer, access: ParticipantAccess, owner: Organisationsnummer?, viewer: Organisationsnummer, in s: any SQLSession
+    ) async throws -> ParticipantView? {
         guard access != .none else { return nil }
         let full = access == .full
-        var members: [(String, JSONValue)] = [("personId", .string(person.description))]
+        var view = ParticipantView(person: person, access: access, registeredBy: full ? owner : nil)
         let ownerFilter = full ? "" : " AND x.recorded_by = $2"
         let binds: [SQLValue] = full ? [.int(person.value)] : [.int(person.value), .int(viewer.value)]
         if full {
             let rows = try await s.query(
                 """
-                SELECT p.given_name, p.family_name, p.sex, p.municipality, p.first_permit_date, p.registered_on, p.exited_on, p.exit_reason,
-                       p.upper_secondary_completed, p.education_level, \(RecordOwnership.ownerSQL("p")) AS owner
+                SELECT p.given_name, p.family_name, p.sex, p.sex_explicit, p.municipality, p.first_permit_date, p.registered_on, p.exited_on,
+                       p.exit_reason, p.upper_secondary_completed, p.education_level
                 FROM participants p WHERE p.person_id = $1
                 """, [.int(person.value)])
-            guard let row = rows.first else { return nil }
-            members += [
-                ("givenName", string(row["given_name"])), ("familyName", string(row["family_name"])),
-                ("sex", .string(row["sex"].int == 1 ? "male" : "female")),
-                ("municipality", .string(Kommunkod(storedValue: Int16(row["municipality"].int ?? 0)).description)),
-                ("firstPermitDate", day(row["first_permit_date"])), ("registeredOn", day(row["registered_on"])),
-                ("exitedOn", day(row["exited_on"])), ("exitReason", string(row["exit_reason"])),
-                ("upperSecondaryCompleted", .bool(row["upper_secondary_completed"].int == 1)), ("educationLevel", string(row["education_level"])),
-                ("registeredBy", row["owner"].int.map { .string(Organisationsnummer(storedValue: $0).description) } ?? .null),
-            ]
+            guard let r = rows.first, let permit = day(r["first_permit_date"]), let registered = day(r["registered_on"]) else { return nil }
+            view.details = ParticipantRecord(
+                person: person, givenName: r["given_name"].text, familyName: r["family_name"].text,
+                explicitSex: r["sex_explicit"].int == 1 ? (r["sex"].int == 1 ? .male : .female) : nil,
+                municipality: Kommunkod(storedValue: Int16(r["municipality"].int ?? 0)), firstPermitDate: permit, registeredOn: registered,
+                exitedOn: day(r["exited_on"]), exitReason: r["exit_reason"].text, upperSecondaryCompleted: r["upper_secondary_completed"].int == 1,
+                educationLevel: r["education_level"].text)
+            view.consents = try await consents(of: person, in: s)
         }
-        members.append(("access", .string(full ? "full" : "ownRecordsOnly")))
-        let events = try await s.query(
+        view.events = try await s.query(
             """
             SELECT t.agreement_id, t.code, x.kind, x.date, x.reason, x.recorded_by FROM track_events x JOIN tracks t ON t.id = x.track_id
             WHERE x.person_id = $1\(ownerFilter) ORDER BY x.date, t.code, x.kind
-            """, binds)
-        members.append(
-            (
-                "events",
-                .array(
-                    events.map { r in
-                        .object([
-                            ("agreement", string(r["agreement_id"])), ("track", string(r["code"])),
-                            ("event", .string(TrackEventKind(code: UInt8(r["kind"].int ?? 0))?.rawValue ?? "")), ("date", day(r["date"])),
-                            ("reason", string(r["reason"])), ("recordedBy", org(r["recorded_by"])),
-                        ])
-                    })
-            ))
-        let statuses = try await s.query(
-            "SELECT x.date, x.status, x.recorded_by FROM status_changes x WHERE x.person_id = $1\(ownerFilter) ORDER BY x.date", binds)
-        members.append(
-            (
-                "statuses",
-                .array(
-                    statuses.map { r in
-                        .object([
-                            ("status", .string(Outcome(code: UInt8(r["status"].int ?? 0))?.rawValue ?? "")), ("date", day(r["date"])),
-                            ("recordedBy", org(r["recorded_by"])),
-                        ])
-                    })
-            ))
-        let activities = try await s.query(
+            """, binds
+        ).compactMap { r in
+            guard let kind = r["kind"].int.flatMap({ TrackEventKind(code: UInt8($0)) }), let date = day(r["date"]) else { return nil }
+            return Recorded(
+                EventRecord(person: person, track: r["code"].text ?? "", kind: kind, date: date, reason: r["reason"].text, agreement: r["agreement_id"].text),
+                by: org(r["recorded_by"]))
+        }
+        view.statuses = try await s.query(
+            "SELECT x.date, x.status, x.recorded_by FROM status_changes x WHERE x.person_id = $1\(ownerFilter) ORDER BY x.date", binds
+        ).compactMap { r in
+            guard let status = r["status"].int.flatMap({ Outcome(code: UInt8($0)) }), let date = day(r["date"]) else { return nil }
+            return Recorded(StatusRecord(person: person, status: status, date: date), by: org(r["recorded_by"]))
+        }
+        view.activities = try await s.query(
             """
             SELECT x.kind, x.start, x.end_date, x.hours_per_week, x.provider, x.recorded_by FROM activities x
             WHERE x.person_id = $1\(ownerFilter) ORDER BY x.start, x.kind
-            """, binds)
-        members.append(
-            (
-                "activities",
-                .array(
-                    activities.map { r in
-                        .object([
-                            ("activity", string(r["kind"])), ("start", day(r["start"])), ("end", day(r["end_date"])),
-                            ("hoursPerWeek", r["hours_per_week"].real.map { .double($0) } ?? .null), ("provider", string(r["provider"])),
-                            ("recordedBy", org(r["recorded_by"])),
-                        ])
-                    })
-            ))
-        if full {
-            members.append(("consents", .array(try await consents(of: person, in: s).map(consentDocument))))
+            """, binds
+        ).compactMap { r in
+            guard let kind = r["kind"].text.flatMap(ActivityKind.init(rawValue:)), let start = day(r["start"]) else { return nil }
+            return Recorded(
+                ActivityRecord(
+                    person: person, activity: kind, start: start, end: day(r["end_date"]), hoursPerWeek: r["hours_per_week"].real,
+                    provider: r["provider"].text),
+                by: org(r["recorded_by"]))
         }
-        return .object(members)
-    }
-
-    public static func consentDocument(_ c: Consent) -> JSONValue {
-        .object([
-            ("id", .int(Int(c.id))), ("party", .string(c.party.description)), ("validFrom", .string(c.validFrom.description)),
-            ("validUntil", c.validUntil.map { .string($0.description) } ?? .null),
-            ("withdrawnOn", c.withdrawnOn.map { .string($0.description) } ?? .null), ("recordedBy", .string(c.recordedBy.description)),
-        ])
+        return view
     }
 
     /// One page of the participants `viewer` may see in full, found by identity number (exact)
@@ -364,9 +336,41 @@ public enum Registry {
         return "\(Day(ordinal: Int32(days)).description)T\(clock)"
     }
 
-    private static func string(_ v: SQLValue) -> JSONValue { v.text.map { .string($0) } ?? .null }
-    private static func day(_ v: SQLValue) -> JSONValue { v.int.map { .string(Day(ordinal: Int32($0)).description) } ?? .null }
-    private static func org(_ v: SQLValue) -> JSONValue { v.int.map { .string(Organisationsnummer(storedValue: $0).description) } ?? .null }
+    private static func day(_ v: SQLValue) -> Day? { v.int.map { Day(ordinal: Int32($0)) } }
+    private static func org(_ v: SQLValue) -> Organisationsnummer? { v.int.map(Organisationsnummer.init(storedValue:)) }
+}
+
+/// One participant as a viewer may see them (``Registry/participant(_:access:owner:viewer:in:)``).
+public struct ParticipantView: Sendable {
+    public var person: Personnummer
+    public var access: ParticipantAccess
+    /// The organisation they belong to; only with full access.
+    public var registeredBy: Organisationsnummer?
+    /// Name, municipality, dates; only with full access.
+    public var details: ParticipantRecord?
+    public var events: [Recorded<EventRecord>] = []
+    public var statuses: [Recorded<StatusRecord>] = []
+    public var activities: [Recorded<ActivityRecord>] = []
+    /// Only with full access.
+    public var consents: [Consent] = []
+
+    init(person: Personnummer, access: ParticipantAccess, registeredBy: Organisationsnummer?) {
+        self.person = person
+        self.access = access
+        self.registeredBy = registeredBy
+    }
+}
+
+/// A record and the organisation that made it (`nil`: imported with `samspar import`, which
+/// speaks for the participant's home municipality).
+public struct Recorded<Value: Sendable>: Sendable {
+    public var value: Value
+    public var recordedBy: Organisationsnummer?
+
+    init(_ value: Value, by organisation: Organisationsnummer?) {
+        self.value = value
+        self.recordedBy = organisation
+    }
 }
 
 public enum RegistryError: Error, Equatable, CustomStringConvertible {

@@ -20,6 +20,8 @@ struct Context {
     let database: DatabaseURL
     let today: Day
     let now: Date
+    /// The operating-system user, named in the audit log for writes made here.
+    let operatorName: String
 
     init(options: DatabaseOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         try self.init(db: options.db, environment: environment)
@@ -32,6 +34,7 @@ struct Context {
             database = .default
         }
         now = Date()
+        operatorName = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/Stockholm") ?? .current
         let c = calendar.dateComponents([.year, .month, .day], from: now)
@@ -41,8 +44,7 @@ struct Context {
     /// An audit entry for a write made through the command line (issue 4: every write, with
     /// the command it came through). The actor is the operating-system user.
     func commandDraft(_ action: String, channel: String, detail: String = "", person: Personnummer? = nil) -> AuditDraft {
-        let user = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
-        return AuditDraft(actor: "cli:\(user)", role: "cli", organisation: nil, action: action, person: person, channel: channel, detail: detail)
+        AuditDraft(actor: "cli:\(operatorName)", role: "cli", organisation: nil, action: action, person: person, channel: channel, detail: detail)
     }
 
     func openStore() async throws -> any SamsparStore {

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import SamsparDomain
-import SamsparServer
 import SamsparStore
+import SamsparWeb
 
 #if canImport(Glibc)
     import Glibc
@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = level
         let store = try await context.openStore()
         do {
-            try await SamsparServer.run(services: Services(store: store), host: host, port: port, logger: logger) { port in
+            try await WebApp.run(services: Services(store: store), host: host, port: port, logger: logger) { port in
                 FileHandle.standardOutput.write(Data("Samspår lyssnar på http://\(host):\(port) (listening)\n".utf8))
             }
             try await store.close()

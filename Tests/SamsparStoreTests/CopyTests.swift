@@ -1,6 +1,7 @@
 import Foundation
 import SamsparDomain
 import SamsparStore
+import SamsparTestSupport
 import Testing
 
 @Suite("Moving house: db copy")

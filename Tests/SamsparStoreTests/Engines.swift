@@ -1,31 +1,8 @@
 import Foundation
 import SamsparDomain
 import SamsparStore
+import SamsparTestSupport
 import Testing
-
-/// The engines every store test runs on (STYLE §4: the same suite on both engines).
-/// SQLite always; PostgreSQL when `SAMSPAR_TEST_POSTGRES_URL` names a server
-/// (`scripts/with-postgres.sh` starts a throwaway one and sets it).
-enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
-    case sqlite, postgres
-
-    var description: String { rawValue }
-
-    static var available: [Engine] {
-        ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
-    }
-
-    /// A fresh, empty, migrated database of this engine.
-    func makeStore() async throws -> any SamsparStore {
-        switch self {
-        case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-test-\(UUID().uuidString).sqlite").path
-            return try await SQLiteStore.open(path: path)
-        case .postgres:
-            return try await PostgresTestDatabase.makeStore()
-        }
-    }
-}
 
 /// Runs `body` with a fresh store and closes it, also when the body throws.
 func withStore(_ engine: Engine, _ body: (any SamsparStore) async throws -> Void) async throws {

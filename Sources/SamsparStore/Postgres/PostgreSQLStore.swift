@@ -49,6 +49,22 @@ public actor PostgreSQLStore: SamsparStore {
         return store
     }
 
+    /// Creates an empty database on the server (provisioning, and a fresh database per test).
+    /// The name must be a plain identifier: lower-case letters, digits and `_`.
+    public static func createDatabase(named name: String, on server: DatabaseURL.PostgresLocation) async throws {
+        guard let first = name.first, first.isLetter, name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+            throw StoreError.badURL(name, reason: "a database name must be lower-case letters, digits and _")
+        }
+        let admin = try await open(server, migrate: false)
+        do {
+            try await admin.execute("CREATE DATABASE \(name)")
+            try await admin.close()
+        } catch {
+            try? await admin.close()
+            throw error
+        }
+    }
+
     init(connection: PostgresConnection, location: DatabaseURL.PostgresLocation, logger: Logger) {
         self.connection = connection
         self.location = location

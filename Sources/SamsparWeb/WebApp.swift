@@ -8,7 +8,7 @@ import SamsparStore
 import ServiceLifecycle
 
 /// `samspar serve`: the application and how it runs.
-public enum SamsparServer {
+public enum WebApp {
     /// The router with every route and middleware, and the list of routes (for the OpenAPI check).
     static func buildRouter(services: Services, metrics: PrometheusCollectorRegistry?) -> (Router<AppContext>, [(method: String, path: String)]) {
         let router = Router(context: AppContext.self)

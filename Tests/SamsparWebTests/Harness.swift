@@ -4,29 +4,10 @@ import Hummingbird
 import HummingbirdTesting
 import SamsparDomain
 import SamsparStore
+import SamsparTestSupport
 import Testing
 
-@testable import SamsparServer
-
-/// The engines the server tests run on: SQLite always, PostgreSQL when the test cluster is up.
-enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
-    case sqlite, postgres
-    var description: String { rawValue }
-
-    static var available: [Engine] {
-        ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
-    }
-
-    func makeStore() async throws -> any SamsparStore {
-        switch self {
-        case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-server-\(UUID().uuidString).sqlite").path
-            return try await SQLiteStore.open(path: path)
-        case .postgres:
-            return try await PostgresTestDatabase.makeStore()
-        }
-    }
-}
+@testable import SamsparWeb
 
 /// The parties of the bundled Östra Södertörn agreement.
 enum Org {
@@ -37,7 +18,8 @@ enum Org {
     static let association = try! Organisationsnummer("222000-2162")
 }
 
-/// A server over a fresh store, with a settable clock and a user of every role.
+/// A server over a fresh store, with a settable clock and a user of every role. Each request
+/// goes over real HTTP on loopback (HummingbirdTesting's live mode, STYLE §11).
 final class Harness: @unchecked Sendable {
     let store: any SamsparStore
     let services: Services
@@ -67,7 +49,7 @@ final class Harness: @unchecked Sendable {
         let clock = Clock()
         self.clock = clock
         services = Services(store: store, now: { clock.now }, bcryptCost: 4)
-        (router, routes) = SamsparServer.buildRouter(services: services, metrics: nil)
+        (router, routes) = WebApp.buildRouter(services: services, metrics: nil)
         _ = try await store.importAgreement(
             try Agreement.parse(json: Caseload.ostraSodertornDocument), document: Caseload.ostraSodertornDocument, importedAt: clock.now)
         let hash = Services.hashPassword(Self.password, cost: 4)
@@ -149,7 +131,7 @@ final class Harness: @unchecked Sendable {
         }
         let app = Application(router: router)
         let (sentHeaders, sentBody) = (headers, body)
-        return try await app.test(.router) { client in
+        return try await app.test(.live) { client in
             try await client.execute(uri: uri, method: method, headers: sentHeaders, body: sentBody) { response in
                 Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
             }

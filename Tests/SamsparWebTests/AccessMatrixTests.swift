@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import SamsparDomain
 import SamsparStore
+import SamsparTestSupport
 import Testing
 
-@testable import SamsparServer
+@testable import SamsparWeb
 
 /// Issue 4, part 5: every role × every participant endpoint × (own organisation, another
 /// party with consent, another party without, consent withdrawn, nobody at all). The
@@ -214,5 +215,52 @@ struct AccessMatrixTests {
         // The writes are there too: registration and the consents.
         #expect(items.contains { $0["action"] as? String == "create" && $0["actor"] as? String == "token:Haninge VS" })
         #expect(items.filter { $0["action"] as? String == "consent" }.count == 3)
+    }
+}
+
+/// Consent validity is decided in two places: in Swift for a read (``Consent/isValid(on:)``)
+/// and in SQL for searches and for writes under consent (``RecordOwnership``). On each
+/// boundary day both must agree.
+@Suite("Consent boundaries agree everywhere")
+struct ConsentBoundaryTests {
+    @Test(arguments: Engine.available)
+    func readSearchAndWriteAgreeOnEveryBoundaryDay(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-01-01")
+        let haninge = try await h.token(for: Org.haninge)
+        let tyreso = try await h.token(for: Org.tyreso)
+        for id in [People.own, People.consented] {
+            #expect(try await h.request(.post, "/api/v1/participants", as: .token(haninge), json: People.participantJSON(id)).status == .created)
+        }
+        // From 1 March through 31 May; and one from 1 March withdrawn on 15 April.
+        let bounded = try await h.request(
+            .post, "/api/v1/participants/\(People.own)/consents", as: .token(haninge),
+            json: #"{"party": "\#(Org.tyreso)", "validFrom": "2019-03-01", "validUntil": "2019-05-31"}"#)
+        let withdrawn = try await h.request(
+            .post, "/api/v1/participants/\(People.consented)/consents", as: .token(haninge),
+            json: #"{"party": "\#(Org.tyreso)", "validFrom": "2019-03-01"}"#)
+        let withdrawnID = try #require(withdrawn.json["id"] as? Int)
+        #expect(bounded.status == .created)
+        #expect(
+            try await h.request(
+                .post, "/api/v1/participants/\(People.consented)/consents/\(withdrawnID)/withdraw", as: .token(haninge), json: #"{"date": "2019-04-15"}"#
+            ).status == .ok)
+        let cases: [(String, String, Bool)] = [
+            (People.own, "2019-02-28", false), (People.own, "2019-03-01", true), (People.own, "2019-05-31", true), (People.own, "2019-06-01", false),
+            (People.consented, "2019-04-14", true), (People.consented, "2019-04-15", false),
+        ]
+        for (id, day, open) in cases {
+            h.setDay(day)
+            let read = try await h.request(.get, "/api/v1/participants/\(id)", as: .token(tyreso))
+            let search = try await h.request(.get, "/api/v1/participants?personId=\(id)", as: .token(tyreso))
+            let write = try await h.request(.post, "/api/v1/participants/\(id)/statuses", as: .token(tyreso), json: #"{"status": "work", "date": "\#(day)"}"#)
+            // Once Tyresö has written under consent it has records of its own, so a read
+            // without consent still answers, but only with those: never the person.
+            let full = read.status == .ok && read.json["access"] as? String == "full"
+            #expect(full == open, "read \(id) on \(day): \(read.text)")
+            #expect(((search.json["items"] as? [Any])?.count == 1) == open, "search \(id) on \(day)")
+            #expect((write.status == .created) == open, "write \(id) on \(day): \(write.text)")
+        }
     }
 }

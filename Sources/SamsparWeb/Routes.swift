@@ -90,17 +90,16 @@ extension AppContext {
 
     func channel(_ request: Request) -> String { "\(request.method.rawValue) \(endpointPath ?? request.uri.path)" }
 
-    func personParameter() throws -> Personnummer {
+    /// `year` decides the century of a ten-digit number (this year, from the injected clock).
+    func personParameter(year: Int) throws -> Personnummer {
         let text = parameters.get("personId") ?? ""
         // An unparseable number is "not found": the answer is the same as for a stranger.
-        guard let person = try? Personnummer(text, currentYear: Services.currentYear) else { throw APIError.notFound() }
+        guard let person = try? Personnummer(text, currentYear: year) else { throw APIError.notFound() }
         return person
     }
 }
 
 extension Services {
-    static var currentYear: Int { Services.swedishDay(Date()).year }
-
     func draft(_ principal: Principal, _ action: String, person: Personnummer?, channel: String, detail: String = "") -> AuditDraft {
         AuditDraft(
             actor: principal.actor, role: principal.role.rawValue, organisation: principal.organisation, action: action, person: person, channel: channel,

@@ -44,7 +44,7 @@ enum ParticipantRoutes {
     }
 
     /// A JSON object of strings (and, for two fields, a boolean or a number) as one CSV row.
-    static func row(_ kind: ImportKind, _ body: [UInt8], person: Personnummer?) throws -> (csv: [UInt8], person: Personnummer) {
+    static func row(_ kind: ImportKind, _ body: [UInt8], person: Personnummer?, year: Int) throws -> (csv: [UInt8], person: Personnummer) {
         guard let object = try? JSONDecoder().decode([String: Field].self, from: Data(body)) else {
             throw APIError.badRequest("the body must be a JSON object")
         }
@@ -63,7 +63,7 @@ enum ParticipantRoutes {
                 problems.append(.init(line: 0, column: json, reason: json == "upperSecondaryCompleted" ? "must be true or false" : "must be a string"))
             }
             if json == "personId", let person {
-                if let value, (try? Personnummer(value, currentYear: Services.currentYear)) != person {
+                if let value, (try? Personnummer(value, currentYear: year)) != person {
                     problems.append(.init(line: 0, column: json, reason: "is not the participant in the path"))
                 }
                 value = person.description
@@ -72,7 +72,7 @@ enum ParticipantRoutes {
             cells.append(value)
         }
         guard problems.isEmpty else { throw APIError.invalid("the record was not saved / posten sparades inte", problems: problems) }
-        guard let id = cells[0], let parsed = try? Personnummer(id, currentYear: Services.currentYear) else {
+        guard let id = cells[0], let parsed = try? Personnummer(id, currentYear: year) else {
             throw APIError.invalid(
                 "the record was not saved / posten sparades inte",
                 problems: [.init(line: 0, column: "personId", reason: cells[0] == nil ? "is required" : "is not a valid personnummer or samordningsnummer")])
@@ -87,7 +87,7 @@ enum ParticipantRoutes {
         _ kind: ImportKind, body: [UInt8], person pathPerson: Personnummer?, action: String, status: HTTPResponse.Status, _ request: Request,
         _ context: AppContext, _ s: Services, principal: Principal
     ) async throws -> Response {
-        let (csv, person) = try row(kind, body, person: pathPerson)
+        let (csv, person) = try row(kind, body, person: pathPerson, year: s.today.year)
         let idempotency = try Idempotency(request, principal: principal, body: body)
         if let replay = try await idempotency?.replay(s) { return replay }
         let channel = context.channel(request)
@@ -119,19 +119,17 @@ enum ParticipantRoutes {
 
     static func update(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.writesParticipants, "change participants")
-        let person = try context.personParameter()
-        let today = s.today
+        let person = try context.personParameter(year: s.today.year)
         // Only the registering organisation changes a participant; to anyone else they do not exist.
         let (exists, owner) = try await s.store.read { try await Registry.owner(of: person, in: $0) }
         guard exists, owner == principal.organisation else { throw APIError.notFound() }
-        _ = today
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
         return try await write(.participants, body: body, person: person, action: "update", status: .ok, request, context, s, principal: principal)
     }
 
     static func record(_ kind: ImportKind, _ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.writesParticipants, "record \(kind.rawValue)")
-        let person = try context.personParameter()
+        let person = try context.personParameter(year: s.today.year)
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
         return try await write(kind, body: body, person: person, action: "record", status: .created, request, context, s, principal: principal)
     }
@@ -140,16 +138,16 @@ enum ParticipantRoutes {
     /// otherwise. The read is in the audit log before the answer leaves.
     static func get(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.readsParticipants, "read participants")
-        let person = try context.personParameter()
+        let person = try context.personParameter(year: s.today.year)
         let today = s.today
         let viewer = principal.organisation
-        let document = try await s.store.read { session -> JSONValue? in
-            let access = try await Registry.access(of: viewer, to: person, on: today, in: session)
-            return try await Registry.participantDocument(person, access: access, viewer: viewer, in: session)
+        let view = try await s.store.read { session -> ParticipantView? in
+            let (access, owner) = try await Registry.access(of: viewer, to: person, on: today, in: session)
+            return try await Registry.participant(person, access: access, owner: owner, viewer: viewer, in: session)
         }
-        guard let document else { throw APIError.notFound() }
+        guard let view else { throw APIError.notFound() }
         try await s.auditBuffer.record([s.draft(principal, "read", person: person, channel: context.channel(request))])
-        return JSONResponse.make(document)
+        return JSONResponse.make(Documents.participant(view))
     }
 
     static func search(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
@@ -157,7 +155,7 @@ enum ParticipantRoutes {
         let query = request.uri.queryParameters
         var wanted: Personnummer?
         if let text = query.get("personId") {
-            guard let parsed = try? Personnummer(text, currentYear: Services.currentYear) else {
+            guard let parsed = try? Personnummer(text, currentYear: s.today.year) else {
                 throw APIError.badRequest("personId is not a valid personnummer or samordningsnummer")
             }
             wanted = parsed
@@ -185,7 +183,7 @@ enum ParticipantRoutes {
     /// Who has looked at or changed this participant: for the organisation they belong to.
     static func accessLog(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.readsParticipants, "read the access log")
-        let person = try context.personParameter()
+        let person = try context.personParameter(year: s.today.year)
         let query = request.uri.queryParameters
         let after = try intParameter(query.get("after"), "after", default: 0, range: 0...Int.max)
         let limit = try intParameter(query.get("limit"), "limit", default: 100, range: 1...1000)
@@ -223,21 +221,21 @@ enum ConsentRoutes {
 
     static func list(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.readsParticipants, "read consent")
-        let person = try context.personParameter()
+        let person = try context.personParameter(year: s.today.year)
         let today = s.today
         let consents = try await s.store.read { session -> [Consent]? in
-            guard try await Registry.access(of: principal.organisation, to: person, on: today, in: session) == .full else { return nil }
+            guard try await Registry.access(of: principal.organisation, to: person, on: today, in: session).access == .full else { return nil }
             return try await Registry.consents(of: person, in: session)
         }
         guard let consents else { throw APIError.notFound() }
         try await s.auditBuffer.record([s.draft(principal, "read", person: person, channel: context.channel(request), detail: "consents")])
-        return JSONResponse.make(.object([("items", .array(consents.map(Registry.consentDocument)))]))
+        return JSONResponse.make(.object([("items", .array(consents.map(Documents.consent)))]))
     }
 
     /// Records a consent the participant gave. Only the organisation they belong to records it.
     static func give(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.writesParticipants, "record consent")
-        let person = try context.personParameter()
+        let person = try context.personParameter(year: s.today.year)
         let (body, bytes) = try await Body.json(Give.self, request)
         var problems: [ImportProblem] = []
         let party = try? Organisationsnummer(body.party)
@@ -265,7 +263,7 @@ enum ConsentRoutes {
                 person: person, party: party, validFrom: validFrom, validUntil: validUntil, recordedBy: principal.organisation, now: now, in: session)
             try await AuditLog.append(
                 [s.draft(principal, "consent", person: person, channel: channel, detail: "consent \(id) for \(party)")], at: now, in: session)
-            let document = Registry.consentDocument(
+            let document = Documents.consent(
                 Consent(
                     id: id, person: person, party: party, validFrom: validFrom, validUntil: validUntil, withdrawnOn: nil, recordedBy: principal.organisation))
             try await idempotency?.save(status: .created, body: document, now: now, in: session)
@@ -277,7 +275,7 @@ enum ConsentRoutes {
 
     static func withdraw(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.writesParticipants, "withdraw consent")
-        let person = try context.personParameter()
+        let person = try context.personParameter(year: s.today.year)
         guard let id = context.parameters.get("consentId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
         let bytes = try await Body.bytes(request, limit: Limits.jsonBody)
         var day = s.today
@@ -324,7 +322,7 @@ enum AuditRoutes {
         let query = request.uri.queryParameters
         var q = AuditLog.Query()
         if let text = query.get("personId") {
-            guard let person = try? Personnummer(text, currentYear: Services.currentYear) else { throw APIError.badRequest("personId is not valid") }
+            guard let person = try? Personnummer(text, currentYear: s.today.year) else { throw APIError.badRequest("personId is not valid") }
             q.person = person
         }
         if let text = query.get("organisation") {

@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import SamsparDomain
 import SamsparStore
+import SamsparTestSupport
 import Testing
 
-@testable import SamsparServer
+@testable import SamsparWeb
 
 @Suite("samspar serve (issue 4)")
 struct ServerTests {
