@@ -15,13 +15,13 @@ public struct ReportDocument: Sendable {
 
     private func count(_ n: Int) -> JSONValue {
         guard let suppression else { return .int(n) }
-        return suppression.show(n) == .suppressed ? .string("<5".replacingThreshold(suppression.threshold)) : .int(n)
+        return shown(suppression.show(n))
     }
 
     private func shown(_ c: ShownCount) -> JSONValue {
         switch c {
         case .value(let n): .int(n)
-        case .suppressed: .string("<5".replacingThreshold(suppression?.threshold ?? 5))
+        case .small, .complementary: .string(c.text(threshold: suppression?.threshold ?? Suppression.defaultThreshold))
         }
     }
 
@@ -41,8 +41,21 @@ public struct ReportDocument: Sendable {
         return suppression?.show(parts: parts) ?? parts.map { .value($0) }
     }
 
-    /// Small populations make Kaplan–Meier figures as revealing as a small count.
-    private var establishmentHidden: Bool { suppression?.isHidden(report.establishment.population) ?? false }
+    /// Small populations, or few establishments within the goal, make Kaplan–Meier figures as
+    /// revealing as a small count (SPEC §3). Without censoring the KM share is a plain fraction
+    /// of the population, so the establishments it counts itself are checked too.
+    private var establishmentHidden: Bool {
+        guard let suppression else { return false }
+        let e = report.establishment
+        return suppression.isHidden(e.population) || suppression.isHidden(e.establishedWithinGoal)
+            || suppression.isHidden(e.kmEstablishedWithinGoal)
+    }
+
+    /// `measurable` and its subset `establishedWithinGoal` (the subset rule of SPEC §3).
+    private var measurableParts: (total: ShownCount, subset: ShownCount) {
+        let e = report.establishment
+        return suppression?.show(total: e.measurable, subset: e.establishedWithinGoal) ?? (.value(e.measurable), .value(e.establishedWithinGoal))
+    }
 
     public var json: JSONValue {
         let r = report
@@ -75,6 +88,7 @@ public struct ReportDocument: Sendable {
         }
         let e = r.establishment
         let hideKM = establishmentHidden
+        let measured = measurableParts
         var document: [(String, JSONValue)] = [
             ("agreement", .string(r.agreement)), ("year", .int(r.year)), ("asOf", .string(r.asOf.description)),
             (
@@ -89,16 +103,10 @@ public struct ReportDocument: Sendable {
             (
                 "establishment",
                 .object([
-                    ("population", count(e.population)), ("measurable", count(e.measurable)),
-                    ("establishedWithinGoal", count(e.establishedWithinGoal)),
+                    ("population", count(e.population)), ("measurable", shown(measured.total)),
+                    ("establishedWithinGoal", shown(measured.subset)),
                     ("shareWithinGoal", share(e.within)),
-                    // Without censoring the KM share is a plain fraction of the population, so it is
-                    // hidden whenever the establishments it counts are few enough to be hidden.
-                    (
-                        "kmShareWithinGoal",
-                        hideKM || (suppression?.isHidden(e.kmEstablishedWithinGoal) ?? false)
-                            ? .null : e.kmShareWithinGoal.map(JSONValue.double) ?? .null
-                    ),
+                    ("kmShareWithinGoal", hideKM ? .null : e.kmShareWithinGoal.map(JSONValue.double) ?? .null),
                     ("kmMedianDays", hideKM ? .null : e.kmMedianDays.map(JSONValue.int) ?? .null),
                     ("goalDays", .int(e.goalDays)),
                 ])
@@ -205,7 +213,7 @@ public struct ReportDocument: Sendable {
             <body>
             <main>
             <h1>Uppföljning \(r.year) <span class="en" lang="en">Follow-up report</span></h1>
-            <p>\(escapeHTML(agreementTitle)) (<code>\(escapeHTML(r.agreement))</code>). Per \(r.asOf) <span class="en" lang="en">as of \(r.asOf)</span>.\(suppression != nil ? " Små tal visas som &lt;\(suppression!.threshold). <span class=\"en\" lang=\"en\">Small counts are suppressed.</span>" : "")</p>
+            <p>\(escapeHTML(agreementTitle)) (<code>\(escapeHTML(r.agreement))</code>). Per \(r.asOf) <span class="en" lang="en">as of \(r.asOf)</span>.\(suppression != nil ? " Små tal (1–\(suppression!.threshold - 1)) visas som &lt;\(suppression!.threshold), och .. betyder att talet döljs för att ett annat litet tal inte ska kunna räknas fram. <span class=\"en\" lang=\"en\">Small counts are suppressed; .. hides a count that would reveal another.</span>" : "")</p>
 
             """
         h += "<table>\n<caption>\(label("Deltagare", "Participants"))</caption>\n<tbody>\n"
@@ -293,8 +301,4 @@ func escapeHTML(_ s: String) -> String {
 func csvQuoted(_ s: String) -> String {
     s.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" })
         ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
-}
-
-extension String {
-    fileprivate func replacingThreshold(_ threshold: Int) -> String { threshold == 5 ? self : "<\(threshold)" }
 }

@@ -1,48 +1,77 @@
-/// A count as shown: its value, or hidden because it is small (SPEC §3, suppression).
-public enum ShownCount: Sendable, Equatable, CustomStringConvertible {
+/// A count as shown: its value, hidden because it is small, or hidden only so that another
+/// hidden count cannot be recovered by subtraction (SPEC §3, suppression).
+public enum ShownCount: Sendable, Equatable {
     case value(Int)
-    case suppressed
+    /// A count from 1 to `threshold − 1`: shown as `"<5"` (with the threshold in place of 5).
+    case small
+    /// A count hidden only to protect another (complementary suppression): shown as `".."`,
+    /// since it is not a small count and must not claim to be one.
+    case complementary
 
-    public var description: String {
+    /// The text shown for it under `threshold`.
+    public func text(threshold: Int) -> String {
         switch self {
         case .value(let n): String(n)
-        case .suppressed: "<5"
+        case .small: "<\(threshold)"
+        case .complementary: ".."
         }
+    }
+
+    public var isHidden: Bool {
+        if case .value = self { return false }
+        return true
     }
 }
 
 /// Suppression of small counts for roles without access to individual data (`analyst`,
-/// public exports, `--suppress`): a count from 1 to `threshold − 1` is shown as `"<5"`
-/// (with the threshold in place of 5), a share whose numerator or denominator is so hidden
-/// is `null`, and where a total is shown with its parts, one more part is hidden whenever
-/// exactly one is, so that no hidden count can be recovered by subtraction.
+/// public exports, `--suppress`), exactly as SPEC §3 says:
+/// - a count from 1 to `threshold − 1` is shown as `"<5"`;
+/// - a share is `null` when its numerator, its denominator or their difference is so small
+///   (8 of 10 reveals the other 2);
+/// - where parts partition a shown total and exactly one part is hidden, the smallest other
+///   non-zero part (the first on a tie) is hidden too, as `".."`;
+/// - a count shown beside a subset of the same people hides the subset (as `".."`) when the
+///   difference of the two is small.
 public struct Suppression: Sendable, Equatable {
     /// Counts below this (and above 0) are hidden. SPEC default 5.
     public var threshold: Int
 
-    public init(threshold: Int = 5) {
+    public static let defaultThreshold = 5
+
+    public init(threshold: Int = Suppression.defaultThreshold) {
         precondition(threshold >= 1)
         self.threshold = threshold
     }
 
     public func isHidden(_ count: Int) -> Bool { count >= 1 && count < threshold }
 
-    public func show(_ count: Int) -> ShownCount { isHidden(count) ? .suppressed : .value(count) }
+    public func show(_ count: Int) -> ShownCount { isHidden(count) ? .small : .value(count) }
 
-    /// The share, unless its numerator or denominator is hidden.
+    /// The share, unless its numerator, its denominator or their difference is small.
     public func show(_ ratio: Ratio) -> Double? {
-        isHidden(ratio.numerator) || isHidden(ratio.denominator) ? nil : ratio.share
+        isHidden(ratio.numerator) || isHidden(ratio.denominator) || isHidden(ratio.denominator - ratio.numerator) ? nil : ratio.share
     }
 
-    /// Parts of a shown total. When exactly one part is hidden, the smallest other
-    /// non-zero part is hidden too (ties: the first). A part of 0 is shown: it hides nothing.
+    /// Parts of a shown total. When exactly one part is hidden, the smallest other non-zero
+    /// part is hidden too (ties: the first), as ``ShownCount/complementary``. A part of 0 is
+    /// shown: it hides nothing.
     public func show(parts: [Int]) -> [ShownCount] {
         var shown = parts.map(show)
-        let hidden = shown.indices.filter { shown[$0] == .suppressed }
+        let hidden = shown.indices.filter { shown[$0] == .small }
         if hidden.count == 1 {
-            let candidates = parts.indices.filter { shown[$0] != .suppressed && parts[$0] > 0 }
-            if let smallest = candidates.min(by: { parts[$0] < parts[$1] }) { shown[smallest] = .suppressed }
+            let candidates = parts.indices.filter { shown[$0] != .small && parts[$0] > 0 }
+            // `min(by:)` keeps the first of equal elements.
+            if let smallest = candidates.min(by: { parts[$0] < parts[$1] }) { shown[smallest] = .complementary }
         }
         return shown
+    }
+
+    /// A count and a count of a subset of the same people (`measurable` and
+    /// `establishedWithinGoal`): when the difference is small, the subset is hidden.
+    public func show(total: Int, subset: Int) -> (total: ShownCount, subset: ShownCount) {
+        let shownTotal = show(total)
+        var shownSubset = show(subset)
+        if shownSubset != .small && shownTotal != .small && isHidden(total - subset) { shownSubset = .complementary }
+        return (shownTotal, shownSubset)
     }
 }

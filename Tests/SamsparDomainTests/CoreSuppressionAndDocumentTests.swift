@@ -10,21 +10,23 @@ struct CoreSuppressionAndDocumentTests {
     @Test func smallCountsAreHiddenAndZeroIsShown() {
         let s = Suppression()
         #expect(s.show(0) == .value(0))
-        #expect((1...4).allSatisfy { s.show($0) == .suppressed })
+        #expect((1...4).allSatisfy { s.show($0) == .small })
         #expect(s.show(5) == .value(5))
         #expect(s.show(Ratio(3, of: 10)) == nil)
         #expect(s.show(Ratio(5, of: 4)) == nil)
         #expect(s.show(Ratio(0, of: 10)) == 0)
         #expect(s.show(Ratio(5, of: 10)) == 0.5)
-        #expect(Suppression(threshold: 10).show(9) == .suppressed)
+        #expect(Suppression(threshold: 10).show(9) == .small)
     }
 
     @Test func oneMorePartIsHiddenWhenExactlyOneIs() {
         let s = Suppression()
-        #expect(s.show(parts: [3, 10]) == [.suppressed, .suppressed])
-        #expect(s.show(parts: [3, 10, 7]) == [.suppressed, .value(10), .suppressed])
-        #expect(s.show(parts: [3, 2, 7]) == [.suppressed, .suppressed, .value(7)])
-        #expect(s.show(parts: [3, 0]) == [.suppressed, .value(0)])
+        #expect(s.show(parts: [3, 10]) == [.small, .complementary])
+        #expect(s.show(parts: [3, 10, 7]) == [.small, .value(10), .complementary])
+        #expect(s.show(parts: [3, 2, 7]) == [.small, .small, .value(7)])
+        #expect(s.show(parts: [3, 0]) == [.small, .value(0)])
+        // A tie: the first in the document's order.
+        #expect(s.show(parts: [9, 3, 9]) == [.complementary, .small, .value(9)])
         #expect(s.show(parts: [6, 9]) == [.value(6), .value(9)])
     }
 
@@ -61,7 +63,7 @@ struct CoreSuppressionAndDocumentTests {
     }
 
     @Test func suppressedDocumentsHideSmallCountsSharesAndComplements() throws {
-        // 7 women, 3 men in Haninge: men hidden, women too (complement), active 10 shown.
+        // 7 women, 3 men in Haninge: men hidden, women too (complement, ".."), active 10 shown.
         let women = TestIdentityNumbers.all.filter { $0.sex == .female && $0.birthDate.year >= 1970 }.prefix(7)
         let men = TestIdentityNumbers.all.filter { $0.sex == .male && $0.birthDate.year >= 1970 }.prefix(3)
         let people = (women + men).map { F.person($0, permit: "2017-01-01") }
@@ -71,7 +73,7 @@ struct CoreSuppressionAndDocumentTests {
         let participants = try #require(decoded["participants"] as? [String: Any])
         #expect(participants["active"] as? Int == 10)
         #expect(participants["male"] as? String == "<5")
-        #expect(participants["female"] as? String == "<5")
+        #expect(participants["female"] as? String == "..")  // hidden only to protect the men (SPEC §3)
         #expect(decoded["recruitmentShare"] is NSNull)  // numerator 1 is hidden
         let tracks = try #require(decoded["tracks"] as? [[String: Any]])
         #expect(tracks[0]["attended"] as? String == "<5")

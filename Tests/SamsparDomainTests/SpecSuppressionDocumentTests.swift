@@ -12,18 +12,24 @@ struct SpecSuppressionDocumentTests {
         let s = Suppression()
         #expect(s.threshold == 5)
         #expect(s.show(0) == .value(0))
-        for n in 1...4 { #expect(s.show(n) == .suppressed, "\(n)") }
+        for n in 1...4 { #expect(s.show(n) == .small, "\(n)") }
         #expect(s.show(5) == .value(5))
         #expect(s.show(1234) == .value(1234))
-        #expect(ShownCount.suppressed.description == "<5")
+        #expect(ShownCount.small.text(threshold: 5) == "<5")
+        #expect(ShownCount.complementary.text(threshold: 5) == "..")
         let ten = Suppression(threshold: 10)
-        #expect(ten.show(9) == .suppressed)
+        #expect(ten.show(9) == .small)
         #expect(ten.show(10) == .value(10))
         #expect(ten.show(0) == .value(0))
     }
 
-    @Test func sharesAreNullWhenNumeratorOrDenominatorIsHidden() {
+    @Test func sharesAreNullWhenNumeratorDenominatorOrTheirDifferenceIsHidden() {
         let s = Suppression()
+        #expect(s.show(Ratio(8, of: 10)) == nil)  // reveals the other 2
+        #expect(s.show(Ratio(6, of: 10)) == nil)  // difference 4
+        #expect(s.show(Ratio(10, of: 10)) == 1)  // difference 0 hides nothing
+        #expect(s.show(Ratio(5, of: 9)) == nil)  // difference 4
+        #expect(s.show(Ratio(5, of: 10)) == 0.5)  // difference 5
         #expect(s.show(Ratio(3, of: 10)) == nil)  // numerator hidden
         #expect(s.show(Ratio(0, of: 3)) == nil)  // denominator hidden
         #expect(s.show(Ratio(4, of: 4)) == nil)
@@ -34,18 +40,27 @@ struct SpecSuppressionDocumentTests {
 
     @Test func exactlyOneMorePartIsHiddenWhenExactlyOneIs() {
         let s = Suppression()
-        #expect(s.show(parts: [12, 4]) == [.suppressed, .suppressed])
-        #expect(s.show(parts: [4, 12]) == [.suppressed, .suppressed])
+        // 12 women and 3 men: the women are hidden only to protect the men, shown as "..".
+        #expect(s.show(parts: [12, 3]) == [.complementary, .small])
+        #expect(s.show(parts: [4, 12]) == [.small, .complementary])
         #expect(s.show(parts: [6, 0]) == [.value(6), .value(0)])
         #expect(s.show(parts: [7, 9]) == [.value(7), .value(9)])
-        #expect(s.show(parts: [2, 3, 9]) == [.suppressed, .suppressed, .value(9)])  // two hidden already
-        let three = s.show(parts: [8, 2, 6])
-        #expect(three.filter { $0 == .suppressed }.count == 2)
-        #expect(three[1] == .suppressed)
-        // The hidden part cannot be recovered: two unknowns remain in the total.
-        let withZero = s.show(parts: [8, 2, 0, 6])
-        #expect(withZero.filter { $0 == .suppressed }.count == 2)
-        #expect(withZero[2] == .value(0))
+        #expect(s.show(parts: [2, 3, 9]) == [.small, .small, .value(9)])  // two hidden already
+        #expect(s.show(parts: [8, 2, 6]) == [.value(8), .small, .complementary])
+        // A part of 0 is never the extra one: it hides nothing.
+        #expect(s.show(parts: [8, 2, 0, 6]) == [.value(8), .small, .value(0), .complementary])
+        // Equal smallest parts: the first in the document's order.
+        #expect(s.show(parts: [7, 2, 7]) == [.complementary, .small, .value(7)])
+    }
+
+    @Test func aSubsetWhoseDifferenceIsSmallIsHidden() {
+        let s = Suppression()
+        #expect(s.show(total: 16, subset: 13) == (.value(16), .complementary))  // 16 − 13 = 3
+        #expect(s.show(total: 16, subset: 11) == (.value(16), .value(11)))  // 16 − 11 = 5
+        #expect(s.show(total: 16, subset: 16) == (.value(16), .value(16)))  // difference 0
+        #expect(s.show(total: 16, subset: 3) == (.value(16), .small))
+        #expect(s.show(total: 3, subset: 1) == (.small, .small))
+        #expect(s.show(total: 3, subset: 0) == (.small, .value(0)))
     }
 
     /// 16 active: Haninge 8, Tyresö 2, Nynäshamn 6; 12 women and 4 men.
@@ -74,7 +89,7 @@ struct SpecSuppressionDocumentTests {
         let participants = try #require(doc["participants"])
         #expect(participants["active"] == .int(16))
         #expect(participants["male"] == .string("<5"))  // 4
-        #expect(participants["female"] == .string("<5"))  // 12, hidden as the complement of 4
+        #expect(participants["female"] == .string(".."))  // 12, hidden as the complement of 4
         #expect(participants["targetGroupA"] == .int(16))
         #expect(participants["targetGroupB"] == .int(0))
         #expect(doc["recruitmentShare"] == .double(9.0 / 16))
@@ -94,7 +109,7 @@ struct SpecSuppressionDocumentTests {
         let bygg = tracks[1]
         #expect(bygg["attended"] == .int(6))
         #expect(bygg["accepted"] == .int(5))
-        #expect(bygg["acceptanceShare"]?.double.map { abs($0 - 5.0 / 6) < 1e-12 } == true)
+        #expect(bygg["acceptanceShare"] == .null)  // 5 of 6 reveals the 1 who did not accept
         let establishment = try #require(doc["establishment"])
         #expect(establishment["population"] == .int(16))
         #expect(establishment["measurable"] == .int(16))
@@ -104,8 +119,7 @@ struct SpecSuppressionDocumentTests {
         let municipalities = doc["municipalities"]?.items ?? []
         #expect(municipalities.map { $0["code"] } == [.string("0136"), .string("0138"), .string("0192")])
         let shown = municipalities.map { $0["active"] }
-        #expect(shown[1] == .string("<5"))
-        #expect(shown.filter { $0 == .string("<5") }.count == 2)
+        #expect(shown == [.int(8), .string("<5"), .string("..")])
         // The same report unsuppressed shows everything.
         let plain = ReportDocument(report: r).json
         #expect(plain["participants"]?["male"] == .int(4))
