@@ -132,11 +132,11 @@ extension Agreement {
         } catch {
             throw AgreementError(problems: [.init(path: "$", reason: "not a JSON document: \(error)")])
         }
-        var problems: [AgreementProblem] = []
+        var problems: [AgreementProblem] = AgreementDTO.unknownKeys(in: data)
         func note(_ path: String, _ reason: String) { problems.append(.init(path: path, reason: reason)) }
         func day(_ path: String, _ text: String?) -> Day? {
             guard let text else { return nil }
-            do { return try Day(iso: text) } catch {
+            do { return try Day(plausibleISO: text) } catch {
                 note(path, error.description)
                 return nil
             }
@@ -146,20 +146,26 @@ extension Agreement {
         if !idOK { note("id", "'\(dto.id)' is not a slug (lower-case letters, digits and '-')") }
         if dto.title.trimmingCharacters(in: .whitespaces).isEmpty { note("title", "is empty") }
         let validFrom = day("validFrom", dto.validFrom)
-        let periodMonths = dto.periodMonths ?? 12
-        if periodMonths < 1 { note("periodMonths", "must be at least 1") }
+        // Every number is bounded, so no agreement can make the date arithmetic of a report trap.
+        func bounded(_ path: String, _ value: Int?, _ range: ClosedRange<Int>, default fallback: Int) -> Int {
+            guard let value else { return fallback }
+            guard range.contains(value) else {
+                note(path, "\(value) is outside \(range.lowerBound)–\(range.upperBound)")
+                return fallback
+            }
+            return value
+        }
+        let periodMonths = bounded("periodMonths", dto.periodMonths, Bounds.months, default: 12)
         let nextRevision = day("nextRevision", dto.nextRevision)
-        let maxDays = dto.overallGoal?.maxEstablishmentDays ?? 730
-        if maxDays < 1 { note("overallGoal.maxEstablishmentDays", "must be at least 1") }
+        let maxDays = bounded("overallGoal.maxEstablishmentDays", dto.overallGoal?.maxEstablishmentDays, Bounds.days, default: 730)
 
         var groups = TargetGroups()
-        if let a = dto.targetGroups?.a?.monthsSinceFirstPermit {
-            if a < 1 { note("targetGroups.a.monthsSinceFirstPermit", "must be at least 1") } else { groups.monthsSinceFirstPermit = a }
-        }
+        groups.monthsSinceFirstPermit = bounded(
+            "targetGroups.a.monthsSinceFirstPermit", dto.targetGroups?.a?.monthsSinceFirstPermit, Bounds.months, default: 36)
         if let b = dto.targetGroups?.b {
-            groups.minAge = b.minAge ?? 16
-            groups.maxAge = b.maxAge ?? 24
-            if groups.minAge < 0 || groups.maxAge < groups.minAge { note("targetGroups.b", "ages must satisfy 0 ≤ minAge ≤ maxAge") }
+            groups.minAge = bounded("targetGroups.b.minAge", b.minAge, Bounds.ages, default: 16)
+            groups.maxAge = bounded("targetGroups.b.maxAge", b.maxAge, Bounds.ages, default: 24)
+            if groups.maxAge < groups.minAge { note("targetGroups.b", "ages must satisfy minAge ≤ maxAge") }
         }
 
         var parties: [Party] = []
@@ -280,8 +286,68 @@ extension AgreementProblem {
     }
 }
 
+extension Agreement {
+    /// The bounds of every number an agreement carries (issue 7): a period or a target group
+    /// of more than ten years, or a goal of more than ten years, is a typo.
+    public enum Bounds {
+        public static let days = 1...3650
+        public static let months = 1...120
+        public static let ages = 0...120
+    }
+}
+
 /// The JSON document exactly as written (SPEC §4); validated into ``Agreement``.
 struct AgreementDTO: Decodable {
+    /// The keys a document may have, by object: a misspelt key would otherwise be ignored and
+    /// its default used in silence (`maxEstablishmentDays` → 730).
+    private indirect enum Shape: Sendable {
+        case object([String: Shape])
+        case array(Shape)
+        case leaf
+    }
+
+    private static let shape: Shape = .object([
+        "id": .leaf, "title": .leaf, "area": .leaf, "purpose": .leaf, "validFrom": .leaf, "periodMonths": .leaf, "nextRevision": .leaf,
+        "overallGoal": .object(["maxEstablishmentDays": .leaf]),
+        "targetGroups": .object([
+            "a": .object(["monthsSinceFirstPermit": .leaf]), "b": .object(["minAge": .leaf, "maxAge": .leaf, "withoutUpperSecondary": .leaf]),
+        ]),
+        "parties": .array(.object(["orgNumber": .leaf, "name": .leaf, "kind": .leaf, "municipalityCode": .leaf, "signatory": .leaf, "title": .leaf])),
+        "tracks": .array(
+            .object([
+                "code": .leaf, "name": .leaf, "kind": .leaf, "ssyk": .leaf, "genderGoal": .object(["sex": .leaf, "minShare": .leaf]),
+            ])),
+        "modelParts": .object(Dictionary(uniqueKeysWithValues: Agreement.requiredModelParts.map { ($0, Shape.leaf) })),
+        "signatures": .array(.object(["orgNumber": .leaf, "place": .leaf, "date": .leaf, "name": .leaf, "title": .leaf])),
+        "status": .leaf,
+    ])
+
+    /// Every key of the document that the format does not have, by path.
+    static func unknownKeys(in data: Data) -> [AgreementProblem] {
+        guard let root = try? JSONSerialization.jsonObject(with: data) else { return [] }
+        var problems: [AgreementProblem] = []
+        func walk(_ value: Any, _ shape: Shape, _ path: String) {
+            switch shape {
+            case .leaf: return
+            case .array(let element):
+                guard let items = value as? [Any] else { return }
+                for (i, item) in items.enumerated() { walk(item, element, "\(path)[\(i)]") }
+            case .object(let members):
+                guard let object = value as? [String: Any] else { return }
+                for key in object.keys.sorted() {
+                    let keyPath = path.isEmpty ? key : "\(path).\(key)"
+                    if let inner = members[key] {
+                        walk(object[key]!, inner, keyPath)
+                    } else {
+                        problems.append(.init(path: keyPath, reason: "is not a key of an agreement document (misspelt?)"))
+                    }
+                }
+            }
+        }
+        walk(root, shape, "")
+        return problems
+    }
+
     struct Goal: Decodable { var maxEstablishmentDays: Int? }
     struct Groups: Decodable {
         struct A: Decodable { var monthsSinceFirstPermit: Int? }

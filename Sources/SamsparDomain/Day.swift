@@ -124,11 +124,29 @@ extension Day {
     }
 }
 
+extension Day {
+    /// The dates an import or an agreement may carry: 1900-01-01 through 2099-12-31. Anything
+    /// else is a typo (`0218-06-01` for 2018) and would also fall outside what the report's
+    /// packed facts can hold.
+    public static let plausible = Day(year: 1900, month: 1, day: 1)!...Day(year: 2099, month: 12, day: 31)!
+
+    /// Parses `YYYY-MM-DD` and refuses a date outside ``plausible``.
+    public init(plausibleISOBytes bytes: ArraySlice<UInt8>) throws(DateError) {
+        try self.init(isoBytes: bytes)
+        guard Day.plausible.contains(self) else { throw .implausible(self) }
+    }
+
+    public init(plausibleISO text: some StringProtocol) throws(DateError) {
+        try self.init(plausibleISOBytes: Array(text.utf8)[...])
+    }
+}
+
 /// Why a text is not a date.
 public enum DateError: Error, Equatable, Sendable, CustomStringConvertible {
     case notISO(String)
     case noSuchMonth(Int)
     case noSuchDay(day: Int, month: Int, year: Int)
+    case implausible(Day)
 
     public var description: String {
         switch self {
@@ -136,6 +154,7 @@ public enum DateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSuchMonth(let m): return "there is no month \(m)"
         case .noSuchDay(let d, let m, let y):
             return "no day \(d) in \(monthNames[m - 1])" + (m == 2 && d == 29 ? " \(y)" : "")
+        case .implausible(let day): return "\(day) is not a plausible date (expected 1900-01-01 to 2099-12-31)"
         }
     }
 }

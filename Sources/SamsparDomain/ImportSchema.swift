@@ -213,7 +213,7 @@ public struct ImportSchema: Sendable {
 
         mutating func day(_ column: String, required isRequired: Bool) -> Day? {
             guard let bytes = isRequired ? required(column) : raw(column) else { return nil }
-            do { return try Day(isoBytes: bytes) } catch {
+            do { return try Day(plausibleISOBytes: bytes) } catch {
                 fail(column, error.description)
                 return nil
             }
@@ -270,8 +270,8 @@ public struct ImportSchema: Sendable {
             }
         }
         let education = c.text("education_level", maxLength: 40)
-        if let person, let permit, permit < person.birthDate {
-            c.fail("first_permit_date", "\(permit) is before the birth date \(person.birthDate)")
+        if let person, let permit, permit < person.earliestBirthDate {
+            c.fail("first_permit_date", "\(permit) is before the birth date \(person.earliestBirthDate)")
         }
         if let registered, let exited, exited < registered {
             c.fail("exited_on", "\(exited) is before registered_on \(registered)")

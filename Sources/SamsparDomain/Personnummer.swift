@@ -104,6 +104,17 @@ public struct Personnummer: Hashable, Comparable, Sendable, CustomStringConverti
         return Day(year: year, month: month, day: day == 0 ? 15 : day)!
     }
 
+    /// The earliest day the person can have been born: the first of January for an unknown
+    /// month, the first of the month for an unknown day. "Permit before birth" compares
+    /// against this, since 1 July (``birthDate``) is only a convention for the figures.
+    public var earliestBirthDate: Day {
+        let year = Int(value / 100_000_000)
+        let month = Int(value / 1_000_000 % 100)
+        var day = Int(value / 10_000 % 100)
+        if day >= 60 { day -= 60 }
+        return Day(year: year, month: month == 0 ? 1 : month, day: month == 0 || day == 0 ? 1 : day)!
+    }
+
     /// Sex from the ninth of the ten digits: odd = male, even = female.
     public var sex: Sex { (value / 10 % 10) % 2 == 1 ? .male : .female }
 
