@@ -3,14 +3,16 @@
 public enum Role: String, CaseIterable, Sendable, Codable {
     case caseworker, coordinator, analyst, auditor, admin, system
 
-    /// May read participants' personal data at all (subject to ``ParticipantAccess``).
+    /// May read participants' personal data at all: its own organisation's registrations and
+    /// records, and another party's where a valid consent names its organisation (SPEC §2).
     public var readsParticipants: Bool { self == .caseworker || self == .coordinator || self == .system }
-    /// May register and change participants, consent and their records (their own
-    /// organisation's, or another party's under a valid consent for events and outcomes).
+    /// May register participants for its own organisation and record their consent, events,
+    /// statuses and activities (its own registrations only, SPEC §2).
     public var writesParticipants: Bool { self == .caseworker || self == .system }
     /// May see a report without suppression (a role with access to individual data).
     public var seesUnsuppressedReports: Bool { readsParticipants }
-    /// May import and revise agreements.
+    /// May import and revise agreements (of its own organisation, SPEC §2) and see where
+    /// registrations disagree.
     public var managesAgreements: Bool { self == .coordinator }
     /// May search the audit log and verify its chain.
     public var readsAuditLog: Bool { self == .auditor }
@@ -44,9 +46,10 @@ public struct Principal: Sendable, Equatable {
     }
 }
 
-/// A consent record (*samtycke*): the participant lets `party` see their records held by
-/// the other parties, from `validFrom` through `validUntil` (open-ended when `nil`), until
-/// withdrawn. A withdrawal takes effect on its date.
+/// A consent record (*samtycke*): the participant lets `party` see the records that
+/// `recordedBy` (the party whose records it opens) keeps of them, from `validFrom` through
+/// `validUntil` (open-ended when `nil`), until withdrawn. A withdrawal takes effect on its
+/// date. The SQL twin of ``isValid(on:)`` is `AccessSQL.visible` in the store.
 public struct Consent: Sendable, Equatable {
     public var id: Int64
     public var person: Personnummer
@@ -71,28 +74,5 @@ public struct Consent: Sendable, Equatable {
 
     public func isValid(on day: Day) -> Bool {
         validFrom <= day && (validUntil.map { day <= $0 } ?? true) && (withdrawnOn.map { day < $0 } ?? true)
-    }
-}
-
-/// What one organisation may see of one participant (SPEC §1 and §2, *Consent*): secrecy
-/// between the parties is lifted only by the participant's consent.
-public enum ParticipantAccess: Sendable, Equatable {
-    /// Everything: the organisation registered them, or a valid consent covers it.
-    case full
-    /// Only the records the organisation itself made (no name, no other party's records).
-    case ownRecordsOnly
-    /// Nothing; the API answers as if the person did not exist.
-    case none
-
-    /// - Parameters:
-    ///   - owner: the organisation the participant belongs to (`nil` when nobody does).
-    ///   - consents: the participant's consent records.
-    ///   - hasOwnRecords: the organisation has recorded events, outcomes or activities of them.
-    public static func decide(
-        viewer: Organisationsnummer, owner: Organisationsnummer?, consents: [Consent], hasOwnRecords: Bool, on day: Day
-    ) -> ParticipantAccess {
-        if owner == viewer { return .full }
-        if consents.contains(where: { $0.party == viewer && $0.isValid(on: day) }) { return .full }
-        return hasOwnRecords ? .ownRecordsOnly : .none
     }
 }

@@ -15,9 +15,13 @@ public struct AuditDraft: Sendable, Equatable {
     public var channel: String
     /// What else an auditor needs (never a name).
     public var detail: String
+    /// The registrations (person and party) whose records the act read or wrote: each party's
+    /// access log of a person lists the entries that touched its own records (issue 7).
+    public var subjects: [PersonParty]
 
     public init(
-        actor: String, role: String, organisation: Organisationsnummer?, action: String, person: Personnummer?, channel: String, detail: String = ""
+        actor: String, role: String, organisation: Organisationsnummer?, action: String, person: Personnummer?, channel: String, detail: String = "",
+        subjects: [PersonParty] = []
     ) {
         self.actor = actor
         self.role = role
@@ -26,7 +30,36 @@ public struct AuditDraft: Sendable, Equatable {
         self.person = person
         self.channel = channel
         self.detail = detail
+        self.subjects = subjects
     }
+}
+
+/// The key of the audit chain (issue 7): entries are chained with HMAC-SHA-256 under a key
+/// kept outside the database, so that someone who can write to the database cannot
+/// recompute the chain after changing it. 32 random bytes, stored as 64 hex digits.
+public struct AuditKey: Sendable {
+    private let bytes: [UInt8]
+    var key: SymmetricKey { SymmetricKey(data: bytes) }
+
+    public init?(hex: String) {
+        let text = hex.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self.bytes = bytes
+    }
+
+    public static func random() -> AuditKey {
+        AuditKey(hex: Registry.hex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }))!
+    }
+
+    public var hex: String { Registry.hex(bytes) }
 }
 
 /// An entry as stored: numbered, timed, and chained to the one before it.
@@ -36,6 +69,8 @@ public struct AuditEntry: Sendable, Equatable {
     public var draft: AuditDraft
     public var previousHash: String
     public var hash: String
+    /// Chained with the installation's key (HMAC); false for entries written before it existed.
+    public var keyed: Bool = false
 }
 
 /// The append-only, hash-chained audit log (issue 4, part 6). Each entry's hash is SHA-256
@@ -46,9 +81,12 @@ public struct AuditEntry: Sendable, Equatable {
 public enum AuditLog {
     public static let genesis = String(repeating: "0", count: 64)
 
-    /// Appends entries in order, in the caller's transaction.
+    /// Appends entries in order, in the caller's transaction, chained under the session's
+    /// audit key (SHA-256 alone only where the store was opened without one: tests of the
+    /// history before keys existed).
     public static func append(_ drafts: [AuditDraft], at now: Date, in s: any SQLSession) async throws {
         guard !drafts.isEmpty else { return }
+        let key = s.auditKey
         try await s.lockAuditChain()
         let head = try await s.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first
         var seq = head?["seq"].int ?? 0
@@ -60,24 +98,40 @@ public enum AuditLog {
             var tuples: [String] = []
             for draft in chunk {
                 seq += 1
-                let hash = chainHash(previous: previous, seq: seq, at: at, draft: draft)
+                let hash = chainHash(previous: previous, seq: seq, at: at, draft: draft, key: key)
                 let base = binds.count
-                tuples.append("(" + (1...11).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+                tuples.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
                 binds += [
                     .int(seq), .text(at), .text(draft.actor), .text(draft.role), .optional(draft.organisation?.value), .text(draft.action),
-                    .optional(draft.person?.value), .text(draft.channel), .text(draft.detail), .text(previous), .text(hash),
+                    .optional(draft.person?.value), .text(draft.channel), .text(draft.detail), .text(previous), .text(hash), .int(key == nil ? 0 : 1),
                 ]
                 previous = hash
             }
             try await s.query(
                 """
-                INSERT INTO audit_log (seq, at, actor, role, org_number, action, person_id, channel, detail, prev_hash, hash)
+                INSERT INTO audit_log (seq, at, actor, role, org_number, action, person_id, channel, detail, prev_hash, hash, keyed)
                 VALUES \(tuples.joined(separator: ", "))
                 """, binds)
         }
+        // Which registrations each entry touched (a bulk write names every one).
+        var subjects: [(seq: Int64, subject: PersonParty)] = []
+        let firstSeq = seq - Int64(drafts.count) + 1
+        for (i, draft) in drafts.enumerated() {
+            for subject in Set(draft.subjects) { subjects.append((firstSeq + Int64(i), subject)) }
+        }
+        for chunk in subjects.chunked(300) {
+            var binds: [SQLValue] = []
+            var tuples: [String] = []
+            for (seq, subject) in chunk {
+                let base = binds.count
+                tuples.append("($\(base + 1), $\(base + 2), $\(base + 3))")
+                binds += [.int(seq), .int(subject.person), .int(subject.org)]
+            }
+            try await s.query("INSERT INTO audit_subjects (seq, person_id, org_number) VALUES \(tuples.joined(separator: ", "))", binds)
+        }
     }
 
-    public static func chainHash(previous: String, seq: Int64, at: String, draft: AuditDraft) -> String {
+    public static func chainHash(previous: String, seq: Int64, at: String, draft: AuditDraft, key: AuditKey?) -> String {
         let fields: [String] = [
             previous, String(seq), at, draft.actor, draft.role, draft.organisation.map { String($0.value) } ?? "", draft.action,
             draft.person.map { String($0.value) } ?? "", draft.channel, draft.detail,
@@ -88,6 +142,7 @@ public enum AuditLog {
             let utf8 = Array(field.utf8)
             bytes += Array(String(utf8.count).utf8) + [58] + utf8
         }
+        if let key { return Registry.hex(HMAC<SHA256>.authenticationCode(for: bytes, using: key.key)) }
         return Registry.hex(SHA256.hash(data: bytes))
     }
 
@@ -99,10 +154,15 @@ public enum AuditLog {
         public var action: String?
         public var after: Int64
         public var limit: Int
+        /// Only entries by this organisation's users and tokens, or that touched this
+        /// organisation's records (an auditor sees their own organisation's share of the log).
+        public var visibleTo: Organisationsnummer?
+        /// Only entries that touched this party's records of ``person`` (a party's access log).
+        public var touching: Organisationsnummer?
 
         public init(
             person: Personnummer? = nil, actor: String? = nil, organisation: Organisationsnummer? = nil, action: String? = nil, after: Int64 = 0,
-            limit: Int = 100
+            limit: Int = 100, visibleTo: Organisationsnummer? = nil, touching: Organisationsnummer? = nil
         ) {
             self.person = person
             self.actor = actor
@@ -110,6 +170,8 @@ public enum AuditLog {
             self.action = action
             self.after = after
             self.limit = limit
+            self.visibleTo = visibleTo
+            self.touching = touching
         }
     }
 
@@ -132,10 +194,21 @@ public enum AuditLog {
             binds.append(.text(action))
             conditions.append("action = $\(binds.count)")
         }
+        if let org = q.visibleTo {
+            binds.append(.int(org.value))
+            conditions.append(
+                "(org_number = $\(binds.count) OR EXISTS (SELECT 1 FROM audit_subjects x WHERE x.seq = audit_log.seq AND x.org_number = $\(binds.count)))")
+        }
+        if let org = q.touching, let person = q.person {
+            binds.append(.int(person.value))
+            binds.append(.int(org.value))
+            conditions.append(
+                "seq IN (SELECT x.seq FROM audit_subjects x WHERE x.person_id = $\(binds.count - 1) AND x.org_number = $\(binds.count))")
+        }
         binds.append(.int(q.limit))
         let rows = try await s.query(
             """
-            SELECT seq, at, actor, role, org_number, action, person_id, channel, detail, prev_hash, hash FROM audit_log
+            SELECT seq, at, actor, role, org_number, action, person_id, channel, detail, prev_hash, hash, keyed FROM audit_log
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT $\(binds.count)
             """, binds)
         return rows.map(entry)
@@ -148,7 +221,7 @@ public enum AuditLog {
                 actor: r["actor"].text ?? "", role: r["role"].text ?? "", organisation: r["org_number"].int.map(Organisationsnummer.init(storedValue:)),
                 action: r["action"].text ?? "", person: r["person_id"].int.map(Personnummer.init(storedValue:)), channel: r["channel"].text ?? "",
                 detail: r["detail"].text ?? ""),
-            previousHash: r["prev_hash"].text ?? "", hash: r["hash"].text ?? "")
+            previousHash: r["prev_hash"].text ?? "", hash: r["hash"].text ?? "", keyed: r["keyed"].int == 1)
     }
 
     /// The outcome of walking the whole chain.
@@ -158,8 +231,65 @@ public enum AuditLog {
         public var problem: String?
     }
 
-    /// Walks the chain from the first entry, a page at a time.
+    /// The chain's length and its last hash, to keep somewhere else: with it, ``verify(head:in:)``
+    /// also finds entries cut off the end, which the chain alone cannot show.
+    public struct Head: Sendable, Equatable, CustomStringConvertible {
+        public var count: Int64
+        public var hash: String
+
+        public init(count: Int64, hash: String) {
+            self.count = count
+            self.hash = hash
+        }
+
+        /// `COUNT:HASH`, as `samspar audit head` prints it and `--head` takes it.
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let count = Int64(parts[0]), count >= 0, parts[1].count == 64,
+                parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+            else { return nil }
+            self.count = count
+            self.hash = String(parts[1])
+        }
+
+        public var description: String { "\(count):\(hash)" }
+    }
+
+    public static func head(in s: any SQLSession) async throws -> Head {
+        let row = try await s.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first
+        return Head(count: row?["seq"].int ?? 0, hash: row?["hash"].text ?? genesis)
+    }
+
+    /// Whether any entry is chained with a key (then the key is required from now on).
+    public static func isKeyed(in s: any SQLSession) async throws -> Bool {
+        !(try await s.query("SELECT 1 AS x FROM audit_log WHERE keyed = 1 LIMIT 1").isEmpty)
+    }
+
+    /// Whether the log has any entry at all.
+    public static func isEmpty(in s: any SQLSession) async throws -> Bool {
+        try await s.query("SELECT 1 AS x FROM audit_log LIMIT 1").isEmpty
+    }
+
+    /// Walks the chain and, given a head kept elsewhere, checks that the log still reaches it
+    /// with the same hash there (entries cut off the end, or a rewritten tail).
+    public static func verify(head: Head, in s: any SQLSession) async throws -> Verification {
+        var result = try await verify(in: s)
+        guard result.problem == nil else { return result }
+        if Int64(result.entries) < head.count {
+            result.problem = "the log ends at entry \(result.entries) but the kept head is entry \(head.count): entries were cut off the end"
+            return result
+        }
+        if head.count > 0 {
+            let hash = try await s.query("SELECT hash FROM audit_log WHERE seq = $1", [.int(head.count)]).first?["hash"].text
+            if hash != head.hash { result.problem = "entry \(head.count) does not have the kept head's hash: the log was rewritten up to there" }
+        }
+        return result
+    }
+
+    /// Walks the chain from the first entry, a page at a time. Entries chained with the key
+    /// need it: without it they cannot be checked, which is a problem too.
     public static func verify(in s: any SQLSession) async throws -> Verification {
+        let key = s.auditKey
         var previous = genesis
         var expectedSeq: Int64 = 1
         var count = 0
@@ -173,7 +303,10 @@ public enum AuditLog {
                 if e.previousHash != previous {
                     return Verification(entries: count, problem: "entry \(e.seq) does not follow entry \(e.seq - 1): its link was changed")
                 }
-                if chainHash(previous: previous, seq: e.seq, at: e.at, draft: e.draft) != e.hash {
+                if e.keyed && key == nil {
+                    return Verification(entries: count, problem: "entry \(e.seq) is chained with the audit key, which was not given")
+                }
+                if chainHash(previous: previous, seq: e.seq, at: e.at, draft: e.draft, key: e.keyed ? key : nil) != e.hash {
                     return Verification(entries: count, problem: "entry \(e.seq) was changed after it was written")
                 }
                 previous = e.hash

@@ -1,88 +1,82 @@
 import Foundation
 import SamsparDomain
 
-/// Lines of the bulk files (SPEC §4) from stored values, shared by every engine's `export`.
-enum ExportFormat {
-    static func header(_ kind: ImportKind) -> String {
-        CSVLine.format(kind.requiredColumns + kind.optionalColumns)
-    }
-
-    private static func day(_ ordinal: Int?) -> String? { ordinal.map { Day(ordinal: Int32($0)).description } }
-    private static func pn(_ value: Int?) -> String? { value.map { String($0) } }
-
-    // Column order follows `requiredColumns + optionalColumns`.
-    static func participant(
-        person: Int?, givenName: String?, familyName: String?, sex: Int?, sexExplicit: Bool, municipality: Int?,
-        firstPermit: Int?, registered: Int?, exited: Int?, exitReason: String?, upperSecondary: Bool, education: String?
-    ) -> String {
-        CSVLine.format([
-            pn(person), municipality.map { Kommunkod(storedValue: Int16($0)).description }, day(firstPermit), day(registered),
-            upperSecondary ? "yes" : "no", givenName, familyName, sexExplicit ? (sex == 1 ? "male" : "female") : nil,
-            day(exited), exitReason, education,
-        ])
-    }
-
-    static func event(person: Int?, track: String?, kind: Int?, date: Int?, reason: String?, agreement: String?) -> String {
-        CSVLine.format([pn(person), track, kind.flatMap { TrackEventKind(code: UInt8($0))?.rawValue }, day(date), reason, agreement])
-    }
-
-    static func status(person: Int?, status: Int?, date: Int?) -> String {
-        CSVLine.format([pn(person), status.flatMap { Outcome(code: UInt8($0))?.rawValue }, day(date)])
-    }
-
-    static func activity(person: Int?, kind: String?, start: Int?, end: Int?, hours: Double?, provider: String?) -> String {
-        CSVLine.format([pn(person), kind, day(start), day(end), hours.map { String($0) }, provider])
-    }
-}
-
-/// `samspar db copy`: moves an installation from one engine to another (SPEC §5, issue
-/// "moving house"). Every agreement version is re-imported in order, then the four kinds of
-/// rows go through the target's ordinary bulk import, so the target validates them as any
-/// file. The target must be empty.
+/// `samspar db copy`: moves an installation from one engine to another without loss (SPEC
+/// §5, issue 7). Every table is copied row for row, in key order, inside one transaction on
+/// the target: organisations, agreements with every version and its import time, tracks,
+/// registrations, records with the party that made them, consents, users, API tokens (their
+/// hashes), and the audit log with the registrations each entry touched, so that its chain
+/// verifies on the target with the same head (given the same audit key). Sessions and
+/// idempotency keys stay behind. Rows go from one database straight into the other: nothing
+/// is written to disk in between. The target must be empty.
 public enum DatabaseCopy {
     public struct Summary: Sendable {
-        public var agreementVersions: Int
-        public var rows: [ImportKind: Int]
+        /// Rows copied per table, in copy order.
+        public var rows: [(table: String, rows: Int)]
     }
 
-    public static func copy(
-        from source: some SamsparStore, to target: some SamsparStore, currentYear: Int, now: Date, scratchDirectory: String
-    ) async throws -> Summary {
-        let existing = try await target.counts()
-        guard existing.values.allSatisfy({ $0 == 0 }) else {
-            throw StoreError.cannotOpen("target", reason: "the target database is not empty; copy into a new database")
+    /// The tables in an order that keeps every foreign key satisfied, each with its key.
+    static let tables: [(name: String, key: [String], identity: String?)] = [
+        ("organisations", ["org_number"], nil),
+        ("agreements", ["id"], nil),
+        ("agreement_versions", ["agreement_id", "version"], nil),
+        ("agreement_parties", ["agreement_id", "org_number"], nil),
+        ("tracks", ["id"], "id"),
+        ("registrations", ["person_id", "org_number"], nil),
+        ("track_events", ["person_id", "org_number", "track_id", "kind", "date"], nil),
+        ("status_changes", ["person_id", "org_number", "date"], nil),
+        ("activities", ["person_id", "org_number", "kind", "start"], nil),
+        ("consents", ["id"], "id"),
+        ("users", ["id"], "id"),
+        ("api_tokens", ["id"], "id"),
+        ("audit_log", ["seq"], nil),
+        ("audit_subjects", ["person_id", "org_number", "seq"], nil),
+    ]
+
+    public static func copy(from source: some SamsparStore, to target: some SamsparStore, pageSize: Int = 5000) async throws -> Summary {
+        try await target.transaction { t in
+            for (table, _, _) in tables {
+                let n = try await t.query("SELECT count(*) AS n FROM \(table)").first?["n"].int ?? 0
+                if n > 0 {
+                    throw StoreError.cannotOpen("target", reason: "the target database is not empty (\(table) has \(n) rows); copy into a new database")
+                }
+            }
+            return try await source.read { s in
+                var summary = Summary(rows: [])
+                for (table, key, identity) in tables {
+                    var copied = 0
+                    var last: [SQLValue]? = nil
+                    while true {
+                        var sql = "SELECT * FROM \(table)"
+                        if let last {
+                            let placeholders = (1...last.count).map { "$\($0)" }.joined(separator: ", ")
+                            sql += " WHERE (\(key.joined(separator: ", "))) > (\(placeholders))"
+                        }
+                        sql += " ORDER BY \(key.joined(separator: ", ")) LIMIT \(pageSize)"
+                        let rows = try await s.query(sql, last ?? [])
+                        guard let first = rows.first else { break }
+                        let columns = first.names
+                        let perInsert = max(1, 900 / columns.count)
+                        for chunk in rows.chunked(perInsert) {
+                            var binds: [SQLValue] = []
+                            var tuples: [String] = []
+                            for row in chunk {
+                                let base = binds.count
+                                tuples.append("(" + (1...columns.count).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+                                binds += row.values
+                            }
+                            try await t.query(
+                                "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))", binds)
+                        }
+                        copied += rows.count
+                        last = key.map { rows.last![$0] }
+                        if rows.count < pageSize { break }
+                    }
+                    if let identity { try await t.restartIdentity(table, column: identity) }
+                    summary.rows.append((table, copied))
+                }
+                return summary
+            }
         }
-        let history = try await source.agreementHistory()
-        for entry in history {
-            let agreement = try Agreement.parse(json: entry.document)
-            _ = try await target.importAgreement(agreement, document: entry.document, importedAt: now)
-        }
-        try FileManager.default.createDirectory(atPath: scratchDirectory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratchDirectory) }
-        var rows: [ImportKind: Int] = [:]
-        for kind in ImportKind.allCases {
-            let path = (scratchDirectory as NSString).appendingPathComponent("\(kind.rawValue).csv")
-            let writer = try LockedWriter(path: path)
-            try await source.export(kind) { writer.line($0) }
-            try writer.close()
-            rows[kind] = try await target.importFile(kind, from: .file(path: path), currentYear: currentYear, progress: nil).rows
-        }
-        return Summary(agreementVersions: history.count, rows: rows)
     }
-}
-
-/// A ``BufferedFileWriter`` that rows may reach from a driver's thread.
-final class LockedWriter: @unchecked Sendable {
-    private let lock = NSLock()
-    private let writer: BufferedFileWriter
-
-    init(path: String) throws { writer = try BufferedFileWriter(path: path) }
-
-    func line(_ text: String) {
-        lock.lock()
-        writer.line(text)
-        lock.unlock()
-    }
-
-    func close() throws { try writer.close() }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SamsparDomain
 
 /// A track as events name it: its agreement, its code, and the engine's key.
@@ -7,19 +8,35 @@ struct TrackRef: Sendable, Hashable {
     var id: Int64
 }
 
+/// A row and the organisation whose registration or record it is (SPEC §2: every record
+/// belongs to exactly one party).
+struct Owned<Value: Sendable>: Sendable {
+    var org: Int64
+    var value: Value
+}
+
+/// An event with its track resolved to the engine's key.
+struct TrackedEvent: Sendable {
+    var record: EventRecord
+    var track: Int64
+}
+
 /// What an engine does inside one import transaction. The engine opens the transaction,
 /// hands a writer to ``Importer``, and commits only when the importer returns normally.
 protocol BulkWriter {
-    /// The subset of `persons` that exist as participants.
-    func existingPersons(_ persons: [Int64]) async throws -> Set<Int64>
-    /// For each of `persons` that exists: whether `organisation` registered them, and whether
-    /// a consent covering `organisation` is valid on `day`.
-    func access(_ persons: [Int64], for organisation: Int64, on day: Day) async throws -> [Int64: PersonAccess]
+    /// The organisations that have registered each of `persons` (a person nobody registered
+    /// is absent).
+    func registrants(_ persons: [Int64]) async throws -> [Int64: [Int64]]
+    /// The municipality organisations of the registry, by kommunkod.
+    func municipalityOrganisations() async throws -> [Int16: [Int64]]
+    /// The next value of the registrations' change counter (SPEC §2: among parties of one
+    /// kind, the registration changed most recently wins).
+    func nextChange() async throws -> Int64
     func tracks() async throws -> [TrackRef]
-    func write(participants: [ParticipantRecord]) async throws
-    func write(events: [(record: EventRecord, track: Int64)]) async throws
-    func write(statuses: [StatusRecord]) async throws
-    func write(activities: [ActivityRecord]) async throws
+    func write(participants: [Owned<ParticipantRecord>], changed: Int64) async throws
+    func write(events: [Owned<TrackedEvent>]) async throws
+    func write(statuses: [Owned<StatusRecord>]) async throws
+    func write(activities: [Owned<ActivityRecord>]) async throws
 }
 
 /// The engine-independent half of a bulk import (SPEC §4): streams the file, validates
@@ -58,6 +75,23 @@ struct Importer {
         var activities: [(line: Int, record: ActivityRecord)] = []
 
         func note(_ error: ImportError) { problems.append(contentsOf: error.problems) }
+        // Who each written row belongs to, for the audit entry that names every person touched.
+        let touched = TouchedSet()
+        // One change-counter value for the whole file: it is one change by one party.
+        var changeValue: Int64?
+        func change() async throws -> Int64 {
+            if let changeValue { return changeValue }
+            let value = try await writer.nextChange()
+            changeValue = value
+            return value
+        }
+        let municipalityCache = MunicipalityCache()
+        @Sendable func municipalities() async throws -> [Int16: [Int64]] {
+            if let cached = municipalityCache.value { return cached }
+            let loaded = try await writer.municipalityOrganisations()
+            municipalityCache.value = loaded
+            return loaded
+        }
 
         // The database work of a batch (checks and writes) runs while the next batch is
         // parsed: with two cores the parse and SQLite's inserts overlap. At most one batch is
@@ -74,73 +108,97 @@ struct Importer {
         func flush() async throws {
             try await settle()
             let writeAllowed = problems.isEmpty
+            let scope = self.scope
             switch kind {
             case .participants:
-                let batch = Self.lastWins(participants, key: { $0.record.person })
+                let batch = participants
                 participants.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
-                let scope = self.scope
-                guard writeAllowed || scope.organisation != nil else { return }
+                let changed = try await change()
                 inFlight = Task {
                     var found: [ImportProblem] = []
+                    var owned: [(line: Int, row: Owned<ParticipantRecord>)] = []
+                    owned.reserveCapacity(batch.count)
                     if let organisation = scope.organisation {
-                        let access = try await writer.access(batch.map(\.record.person.value), for: organisation, on: scope.today)
-                        for (line, record) in batch where access[record.person.value].map({ !$0.own }) ?? false {
-                            found.append(
-                                .init(
-                                    line: line, column: "person_id",
-                                    reason: "\(record.person) is registered by another organisation, which alone can change them"))
+                        for (line, record) in batch { owned.append((line, Owned(org: organisation, value: record))) }
+                    } else {
+                        // The operator's bulk load: the municipality organisation of the row's home.
+                        let byCode = try await municipalities()
+                        for (line, record) in batch {
+                            let candidates = byCode[record.municipality.value] ?? []
+                            if candidates.count == 1 {
+                                owned.append((line, Owned(org: candidates[0], value: record)))
+                            } else {
+                                found.append(
+                                    .init(
+                                        line: line, column: "municipality",
+                                        reason: "no municipality organisation has kommunkod \(record.municipality) in the registry: "
+                                            + "add it with `samspar org add`, or name the organisation with --org"))
+                            }
                         }
                     }
-                    if writeAllowed && found.isEmpty { try await writer.write(participants: batch.map(\.record)) }
+                    if writeAllowed && found.isEmpty {
+                        let rows = Self.lastWins(owned.map(\.row), key: { PersonParty(person: $0.value.person.value, org: $0.org) })
+                        try await writer.write(participants: rows, changed: changed)
+                        touched.add(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) })
+                    }
                     return found
                 }
             case .events:
-                let scope = self.scope
                 let batch = events
                 events.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 let tracks = tracksByCode
                 inFlight = Task {
-                    var found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer, scope)
-                    var resolved: [(record: EventRecord, track: Int64)] = []
+                    let (owners, missing) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope)
+                    var found = missing
+                    var resolved: [Owned<TrackedEvent>] = []
                     resolved.reserveCapacity(batch.count)
-                    for (line, event) in batch {
+                    for (i, (line, event)) in batch.enumerated() {
                         switch Self.resolve(event, tracks) {
-                        case .success(let id): resolved.append((event, id))
+                        case .success(let id): if let org = owners[i] { resolved.append(Owned(org: org, value: TrackedEvent(record: event, track: id))) }
                         case .failure(let reason): found.append(.init(line: line, column: reason.column, reason: reason.reason))
                         }
                     }
                     if writeAllowed && found.isEmpty {
-                        try await writer.write(
-                            events: Self.lastWins(
-                                resolved, key: { EventKey(person: $0.record.person, track: $0.track, kind: $0.record.kind, date: $0.record.date) }))
+                        let rows = Self.lastWins(
+                            resolved,
+                            key: {
+                                EventKey(
+                                    person: $0.value.record.person, org: $0.org, track: $0.value.track, kind: $0.value.record.kind, date: $0.value.record.date)
+                            })
+                        try await writer.write(events: rows)
+                        touched.add(rows.map { PersonParty(person: $0.value.record.person.value, org: $0.org) })
                     }
                     return found
                 }
             case .statuses:
-                let scope = self.scope
                 let batch = statuses
                 statuses.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 inFlight = Task {
-                    let found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer, scope)
+                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope)
                     if writeAllowed && found.isEmpty {
-                        try await writer.write(statuses: Self.lastWins(batch.map(\.record), key: { StatusKey(person: $0.person, date: $0.date) }))
+                        let rows = Self.lastWins(
+                            zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } },
+                            key: { StatusKey(person: $0.value.person, org: $0.org, date: $0.value.date) })
+                        try await writer.write(statuses: rows)
+                        touched.add(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) })
                     }
                     return found
                 }
             case .activities:
-                let scope = self.scope
                 let batch = activities
                 activities.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 inFlight = Task {
-                    let found = try await Self.missingPersons(batch.map { ($0.line, $0.record.person) }, writer, scope)
+                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope)
                     if writeAllowed && found.isEmpty {
-                        try await writer.write(
-                            activities: Self.lastWins(
-                                batch.map(\.record), key: { ActivityKey(person: $0.person, activity: $0.activity.rawValue, start: $0.start) }))
+                        let rows = Self.lastWins(
+                            zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } },
+                            key: { ActivityKey(person: $0.value.person, org: $0.org, activity: $0.value.activity.rawValue, start: $0.value.start) })
+                        try await writer.write(activities: rows)
+                        touched.add(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) })
                     }
                     return found
                 }
@@ -192,7 +250,7 @@ struct Importer {
             throw ImportError(problems: problems)
         }
         progress?(rows)
-        return ImportSummary(rows: rows)
+        return ImportSummary(rows: rows, touched: touched.sorted)
     }
 
     private func readRecord(_ reader: inout CSVReader, _ record: inout CSVRecord) throws -> Bool {
@@ -203,25 +261,43 @@ struct Importer {
         }
     }
 
-    private static func missingPersons(
+    /// The organisation each row's record belongs to: the import's own organisation, which
+    /// must have registered the person (SPEC §2); or, for the operator's bulk load without
+    /// `--org`, the one organisation that has. A refusal reads the same whether or not another
+    /// party holds the person.
+    private static func owners(
         _ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter, _ scope: ImportScope
-    ) async throws -> [ImportProblem] {
-        guard !rows.isEmpty else { return [] }
-        let distinct = Array(Set(rows.map(\.person.value)))
-        if let organisation = scope.organisation {
-            // One message whether the person is unknown or another party's without consent:
-            // an import must not tell which.
-            let access = try await writer.access(distinct, for: organisation, on: scope.today)
-            return rows.filter { !(access[$0.person.value].map { $0.own || $0.consented } ?? false) }.map {
-                ImportProblem(
-                    line: $0.line, column: "person_id",
-                    reason: "no participant \($0.person) that your organisation may record (register them first, or ask for their consent)")
+    ) async throws -> ([Int64?], [ImportProblem]) {
+        guard !rows.isEmpty else { return ([], []) }
+        let registrants = try await writer.registrants(Array(Set(rows.map(\.person.value))))
+        var owners: [Int64?] = []
+        owners.reserveCapacity(rows.count)
+        var problems: [ImportProblem] = []
+        for (line, person) in rows {
+            let parties = registrants[person.value] ?? []
+            if let organisation = scope.organisation {
+                if parties.contains(organisation) {
+                    owners.append(organisation)
+                } else {
+                    owners.append(nil)
+                    problems.append(
+                        .init(
+                            line: line, column: "person_id",
+                            reason: "your organisation has not registered \(person) (send a participants row for them first)"))
+                }
+            } else if parties.count == 1 {
+                owners.append(parties[0])
+            } else {
+                owners.append(nil)
+                problems.append(
+                    .init(
+                        line: line, column: "person_id",
+                        reason: parties.isEmpty
+                            ? "no participant \(person) (import the participants file first)"
+                            : "\(person) is registered by \(parties.count) organisations: name the one whose record this is with --org"))
             }
         }
-        let existing = try await writer.existingPersons(distinct)
-        return rows.filter { !existing.contains($0.person.value) }.map {
-            ImportProblem(line: $0.line, column: "person_id", reason: "no participant \($0.person) (import the participants file first)")
-        }
+        return (owners, problems)
     }
 
     private static func resolve(_ event: EventRecord, _ tracks: [String: [TrackRef]]) -> Result<Int64, ImportProblem> {
@@ -255,10 +331,12 @@ struct Importer {
 
 /// Whose records an import writes, and what runs with it.
 public struct ImportScope: Sendable {
-    /// The organisation whose records these are (an API token, a caseworker). `nil` for the
-    /// command line: its participants belong to their home municipality's organisation.
+    /// The organisation whose registrations and records these are (an API token, a
+    /// caseworker, `samspar import --org`). `nil` for the operator's bulk load (SPEC §4):
+    /// a participant row belongs to the municipality organisation of their home, any other
+    /// row to the one organisation that registered the person.
     public var organisation: Int64?
-    /// The day consents are checked against.
+    /// Today (kept for the callers; registrations, not consent, decide who writes).
     public var today: Day
     /// Runs inside the import's transaction after the last row is written (the audit entry).
     public var beforeCommit: (@Sendable (any SQLSession, ImportSummary) async throws -> Void)?
@@ -274,37 +352,58 @@ public struct ImportScope: Sendable {
     public static let commandLine = ImportScope(organisation: nil, today: Day(ordinal: 0))
 }
 
-/// What an organisation may do with one existing person's records.
-struct PersonAccess: Sendable, Equatable {
-    /// The organisation registered them (or, for command-line records, is their home municipality).
-    var own: Bool
-    /// A consent covering the organisation is valid.
-    var consented: Bool
-}
+/// A person and a party: one registration, or the records one party keeps of one person.
+public struct PersonParty: Sendable, Hashable, Comparable {
+    public var person: Int64
+    public var org: Int64
 
-/// SQL fragments that decide ownership and consent the same way in both engines.
-enum RecordOwnership {
-    /// The organisation a participant row belongs to: who registered it, or for rows from the
-    /// command line, the municipality organisation of their home municipality.
-    static func ownerSQL(_ p: String) -> String {
-        """
-        COALESCE(\(p).registered_by, (SELECT min(o.org_number) FROM organisations o \
-        WHERE o.municipality_code = \(p).municipality AND o.kind = 'municipality'))
-        """
+    public init(person: Int64, org: Int64) {
+        self.person = person
+        self.org = org
     }
 
-    /// 1 when a consent of `person` covering `party` is valid on `day`, else 0.
-    static func consentSQL(person: String, party: String, day: String) -> String {
-        """
-        CASE WHEN EXISTS (SELECT 1 FROM consents c WHERE c.person_id = \(person) AND c.party = \(party) \
-        AND c.valid_from <= \(day) AND (c.valid_until IS NULL OR c.valid_until >= \(day)) \
-        AND (c.withdrawn_on IS NULL OR c.withdrawn_on > \(day))) THEN 1 ELSE 0 END
-        """
+    public static func < (a: PersonParty, b: PersonParty) -> Bool { (a.person, a.org) < (b.person, b.org) }
+}
+
+/// The registrations an import touched, gathered from the batches' tasks.
+final class TouchedSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = Set<PersonParty>()
+
+    func add(_ items: [PersonParty]) {
+        lock.lock()
+        set.formUnion(items)
+        lock.unlock()
+    }
+
+    var sorted: [PersonParty] {
+        lock.lock()
+        defer { lock.unlock() }
+        return set.sorted()
+    }
+}
+
+final class MunicipalityCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Int16: [Int64]]?
+
+    var value: [Int16: [Int64]]? {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return stored
+        }
+        set {
+            lock.lock()
+            stored = newValue
+            lock.unlock()
+        }
     }
 }
 
 struct EventKey: Hashable {
     var person: Personnummer
+    var org: Int64
     var track: Int64
     var kind: TrackEventKind
     var date: Day
@@ -312,11 +411,13 @@ struct EventKey: Hashable {
 
 struct StatusKey: Hashable {
     var person: Personnummer
+    var org: Int64
     var date: Day
 }
 
 struct ActivityKey: Hashable {
     var person: Personnummer
+    var org: Int64
     var activity: String
     var start: Day
 }

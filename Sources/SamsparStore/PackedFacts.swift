@@ -17,31 +17,32 @@ enum PackedFacts {
         "\(status) * 1048576 + \(date) + 524288"
     }
 
+    /// Gathers each registration with its party's packed events and statuses.
     struct Builder {
-        var participants: [ParticipantFacts] = []
-        var events: [TrackEventFact] = []
-        var statuses: [StatusFact] = []
+        var facts: [RegisteredFacts] = []
 
-        var input: ReportInput { ReportInput(participants: participants, events: events, statuses: statuses) }
-
-        mutating func addEvents(_ text: String, person: Personnummer, trackIndex: [Int: Int]) {
-            PackedFacts.forEachInteger(in: text) { value in
-                let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
-                let kind = UInt8((value >> 20) & 0x7)
-                let track = value >> 23
-                if let index = trackIndex[track], let kind = TrackEventKind(code: kind) {
-                    events.append(TrackEventFact(person: person, track: index, kind: kind, date: date))
+        mutating func add(_ registration: Registration, events: String?, statuses: String?, trackIndex: [Int: Int]) {
+            var f = RegisteredFacts(registration: registration)
+            let person = registration.person
+            if let events {
+                PackedFacts.forEachInteger(in: events) { value in
+                    let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
+                    let kind = UInt8((value >> 20) & 0x7)
+                    let track = value >> 23
+                    if let index = trackIndex[track], let kind = TrackEventKind(code: kind) {
+                        f.events.append(TrackEventFact(person: person, track: index, kind: kind, date: date))
+                    }
                 }
             }
-        }
-
-        mutating func addStatuses(_ text: String, person: Personnummer) {
-            PackedFacts.forEachInteger(in: text) { value in
-                let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
-                if let status = Outcome(code: UInt8(value >> 20)) {
-                    statuses.append(StatusFact(person: person, status: status, date: date))
+            if let statuses {
+                PackedFacts.forEachInteger(in: statuses) { value in
+                    let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
+                    if let status = Outcome(code: UInt8(value >> 20)) {
+                        f.statuses.append(StatusFact(person: person, status: status, date: date))
+                    }
                 }
             }
+            facts.append(f)
         }
     }
 
@@ -62,6 +63,68 @@ enum PackedFacts {
                 }
             }
             if inNumber { body(value) }
+        }
+    }
+}
+
+/// The report's one query, shared by both engines (each brings its own aggregate function):
+/// every registration, with its party's kind and its own events and statuses, of every person
+/// with a registration in one of the agreement's municipalities, as of `asOf`. The domain
+/// then counts each person once (``Registrations/reportInput(_:asOf:)``).
+enum ReportQuery {
+    static func sql(municipalities: [Kommunkod], events: String, statuses: String, asOf: String) -> String {
+        let codes = municipalities.map { String($0.value) }.joined(separator: ",")
+        return """
+            SELECT r.person_id, r.org_number, o.kind, r.changed, r.sex, r.sex_explicit, r.municipality, r.first_permit_date, r.registered_on,
+                   r.exited_on, r.upper_secondary_completed,
+              (SELECT \(events) FROM track_events e
+                 WHERE e.person_id = r.person_id AND e.org_number = r.org_number AND e.date <= \(asOf)) AS events,
+              (SELECT \(statuses) FROM status_changes s
+                 WHERE s.person_id = r.person_id AND s.org_number = r.org_number AND s.date <= \(asOf)) AS statuses
+            FROM (SELECT DISTINCT person_id FROM registrations
+                  WHERE municipality IN (\(codes.isEmpty ? "NULL" : codes)) AND registered_on <= \(asOf)) m
+            JOIN registrations r ON r.person_id = m.person_id AND r.registered_on <= \(asOf)
+            LEFT JOIN organisations o ON o.org_number = r.org_number
+            """
+    }
+}
+
+/// The tables a bulk file writes, their columns in write order, their keys (every key is
+/// within one organisation, SPEC §4) and what an upsert changes. Both engines write these.
+enum StoredTables {
+    struct Table {
+        var name: String
+        var columns: [String]
+        var key: [String]
+        var update: [String]
+    }
+
+    static let registrations = Table(
+        name: "registrations",
+        columns: [
+            "person_id", "org_number", "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date",
+            "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level", "changed",
+        ],
+        key: ["person_id", "org_number"],
+        update: [
+            "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date", "registered_on", "exited_on",
+            "exit_reason", "upper_secondary_completed", "education_level", "changed",
+        ])
+    static let events = Table(
+        name: "track_events", columns: ["person_id", "org_number", "track_id", "kind", "date", "reason"],
+        key: ["person_id", "org_number", "track_id", "kind", "date"], update: ["reason"])
+    static let statuses = Table(
+        name: "status_changes", columns: ["person_id", "org_number", "date", "status"], key: ["person_id", "org_number", "date"], update: ["status"])
+    static let activities = Table(
+        name: "activities", columns: ["person_id", "org_number", "kind", "start", "end_date", "hours_per_week", "provider"],
+        key: ["person_id", "org_number", "kind", "start"], update: ["end_date", "hours_per_week", "provider"])
+
+    static func table(for kind: ImportKind) -> Table {
+        switch kind {
+        case .participants: registrations
+        case .events: events
+        case .statuses: statuses
+        case .activities: activities
         }
     }
 }

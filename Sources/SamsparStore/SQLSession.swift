@@ -54,6 +54,17 @@ public protocol SQLSession: Sendable {
     /// Serialises appends to the audit chain across every instance sharing the database
     /// (SQLite's write transaction already does; PostgreSQL takes an advisory lock).
     func lockAuditChain() async throws
+
+    /// Serialises writers of one named thing (an agreement's versions) until the transaction
+    /// ends (SQLite's write transaction already does; PostgreSQL takes an advisory lock).
+    func lock(_ name: String) async throws
+
+    /// After rows were inserted with explicit ids: the next generated id follows the largest
+    /// (PostgreSQL's identity sequences; SQLite's rowid needs nothing).
+    func restartIdentity(_ table: String, column: String) async throws
+
+    /// The installation's audit key (``AuditKey``), which the store was opened with.
+    var auditKey: AuditKey? { get }
 }
 
 extension SQLSession {

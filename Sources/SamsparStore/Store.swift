@@ -25,6 +25,9 @@ public struct AgreementImportResult: Sendable, Equatable {
 public struct ImportSummary: Sendable, Equatable {
     /// Rows read and accepted (the whole file).
     public var rows: Int
+    /// Every registration (person and party) the file wrote to, in order: the audit entry
+    /// names each, so that each person's access log shows the write.
+    public var touched: [PersonParty] = []
 }
 
 /// A bulk file as a stream of chunks, so the importer never holds the whole file.
@@ -61,16 +64,6 @@ public protocol SamsparStore: Sendable {
     @discardableResult
     func migrate() async throws -> [Int]
 
-    /// Stores an agreement. Re-importing the same id with a different document makes a new
-    /// version (the earlier ones stay readable); the same document again changes nothing.
-    func importAgreement(_ agreement: Agreement, document: Data, importedAt: Date) async throws -> AgreementImportResult
-
-    /// Every version of one agreement, oldest first (empty when there is no such agreement).
-    func agreementVersions(id: String) async throws -> [StoredAgreement]
-
-    /// The ids of every agreement, in order.
-    func agreementIDs() async throws -> [String]
-
     /// Imports a bulk file whole or not at all (SPEC §4). Throws ``ImportError`` listing
     /// every bad row. `currentYear` decides the century of ten-digit identity numbers.
     func importFile(
@@ -89,20 +82,21 @@ public protocol SamsparStore: Sendable {
     /// The facts a report of `agreement` needs, as of `asOf`.
     func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput
 
-    /// Every stored row of one kind as the bulk file of SPEC §4, header first, one line per
-    /// call (`samspar db copy`). Events always name their agreement.
-    func export(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws
-
-    /// Every version of every agreement with its document, by id and then version.
-    func agreementHistory() async throws -> [(id: String, version: Int, document: Data)]
-
-    /// Row counts per table, for `samspar demo` and the benchmarks.
-    func counts() async throws -> [String: Int]
-
     func close() async throws
 }
 
 extension SamsparStore {
+    /// Row counts per table, for `samspar demo`, `db copy` and the benchmarks.
+    public func counts() async throws -> [String: Int] {
+        try await read { s in
+            var result: [String: Int] = [:]
+            for table in ["agreements", "registrations", "track_events", "status_changes", "activities"] {
+                result[table] = Int(try await s.query("SELECT count(*) AS n FROM \(table)").first?["n"].int ?? 0)
+            }
+            return result
+        }
+    }
+
     /// A bulk import from the command line (SPEC §5).
     public func importFile(
         _ kind: ImportKind, from source: ImportSource, currentYear: Int, progress: (@Sendable (Int) -> Void)?

@@ -11,6 +11,8 @@ struct AppContext: RequestContext {
     var sessionCSRF: String?
     /// The peer's IP address (sign-in rate limits); never logged.
     let remoteAddress: String
+    /// Today in Sweden, set by ``AuthenticationMiddleware`` from the injected clock.
+    var today = Day(ordinal: 0)
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

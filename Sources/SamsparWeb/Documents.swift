@@ -4,18 +4,21 @@ import SamsparStore
 /// The API's JSON for what the store loads (STYLE §5: rows are not API types). Field names
 /// are the OpenAPI document's.
 enum Documents {
+    /// The participant as the caller may see them: the visible registrations together (the
+    /// rules of SPEC §2), each registration as its party knows it, and every record marked
+    /// with the party that made it.
     static func participant(_ v: ParticipantView) -> JSONValue {
+        let d = v.merged
         var members: [(String, JSONValue)] = [("personId", .string(v.person.description))]
-        if let d = v.details {
-            members += [
-                ("givenName", text(d.givenName)), ("familyName", text(d.familyName)), ("sex", .string(d.sex.rawValue)),
-                ("municipality", .string(d.municipality.description)), ("firstPermitDate", day(d.firstPermitDate)),
-                ("registeredOn", day(d.registeredOn)), ("exitedOn", day(d.exitedOn)), ("exitReason", text(d.exitReason)),
-                ("upperSecondaryCompleted", .bool(d.upperSecondaryCompleted)), ("educationLevel", text(d.educationLevel)),
-                ("registeredBy", org(v.registeredBy)),
-            ]
-        }
-        members.append(("access", .string(v.access == .full ? "full" : "ownRecordsOnly")))
+        members += attributes(d)
+        members.append(
+            (
+                "registrations",
+                .array(
+                    v.registrations.map { r in
+                        .object([("party", .string(r.party.description))] + attributes(r.record))
+                    })
+            ))
         members.append(
             (
                 "events",
@@ -23,7 +26,7 @@ enum Documents {
                     v.events.map { e in
                         .object([
                             ("agreement", text(e.value.agreement)), ("track", .string(e.value.track)), ("event", .string(e.value.kind.rawValue)),
-                            ("date", day(e.value.date)), ("reason", text(e.value.reason)), ("recordedBy", org(e.recordedBy)),
+                            ("date", day(e.value.date)), ("reason", text(e.value.reason)), ("recordedBy", .string(e.recordedBy.description)),
                         ])
                     })
             ))
@@ -32,7 +35,9 @@ enum Documents {
                 "statuses",
                 .array(
                     v.statuses.map { s in
-                        .object([("status", .string(s.value.status.rawValue)), ("date", day(s.value.date)), ("recordedBy", org(s.recordedBy))])
+                        .object([
+                            ("status", .string(s.value.status.rawValue)), ("date", day(s.value.date)), ("recordedBy", .string(s.recordedBy.description)),
+                        ])
                     })
             ))
         members.append(
@@ -43,12 +48,21 @@ enum Documents {
                         .object([
                             ("activity", .string(a.value.activity.rawValue)), ("start", day(a.value.start)), ("end", day(a.value.end)),
                             ("hoursPerWeek", a.value.hoursPerWeek.map { .double($0) } ?? .null), ("provider", text(a.value.provider)),
-                            ("recordedBy", org(a.recordedBy)),
+                            ("recordedBy", .string(a.recordedBy.description)),
                         ])
                     })
             ))
-        if v.access == .full { members.append(("consents", .array(v.consents.map(consent)))) }
+        members.append(("consents", .array(v.consents.map(consent))))
         return .object(members)
+    }
+
+    private static func attributes(_ d: ParticipantRecord) -> [(String, JSONValue)] {
+        [
+            ("givenName", text(d.givenName)), ("familyName", text(d.familyName)), ("sex", .string(d.sex.rawValue)),
+            ("municipality", .string(d.municipality.description)), ("firstPermitDate", day(d.firstPermitDate)),
+            ("registeredOn", day(d.registeredOn)), ("exitedOn", day(d.exitedOn)), ("exitReason", text(d.exitReason)),
+            ("upperSecondaryCompleted", .bool(d.upperSecondaryCompleted)), ("educationLevel", text(d.educationLevel)),
+        ]
     }
 
     static func consent(_ c: Consent) -> JSONValue {

@@ -92,6 +92,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        context.today = services.today
         if let authorization = request.headers[.authorization] {
             guard authorization.hasPrefix("Bearer "), case let secret = String(authorization.dropFirst(7)), !secret.isEmpty else {
                 throw APIError(status: .unauthorized, code: "unauthenticated", message: "the Authorization header must be 'Bearer TOKEN'")
@@ -112,6 +113,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 }
             }
         }
-        return try await next(request, context)
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            // Every refused read or write is in the audit log before the refusal leaves.
+            if let refusal = error.refusal, let principal = context.principal {
+                try await services.auditBuffer.record([
+                    services.draft(principal, "refused", person: refusal.person, channel: refusal.channel, detail: refusal.reason)
+                ])
+            }
+            throw error
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdBcrypt
 import NIOCore
 import SamsparDomain
 import SamsparStore
@@ -48,8 +49,13 @@ struct API {
         add(.get, "/api/v1/audit") { try await AuditRoutes.search($0, $1, s) }
         add(.get, "/api/v1/audit/verify") { try await AuditRoutes.verify($0, $1, s) }
 
+        add(.get, "/api/v1/disagreements") { try await ParticipantRoutes.disagreements($0, $1, s) }
+
         add(.get, "/api/v1/users") { try await AccountRoutes.users($0, $1, s) }
         add(.post, "/api/v1/users") { try await AccountRoutes.addUser($0, $1, s) }
+        add(.post, "/api/v1/users/{userId}/disable") { try await AccountRoutes.setDisabled(true, $0, $1, s) }
+        add(.post, "/api/v1/users/{userId}/enable") { try await AccountRoutes.setDisabled(false, $0, $1, s) }
+        add(.post, "/api/v1/users/{userId}/password") { try await AccountRoutes.resetPassword($0, $1, s) }
         add(.get, "/api/v1/tokens") { try await AccountRoutes.tokens($0, $1, s) }
         add(.post, "/api/v1/tokens") { try await AccountRoutes.createToken($0, $1, s) }
         add(.delete, "/api/v1/tokens/{tokenId}") { try await AccountRoutes.revokeToken($0, $1, s) }
@@ -80,10 +86,15 @@ enum Body {
 }
 
 extension AppContext {
-    func require(_ allowed: (Role) -> Bool, _ what: String) throws -> Principal {
+    /// The caller, when their role may do `what`; otherwise a `403` that goes into the audit
+    /// log as a refusal (with the person of the path, when there is one).
+    func require(_ allowed: (Role) -> Bool, _ what: String, _ request: Request) throws -> Principal {
         let principal = try requirePrincipal()
         guard allowed(principal.role) else {
-            throw APIError.forbidden("the role \(principal.role.rawValue) may not \(what) / rollen \(principal.role.rawValue) saknar behörighet")
+            var error = APIError.forbidden("the role \(principal.role.rawValue) may not \(what) / rollen \(principal.role.rawValue) saknar behörighet")
+            error.refusal = .init(
+                person: try? personParameter(year: today.year), reason: "the role \(principal.role.rawValue) may not \(what)", channel: channel(request))
+            throw error
         }
         return principal
     }
@@ -100,10 +111,12 @@ extension AppContext {
 }
 
 extension Services {
-    func draft(_ principal: Principal, _ action: String, person: Personnummer?, channel: String, detail: String = "") -> AuditDraft {
+    func draft(
+        _ principal: Principal, _ action: String, person: Personnummer?, channel: String, detail: String = "", subjects: [Organisationsnummer] = []
+    ) -> AuditDraft {
         AuditDraft(
             actor: principal.actor, role: principal.role.rawValue, organisation: principal.organisation, action: action, person: person, channel: channel,
-            detail: detail)
+            detail: detail, subjects: person.map { p in subjects.map { PersonParty(person: p.value, org: $0.value) } } ?? [])
     }
 }
 
@@ -159,21 +172,22 @@ enum SessionRoutes {
     }
 
     /// A hash to verify against when the account does not exist, so both answers take as long.
-    static let dummyHash = Services.hashPassword("not a real password, only for timing", cost: 12)
+    static let dummyHash = Bcrypt.hash("not a real password, only for timing", cost: 12)
 
     static func signIn(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let (body, _) = try await Body.json(SignIn.self, request)
         let email = body.email.lowercased().trimmingCharacters(in: .whitespaces)
         let now = s.now()
-        if let wait = await s.signInLimiter.retryAfter(account: email, address: context.remoteAddress, now: now) {
+        let address = s.clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!])
+        if let wait = await s.signInLimiter.retryAfter(account: email, address: address, now: now) {
             throw APIError(
                 status: .tooManyRequests, code: "rate_limited", message: "too many failed sign-ins; try again in \(wait) s / för många misslyckade försök",
                 headers: [.retryAfter: String(wait)])
         }
         let user = try await s.store.read { try await Registry.user(email: email, in: $0) }
-        let valid = Services.verifyPassword(body.password, hash: user?.passwordHash ?? dummyHash)
+        let valid = try await Services.verifyPassword(body.password, hash: user?.passwordHash ?? dummyHash)
         guard let user, valid, !user.disabled else {
-            await s.signInLimiter.failed(account: email, address: context.remoteAddress, now: now)
+            await s.signInLimiter.failed(account: email, address: address, now: now)
             throw APIError(status: .unauthorized, code: "sign_in_failed", message: "wrong e-mail address or password / fel e-postadress eller lösenord")
         }
         await s.signInLimiter.succeeded(account: email)
@@ -244,7 +258,7 @@ enum AgreementRoutes {
     }
 
     static func put(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let principal = try context.require(\.managesAgreements, "import or revise agreements")
+        let principal = try context.require(\.managesAgreements, "import or revise agreements", request)
         let id = context.parameters.get("id") ?? ""
         let bytes = try await Body.bytes(request, limit: Limits.jsonBody)
         let agreement: Agreement
@@ -257,10 +271,29 @@ enum AgreementRoutes {
         }
         guard agreement.id == id else { throw APIError.invalid("the document's id '\(agreement.id)' is not the id in the path ('\(id)')") }
         let now = s.now()
-        let result = try await s.store.importAgreement(agreement, document: Data(bytes), importedAt: now)
-        try await s.auditBuffer.record([
-            s.draft(principal, "agreement", person: nil, channel: context.channel(request), detail: "\(agreement.id) version \(result.version)")
-        ])
+        let channel = context.channel(request)
+        let result: AgreementImportResult
+        do {
+            // A coordinator works on their own organisation's agreements only, and never
+            // changes the registry (SPEC §2).
+            result = try await s.store.importAgreement(
+                agreement, document: Data(bytes), importedAt: now, editor: .coordinator(principal.organisation),
+                beforeCommit: { session, result in
+                    try await AuditLog.append(
+                        [s.draft(principal, "agreement", person: nil, channel: channel, detail: "\(agreement.id) version \(result.version)")], at: now,
+                        in: session)
+                })
+        } catch let error as AgreementStoreError {
+            switch error {
+            case .notAParty, .notAPartyOfExisting:
+                var refusal = APIError.forbidden("\(error.description) / din organisation är inte part i avtalet")
+                refusal.refusal = .init(person: nil, reason: error.description, channel: channel)
+                throw refusal
+            case .partyMismatch, .unknownParty:
+                throw APIError.invalid(
+                    "the agreement was not imported / avtalet lästes inte in", problems: [.init(line: 0, column: "parties", reason: error.description)])
+            }
+        }
         let change: String =
             switch result.change {
             case .created: "created"
@@ -295,7 +328,7 @@ enum AgreementRoutes {
         } catch StoreError.unknownAgreement {
             throw APIError.notFound("no such agreement / avtalet finns inte")
         }
-        let document = ReportDocument(report: report, suppression: suppress ? Suppression() : nil, agreementVersion: stored.version)
+        let document = ReportDocument(report: report, suppression: suppress ? s.suppression : nil, agreementVersion: stored.version)
         return JSONResponse.make(document.json)
     }
 }
@@ -304,7 +337,7 @@ enum AgreementRoutes {
 
 enum ImportRoutes {
     static func importFile(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let principal = try context.require(\.writesParticipants, "import records")
+        let principal = try context.require(\.writesParticipants, "import records", request)
         guard let kind = ImportKind(rawValue: context.parameters.get("kind") ?? "") else {
             throw APIError.notFound("no such import; use participants, events, statuses or activities")
         }
@@ -322,9 +355,9 @@ enum ImportRoutes {
                 scope: ImportScope(
                     organisation: principal.organisation.value, today: s.today,
                     beforeCommit: { session, summary in
-                        try await AuditLog.append(
-                            [s.draft(principal, "import", person: nil, channel: channel, detail: "\(kind.rawValue): \(summary.rows) rows")], at: now,
-                            in: session)
+                        var draft = s.draft(principal, "import", person: nil, channel: channel, detail: "\(kind.rawValue): \(summary.rows) rows")
+                        draft.subjects = summary.touched
+                        try await AuditLog.append([draft], at: now, in: session)
                         try await idempotency?.save(status: .ok, body: .object([("imported", .int(summary.rows))]), now: now, in: session)
                     }), progress: nil)
             return JSONResponse.make(.object([("imported", .int(summary.rows))]))

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdBcrypt
+import NIOPosix
 import SamsparDomain
 import SamsparStore
 
@@ -11,17 +12,28 @@ public struct Services: Sendable {
     /// bcrypt cost for new password hashes (12 in production; tests use the minimum, 4).
     public let bcryptCost: UInt8
     public let sessionLifetime: TimeInterval
+    /// How every report leaves the server for roles without access to individual data
+    /// (SPEC §3: the threshold is one setting, read by every command and by `serve`).
+    public let suppression: Suppression
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (the sign-in limits
+    /// then count the client's address). Empty: the header is ignored.
+    public let trustedProxies: Set<String>
     let signInLimiter: SignInLimiter
     let auditBuffer: AuditBuffer
     let tokenCache = TokenCache()
 
     static let sessionCookie = "samspar_session"
 
-    public init(store: any SamsparStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12, sessionLifetime: TimeInterval = 8 * 3600) {
+    public init(
+        store: any SamsparStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12, sessionLifetime: TimeInterval = 8 * 3600,
+        suppression: Suppression = Suppression(), trustedProxies: Set<String> = []
+    ) {
         self.store = store
         self.now = now
         self.bcryptCost = bcryptCost
         self.sessionLifetime = sessionLifetime
+        self.suppression = suppression
+        self.trustedProxies = trustedProxies
         self.signInLimiter = SignInLimiter()
         self.auditBuffer = AuditBuffer(store: store, now: now)
     }
@@ -58,12 +70,23 @@ public struct Services: Sendable {
         return Data(bytes).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_").replacing("=", with: "")
     }
 
-    public static func hashPassword(_ password: String, cost: UInt8) -> String {
-        Bcrypt.hash(password, cost: cost)
+    /// bcrypt runs on NIO's blocking thread pool: at cost 12 it takes a quarter of a second
+    /// of CPU, which must not stall Swift's cooperative pool that serves every request.
+    public static func hashPassword(_ password: String, cost: UInt8) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
-    static func verifyPassword(_ password: String, hash: String) -> Bool {
-        Bcrypt.verify(password, hash: hash)
+    static func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest
+    /// address in `X-Forwarded-For` that is not one (the header's earlier entries are the
+    /// client's own say and could be anything).
+    func clientAddress(peer: String, forwardedFor: String?) -> String {
+        guard trustedProxies.contains(peer), let forwardedFor else { return peer }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return hops.last(where: { !trustedProxies.contains($0) }) ?? peer
     }
 
     /// The password rule: long enough to resist guessing, nothing else imposed.

@@ -18,17 +18,20 @@ struct Migrate: AsyncParsableCommand {
         case .sqlite(let path): store = try await SQLiteStore.open(path: path, migrate: false)
         case .postgres(let location): store = try await PostgreSQLStore.open(location, migrate: false)
         }
+        let applied: [Int]
         do {
-            let applied = try await store.migrate()
+            applied = try await store.migrate()
             try await store.close()
-            print(
-                applied.isEmpty
-                    ? "Databasen är aktuell (up to date): \(context.database)"
-                    : "Migreringar körda (applied): \(applied.map(String.init).joined(separator: ", ")) – \(context.database)")
         } catch {
             try? await store.close()
             throw error
         }
+        // The audit key: created now if the log has none yet (issue 7).
+        try await context.openStore(context.database, creatingKeyForHistory: true).close()
+        print(
+            applied.isEmpty
+                ? "Databasen är aktuell (up to date): \(context.database)"
+                : "Migreringar körda (applied): \(applied.map(String.init).joined(separator: ", ")) – \(context.database)")
     }
 }
 
@@ -54,7 +57,22 @@ struct AgreementCommand: AsyncParsableCommand {
                     "\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")",
                     details: error.problems.map { "\(file): \($0)" })
             }
-            let result = try await context.withStore { try await $0.importAgreement(agreement, document: data, importedAt: context.now) }
+            let draft: @Sendable (AgreementImportResult) -> AuditDraft = { result in
+                context.commandDraft("agreement", channel: "samspar agreement import", detail: "\(result.id) version \(result.version)")
+            }
+            let result: AgreementImportResult
+            do {
+                // The operator's import: organisations the registry lacks are created (SPEC §2).
+                result = try await context.withStore {
+                    try await $0.importAgreement(
+                        agreement, document: data, importedAt: context.now, editor: .operatorCommand,
+                        beforeCommit: { session, result in try await AuditLog.append([draft(result)], at: context.now, in: session) })
+                }
+            } catch let error as AgreementStoreError {
+                throw CLIFailure("\(file) was not imported: \(error.description)")
+            } catch let error as OrganisationError {
+                throw CLIFailure("\(file) was not imported: \(error.description)")
+            }
             switch result.change {
             case .created: print("Överenskommelse \(result.id) importerad, version \(result.version) (imported).")
             case .revised: print("Överenskommelse \(result.id) reviderad, version \(result.version) (new revision).")
@@ -69,6 +87,12 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "participants | events | statuses | activities") var kind: String
     @Argument(help: "The CSV file.") var file: String
+    @Option(
+        help: """
+            The organisation whose registrations and records the file holds (organisationsnummer). \
+            Without it, participants go to their home municipality's organisation, and other rows to the one organisation that registered the person.
+            """)
+    var org: String?
 
     func run() async throws {
         try await runReportingErrors(execute)
@@ -80,22 +104,31 @@ struct Import: AsyncParsableCommand {
         }
         let context = try Context(options: database)
         guard FileManager.default.isReadableFile(atPath: file) else { throw CLIFailure("cannot read \(file)") }
+        var chosen: Organisationsnummer?
+        if let org {
+            do { chosen = try Organisationsnummer(org) } catch { throw CLIFailure("--org \(org): \(error.description)") }
+        }
+        let organisation = chosen
         let name = file
         var progress: (@Sendable (Int) -> Void)? = nil
         if stderrIsTerminal { progress = { rows in printProgress("\(name): \(rows) rader (rows)") } }
         let started = Date()
         let summary: ImportSummary
         do {
-            summary = try await context.withStore {
-                try await $0.importFile(
+            summary = try await context.withStore { store in
+                if let organisation, try await store.read({ try await Organisations.find(organisation, in: $0) }) == nil {
+                    throw CLIFailure("--org \(organisation): \(OrganisationError.unknown(organisation).description)")
+                }
+                return try await store.importFile(
                     importKind, from: .file(path: file), currentYear: context.today.year,
                     scope: ImportScope(
-                        organisation: nil, today: context.today,
+                        organisation: organisation?.value, today: context.today,
                         beforeCommit: { session, summary in
-                            try await AuditLog.append(
-                                [context.commandDraft("import", channel: "samspar import \(importKind.rawValue)", detail: "\(summary.rows) rows")],
-                                at: context.now,
-                                in: session)
+                            // The entry names every registration the file touched.
+                            let draft = context.commandDraft(
+                                "import", channel: "samspar import \(importKind.rawValue)",
+                                detail: "\(summary.rows) rows" + (organisation.map { " for \($0)" } ?? ""), subjects: summary.touched)
+                            try await AuditLog.append([draft], at: context.now, in: session)
                         }), progress: progress)
             }
         } catch let error as ImportError {
@@ -124,7 +157,10 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .customLong("as-of"), help: "Reference date YYYY-MM-DD (default: today).") var asOf: String?
     @Option(help: "json | csv | html") var format: Format = .json
     @Flag(help: "Suppress small counts as for roles without access to individual data.") var suppress = false
-    @Option(name: .customLong("suppression-threshold"), help: "Counts from 1 up to this minus one are suppressed.") var threshold = 5
+    @Option(
+        name: .customLong("suppression-threshold"),
+        help: "Counts from 1 up to this minus one are suppressed (default: $SAMSPAR_SUPPRESSION_THRESHOLD, else 5).")
+    var threshold: Int?
 
     func run() async throws {
         try await runReportingErrors(execute)
@@ -133,10 +169,11 @@ struct ReportCommand: AsyncParsableCommand {
     private func execute() async throws {
         let context = try Context(options: database)
         guard (1900...2200).contains(year) else { throw CLIFailure("--year \(year) is not a plausible year") }
+        let threshold = self.threshold ?? context.suppressionThreshold
         guard threshold >= 1 else { throw CLIFailure("--suppression-threshold must be at least 1") }
         var day = context.today
         if let asOf {
-            do { day = try Day(iso: asOf) } catch { throw CLIFailure("--as-of: \(error.description)") }
+            do { day = try Day(plausibleISO: asOf) } catch { throw CLIFailure("--as-of: \(error.description)") }
         }
         let (report, stored) = try await context.withStore { try await $0.report(agreementID: agreement, year: year, asOf: day) }
         let document = ReportDocument(report: report, suppression: suppress ? Suppression(threshold: threshold) : nil, agreementVersion: stored.version)

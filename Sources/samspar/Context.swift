@@ -16,12 +16,24 @@ struct DatabaseOptions: ParsableArguments {
 
 /// The one typed configuration, read once at start: command line over environment over
 /// defaults (STYLE §7). Nothing else reads the environment or the clock.
+///
+/// | setting | environment | default |
+/// | --- | --- | --- |
+/// | database | `SAMSPAR_DATABASE_URL` (or `--db`) | `sqlite://samspar.sqlite` |
+/// | audit key | `SAMSPAR_AUDIT_KEY` (64 hex digits) or `SAMSPAR_AUDIT_KEY_FILE` | `PATH.audit-key` beside a SQLite file; `samspar-audit.key` in the working directory for PostgreSQL |
+/// | suppression threshold | `SAMSPAR_SUPPRESSION_THRESHOLD` | 5 |
+/// | trusted proxies | `SAMSPAR_TRUSTED_PROXIES` (comma-separated addresses) | none |
 struct Context {
     let database: DatabaseURL
     let today: Day
     let now: Date
     /// The operating-system user, named in the audit log for writes made here.
     let operatorName: String
+    /// SPEC §3: counts from 1 to this minus one are suppressed, everywhere.
+    let suppressionThreshold: Int
+    let trustedProxies: Set<String>
+    private let auditKeyHex: String?
+    private let auditKeyFile: String?
 
     init(options: DatabaseOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         try self.init(db: options.db, environment: environment)
@@ -35,29 +47,116 @@ struct Context {
         }
         now = Date()
         operatorName = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        if let text = environment["SAMSPAR_SUPPRESSION_THRESHOLD"] {
+            guard let value = Int(text), value >= 1 else {
+                throw CLIFailure("SAMSPAR_SUPPRESSION_THRESHOLD='\(text)' is not a whole number of at least 1")
+            }
+            suppressionThreshold = value
+        } else {
+            suppressionThreshold = Suppression.defaultThreshold
+        }
+        trustedProxies = Set((environment["SAMSPAR_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            .subtracting([""])
+        auditKeyHex = environment["SAMSPAR_AUDIT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        auditKeyFile = environment["SAMSPAR_AUDIT_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        if let hex = auditKeyHex, AuditKey(hex: hex) == nil { throw CLIFailure("SAMSPAR_AUDIT_KEY must be 64 hexadecimal digits (32 bytes)") }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/Stockholm") ?? .current
         let c = calendar.dateComponents([.year, .month, .day], from: now)
         today = Day(year: c.year!, month: c.month!, day: c.day!)!
     }
 
-    /// An audit entry for a write made through the command line (issue 4: every write, with
-    /// the command it came through). The actor is the operating-system user.
-    func commandDraft(_ action: String, channel: String, detail: String = "", person: Personnummer? = nil) -> AuditDraft {
-        AuditDraft(actor: "cli:\(operatorName)", role: "cli", organisation: nil, action: action, person: person, channel: channel, detail: detail)
+    /// An audit entry for an act of the operator through the command line (issue 4: every
+    /// write, with the command it came through). The actor is the operating-system user.
+    func commandDraft(_ action: String, channel: String, detail: String = "", person: Personnummer? = nil, subjects: [PersonParty] = []) -> AuditDraft {
+        AuditDraft(
+            actor: "cli:\(operatorName)", role: "operator", organisation: nil, action: action, person: person, channel: channel, detail: detail,
+            subjects: subjects)
     }
 
     func openStore() async throws -> any SamsparStore {
         try await openStore(database)
     }
 
-    func openStore(_ url: DatabaseURL) async throws -> any SamsparStore {
+    /// Where the audit key of `url` is kept when it is a file.
+    func auditKeyPath(for url: DatabaseURL) -> String {
+        if let auditKeyFile { return auditKeyFile }
+        switch url {
+        case .sqlite(let path): return path + ".audit-key"
+        case .postgres: return "samspar-audit.key"
+        }
+    }
+
+    /// Opens a store (migrating it) with its audit key (issue 7). The key is never made up
+    /// silently for a log that already has entries: it is created only while the log is
+    /// empty, or by `samspar migrate` for a log from before keys existed, whose keyed chain
+    /// then starts from the old head. A log with keyed entries and no key is an error.
+    func openStore(_ url: DatabaseURL, keyFrom keyURL: DatabaseURL? = nil, creatingKeyForHistory: Bool = false) async throws -> any SamsparStore {
+        let keyPath = auditKeyPath(for: keyURL ?? url)
+        if let key = try loadAuditKey(path: keyPath) { return try await open(url, auditKey: key, migrate: true) }
+        let probe = try await open(url, auditKey: nil, migrate: true)
+        let state: (empty: Bool, keyed: Bool)
+        do {
+            state = try await probe.read { (try await AuditLog.isEmpty(in: $0), try await AuditLog.isKeyed(in: $0)) }
+            try await probe.close()
+        } catch {
+            try? await probe.close()
+            throw error
+        }
+        if state.keyed {
+            throw CLIFailure(
+                "the audit log is chained with a key, and the key is missing: restore \(keyPath) (every instance of one installation shares it) or set SAMSPAR_AUDIT_KEY"
+            )
+        }
+        guard state.empty || creatingKeyForHistory else {
+            throw CLIFailure(
+                "the audit log has entries from before audit keys and no key yet: run `samspar migrate` once to create \(keyPath)")
+        }
+        var key = AuditKey.random()
+        if !(try writeAuditKey(key, path: keyPath)) {
+            // Another process of this installation created it a moment ago: use theirs.
+            var theirs: AuditKey?
+            for _ in 0..<100 where theirs == nil {
+                theirs = try? loadAuditKey(path: keyPath)
+                if theirs == nil { usleep(20_000) }
+            }
+            guard let theirs else { throw CLIFailure("the audit key file \(keyPath) appeared but cannot be read") }
+            key = theirs
+        }
+        if !state.empty {
+            printError("Ny granskningsnyckel (new audit key) i \(keyPath): the keyed chain starts after the existing entries. Keep a copy safe.")
+        }
+        return try await open(url, auditKey: key, migrate: true)
+    }
+
+    private func open(_ url: DatabaseURL, auditKey: AuditKey?, migrate: Bool) async throws -> any SamsparStore {
         switch url {
         case .sqlite(let path):
-            return try await SQLiteStore.open(path: path)
+            return try await SQLiteStore.open(path: path, migrate: migrate, auditKey: auditKey)
         case .postgres(let location):
-            return try await PostgreSQLStore.open(location)
+            return try await PostgreSQLStore.open(location, migrate: migrate, auditKey: auditKey)
         }
+    }
+
+    private func loadAuditKey(path: String) throws -> AuditKey? {
+        if let auditKeyHex { return AuditKey(hex: auditKeyHex) }
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), let key = AuditKey(hex: String(decoding: data, as: UTF8.self)) else {
+            throw CLIFailure("the audit key file \(path) is unreadable or not 64 hexadecimal digits")
+        }
+        return key
+    }
+
+    /// Written with mode 0600, created exclusively: two processes starting at once cannot
+    /// both create a key. False when the file exists already (another process made it).
+    private func writeAuditKey(_ key: AuditKey, path: String) throws -> Bool {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if fd < 0 && errno == EEXIST { return false }
+        guard fd >= 0 else { throw CLIFailure("cannot create the audit key file \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let text = Array((key.hex + "\n").utf8)
+        guard write(fd, text, text.count) == text.count else { throw CLIFailure("cannot write the audit key file \(path)") }
+        return true
     }
 
     /// Runs `body` with an open store and closes it whatever happens.

@@ -23,16 +23,21 @@ struct DatabaseCommand: AsyncParsableCommand {
             if case .sqlite(let path) = source, !FileManager.default.fileExists(atPath: path) {
                 throw CLIFailure("\(from): no such file")
             }
+            // One installation, one audit key: the source's key chains the target too.
             let sourceStore = try await context.openStore(source)
             do {
-                let targetStore = try await context.openStore(target)
+                // The move is an act of the operator: its entry goes into the source's log, and
+                // so into the copy, whose head is then the source's.
+                try await sourceStore.transaction { session in
+                    try await AuditLog.append(
+                        [context.commandDraft("db-copy", channel: "samspar db copy", detail: "to \(target)")], at: context.now, in: session)
+                }
+                let targetStore = try await context.openStore(target, keyFrom: source)
                 do {
-                    let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("samspar-copy-\(UUID().uuidString)")
-                    let summary = try await DatabaseCopy.copy(
-                        from: sourceStore, to: targetStore, currentYear: context.today.year, now: context.now, scratchDirectory: scratch)
+                    let summary = try await DatabaseCopy.copy(from: sourceStore, to: targetStore)
                     try await targetStore.close()
-                    let rows = ImportKind.allCases.map { "\(summary.rows[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
-                    print("Kopierat (copied) \(source) → \(target): \(summary.agreementVersions) agreement versions, \(rows).")
+                    let rows = summary.rows.map { "\($0.rows) \($0.table)" }.joined(separator: ", ")
+                    print("Kopierat (copied) \(source) → \(target): \(rows).")
                 } catch {
                     try? await targetStore.close()
                     throw error

@@ -22,6 +22,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one and prints it).") var port = 8080
     @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error") var logLevel = "info"
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "A reverse proxy whose X-Forwarded-For is believed (repeat for several; default: $SAMSPAR_TRUSTED_PROXIES).")
+    var trustedProxies: [String] = []
 
     func run() async throws {
         try await runReportingErrors(execute)
@@ -34,7 +38,10 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = level
         let store = try await context.openStore()
         do {
-            try await WebApp.run(services: Services(store: store), host: host, port: port, logger: logger) { port in
+            let services = Services(
+                store: store, suppression: Suppression(threshold: context.suppressionThreshold),
+                trustedProxies: trustedProxies.isEmpty ? context.trustedProxies : Set(trustedProxies))
+            try await WebApp.run(services: services, host: host, port: port, logger: logger) { port in
                 FileHandle.standardOutput.write(Data("Samspår lyssnar på http://\(host):\(port) (listening)\n".utf8))
             }
             try await store.close()
@@ -48,7 +55,8 @@ struct Serve: AsyncParsableCommand {
 /// `samspar user add`.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage user accounts. / Hantera användare.", subcommands: [Add.self, List.self])
+        commandName: "user", abstract: "Manage user accounts. / Hantera användare.",
+        subcommands: [Add.self, List.self, Disable.self, Enable.self, Password.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -64,7 +72,7 @@ struct UserCommand: AsyncParsableCommand {
 
         private func execute() async throws {
             let context = try Context(options: database)
-            let password = try readPassword()
+            let password = try Add.readPassword()
             let validated: (String, Organisationsnummer, Role)
             do {
                 validated = try UserInput.validate(email: self.email, organisation: self.org, role: self.role, password: password)
@@ -72,11 +80,14 @@ struct UserCommand: AsyncParsableCommand {
                 throw CLIFailure("the user was not added", details: error.problems.map { "--\($0.column == "organisation" ? "org" : $0.column): \($0.reason)" })
             }
             let (email, org, role) = validated
-            let hash = Services.hashPassword(password, cost: 12)
+            let hash = try await Services.hashPassword(password, cost: 12)
             let draft = context.commandDraft("add-user", channel: "samspar user add", detail: "\(email) \(role.rawValue) \(org)")
             do {
                 try await context.withStore { store in
                     _ = try await store.transaction { session in
+                        guard try await Organisations.find(org, in: session) != nil else {
+                            throw CLIFailure("--org \(org): \(OrganisationError.unknown(org).description)")
+                        }
                         let id = try await Registry.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: context.now, in: session)
                         try await AuditLog.append([draft], at: context.now, in: session)
                         return id
@@ -88,7 +99,7 @@ struct UserCommand: AsyncParsableCommand {
             print("Användare \(email) tillagd: \(role.label), \(org) (user added).")
         }
 
-        private func readPassword() throws -> String {
+        fileprivate static func readPassword() throws -> String {
             if isatty(0) == 1 {
                 guard let first = getpass("Lösenord (password): ").map({ String(cString: $0) }),
                     let second = getpass("Igen (again): ").map({ String(cString: $0) })
@@ -100,6 +111,63 @@ struct UserCommand: AsyncParsableCommand {
                 throw CLIFailure("no password on standard input (give it on the first line)")
             }
             return line
+        }
+    }
+
+    /// Disables, enables or sets the password of a user of any organisation (the operator).
+    static func change(_ email: String, _ action: String, database: DatabaseOptions, hash: String? = nil, disabled: Bool? = nil) async throws {
+        let context = try Context(options: database)
+        let address = email.lowercased()
+        let done = try await context.withStore { store in
+            try await store.transaction { session -> Bool in
+                guard let user = try await Registry.user(email: address, in: session) else { return false }
+                if let disabled { _ = try await Registry.setDisabled(disabled, userID: user.id, organisation: nil, in: session) }
+                if let hash { _ = try await Registry.setPassword(hash: hash, userID: user.id, organisation: nil, in: session) }
+                try await AuditLog.append(
+                    [context.commandDraft(action, channel: "samspar user \(action.replacing("-user", with: ""))", detail: "user \(user.id) \(address)")],
+                    at: context.now, in: session)
+                return true
+            }
+        }
+        guard done else { throw CLIFailure("there is no user \(address)") }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable a user (their sessions end at once).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The user's e-mail address.") var email: String
+        func run() async throws {
+            try await runReportingErrors {
+                try await UserCommand.change(email, "disable-user", database: database, disabled: true)
+                print("Användare \(email) avstängd (disabled).")
+            }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled user.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The user's e-mail address.") var email: String
+        func run() async throws {
+            try await runReportingErrors {
+                try await UserCommand.change(email, "enable-user", database: database, disabled: false)
+                print("Användare \(email) aktiverad (enabled).")
+            }
+        }
+    }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a new password (asked for, or read from standard input).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The user's e-mail address.") var email: String
+        func run() async throws {
+            try await runReportingErrors {
+                let password = try Add.readPassword()
+                if let reason = Services.checkPassword(password) { throw CLIFailure(reason) }
+                let hash = try await Services.hashPassword(password, cost: 12)
+                try await UserCommand.change(email, "reset-password", database: database, hash: hash)
+                print("Nytt lösenord för \(email) (password set).")
+            }
         }
     }
 
@@ -142,6 +210,9 @@ struct TokenCommand: AsyncParsableCommand {
             let secret = Services.newSecret()
             let id = try await context.withStore { store in
                 try await store.transaction { session in
+                    guard try await Organisations.find(organisation, in: session) != nil else {
+                        throw CLIFailure("--org \(organisation): \(OrganisationError.unknown(organisation).description)")
+                    }
                     let id = try await Registry.createToken(organisation: organisation, name: name, secret: secret, now: context.now, in: session)
                     try await AuditLog.append(
                         [context.commandDraft("create-token", channel: "samspar token create", detail: "token \(id) '\(name)' for \(organisation)")],
@@ -191,24 +262,50 @@ struct TokenCommand: AsyncParsableCommand {
     }
 }
 
-/// `samspar audit verify`.
+/// `samspar audit verify|head`.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "The audit log. / Loggen över åtkomst och ändringar.", subcommands: [Verify.self])
+        commandName: "audit", abstract: "The audit log. / Loggen över åtkomst och ändringar.", subcommands: [Verify.self, Head.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Walk the hash chain; exit 1 naming the first entry that was changed or removed.")
+            abstract: "Walk the chain; exit 1 naming the first entry that was changed or removed (with --head, also entries cut off the end).")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "COUNT:HASH from `samspar audit head`, kept elsewhere: the log must still reach it.") var head: String?
+
+        func run() async throws {
+            try await runReportingErrors {
+                let context = try Context(options: database)
+                var parsedHead: AuditLog.Head?
+                if let head {
+                    guard let parsed = AuditLog.Head(head) else { throw CLIFailure("--head must be COUNT:HASH as `samspar audit head` prints it") }
+                    parsedHead = parsed
+                }
+                let kept = parsedHead
+                let result = try await context.withStore { store in
+                    try await store.read { session in
+                        if let kept { return try await AuditLog.verify(head: kept, in: session) }
+                        return try await AuditLog.verify(in: session)
+                    }
+                }
+                if let problem = result.problem {
+                    throw CLIFailure("the audit log has been tampered with: \(problem) (\(result.entries) entries verified before it)")
+                }
+                print("Loggen är obruten: \(result.entries) poster (the audit chain is intact: \(result.entries) entries).")
+            }
+        }
+    }
+
+    struct Head: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the chain's length and head hash as COUNT:HASH, to keep somewhere else (then `audit verify --head` finds a cut end).")
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                let result = try await context.withStore { store in try await store.transaction { try await AuditLog.verify(in: $0) } }
-                if let problem = result.problem {
-                    throw CLIFailure("the audit log has been tampered with: \(problem) (\(result.entries) entries verified before it)")
-                }
-                print("Loggen är obruten: \(result.entries) poster (the audit chain is intact: \(result.entries) entries).")
+                let head = try await context.withStore { store in try await store.read { try await AuditLog.head(in: $0) } }
+                print(head.description)
             }
         }
     }

@@ -75,8 +75,16 @@ enum Fixtures {
         199001012385;work_practice;2018-01-08;2018-03-30;"20,5";Arbetsförmedlingen
         """
 
+    /// Eskilstuna is in the registry though not a party to Östra Södertörn: its people can be
+    /// registered without `--org`.
+    static let eskilstuna = Organisation(
+        number: try! Organisationsnummer("212000-0282"), name: "Eskilstuna kommun", kind: .municipality, municipalityCode: try! Kommunkod("0484"))
+
     static func load(_ store: any SamsparStore) async throws {
         try await importAgreement(store)
+        try await store.transaction { s in
+            if try await Organisations.find(eskilstuna.number, in: s) == nil { try await Organisations.add(eskilstuna, in: s) }
+        }
         for (kind, text) in [(ImportKind.participants, participants), (.events, events), (.statuses, statuses), (.activities, activities)] {
             _ = try await store.importFile(kind, from: .bytes(Array(text.utf8)), currentYear: 2026, progress: nil)
         }

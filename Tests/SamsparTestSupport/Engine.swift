@@ -13,14 +13,19 @@ public enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
         ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
     }
 
-    /// A fresh, empty, migrated database of this engine.
-    public func makeStore() async throws -> any SamsparStore {
+    /// The audit key of every test store (issue 7: the chain is an HMAC under a key kept
+    /// outside the database).
+    public static let auditKey = AuditKey(hex: String(repeating: "5a", count: 32))!
+
+    /// A fresh, empty, migrated database of this engine, its audit log keyed with ``auditKey``
+    /// (or with `nil`, the SHA-256 chain of entries written before keys existed).
+    public func makeStore(auditKey: AuditKey? = Engine.auditKey) async throws -> any SamsparStore {
         switch self {
         case .sqlite:
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-test-\(UUID().uuidString).sqlite").path
-            return try await SQLiteStore.open(path: path)
+            return try await SQLiteStore.open(path: path, auditKey: auditKey)
         case .postgres:
-            return try await PostgreSQLStore.open(try await PostgresTestDatabase.makeLocation())
+            return try await PostgreSQLStore.open(try await PostgresTestDatabase.makeLocation(), auditKey: auditKey)
         }
     }
 }

@@ -12,8 +12,8 @@ import Testing
 /// The parties of the bundled Östra Södertörn agreement.
 enum Org {
     static let haninge = try! Organisationsnummer("212000-0084")
-    static let tyreso = try! Organisationsnummer("212000-0233")
-    static let nynashamn = try! Organisationsnummer("212000-0092")
+    static let tyreso = try! Organisationsnummer("212000-0092")
+    static let nynashamn = try! Organisationsnummer("212000-0233")
     static let employmentService = try! Organisationsnummer("202100-2114")
     static let association = try! Organisationsnummer("222000-2162")
 }
@@ -52,7 +52,7 @@ final class Harness: @unchecked Sendable {
         (router, routes) = WebApp.buildRouter(services: services, metrics: nil)
         _ = try await store.importAgreement(
             try Agreement.parse(json: Caseload.ostraSodertornDocument), document: Caseload.ostraSodertornDocument, importedAt: clock.now)
-        let hash = Services.hashPassword(Self.password, cost: 4)
+        let hash = try await Services.hashPassword(Self.password, cost: 4)
         let users: [(String, Organisationsnummer, Role)] = [
             ("cw.haninge@example.se", Org.haninge, .caseworker), ("cw.tyreso@example.se", Org.tyreso, .caseworker),
             ("coordinator@example.se", Org.association, .coordinator), ("analyst@example.se", Org.association, .analyst),
@@ -145,6 +145,7 @@ enum People {
     static let consented = "199009132391"
     static let withdrawn = "199105152392"
     static let stranger = "200001012384"  // valid, never registered
+    static let both = "199202132396"  // registered by Haninge and by Arbetsförmedlingen
 
     static func participantJSON(_ id: String, municipality: String = "0136", given: String = "Test", family: String = "Person") -> String {
         """

@@ -114,9 +114,9 @@ struct ServerTests {
     @Test func revokedTokensStopWorkingAndTokensAreStoredHashed() async throws {
         let h = try await Harness()
         defer { Task { try? await h.close() } }
-        let admin = try await h.session(for: "admin@example.se")
+        let admin = try await h.session(for: "admin@example.se")  // Haninge's
         let created = try await h.request(
-            .post, "/api/v1/tokens", as: .session(cookie: admin.cookie, csrf: admin.csrf), json: #"{"organisation": "\#(Org.tyreso)", "name": "Tyresö VS"}"#)
+            .post, "/api/v1/tokens", as: .session(cookie: admin.cookie, csrf: admin.csrf), json: #"{"organisation": "\#(Org.haninge)", "name": "Haninge VS"}"#)
         #expect(created.status == .created)
         let secret = try #require(created.json["token"] as? String)
         let id = try #require(created.json["id"] as? Int)
@@ -141,7 +141,7 @@ struct ServerTests {
         #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
         let other = try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(People.consented), headers: key)
         #expect(other.status == .unprocessableContent && other.errorCode == "idempotency_key_reused")
-        #expect(try await h.store.counts()["participants"] == 1)
+        #expect(try await h.store.counts()["registrations"] == 1)
         let creates = try await h.store.transaction { try await AuditLog.search(.init(action: "create"), in: $0) }
         #expect(creates.count == 1)
     }
@@ -169,14 +169,23 @@ struct ServerTests {
         #expect(result.problem == "entry 5 was changed after it was written")
         let tampered = try await h.request(.get, "/api/v1/audit/verify", as: .session(cookie: auditor.cookie, csrf: nil))
         #expect(tampered.json["intact"] as? Bool == false)
-        // Re-hashing the changed entry does not help: the next entry no longer follows it.
+        // Re-hashing the changed entry without the key does not help: the chain is an HMAC.
         let row = try await h.store.transaction { try await AuditLog.search(.init(after: 4, limit: 1), in: $0) }.first!
-        let forged = AuditLog.chainHash(previous: row.previousHash, seq: row.seq, at: row.at, draft: row.draft)
+        #expect(row.keyed)
+        let plain = AuditLog.chainHash(previous: row.previousHash, seq: row.seq, at: row.at, draft: row.draft, key: nil)
+        try await h.store.transaction { try await $0.query("UPDATE audit_log SET hash = $1 WHERE seq = 5", [.text(plain)]) }
+        result = try await h.store.transaction { try await AuditLog.verify(in: $0) }
+        #expect(result.problem == "entry 5 was changed after it was written")
+        // Even with the key, the next entry no longer follows it.
+        let forged = AuditLog.chainHash(previous: row.previousHash, seq: row.seq, at: row.at, draft: row.draft, key: Engine.auditKey)
         try await h.store.transaction { try await $0.query("UPDATE audit_log SET hash = $1 WHERE seq = 5", [.text(forged)]) }
         result = try await h.store.transaction { try await AuditLog.verify(in: $0) }
         #expect(result.problem == "entry 6 does not follow entry 5: its link was changed")
         // Deleting an entry is detected too.
-        try await h.store.transaction { try await $0.query("DELETE FROM audit_log WHERE seq = 9") }
+        try await h.store.transaction {
+            try await $0.query("DELETE FROM audit_subjects WHERE seq = 9")
+            try await $0.query("DELETE FROM audit_log WHERE seq = 9")
+        }
         result = try await h.store.transaction { try await AuditLog.verify(in: $0) }
         #expect(result.problem?.hasPrefix("entry 6") == true)
     }

@@ -62,7 +62,7 @@ struct PostgresCommandLineTests {
             let (status, stderr) = finish(run)
             #expect(status == 0, "\(stderr)")
         }
-        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "2", "each migration applied once")
+        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "3", "each migration applied once")
     }
 
     @Test func twoOverlappingImportsAtOnceLoseAndDuplicateNothing() throws {
@@ -82,7 +82,7 @@ struct PostgresCommandLineTests {
         let (statusA, errA) = finish(a), (statusB, errB) = finish(b)
         #expect(statusA == 0, "\(errA)")
         #expect(statusB == 0, "\(errB)")
-        #expect(try psqlValue(url, "SELECT count(*), count(DISTINCT person_id) FROM participants") == "3500|3500")
+        #expect(try psqlValue(url, "SELECT count(*), count(DISTINCT person_id) FROM registrations") == "3500|3500")
 
         // Events for the same people, overlapping, at once.
         let eventHeader = "person_id;track;event;date"
@@ -95,7 +95,7 @@ struct PostgresCommandLineTests {
         #expect(statusC == 0, "\(errC)")
         #expect(statusD == 0, "\(errD)")
         #expect(try psqlValue(url, "SELECT count(*) FROM track_events") == "7000")
-        #expect(try psqlValue(url, "SELECT count(*) FROM (SELECT DISTINCT person_id, track_id, kind, date FROM track_events) k") == "7000")
+        #expect(try psqlValue(url, "SELECT count(*) FROM (SELECT DISTINCT person_id, org_number, track_id, kind, date FROM track_events) k") == "7000")
     }
 
     @Test func wrongCredentialsGiveOneClearLine() throws {
@@ -118,13 +118,24 @@ struct PostgresCommandLineTests {
         #expect(try cli.run("demo").status == 0)
         let copy = try cli.run(["db", "copy", "--from", "sqlite://samspar.sqlite", "--to", url])
         #expect(copy.status == 0, "\(copy.stderr)")
+        // The copy is chained with the installation's key: without it, PostgreSQL refuses; with
+        // the same key (README), every report and the audit chain are the same.
+        let keyless = try cli.run(["report", "--agreement", "ostra-sodertorn", "--year", "2018", "--db", url])
+        #expect(keyless.status == 1 && keyless.stderr.contains("the key is missing"), "\(keyless.stderr)")
+        let key = ["SAMSPAR_AUDIT_KEY_FILE": cli.directory.appendingPathComponent("samspar.sqlite.audit-key").path]
         for (year, asOf) in [("2017", "2018-03-31"), ("2018", "2019-03-31"), ("2019", "2019-12-31")] {
             let args = ["report", "--agreement", "ostra-sodertorn", "--year", year, "--as-of", asOf]
             let before = try cli.run(args)
-            let after = try cli.run(args + ["--db", url])
+            let after = try cli.run(args + ["--db", url], environment: key)
             #expect(before.status == 0 && after.status == 0)
             #expect(before.stdout == after.stdout)
         }
+        let head = try cli.run("audit", "head").stdout
+        #expect(try cli.run(["audit", "head", "--db", url], environment: key).stdout == head)
+        #expect(try cli.run(["audit", "verify", "--db", url, "--head", head.trimmingCharacters(in: .whitespacesAndNewlines)], environment: key).status == 0)
+        // Nothing personal was written outside the two databases: no scratch files remain.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("samspar-copy-") }
+        #expect(leftovers.isEmpty)
     }
 }
 

@@ -42,6 +42,12 @@ struct ServeCommandLineTests {
 
     @Test func usersTokensAndTheAuditChainFromTheCommandLine() throws {
         let cli = try Samspar()
+        // Accounts belong to organisations of the registry, which the operator keeps.
+        let unknown = try run(
+            cli, ["user", "add", "--org", "212000-0084", "--role", "caseworker", "--email", "anna@haninge.se"], input: "long enough password\n")
+        #expect(unknown.status == 1 && unknown.stderr.contains("not in the registry"), "\(unknown.stderr)")
+        let org = try cli.run("org", "add", "212000-0084", "--name", "Haninge kommun", "--kind", "municipality", "--kommunkod", "0136")
+        #expect(org.status == 0, "\(org.stderr)")
         let added = try run(
             cli, ["user", "add", "--org", "212000-0084", "--role", "caseworker", "--email", "Anna@Haninge.se"], input: "long enough password\n")
         #expect(added.status == 0, "\(added.stderr)")
@@ -62,16 +68,37 @@ struct ServeCommandLineTests {
         #expect(try cli.run("token", "revoke", "1").status == 1)
 
         let verified = try cli.run("audit", "verify")
-        #expect(verified.status == 0 && verified.stdout.contains(": 3 poster"), "\(verified.stdout)")
+        #expect(verified.status == 0 && verified.stdout.contains(": 4 poster"), "\(verified.stdout)")
+        // The head, kept elsewhere, finds entries cut off the end, which the chain alone cannot.
+        let head = try cli.run("audit", "head").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(head.hasPrefix("4:") && head.count == 2 + 64, "\(head)")
+        try sqlite(cli, "DELETE FROM audit_log WHERE seq = 4")
+        #expect(try cli.run("audit", "verify").status == 0)
+        let cut = try cli.run("audit", "verify", "--head", head)
+        #expect(cut.status == 1 && cut.stderr.contains("cut off the end"), "\(cut.stderr)")
+        #expect(try cli.run("audit", "verify", "--head", "nonsense").status == 1)
         // Someone edits the log behind samspar's back.
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [cli.directory.appendingPathComponent("samspar.sqlite").path, "UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 2"]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        try sqlite(cli, "UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 2")
         let tampered = try cli.run("audit", "verify")
         #expect(tampered.status == 1)
         #expect(tampered.stderr.contains("entry 2 was changed"), "\(tampered.stderr)")
+        // Without its key the keyed log cannot be used at all, and no new key is made up.
+        let keyFile = cli.directory.appendingPathComponent("samspar.sqlite.audit-key")
+        #expect(FileManager.default.fileExists(atPath: keyFile.path))
+        let attributes = try FileManager.default.attributesOfItem(atPath: keyFile.path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        try FileManager.default.moveItem(at: keyFile, to: cli.directory.appendingPathComponent("elsewhere.key"))
+        let keyless = try cli.run("token", "list")
+        #expect(keyless.status == 1 && keyless.stderr.contains("the key is missing"), "\(keyless.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: keyFile.path))
+    }
+
+    func sqlite(_ cli: Samspar, _ statement: String) throws {
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [cli.directory.appendingPathComponent("samspar.sqlite").path, statement]
+        try sqlite.run()
+        sqlite.waitUntilExit()
     }
 
     @Test func serveAnswersACaseSystemAndStopsGracefullyOnSIGTERM() async throws {

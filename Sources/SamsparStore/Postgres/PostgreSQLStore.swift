@@ -18,6 +18,8 @@ public actor PostgreSQLStore: SamsparStore {
     let connection: PostgresConnection
     let logger: Logger
     public let location: DatabaseURL.PostgresLocation
+    /// Chains the audit log (issue 7); `nil` only for tests of history written before keys.
+    public nonisolated let auditKey: AuditKey?
     private var isClosed = false
     /// One operation at a time on the one connection.
     let gate = SerialGate()
@@ -25,7 +27,7 @@ public actor PostgreSQLStore: SamsparStore {
     /// Connects (failing within `connectTimeout` with one clear line when the server is
     /// unreachable or refuses the credentials) and, by default, applies pending migrations.
     public static func open(
-        _ location: DatabaseURL.PostgresLocation, migrate: Bool = true, connectTimeout: TimeAmount = .seconds(5),
+        _ location: DatabaseURL.PostgresLocation, migrate: Bool = true, auditKey: AuditKey? = nil, connectTimeout: TimeAmount = .seconds(5),
         logger: Logger = Logger(label: "samspar.postgres")
     ) async throws -> PostgreSQLStore {
         var configuration = PostgresConnection.Configuration(
@@ -39,7 +41,7 @@ public actor PostgreSQLStore: SamsparStore {
         } catch {
             throw StoreError.cannotOpen(what, reason: PostgreSQLStore.describe(error))
         }
-        let store = PostgreSQLStore(connection: connection, location: location, logger: logger)
+        let store = PostgreSQLStore(connection: connection, location: location, auditKey: auditKey, logger: logger)
         if migrate {
             do { try await store.migrate() } catch {
                 try? await connection.close()
@@ -65,9 +67,10 @@ public actor PostgreSQLStore: SamsparStore {
         }
     }
 
-    init(connection: PostgresConnection, location: DatabaseURL.PostgresLocation, logger: Logger) {
+    init(connection: PostgresConnection, location: DatabaseURL.PostgresLocation, auditKey: AuditKey?, logger: Logger) {
         self.connection = connection
         self.location = location
+        self.auditKey = auditKey
         self.logger = logger
     }
 
@@ -179,68 +182,6 @@ public actor PostgreSQLStore: SamsparStore {
     static let importLock = 7_263_772_100
     static let auditLock = 7_263_772_200
 
-    // MARK: Agreements
-
-    public func importAgreement(_ agreement: Agreement, document: Data, importedAt: Date) async throws -> AgreementImportResult {
-        try await inTransaction {
-            // Serialise concurrent imports of the same agreement (version numbers).
-            try await execute("SELECT pg_advisory_xact_lock(hashtext($1))", Self.binds([agreement.id]))
-            let versions = try await agreementVersions(id: agreement.id)
-            if let newest = versions.last, newest.agreement == agreement {
-                return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged)
-            }
-            let version = (versions.last?.version ?? 0) + 1
-            try await execute(
-                "INSERT INTO agreements (id, current_version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET current_version = excluded.current_version",
-                Self.binds([agreement.id, version]))
-            try await execute(
-                "INSERT INTO agreement_versions (agreement_id, version, valid_from, document, imported_at) VALUES ($1, $2, $3, $4, $5)",
-                Self.binds([
-                    agreement.id, version, Int(agreement.validFrom.ordinal), String(decoding: document, as: UTF8.self),
-                    ISO8601DateFormatter().string(from: importedAt),
-                ]))
-            for party in agreement.parties {
-                try await execute(
-                    """
-                    INSERT INTO organisations (org_number, name, kind, municipality_code) VALUES ($1, $2, $3, $4)
-                    ON CONFLICT (org_number) DO UPDATE SET name = excluded.name, kind = excluded.kind, municipality_code = excluded.municipality_code
-                    """,
-                    Self.binds([Int(party.orgNumber.value), party.name, party.kind.rawValue, party.municipalityCode.map { Int($0.value) }]))
-                try await execute(
-                    "INSERT INTO agreement_parties (agreement_id, org_number) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    Self.binds([agreement.id, Int(party.orgNumber.value)]))
-            }
-            for track in agreement.tracks {
-                try await execute(
-                    "INSERT INTO tracks (agreement_id, code, name) VALUES ($1, $2, $3) ON CONFLICT (agreement_id, code) DO UPDATE SET name = excluded.name",
-                    Self.binds([agreement.id, track.code, track.name]))
-            }
-            return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised)
-        }
-    }
-
-    public func agreementVersions(id: String) async throws -> [StoredAgreement] {
-        let documents = try await rows(
-            "SELECT version, document FROM agreement_versions WHERE agreement_id = $1 ORDER BY version", Self.binds([id]))
-        var result: [StoredAgreement] = []
-        for row in documents {
-            let (version, document) = try row.decode((Int, String).self)
-            result.append(StoredAgreement(agreement: try parseStored(document), version: version))
-        }
-        return result
-    }
-
-    public func agreementIDs() async throws -> [String] {
-        try await rows("SELECT id FROM agreements ORDER BY id").map { try $0.decode(String.self) }
-    }
-
-    public func agreementHistory() async throws -> [(id: String, version: Int, document: Data)] {
-        try await rows("SELECT agreement_id, version, document FROM agreement_versions ORDER BY agreement_id, version").map { row in
-            let (id, version, document) = try row.decode((String, Int, String).self)
-            return (id, version, Data(document.utf8))
-        }
-    }
-
     // MARK: Bulk import
 
     public func importFile(
@@ -252,7 +193,7 @@ public actor PostgreSQLStore: SamsparStore {
         return try await inTransaction {
             try await execute("CREATE TEMP TABLE IF NOT EXISTS \(table.staging) (LIKE \(table.name)) ON COMMIT DROP")
             try await execute("ALTER TABLE \(table.staging) ADD COLUMN IF NOT EXISTS seq BIGSERIAL")
-            let summary = try await importer.run(source: source, writer: PostgresBulkWriter(store: self, kind: kind, recordedBy: scope.organisation))
+            let summary = try await importer.run(source: source, writer: PostgresBulkWriter(store: self, kind: kind))
             // One table's upserts run one process at a time; COPY into staging ran in parallel.
             try await execute("SELECT pg_advisory_xact_lock(\(Self.importLock + ImportKind.allCases.firstIndex(of: kind)!))")
             try await execute(table.upsert)
@@ -284,102 +225,33 @@ public actor PostgreSQLStore: SamsparStore {
             let (id, code) = try row.decode((Int, String).self)
             if let index = agreement.tracks.firstIndex(where: { $0.code == code }) { trackIndexBuilder[id] = index }
         }
-        let municipalities = agreement.municipalities.map { String($0.value) }.joined(separator: ",")
         var builder = PackedFacts.Builder()
-        let sql = """
-            SELECT p.person_id, p.sex, p.municipality, p.first_permit_date, p.registered_on, p.exited_on, p.upper_secondary_completed,
-              (SELECT string_agg((\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))::text, ',')
-                 FROM track_events e WHERE e.person_id = p.person_id AND e.date <= $1) AS events,
-              (SELECT string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',' ORDER BY s.date)
-                 FROM status_changes s WHERE s.person_id = p.person_id AND s.date <= $1) AS statuses
-            FROM participants p
-            WHERE p.municipality IN (\(municipalities.isEmpty ? "NULL" : municipalities)) AND p.registered_on <= $1
-            """
+        let sql = ReportQuery.sql(
+            municipalities: agreement.municipalities,
+            events: "string_agg((\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))::text, ',')",
+            statuses: "string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',' ORDER BY s.date)", asOf: "$1")
         for row in try await rows(sql, Self.binds([Int(asOf.ordinal)])) {
-            let (id, sex, municipality, permit, registered, exited, upper, events, statuses) =
-                try row.decode((Int, Int, Int, Int, Int, Int?, Int, String?, String?).self)
+            let (id, org, kind, changed, sex, sexExplicit, municipality, permit, registered, exited, upper, events, statuses) =
+                try row.decode((Int, Int, String?, Int, Int, Int, Int, Int, Int, Int?, Int, String?, String?).self)
             let person = Personnummer(storedValue: Int64(id))
-            builder.participants.append(
-                ParticipantFacts(
-                    person: person, sex: sex == 1 ? .male : .female, municipality: Kommunkod(storedValue: Int16(municipality)),
-                    firstPermitDate: Day(ordinal: Int32(permit)), registeredOn: Day(ordinal: Int32(registered)),
-                    exitedOn: exited.map { Day(ordinal: Int32($0)) }, upperSecondaryCompleted: upper == 1))
-            if let events { builder.addEvents(events, person: person, trackIndex: trackIndexBuilder) }
-            if let statuses { builder.addStatuses(statuses, person: person) }
+            let registration = Registration(
+                record: ParticipantRecord(
+                    person: person, givenName: nil, familyName: nil, explicitSex: sexExplicit == 1 ? (sex == 1 ? .male : .female) : nil,
+                    municipality: Kommunkod(storedValue: Int16(municipality)), firstPermitDate: Day(ordinal: Int32(permit)),
+                    registeredOn: Day(ordinal: Int32(registered)), exitedOn: exited.map { Day(ordinal: Int32($0)) }, exitReason: nil,
+                    upperSecondaryCompleted: upper == 1, educationLevel: nil),
+                party: Organisationsnummer(storedValue: Int64(org)), partyKind: kind.flatMap(OrganisationKind.init(rawValue:)),
+                changed: Int64(changed))
+            builder.add(registration, events: events, statuses: statuses, trackIndex: trackIndexBuilder)
         }
-        return builder.input
-    }
-
-    // MARK: Export and counts
-
-    public func export(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
-        try await serially(gate) { try await exportRows(kind, line: line) }
-    }
-
-    private func exportRows(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
-        line(ExportFormat.header(kind))
-        switch kind {
-        case .participants:
-            let sql = """
-                SELECT person_id, given_name, family_name, sex, sex_explicit, municipality, first_permit_date, registered_on,
-                       exited_on, exit_reason, upper_secondary_completed, education_level
-                FROM participants ORDER BY person_id
-                """
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
-                let (person, given, family, sex, explicit, municipality, permit, registered, exited, reason, upper, education) =
-                    try row.decode((Int, String?, String?, Int, Int, Int, Int, Int, Int?, String?, Int, String?).self)
-                line(
-                    ExportFormat.participant(
-                        person: person, givenName: given, familyName: family, sex: sex, sexExplicit: explicit == 1,
-                        municipality: municipality, firstPermit: permit, registered: registered, exited: exited, exitReason: reason,
-                        upperSecondary: upper == 1, education: education))
-            }
-        case .events:
-            let sql = """
-                SELECT e.person_id, t.code, t.agreement_id, e.kind, e.date, e.reason
-                FROM track_events e JOIN tracks t ON t.id = e.track_id ORDER BY e.person_id
-                """
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
-                let (person, code, agreement, kind, date, reason) = try row.decode((Int, String, String, Int, Int, String?).self)
-                line(ExportFormat.event(person: person, track: code, kind: kind, date: date, reason: reason, agreement: agreement))
-            }
-        case .statuses:
-            let sql = "SELECT person_id, status, date FROM status_changes ORDER BY person_id, date"
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
-                let (person, status, date) = try row.decode((Int, Int, Int).self)
-                line(ExportFormat.status(person: person, status: status, date: date))
-            }
-        case .activities:
-            let sql = "SELECT person_id, kind, start, end_date, hours_per_week, provider FROM activities ORDER BY person_id"
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
-                let (person, kind, start, end, hours, provider) = try row.decode((Int, String, Int, Int?, Double?, String?).self)
-                line(ExportFormat.activity(person: person, kind: kind, start: start, end: end, hours: hours, provider: provider))
-            }
-        }
-    }
-
-    public func counts() async throws -> [String: Int] {
-        var result: [String: Int] = [:]
-        for table in ["agreements", "participants", "track_events", "status_changes", "activities"] {
-            result[table] = try await rows("SELECT count(*) FROM \(table)").first?.decode(Int.self) ?? 0
-        }
-        return result
-    }
-}
-
-/// Reads back a stored agreement document (validated when it was imported).
-/// A plain function: the optimiser crashed on typed throws inside an async closure here.
-func parseStored(_ document: String) throws -> Agreement {
-    do {
-        return try Agreement.parse(json: Data(document.utf8))
-    } catch {
-        throw error as any Error
+        return Registrations.reportInput(builder.facts, asOf: asOf)
     }
 }
 
 /// The store's connection seen through ``SQLSession``, inside a transaction the store opened.
 struct PostgresSession: SQLSession {
     let store: PostgreSQLStore
+    var auditKey: AuditKey? { store.auditKey }
 
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
@@ -415,6 +287,15 @@ struct PostgresSession: SQLSession {
     func lockAuditChain() async throws {
         try await store.execute("SELECT pg_advisory_xact_lock(\(PostgreSQLStore.auditLock))")
     }
+
+    func lock(_ name: String) async throws {
+        try await store.execute("SELECT pg_advisory_xact_lock(hashtext($1))", PostgreSQLStore.binds([name]))
+    }
+
+    func restartIdentity(_ table: String, column: String) async throws {
+        try await store.execute(
+            "SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), COALESCE((SELECT max(\(column)) FROM \(table)), 0) + 1, false)")
+    }
 }
 
 /// A server error, worded by the server; `sqlState` tells deadlocks and the like apart.
@@ -448,30 +329,8 @@ enum PostgresStaging {
     }
 
     static func table(for kind: ImportKind) -> Table {
-        switch kind {
-        case .participants:
-            let columns = [
-                "person_id", "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date",
-                "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level", "registered_by",
-            ]
-            // The registering organisation never changes on update.
-            return Table(
-                name: "participants", staging: "staging_participants", columns: columns, key: ["person_id"],
-                update: Array(columns.dropFirst().dropLast()))
-        case .events:
-            return Table(
-                name: "track_events", staging: "staging_track_events", columns: ["person_id", "track_id", "kind", "date", "reason", "recorded_by"],
-                key: ["person_id", "track_id", "kind", "date"], update: ["reason"])
-        case .statuses:
-            return Table(
-                name: "status_changes", staging: "staging_status_changes", columns: ["person_id", "date", "status", "recorded_by"],
-                key: ["person_id", "date"], update: ["status"])
-        case .activities:
-            return Table(
-                name: "activities", staging: "staging_activities",
-                columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider", "recorded_by"], key: ["person_id", "kind", "start"],
-                update: ["end_date", "hours_per_week", "provider"])
-        }
+        let t = StoredTables.table(for: kind)
+        return Table(name: t.name, staging: "staging_\(t.name)", columns: t.columns, key: t.key, update: t.update)
     }
 }
 
@@ -479,34 +338,29 @@ enum PostgresStaging {
 struct PostgresBulkWriter: BulkWriter, Sendable {
     let store: PostgreSQLStore
     let kind: ImportKind
-    let recordedBy: Int64?
 
-    func access(_ persons: [Int64], for organisation: Int64, on day: Day) async throws -> [Int64: PersonAccess] {
+    func registrants(_ persons: [Int64]) async throws -> [Int64: [Int64]] {
         var binds = PostgresBindings()
-        binds.append(Int(organisation))
-        binds.append(Int(day.ordinal))
         binds.append(persons.map { Int($0) })
-        let sql = """
-            SELECT p.person_id, CASE WHEN \(RecordOwnership.ownerSQL("p")) = $1 THEN 1 ELSE 0 END,
-                   \(RecordOwnership.consentSQL(person: "p.person_id", party: "$1", day: "$2"))
-            FROM participants p WHERE p.person_id = ANY($3)
-            """
-        var result: [Int64: PersonAccess] = [:]
-        for row in try await store.rows(sql, binds) {
-            let (id, own, consented) = try row.decode((Int, Int, Int).self)
-            result[Int64(id)] = PersonAccess(own: own == 1, consented: consented == 1)
+        var found: [Int64: [Int64]] = [:]
+        for row in try await store.rows("SELECT person_id, org_number FROM registrations WHERE person_id = ANY($1)", binds) {
+            let (id, org) = try row.decode((Int, Int).self)
+            found[Int64(id), default: []].append(Int64(org))
+        }
+        return found
+    }
+
+    func municipalityOrganisations() async throws -> [Int16: [Int64]] {
+        var result: [Int16: [Int64]] = [:]
+        for row in try await store.rows("SELECT org_number, municipality_code FROM organisations WHERE kind = 'municipality'") {
+            let (org, code) = try row.decode((Int, Int?).self)
+            if let code { result[Int16(code), default: []].append(Int64(org)) }
         }
         return result
     }
 
-    func existingPersons(_ persons: [Int64]) async throws -> Set<Int64> {
-        var found = Set<Int64>()
-        var binds = PostgresBindings()
-        binds.append(persons.map { Int($0) })
-        for row in try await store.rows("SELECT person_id FROM participants WHERE person_id = ANY($1)", binds) {
-            found.insert(Int64(try row.decode(Int.self)))
-        }
-        return found
+    func nextChange() async throws -> Int64 {
+        Int64(try await store.rows("SELECT COALESCE(max(changed), 0) + 1 FROM registrations").first?.decode(Int.self) ?? 1)
     }
 
     func tracks() async throws -> [TrackRef] {
@@ -521,10 +375,12 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
         try await store.copy(into: table.staging, columns: table.columns, text: buffer)
     }
 
-    func write(participants: [ParticipantRecord]) async throws {
-        var b = CopyText(capacity: participants.count * 96)
-        for p in participants {
+    func write(participants: [Owned<ParticipantRecord>], changed: Int64) async throws {
+        var b = CopyText(capacity: participants.count * 110)
+        for owned in participants {
+            let p = owned.value
             b.int(Int(p.person.value))
+            b.int(Int(owned.org))
             b.text(p.givenName)
             b.text(p.familyName)
             b.int(p.sex == .male ? 1 : 0)
@@ -536,48 +392,51 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
             b.text(p.exitReason)
             b.int(p.upperSecondaryCompleted ? 1 : 0)
             b.text(p.educationLevel)
-            b.owner(recordedBy)
+            b.int(Int(changed))
             b.endRow()
         }
         try await send(b.buffer)
     }
 
-    func write(events: [(record: EventRecord, track: Int64)]) async throws {
-        var b = CopyText(capacity: events.count * 40)
-        for (e, track) in events {
+    func write(events: [Owned<TrackedEvent>]) async throws {
+        var b = CopyText(capacity: events.count * 52)
+        for owned in events {
+            let e = owned.value.record
             b.int(Int(e.person.value))
-            b.int(Int(track))
+            b.int(Int(owned.org))
+            b.int(Int(owned.value.track))
             b.int(Int(e.kind.code))
             b.day(e.date)
             b.text(e.reason)
-            b.owner(recordedBy)
             b.endRow()
         }
         try await send(b.buffer)
     }
 
-    func write(statuses: [StatusRecord]) async throws {
-        var b = CopyText(capacity: statuses.count * 28)
-        for s in statuses {
+    func write(statuses: [Owned<StatusRecord>]) async throws {
+        var b = CopyText(capacity: statuses.count * 40)
+        for owned in statuses {
+            let s = owned.value
             b.int(Int(s.person.value))
+            b.int(Int(owned.org))
             b.day(s.date)
             b.int(Int(s.status.code))
-            b.owner(recordedBy)
             b.endRow()
         }
         try await send(b.buffer)
     }
 
-    func write(activities: [ActivityRecord]) async throws {
-        var b = CopyText(capacity: activities.count * 72)
-        for a in activities {
+    func write(activities: [Owned<ActivityRecord>]) async throws {
+        var b = CopyText(capacity: activities.count * 84)
+        for owned in activities {
+            let a = owned.value
             b.int(Int(a.person.value))
+            b.int(Int(owned.org))
             b.text(a.activity.rawValue)
             b.day(a.start)
             b.day(a.end)
             b.text(a.hoursPerWeek.map { String($0) })
             b.text(a.provider)
-            b.owner(recordedBy)
             b.endRow()
         }
         try await send(b.buffer)
@@ -628,11 +487,6 @@ struct CopyText {
             default: buffer.writeInteger(byte)
             }
         }
-    }
-
-    mutating func owner(_ value: Int64?) {
-        separate()
-        if let value { buffer.writeString(String(value)) } else { buffer.writeStaticString("\\N") }
     }
 
     mutating func endRow() {

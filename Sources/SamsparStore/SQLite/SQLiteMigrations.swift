@@ -183,5 +183,11 @@ enum SQLiteMigrations {
                 "CREATE INDEX audit_by_person ON audit_log (person_id, seq)",
             ]
         ),
+        (
+            3, "registrations: one person, several parties (issue 7)",
+            RegistrationMigration.statements(
+                bigint: "INTEGER", smallint: "INTEGER", real: "REAL", withoutRowID: " WITHOUT ROWID",
+                identity: "INTEGER PRIMARY KEY")
+        ),
     ]
 }

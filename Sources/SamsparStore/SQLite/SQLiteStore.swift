@@ -11,6 +11,8 @@ import SamsparDomain
 public actor SQLiteStore: SamsparStore {
     let connection: SQLiteConnection
     public let path: String
+    /// Chains the audit log (issue 7); `nil` only for tests of history written before keys.
+    public nonisolated let auditKey: AuditKey?
     private var isClosed = false
     /// One operation at a time on the one connection (the actor alone would interleave
     /// statements of two callers at every `await`).
@@ -23,7 +25,9 @@ public actor SQLiteStore: SamsparStore {
 
     /// Opens (creating if needed) the file and applies pending migrations: the embedded
     /// default migrates itself on first use (STYLE §6).
-    public static func open(path: String, migrate: Bool = true, logger: Logger = Logger(label: "samspar.sqlite")) async throws -> SQLiteStore {
+    public static func open(
+        path: String, migrate: Bool = true, auditKey: AuditKey? = nil, logger: Logger = Logger(label: "samspar.sqlite")
+    ) async throws -> SQLiteStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             var isDirectory: ObjCBool = false
@@ -37,7 +41,7 @@ public actor SQLiteStore: SamsparStore {
         } catch {
             throw StoreError.cannotOpen(path, reason: "\(error)")
         }
-        let store = SQLiteStore(connection: connection, path: path)
+        let store = SQLiteStore(connection: connection, path: path, auditKey: auditKey)
         do {
             for pragma in [
                 "PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000",
@@ -53,9 +57,10 @@ public actor SQLiteStore: SamsparStore {
         return store
     }
 
-    init(connection: SQLiteConnection, path: String) {
+    init(connection: SQLiteConnection, path: String, auditKey: AuditKey?) {
         self.connection = connection
         self.path = path
+        self.auditKey = auditKey
     }
 
     public func close() async throws {
@@ -71,7 +76,7 @@ public actor SQLiteStore: SamsparStore {
     /// run in parallel on the pool.
     public nonisolated func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         let reader = try await checkOutReader()
-        let session = SQLiteSession(connection: reader)
+        let session = SQLiteSession(connection: reader, auditKey: auditKey)
         do {
             _ = try await reader.query("BEGIN")
             let result = try await body(session)
@@ -132,7 +137,7 @@ public actor SQLiteStore: SamsparStore {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        let session = SQLiteSession(connection: connection)
+        let session = SQLiteSession(connection: connection, auditKey: auditKey)
         return try await inTransaction { try await body(session) }
     }
 
@@ -157,70 +162,15 @@ public actor SQLiteStore: SamsparStore {
         }
     }
 
-    // MARK: Agreements
-
-    public func importAgreement(_ agreement: Agreement, document: Data, importedAt: Date) async throws -> AgreementImportResult {
-        try await inTransaction {
-            let versions = try await agreementVersions(id: agreement.id)
-            if let newest = versions.last, newest.agreement == agreement {
-                return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged)
-            }
-            let version = (versions.last?.version ?? 0) + 1
-            if versions.isEmpty {
-                try await query("INSERT INTO agreements (id, current_version) VALUES (?, ?)", [.text(agreement.id), .integer(version)])
-            } else {
-                try await query("UPDATE agreements SET current_version = ? WHERE id = ?", [.integer(version), .text(agreement.id)])
-            }
-            try await query(
-                "INSERT INTO agreement_versions (agreement_id, version, valid_from, document, imported_at) VALUES (?, ?, ?, ?, ?)",
-                [
-                    .text(agreement.id), .integer(version), .integer(Int(agreement.validFrom.ordinal)),
-                    .text(String(decoding: document, as: UTF8.self)), .text(ISO8601DateFormatter().string(from: importedAt)),
-                ])
-            for party in agreement.parties {
-                try await query(
-                    """
-                    INSERT INTO organisations (org_number, name, kind, municipality_code) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (org_number) DO UPDATE SET name = excluded.name, kind = excluded.kind, municipality_code = excluded.municipality_code
-                    """,
-                    [
-                        .integer(Int(party.orgNumber.value)), .text(party.name), .text(party.kind.rawValue),
-                        party.municipalityCode.map { .integer(Int($0.value)) } ?? .null,
-                    ])
-                try await query(
-                    "INSERT INTO agreement_parties (agreement_id, org_number) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    [.text(agreement.id), .integer(Int(party.orgNumber.value))])
-            }
-            for track in agreement.tracks {
-                try await query(
-                    "INSERT INTO tracks (agreement_id, code, name) VALUES (?, ?, ?) ON CONFLICT (agreement_id, code) DO UPDATE SET name = excluded.name",
-                    [.text(agreement.id), .text(track.code), .text(track.name)])
-            }
-            return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised)
-        }
-    }
-
-    public func agreementVersions(id: String) async throws -> [StoredAgreement] {
-        let rows = try await query("SELECT version, document FROM agreement_versions WHERE agreement_id = ? ORDER BY version", [.text(id)])
-        return try rows.map { row in
-            let document = Data((row.column("document")?.string ?? "").utf8)
-            return StoredAgreement(agreement: try Agreement.parse(json: document), version: row.column("version")?.integer ?? 0)
-        }
-    }
-
-    public func agreementIDs() async throws -> [String] {
-        try await query("SELECT id FROM agreements ORDER BY id").compactMap { $0.column("id")?.string }
-    }
-
     // MARK: Bulk import
 
     public func importFile(
         _ kind: ImportKind, from source: ImportSource, currentYear: Int, scope: ImportScope, progress: (@Sendable (Int) -> Void)?
     ) async throws -> ImportSummary {
         let importer = Importer(kind: kind, currentYear: currentYear, scope: scope, progress: progress)
-        let session = SQLiteSession(connection: connection)
+        let session = SQLiteSession(connection: connection, auditKey: auditKey)
         return try await inTransaction {
-            let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self, recordedBy: scope.organisation))
+            let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self))
             try await scope.beforeCommit?(session, summary)
             return summary
         }
@@ -237,7 +187,6 @@ public actor SQLiteStore: SamsparStore {
     }
 
     private func loadReportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
-        let municipalities = agreement.municipalities.map { String($0.value) }.joined(separator: ",")
         let tracks = try await query("SELECT id, code FROM tracks WHERE agreement_id = ?", [.text(agreement.id)])
         var trackIndexBuilder: [Int: Int] = [:]
         for row in tracks {
@@ -248,107 +197,42 @@ public actor SQLiteStore: SamsparStore {
             }
         }
         let trackIndex = trackIndexBuilder
-        let asOfValue = Int(asOf.ordinal)
         let collector = Collector<PackedFacts.Builder>()
         collector.append(PackedFacts.Builder())
         try await connection.query(
-            """
-            SELECT p.person_id, p.sex, p.municipality, p.first_permit_date, p.registered_on, p.exited_on, p.upper_secondary_completed,
-              (SELECT group_concat(\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))
-                 FROM track_events e WHERE e.person_id = p.person_id AND e.date <= ?1) AS events,
-              (SELECT group_concat(\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))
-                 FROM status_changes s WHERE s.person_id = p.person_id AND s.date <= ?1) AS statuses
-            FROM participants p
-            WHERE p.municipality IN (\(municipalities.isEmpty ? "NULL" : municipalities)) AND p.registered_on <= ?1
-            """, [.integer(asOfValue)]
+            ReportQuery.sql(
+                municipalities: agreement.municipalities,
+                events: "group_concat(\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))",
+                statuses: "group_concat(\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))", asOf: "?1"),
+            [.integer(Int(asOf.ordinal))]
         ) { row in
-            guard let id = row.column("person_id")?.integer else { return }
+            guard let id = row.column("person_id")?.integer, let org = row.column("org_number")?.integer else { return }
             let person = Personnummer(storedValue: Int64(id))
+            let explicit = row.column("sex_explicit")?.integer == 1
+            let registration = Registration(
+                record: ParticipantRecord(
+                    person: person, givenName: nil, familyName: nil,
+                    explicitSex: explicit ? (row.column("sex")?.integer == 1 ? .male : .female) : nil,
+                    municipality: Kommunkod(storedValue: Int16(row.column("municipality")?.integer ?? 0)),
+                    firstPermitDate: Day(ordinal: Int32(row.column("first_permit_date")?.integer ?? 0)),
+                    registeredOn: Day(ordinal: Int32(row.column("registered_on")?.integer ?? 0)),
+                    exitedOn: row.column("exited_on")?.integer.map { Day(ordinal: Int32($0)) }, exitReason: nil,
+                    upperSecondaryCompleted: row.column("upper_secondary_completed")?.integer == 1, educationLevel: nil),
+                party: Organisationsnummer(storedValue: Int64(org)),
+                partyKind: row.column("kind")?.string.flatMap(OrganisationKind.init(rawValue:)),
+                changed: Int64(row.column("changed")?.integer ?? 0))
             collector.withFirst { builder in
-                builder.participants.append(
-                    ParticipantFacts(
-                        person: person,
-                        sex: row.column("sex")?.integer == 1 ? .male : .female,
-                        municipality: Kommunkod(storedValue: Int16(row.column("municipality")?.integer ?? 0)),
-                        firstPermitDate: Day(ordinal: Int32(row.column("first_permit_date")?.integer ?? 0)),
-                        registeredOn: Day(ordinal: Int32(row.column("registered_on")?.integer ?? 0)),
-                        exitedOn: row.column("exited_on")?.integer.map { Day(ordinal: Int32($0)) },
-                        upperSecondaryCompleted: row.column("upper_secondary_completed")?.integer == 1))
-                if let events = row.column("events")?.string { builder.addEvents(events, person: person, trackIndex: trackIndex) }
-                if let statuses = row.column("statuses")?.string { builder.addStatuses(statuses, person: person) }
+                builder.add(registration, events: row.column("events")?.string, statuses: row.column("statuses")?.string, trackIndex: trackIndex)
             }
         }
-        return collector.items[0].input
-    }
-
-    public func export(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
-        try await serially(gate) { try await exportRows(kind, line: line) }
-    }
-
-    private func exportRows(_ kind: ImportKind, line: @escaping @Sendable (String) -> Void) async throws {
-        line(ExportFormat.header(kind))
-        switch kind {
-        case .participants:
-            try await connection.query(
-                """
-                SELECT person_id, given_name, family_name, sex, sex_explicit, municipality, first_permit_date, registered_on,
-                       exited_on, exit_reason, upper_secondary_completed, education_level
-                FROM participants ORDER BY person_id
-                """, []
-            ) { row in
-                line(
-                    ExportFormat.participant(
-                        person: row.column("person_id")?.integer, givenName: row.column("given_name")?.string,
-                        familyName: row.column("family_name")?.string, sex: row.column("sex")?.integer,
-                        sexExplicit: row.column("sex_explicit")?.integer == 1, municipality: row.column("municipality")?.integer,
-                        firstPermit: row.column("first_permit_date")?.integer, registered: row.column("registered_on")?.integer,
-                        exited: row.column("exited_on")?.integer, exitReason: row.column("exit_reason")?.string,
-                        upperSecondary: row.column("upper_secondary_completed")?.integer == 1, education: row.column("education_level")?.string))
-            }
-        case .events:
-            try await connection.query(
-                """
-                SELECT e.person_id, t.code, t.agreement_id, e.kind, e.date, e.reason
-                FROM track_events e JOIN tracks t ON t.id = e.track_id ORDER BY e.person_id
-                """, []
-            ) { row in
-                line(
-                    ExportFormat.event(
-                        person: row.column("person_id")?.integer, track: row.column("code")?.string, kind: row.column("kind")?.integer,
-                        date: row.column("date")?.integer, reason: row.column("reason")?.string, agreement: row.column("agreement_id")?.string))
-            }
-        case .statuses:
-            try await connection.query("SELECT person_id, status, date FROM status_changes ORDER BY person_id, date", []) { row in
-                line(ExportFormat.status(person: row.column("person_id")?.integer, status: row.column("status")?.integer, date: row.column("date")?.integer))
-            }
-        case .activities:
-            try await connection.query("SELECT person_id, kind, start, end_date, hours_per_week, provider FROM activities ORDER BY person_id", []) { row in
-                line(
-                    ExportFormat.activity(
-                        person: row.column("person_id")?.integer, kind: row.column("kind")?.string, start: row.column("start")?.integer,
-                        end: row.column("end_date")?.integer, hours: row.column("hours_per_week")?.double, provider: row.column("provider")?.string))
-            }
-        }
-    }
-
-    public func agreementHistory() async throws -> [(id: String, version: Int, document: Data)] {
-        try await query("SELECT agreement_id, version, document FROM agreement_versions ORDER BY agreement_id, version").map { row in
-            (row.column("agreement_id")?.string ?? "", row.column("version")?.integer ?? 0, Data((row.column("document")?.string ?? "").utf8))
-        }
-    }
-
-    public func counts() async throws -> [String: Int] {
-        var result: [String: Int] = [:]
-        for table in ["agreements", "participants", "track_events", "status_changes", "activities"] {
-            result[table] = try await query("SELECT count(*) AS n FROM \(table)").first?.column("n")?.integer ?? 0
-        }
-        return result
+        return Registrations.reportInput(collector.items[0].facts, asOf: asOf)
     }
 }
 
 /// The store's connection seen through ``SQLSession``, inside a transaction the store opened.
 struct SQLiteSession: SQLSession {
     let connection: SQLiteConnection
+    let auditKey: AuditKey?
 
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
@@ -379,6 +263,8 @@ struct SQLiteSession: SQLSession {
     }
 
     func lockAuditChain() async throws {}
+    func lock(_ name: String) async throws {}
+    func restartIdentity(_ table: String, column: String) async throws {}
 }
 
 /// Gathers rows handed over one by one from the driver's thread (the callback is synchronous
@@ -403,32 +289,32 @@ final class Collector<T>: @unchecked Sendable {
 /// Multi-row upserts into the SQLite tables, inside the store's open transaction.
 struct SQLiteBulkWriter: BulkWriter, Sendable {
     let store: SQLiteStore
-    let recordedBy: Int64?
 
-    func existingPersons(_ persons: [Int64]) async throws -> Set<Int64> {
-        var found = Set<Int64>()
+    func registrants(_ persons: [Int64]) async throws -> [Int64: [Int64]] {
+        var found: [Int64: [Int64]] = [:]
         for chunk in persons.chunked(900) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try await store.query("SELECT person_id FROM participants WHERE person_id IN (\(placeholders))", chunk.map { .integer(Int($0)) })
-            for row in rows { if let id = row.column("person_id")?.integer { found.insert(Int64(id)) } }
+            let rows = try await store.query(
+                "SELECT person_id, org_number FROM registrations WHERE person_id IN (\(placeholders))", chunk.map { .integer(Int($0)) })
+            for row in rows {
+                if let id = row.column("person_id")?.integer, let org = row.column("org_number")?.integer { found[Int64(id), default: []].append(Int64(org)) }
+            }
         }
         return found
     }
 
-    func access(_ persons: [Int64], for organisation: Int64, on day: Day) async throws -> [Int64: PersonAccess] {
-        var result: [Int64: PersonAccess] = [:]
-        for chunk in persons.chunked(900) {
-            let placeholders = (0..<chunk.count).map { "?\($0 + 3)" }.joined(separator: ",")
-            let rows = try await store.query(
-                "SELECT person_id, \(RecordOwnership.ownerSQL("p")) = ?1 AS own, \(RecordOwnership.consentSQL(person: "p.person_id", party: "?1", day: "?2")) AS consented "
-                    + "FROM participants p WHERE p.person_id IN (\(placeholders))",
-                [.integer(Int(organisation)), .integer(Int(day.ordinal))] + chunk.map { .integer(Int($0)) })
-            for row in rows {
-                guard let id = row.column("person_id")?.integer else { continue }
-                result[Int64(id)] = PersonAccess(own: row.column("own")?.integer == 1, consented: row.column("consented")?.integer == 1)
+    func municipalityOrganisations() async throws -> [Int16: [Int64]] {
+        var result: [Int16: [Int64]] = [:]
+        for row in try await store.query("SELECT org_number, municipality_code FROM organisations WHERE kind = 'municipality'") {
+            if let org = row.column("org_number")?.integer, let code = row.column("municipality_code")?.integer {
+                result[Int16(code), default: []].append(Int64(org))
             }
         }
         return result
+    }
+
+    func nextChange() async throws -> Int64 {
+        Int64(try await store.query("SELECT COALESCE(max(changed), 0) + 1 AS n FROM registrations").first?.column("n")?.integer ?? 1)
     }
 
     func tracks() async throws -> [TrackRef] {
@@ -450,63 +336,61 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
             binds)
     }
 
-    func write(participants: [ParticipantRecord]) async throws {
+    func write(participants: [Owned<ParticipantRecord>], changed: Int64) async throws {
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(participants.count * 12)
-        for p in participants {
+        binds.reserveCapacity(participants.count * 14)
+        for owned in participants {
+            let p = owned.value
             binds += [
-                .integer(Int(p.person.value)), text(p.givenName), text(p.familyName), .integer(p.sex == .male ? 1 : 0),
+                .integer(Int(p.person.value)), .integer(Int(owned.org)), text(p.givenName), text(p.familyName), .integer(p.sex == .male ? 1 : 0),
                 .integer(p.explicitSex == nil ? 0 : 1), .integer(Int(p.municipality.value)), day(p.firstPermitDate),
                 day(p.registeredOn), day(p.exitedOn), text(p.exitReason), .integer(p.upperSecondaryCompleted ? 1 : 0),
-                text(p.educationLevel), owner,
+                text(p.educationLevel), .integer(Int(changed)),
             ]
         }
-        let columns = [
-            "person_id", "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date",
-            "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level", "registered_by",
-        ]
-        // The registering organisation never changes on update.
-        try await upsert(
-            "participants", columns: columns, conflict: ["person_id"], update: Array(columns.dropFirst().dropLast()), rows: participants.count,
-            binds: binds)
+        let table = StoredTables.registrations
+        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: participants.count, binds: binds)
     }
 
-    func write(events: [(record: EventRecord, track: Int64)]) async throws {
+    func write(events: [Owned<TrackedEvent>]) async throws {
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(events.count * 5)
-        for (e, track) in events {
-            binds += [.integer(Int(e.person.value)), .integer(Int(track)), .integer(Int(e.kind.code)), day(e.date), text(e.reason), owner]
-        }
-        try await upsert(
-            "track_events", columns: ["person_id", "track_id", "kind", "date", "reason", "recorded_by"], conflict: ["person_id", "track_id", "kind", "date"],
-            update: ["reason"], rows: events.count, binds: binds)
-    }
-
-    func write(statuses: [StatusRecord]) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(statuses.count * 3)
-        for s in statuses { binds += [.integer(Int(s.person.value)), day(s.date), .integer(Int(s.status.code)), owner] }
-        try await upsert(
-            "status_changes", columns: ["person_id", "date", "status", "recorded_by"], conflict: ["person_id", "date"], update: ["status"],
-            rows: statuses.count, binds: binds)
-    }
-
-    func write(activities: [ActivityRecord]) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(activities.count * 6)
-        for a in activities {
+        binds.reserveCapacity(events.count * 6)
+        for owned in events {
+            let e = owned.value.record
             binds += [
-                .integer(Int(a.person.value)), .text(a.activity.rawValue), day(a.start), day(a.end),
-                a.hoursPerWeek.map { .float($0) } ?? .null, text(a.provider), owner,
+                .integer(Int(e.person.value)), .integer(Int(owned.org)), .integer(Int(owned.value.track)), .integer(Int(e.kind.code)), day(e.date),
+                text(e.reason),
             ]
         }
-        try await upsert(
-            "activities", columns: ["person_id", "kind", "start", "end_date", "hours_per_week", "provider", "recorded_by"],
-            conflict: ["person_id", "kind", "start"],
-            update: ["end_date", "hours_per_week", "provider"], rows: activities.count, binds: binds)
+        let table = StoredTables.events
+        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: events.count, binds: binds)
     }
 
-    private var owner: SQLiteData { recordedBy.map { .integer(Int($0)) } ?? .null }
+    func write(statuses: [Owned<StatusRecord>]) async throws {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(statuses.count * 4)
+        for owned in statuses {
+            let s = owned.value
+            binds += [.integer(Int(s.person.value)), .integer(Int(owned.org)), day(s.date), .integer(Int(s.status.code))]
+        }
+        let table = StoredTables.statuses
+        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: statuses.count, binds: binds)
+    }
+
+    func write(activities: [Owned<ActivityRecord>]) async throws {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(activities.count * 7)
+        for owned in activities {
+            let a = owned.value
+            binds += [
+                .integer(Int(a.person.value)), .integer(Int(owned.org)), .text(a.activity.rawValue), day(a.start), day(a.end),
+                a.hoursPerWeek.map { .float($0) } ?? .null, text(a.provider),
+            ]
+        }
+        let table = StoredTables.activities
+        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: activities.count, binds: binds)
+    }
+
     private func text(_ s: String?) -> SQLiteData { s.map { .text($0) } ?? .null }
     private func day(_ d: Day?) -> SQLiteData { d.map { .integer(Int($0.ordinal)) } ?? .null }
 }

@@ -1,0 +1,134 @@
+/// One party's registration of a person (SPEC §2, *Registrations*): the attributes as that
+/// party knows them, the party, its kind, and when the registration last changed.
+public struct Registration: Sendable, Equatable {
+    public var record: ParticipantRecord
+    public var party: Organisationsnummer
+    /// The party's kind in the organisation registry; `nil` when it is not there.
+    public var partyKind: OrganisationKind?
+    /// Larger is more recent (the store's change counter).
+    public var changed: Int64
+
+    public init(record: ParticipantRecord, party: Organisationsnummer, partyKind: OrganisationKind?, changed: Int64) {
+        self.record = record
+        self.party = party
+        self.partyKind = partyKind
+        self.changed = changed
+    }
+
+    public var person: Personnummer { record.person }
+}
+
+/// A registration with the events and status changes its party recorded.
+public struct RegisteredFacts: Sendable {
+    public var registration: Registration
+    public var events: [TrackEventFact]
+    public var statuses: [StatusFact]
+
+    public init(registration: Registration, events: [TrackEventFact] = [], statuses: [StatusFact] = []) {
+        self.registration = registration
+        self.events = events
+        self.statuses = statuses
+    }
+}
+
+/// How the figures count one person from several parties' registrations (SPEC §2): once,
+/// from the union of the registrations that exist at `asOf` and all their dated records.
+public enum Registrations {
+    /// The precedence of a party's kind where registrations disagree: the municipality first,
+    /// then Arbetsförmedlingen, then any other.
+    public static func rank(_ kind: OrganisationKind?) -> Int {
+        switch kind {
+        case .municipality?: 0
+        case .employmentService?: 1
+        default: 2
+        }
+    }
+
+    /// True when `a` comes before `b`: by kind, then the one changed most recently; the lower
+    /// organisation number breaks a remaining tie, so the order is total.
+    public static func precedes(_ a: Registration, _ b: Registration) -> Bool {
+        let (ra, rb) = (rank(a.partyKind), rank(b.partyKind))
+        if ra != rb { return ra < rb }
+        if a.changed != b.changed { return a.changed > b.changed }
+        return a.party.value < b.party.value
+    }
+
+    /// The person as the figures see them on `asOf`, or `nil` when no registration exists yet:
+    /// - `registered_on` is the earliest;
+    /// - exited only when every registration has an exit on or before `asOf`, on the latest;
+    /// - every other attribute from the first registration in precedence order that has a
+    ///   value for it (a sex derived from the identity number is not a value).
+    public static func merge(_ registrations: [Registration], asOf: Day) -> ParticipantRecord? {
+        let existing = registrations.filter { $0.record.registeredOn <= asOf }.sorted(by: precedes)
+        guard let first = existing.first else { return nil }
+        var merged = first.record
+        merged.registeredOn = existing.map(\.record.registeredOn).min()!
+        let exits = existing.map { $0.record.exitedOn.flatMap { $0 <= asOf ? $0 : nil } }
+        merged.exitedOn = exits.contains(nil) ? nil : exits.compactMap { $0 }.max()
+        merged.exitReason = merged.exitedOn == nil ? nil : existing.lazy.compactMap(\.record.exitReason).first
+        merged.givenName = existing.lazy.compactMap(\.record.givenName).first
+        merged.familyName = existing.lazy.compactMap(\.record.familyName).first
+        merged.explicitSex = existing.lazy.compactMap(\.record.explicitSex).first
+        merged.educationLevel = existing.lazy.compactMap(\.record.educationLevel).first
+        return merged
+    }
+
+    /// Status changes of one person from several parties: where parties record different
+    /// statuses on the same date, the status of the party first in precedence order counts.
+    public static func statuses(_ facts: [RegisteredFacts]) -> [StatusFact] {
+        if facts.count == 1 { return facts[0].statuses }
+        var seen = Set<Day>()
+        var result: [StatusFact] = []
+        for f in facts.sorted(by: { precedes($0.registration, $1.registration) }) {
+            for s in f.statuses where seen.insert(s.date).inserted { result.append(s) }
+        }
+        return result.sorted { $0.date < $1.date }
+    }
+
+    /// The report's input from every party's registrations and records, each person once.
+    /// Registrations dated after `asOf` do not exist for the report, nor do their records.
+    public static func reportInput(_ all: [RegisteredFacts], asOf: Day) -> ReportInput {
+        var facts = all.filter { $0.registration.record.registeredOn <= asOf }
+        if !zip(facts, facts.dropFirst()).allSatisfy({ $0.registration.person <= $1.registration.person }) {
+            facts.sort { $0.registration.person < $1.registration.person }
+        }
+        var input = ReportInput(participants: [], events: [], statuses: [])
+        input.participants.reserveCapacity(facts.count)
+        var start = 0
+        while start < facts.count {
+            var end = start + 1
+            while end < facts.count && facts[end].registration.person == facts[start].registration.person { end += 1 }
+            let group = Array(facts[start..<end])
+            if let merged = merge(group.map(\.registration), asOf: asOf) {
+                input.participants.append(
+                    ParticipantFacts(
+                        person: merged.person, sex: merged.sex, municipality: merged.municipality, firstPermitDate: merged.firstPermitDate,
+                        registeredOn: merged.registeredOn, exitedOn: merged.exitedOn, upperSecondaryCompleted: merged.upperSecondaryCompleted))
+                for f in group { input.events.append(contentsOf: f.events) }
+                input.statuses.append(contentsOf: statuses(group))
+            }
+            start = end
+        }
+        return input
+    }
+
+    /// The attributes on which registrations of one person disagree (for the coordinator's
+    /// list of disagreements), each with every party's value, in precedence order. The dates
+    /// of registration and exit are each party's own facts (they have their own rule), so
+    /// they are not disagreements.
+    public static func disagreements(_ registrations: [Registration]) -> [(attribute: String, values: [(party: Organisationsnummer, value: String)])] {
+        let ordered = registrations.sorted(by: precedes)
+        guard ordered.count > 1 else { return [] }
+        let attributes: [(String, (ParticipantRecord) -> String?)] = [
+            ("givenName", { $0.givenName }), ("familyName", { $0.familyName }), ("sex", { $0.explicitSex?.rawValue }),
+            ("municipality", { $0.municipality.description }), ("firstPermitDate", { $0.firstPermitDate.description }),
+            ("upperSecondaryCompleted", { $0.upperSecondaryCompleted ? "yes" : "no" }), ("educationLevel", { $0.educationLevel }),
+        ]
+        var result: [(attribute: String, values: [(party: Organisationsnummer, value: String)])] = []
+        for (name, value) in attributes {
+            let values = ordered.compactMap { r in value(r.record).map { (party: r.party, value: $0) } }
+            if Set(values.map(\.value)).count > 1 { result.append((name, values)) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import SamsparDomain
+
+extension Registry {
+    // MARK: Accounts
+
+    public struct User: Sendable, Equatable {
+        public var id: Int64
+        public var email: String
+        public var organisation: Organisationsnummer
+        public var role: Role
+        public var passwordHash: String
+        public var disabled: Bool
+    }
+
+    public static func addUser(
+        email: String, organisation: Organisationsnummer, role: Role, passwordHash: String, now: Date, in s: any SQLSession
+    ) async throws -> Int64 {
+        let existing = try await s.query("SELECT id FROM users WHERE email = $1", [.text(email)])
+        if !existing.isEmpty { throw RegistryError.conflict("a user with the e-mail address \(email) already exists") }
+        let rows = try await s.query(
+            "INSERT INTO users (email, org_number, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            [.text(email), .int(organisation.value), .text(role.rawValue), .text(passwordHash), .text(timestamp(now))])
+        return rows.first?["id"].int ?? 0
+    }
+
+    public static func user(email: String, in s: any SQLSession) async throws -> User? {
+        try await s.query(
+            "SELECT id, email, org_number, role, password_hash, disabled FROM users WHERE email = $1", [.text(email)]
+        ).first.flatMap(user)
+    }
+
+    /// Every user, or those of one organisation (an admin manages their own organisation only).
+    public static func users(of organisation: Organisationsnummer? = nil, in s: any SQLSession) async throws -> [User] {
+        if let organisation {
+            return try await s.query(
+                "SELECT id, email, org_number, role, password_hash, disabled FROM users WHERE org_number = $1 ORDER BY email", [.int(organisation.value)]
+            ).compactMap(user)
+        }
+        return try await s.query("SELECT id, email, org_number, role, password_hash, disabled FROM users ORDER BY email").compactMap(user)
+    }
+
+    /// Disables or enables a user of `organisation` (any organisation when `nil`); false when
+    /// there is no such user there. A disabled user's sessions end at once.
+    public static func setDisabled(
+        _ disabled: Bool, userID: Int64, organisation: Organisationsnummer?, in s: any SQLSession
+    ) async throws -> User? {
+        let rows = try await s.query(
+            "UPDATE users SET disabled = $1 WHERE id = $2 AND ($3 = 0 OR org_number = $3) RETURNING id, email, org_number, role, password_hash, disabled",
+            [.int(disabled ? 1 : 0), .int(userID), .int(organisation?.value ?? 0)])
+        if disabled { try await s.query("DELETE FROM sessions WHERE user_id = $1", [.int(userID)]) }
+        return rows.first.flatMap(user)
+    }
+
+    /// Sets a new password hash for a user of `organisation` (any when `nil`) and ends their
+    /// sessions; `nil` when there is no such user there.
+    public static func setPassword(
+        hash: String, userID: Int64, organisation: Organisationsnummer?, in s: any SQLSession
+    ) async throws -> User? {
+        let rows = try await s.query(
+            "UPDATE users SET password_hash = $1 WHERE id = $2 AND ($3 = 0 OR org_number = $3) RETURNING id, email, org_number, role, password_hash, disabled",
+            [.text(hash), .int(userID), .int(organisation?.value ?? 0)])
+        try await s.query("DELETE FROM sessions WHERE user_id = $1", [.int(userID)])
+        return rows.first.flatMap(user)
+    }
+
+    private static func user(_ row: SQLRow) -> User? {
+        guard let id = row["id"].int, let email = row["email"].text, let org = row["org_number"].int,
+            let role = row["role"].text.flatMap(Role.init(rawValue:)), let hash = row["password_hash"].text
+        else { return nil }
+        return User(
+            id: id, email: email, organisation: Organisationsnummer(storedValue: org), role: role, passwordHash: hash,
+            disabled: row["disabled"].int == 1)
+    }
+
+    // MARK: Sessions (stored, so that several instances share them)
+
+    public struct Session: Sendable {
+        public var user: User
+        public var csrfToken: String
+        public var expiresAt: Int64
+    }
+
+    public static func createSession(userID: Int64, secret: String, csrfToken: String, now: Date, lifetime: TimeInterval, in s: any SQLSession) async throws {
+        try await s.query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            [.text(digest(secret)), .int(userID), .text(csrfToken), .text(timestamp(now)), .int(Int64(now.timeIntervalSince1970 + lifetime))])
+    }
+
+    public static func session(secret: String, now: Date, in s: any SQLSession) async throws -> Session? {
+        let rows = try await s.query(
+            """
+            SELECT u.id, u.email, u.org_number, u.role, u.password_hash, u.disabled, s.csrf_token, s.expires_at
+            FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1
+            """, [.text(digest(secret))])
+        guard let row = rows.first, let user = user(row), !user.disabled, let expires = row["expires_at"].int,
+            expires > Int64(now.timeIntervalSince1970), let csrf = row["csrf_token"].text
+        else { return nil }
+        return Session(user: user, csrfToken: csrf, expiresAt: expires)
+    }
+
+    public static func deleteSession(secret: String, in s: any SQLSession) async throws {
+        try await s.query("DELETE FROM sessions WHERE token_hash = $1", [.text(digest(secret))])
+    }
+
+    // MARK: API tokens (stored as SHA-256: a token is 256 random bits, so a slow hash adds nothing)
+
+    public struct Token: Sendable, Equatable {
+        public var id: Int64
+        public var organisation: Organisationsnummer
+        public var name: String
+        public var createdAt: String
+        public var revokedAt: String?
+    }
+
+    public static func createToken(organisation: Organisationsnummer, name: String, secret: String, now: Date, in s: any SQLSession) async throws -> Int64 {
+        let rows = try await s.query(
+            "INSERT INTO api_tokens (org_number, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            [.int(organisation.value), .text(name), .text(digest(secret)), .text(timestamp(now))])
+        return rows.first?["id"].int ?? 0
+    }
+
+    /// The live token with this secret, if any.
+    public static func token(secret: String, in s: any SQLSession) async throws -> Token? {
+        try await s.query(
+            "SELECT id, org_number, name, created_at, revoked_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            [.text(digest(secret))]
+        ).first.flatMap(token)
+    }
+
+    /// Every token, or those of one organisation.
+    public static func tokens(of organisation: Organisationsnummer? = nil, in s: any SQLSession) async throws -> [Token] {
+        if let organisation {
+            return try await s.query(
+                "SELECT id, org_number, name, created_at, revoked_at FROM api_tokens WHERE org_number = $1 ORDER BY id", [.int(organisation.value)]
+            ).compactMap(token)
+        }
+        return try await s.query("SELECT id, org_number, name, created_at, revoked_at FROM api_tokens ORDER BY id").compactMap(token)
+    }
+
+    /// Revokes a live token of `organisation` (any organisation when `nil`, the operator);
+    /// false when there is no such live token there.
+    public static func revokeToken(id: Int64, organisation: Organisationsnummer? = nil, now: Date, in s: any SQLSession) async throws -> Bool {
+        let rows = try await s.query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND ($3 = 0 OR org_number = $3) RETURNING id",
+            [.text(timestamp(now)), .int(id), .int(organisation?.value ?? 0)])
+        return !rows.isEmpty
+    }
+
+    private static func token(_ row: SQLRow) -> Token? {
+        guard let id = row["id"].int, let org = row["org_number"].int, let name = row["name"].text, let created = row["created_at"].text
+        else { return nil }
+        return Token(id: id, organisation: Organisationsnummer(storedValue: org), name: name, createdAt: created, revokedAt: row["revoked_at"].text)
+    }
+
+}

@@ -1,0 +1,141 @@
+import Foundation
+import SamsparDomain
+
+/// Who is importing an agreement, which decides what the import may do to the registry and
+/// to whose agreements (SPEC §2, issue 7).
+public enum AgreementEditor: Sendable, Equatable {
+    /// The operator's `samspar agreement import`: creates the organisations the registry does
+    /// not have yet (the one exception of SPEC §2), and may revise any agreement.
+    case operatorCommand
+    /// A coordinator of an organisation: the organisation must be a party of the new version,
+    /// and of the version in force if the agreement exists; every party must already be in
+    /// the registry.
+    case coordinator(Organisationsnummer)
+}
+
+/// Why an agreement import was refused beyond the document's own validation.
+public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
+    case partyMismatch(index: Int, Organisationsnummer, reason: String)
+    case unknownParty(index: Int, Organisationsnummer)
+    case notAParty(Organisationsnummer)
+    case notAPartyOfExisting(String, Organisationsnummer)
+
+    public var description: String {
+        switch self {
+        case .partyMismatch(let i, let n, let reason): "parties[\(i)] (\(n)): \(reason)"
+        case .unknownParty(let i, let n): "parties[\(i)] (\(n)): the organisation is not in the registry; ask the operator to add it (`samspar org add`)"
+        case .notAParty(let n): "your organisation \(n) is not a party to this agreement"
+        case .notAPartyOfExisting(let id, let n): "agreement '\(id)' exists and your organisation \(n) is not a party to it"
+        }
+    }
+}
+
+/// Agreements and their versions, written once over ``SQLSession`` for both engines.
+public enum Agreements {
+    public static func versions(id: String, in s: any SQLSession) async throws -> [StoredAgreement] {
+        try await s.query("SELECT version, document, imported_at FROM agreement_versions WHERE agreement_id = $1 ORDER BY version", [.text(id)])
+            .map { row in
+                StoredAgreement(agreement: try parseStored(row["document"].text ?? ""), version: Int(row["version"].int ?? 0))
+            }
+    }
+
+    public static func ids(in s: any SQLSession) async throws -> [String] {
+        try await s.query("SELECT id FROM agreements ORDER BY id").compactMap { $0["id"].text }
+    }
+
+    /// Stores a version (see ``SamsparStore/importAgreement(_:document:importedAt:editor:beforeCommit:)``).
+    static func store(
+        _ agreement: Agreement, document: Data, importedAt: Date, editor: AgreementEditor, in s: any SQLSession
+    ) async throws -> AgreementImportResult {
+        try await s.lock("agreement:\(agreement.id)")
+        let versions = try await versions(id: agreement.id, in: s)
+        if case .coordinator(let own) = editor {
+            if let current = versions.last, !current.agreement.parties.contains(where: { $0.orgNumber == own }) {
+                throw AgreementStoreError.notAPartyOfExisting(agreement.id, own)
+            }
+            if !agreement.parties.contains(where: { $0.orgNumber == own }) { throw AgreementStoreError.notAParty(own) }
+        }
+        // The registry decides kind and kommunkod; an agreement never changes an organisation.
+        for (i, party) in agreement.parties.enumerated() {
+            if let known = try await Organisations.find(party.orgNumber, in: s) {
+                if known.kind != party.kind {
+                    throw AgreementStoreError.partyMismatch(
+                        index: i, party.orgNumber, reason: "the registry has kind \(known.kind.rawValue), the agreement says \(party.kind.rawValue)")
+                }
+                if known.municipalityCode != party.municipalityCode {
+                    throw AgreementStoreError.partyMismatch(
+                        index: i, party.orgNumber,
+                        reason: "the registry has kommunkod \(known.municipalityCode?.description ?? "none"), "
+                            + "the agreement says \(party.municipalityCode?.description ?? "none")")
+                }
+            } else if editor == .operatorCommand {
+                try await Organisations.add(
+                    Organisation(number: party.orgNumber, name: party.name, kind: party.kind, municipalityCode: party.municipalityCode), in: s)
+            } else {
+                throw AgreementStoreError.unknownParty(index: i, party.orgNumber)
+            }
+        }
+        if let newest = versions.last, newest.agreement == agreement {
+            return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged)
+        }
+        let version = (versions.last?.version ?? 0) + 1
+        if versions.isEmpty {
+            try await s.query("INSERT INTO agreements (id, current_version) VALUES ($1, $2)", [.text(agreement.id), .int(version)])
+        } else {
+            try await s.query("UPDATE agreements SET current_version = $1 WHERE id = $2", [.int(version), .text(agreement.id)])
+        }
+        try await s.query(
+            "INSERT INTO agreement_versions (agreement_id, version, valid_from, document, imported_at) VALUES ($1, $2, $3, $4, $5)",
+            [
+                .text(agreement.id), .int(version), .int(Int(agreement.validFrom.ordinal)), .text(String(decoding: document, as: UTF8.self)),
+                .text(ISO8601DateFormatter().string(from: importedAt)),
+            ])
+        for party in agreement.parties {
+            try await s.query(
+                "INSERT INTO agreement_parties (agreement_id, org_number) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                [.text(agreement.id), .int(party.orgNumber.value)])
+        }
+        for track in agreement.tracks {
+            try await s.query(
+                "INSERT INTO tracks (agreement_id, code, name) VALUES ($1, $2, $3) ON CONFLICT (agreement_id, code) DO UPDATE SET name = excluded.name",
+                [.text(agreement.id), .text(track.code), .text(track.name)])
+        }
+        return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised)
+    }
+}
+
+/// Reads back a stored agreement document (validated when it was imported).
+/// A plain function: the optimiser crashed on typed throws inside an async closure here.
+func parseStored(_ document: String) throws -> Agreement {
+    do {
+        return try Agreement.parse(json: Data(document.utf8))
+    } catch {
+        throw error as any Error
+    }
+}
+
+extension SamsparStore {
+    /// Stores an agreement. Re-importing the same id with a different document makes a new
+    /// version (the earlier ones stay readable); the same document again changes nothing.
+    /// `beforeCommit` runs in the same transaction (the audit entry).
+    public func importAgreement(
+        _ agreement: Agreement, document: Data, importedAt: Date, editor: AgreementEditor = .operatorCommand,
+        beforeCommit: (@Sendable (any SQLSession, AgreementImportResult) async throws -> Void)? = nil
+    ) async throws -> AgreementImportResult {
+        try await transaction { s in
+            let result = try await Agreements.store(agreement, document: document, importedAt: importedAt, editor: editor, in: s)
+            try await beforeCommit?(s, result)
+            return result
+        }
+    }
+
+    /// Every version of one agreement, oldest first (empty when there is no such agreement).
+    public func agreementVersions(id: String) async throws -> [StoredAgreement] {
+        try await read { try await Agreements.versions(id: id, in: $0) }
+    }
+
+    /// The ids of every agreement, in order.
+    public func agreementIDs() async throws -> [String] {
+        try await read { try await Agreements.ids(in: $0) }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import SamsparDomain
+
+extension Registry {
+    // MARK: Consent (SPEC §2): recorded by the party whose records it opens
+
+    /// The consents of `person` recorded by `parties` (the records a viewer may see).
+    public static func consents(of person: Personnummer, recordedBy parties: [Organisationsnummer], in s: any SQLSession) async throws -> [Consent] {
+        guard !parties.isEmpty else { return [] }
+        return try await s.query(
+            """
+            SELECT id, person_id, org_number, party, valid_from, valid_until, withdrawn_on FROM consents
+            WHERE person_id = $1 AND org_number IN (\(parties.map { String($0.value) }.joined(separator: ","))) ORDER BY id
+            """,
+            [.int(person.value)]
+        ).compactMap { row in
+            guard let id = row["id"].int, let party = org(row["party"]), let from = day(row["valid_from"]), let by = org(row["org_number"])
+            else { return nil }
+            return Consent(
+                id: id, person: person, party: party, validFrom: from, validUntil: day(row["valid_until"]), withdrawnOn: day(row["withdrawn_on"]),
+                recordedBy: by)
+        }
+    }
+
+    /// Records that `person` lets `party` see `organisation`'s records of them. `nil` when
+    /// `organisation` has not registered the person (then, to it, they do not exist).
+    public static func giveConsent(
+        person: Personnummer, organisation: Organisationsnummer, party: Organisationsnummer, validFrom: Day, validUntil: Day?, now: Date,
+        in s: any SQLSession
+    ) async throws -> Int64? {
+        guard try await hasRegistered(person, organisation: organisation, in: s) else { return nil }
+        let rows = try await s.query(
+            """
+            INSERT INTO consents (person_id, org_number, party, valid_from, valid_until, recorded_at)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+            """,
+            [
+                .int(person.value), .int(organisation.value), .int(party.value), .int(Int(validFrom.ordinal)),
+                validUntil.map { .int(Int($0.ordinal)) } ?? .null, .text(timestamp(now)),
+            ])
+        return rows.first?["id"].int
+    }
+
+    /// Withdraws one of `organisation`'s consents of `person` from `day`; false when there is
+    /// no such consent that is not already withdrawn.
+    public static func withdrawConsent(
+        id: Int64, person: Personnummer, organisation: Organisationsnummer, on day: Day, in s: any SQLSession
+    ) async throws -> Bool {
+        let rows = try await s.query(
+            "UPDATE consents SET withdrawn_on = $1 WHERE id = $2 AND person_id = $3 AND org_number = $4 AND withdrawn_on IS NULL RETURNING id",
+            [.int(Int(day.ordinal)), .int(id), .int(person.value), .int(organisation.value)])
+        return !rows.isEmpty
+    }
+}

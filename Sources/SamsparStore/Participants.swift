@@ -1,0 +1,234 @@
+import Foundation
+import SamsparDomain
+
+/// What decides whether a party may see another party's records, in SQL, beside the reads
+/// that apply it (SPEC §2, *Consent*). Its Swift twin is ``Consent/isValid(on:)``; a test checks
+/// both on every boundary day.
+enum AccessSQL {
+    /// True when registration `r` (and so every record its party keeps of that person) is
+    /// visible to organisation `viewer` on `day`: it is the viewer's own, or the registering
+    /// party recorded a consent naming the viewer that is valid on the day (from `valid_from`
+    /// through `valid_until`, until the day it is withdrawn).
+    static func visible(_ r: String, viewer: String, day: String) -> String {
+        """
+        (\(r).org_number = \(viewer) OR EXISTS (SELECT 1 FROM consents c WHERE c.person_id = \(r).person_id \
+        AND c.org_number = \(r).org_number AND c.party = \(viewer) \
+        AND c.valid_from <= \(day) AND (c.valid_until IS NULL OR c.valid_until >= \(day)) \
+        AND (c.withdrawn_on IS NULL OR c.withdrawn_on > \(day))))
+        """
+    }
+}
+
+/// One participant as one organisation may see them: the registrations it may see (its own,
+/// and others' under consent), each record marked with the party that made it.
+public struct ParticipantView: Sendable {
+    public var person: Personnummer
+    /// The visible registrations, in precedence order (SPEC §2).
+    public var registrations: [Registration]
+    /// The person as the visible registrations describe them together (the rules of SPEC §2).
+    public var merged: ParticipantRecord
+    public var events: [Recorded<EventRecord>] = []
+    public var statuses: [Recorded<StatusRecord>] = []
+    public var activities: [Recorded<ActivityRecord>] = []
+    /// The consents recorded by the visible parties.
+    public var consents: [Consent] = []
+
+    /// The parties whose records are in the view.
+    public var parties: [Organisationsnummer] { registrations.map(\.party) }
+}
+
+/// A record and the organisation that made it.
+public struct Recorded<Value: Sendable>: Sendable {
+    public var value: Value
+    public var recordedBy: Organisationsnummer
+
+    init(_ value: Value, by organisation: Organisationsnummer) {
+        self.value = value
+        self.recordedBy = organisation
+    }
+}
+
+/// One participant's attribute on which their registrations disagree, as a coordinator may see it.
+public struct Disagreement: Sendable {
+    public var person: Personnummer
+    public var attribute: String
+    public var values: [(party: Organisationsnummer, value: String)]
+}
+
+extension Registry {
+    // MARK: Registrations and what a party may see of them
+
+    /// The parties whose records of `person` `viewer` may see on `day`: its own registration,
+    /// and that of every party whose valid consent names it. Empty: to `viewer` the person does
+    /// not exist, whether or not anyone else holds them.
+    public static func visibleParties(
+        of person: Personnummer, to viewer: Organisationsnummer, on day: Day, in s: any SQLSession
+    ) async throws -> [Organisationsnummer] {
+        try await s.query(
+            "SELECT r.org_number FROM registrations r WHERE r.person_id = $1 AND \(AccessSQL.visible("r", viewer: "$2", day: "$3")) ORDER BY r.org_number",
+            [.int(person.value), .int(viewer.value), .int(Int(day.ordinal))]
+        ).compactMap { org($0["org_number"]) }
+    }
+
+    /// Whether `organisation` has registered `person` (the condition for recording anything
+    /// of them, SPEC §2).
+    public static func hasRegistered(_ person: Personnummer, organisation: Organisationsnummer, in s: any SQLSession) async throws -> Bool {
+        !(try await s.query(
+            "SELECT 1 AS x FROM registrations WHERE person_id = $1 AND org_number = $2", [.int(person.value), .int(organisation.value)]
+        ).isEmpty)
+    }
+
+    static let registrationColumns = """
+        r.person_id, r.org_number, o.kind, r.changed, r.given_name, r.family_name, r.sex, r.sex_explicit, r.municipality, r.first_permit_date, \
+        r.registered_on, r.exited_on, r.exit_reason, r.upper_secondary_completed, r.education_level
+        """
+
+    static func registration(_ r: SQLRow) -> Registration? {
+        guard let id = r["person_id"].int, let party = org(r["org_number"]), let permit = day(r["first_permit_date"]),
+            let registered = day(r["registered_on"])
+        else { return nil }
+        let person = Personnummer(storedValue: id)
+        return Registration(
+            record: ParticipantRecord(
+                person: person, givenName: r["given_name"].text, familyName: r["family_name"].text,
+                explicitSex: r["sex_explicit"].int == 1 ? (r["sex"].int == 1 ? .male : .female) : nil,
+                municipality: Kommunkod(storedValue: Int16(r["municipality"].int ?? 0)), firstPermitDate: permit, registeredOn: registered,
+                exitedOn: day(r["exited_on"]), exitReason: r["exit_reason"].text, upperSecondaryCompleted: r["upper_secondary_completed"].int == 1,
+                educationLevel: r["education_level"].text),
+            party: party, partyKind: r["kind"].text.flatMap(OrganisationKind.init(rawValue:)), changed: r["changed"].int ?? 0)
+    }
+
+    /// The participant as `parties` (from ``visibleParties(of:to:on:in:)``) let them be seen on
+    /// `day`; `nil` when that is nothing.
+    public static func participant(_ person: Personnummer, parties: [Organisationsnummer], on today: Day, in s: any SQLSession) async throws
+        -> ParticipantView?
+    {
+        guard !parties.isEmpty else { return nil }
+        let list = parties.map { String($0.value) }.joined(separator: ",")
+        let registrations = try await s.query(
+            """
+            SELECT \(registrationColumns) FROM registrations r LEFT JOIN organisations o ON o.org_number = r.org_number
+            WHERE r.person_id = $1 AND r.org_number IN (\(list))
+            """, [.int(person.value)]
+        ).compactMap(registration).sorted(by: Registrations.precedes)
+        // The view describes the person as registered, even where a registration is dated later.
+        guard let merged = Registrations.merge(registrations, asOf: Day(ordinal: Int32.max)) else { return nil }
+        var view = ParticipantView(person: person, registrations: registrations, merged: merged)
+        let binds: [SQLValue] = [.int(person.value)]
+        view.events = try await s.query(
+            """
+            SELECT t.agreement_id, t.code, x.kind, x.date, x.reason, x.org_number FROM track_events x JOIN tracks t ON t.id = x.track_id
+            WHERE x.person_id = $1 AND x.org_number IN (\(list)) ORDER BY x.date, t.code, x.kind, x.org_number
+            """, binds
+        ).compactMap { r in
+            guard let kind = r["kind"].int.flatMap({ TrackEventKind(code: UInt8($0)) }), let date = day(r["date"]), let by = org(r["org_number"])
+            else { return nil }
+            return Recorded(
+                EventRecord(person: person, track: r["code"].text ?? "", kind: kind, date: date, reason: r["reason"].text, agreement: r["agreement_id"].text),
+                by: by)
+        }
+        view.statuses = try await s.query(
+            "SELECT x.date, x.status, x.org_number FROM status_changes x WHERE x.person_id = $1 AND x.org_number IN (\(list)) ORDER BY x.date, x.org_number",
+            binds
+        ).compactMap { r in
+            guard let status = r["status"].int.flatMap({ Outcome(code: UInt8($0)) }), let date = day(r["date"]), let by = org(r["org_number"]) else {
+                return nil
+            }
+            return Recorded(StatusRecord(person: person, status: status, date: date), by: by)
+        }
+        view.activities = try await s.query(
+            """
+            SELECT x.kind, x.start, x.end_date, x.hours_per_week, x.provider, x.org_number FROM activities x
+            WHERE x.person_id = $1 AND x.org_number IN (\(list)) ORDER BY x.start, x.kind, x.org_number
+            """, binds
+        ).compactMap { r in
+            guard let kind = r["kind"].text.flatMap(ActivityKind.init(rawValue:)), let start = day(r["start"]), let by = org(r["org_number"]) else {
+                return nil
+            }
+            return Recorded(
+                ActivityRecord(
+                    person: person, activity: kind, start: start, end: day(r["end_date"]), hoursPerWeek: r["hours_per_week"].real,
+                    provider: r["provider"].text),
+                by: by)
+        }
+        view.consents = try await consents(of: person, recordedBy: parties, in: s)
+        return view
+    }
+
+    /// One search hit: the person as the viewer's visible registrations describe them.
+    public struct SearchHit: Sendable {
+        public var person: Personnummer
+        public var merged: ParticipantRecord
+        public var parties: [Organisationsnummer]
+    }
+
+    /// One page of the participants `viewer` may see on `day`, found by identity number
+    /// (exact) or by name (a case-insensitive part of a visible registration's given or
+    /// family name), ordered by identity number.
+    public static func searchParticipants(
+        viewer: Organisationsnummer, person: Personnummer?, name: String?, on day: Day, limit: Int, offset: Int, in s: any SQLSession
+    ) async throws -> [SearchHit] {
+        var conditions = [AccessSQL.visible("r", viewer: "$1", day: "$2")]
+        var binds: [SQLValue] = [.int(viewer.value), .int(Int(day.ordinal))]
+        if let person {
+            binds.append(.int(person.value))
+            conditions.append("r.person_id = $\(binds.count)")
+        }
+        if let name, !name.isEmpty {
+            binds.append(.text("%" + name.lowercased() + "%"))
+            conditions.append("(lower(r.given_name) LIKE $\(binds.count) OR lower(r.family_name) LIKE $\(binds.count))")
+        }
+        binds.append(.int(limit))
+        binds.append(.int(offset))
+        let persons = try await s.query(
+            """
+            SELECT DISTINCT r.person_id FROM registrations r
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.person_id LIMIT $\(binds.count - 1) OFFSET $\(binds.count)
+            """, binds
+        ).compactMap { $0["person_id"].int }
+        guard !persons.isEmpty else { return [] }
+        let rows = try await s.query(
+            """
+            SELECT \(registrationColumns) FROM registrations r LEFT JOIN organisations o ON o.org_number = r.org_number
+            WHERE r.person_id IN (\(persons.map(String.init).joined(separator: ","))) AND \(AccessSQL.visible("r", viewer: "$1", day: "$2"))
+            """, [.int(viewer.value), .int(Int(day.ordinal))]
+        ).compactMap(registration)
+        let byPerson = Dictionary(grouping: rows, by: \.person)
+        return persons.compactMap { id in
+            let person = Personnummer(storedValue: id)
+            guard let regs = byPerson[person], let merged = Registrations.merge(regs, asOf: Day(ordinal: Int32.max)) else { return nil }
+            return SearchHit(person: person, merged: merged, parties: regs.map(\.party).sorted())
+        }
+    }
+
+    /// Where registrations of one person disagree (SPEC §2, issue 7): for every attribute, how
+    /// many people's registrations disagree on it (an aggregate that names nobody), and, for
+    /// the people `viewer` may see at least two registrations of, the values by party.
+    public static func disagreements(viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> (
+        counts: [String: Int], visible: [Disagreement]
+    ) {
+        let rows = try await s.query(
+            """
+            SELECT \(registrationColumns), CASE WHEN \(AccessSQL.visible("r", viewer: "$1", day: "$2")) THEN 1 ELSE 0 END AS visible
+            FROM registrations r LEFT JOIN organisations o ON o.org_number = r.org_number
+            WHERE r.person_id IN (SELECT person_id FROM registrations GROUP BY person_id HAVING count(*) > 1)
+            ORDER BY r.person_id
+            """, [.int(viewer.value), .int(Int(day.ordinal))])
+        var grouped: [(person: Personnummer, all: [Registration], visible: [Registration])] = []
+        for row in rows {
+            guard let registration = registration(row) else { continue }
+            if grouped.last?.person != registration.person { grouped.append((registration.person, [], [])) }
+            grouped[grouped.count - 1].all.append(registration)
+            if row["visible"].int == 1 { grouped[grouped.count - 1].visible.append(registration) }
+        }
+        var counts: [String: Int] = [:]
+        var visible: [Disagreement] = []
+        for g in grouped {
+            for d in Registrations.disagreements(g.all) { counts[d.attribute, default: 0] += 1 }
+            for d in Registrations.disagreements(g.visible) {
+                visible.append(Disagreement(person: g.person, attribute: d.attribute, values: d.values))
+            }
+        }
+        return (counts, visible)
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamsparDomain
+import SamsparStore
+
+// MARK: - Users and tokens
+
+/// An admin manages the users and tokens of their own organisation only (SPEC §1); the
+/// operator's command line manages any. Every act is audited; an attempt on another
+/// organisation's account is refused and audited as a refusal.
+enum AccountRoutes {
+    struct NewUser: Decodable {
+        var email: String
+        var organisation: String?
+        var role: String
+        var password: String
+    }
+
+    struct NewToken: Decodable {
+        var organisation: String?
+        var name: String
+    }
+
+    struct NewPassword: Decodable {
+        var password: String
+    }
+
+    static func userDocument(_ u: Registry.User) -> JSONValue {
+        .object([
+            ("id", .int(Int(u.id))), ("email", .string(u.email)), ("organisation", .string(u.organisation.description)),
+            ("role", .string(u.role.rawValue)), ("disabled", .bool(u.disabled)),
+        ])
+    }
+
+    /// The organisation a body names, which must be the admin's own (or absent).
+    private static func ownOrganisation(_ text: String?, _ principal: Principal, _ channel: String) throws -> Organisationsnummer {
+        guard let text else { return principal.organisation }
+        guard let org = try? Organisationsnummer(text) else {
+            throw APIError.invalid("nothing was saved", problems: [.init(line: 0, column: "organisation", reason: "is not a valid organisationsnummer")])
+        }
+        guard org == principal.organisation else {
+            var error = APIError.forbidden("an admin manages their own organisation only / du administrerar bara din egen organisation")
+            error.refusal = .init(person: nil, reason: "account of another organisation (\(org))", channel: channel)
+            throw error
+        }
+        return org
+    }
+
+    static func users(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAccounts, "manage users", request)
+        let own = principal.organisation
+        let users = try await s.store.read { try await Registry.users(of: own, in: $0) }
+        return JSONResponse.make(.object([("items", .array(users.map(userDocument)))]))
+    }
+
+    static func addUser(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAccounts, "manage users", request)
+        let channel = context.channel(request)
+        let (body, _) = try await Body.json(NewUser.self, request)
+        let own = try ownOrganisation(body.organisation, principal, channel)
+        let (email, org, role) = try UserInput.validate(email: body.email, organisation: own.description, role: body.role, password: body.password)
+        let hash = try await Services.hashPassword(body.password, cost: s.bcryptCost)
+        let now = s.now()
+        let id: Int64
+        do {
+            id = try await s.store.transaction { session in
+                let id = try await Registry.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: now, in: session)
+                try await AuditLog.append(
+                    [s.draft(principal, "add-user", person: nil, channel: channel, detail: "\(email) \(role.rawValue) \(org)")], at: now, in: session)
+                return id
+            }
+        } catch let error as RegistryError {
+            throw APIError.conflict(error.description)
+        }
+        return JSONResponse.make(
+            .object([("id", .int(Int(id))), ("email", .string(email)), ("organisation", .string(org.description)), ("role", .string(role.rawValue))]),
+            status: .created)
+    }
+
+    static func setDisabled(_ disabled: Bool, _ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAccounts, "manage users", request)
+        guard let id = context.parameters.get("userId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
+        let channel = context.channel(request)
+        let now = s.now()
+        let own = principal.organisation
+        let user = try await s.store.transaction { session -> Registry.User? in
+            guard let user = try await Registry.setDisabled(disabled, userID: id, organisation: own, in: session) else { return nil }
+            try await AuditLog.append(
+                [s.draft(principal, disabled ? "disable-user" : "enable-user", person: nil, channel: channel, detail: "user \(id) \(user.email)")], at: now,
+                in: session)
+            return user
+        }
+        guard let user else { throw refusedAccount(id, channel) }
+        return JSONResponse.make(userDocument(user))
+    }
+
+    static func resetPassword(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAccounts, "manage users", request)
+        guard let id = context.parameters.get("userId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
+        let channel = context.channel(request)
+        let (body, _) = try await Body.json(NewPassword.self, request)
+        if let reason = Services.checkPassword(body.password) {
+            throw APIError.invalid("the password was not changed", problems: [.init(line: 0, column: "password", reason: reason)])
+        }
+        let hash = try await Services.hashPassword(body.password, cost: s.bcryptCost)
+        let now = s.now()
+        let own = principal.organisation
+        let user = try await s.store.transaction { session -> Registry.User? in
+            guard let user = try await Registry.setPassword(hash: hash, userID: id, organisation: own, in: session) else { return nil }
+            try await AuditLog.append(
+                [s.draft(principal, "reset-password", person: nil, channel: channel, detail: "user \(id) \(user.email)")], at: now, in: session)
+            return user
+        }
+        guard let user else { throw refusedAccount(id, channel) }
+        return JSONResponse.make(userDocument(user))
+    }
+
+    /// Another organisation's account (or none at all): the same `404`, audited as a refusal.
+    private static func refusedAccount(_ id: Int64, _ channel: String) -> APIError {
+        var error = APIError.notFound("no such user in your organisation / användaren finns inte")
+        error.refusal = .init(person: nil, reason: "account \(id) is not theirs or does not exist", channel: channel)
+        return error
+    }
+
+    static func tokens(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAccounts, "manage API tokens", request)
+        let own = principal.organisation
+        let tokens = try await s.store.read { try await Registry.tokens(of: own, in: $0) }
+        return JSONResponse.make(.object([("items", .array(tokens.map(tokenDocument)))]))
+    }
+
+    static func tokenDocument(_ t: Registry.Token) -> JSONValue {
+        .object([
+            ("id", .int(Int(t.id))), ("organisation", .string(t.organisation.description)), ("name", .string(t.name)), ("createdAt", .string(t.createdAt)),
+            ("revokedAt", t.revokedAt.map { .string($0) } ?? .null),
+        ])
+    }
+
+    static func createToken(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAccounts, "manage API tokens", request)
+        let channel = context.channel(request)
+        let (body, _) = try await Body.json(NewToken.self, request)
+        let org = try ownOrganisation(body.organisation, principal, channel)
+        let name = body.name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else {
+            throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "name", reason: "must have 1 to 100 characters")])
+        }
+        let secret = Services.newSecret()
+        let now = s.now()
+        let id = try await s.store.transaction { session in
+            let id = try await Registry.createToken(organisation: org, name: name, secret: secret, now: now, in: session)
+            try await AuditLog.append(
+                [s.draft(principal, "create-token", person: nil, channel: channel, detail: "token \(id) '\(name)' for \(org)")], at: now, in: session)
+            return id
+        }
+        return JSONResponse.make(
+            .object([("id", .int(Int(id))), ("organisation", .string(org.description)), ("name", .string(name)), ("token", .string(secret))]), status: .created)
+    }
+
+    static func revokeToken(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAccounts, "manage API tokens", request)
+        guard let id = context.parameters.get("tokenId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
+        let now = s.now()
+        let channel = context.channel(request)
+        let own = principal.organisation
+        let revoked = try await s.store.transaction { session in
+            guard try await Registry.revokeToken(id: id, organisation: own, now: now, in: session) else { return false }
+            try await AuditLog.append([s.draft(principal, "revoke-token", person: nil, channel: channel, detail: "token \(id)")], at: now, in: session)
+            return true
+        }
+        await s.tokenCache.removeAll()
+        guard revoked else {
+            var error = APIError.notFound("no such live token in your organisation / token finns inte")
+            error.refusal = .init(person: nil, reason: "token \(id) is not theirs, revoked or does not exist", channel: channel)
+            throw error
+        }
+        return Response(status: .noContent)
+    }
+}
+
+/// The checks on a new account, shared by the API and `samspar user add`.
+public enum UserInput {
+    public static func validate(email: String, organisation: String, role: String, password: String) throws(APIError) -> (
+        String, Organisationsnummer, Role
+    ) {
+        var problems: [ImportProblem] = []
+        let email = email.lowercased().trimmingCharacters(in: .whitespaces)
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        if parts.count != 2 || parts[0].isEmpty || !parts[1].contains(".") || email.count > 254
+            || email.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 32 } ?? false })
+        {
+            problems.append(.init(line: 0, column: "email", reason: "is not an e-mail address"))
+        }
+        let org = try? Organisationsnummer(organisation)
+        if org == nil { problems.append(.init(line: 0, column: "organisation", reason: "is not a valid organisationsnummer")) }
+        let parsedRole = Role(rawValue: role)
+        if parsedRole == nil || parsedRole == .system {
+            problems.append(
+                .init(line: 0, column: "role", reason: "must be one of caseworker, coordinator, analyst, auditor, admin (case systems get API tokens)"))
+        }
+        if let reason = Services.checkPassword(password) { problems.append(.init(line: 0, column: "password", reason: reason)) }
+        guard problems.isEmpty, let org, let parsedRole else {
+            throw APIError.invalid("the user was not added / användaren lades inte till", problems: problems)
+        }
+        return (email, org, parsedRole)
+    }
+}

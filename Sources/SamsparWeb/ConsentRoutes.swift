@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamsparDomain
+import SamsparStore
+
+// MARK: - Consent
+
+enum ConsentRoutes {
+    struct Give: Decodable {
+        var party: String
+        var validFrom: String?
+        var validUntil: String?
+    }
+
+    struct Withdraw: Decodable {
+        var date: String?
+    }
+
+    static func list(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.readsParticipants, "read consent", request)
+        let person = try context.personParameter(year: s.today.year)
+        let today = s.today
+        let found = try await s.store.read { session -> ([Consent], [Organisationsnummer])? in
+            let parties = try await Registry.visibleParties(of: person, to: principal.organisation, on: today, in: session)
+            guard !parties.isEmpty else { return nil }
+            return (try await Registry.consents(of: person, recordedBy: parties, in: session), parties)
+        }
+        guard let (consents, parties) = found else { throw APIError.refused(person, channel: context.channel(request)) }
+        try await s.auditBuffer.record([
+            s.draft(principal, "read", person: person, channel: context.channel(request), detail: "consents", subjects: parties)
+        ])
+        return JSONResponse.make(.object([("items", .array(consents.map(Documents.consent)))]))
+    }
+
+    /// Records a consent the participant gave: it opens the caller's organisation's records of
+    /// them to `party`. Only an organisation that registered the person records one.
+    static func give(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.writesParticipants, "record consent", request)
+        let person = try context.personParameter(year: s.today.year)
+        let (body, bytes) = try await Body.json(Give.self, request)
+        var problems: [ImportProblem] = []
+        let party = try? Organisationsnummer(body.party)
+        if party == nil { problems.append(.init(line: 0, column: "party", reason: "is not a valid organisationsnummer")) }
+        if party == principal.organisation { problems.append(.init(line: 0, column: "party", reason: "is your own organisation, which needs no consent")) }
+        var from = s.today
+        var until: Day?
+        if let text = body.validFrom {
+            do { from = try Day(plausibleISO: text) } catch { problems.append(.init(line: 0, column: "validFrom", reason: error.description)) }
+        }
+        if let text = body.validUntil {
+            do { until = try Day(plausibleISO: text) } catch { problems.append(.init(line: 0, column: "validUntil", reason: error.description)) }
+        }
+        if let until, until < from { problems.append(.init(line: 0, column: "validUntil", reason: "is before validFrom")) }
+        guard problems.isEmpty, let party else { throw APIError.invalid("the consent was not saved / samtycket sparades inte", problems: problems) }
+        let (validFrom, validUntil) = (from, until)
+        let idempotency = try Idempotency(request, principal: principal, body: bytes)
+        if let replay = try await idempotency?.replay(s) { return replay }
+        let now = s.now()
+        let channel = context.channel(request)
+        let document = try await s.store.transaction { session -> JSONValue? in
+            guard try await Organisations.find(party, in: session) != nil else {
+                throw APIError.invalid(
+                    "the consent was not saved / samtycket sparades inte",
+                    problems: [.init(line: 0, column: "party", reason: "is not an organisation in the registry")])
+            }
+            guard
+                let id = try await Registry.giveConsent(
+                    person: person, organisation: principal.organisation, party: party, validFrom: validFrom, validUntil: validUntil, now: now,
+                    in: session)
+            else { return nil }
+            try await AuditLog.append(
+                [
+                    s.draft(
+                        principal, "consent", person: person, channel: channel, detail: "consent \(id) for \(party)", subjects: [principal.organisation])
+                ], at: now, in: session)
+            let document = Documents.consent(
+                Consent(
+                    id: id, person: person, party: party, validFrom: validFrom, validUntil: validUntil, withdrawnOn: nil, recordedBy: principal.organisation))
+            try await idempotency?.save(status: .created, body: document, now: now, in: session)
+            return document
+        }
+        guard let document else { throw APIError.refused(person, channel: channel) }
+        return JSONResponse.make(document, status: .created)
+    }
+
+    static func withdraw(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.writesParticipants, "withdraw consent", request)
+        let person = try context.personParameter(year: s.today.year)
+        guard let id = context.parameters.get("consentId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
+        let bytes = try await Body.bytes(request, limit: Limits.jsonBody)
+        var day = s.today
+        if !bytes.isEmpty {
+            guard let body = try? JSONDecoder().decode(Withdraw.self, from: Data(bytes)) else {
+                throw APIError.badRequest("the body must be {\"date\": \"YYYY-MM-DD\"}")
+            }
+            if let text = body.date {
+                do { day = try Day(plausibleISO: text) } catch {
+                    throw APIError.invalid("the withdrawal was not saved", problems: [.init(line: 0, column: "date", reason: error.description)])
+                }
+            }
+        }
+        let now = s.now()
+        let channel = context.channel(request)
+        let withdrawnOn = day
+        let own = principal.organisation
+        let outcome = try await s.store.transaction { session -> Bool? in
+            guard try await Registry.hasRegistered(person, organisation: own, in: session) else { return nil }
+            guard try await Registry.withdrawConsent(id: id, person: person, organisation: own, on: withdrawnOn, in: session) else { return false }
+            try await AuditLog.append(
+                [s.draft(principal, "withdraw", person: person, channel: channel, detail: "consent \(id) from \(withdrawnOn)", subjects: [own])], at: now,
+                in: session)
+            return true
+        }
+        guard let outcome else { throw APIError.refused(person, channel: channel) }
+        guard outcome else { throw APIError.notFound("no such consent that is not already withdrawn / samtycket finns inte") }
+        return JSONResponse.make(.object([("id", .int(Int(id))), ("withdrawnOn", .string(day.description))]))
+    }
+}

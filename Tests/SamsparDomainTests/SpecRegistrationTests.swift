@@ -1,0 +1,324 @@
+import Foundation
+import Testing
+
+@testable import SamsparDomain
+
+/// SPEC §2, *Registrations*: one person, several parties, counted once. Every expected value
+/// is worked out by hand in the comment beside it.
+@Suite("Spec registrations: one person, several parties")
+struct SpecRegistrationTests {
+    typealias S = Spec
+
+    static let haninge = try! Organisationsnummer("212000-0084")
+    static let af = try! Organisationsnummer("202100-2114")
+    static let association = try! Organisationsnummer("222000-2162")
+    static let tyreso = try! Organisationsnummer("212000-0092")
+
+    static func registration(
+        _ p: Personnummer, by party: Organisationsnummer, _ kind: OrganisationKind?, changed: Int64 = 1, municipality: Kommunkod = S.haninge,
+        permit: String = "2017-01-01", registered: String = "2018-01-10", exited: String? = nil, given: String? = nil, sex: Sex? = nil,
+        upperSecondary: Bool = false, education: String? = nil
+    ) -> Registration {
+        Registration(
+            record: ParticipantRecord(
+                person: p, givenName: given, familyName: nil, explicitSex: sex, municipality: municipality, firstPermitDate: S.day(permit),
+                registeredOn: S.day(registered), exitedOn: exited.map(S.day), exitReason: exited == nil ? nil : "work",
+                upperSecondaryCompleted: upperSecondary, educationLevel: education),
+            party: party, partyKind: kind, changed: changed)
+    }
+
+    @Test func registeredOnIsTheEarliest() throws {
+        let p = S.people(1)[0]
+        let merged = try #require(
+            Registrations.merge(
+                [
+                    Self.registration(p, by: Self.haninge, .municipality, registered: "2018-03-01"),
+                    Self.registration(p, by: Self.af, .employmentService, registered: "2018-01-15"),
+                ], asOf: S.day("2019-01-01")))
+        #expect(merged.registeredOn == S.day("2018-01-15"))
+    }
+
+    @Test func aRegistrationAfterAsOfDoesNotExistYet() throws {
+        let p = S.people(1)[0]
+        let regs = [
+            Self.registration(p, by: Self.haninge, .municipality, registered: "2018-06-01", given: "Kommunens"),
+            Self.registration(p, by: Self.af, .employmentService, registered: "2018-01-15", given: "AF:s"),
+        ]
+        // On 2018-03-01 only Arbetsförmedlingen's exists: its name, its date.
+        let early = try #require(Registrations.merge(regs, asOf: S.day("2018-03-01")))
+        #expect(early.givenName == "AF:s" && early.registeredOn == S.day("2018-01-15"))
+        // Before both: nobody.
+        #expect(Registrations.merge(regs, asOf: S.day("2018-01-14")) == nil)
+        // Later: the municipality's name wins, the earliest date stays.
+        let late = try #require(Registrations.merge(regs, asOf: S.day("2018-07-01")))
+        #expect(late.givenName == "Kommunens" && late.registeredOn == S.day("2018-01-15"))
+    }
+
+    @Test func exitedOnlyWhenEveryRegistrationHasExitedOnTheLatestDate() throws {
+        let p = S.people(1)[0]
+        let asOf = S.day("2019-06-30")
+        // Both exited: 2019-02-01 and 2019-04-01 → exited 2019-04-01.
+        let both = try #require(
+            Registrations.merge(
+                [
+                    Self.registration(p, by: Self.haninge, .municipality, exited: "2019-02-01"),
+                    Self.registration(p, by: Self.af, .employmentService, exited: "2019-04-01"),
+                ], asOf: asOf))
+        #expect(both.exitedOn == S.day("2019-04-01"))
+        // One has not exited: not exited.
+        let one = try #require(
+            Registrations.merge(
+                [Self.registration(p, by: Self.haninge, .municipality, exited: "2019-02-01"), Self.registration(p, by: Self.af, .employmentService)],
+                asOf: asOf))
+        #expect(one.exitedOn == nil)
+        // An exit after asOf does not exist yet: not exited on 2019-03-01.
+        let later = try #require(
+            Registrations.merge(
+                [
+                    Self.registration(p, by: Self.haninge, .municipality, exited: "2019-02-01"),
+                    Self.registration(p, by: Self.af, .employmentService, exited: "2019-04-01"),
+                ], asOf: S.day("2019-03-01")))
+        #expect(later.exitedOn == nil)
+    }
+
+    @Test func otherAttributesByPrecedenceOfTheParty() throws {
+        let p = S.people(1)[0]
+        let asOf = S.day("2019-06-30")
+        // Municipality before employment service before any other, whatever the order given.
+        let regs = [
+            Self.registration(p, by: Self.association, .coordinationAssociation, municipality: S.nynashamn, permit: "2016-05-01"),
+            Self.registration(p, by: Self.af, .employmentService, municipality: S.tyreso, permit: "2016-12-01", given: "AF"),
+            Self.registration(p, by: Self.haninge, .municipality, permit: "2017-01-01", upperSecondary: true),
+        ]
+        let merged = try #require(Registrations.merge(regs, asOf: asOf))
+        #expect(merged.municipality == S.haninge)
+        #expect(merged.firstPermitDate == S.day("2017-01-01"))
+        #expect(merged.upperSecondaryCompleted == true)
+        // The municipality has no name: the first that has one, Arbetsförmedlingen's.
+        #expect(merged.givenName == "AF")
+        // Without the municipality: Arbetsförmedlingen's values.
+        let withoutMunicipality = try #require(Registrations.merge(Array(regs.prefix(2)), asOf: asOf))
+        #expect(withoutMunicipality.municipality == S.tyreso && withoutMunicipality.firstPermitDate == S.day("2016-12-01"))
+    }
+
+    @Test func aSexFromTheIdentityNumberIsNotAValue() throws {
+        let man = S.people(1, .male)[0]
+        let asOf = S.day("2019-06-30")
+        // The municipality gives none (the number says male); Arbetsförmedlingen says female.
+        let merged = try #require(
+            Registrations.merge(
+                [Self.registration(man, by: Self.haninge, .municipality), Self.registration(man, by: Self.af, .employmentService, sex: .female)],
+                asOf: asOf))
+        #expect(merged.sex == .female)
+        // Nobody gives one: the number's.
+        let derived = try #require(
+            Registrations.merge([Self.registration(man, by: Self.haninge, .municipality), Self.registration(man, by: Self.af, .employmentService)], asOf: asOf))
+        #expect(derived.sex == .male)
+    }
+
+    @Test func amongEqualsTheMostRecentlyChangedWins() throws {
+        let p = S.people(1)[0]
+        let asOf = S.day("2019-06-30")
+        // Two municipalities (a move): changed 7 beats changed 3.
+        let merged = try #require(
+            Registrations.merge(
+                [
+                    Self.registration(p, by: Self.haninge, .municipality, changed: 3, municipality: S.haninge),
+                    Self.registration(p, by: Self.tyreso, .municipality, changed: 7, municipality: S.tyreso),
+                ], asOf: asOf))
+        #expect(merged.municipality == S.tyreso)
+        // A party the registry does not know counts as "any other".
+        let unknown = try #require(
+            Registrations.merge(
+                [
+                    Self.registration(p, by: Self.association, nil, changed: 9, municipality: S.nynashamn),
+                    Self.registration(p, by: Self.af, .employmentService, changed: 1, municipality: S.tyreso),
+                ], asOf: asOf))
+        #expect(unknown.municipality == S.tyreso)
+    }
+
+    @Test func sameDateStatusesByPrecedenceOtherDatesFromEveryone() {
+        let p = S.people(1)[0]
+        let facts = [
+            RegisteredFacts(
+                registration: Self.registration(p, by: Self.af, .employmentService),
+                statuses: [S.status(p, .none, "2018-05-01"), S.status(p, .work, "2018-06-01")]),
+            RegisteredFacts(
+                registration: Self.registration(p, by: Self.haninge, .municipality),
+                statuses: [S.status(p, .studies, "2018-05-01"), S.status(p, .subsidizedWork, "2018-09-01")]),
+        ]
+        // 2018-05-01: the municipality's studies beats AF's none; the other dates from both.
+        #expect(
+            Registrations.statuses(facts) == [
+                S.status(p, .studies, "2018-05-01"), S.status(p, .work, "2018-06-01"), S.status(p, .subsidizedWork, "2018-09-01"),
+            ])
+    }
+
+    /// Through the report: one person, two registrations, counted once; the figures follow
+    /// the merged attributes and the union of records.
+    @Test func theReportCountsEachPersonOnceFromTheUnion() {
+        let p = S.people(2)
+        let agreement = S.agreement(municipalities: ["0136"])
+        let facts = [
+            // Person 0: Haninge (party municipality) and AF; AF recorded the meeting, Haninge the acceptance.
+            RegisteredFacts(
+                registration: Self.registration(p[0], by: Self.haninge, .municipality, registered: "2018-02-01"),
+                events: [S.event(p[0], "vard", .accepted, "2018-03-20", in: agreement)]),
+            RegisteredFacts(
+                registration: Self.registration(p[0], by: Self.af, .employmentService, municipality: S.tyreso, registered: "2018-01-10"),
+                events: [S.event(p[0], "vard", .attended, "2018-03-10", in: agreement)]),
+            // Person 1: only AF, living in Tyresö: not in this agreement's population.
+            RegisteredFacts(registration: Self.registration(p[1], by: Self.af, .employmentService, municipality: S.tyreso)),
+        ]
+        let input = Registrations.reportInput(facts, asOf: S.day("2019-03-31"))
+        #expect(input.participants.map(\.person) == [p[0], p[1]])
+        #expect(input.participants[0].municipality == S.haninge)
+        #expect(input.participants[0].registeredOn == S.day("2018-01-10"))
+        let r = Report.compute(for: agreement, year: 2018, asOf: S.day("2019-03-31"), input: input)
+        #expect(r.participants.active == 1)
+        #expect(S.track(r, "vard").count(.attended) == 1)
+        #expect(S.track(r, "vard").acceptance == Ratio(1, of: 1))
+    }
+
+    @Test func disagreementsNameTheAttributeAndEveryPartysValue() {
+        let p = S.people(1)[0]
+        let found = Registrations.disagreements([
+            Self.registration(p, by: Self.af, .employmentService, permit: "2016-12-01", registered: "2018-01-01", given: "Amena"),
+            Self.registration(p, by: Self.haninge, .municipality, permit: "2017-01-01", registered: "2018-02-01", given: "Amina"),
+        ])
+        // Registration dates differ too, but they are each party's own: not a disagreement.
+        #expect(found.map(\.attribute) == ["givenName", "firstPermitDate"])
+        #expect(found[0].values.map { "\($0.party)=\($0.value)" } == ["212000-0084=Amina", "202100-2114=Amena"])
+    }
+}
+
+/// Issue 7, part 7: no input crashes and no input is silently wrong.
+@Suite("Extremes of input")
+struct InputExtremesTests {
+    typealias S = Spec
+
+    static func agreementJSON(_ extra: String) -> Data {
+        Data(
+            """
+            {"id": "x", "title": "X", "validFrom": "2018-01-01", \(extra)
+             "parties": \(S.partiesJSON(["0136"])), "tracks": \(S.defaultTracks)}
+            """.utf8)
+    }
+
+    static func problems(_ extra: String) -> [String] {
+        do {
+            _ = try Agreement.parse(json: agreementJSON(extra))
+            return []
+        } catch {
+            return error.problems.map { "\($0.path): \($0.reason)" }
+        }
+    }
+
+    @Test func everyNumberOfAnAgreementIsBoundedAndTheErrorNamesTheField() {
+        #expect(Self.problems(#""overallGoal": {"maxEstablishmentDays": 3000000000},"#) == ["overallGoal.maxEstablishmentDays: 3000000000 is outside 1–3650"])
+        #expect(Self.problems(#""overallGoal": {"maxEstablishmentDays": 3651},"#) == ["overallGoal.maxEstablishmentDays: 3651 is outside 1–3650"])
+        #expect(Self.problems(#""overallGoal": {"maxEstablishmentDays": 3650},"#) == [])
+        #expect(Self.problems(#""periodMonths": 121,"#) == ["periodMonths: 121 is outside 1–120"])
+        #expect(Self.problems(#""periodMonths": -5,"#) == ["periodMonths: -5 is outside 1–120"])
+        #expect(
+            Self.problems(#""targetGroups": {"a": {"monthsSinceFirstPermit": 9223372036854775807}},"#) == [
+                "targetGroups.a.monthsSinceFirstPermit: 9223372036854775807 is outside 1–120"
+            ])
+        #expect(
+            Self.problems(#""targetGroups": {"b": {"minAge": -1, "maxAge": 121}},"#) == [
+                "targetGroups.b.minAge: -1 is outside 0–120", "targetGroups.b.maxAge: 121 is outside 0–120",
+            ])
+        #expect(Self.problems(#""targetGroups": {"b": {"minAge": 0, "maxAge": 120}},"#) == [])
+        // A number too large for any integer is a type error naming the field, not a crash.
+        #expect(!Self.problems(#""periodMonths": 1e400,"#).isEmpty)
+    }
+
+    @Test func anUnknownKeyIsAnErrorNamingIt() {
+        #expect(
+            Self.problems(#""overallGoal": {"maxEstablishmentDay": 365},"#) == [
+                "overallGoal.maxEstablishmentDay: is not a key of an agreement document (misspelt?)"
+            ])
+        #expect(Self.problems(#""colour": "blue","#) == ["colour: is not a key of an agreement document (misspelt?)"])
+        #expect(Self.problems(#""modelParts": {"skillNeed": "x"},"#) == ["modelParts.skillNeed: is not a key of an agreement document (misspelt?)"])
+        // The shared example has only known keys.
+        #expect(S.example.id == "ostra-sodertorn")
+    }
+
+    @Test func datesOutsideThePlausibleRangeAreRefused() {
+        #expect(Self.problems(#""nextRevision": "0218-06-01","#) == ["nextRevision: 0218-06-01 is not a plausible date (expected 1900-01-01 to 2099-12-31)"])
+        #expect((try? Day(plausibleISO: "1899-12-31")) == nil)
+        #expect((try? Day(plausibleISO: "1900-01-01")) == S.day("1900-01-01"))
+        #expect((try? Day(plausibleISO: "2099-12-31")) == S.day("2099-12-31"))
+        #expect((try? Day(plausibleISO: "2100-01-01")) == nil)
+        #expect((try? Day(plausibleISO: "9999-12-31")) == nil)
+    }
+
+    /// The schema of the file's header and its data rows.
+    static func parse(_ kind: ImportKind, _ text: String) throws -> (ImportSchema, [CSVRecord]) {
+        var reader = CSVReader(bytes: Array(text.utf8))
+        var record = CSVRecord()
+        _ = try reader.next(into: &record)
+        let schema = try ImportSchema(kind: kind, header: record, currentYear: 2026)
+        var rows: [CSVRecord] = []
+        while try reader.next(into: &record) { rows.append(record) }
+        return (schema, rows)
+    }
+
+    @Test func importRowsWithImplausibleDatesAreRefusedNamingTheColumn() throws {
+        let (schema, rows) = try Self.parse(.statuses, "person_id;status;date\n199001012385;work;0218-06-01\n")
+        guard case .failure(let error) = schema.status(rows[0]) else {
+            Issue.record("a year 218 was accepted")
+            return
+        }
+        #expect(error.problems.map(\.description) == ["line 2, column date: 0218-06-01 is not a plausible date (expected 1900-01-01 to 2099-12-31)"])
+    }
+
+    /// A samordningsnummer with an unknown birth month may be born in January: a permit on
+    /// 1 March of the birth year is plausible; one the year before is not.
+    @Test func permitBeforeBirthComparesWithTheEarliestPossibleBirthDate() throws {
+        let number = try #require(Spec.rows("skatteverket-test-samordningsnummer.csv").first { $0.dropFirst(4).prefix(2) == "00" })
+        let person = try Personnummer(number, currentYear: 2026)
+        let year = person.earliestBirthDate.year
+        #expect(person.earliestBirthDate == Day(year: year, month: 1, day: 1))
+        let (schema, rows) = try Self.parse(
+            .participants,
+            """
+            person_id;municipality;first_permit_date;registered_on;upper_secondary_completed
+            \(number);0136;\(year)-03-01;\(year + 20)-01-01;no
+            \(number);0136;\(year - 1)-12-31;\(year + 20)-01-01;no
+            """)
+        guard case .success = schema.participant(rows[0]) else {
+            Issue.record("a permit in March of the birth year was refused for \(number)")
+            return
+        }
+        guard case .failure(let error) = schema.participant(rows[1]) else {
+            Issue.record("a permit before the birth year was accepted")
+            return
+        }
+        #expect(error.problems.first?.column == "first_permit_date")
+    }
+
+    /// The largest values every parser accepts go through every report path without a trap.
+    @Test func theExtremesGoThroughEveryReportPath() throws {
+        let agreement = try Agreement.parse(
+            json: Self.agreementJSON(
+                #""overallGoal": {"maxEstablishmentDays": 3650}, "periodMonths": 120, "targetGroups": {"a": {"monthsSinceFirstPermit": 120}, "b": {"minAge": 0, "maxAge": 120}},"#
+            ))
+        let p = S.people(2)
+        let people = [
+            S.person(p[0], permit: "1900-01-01", registered: "1900-01-01", exited: "2099-12-31"),
+            S.person(p[1], permit: "2099-12-31", registered: "2099-12-31"),
+        ]
+        let events = [S.event(p[0], "vard", .completed, "2099-12-31", in: agreement), S.event(p[1], "vard", .attended, "1900-01-01", in: agreement)]
+        let statuses = [S.status(p[0], .work, "2099-12-31"), S.status(p[1], .studies, "1900-01-01")]
+        for (year, asOf) in [(1900, "1900-01-01"), (2099, "2099-12-31"), (2018, "2019-03-31")] {
+            let r = S.report(for: agreement, year: year, asOf: asOf, people, events: events, statuses: statuses)
+            for suppression in [nil, Suppression(), Suppression(threshold: 1000)] {
+                let document = ReportDocument(report: r, suppression: suppression)
+                #expect(!document.json.serialized().isEmpty)
+                #expect(!document.csv.isEmpty)
+                #expect(!document.html(agreementTitle: "<x>").isEmpty)
+            }
+        }
+    }
+}
