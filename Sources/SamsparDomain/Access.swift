@@ -5,19 +5,19 @@ public enum Role: String, CaseIterable, Sendable, Codable {
 
     /// May read participants' personal data at all: its own organisation's registrations and
     /// records, and another party's where a valid consent names its organisation (SPEC §2).
-    public var readsParticipants: Bool { self == .caseworker || self == .coordinator || self == .system }
+    public var readsParticipants: Bool { Mutant.decide("role.readsParticipants", self == .caseworker || self == .coordinator || self == .system) }
     /// May register participants for its own organisation and record their consent, events,
     /// statuses and activities (its own registrations only, SPEC §2).
-    public var writesParticipants: Bool { self == .caseworker || self == .system }
+    public var writesParticipants: Bool { Mutant.decide("role.writesParticipants", self == .caseworker || self == .system) }
     /// May see a report without suppression (a role with access to individual data).
-    public var seesUnsuppressedReports: Bool { readsParticipants }
+    public var seesUnsuppressedReports: Bool { Mutant.decide("role.seesUnsuppressedReports", readsParticipants) }
     /// May import and revise agreements (of its own organisation, SPEC §2) and see where
     /// registrations disagree.
-    public var managesAgreements: Bool { self == .coordinator }
+    public var managesAgreements: Bool { Mutant.decide("role.managesAgreements", self == .coordinator) }
     /// May search the audit log and verify its chain.
-    public var readsAuditLog: Bool { self == .auditor }
+    public var readsAuditLog: Bool { Mutant.decide("role.readsAuditLog", self == .auditor) }
     /// May manage users and API tokens.
-    public var managesAccounts: Bool { self == .admin }
+    public var managesAccounts: Bool { Mutant.decide("role.managesAccounts", self == .admin) }
 
     /// Swedish first, English second (the interface's languages).
     public var label: String {
@@ -73,6 +73,6 @@ public struct Consent: Sendable, Equatable {
     }
 
     public func isValid(on day: Day) -> Bool {
-        validFrom <= day && (validUntil.map { day <= $0 } ?? true) && (withdrawnOn.map { day < $0 } ?? true)
+        Mutant.decide("consent.isValid", validFrom <= day && (validUntil.map { day <= $0 } ?? true) && (withdrawnOn.map { day < $0 } ?? true))
     }
 }

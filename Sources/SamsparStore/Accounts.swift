@@ -32,7 +32,7 @@ extension Registry {
 
     /// Every user, or those of one organisation (an admin manages their own organisation only).
     public static func users(of organisation: Organisationsnummer? = nil, in s: any SQLSession) async throws -> [User] {
-        if let organisation {
+        if let organisation, !Mutant.flips("accounts.users.own") {
             return try await s.query(
                 "SELECT id, email, org_number, role, password_hash, disabled FROM users WHERE org_number = $1 ORDER BY email", [.int(organisation.value)]
             ).compactMap(user)
@@ -47,7 +47,7 @@ extension Registry {
     ) async throws -> User? {
         let rows = try await s.query(
             "UPDATE users SET disabled = $1 WHERE id = $2 AND ($3 = 0 OR org_number = $3) RETURNING id, email, org_number, role, password_hash, disabled",
-            [.int(disabled ? 1 : 0), .int(userID), .int(organisation?.value ?? 0)])
+            [.int(disabled ? 1 : 0), .int(userID), .int(Mutant.flips("accounts.disable.own") ? 0 : organisation?.value ?? 0)])
         if disabled { try await s.query("DELETE FROM sessions WHERE user_id = $1", [.int(userID)]) }
         return rows.first.flatMap(user)
     }
@@ -59,7 +59,7 @@ extension Registry {
     ) async throws -> User? {
         let rows = try await s.query(
             "UPDATE users SET password_hash = $1 WHERE id = $2 AND ($3 = 0 OR org_number = $3) RETURNING id, email, org_number, role, password_hash, disabled",
-            [.text(hash), .int(userID), .int(organisation?.value ?? 0)])
+            [.text(hash), .int(userID), .int(Mutant.flips("accounts.password.own") ? 0 : organisation?.value ?? 0)])
         try await s.query("DELETE FROM sessions WHERE user_id = $1", [.int(userID)])
         return rows.first.flatMap(user)
     }
@@ -130,7 +130,7 @@ extension Registry {
 
     /// Every token, or those of one organisation.
     public static func tokens(of organisation: Organisationsnummer? = nil, in s: any SQLSession) async throws -> [Token] {
-        if let organisation {
+        if let organisation, !Mutant.flips("accounts.tokens.own") {
             return try await s.query(
                 "SELECT id, org_number, name, created_at, revoked_at FROM api_tokens WHERE org_number = $1 ORDER BY id", [.int(organisation.value)]
             ).compactMap(token)
@@ -143,7 +143,7 @@ extension Registry {
     public static func revokeToken(id: Int64, organisation: Organisationsnummer? = nil, now: Date, in s: any SQLSession) async throws -> Bool {
         let rows = try await s.query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND ($3 = 0 OR org_number = $3) RETURNING id",
-            [.text(timestamp(now)), .int(id), .int(organisation?.value ?? 0)])
+            [.text(timestamp(now)), .int(id), .int(Mutant.flips("accounts.revoke.own") ? 0 : organisation?.value ?? 0)])
         return !rows.isEmpty
     }
 

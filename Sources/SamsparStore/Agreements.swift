@@ -43,32 +43,32 @@ public enum Agreements {
         try await s.query("SELECT id FROM agreements ORDER BY id").compactMap { $0["id"].text }
     }
 
-    /// Stores a version (see ``SamsparStore/importAgreement(_:document:importedAt:editor:beforeCommit:)``).
+    /// Stores a version (see ``SamsparStore/importAgreement(_:document:importedAt:editor:audit:)``).
     static func store(
         _ agreement: Agreement, document: Data, importedAt: Date, editor: AgreementEditor, in s: any SQLSession
     ) async throws -> AgreementImportResult {
         try await s.lock("agreement:\(agreement.id)")
         let versions = try await versions(id: agreement.id, in: s)
         if case .coordinator(let own) = editor {
-            if let current = versions.last, !current.agreement.parties.contains(where: { $0.orgNumber == own }) {
+            if let current = versions.last, Mutant.decide("agreement.partyOfExisting", !current.agreement.parties.contains(where: { $0.orgNumber == own })) {
                 throw AgreementStoreError.notAPartyOfExisting(agreement.id, own)
             }
-            if !agreement.parties.contains(where: { $0.orgNumber == own }) { throw AgreementStoreError.notAParty(own) }
+            if Mutant.decide("agreement.party", !agreement.parties.contains(where: { $0.orgNumber == own })) { throw AgreementStoreError.notAParty(own) }
         }
         // The registry decides kind and kommunkod; an agreement never changes an organisation.
         for (i, party) in agreement.parties.enumerated() {
             if let known = try await Organisations.find(party.orgNumber, in: s) {
-                if known.kind != party.kind {
+                if Mutant.decide("agreement.registryKind", known.kind != party.kind) {
                     throw AgreementStoreError.partyMismatch(
                         index: i, party.orgNumber, reason: "the registry has kind \(known.kind.rawValue), the agreement says \(party.kind.rawValue)")
                 }
-                if known.municipalityCode != party.municipalityCode {
+                if Mutant.decide("agreement.registryKommunkod", known.municipalityCode != party.municipalityCode) {
                     throw AgreementStoreError.partyMismatch(
                         index: i, party.orgNumber,
                         reason: "the registry has kommunkod \(known.municipalityCode?.description ?? "none"), "
                             + "the agreement says \(party.municipalityCode?.description ?? "none")")
                 }
-            } else if editor == .operatorCommand {
+            } else if Mutant.decide("agreement.operatorCreates", editor == .operatorCommand) {
                 try await Organisations.add(
                     Organisation(number: party.orgNumber, name: party.name, kind: party.kind, municipalityCode: party.municipalityCode), in: s)
             } else {
@@ -117,14 +117,14 @@ func parseStored(_ document: String) throws -> Agreement {
 extension SamsparStore {
     /// Stores an agreement. Re-importing the same id with a different document makes a new
     /// version (the earlier ones stay readable); the same document again changes nothing.
-    /// `beforeCommit` runs in the same transaction (the audit entry).
+    /// The audit entry commits in the same transaction.
     public func importAgreement(
         _ agreement: Agreement, document: Data, importedAt: Date, editor: AgreementEditor = .operatorCommand,
-        beforeCommit: (@Sendable (any SQLSession, AgreementImportResult) async throws -> Void)? = nil
+        audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
     ) async throws -> AgreementImportResult {
         try await transaction { s in
             let result = try await Agreements.store(agreement, document: document, importedAt: importedAt, editor: editor, in: s)
-            try await beforeCommit?(s, result)
+            if let audit { try await AuditLog.append([audit(result)], at: importedAt, in: s) }
             return result
         }
     }

@@ -194,12 +194,12 @@ public enum AuditLog {
             binds.append(.text(action))
             conditions.append("action = $\(binds.count)")
         }
-        if let org = q.visibleTo {
+        if let org = q.visibleTo, !Mutant.flips("audit.visibleTo") {
             binds.append(.int(org.value))
             conditions.append(
                 "(org_number = $\(binds.count) OR EXISTS (SELECT 1 FROM audit_subjects x WHERE x.seq = audit_log.seq AND x.org_number = $\(binds.count)))")
         }
-        if let org = q.touching, let person = q.person {
+        if let org = q.touching, let person = q.person, !Mutant.flips("audit.touching") {
             binds.append(.int(person.value))
             binds.append(.int(org.value))
             conditions.append(

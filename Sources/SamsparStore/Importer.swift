@@ -276,7 +276,7 @@ struct Importer {
         for (line, person) in rows {
             let parties = registrants[person.value] ?? []
             if let organisation = scope.organisation {
-                if parties.contains(organisation) {
+                if Mutant.decide("importer.ownRegistration", parties.contains(organisation)) {
                     owners.append(organisation)
                 } else {
                     owners.append(nil)
@@ -285,7 +285,7 @@ struct Importer {
                             line: line, column: "person_id",
                             reason: "your organisation has not registered \(person) (send a participants row for them first)"))
                 }
-            } else if parties.count == 1 {
+            } else if parties.count == 1 || (Mutant.flips("importer.singleRegistrant") && parties.count > 1) {
                 owners.append(parties[0])
             } else {
                 owners.append(nil)
@@ -338,15 +338,33 @@ public struct ImportScope: Sendable {
     public var organisation: Int64?
     /// Today (kept for the callers; registrations, not consent, decide who writes).
     public var today: Day
-    /// Runs inside the import's transaction after the last row is written (the audit entry).
+    /// The audit entry of the write, appended in the import's own transaction with `now` as
+    /// its time. The store adds every registration the file touched to its subjects.
+    public var audit: (@Sendable (ImportSummary) -> AuditDraft)?
+    public var now: Date
+    /// Runs inside the import's transaction after the audit entry (the API's idempotent answer).
     public var beforeCommit: (@Sendable (any SQLSession, ImportSummary) async throws -> Void)?
 
     public init(
-        organisation: Int64?, today: Day, beforeCommit: (@Sendable (any SQLSession, ImportSummary) async throws -> Void)? = nil
+        organisation: Int64?, today: Day, audit: (@Sendable (ImportSummary) -> AuditDraft)? = nil, now: Date = Date(timeIntervalSince1970: 0),
+        beforeCommit: (@Sendable (any SQLSession, ImportSummary) async throws -> Void)? = nil
     ) {
         self.organisation = organisation
         self.today = today
+        self.audit = audit
+        self.now = now
         self.beforeCommit = beforeCommit
+    }
+
+    /// What runs in the import's transaction once every row is written: the audit entry,
+    /// naming every registration touched, then `beforeCommit`.
+    func finish(_ summary: ImportSummary, in session: any SQLSession) async throws {
+        if let audit {
+            var draft = audit(summary)
+            draft.subjects += summary.touched
+            try await AuditLog.append([draft], at: now, in: session)
+        }
+        try await beforeCommit?(session, summary)
     }
 
     public static let commandLine = ImportScope(organisation: nil, today: Day(ordinal: 0))

@@ -10,12 +10,18 @@ enum AccessSQL {
     /// party recorded a consent naming the viewer that is valid on the day (from `valid_from`
     /// through `valid_until`, until the day it is withdrawn).
     static func visible(_ r: String, viewer: String, day: String) -> String {
-        """
-        (\(r).org_number = \(viewer) OR EXISTS (SELECT 1 FROM consents c WHERE c.person_id = \(r).person_id \
-        AND c.org_number = \(r).org_number AND c.party = \(viewer) \
-        AND c.valid_from <= \(day) AND (c.valid_until IS NULL OR c.valid_until >= \(day)) \
-        AND (c.withdrawn_on IS NULL OR c.withdrawn_on > \(day))))
-        """
+        // Each condition is one decision, turned around one at a time by `scripts/mutants`.
+        let own = Mutant.flips("sql.visible.own") ? "\(r).org_number <> \(viewer)" : "\(r).org_number = \(viewer)"
+        let recorder = Mutant.flips("sql.visible.recorder") ? "1 = 1" : "c.org_number = \(r).org_number"
+        let party = Mutant.flips("sql.visible.party") ? "1 = 1" : "c.party = \(viewer)"
+        let from = Mutant.flips("sql.visible.validFrom") ? "1 = 1" : "c.valid_from <= \(day)"
+        let until = Mutant.flips("sql.visible.validUntil") ? "1 = 1" : "(c.valid_until IS NULL OR c.valid_until >= \(day))"
+        let withdrawn = Mutant.flips("sql.visible.withdrawn") ? "1 = 1" : "(c.withdrawn_on IS NULL OR c.withdrawn_on > \(day))"
+        let consent = Mutant.flips("sql.visible.consent") ? "1 = 0" : "1 = 1"
+        return """
+            (\(own) OR (\(consent) AND EXISTS (SELECT 1 FROM consents c WHERE c.person_id = \(r).person_id \
+            AND \(recorder) AND \(party) AND \(from) AND \(until) AND \(withdrawn))))
+            """
     }
 }
 
@@ -73,9 +79,11 @@ extension Registry {
     /// Whether `organisation` has registered `person` (the condition for recording anything
     /// of them, SPEC §2).
     public static func hasRegistered(_ person: Personnummer, organisation: Organisationsnummer, in s: any SQLSession) async throws -> Bool {
-        !(try await s.query(
-            "SELECT 1 AS x FROM registrations WHERE person_id = $1 AND org_number = $2", [.int(person.value), .int(organisation.value)]
-        ).isEmpty)
+        let own = Mutant.flips("sql.hasRegistered.own") ? "1 = 1" : "org_number = $2"
+        return
+            !(try await s.query(
+                "SELECT 1 AS x FROM registrations WHERE person_id = $1 AND \(own)", [.int(person.value), .int(organisation.value)]
+            ).isEmpty)
     }
 
     static let registrationColumns = """

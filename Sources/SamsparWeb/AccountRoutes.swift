@@ -39,7 +39,7 @@ enum AccountRoutes {
         guard let org = try? Organisationsnummer(text) else {
             throw APIError.invalid("nothing was saved", problems: [.init(line: 0, column: "organisation", reason: "is not a valid organisationsnummer")])
         }
-        guard org == principal.organisation else {
+        guard Mutant.decide("accounts.ownOrganisation", org == principal.organisation) else {
             var error = APIError.forbidden("an admin manages their own organisation only / du administrerar bara din egen organisation")
             error.refusal = .init(person: nil, reason: "account of another organisation (\(org))", channel: channel)
             throw error
@@ -50,7 +50,7 @@ enum AccountRoutes {
     static func users(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.managesAccounts, "manage users", request)
         let own = principal.organisation
-        let users = try await s.store.read { try await Registry.users(of: own, in: $0) }
+        let users = try await s.store.users(of: own)
         return JSONResponse.make(.object([("items", .array(users.map(userDocument)))]))
     }
 
@@ -61,17 +61,15 @@ enum AccountRoutes {
         let own = try ownOrganisation(body.organisation, principal, channel)
         let (email, org, role) = try UserInput.validate(email: body.email, organisation: own.description, role: body.role, password: body.password)
         let hash = try await Services.hashPassword(body.password, cost: s.bcryptCost)
-        let now = s.now()
         let id: Int64
         do {
-            id = try await s.store.transaction { session in
-                let id = try await Registry.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: now, in: session)
-                try await AuditLog.append(
-                    [s.draft(principal, "add-user", person: nil, channel: channel, detail: "\(email) \(role.rawValue) \(org)")], at: now, in: session)
-                return id
-            }
+            id = try await s.store.addUser(
+                email: email, organisation: org, role: role, passwordHash: hash,
+                audit: s.draft(principal, "add-user", person: nil, channel: channel, detail: "\(email) \(role.rawValue) \(org)"), at: s.now())
         } catch let error as RegistryError {
             throw APIError.conflict(error.description)
+        } catch let error as OrganisationError {
+            throw APIError.invalid("the user was not added", problems: [.init(line: 0, column: "organisation", reason: error.description)])
         }
         return JSONResponse.make(
             .object([("id", .int(Int(id))), ("email", .string(email)), ("organisation", .string(org.description)), ("role", .string(role.rawValue))]),
@@ -82,15 +80,10 @@ enum AccountRoutes {
         let principal = try context.require(\.managesAccounts, "manage users", request)
         guard let id = context.parameters.get("userId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
         let channel = context.channel(request)
-        let now = s.now()
-        let own = principal.organisation
-        let user = try await s.store.transaction { session -> Registry.User? in
-            guard let user = try await Registry.setDisabled(disabled, userID: id, organisation: own, in: session) else { return nil }
-            try await AuditLog.append(
-                [s.draft(principal, disabled ? "disable-user" : "enable-user", person: nil, channel: channel, detail: "user \(id) \(user.email)")], at: now,
-                in: session)
-            return user
-        }
+        let user = try await s.store.setUserDisabled(
+            disabled, userID: id, of: principal.organisation,
+            audit: { s.draft(principal, disabled ? "disable-user" : "enable-user", person: nil, channel: channel, detail: "user \(id) \($0.email)") },
+            at: s.now())
         guard let user else { throw refusedAccount(id, channel) }
         return JSONResponse.make(userDocument(user))
     }
@@ -104,14 +97,9 @@ enum AccountRoutes {
             throw APIError.invalid("the password was not changed", problems: [.init(line: 0, column: "password", reason: reason)])
         }
         let hash = try await Services.hashPassword(body.password, cost: s.bcryptCost)
-        let now = s.now()
-        let own = principal.organisation
-        let user = try await s.store.transaction { session -> Registry.User? in
-            guard let user = try await Registry.setPassword(hash: hash, userID: id, organisation: own, in: session) else { return nil }
-            try await AuditLog.append(
-                [s.draft(principal, "reset-password", person: nil, channel: channel, detail: "user \(id) \(user.email)")], at: now, in: session)
-            return user
-        }
+        let user = try await s.store.setPassword(
+            hash: hash, userID: id, of: principal.organisation,
+            audit: { s.draft(principal, "reset-password", person: nil, channel: channel, detail: "user \(id) \($0.email)") }, at: s.now())
         guard let user else { throw refusedAccount(id, channel) }
         return JSONResponse.make(userDocument(user))
     }
@@ -126,7 +114,7 @@ enum AccountRoutes {
     static func tokens(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.managesAccounts, "manage API tokens", request)
         let own = principal.organisation
-        let tokens = try await s.store.read { try await Registry.tokens(of: own, in: $0) }
+        let tokens = try await s.store.tokens(of: own)
         return JSONResponse.make(.object([("items", .array(tokens.map(tokenDocument)))]))
     }
 
@@ -147,12 +135,13 @@ enum AccountRoutes {
             throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "name", reason: "must have 1 to 100 characters")])
         }
         let secret = Services.newSecret()
-        let now = s.now()
-        let id = try await s.store.transaction { session in
-            let id = try await Registry.createToken(organisation: org, name: name, secret: secret, now: now, in: session)
-            try await AuditLog.append(
-                [s.draft(principal, "create-token", person: nil, channel: channel, detail: "token \(id) '\(name)' for \(org)")], at: now, in: session)
-            return id
+        let id: Int64
+        do {
+            id = try await s.store.createToken(
+                organisation: org, name: name, secret: secret,
+                audit: { s.draft(principal, "create-token", person: nil, channel: channel, detail: "token \($0) '\(name)' for \(org)") }, at: s.now())
+        } catch let error as OrganisationError {
+            throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "organisation", reason: error.description)])
         }
         return JSONResponse.make(
             .object([("id", .int(Int(id))), ("organisation", .string(org.description)), ("name", .string(name)), ("token", .string(secret))]), status: .created)
@@ -161,14 +150,9 @@ enum AccountRoutes {
     static func revokeToken(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.managesAccounts, "manage API tokens", request)
         guard let id = context.parameters.get("tokenId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
-        let now = s.now()
         let channel = context.channel(request)
-        let own = principal.organisation
-        let revoked = try await s.store.transaction { session in
-            guard try await Registry.revokeToken(id: id, organisation: own, now: now, in: session) else { return false }
-            try await AuditLog.append([s.draft(principal, "revoke-token", person: nil, channel: channel, detail: "token \(id)")], at: now, in: session)
-            return true
-        }
+        let revoked = try await s.store.revokeToken(
+            id, of: principal.organisation, audit: s.draft(principal, "revoke-token", person: nil, channel: channel, detail: "token \(id)"), at: s.now())
         await s.tokenCache.removeAll()
         guard revoked else {
             var error = APIError.notFound("no such live token in your organisation / token finns inte")

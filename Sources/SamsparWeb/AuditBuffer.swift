@@ -36,7 +36,7 @@ actor AuditBuffer {
             let drafts = batch.flatMap(\.drafts)
             let at = now()
             do {
-                try await store.transaction { try await AuditLog.append(drafts, at: at, in: $0) }
+                try await store.appendAudit(drafts, at: at)
                 for item in batch { item.done.resume() }
             } catch {
                 for item in batch { item.done.resume(throwing: error) }

@@ -36,7 +36,7 @@ enum AuditRoutes {
         q.limit = try ParticipantRoutes.intParameter(query.get("limit"), "limit", default: 100, range: 1...1000)
         q.visibleTo = principal.organisation
         let query2 = q
-        let entries = try await s.store.read { try await AuditLog.search(query2, in: $0) }
+        let entries = try await s.store.searchAudit(query2)
         let channel = context.channel(request)
         // An auditor's search is a read of the log (which names persons): in the log, with each
         // person it showed.
@@ -50,7 +50,7 @@ enum AuditRoutes {
 
     static func verify(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.readsAuditLog, "verify the audit log", request)
-        let result = try await s.store.read { try await AuditLog.verify(in: $0) }
+        let result = try await s.store.verifyAudit()
         try await s.auditBuffer.record([s.draft(principal, "audit-verify", person: nil, channel: context.channel(request))])
         return JSONResponse.make(
             .object([("intact", .bool(result.problem == nil)), ("entries", .int(result.entries)), ("problem", result.problem.map { .string($0) } ?? .null)]))

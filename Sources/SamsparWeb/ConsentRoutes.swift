@@ -21,12 +21,9 @@ enum ConsentRoutes {
         let principal = try context.require(\.readsParticipants, "read consent", request)
         let person = try context.personParameter(year: s.today.year)
         let today = s.today
-        let found = try await s.store.read { session -> ([Consent], [Organisationsnummer])? in
-            let parties = try await Registry.visibleParties(of: person, to: principal.organisation, on: today, in: session)
-            guard !parties.isEmpty else { return nil }
-            return (try await Registry.consents(of: person, recordedBy: parties, in: session), parties)
+        guard let (consents, parties) = try await s.store.consents(of: person, visibleTo: principal.organisation, on: today) else {
+            throw APIError.refused(person, channel: context.channel(request))
         }
-        guard let (consents, parties) = found else { throw APIError.refused(person, channel: context.channel(request)) }
         try await s.auditBuffer.record([
             s.draft(principal, "read", person: person, channel: context.channel(request), detail: "consents", subjects: parties)
         ])
@@ -58,30 +55,24 @@ enum ConsentRoutes {
         if let replay = try await idempotency?.replay(s) { return replay }
         let now = s.now()
         let channel = context.channel(request)
-        let document = try await s.store.transaction { session -> JSONValue? in
-            guard try await Organisations.find(party, in: session) != nil else {
-                throw APIError.invalid(
-                    "the consent was not saved / samtycket sparades inte",
-                    problems: [.init(line: 0, column: "party", reason: "is not an organisation in the registry")])
-            }
-            guard
-                let id = try await Registry.giveConsent(
-                    person: person, organisation: principal.organisation, party: party, validFrom: validFrom, validUntil: validUntil, now: now,
-                    in: session)
-            else { return nil }
-            try await AuditLog.append(
-                [
-                    s.draft(
-                        principal, "consent", person: person, channel: channel, detail: "consent \(id) for \(party)", subjects: [principal.organisation])
-                ], at: now, in: session)
-            let document = Documents.consent(
-                Consent(
-                    id: id, person: person, party: party, validFrom: validFrom, validUntil: validUntil, withdrawnOn: nil, recordedBy: principal.organisation))
-            try await idempotency?.save(status: .created, body: document, now: now, in: session)
-            return document
+        let consent: Consent?
+        do {
+            consent = try await s.store.giveConsent(
+                person, by: principal.organisation, to: party, from: validFrom, until: validUntil,
+                audit: {
+                    s.draft(principal, "consent", person: person, channel: channel, detail: "consent \($0) for \(party)", subjects: [principal.organisation])
+                },
+                at: now,
+                beforeCommit: { session, consent in
+                    try await idempotency?.save(status: .created, body: Documents.consent(consent), now: now, in: session)
+                })
+        } catch is OrganisationError {
+            throw APIError.invalid(
+                "the consent was not saved / samtycket sparades inte",
+                problems: [.init(line: 0, column: "party", reason: "is not an organisation in the registry")])
         }
-        guard let document else { throw APIError.refused(person, channel: channel) }
-        return JSONResponse.make(document, status: .created)
+        guard let consent else { throw APIError.refused(person, channel: channel) }
+        return JSONResponse.make(Documents.consent(consent), status: .created)
     }
 
     static func withdraw(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
@@ -104,14 +95,9 @@ enum ConsentRoutes {
         let channel = context.channel(request)
         let withdrawnOn = day
         let own = principal.organisation
-        let outcome = try await s.store.transaction { session -> Bool? in
-            guard try await Registry.hasRegistered(person, organisation: own, in: session) else { return nil }
-            guard try await Registry.withdrawConsent(id: id, person: person, organisation: own, on: withdrawnOn, in: session) else { return false }
-            try await AuditLog.append(
-                [s.draft(principal, "withdraw", person: person, channel: channel, detail: "consent \(id) from \(withdrawnOn)", subjects: [own])], at: now,
-                in: session)
-            return true
-        }
+        let outcome = try await s.store.withdrawConsent(
+            id, of: person, by: own, on: withdrawnOn,
+            audit: s.draft(principal, "withdraw", person: person, channel: channel, detail: "consent \(id) from \(withdrawnOn)", subjects: [own]), at: now)
         guard let outcome else { throw APIError.refused(person, channel: channel) }
         guard outcome else { throw APIError.notFound("no such consent that is not already withdrawn / samtycket finns inte") }
         return JSONResponse.make(.object([("id", .int(Int(id))), ("withdrawnOn", .string(day.description))]))

@@ -99,12 +99,8 @@ enum ParticipantRoutes {
                 kind, from: .bytes(csv), currentYear: s.today.year,
                 scope: ImportScope(
                     organisation: principal.organisation.value, today: s.today,
-                    beforeCommit: { session, _ in
-                        try await AuditLog.append(
-                            [s.draft(principal, action, person: person, channel: channel, detail: kind.rawValue, subjects: [principal.organisation])], at: now,
-                            in: session)
-                        try await idempotency?.save(status: status, body: answer, now: now, in: session)
-                    }), progress: nil)
+                    audit: { _ in s.draft(principal, action, person: person, channel: channel, detail: kind.rawValue) }, now: now,
+                    beforeCommit: { session, _ in try await idempotency?.save(status: status, body: answer, now: now, in: session) }), progress: nil)
         } catch let error as ImportError {
             let names = Dictionary(uniqueKeysWithValues: fields[kind]!.map { ($0.column, $0.json) })
             var refusal = APIError.invalid(
@@ -132,7 +128,7 @@ enum ParticipantRoutes {
         let principal = try context.require(\.writesParticipants, "change participants", request)
         let person = try context.personParameter(year: s.today.year)
         let own = principal.organisation
-        guard try await s.store.read({ try await Registry.hasRegistered(person, organisation: own, in: $0) }) else {
+        guard try await s.store.hasRegistered(person, organisation: own) else {
             throw APIError.refused(person, channel: context.channel(request))
         }
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
@@ -154,11 +150,9 @@ enum ParticipantRoutes {
         let person = try context.personParameter(year: s.today.year)
         let today = s.today
         let viewer = principal.organisation
-        let view = try await s.store.read { session -> ParticipantView? in
-            let parties = try await Registry.visibleParties(of: person, to: viewer, on: today, in: session)
-            return try await Registry.participant(person, parties: parties, on: today, in: session)
+        guard let view = try await s.store.participant(person, visibleTo: viewer, on: today) else {
+            throw APIError.refused(person, channel: context.channel(request))
         }
-        guard let view else { throw APIError.refused(person, channel: context.channel(request)) }
         try await s.auditBuffer.record([s.draft(principal, "read", person: person, channel: context.channel(request), subjects: view.parties)])
         return JSONResponse.make(Documents.participant(view))
     }
@@ -179,9 +173,7 @@ enum ParticipantRoutes {
         let offset = try intParameter(query.get("offset"), "offset", default: 0, range: 0...10_000_000)
         let today = s.today
         let viewer = principal.organisation
-        let found = try await s.store.read {
-            try await Registry.searchParticipants(viewer: viewer, person: person, name: name, on: today, limit: limit, offset: offset, in: $0)
-        }
+        let found = try await s.store.searchParticipants(visibleTo: viewer, person: person, name: name, on: today, limit: limit, offset: offset)
         let channel = context.channel(request)
         try await s.auditBuffer.record(found.map { s.draft(principal, "search", person: $0.person, channel: channel, subjects: $0.parties) })
         let items = found.map { f -> JSONValue in
@@ -204,11 +196,9 @@ enum ParticipantRoutes {
         let after = try intParameter(query.get("after"), "after", default: 0, range: 0...Int.max)
         let limit = try intParameter(query.get("limit"), "limit", default: 100, range: 1...1000)
         let own = principal.organisation
-        let entries = try await s.store.read { session -> [AuditEntry]? in
-            guard try await Registry.hasRegistered(person, organisation: own, in: session) else { return nil }
-            return try await AuditLog.search(.init(person: person, after: Int64(after), limit: limit, touching: own), in: session)
+        guard let entries = try await s.store.accessLog(of: person, keptBy: own, after: Int64(after), limit: limit) else {
+            throw APIError.refused(person, channel: context.channel(request))
         }
-        guard let entries else { throw APIError.refused(person, channel: context.channel(request)) }
         try await s.auditBuffer.record([
             s.draft(principal, "read-access-log", person: person, channel: context.channel(request), subjects: [own])
         ])
@@ -223,7 +213,7 @@ enum ParticipantRoutes {
         let principal = try context.require(\.managesAgreements, "read disagreements between registrations", request)
         let today = s.today
         let viewer = principal.organisation
-        let (counts, visible) = try await s.store.read { try await Registry.disagreements(viewer: viewer, on: today, in: $0) }
+        let (counts, visible) = try await s.store.disagreements(visibleTo: viewer, on: today)
         let channel = context.channel(request)
         var seen = Set<Personnummer>()
         var drafts: [AuditDraft] = []

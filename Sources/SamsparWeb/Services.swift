@@ -53,14 +53,14 @@ public struct Services: Sendable {
     func authenticateToken(_ secret: String) async throws -> Registry.Token? {
         let now = now()
         if let cached = await tokenCache.lookup(secret, now: now) { return cached }
-        let token = try await store.read { try await Registry.token(secret: secret, in: $0) }
+        let token = try await store.token(secret: secret)
         if let token { await tokenCache.store(secret, token, now: now) }
         return token
     }
 
     func session(_ secret: String) async throws -> Registry.Session? {
         let now = now()
-        return try await store.read { try await Registry.session(secret: secret, now: now, in: $0) }
+        return try await store.session(secret: secret, now: now)
     }
 
     /// 256 random bits, URL-safe.

@@ -20,7 +20,7 @@ public enum WebApp {
 
         var routes: [(method: String, path: String)] = [("GET", "/health"), ("GET", "/api/v1/openapi.json")]
         router.get("/health") { _, _ in
-            _ = try await services.store.read { try await $0.query("SELECT 1 AS ok") }
+            try await services.store.ping()
             return JSONResponse.make(.object([("status", .string("ok"))]))
         }
         router.get("/api/v1/openapi.json") { _, _ in

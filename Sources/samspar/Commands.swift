@@ -66,7 +66,7 @@ struct AgreementCommand: AsyncParsableCommand {
                 result = try await context.withStore {
                     try await $0.importAgreement(
                         agreement, document: data, importedAt: context.now, editor: .operatorCommand,
-                        beforeCommit: { session, result in try await AuditLog.append([draft(result)], at: context.now, in: session) })
+                        audit: draft)
                 }
             } catch let error as AgreementStoreError {
                 throw CLIFailure("\(file) was not imported: \(error.description)")
@@ -116,20 +116,19 @@ struct Import: AsyncParsableCommand {
         let summary: ImportSummary
         do {
             summary = try await context.withStore { store in
-                if let organisation, try await store.read({ try await Organisations.find(organisation, in: $0) }) == nil {
+                if let organisation, try await store.organisation(organisation) == nil {
                     throw CLIFailure("--org \(organisation): \(OrganisationError.unknown(organisation).description)")
                 }
                 return try await store.importFile(
                     importKind, from: .file(path: file), currentYear: context.today.year,
                     scope: ImportScope(
                         organisation: organisation?.value, today: context.today,
-                        beforeCommit: { session, summary in
-                            // The entry names every registration the file touched.
-                            let draft = context.commandDraft(
+                        // The store adds every registration the file touched to the entry.
+                        audit: {
+                            context.commandDraft(
                                 "import", channel: "samspar import \(importKind.rawValue)",
-                                detail: "\(summary.rows) rows" + (organisation.map { " for \($0)" } ?? ""), subjects: summary.touched)
-                            try await AuditLog.append([draft], at: context.now, in: session)
-                        }), progress: progress)
+                                detail: "\($0.rows) rows" + (organisation.map { " for \($0)" } ?? ""))
+                        }, now: context.now), progress: progress)
             }
         } catch let error as ImportError {
             if stderrIsTerminal { printError("") }

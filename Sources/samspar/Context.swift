@@ -97,7 +97,7 @@ struct Context {
         let probe = try await open(url, auditKey: nil, migrate: true)
         let state: (empty: Bool, keyed: Bool)
         do {
-            state = try await probe.read { (try await AuditLog.isEmpty(in: $0), try await AuditLog.isKeyed(in: $0)) }
+            state = try await probe.auditState()
             try await probe.close()
         } catch {
             try? await probe.close()

@@ -28,10 +28,7 @@ struct DatabaseCommand: AsyncParsableCommand {
             do {
                 // The move is an act of the operator: its entry goes into the source's log, and
                 // so into the copy, whose head is then the source's.
-                try await sourceStore.transaction { session in
-                    try await AuditLog.append(
-                        [context.commandDraft("db-copy", channel: "samspar db copy", detail: "to \(target)")], at: context.now, in: session)
-                }
+                try await sourceStore.appendAudit([context.commandDraft("db-copy", channel: "samspar db copy", detail: "to \(target)")], at: context.now)
                 let targetStore = try await context.openStore(target, keyFrom: source)
                 do {
                     let summary = try await DatabaseCopy.copy(from: sourceStore, to: targetStore)

@@ -44,12 +44,9 @@ struct OrganisationCommand: AsyncParsableCommand {
                     kind: try OrganisationCommand.kind(kind), municipalityCode: try kommunkod.map(OrganisationCommand.kommunkod))
                 do {
                     try await context.withStore { store in
-                        try await store.transaction { session in
-                            try await Organisations.add(organisation, in: session)
-                            try await AuditLog.append(
-                                [context.commandDraft("org-add", channel: "samspar org add", detail: OrganisationCommand.line(organisation))], at: context.now,
-                                in: session)
-                        }
+                        try await store.addOrganisation(
+                            organisation, audit: context.commandDraft("org-add", channel: "samspar org add", detail: OrganisationCommand.line(organisation)),
+                            at: context.now)
                     }
                 } catch let error as OrganisationError {
                     throw CLIFailure(error.description)
@@ -66,7 +63,7 @@ struct OrganisationCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                for o in try await context.withStore({ store in try await store.read { try await Organisations.all(in: $0) } }) {
+                for o in try await context.withStore({ try await $0.organisations() }) {
                     print(OrganisationCommand.line(o))
                 }
             }
@@ -93,13 +90,9 @@ struct OrganisationCommand: AsyncParsableCommand {
                 let updated: Organisation
                 do {
                     updated = try await context.withStore { store in
-                        try await store.transaction { session in
-                            let updated = try await Organisations.update(org, name: newName, kind: newKind, municipalityCode: code, in: session)
-                            try await AuditLog.append(
-                                [context.commandDraft("org-update", channel: "samspar org update", detail: OrganisationCommand.line(updated))],
-                                at: context.now, in: session)
-                            return updated
-                        }
+                        try await store.updateOrganisation(
+                            org, name: newName, kind: newKind, municipalityCode: code,
+                            audit: { context.commandDraft("org-update", channel: "samspar org update", detail: OrganisationCommand.line($0)) }, at: context.now)
                     }
                 } catch let error as OrganisationError {
                     throw CLIFailure(error.description)

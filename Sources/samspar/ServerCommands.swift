@@ -83,18 +83,13 @@ struct UserCommand: AsyncParsableCommand {
             let hash = try await Services.hashPassword(password, cost: 12)
             let draft = context.commandDraft("add-user", channel: "samspar user add", detail: "\(email) \(role.rawValue) \(org)")
             do {
-                try await context.withStore { store in
-                    _ = try await store.transaction { session in
-                        guard try await Organisations.find(org, in: session) != nil else {
-                            throw CLIFailure("--org \(org): \(OrganisationError.unknown(org).description)")
-                        }
-                        let id = try await Registry.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: context.now, in: session)
-                        try await AuditLog.append([draft], at: context.now, in: session)
-                        return id
-                    }
+                _ = try await context.withStore { store in
+                    try await store.addUser(email: email, organisation: org, role: role, passwordHash: hash, audit: draft, at: context.now)
                 }
             } catch let error as RegistryError {
                 throw CLIFailure(error.description)
+            } catch let error as OrganisationError {
+                throw CLIFailure("--org \(org): \(error.description)")
             }
             print("Användare \(email) tillagd: \(role.label), \(org) (user added).")
         }
@@ -118,16 +113,13 @@ struct UserCommand: AsyncParsableCommand {
     static func change(_ email: String, _ action: String, database: DatabaseOptions, hash: String? = nil, disabled: Bool? = nil) async throws {
         let context = try Context(options: database)
         let address = email.lowercased()
-        let done = try await context.withStore { store in
-            try await store.transaction { session -> Bool in
-                guard let user = try await Registry.user(email: address, in: session) else { return false }
-                if let disabled { _ = try await Registry.setDisabled(disabled, userID: user.id, organisation: nil, in: session) }
-                if let hash { _ = try await Registry.setPassword(hash: hash, userID: user.id, organisation: nil, in: session) }
-                try await AuditLog.append(
-                    [context.commandDraft(action, channel: "samspar user \(action.replacing("-user", with: ""))", detail: "user \(user.id) \(address)")],
-                    at: context.now, in: session)
-                return true
-            }
+        let channel = "samspar user \(action.replacing("-user", with: ""))"
+        let done = try await context.withStore { store -> Bool in
+            guard let user = try await store.user(email: address) else { return false }
+            let audit: @Sendable (Registry.User) -> AuditDraft = { context.commandDraft(action, channel: channel, detail: "user \($0.id) \(address)") }
+            if let disabled { _ = try await store.setUserDisabled(disabled, userID: user.id, of: nil, audit: audit, at: context.now) }
+            if let hash { _ = try await store.setPassword(hash: hash, userID: user.id, of: nil, audit: audit, at: context.now) }
+            return true
         }
         guard done else { throw CLIFailure("there is no user \(address)") }
     }
@@ -178,7 +170,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                let users = try await context.withStore { store in try await store.transaction { try await Registry.users(in: $0) } }
+                let users = try await context.withStore { try await $0.users() }
                 for u in users { print("\(u.email)\t\(u.role.rawValue)\t\(u.organisation)\(u.disabled ? "\tdisabled" : "")") }
             }
         }
@@ -208,17 +200,16 @@ struct TokenCommand: AsyncParsableCommand {
             let name = self.name.trimmingCharacters(in: .whitespaces)
             guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else { throw CLIFailure("--name must have 1 to 100 characters") }
             let secret = Services.newSecret()
-            let id = try await context.withStore { store in
-                try await store.transaction { session in
-                    guard try await Organisations.find(organisation, in: session) != nil else {
-                        throw CLIFailure("--org \(organisation): \(OrganisationError.unknown(organisation).description)")
-                    }
-                    let id = try await Registry.createToken(organisation: organisation, name: name, secret: secret, now: context.now, in: session)
-                    try await AuditLog.append(
-                        [context.commandDraft("create-token", channel: "samspar token create", detail: "token \(id) '\(name)' for \(organisation)")],
-                        at: context.now, in: session)
-                    return id
+            let id: Int64
+            do {
+                id = try await context.withStore { store in
+                    try await store.createToken(
+                        organisation: organisation, name: name, secret: secret,
+                        audit: { context.commandDraft("create-token", channel: "samspar token create", detail: "token \($0) '\(name)' for \(organisation)") },
+                        at: context.now)
                 }
+            } catch let error as OrganisationError {
+                throw CLIFailure("--org \(organisation): \(error.description)")
             }
             print("Token \(id) för \(organisation) skapad; den visas bara nu (shown once):")
             print(secret)
@@ -232,7 +223,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                let tokens = try await context.withStore { store in try await store.transaction { try await Registry.tokens(in: $0) } }
+                let tokens = try await context.withStore { try await $0.tokens() }
                 for t in tokens { print("\(t.id)\t\(t.organisation)\t\(t.name)\t\(t.createdAt)\t\(t.revokedAt.map { "revoked \($0)" } ?? "live")") }
             }
         }
@@ -248,12 +239,9 @@ struct TokenCommand: AsyncParsableCommand {
                 let context = try Context(options: database)
                 let tokenID = id
                 let revoked = try await context.withStore { store in
-                    try await store.transaction { session in
-                        guard try await Registry.revokeToken(id: tokenID, now: context.now, in: session) else { return false }
-                        try await AuditLog.append(
-                            [context.commandDraft("revoke-token", channel: "samspar token revoke", detail: "token \(tokenID)")], at: context.now, in: session)
-                        return true
-                    }
+                    try await store.revokeToken(
+                        tokenID, of: nil, audit: context.commandDraft("revoke-token", channel: "samspar token revoke", detail: "token \(tokenID)"),
+                        at: context.now)
                 }
                 guard revoked else { throw CLIFailure("there is no live token \(tokenID)") }
                 print("Token \(tokenID) återkallad (revoked).")
@@ -282,12 +270,7 @@ struct AuditCommand: AsyncParsableCommand {
                     parsedHead = parsed
                 }
                 let kept = parsedHead
-                let result = try await context.withStore { store in
-                    try await store.read { session in
-                        if let kept { return try await AuditLog.verify(head: kept, in: session) }
-                        return try await AuditLog.verify(in: session)
-                    }
-                }
+                let result = try await context.withStore { try await $0.verifyAudit(head: kept) }
                 if let problem = result.problem {
                     throw CLIFailure("the audit log has been tampered with: \(problem) (\(result.entries) entries verified before it)")
                 }
@@ -304,7 +287,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                let head = try await context.withStore { store in try await store.read { try await AuditLog.head(in: $0) } }
+                let head = try await context.withStore { try await $0.auditHead() }
                 print(head.description)
             }
         }

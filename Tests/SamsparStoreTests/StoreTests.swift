@@ -256,3 +256,87 @@ struct StoreEdgeTests {
         }
     }
 }
+
+/// SPEC §4: whose rows a file holds. A file is imported on behalf of one organisation; the
+/// operator's bulk load without `--org` files each row under the party it must belong to.
+@Suite("Whose rows a file holds")
+struct FileOwnershipTests {
+    static let af = try! Organisationsnummer("202100-2114")
+    static let tyreso = try! Organisationsnummer("212000-0092")
+    static let today = Day(year: 2019, month: 6, day: 1)!
+
+    static func rows(_ store: any SamsparStore, _ sql: String) async throws -> [String] {
+        try await store.read { s in
+            try await s.query(sql).map { row in row.values.map { v in v.int.map(String.init) ?? v.text ?? "null" }.joined(separator: " ") }
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func eachRowBelongsToOneParty(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            // By home municipality: Haninge, Tyresö, Nynäshamn and Eskilstuna are in the registry.
+            #expect(
+                try await Self.rows(store, "SELECT person_id, org_number FROM registrations ORDER BY person_id") == [
+                    "199001012385 2120000084", "199009132391 2120000084", "199105152392 2120000092", "199201202398 2120000282",
+                    "200001012384 2120000233",
+                ])
+            // Stockholm (0180) has no municipality organisation: the row asks for --org.
+            let stockholm = "person_id;municipality;first_permit_date;registered_on;upper_secondary_completed\n199306022386;0180;2017-01-01;2018-01-01;no\n"
+            let noOrg = try await #require(throws: ImportError.self) {
+                try await store.importFile(.participants, from: .bytes(Array(stockholm.utf8)), currentYear: 2026, progress: nil)
+            }
+            #expect(noOrg.problems.map(\.column) == ["municipality"])
+            #expect(noOrg.problems.first?.reason.contains("--org") == true)
+            // Arbetsförmedlingen registers Amina too; a status without --org is now ambiguous.
+            let amina = "person_id;municipality;first_permit_date;registered_on;upper_secondary_completed\n199001012385;0136;2016-01-01;2016-12-01;no\n"
+            _ = try await store.importFile(
+                .participants, from: .bytes(Array(amina.utf8)), currentYear: 2026, scope: ImportScope(organisation: Self.af.value, today: Self.today),
+                progress: nil)
+            let status = "person_id;status;date\n199001012385;studies;2019-05-01\n"
+            let ambiguous = try await #require(throws: ImportError.self) {
+                try await store.importFile(.statuses, from: .bytes(Array(status.utf8)), currentYear: 2026, progress: nil)
+            }
+            #expect(
+                ambiguous.problems.map(\.description) == [
+                    "line 2, column person_id: 19900101-2385 is registered by 2 organisations: name the one whose record this is with --org"
+                ])
+            // Named: Arbetsförmedlingen's record. Tyresö has not registered her: refused.
+            _ = try await store.importFile(
+                .statuses, from: .bytes(Array(status.utf8)), currentYear: 2026, scope: ImportScope(organisation: Self.af.value, today: Self.today),
+                progress: nil)
+            let refused = try await #require(throws: ImportError.self) {
+                try await store.importFile(
+                    .statuses, from: .bytes(Array(status.utf8)), currentYear: 2026,
+                    scope: ImportScope(organisation: Self.tyreso.value, today: Self.today), progress: nil)
+            }
+            #expect(
+                refused.problems.map(\.description) == [
+                    "line 2, column person_id: your organisation has not registered 19900101-2385 (send a participants row for them first)"
+                ])
+            #expect(
+                try await Self.rows(
+                    store, "SELECT person_id, org_number, date, status FROM status_changes WHERE person_id = 199001012385 ORDER BY org_number, date")
+                    == ["199001012385 2021002114 18017 3", "199001012385 2120000084 17176 0", "199001012385 2120000084 17819 1"])
+        }
+    }
+}
+
+/// Issue 7, part 8: on SQLite a report reads on its own connection, so it neither waits for
+/// the writer nor makes writes and audited reads wait for it.
+@Suite("Reports beside the writer")
+struct ReportBesideWriterTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aReportRunsWhileAWriteTransactionIsOpen() async throws {
+        try await withStore(.sqlite) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let agreement = try Fixtures.agreement
+            // Inside an open write transaction (the writer held), a report still completes:
+            // with the writer's connection it would wait for this very transaction forever.
+            let active = try await store.transaction { _ in
+                try await store.reportInput(for: agreement, asOf: Day(year: 2019, month: 3, day: 31)!).participants.count
+            }
+            #expect(active == 4)  // Haninge 2, Tyresö 1, Nynäshamn 1; not Eskilstuna
+        }
+    }
+}

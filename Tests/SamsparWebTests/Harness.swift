@@ -44,11 +44,11 @@ final class Harness: @unchecked Sendable {
 
     static let password = "correct horse battery staple"
 
-    init(engine: Engine = .sqlite) async throws {
+    init(engine: Engine = .sqlite, trustedProxies: Set<String> = []) async throws {
         store = try await engine.makeStore()
         let clock = Clock()
         self.clock = clock
-        services = Services(store: store, now: { clock.now }, bcryptCost: 4)
+        services = Services(store: store, now: { clock.now }, bcryptCost: 4, trustedProxies: trustedProxies)
         (router, routes) = WebApp.buildRouter(services: services, metrics: nil)
         _ = try await store.importAgreement(
             try Agreement.parse(json: Caseload.ostraSodertornDocument), document: Caseload.ostraSodertornDocument, importedAt: clock.now)

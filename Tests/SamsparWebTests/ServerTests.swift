@@ -228,3 +228,47 @@ struct ServerTests {
         #expect(tooLarge.status == .contentTooLarge)
     }
 }
+
+/// Issue 7, part 7: the extremes of every input the API takes, and no crash from any.
+@Suite("Extremes through the API")
+struct APIExtremesTests {
+    @Test func extremeInputsAreRefusedOrServedNeverFatal() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        let token = try await h.token(for: Org.haninge)
+        let coordinator = try await h.session(for: "coordinator@example.se")
+        let asCoordinator = Harness.Caller.session(cookie: coordinator.cookie, csrf: coordinator.csrf)
+        // Agreement numbers out of bounds: 422 naming the field; the server keeps serving.
+        var document = String(decoding: Caseload.ostraSodertornDocument, as: UTF8.self)
+        document = document.replacing(#""maxEstablishmentDays": 730"#, with: #""maxEstablishmentDays": 3000000000"#)
+        let huge = try await h.request(.put, "/api/v1/agreements/ostra-sodertorn", as: asCoordinator, json: document)
+        #expect(huge.status == .unprocessableContent && huge.text.contains("overallGoal.maxEstablishmentDays"), "\(huge.text)")
+        let misspelt = try await h.request(
+            .put, "/api/v1/agreements/ostra-sodertorn", as: asCoordinator,
+            json: String(decoding: Caseload.ostraSodertornDocument, as: UTF8.self).replacing(#""maxEstablishmentDays""#, with: #""maxEstablishmentDay""#))
+        #expect(misspelt.status == .unprocessableContent && misspelt.text.contains("maxEstablishmentDay"), "\(misspelt.text)")
+        // The edges of the plausible range are accepted, one day beyond them refused.
+        let edge = People.participantJSON(People.own).replacing("2018-01-15", with: "2099-12-31")
+        #expect(try await h.request(.post, "/api/v1/participants", as: .token(token), json: edge).status == .created)
+        let early = try await h.request(
+            .post, "/api/v1/participants/\(People.own)/consents", as: .token(token), json: #"{"party": "\#(Org.tyreso)", "validFrom": "1900-01-01"}"#)
+        #expect(early.status == .created, "\(early.text)")
+        let late = try await h.request(
+            .post, "/api/v1/participants/\(People.own)/consents", as: .token(token), json: #"{"party": "\#(Org.tyreso)", "validFrom": "1899-12-31"}"#)
+        #expect(late.status == .unprocessableContent && late.text.contains("validFrom"), "\(late.text)")
+        let beyond = People.participantJSON(People.consented).replacing("2018-01-15", with: "2100-01-01")
+        let refused = try await h.request(.post, "/api/v1/participants", as: .token(token), json: beyond)
+        #expect(refused.status == .unprocessableContent && refused.text.contains("registeredOn"), "\(refused.text)")
+        let typo = People.participantJSON(People.consented).replacing("2017-01-01", with: "0217-01-01")
+        #expect(try await h.request(.post, "/api/v1/participants", as: .token(token), json: typo).status == .unprocessableContent)
+        // Reports at the edges of every parameter answer, or refuse with 400.
+        for (year, asOf, status) in [
+            ("1900", "1900-01-01", 200), ("2099", "2099-12-31", 200), ("2200", "2099-12-31", 200), ("1899", "2019-01-01", 400),
+            ("2019", "0001-01-01", 400), ("2019", "9999-12-31", 400), ("99999999999999999999", "2019-01-01", 400),
+        ] {
+            let r = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/report?year=\(year)&asOf=\(asOf)", as: .token(token))
+            #expect(Int(r.status.code) == status, "year \(year) asOf \(asOf): \(r.text)")
+        }
+        #expect(try await h.request(.get, "/health", as: .anonymous).status == .ok)
+    }
+}

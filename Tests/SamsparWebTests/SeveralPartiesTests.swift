@@ -57,16 +57,27 @@ struct SeveralPartiesTests {
         #expect(Self.parties(av, "registrations", key: "party") == [Org.employmentService.description])
         #expect(Self.parties(av, "events", key: "recordedBy") == [Org.employmentService.description, Org.employmentService.description])
         #expect(Self.parties(av, "activities", key: "recordedBy") == [Org.employmentService.description])
+        // Tyresö registers the person too, and gives nobody consent.
+        let tyreso = try await h.token(for: Org.tyreso, name: "Tyresö VS")
+        #expect(
+            try await h.request(
+                .post, "/api/v1/imports/participants", as: .token(tyreso), csv: Self.participants(given: "T", permit: "2017-01-01", registered: "2018-05-01")
+            )
+            .status == .ok)
         // Each records consent for its own records, naming the other.
         #expect(
             try await h.request(.post, "/api/v1/participants/\(Self.person)/consents", as: .token(haninge), json: #"{"party": "\#(Org.employmentService)"}"#)
                 .status == .created)
+        // Haninge's consent opens Haninge's records to Arbetsförmedlingen, nothing of them to Tyresö.
+        let tv = try await h.request(.get, "/api/v1/participants/\(Self.person)", as: .token(tyreso))
+        #expect(Self.parties(tv, "registrations", key: "party") == [Org.tyreso.description])
         #expect(
             try await h.request(.post, "/api/v1/participants/\(Self.person)/consents", as: .token(af), json: #"{"party": "\#(Org.haninge)"}"#).status
                 == .created)
         // With consent: both see both, each record marked with the party that made it, and the
         // person together follows SPEC §2: the municipality's name, the earliest registration.
         for token in [haninge, af] {
+            // Tyresö's registration stays closed to both: no consent of Tyresö's names them.
             let v = try await h.request(.get, "/api/v1/participants/\(Self.person)", as: .token(token))
             #expect(Self.parties(v, "registrations", key: "party") == [Org.haninge.description, Org.employmentService.description])
             #expect(v.json["givenName"] as? String == "Amina")
@@ -279,4 +290,46 @@ struct SeveralPartiesTests {
         }
         #expect(values == ["212000-0084=Amina", "202100-2114=Amena"])
     }
+}
+
+/// Issue 7, part 8: behind a reverse proxy the sign-in limits count the client's address.
+@Suite("Trusted proxies")
+struct TrustedProxyTests {
+    @Test func theNearestUntrustedAddressCounts() {
+        let services = Services(store: DummyStore(), trustedProxies: ["127.0.0.1", "10.0.0.9"])
+        #expect(services.clientAddress(peer: "127.0.0.1", forwardedFor: "203.0.113.7") == "203.0.113.7")
+        // The client may put anything first; the proxies' own hops are skipped from the right.
+        #expect(services.clientAddress(peer: "127.0.0.1", forwardedFor: "1.1.1.1, 203.0.113.7, 10.0.0.9") == "203.0.113.7")
+        // From an address that is not a trusted proxy the header counts for nothing.
+        #expect(services.clientAddress(peer: "198.51.100.1", forwardedFor: "203.0.113.7") == "198.51.100.1")
+        #expect(services.clientAddress(peer: "127.0.0.1", forwardedFor: nil) == "127.0.0.1")
+        #expect(Services(store: DummyStore()).clientAddress(peer: "127.0.0.1", forwardedFor: "203.0.113.7") == "127.0.0.1")
+    }
+
+    @Test func theSignInLimitIsPerClientBehindTheProxy() async throws {
+        let h = try await Harness(trustedProxies: ["127.0.0.1", "::1"])
+        defer { Task { try? await h.close() } }
+        func attempt(_ email: String, from client: String) async throws -> Harness.Reply {
+            try await h.request(
+                .post, "/api/v1/session", as: .anonymous, json: #"{"email": "\#(email)", "password": "wrong password here"}"#,
+                headers: [HTTPField.Name("X-Forwarded-For")!: client])
+        }
+        // 20 failures from one client, each for another account (so no account limit applies).
+        for i in 0..<20 { #expect(try await attempt("nobody\(i)@example.se", from: "203.0.113.7").status == .unauthorized) }
+        #expect(try await attempt("nobody-more@example.se", from: "203.0.113.7").status == .tooManyRequests)
+        // Another client behind the same proxy is not limited by it.
+        #expect(try await attempt("nobody-more@example.se", from: "203.0.113.8").status == .unauthorized)
+    }
+}
+
+/// A store that is never called (for pure helpers of ``Services``).
+struct DummyStore: SamsparStore {
+    func migrate() async throws -> [Int] { [] }
+    func importFile(_ kind: ImportKind, from source: ImportSource, currentYear: Int, scope: ImportScope, progress: (@Sendable (Int) -> Void)?)
+        async throws -> ImportSummary
+    { fatalError("not used") }
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T { fatalError("not used") }
+    func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T { fatalError("not used") }
+    func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput { fatalError("not used") }
+    func close() async throws {}
 }

@@ -75,11 +75,17 @@ public actor SQLiteStore: SamsparStore {
     /// Off the actor: only the check-out and check-in of a connection are isolated, so reads
     /// run in parallel on the pool.
     public nonisolated func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        let key = auditKey
+        return try await withReader { try await body(SQLiteSession(connection: $0, auditKey: key)) }
+    }
+
+    /// Runs `body` on a read-only connection of the pool, in one read transaction (a
+    /// consistent snapshot beside the writer).
+    nonisolated func withReader<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         let reader = try await checkOutReader()
-        let session = SQLiteSession(connection: reader, auditKey: auditKey)
         do {
             _ = try await reader.query("BEGIN")
-            let result = try await body(session)
+            let result = try await body(reader)
             _ = try await reader.query("COMMIT")
             await checkIn(reader)
             return result
@@ -171,7 +177,7 @@ public actor SQLiteStore: SamsparStore {
         let session = SQLiteSession(connection: connection, auditKey: auditKey)
         return try await inTransaction {
             let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self))
-            try await scope.beforeCommit?(session, summary)
+            try await scope.finish(summary, in: session)
             return summary
         }
     }
@@ -181,13 +187,14 @@ public actor SQLiteStore: SamsparStore {
     /// One row per participant of the agreement's municipalities, with that person's events
     /// of the agreement's tracks and status changes packed into integer lists
     /// (``PackedFacts``): one row instead of ten keeps the driver's per-row cost off the hot
-    /// path. Facts dated after `asOf` are left out; the rules ignore them anyway.
-    public func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
-        try await serially(gate) { try await loadReportInput(for: agreement, asOf: asOf) }
+    /// path. Facts dated after `asOf` are left out; the rules ignore them anyway. It runs on a
+    /// read-only connection, so audited reads and writes never queue behind a report.
+    public nonisolated func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
+        try await withReader { try await Self.loadReportInput(for: agreement, asOf: asOf, on: $0) }
     }
 
-    private func loadReportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
-        let tracks = try await query("SELECT id, code FROM tracks WHERE agreement_id = ?", [.text(agreement.id)])
+    private static func loadReportInput(for agreement: Agreement, asOf: Day, on connection: SQLiteConnection) async throws -> ReportInput {
+        let tracks = try await connection.query("SELECT id, code FROM tracks WHERE agreement_id = ?", [.text(agreement.id)])
         var trackIndexBuilder: [Int: Int] = [:]
         for row in tracks {
             if let id = row.column("id")?.integer, let code = row.column("code")?.string,
@@ -283,120 +290,5 @@ final class Collector<T>: @unchecked Sendable {
         lock.lock()
         body(&items[0])
         lock.unlock()
-    }
-}
-
-/// Multi-row upserts into the SQLite tables, inside the store's open transaction.
-struct SQLiteBulkWriter: BulkWriter, Sendable {
-    let store: SQLiteStore
-
-    func registrants(_ persons: [Int64]) async throws -> [Int64: [Int64]] {
-        var found: [Int64: [Int64]] = [:]
-        for chunk in persons.chunked(900) {
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try await store.query(
-                "SELECT person_id, org_number FROM registrations WHERE person_id IN (\(placeholders))", chunk.map { .integer(Int($0)) })
-            for row in rows {
-                if let id = row.column("person_id")?.integer, let org = row.column("org_number")?.integer { found[Int64(id), default: []].append(Int64(org)) }
-            }
-        }
-        return found
-    }
-
-    func municipalityOrganisations() async throws -> [Int16: [Int64]] {
-        var result: [Int16: [Int64]] = [:]
-        for row in try await store.query("SELECT org_number, municipality_code FROM organisations WHERE kind = 'municipality'") {
-            if let org = row.column("org_number")?.integer, let code = row.column("municipality_code")?.integer {
-                result[Int16(code), default: []].append(Int64(org))
-            }
-        }
-        return result
-    }
-
-    func nextChange() async throws -> Int64 {
-        Int64(try await store.query("SELECT COALESCE(max(changed), 0) + 1 AS n FROM registrations").first?.column("n")?.integer ?? 1)
-    }
-
-    func tracks() async throws -> [TrackRef] {
-        try await store.query("SELECT id, agreement_id, code FROM tracks").compactMap { row in
-            guard let id = row.column("id")?.integer, let agreement = row.column("agreement_id")?.string,
-                let code = row.column("code")?.string
-            else { return nil }
-            return TrackRef(agreement: agreement, code: code, id: Int64(id))
-        }
-    }
-
-    private func upsert(_ table: String, columns: [String], conflict: [String], update: [String], rows: Int, binds: [SQLiteData]) async throws {
-        guard rows > 0 else { return }
-        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        let values = Array(repeating: tuple, count: rows).joined(separator: ",")
-        let action = update.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + update.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        try await store.query(
-            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values) ON CONFLICT (\(conflict.joined(separator: ", "))) \(action)",
-            binds)
-    }
-
-    func write(participants: [Owned<ParticipantRecord>], changed: Int64) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(participants.count * 14)
-        for owned in participants {
-            let p = owned.value
-            binds += [
-                .integer(Int(p.person.value)), .integer(Int(owned.org)), text(p.givenName), text(p.familyName), .integer(p.sex == .male ? 1 : 0),
-                .integer(p.explicitSex == nil ? 0 : 1), .integer(Int(p.municipality.value)), day(p.firstPermitDate),
-                day(p.registeredOn), day(p.exitedOn), text(p.exitReason), .integer(p.upperSecondaryCompleted ? 1 : 0),
-                text(p.educationLevel), .integer(Int(changed)),
-            ]
-        }
-        let table = StoredTables.registrations
-        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: participants.count, binds: binds)
-    }
-
-    func write(events: [Owned<TrackedEvent>]) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(events.count * 6)
-        for owned in events {
-            let e = owned.value.record
-            binds += [
-                .integer(Int(e.person.value)), .integer(Int(owned.org)), .integer(Int(owned.value.track)), .integer(Int(e.kind.code)), day(e.date),
-                text(e.reason),
-            ]
-        }
-        let table = StoredTables.events
-        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: events.count, binds: binds)
-    }
-
-    func write(statuses: [Owned<StatusRecord>]) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(statuses.count * 4)
-        for owned in statuses {
-            let s = owned.value
-            binds += [.integer(Int(s.person.value)), .integer(Int(owned.org)), day(s.date), .integer(Int(s.status.code))]
-        }
-        let table = StoredTables.statuses
-        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: statuses.count, binds: binds)
-    }
-
-    func write(activities: [Owned<ActivityRecord>]) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(activities.count * 7)
-        for owned in activities {
-            let a = owned.value
-            binds += [
-                .integer(Int(a.person.value)), .integer(Int(owned.org)), .text(a.activity.rawValue), day(a.start), day(a.end),
-                a.hoursPerWeek.map { .float($0) } ?? .null, text(a.provider),
-            ]
-        }
-        let table = StoredTables.activities
-        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: activities.count, binds: binds)
-    }
-
-    private func text(_ s: String?) -> SQLiteData { s.map { .text($0) } ?? .null }
-    private func day(_ d: Day?) -> SQLiteData { d.map { .integer(Int($0.ordinal)) } ?? .null }
-}
-
-extension Array {
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

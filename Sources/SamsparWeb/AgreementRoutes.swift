@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdBcrypt
+import NIOCore
+import SamsparDomain
+import SamsparStore
+
+// MARK: - Agreements and reports
+
+enum AgreementRoutes {
+    static func list(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        _ = try context.requirePrincipal()
+        let items = try await s.store.agreements().map { stored -> JSONValue in
+            .object([
+                ("id", .string(stored.agreement.id)), ("title", .string(stored.agreement.title)), ("version", .int(stored.version)),
+                ("validFrom", .string(stored.agreement.validFrom.description)),
+            ])
+        }
+        return JSONResponse.make(.object([("items", .array(items))]))
+    }
+
+    static func get(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        _ = try context.requirePrincipal()
+        let id = context.parameters.get("id") ?? ""
+        let versions = try await s.store.agreementVersions(id: id)
+        var chosen = versions.last
+        if let text = request.uri.queryParameters.get("version") {
+            guard let number = Int(text) else { throw APIError.badRequest("version must be a whole number") }
+            chosen = versions.first { $0.version == number }
+        }
+        guard let stored = chosen else { throw APIError.notFound("no such agreement or version / avtalet finns inte") }
+        return JSONResponse.make(
+            .object([("version", .int(stored.version)), ("versions", .int(versions.count)), ("agreement", stored.agreement.document)]))
+    }
+
+    static func put(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAgreements, "import or revise agreements", request)
+        let id = context.parameters.get("id") ?? ""
+        let bytes = try await Body.bytes(request, limit: Limits.jsonBody)
+        let agreement: Agreement
+        do {
+            agreement = try Agreement.parse(json: Data(bytes))
+        } catch {
+            throw APIError.invalid(
+                "the agreement was not imported / avtalet lästes inte in",
+                problems: error.problems.map { ImportProblem(line: 0, column: $0.path, reason: $0.reason) })
+        }
+        guard agreement.id == id else { throw APIError.invalid("the document's id '\(agreement.id)' is not the id in the path ('\(id)')") }
+        let now = s.now()
+        let channel = context.channel(request)
+        let result: AgreementImportResult
+        do {
+            // A coordinator works on their own organisation's agreements only, and never
+            // changes the registry (SPEC §2).
+            result = try await s.store.importAgreement(
+                agreement, document: Data(bytes), importedAt: now, editor: .coordinator(principal.organisation),
+                audit: { s.draft(principal, "agreement", person: nil, channel: channel, detail: "\($0.id) version \($0.version)") })
+        } catch let error as AgreementStoreError {
+            switch error {
+            case .notAParty, .notAPartyOfExisting:
+                var refusal = APIError.forbidden("\(error.description) / din organisation är inte part i avtalet")
+                refusal.refusal = .init(person: nil, reason: error.description, channel: channel)
+                throw refusal
+            case .partyMismatch, .unknownParty:
+                throw APIError.invalid(
+                    "the agreement was not imported / avtalet lästes inte in", problems: [.init(line: 0, column: "parties", reason: error.description)])
+            }
+        }
+        let change: String =
+            switch result.change {
+            case .created: "created"
+            case .revised: "revised"
+            case .unchanged: "unchanged"
+            }
+        return JSONResponse.make(
+            .object([("id", .string(result.id)), ("version", .int(result.version)), ("change", .string(change))]),
+            status: result.change == .created ? .created : .ok)
+    }
+
+    /// SPEC §5's document. Roles without access to individual data always get it suppressed.
+    static func report(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let id = context.parameters.get("id") ?? ""
+        let query = request.uri.queryParameters
+        guard let yearText = query.get("year"), let year = Int(yearText), (1900...2200).contains(year) else {
+            throw APIError.badRequest("year is required: a year such as 2019")
+        }
+        var asOf = s.today
+        if let text = query.get("asOf") {
+            do { asOf = try Day(plausibleISO: text) } catch { throw APIError.badRequest("asOf: \(error.description)") }
+        }
+        var suppress = !principal.role.seesUnsuppressedReports
+        if let text = query.get("suppress") {
+            guard let flag = Bool(text) else { throw APIError.badRequest("suppress must be true or false") }
+            suppress = suppress || flag
+        }
+        let (report, stored): (Report, StoredAgreement)
+        do {
+            (report, stored) = try await s.store.report(agreementID: id, year: year, asOf: asOf)
+        } catch StoreError.unknownAgreement {
+            throw APIError.notFound("no such agreement / avtalet finns inte")
+        }
+        let document = ReportDocument(report: report, suppression: suppress ? s.suppression : nil, agreementVersion: stored.version)
+        return JSONResponse.make(document.json)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdBcrypt
+import NIOCore
+import SamsparDomain
+import SamsparStore
+
+// MARK: - Bulk imports
+
+enum ImportRoutes {
+    static func importFile(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.writesParticipants, "import records", request)
+        guard let kind = ImportKind(rawValue: context.parameters.get("kind") ?? "") else {
+            throw APIError.notFound("no such import; use participants, events, statuses or activities")
+        }
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("text/csv") {
+            throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "send the file as Content-Type: text/csv")
+        }
+        let bytes = try await Body.bytes(request, limit: Limits.importBody)
+        let idempotency = try Idempotency(request, principal: principal, body: bytes)
+        if let replay = try await idempotency?.replay(s) { return replay }
+        let channel = context.channel(request)
+        let now = s.now()
+        do {
+            let summary = try await s.store.importFile(
+                kind, from: .bytes(bytes, name: "body"), currentYear: s.today.year,
+                scope: ImportScope(
+                    organisation: principal.organisation.value, today: s.today,
+                    audit: { s.draft(principal, "import", person: nil, channel: channel, detail: "\(kind.rawValue): \($0.rows) rows") }, now: now,
+                    beforeCommit: { session, summary in
+                        try await idempotency?.save(status: .ok, body: .object([("imported", .int(summary.rows))]), now: now, in: session)
+                    }), progress: nil)
+            return JSONResponse.make(.object([("imported", .int(summary.rows))]))
+        } catch let error as ImportError {
+            throw APIError.invalid("the file was not imported: nothing was written / filen lästes inte in", problems: error.problems)
+        }
+    }
+}
