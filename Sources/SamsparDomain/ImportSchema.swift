@@ -335,9 +335,13 @@ public struct ImportSchema: Sendable {
 /// A file was rejected: every problem found, in line order.
 public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
     public var problems: [ImportProblem]
+    /// The people a row was refused for because the importing party has not registered them
+    /// (whether or not anyone else has): each refusal goes into the audit log.
+    public var refused: [Personnummer]
 
-    public init(problems: [ImportProblem]) {
+    public init(problems: [ImportProblem], refused: [Personnummer] = []) {
         self.problems = problems
+        self.refused = refused
     }
 
     public var description: String { problems.map(\.description).joined(separator: "\n") }

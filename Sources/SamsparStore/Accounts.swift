@@ -48,8 +48,9 @@ extension Registry {
         let rows = try await s.query(
             "UPDATE users SET disabled = $1 WHERE id = $2 AND ($3 = 0 OR org_number = $3) RETURNING id, email, org_number, role, password_hash, disabled",
             [.int(disabled ? 1 : 0), .int(userID), .int(Mutant.flips("accounts.disable.own") ? 0 : organisation?.value ?? 0)])
-        if disabled { try await s.query("DELETE FROM sessions WHERE user_id = $1", [.int(userID)]) }
-        return rows.first.flatMap(user)
+        guard let user = rows.first.flatMap(user) else { return nil }
+        if disabled { try await s.query("DELETE FROM sessions WHERE user_id = $1", [.int(user.id)]) }
+        return user
     }
 
     /// Sets a new password hash for a user of `organisation` (any when `nil`) and ends their
@@ -60,8 +61,9 @@ extension Registry {
         let rows = try await s.query(
             "UPDATE users SET password_hash = $1 WHERE id = $2 AND ($3 = 0 OR org_number = $3) RETURNING id, email, org_number, role, password_hash, disabled",
             [.text(hash), .int(userID), .int(Mutant.flips("accounts.password.own") ? 0 : organisation?.value ?? 0)])
-        try await s.query("DELETE FROM sessions WHERE user_id = $1", [.int(userID)])
-        return rows.first.flatMap(user)
+        guard let user = rows.first.flatMap(user) else { return nil }
+        try await s.query("DELETE FROM sessions WHERE user_id = $1", [.int(user.id)])
+        return user
     }
 
     private static func user(_ row: SQLRow) -> User? {

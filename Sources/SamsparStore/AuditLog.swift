@@ -40,8 +40,28 @@ public struct AuditDraft: Sendable, Equatable {
 public struct AuditKey: Sendable {
     private let bytes: [UInt8]
     var key: SymmetricKey { SymmetricKey(data: bytes) }
+    /// The first entry the key chains: 1 for a log that had it from the start, the entry after
+    /// the old head for a log from before keys. Every entry from here on must be keyed, so
+    /// nobody can turn keyed entries back into plain SHA-256 ones and recompute those.
+    public let keyedFrom: Int64
 
-    public init?(hex: String) {
+    /// `HEX` (64 hex digits), or `HEX from N` for a key that chains entries N and later.
+    public init?(text: String) {
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
+        if parts.count == 3, parts[1] == "from", let from = Int64(parts[2]), from >= 1 {
+            self.init(hex: String(parts[0]), keyedFrom: from)
+        } else if parts.count == 1 {
+            self.init(hex: String(parts[0]))
+        } else {
+            return nil
+        }
+    }
+
+    /// The key as `text`: what the key file holds.
+    public var text: String { keyedFrom == 1 ? hex : "\(hex) from \(keyedFrom)" }
+
+    public init?(hex: String, keyedFrom: Int64 = 1) {
+        self.keyedFrom = keyedFrom
         let text = hex.trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.count == 64 else { return nil }
         var bytes: [UInt8] = []
@@ -55,8 +75,8 @@ public struct AuditKey: Sendable {
         self.bytes = bytes
     }
 
-    public static func random() -> AuditKey {
-        AuditKey(hex: Registry.hex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }))!
+    public static func random(keyedFrom: Int64 = 1) -> AuditKey {
+        AuditKey(hex: Registry.hex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }), keyedFrom: keyedFrom)!
     }
 
     public var hex: String { Registry.hex(bytes) }
@@ -131,11 +151,14 @@ public enum AuditLog {
         }
     }
 
+    /// Keyed entries also chain the registrations they touched (as one digest), so that a
+    /// subject added or removed later breaks the chain too.
     public static func chainHash(previous: String, seq: Int64, at: String, draft: AuditDraft, key: AuditKey?) -> String {
-        let fields: [String] = [
+        var fields: [String] = [
             previous, String(seq), at, draft.actor, draft.role, draft.organisation.map { String($0.value) } ?? "", draft.action,
             draft.person.map { String($0.value) } ?? "", draft.channel, draft.detail,
         ]
+        if key != nil { fields.append(subjectsDigest(draft.subjects)) }
         // Length-prefixed fields: no separator inside a field can shift a boundary.
         var bytes: [UInt8] = []
         for field in fields {
@@ -144,6 +167,13 @@ public enum AuditLog {
         }
         if let key { return Registry.hex(HMAC<SHA256>.authenticationCode(for: bytes, using: key.key)) }
         return Registry.hex(SHA256.hash(data: bytes))
+    }
+
+    static func subjectsDigest(_ subjects: [PersonParty]) -> String {
+        guard !subjects.isEmpty else { return "" }
+        var hasher = SHA256()
+        for s in Set(subjects).sorted() { hasher.update(data: Array("\(s.person):\(s.org);".utf8)) }
+        return Registry.hex(hasher.finalize())
     }
 
     /// What a search may filter on; `nil` means any.
@@ -178,9 +208,10 @@ public enum AuditLog {
     public static func search(_ q: Query, in s: any SQLSession) async throws -> [AuditEntry] {
         var conditions = ["seq > $1"]
         var binds: [SQLValue] = [.int(q.after)]
-        if let person = q.person {
+        if let person = q.person, q.touching == nil {
+            // An entry names one person, or (a bulk write) lists every person it touched.
             binds.append(.int(person.value))
-            conditions.append("person_id = $\(binds.count)")
+            conditions.append("(person_id = $\(binds.count) OR seq IN (SELECT x.seq FROM audit_subjects x WHERE x.person_id = $\(binds.count)))")
         }
         if let actor = q.actor {
             binds.append(.text(actor))
@@ -296,6 +327,14 @@ public enum AuditLog {
         while true {
             let page = try await search(Query(after: expectedSeq - 1, limit: 5000), in: s)
             if page.isEmpty { return Verification(entries: count, problem: nil) }
+            var subjects: [Int64: [PersonParty]] = [:]
+            for row in try await s.query(
+                "SELECT seq, person_id, org_number FROM audit_subjects WHERE seq >= $1 AND seq <= $2", [.int(page.first!.seq), .int(page.last!.seq)])
+            {
+                if let seq = row["seq"].int, let person = row["person_id"].int, let org = row["org_number"].int {
+                    subjects[seq, default: []].append(PersonParty(person: person, org: org))
+                }
+            }
             for e in page {
                 if e.seq != expectedSeq {
                     return Verification(entries: count, problem: "entry \(expectedSeq) is missing (the next entry is \(e.seq))")
@@ -306,7 +345,13 @@ public enum AuditLog {
                 if e.keyed && key == nil {
                     return Verification(entries: count, problem: "entry \(e.seq) is chained with the audit key, which was not given")
                 }
-                if chainHash(previous: previous, seq: e.seq, at: e.at, draft: e.draft, key: e.keyed ? key : nil) != e.hash {
+                if let key, !e.keyed, e.seq >= key.keyedFrom {
+                    return Verification(
+                        entries: count, problem: "entry \(e.seq) is not chained with the audit key, which chains every entry from \(key.keyedFrom)")
+                }
+                var draft = e.draft
+                if e.keyed { draft.subjects = subjects[e.seq] ?? [] }
+                if chainHash(previous: previous, seq: e.seq, at: e.at, draft: draft, key: e.keyed ? key : nil) != e.hash {
                     return Verification(entries: count, problem: "entry \(e.seq) was changed after it was written")
                 }
                 previous = e.hash

@@ -63,6 +63,7 @@ struct Importer {
         }
         let schema = try ImportSchema(kind: kind, header: record, currentYear: currentYear)
         var problems: [ImportProblem] = []
+        let refused = RefusedSet()
         var rows = 0
         var tracksByCode: [String: [TrackRef]] = [:]
         if kind == .events {
@@ -150,7 +151,7 @@ struct Importer {
                 guard !batch.isEmpty else { return }
                 let tracks = tracksByCode
                 inFlight = Task {
-                    let (owners, missing) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope)
+                    let (owners, missing) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope, refused)
                     var found = missing
                     var resolved: [Owned<TrackedEvent>] = []
                     resolved.reserveCapacity(batch.count)
@@ -177,7 +178,7 @@ struct Importer {
                 statuses.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 inFlight = Task {
-                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope)
+                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope, refused)
                     if writeAllowed && found.isEmpty {
                         let rows = Self.lastWins(
                             zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } },
@@ -192,7 +193,7 @@ struct Importer {
                 activities.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 inFlight = Task {
-                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope)
+                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope, refused)
                     if writeAllowed && found.isEmpty {
                         let rows = Self.lastWins(
                             zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } },
@@ -247,7 +248,7 @@ struct Importer {
             if problems.count >= Self.maxProblems {
                 problems.append(.init(line: record.line, column: "", reason: "stopped reading after \(Self.maxProblems) problems"))
             }
-            throw ImportError(problems: problems)
+            throw ImportError(problems: problems, refused: refused.sorted)
         }
         progress?(rows)
         return ImportSummary(rows: rows, touched: touched.sorted)
@@ -266,7 +267,7 @@ struct Importer {
     /// `--org`, the one organisation that has. A refusal reads the same whether or not another
     /// party holds the person.
     private static func owners(
-        _ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter, _ scope: ImportScope
+        _ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter, _ scope: ImportScope, _ refused: RefusedSet
     ) async throws -> ([Int64?], [ImportProblem]) {
         guard !rows.isEmpty else { return ([], []) }
         let registrants = try await writer.registrants(Array(Set(rows.map(\.person.value))))
@@ -280,6 +281,7 @@ struct Importer {
                     owners.append(organisation)
                 } else {
                     owners.append(nil)
+                    refused.add(person)
                     problems.append(
                         .init(
                             line: line, column: "person_id",
@@ -395,6 +397,24 @@ final class TouchedSet: @unchecked Sendable {
     }
 
     var sorted: [PersonParty] {
+        lock.lock()
+        defer { lock.unlock() }
+        return set.sorted()
+    }
+}
+
+/// The people rows were refused for, gathered from the batches' tasks.
+final class RefusedSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = Set<Personnummer>()
+
+    func add(_ person: Personnummer) {
+        lock.lock()
+        set.insert(person)
+        lock.unlock()
+    }
+
+    var sorted: [Personnummer] {
         lock.lock()
         defer { lock.unlock() }
         return set.sorted()

@@ -59,6 +59,8 @@ public struct Disagreement: Sendable {
     public var person: Personnummer
     public var attribute: String
     public var values: [(party: Organisationsnummer, value: String)]
+    /// Every party whose registration of the person the viewer saw (the read's subjects).
+    public var parties: [Organisationsnummer]
 }
 
 extension Registry {
@@ -232,9 +234,12 @@ extension Registry {
         var counts: [String: Int] = [:]
         var visible: [Disagreement] = []
         for g in grouped {
-            for d in Registrations.disagreements(g.all) { counts[d.attribute, default: 0] += 1 }
+            // The counts leave out the viewer's own registrations: otherwise a party could
+            // register a person with a made-up name and learn from the count whether anyone
+            // else holds them.
+            for d in Registrations.disagreements(g.all.filter { $0.party != viewer }) { counts[d.attribute, default: 0] += 1 }
             for d in Registrations.disagreements(g.visible) {
-                visible.append(Disagreement(person: g.person, attribute: d.attribute, values: d.values))
+                visible.append(Disagreement(person: g.person, attribute: d.attribute, values: d.values, parties: g.visible.map(\.party)))
             }
         }
         return (counts, visible)

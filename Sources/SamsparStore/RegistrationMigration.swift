@@ -50,14 +50,18 @@ enum RegistrationMigration {
             SELECT p.person_id, m.org_number, \(attributes.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")), 0
             FROM participants p JOIN migration_owners m ON m.person_id = p.person_id
             """,
-            // Recorders without a registration of their own get a copy of the owner's.
+            // Recorders without a registration of their own get one: the facts the figures
+            // need, from the owner's row (they held a valid consent when they recorded, which
+            // main required), without names, explicit sex, education level or exit reason.
             """
             INSERT INTO registrations (person_id, org_number, \(attributes), changed)
-            SELECT p.person_id, x.org_number, \(attributes.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")), 0
+            SELECT p.person_id, x.org_number, NULL, NULL, (p.person_id / 10) % 2, 0, p.municipality, p.first_permit_date, p.registered_on, p.exited_on, NULL,
+                   p.upper_secondary_completed, NULL, 0
             FROM participants p JOIN (
                 SELECT person_id, recorded_by AS org_number FROM track_events WHERE recorded_by IS NOT NULL
                 UNION SELECT person_id, recorded_by FROM status_changes WHERE recorded_by IS NOT NULL
                 UNION SELECT person_id, recorded_by FROM activities WHERE recorded_by IS NOT NULL
+                UNION SELECT person_id, recorded_by FROM consents
             ) x ON x.person_id = p.person_id
             WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.person_id = x.person_id AND r.org_number = x.org_number)
             """,

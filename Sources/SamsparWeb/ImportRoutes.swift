@@ -33,6 +33,9 @@ enum ImportRoutes {
                     }), progress: nil)
             return JSONResponse.make(.object([("imported", .int(summary.rows))]))
         } catch let error as ImportError {
+            // Each person a row was refused for is a refused write, in the log before the answer.
+            try await s.auditBuffer.record(
+                error.refused.map { s.draft(principal, "refused", person: $0, channel: channel, detail: "not theirs or does not exist") })
             throw APIError.invalid("the file was not imported: nothing was written / filen lästes inte in", problems: error.problems)
         }
     }

@@ -218,7 +218,7 @@ enum ParticipantRoutes {
         var seen = Set<Personnummer>()
         var drafts: [AuditDraft] = []
         for d in visible where seen.insert(d.person).inserted {
-            drafts.append(s.draft(principal, "read", person: d.person, channel: channel, detail: "disagreements", subjects: d.values.map(\.party)))
+            drafts.append(s.draft(principal, "read", person: d.person, channel: channel, detail: "disagreements", subjects: d.parties))
         }
         try await s.auditBuffer.record(drafts)
         return JSONResponse.make(

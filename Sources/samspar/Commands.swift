@@ -27,7 +27,7 @@ struct Migrate: AsyncParsableCommand {
             throw error
         }
         // The audit key: created now if the log has none yet (issue 7).
-        try await context.openStore(context.database, creatingKeyForHistory: true).close()
+        try await context.openStore(context.database, migrating: true).close()
         print(
             applied.isEmpty
                 ? "Databasen är aktuell (up to date): \(context.database)"

@@ -59,7 +59,9 @@ struct Context {
             .subtracting([""])
         auditKeyHex = environment["SAMSPAR_AUDIT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         auditKeyFile = environment["SAMSPAR_AUDIT_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        if let hex = auditKeyHex, AuditKey(hex: hex) == nil { throw CLIFailure("SAMSPAR_AUDIT_KEY must be 64 hexadecimal digits (32 bytes)") }
+        if let hex = auditKeyHex, AuditKey(text: hex) == nil {
+            throw CLIFailure("SAMSPAR_AUDIT_KEY must be 64 hexadecimal digits (32 bytes), optionally followed by ' from N'")
+        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/Stockholm") ?? .current
         let c = calendar.dateComponents([.year, .month, .day], from: now)
@@ -88,16 +90,21 @@ struct Context {
     }
 
     /// Opens a store (migrating it) with its audit key (issue 7). The key is never made up
-    /// silently for a log that already has entries: it is created only while the log is
-    /// empty, or by `samspar migrate` for a log from before keys existed, whose keyed chain
-    /// then starts from the old head. A log with keyed entries and no key is an error.
-    func openStore(_ url: DatabaseURL, keyFrom keyURL: DatabaseURL? = nil, creatingKeyForHistory: Bool = false) async throws -> any SamsparStore {
+    /// silently for a log that already has entries, and a log with keyed entries and no key
+    /// is an error. The key is created only while the log is empty: by any command for the
+    /// embedded SQLite file (its first use is its migration), by `samspar migrate` alone for
+    /// PostgreSQL, whose instances may run on several machines and must be given the one key.
+    /// `samspar migrate` also creates it for a log from before keys existed, whose keyed chain
+    /// then starts from the old head.
+    func openStore(_ url: DatabaseURL, keyFrom keyURL: DatabaseURL? = nil, migrating: Bool = false) async throws -> any SamsparStore {
         let keyPath = auditKeyPath(for: keyURL ?? url)
         if let key = try loadAuditKey(path: keyPath) { return try await open(url, auditKey: key, migrate: true) }
         let probe = try await open(url, auditKey: nil, migrate: true)
         let state: (empty: Bool, keyed: Bool)
+        let head: AuditLog.Head
         do {
             state = try await probe.auditState()
+            head = try await probe.auditHead()
             try await probe.close()
         } catch {
             try? await probe.close()
@@ -108,11 +115,16 @@ struct Context {
                 "the audit log is chained with a key, and the key is missing: restore \(keyPath) (every instance of one installation shares it) or set SAMSPAR_AUDIT_KEY"
             )
         }
-        guard state.empty || creatingKeyForHistory else {
+        guard state.empty || migrating else {
             throw CLIFailure(
                 "the audit log has entries from before audit keys and no key yet: run `samspar migrate` once to create \(keyPath)")
         }
-        var key = AuditKey.random()
+        if case .postgres = url, !migrating {
+            throw CLIFailure(
+                "no audit key at \(keyPath): run `samspar migrate` once to create it, and give every instance the same key (SAMSPAR_AUDIT_KEY_FILE)")
+        }
+        // Entries already there (from before keys) stay SHA-256; the key chains the rest.
+        var key = AuditKey.random(keyedFrom: head.count + 1)
         if !(try writeAuditKey(key, path: keyPath)) {
             // Another process of this installation created it a moment ago: use theirs.
             var theirs: AuditKey?
@@ -139,10 +151,10 @@ struct Context {
     }
 
     private func loadAuditKey(path: String) throws -> AuditKey? {
-        if let auditKeyHex { return AuditKey(hex: auditKeyHex) }
+        if let auditKeyHex { return AuditKey(text: auditKeyHex) }
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path), let key = AuditKey(hex: String(decoding: data, as: UTF8.self)) else {
-            throw CLIFailure("the audit key file \(path) is unreadable or not 64 hexadecimal digits")
+        guard let data = FileManager.default.contents(atPath: path), let key = AuditKey(text: String(decoding: data, as: UTF8.self)) else {
+            throw CLIFailure("the audit key file \(path) is unreadable or not 64 hexadecimal digits (optionally followed by ' from N')")
         }
         return key
     }
@@ -154,7 +166,7 @@ struct Context {
         if fd < 0 && errno == EEXIST { return false }
         guard fd >= 0 else { throw CLIFailure("cannot create the audit key file \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        let text = Array((key.hex + "\n").utf8)
+        let text = Array((key.text + "\n").utf8)
         guard write(fd, text, text.count) == text.count else { throw CLIFailure("cannot write the audit key file \(path)") }
         return true
     }

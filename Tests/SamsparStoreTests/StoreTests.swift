@@ -340,3 +340,37 @@ struct ReportBesideWriterTests {
         }
     }
 }
+
+/// Issue 7, part 6: the keyed chain covers the registrations each entry touched, and where
+/// the key begins.
+@Suite("The keyed audit chain")
+struct KeyedAuditChainTests {
+    @Test(arguments: Engine.available)
+    func removingOrAddingASubjectBreaksTheChain(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            let subjects = [PersonParty(person: 199_001_012_385, org: 2_120_000_084), PersonParty(person: 199_009_132_391, org: 2_120_000_084)]
+            try await store.appendAudit(
+                [
+                    AuditDraft(actor: "token:VS", role: "system", organisation: nil, action: "import", person: nil, channel: "test", subjects: subjects),
+                    AuditDraft(actor: "token:VS", role: "system", organisation: nil, action: "read", person: nil, channel: "test"),
+                ], at: Date(timeIntervalSince1970: 1e9))
+            #expect(try await store.verifyAudit().problem == nil)
+            try await store.transaction { try await $0.query("DELETE FROM audit_subjects WHERE seq = 1 AND person_id = 199009132391") }
+            #expect(try await store.verifyAudit().problem == "entry 1 was changed after it was written")
+            try await store.transaction {
+                try await $0.query("INSERT INTO audit_subjects (seq, person_id, org_number) VALUES (1, 199009132391, 2120000084)")
+                try await $0.query("INSERT INTO audit_subjects (seq, person_id, org_number) VALUES (2, 199009132391, 2120000084)")
+            }
+            #expect(try await store.verifyAudit().problem == "entry 2 was changed after it was written")
+        }
+    }
+
+    @Test func aKeyThatBeginsLaterLeavesTheOldHistoryAsItWas() throws {
+        let key = try #require(AuditKey(text: String(repeating: "ab", count: 32) + " from 12"))
+        #expect(key.keyedFrom == 12)
+        #expect(key.text == String(repeating: "ab", count: 32) + " from 12")
+        #expect(AuditKey(text: String(repeating: "ab", count: 32))?.keyedFrom == 1)
+        #expect(AuditKey(text: String(repeating: "ab", count: 32) + " from 0") == nil)
+        #expect(AuditKey(text: "not a key") == nil)
+    }
+}

@@ -273,10 +273,15 @@ struct AccessMatrixTests {
         #expect(read?["channel"] as? String == "GET /api/v1/participants/{personId}")
         #expect(items.contains { $0["action"] as? String == "create" && $0["actor"] as? String == "token:Haninge VS" })
         #expect(items.filter { $0["action"] as? String == "consent" }.count == 3)
-        // Both registered `both`: Haninge's log does not show Arbetsförmedlingen's own acts.
+        // Both registered `both`: Haninge's log does not show Arbetsförmedlingen's own acts,
+        // and it does show Haninge's bulk file that touched the person.
+        let bulk = try await h.request(
+            .post, "/api/v1/imports/statuses", as: .token(scenario.haninge), csv: "person_id;status;date\n\(People.both);studies;2019-04-01\n")
+        #expect(bulk.status == .ok)
         let haningeLog = try await h.request(.get, "/api/v1/participants/\(People.both)/access-log", as: .token(scenario.haninge))
-        let actors = Set((haningeLog.json["items"] as? [[String: Any]] ?? []).compactMap { $0["actor"] as? String })
-        #expect(actors == ["token:Haninge VS"])
+        let haningeItems = haningeLog.json["items"] as? [[String: Any]] ?? []
+        #expect(Set(haningeItems.compactMap { $0["actor"] as? String }) == ["token:Haninge VS"])
+        #expect(haningeItems.map { $0["action"] as? String } == ["create", "import"])
         let afLog = try await h.request(.get, "/api/v1/participants/\(People.both)/access-log", as: .token(scenario.employmentService))
         let afActions = (afLog.json["items"] as? [[String: Any]] ?? []).map { "\($0["actor"] as? String ?? "") \($0["action"] as? String ?? "")" }
         #expect(afActions == ["token:AF VS create", "token:AF VS record"])
@@ -292,6 +297,9 @@ struct AccessMatrixTests {
             .post, "/api/v1/participants/\(People.own)/statuses", as: .token(scenario.employmentService), json: #"{"status": "work", "date": "2019-06-01"}"#)
         let analyst = try await h.session(for: "analyst@example.se")
         _ = try await h.request(.get, "/api/v1/participants/\(People.own)", as: .session(cookie: analyst.cookie, csrf: nil))
+        _ = try await h.request(
+            .post, "/api/v1/imports/statuses", as: .token(scenario.employmentService),
+            csv: "person_id;status;date\n\(People.own);work;2019-06-01\n\(People.stranger);work;2019-06-01\n")
         let refused = try await h.store.read { try await AuditLog.search(.init(action: "refused"), in: $0) }
         let summary = refused.map { "\($0.draft.actor) \($0.draft.person?.description ?? "-") \($0.draft.channel) \($0.draft.detail)" }
         #expect(
@@ -299,6 +307,8 @@ struct AccessMatrixTests {
                 "token:AF VS 19900101-2385 GET /api/v1/participants/{personId} not theirs or does not exist",
                 "token:AF VS 19900101-2385 POST /api/v1/participants/{personId}/statuses not theirs or does not exist",
                 "analyst@example.se 19900101-2385 GET /api/v1/participants/{personId} the role analyst may not read participants",
+                "token:AF VS 19900101-2385 POST /api/v1/imports/{kind} not theirs or does not exist",
+                "token:AF VS 20000101-2384 POST /api/v1/imports/{kind} not theirs or does not exist",
             ])
     }
 }

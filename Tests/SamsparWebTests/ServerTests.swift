@@ -176,8 +176,17 @@ struct ServerTests {
         try await h.store.transaction { try await $0.query("UPDATE audit_log SET hash = $1 WHERE seq = 5", [.text(plain)]) }
         result = try await h.store.transaction { try await AuditLog.verify(in: $0) }
         #expect(result.problem == "entry 5 was changed after it was written")
-        // Even with the key, the next entry no longer follows it.
-        let forged = AuditLog.chainHash(previous: row.previousHash, seq: row.seq, at: row.at, draft: row.draft, key: Engine.auditKey)
+        // Nor does turning it into a plain SHA-256 entry: the key covers every entry from 1.
+        try await h.store.transaction { try await $0.query("UPDATE audit_log SET keyed = 0 WHERE seq = 5") }
+        result = try await h.store.transaction { try await AuditLog.verify(in: $0) }
+        #expect(result.problem == "entry 5 is not chained with the audit key, which chains every entry from 1")
+        try await h.store.transaction { try await $0.query("UPDATE audit_log SET keyed = 1 WHERE seq = 5") }
+        // Even with the key (and the entry's subjects), the next entry no longer follows it.
+        var draft = row.draft
+        draft.subjects = try await h.store.read { try await $0.query("SELECT person_id, org_number FROM audit_subjects WHERE seq = 5") }.map {
+            PersonParty(person: $0["person_id"].int!, org: $0["org_number"].int!)
+        }
+        let forged = AuditLog.chainHash(previous: row.previousHash, seq: row.seq, at: row.at, draft: draft, key: Engine.auditKey)
         try await h.store.transaction { try await $0.query("UPDATE audit_log SET hash = $1 WHERE seq = 5", [.text(forged)]) }
         result = try await h.store.transaction { try await AuditLog.verify(in: $0) }
         #expect(result.problem == "entry 6 does not follow entry 5: its link was changed")

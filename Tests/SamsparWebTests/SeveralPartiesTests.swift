@@ -179,7 +179,10 @@ struct SeveralPartiesTests {
         #expect(try await h.request(.delete, "/api/v1/tokens/\(tyresoToken.id)", as: caller).status == .notFound)
         #expect(try await h.store.read { try await Registry.tokens(of: Org.tyreso, in: $0) }.first?.revokedAt == nil)
         let tyresoUser = try await h.store.read { try await Registry.user(email: "cw.tyreso@example.se", in: $0) }!
+        let tyresoSession = try await h.session(for: "cw.tyreso@example.se")
         #expect(try await h.request(.post, "/api/v1/users/\(tyresoUser.id)/disable", as: caller).status == .notFound)
+        // …and it does not even end that user's sessions.
+        #expect(try await h.request(.get, "/api/v1/session", as: .session(cookie: tyresoSession.cookie, csrf: nil)).status == .ok)
         #expect(
             try await h.request(.post, "/api/v1/users/\(tyresoUser.id)/password", as: caller, json: #"{"password": "a new long password"}"#).status
                 == .notFound)
@@ -279,6 +282,15 @@ struct SeveralPartiesTests {
                 try await h.request(.post, "/api/v1/participants/\(Self.person)/consents", as: .token(token), json: #"{"party": "\#(Org.association)"}"#)
                     .status == .created)
         }
+        // The samordningsförbund registers the other person under a made-up name: its own
+        // registrations are left out of the counts, so it learns nothing about who else holds them.
+        let association = try await h.token(for: Org.association)
+        #expect(
+            try await h.request(
+                .post, "/api/v1/imports/participants", as: .token(association),
+                csv:
+                    "person_id;given_name;municipality;first_permit_date;registered_on;upper_secondary_completed\n\(other);Probe;0136;2017-02-01;2018-01-10;no\n"
+            ).status == .ok)
         let coordinator = try await h.session(for: "coordinator@example.se")
         let r = try await h.request(.get, "/api/v1/disagreements", as: .session(cookie: coordinator.cookie, csrf: nil))
         #expect(r.status == .ok)

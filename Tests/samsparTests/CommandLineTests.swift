@@ -224,3 +224,44 @@ struct CommandLineTests {
         #expect(report["suppressed"] as? Bool == true)
     }
 }
+
+/// Issue 7 from the command line: the registry, files on behalf of a party, and agreements
+/// that must agree with the registry.
+@Suite("samspar command line: several parties")
+struct SeveralPartiesCommandLineTests {
+    @Test func theOperatorKeepsTheRegistryAndFilesRowsUnderTheirParty() throws {
+        let cli = try Samspar()
+        #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)
+        // The operator's agreement import added the parties; list them.
+        let listed = try cli.run("org", "list")
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains("202100-2114\temployment_service\t-\tArbetsförmedlingen Östra Södertörn"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("212000-0084\tmunicipality\t0136\tHaninge kommun"))
+        // One municipality per kommunkod.
+        let twice = try cli.run("org", "add", "212000-0282", "--name", "Falsk Haninge", "--kind", "municipality", "--kommunkod", "0136")
+        #expect(twice.status == 1 && twice.stderr.contains("kommunkod 0136 already belongs to the municipality organisation 212000-0084"), "\(twice.stderr)")
+        #expect(try cli.run("org", "update", "202100-2114", "--name", "Arbetsförmedlingen").status == 0)
+        #expect(try cli.run("org", "list").stdout.contains("202100-2114\temployment_service\t-\tArbetsförmedlingen\n"))
+        // A revision that calls Haninge something else than the registry does is refused, naming the party.
+        var document = try String(contentsOf: Samspar.shared.appendingPathComponent("examples/agreement.json"), encoding: .utf8)
+        document = document.replacing(#""municipalityCode": "0136""#, with: #""municipalityCode": "0138""#)
+        let wrong = try cli.run("agreement", "import", try cli.write("wrong.json", document))
+        #expect(wrong.status == 1 && wrong.stderr.contains("(212000-0084): the registry has kommunkod 0136, the agreement says 0138"), "\(wrong.stderr)")
+
+        // Municipal data without --org goes to the home municipality; Arbetsförmedlingen's file names it.
+        #expect(try cli.run("import", "participants", try cli.write("people.csv", participantsCSV)).status == 0)
+        let af = "person_id;municipality;first_permit_date;registered_on;upper_secondary_completed\n199001012385;0136;2016-03-01;2017-02-01;yes\n"
+        let afImport = try cli.run("import", "participants", try cli.write("af.csv", af), "--org", "202100-2114")
+        #expect(afImport.status == 0, "\(afImport.stderr)")
+        let ambiguous = try cli.run("import", "statuses", try cli.write("s.csv", "person_id;status;date\n199001012385;work;2018-10-01\n"))
+        #expect(ambiguous.status == 1 && ambiguous.stderr.contains("--org"), "\(ambiguous.stderr)")
+        #expect(try cli.run("import", "statuses", cli.directory.appendingPathComponent("s.csv").path, "--org", "202100-2114").status == 0)
+        let unknown = try cli.run("import", "statuses", cli.directory.appendingPathComponent("s.csv").path, "--org", "212000-0282")
+        #expect(unknown.status == 1 && unknown.stderr.contains("not in the registry"), "\(unknown.stderr)")
+        // The person is counted once.
+        #expect((try cli.report()["participants"] as? [String: Any])?["active"] as? Int == 4)
+        // Every act of the operator is in the chain.
+        let verified = try cli.run("audit", "verify")
+        #expect(verified.status == 0, "\(verified.stderr)")
+    }
+}

@@ -122,9 +122,9 @@ public actor PostgreSQLStore: SamsparStore {
         try await rows(sql, binds)
     }
 
-    func inTransaction<T>(_ body: () async throws -> T) async throws -> T {
+    func inTransaction<T>(begin: String = "BEGIN", _ body: () async throws -> T) async throws -> T {
         try await serially(gate) {
-            try await execute("BEGIN")
+            try await execute(begin)
             do {
                 let result = try await body()
                 try await execute("COMMIT")
@@ -141,9 +141,11 @@ public actor PostgreSQLStore: SamsparStore {
         return try await inTransaction { try await body(session) }
     }
 
-    /// One connection per store: reads take their turn like everything else.
+    /// One connection per store: reads take their turn like everything else, each on one
+    /// snapshot (`REPEATABLE READ`), so that a long read such as `db copy` sees one state.
     public func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        try await transaction(body)
+        let session = PostgresSession(store: self)
+        return try await inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body(session) }
     }
 
     static func binds(_ values: [(any PostgresThrowingDynamicTypeEncodable)?]) -> PostgresBindings {
