@@ -20,20 +20,28 @@ public enum DemoLoader {
         return paths
     }
 
-    /// Imports the agreements and then the files, in the order their references need.
+    /// Imports the agreements and then the files, in the order their references need. With
+    /// `audit` (what, as a detail → the operator's entry), each import is audited like the
+    /// operator's own `samspar agreement import` and `samspar import`.
     public static func load(
         agreements: [Agreement], files: [ImportKind: String], into store: some SamsparStore, currentYear: Int, now: Date,
-        progress: (@Sendable (ImportKind, Int) -> Void)? = nil
+        progress: (@Sendable (ImportKind, Int) -> Void)? = nil, audit: (@Sendable (String, String) -> AuditDraft)? = nil
     ) async throws -> [ImportKind: Int] {
         for agreement in agreements {
-            _ = try await store.importAgreement(agreement, document: Data(agreement.document.serialized().utf8), importedAt: now)
+            var agreementAudit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
+            if let audit { agreementAudit = { result in audit("agreement", "\(result.id) version \(result.version)") } }
+            _ = try await store.importAgreement(
+                agreement, document: Data(agreement.document.serialized().utf8), importedAt: now, audit: agreementAudit)
         }
         var rows: [ImportKind: Int] = [:]
         for kind in ImportKind.allCases {
             guard let path = files[kind] else { continue }
             var perKind: (@Sendable (Int) -> Void)? = nil
             if let progress { perKind = { rows in progress(kind, rows) } }
-            let summary = try await store.importFile(kind, from: .file(path: path), currentYear: currentYear, progress: perKind)
+            var fileAudit: (@Sendable (ImportSummary) -> AuditDraft)? = nil
+            if let audit { fileAudit = { summary in audit("import", "demo \(kind.rawValue): \(summary.rows) rows") } }
+            let scope = ImportScope(organisation: nil, today: Day(ordinal: 0), audit: fileAudit, now: now)
+            let summary = try await store.importFile(kind, from: .file(path: path), currentYear: currentYear, scope: scope, progress: perKind)
             rows[kind] = summary.rows
         }
         return rows

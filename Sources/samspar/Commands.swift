@@ -230,7 +230,9 @@ struct Demo: AsyncParsableCommand {
         var progress: (@Sendable (ImportKind, Int) -> Void)? = nil
         if stderrIsTerminal { progress = { kind, rows in printProgress("\(kind.rawValue): \(rows) rader (rows)   ") } }
         let rows = try await context.withStore { store in
-            try await DemoLoader.load(agreements: agreements, files: paths, into: store, currentYear: context.today.year, now: context.now, progress: progress)
+            try await DemoLoader.load(
+                agreements: agreements, files: paths, into: store, currentYear: context.today.year, now: context.now, progress: progress,
+                audit: { context.commandDraft($0, channel: "samspar demo", detail: $1) })
         }
         if stderrIsTerminal { printError("") }
         let summary = ImportKind.allCases.map { "\(rows[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
