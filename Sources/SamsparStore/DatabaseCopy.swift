@@ -75,6 +75,9 @@ public enum DatabaseCopy {
                     if let identity { try await t.restartIdentity(table, column: identity) }
                     summary.rows.append((table, copied))
                 }
+                // The registrations' change counter (one row, made by the target's migration).
+                let changes = try await s.query("SELECT n FROM registration_changes WHERE id = 1").first?["n"].int ?? 0
+                try await t.query("UPDATE registration_changes SET n = $1 WHERE id = 1", [.int(changes)])
                 return summary
             }
         }

@@ -168,8 +168,11 @@ enum RegistrationMigration {
             "ALTER TABLE registered_consents RENAME TO consents",
             "CREATE INDEX registrations_by_municipality ON registrations (municipality, registered_on)",
             "CREATE INDEX registrations_by_org ON registrations (org_number, person_id)",
-            "CREATE INDEX registrations_by_name ON registrations (family_name, given_name)",
-            "CREATE INDEX registrations_by_change ON registrations (changed)",
+            // The change counter of registrations (SPEC §2: among equals, the one changed most
+            // recently): one row, advanced once per file or single write, instead of an index
+            // over every registration. (A name index would not help: names are searched by part.)
+            "CREATE TABLE registration_changes (id INTEGER PRIMARY KEY, n \(bigint) NOT NULL)",
+            "INSERT INTO registration_changes (id, n) VALUES (1, 0)",
             "CREATE INDEX consents_by_person ON consents (person_id, party)",
             // 0: SHA-256 (entries written before the key existed); 1: HMAC-SHA-256 under the key.
             "ALTER TABLE audit_log ADD COLUMN keyed \(smallint) NOT NULL DEFAULT 0",

@@ -86,6 +86,7 @@ struct CopyTests {
                 "users \(try await Registry.users(in: s).map { "\($0.id) \($0.email) \($0.organisation) \($0.role) \($0.passwordHash) \($0.disabled)" })")
             lines.append("tokens \(try await Registry.tokens(in: s).map { "\($0.id) \($0.organisation) \($0.name) \($0.createdAt) \($0.revokedAt ?? "-")" })")
             lines.append("token by secret \(try await Registry.token(secret: "secret-1", in: s)?.name ?? "none")")
+            lines.append("changes \(try await s.query("SELECT n FROM registration_changes").map { $0["n"].int ?? -1 })")
             let versions = try await s.query("SELECT agreement_id, version, imported_at FROM agreement_versions ORDER BY agreement_id, version")
             lines.append("versions \(versions.map { "\($0["agreement_id"].text ?? "") \($0["version"].int ?? 0) \($0["imported_at"].text ?? "")" })")
             // The access matrix: what each party may see of each person.

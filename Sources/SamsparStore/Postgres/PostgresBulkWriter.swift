@@ -57,7 +57,7 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
     }
 
     func nextChange() async throws -> Int64 {
-        Int64(try await store.rows("SELECT COALESCE(max(changed), 0) + 1 FROM registrations").first?.decode(Int.self) ?? 1)
+        Int64(try await store.rows("UPDATE registration_changes SET n = n + 1 WHERE id = 1 RETURNING n").first?.decode(Int.self) ?? 1)
     }
 
     func tracks() async throws -> [TrackRef] {

@@ -29,7 +29,7 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
     }
 
     func nextChange() async throws -> Int64 {
-        Int64(try await store.query("SELECT COALESCE(max(changed), 0) + 1 AS n FROM registrations").first?.column("n")?.integer ?? 1)
+        Int64(try await store.query("UPDATE registration_changes SET n = n + 1 WHERE id = 1 RETURNING n").first?.column("n")?.integer ?? 1)
     }
 
     func tracks() async throws -> [TrackRef] {
