@@ -139,16 +139,7 @@ public enum AuditLog {
         for (i, draft) in drafts.enumerated() {
             for subject in Set(draft.subjects) { subjects.append((firstSeq + Int64(i), subject)) }
         }
-        for chunk in subjects.chunked(300) {
-            var binds: [SQLValue] = []
-            var tuples: [String] = []
-            for (seq, subject) in chunk {
-                let base = binds.count
-                tuples.append("($\(base + 1), $\(base + 2), $\(base + 3))")
-                binds += [.int(seq), .int(subject.person), .int(subject.org)]
-            }
-            try await s.query("INSERT INTO audit_subjects (seq, person_id, org_number) VALUES \(tuples.joined(separator: ", "))", binds)
-        }
+        if !subjects.isEmpty { try await s.insertAuditSubjects(subjects) }
     }
 
     /// Keyed entries also chain the registrations they touched (as one digest), so that a

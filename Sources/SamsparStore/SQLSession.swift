@@ -65,6 +65,10 @@ public protocol SQLSession: Sendable {
 
     /// The installation's audit key (``AuditKey``), which the store was opened with.
     var auditKey: AuditKey? { get }
+
+    /// Inserts the subjects of audit entries (a bulk write may name a million): one statement
+    /// per large chunk, in each engine's own way of taking a list.
+    func insertAuditSubjects(_ rows: [(seq: Int64, subject: PersonParty)]) async throws
 }
 
 extension SQLSession {

@@ -294,6 +294,18 @@ struct PostgresSession: SQLSession {
         try await store.execute("SELECT pg_advisory_xact_lock(hashtext($1))", PostgreSQLStore.binds([name]))
     }
 
+    /// As three arrays per 100,000 rows, unpacked by `unnest`.
+    func insertAuditSubjects(_ rows: [(seq: Int64, subject: PersonParty)]) async throws {
+        for chunk in rows.chunked(100_000) {
+            var binds = PostgresBindings()
+            binds.append(chunk.map { Int($0.seq) })
+            binds.append(chunk.map { Int($0.subject.person) })
+            binds.append(chunk.map { Int($0.subject.org) })
+            try await store.execute(
+                "INSERT INTO audit_subjects (seq, person_id, org_number) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])", binds)
+        }
+    }
+
     func restartIdentity(_ table: String, column: String) async throws {
         try await store.execute(
             "SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), COALESCE((SELECT max(\(column)) FROM \(table)), 0) + 1, false)")
