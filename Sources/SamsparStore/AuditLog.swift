@@ -134,12 +134,16 @@ public enum AuditLog {
                 """, binds)
         }
         // Which registrations each entry touched (a bulk write names every one).
-        var subjects: [(seq: Int64, subject: PersonParty)] = []
         let firstSeq = seq - Int64(drafts.count) + 1
-        for (i, draft) in drafts.enumerated() {
-            for subject in Set(draft.subjects) { subjects.append((firstSeq + Int64(i), subject)) }
+        for (i, draft) in drafts.enumerated() where !draft.subjects.isEmpty {
+            try await s.insertAuditSubjects(seq: firstSeq + Int64(i), Self.sortedUnique(draft.subjects))
         }
-        if !subjects.isEmpty { try await s.insertAuditSubjects(subjects) }
+    }
+
+    /// Sorted and without repeats; a bulk write's subjects arrive so already and are not copied.
+    static func sortedUnique(_ subjects: [PersonParty]) -> [PersonParty] {
+        if zip(subjects, subjects.dropFirst()).allSatisfy({ $0 < $1 }) { return subjects }
+        return Set(subjects).sorted()
     }
 
     /// Keyed entries also chain the registrations they touched (as one digest), so that a
@@ -163,7 +167,7 @@ public enum AuditLog {
     static func subjectsDigest(_ subjects: [PersonParty]) -> String {
         guard !subjects.isEmpty else { return "" }
         var hasher = SHA256()
-        for s in Set(subjects).sorted() { hasher.update(data: Array("\(s.person):\(s.org);".utf8)) }
+        for s in sortedUnique(subjects) { hasher.update(data: Array("\(s.person):\(s.org);".utf8)) }
         return Registry.hex(hasher.finalize())
     }
 

@@ -68,7 +68,7 @@ public protocol SQLSession: Sendable {
 
     /// Inserts the subjects of audit entries (a bulk write may name a million): one statement
     /// per large chunk, in each engine's own way of taking a list.
-    func insertAuditSubjects(_ rows: [(seq: Int64, subject: PersonParty)]) async throws
+    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty]) async throws
 }
 
 extension SQLSession {

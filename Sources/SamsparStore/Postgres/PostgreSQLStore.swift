@@ -294,15 +294,15 @@ struct PostgresSession: SQLSession {
         try await store.execute("SELECT pg_advisory_xact_lock(hashtext($1))", PostgreSQLStore.binds([name]))
     }
 
-    /// As three arrays per 100,000 rows, unpacked by `unnest`.
-    func insertAuditSubjects(_ rows: [(seq: Int64, subject: PersonParty)]) async throws {
-        for chunk in rows.chunked(100_000) {
+    /// As two arrays per 100,000 rows, unpacked by `unnest`.
+    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty]) async throws {
+        for chunk in subjects.chunked(100_000) {
             var binds = PostgresBindings()
-            binds.append(chunk.map { Int($0.seq) })
-            binds.append(chunk.map { Int($0.subject.person) })
-            binds.append(chunk.map { Int($0.subject.org) })
+            binds.append(Int(seq))
+            binds.append(chunk.map { Int($0.person) })
+            binds.append(chunk.map { Int($0.org) })
             try await store.execute(
-                "INSERT INTO audit_subjects (seq, person_id, org_number) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])", binds)
+                "INSERT INTO audit_subjects (seq, person_id, org_number) SELECT $1::bigint, p, o FROM unnest($2::bigint[], $3::bigint[]) AS u(p, o)", binds)
         }
     }
 

@@ -273,18 +273,19 @@ struct SQLiteSession: SQLSession {
     func lock(_ name: String) async throws {}
     func restartIdentity(_ table: String, column: String) async throws {}
 
-    /// As one JSON array of `[seq, person, org]` per 100,000 rows, unpacked by `json_each`.
-    func insertAuditSubjects(_ rows: [(seq: Int64, subject: PersonParty)]) async throws {
-        for chunk in rows.chunked(100_000) {
+    /// As one JSON array of `[person, org]` per 100,000 rows, unpacked by `json_each`.
+    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty]) async throws {
+        for chunk in subjects.chunked(100_000) {
             var json = "["
-            json.reserveCapacity(chunk.count * 36)
-            for (i, row) in chunk.enumerated() {
+            json.reserveCapacity(chunk.count * 26)
+            for (i, subject) in chunk.enumerated() {
                 if i > 0 { json += "," }
-                json += "[\(row.seq),\(row.subject.person),\(row.subject.org)]"
+                json += "[\(subject.person),\(subject.org)]"
             }
             json += "]"
             _ = try await connection.query(
-                "INSERT INTO audit_subjects (seq, person_id, org_number) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)", [.text(json)])
+                "INSERT INTO audit_subjects (seq, person_id, org_number) SELECT ?1, value ->> 0, value ->> 1 FROM json_each(?2)",
+                [.integer(Int(seq)), .text(json)])
         }
     }
 }
