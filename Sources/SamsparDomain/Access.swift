@@ -49,7 +49,9 @@ public struct Principal: Sendable, Equatable {
 /// A consent record (*samtycke*): the participant lets `party` see the records that
 /// `recordedBy` (the party whose records it opens) keeps of them, from `validFrom` through
 /// `validUntil` (open-ended when `nil`), until withdrawn. A withdrawal takes effect on its
-/// date. The SQL twin of ``isValid(on:)`` is `AccessSQL.visible` in the store.
+/// date. The server decides in SQL (`AccessSQL.visible` in the store, where the reads apply
+/// it); this is the same rule in Swift, for the domain and its tests, which hold the two
+/// together on every boundary day.
 public struct Consent: Sendable, Equatable {
     public var id: Int64
     public var person: Personnummer
@@ -73,6 +75,6 @@ public struct Consent: Sendable, Equatable {
     }
 
     public func isValid(on day: Day) -> Bool {
-        Mutant.decide("consent.isValid", validFrom <= day && (validUntil.map { day <= $0 } ?? true) && (withdrawnOn.map { day < $0 } ?? true))
+        validFrom <= day && (validUntil.map { day <= $0 } ?? true) && (withdrawnOn.map { day < $0 } ?? true)
     }
 }

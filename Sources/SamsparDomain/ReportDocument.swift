@@ -51,10 +51,24 @@ public struct ReportDocument: Sendable {
             || suppression.isHidden(e.kmEstablishedWithinGoal)
     }
 
-    /// `measurable` and its subset `establishedWithinGoal` (the subset rule of SPEC §3).
+    /// The counts shown beside a count of a superset of the same people (the subset rule of
+    /// SPEC §3): `measurable` within `population`, and `establishedWithinGoal` within
+    /// `measurable` (within `population` when `measurable` itself is hidden).
     private var measurableParts: (total: ShownCount, subset: ShownCount) {
         let e = report.establishment
-        return suppression?.show(total: e.measurable, subset: e.establishedWithinGoal) ?? (.value(e.measurable), .value(e.establishedWithinGoal))
+        guard let suppression else { return (.value(e.measurable), .value(e.establishedWithinGoal)) }
+        let measurable = suppression.show(total: e.population, subset: e.measurable).subset
+        let established =
+            measurable.isHidden
+            ? suppression.show(total: e.population, subset: e.establishedWithinGoal).subset
+            : suppression.show(total: e.measurable, subset: e.establishedWithinGoal).subset
+        return (measurable, established)
+    }
+
+    /// Target groups A and B are subsets of `active`.
+    private func targetGroup(_ n: Int) -> JSONValue {
+        guard let suppression else { return .int(n) }
+        return shown(suppression.show(total: report.participants.active, subset: n).subset)
     }
 
     public var json: JSONValue {
@@ -95,7 +109,7 @@ public struct ReportDocument: Sendable {
                 "participants",
                 .object([
                     ("active", count(p.active)), ("female", shown(sexes[0])), ("male", shown(sexes[1])),
-                    ("targetGroupA", count(p.targetGroupA)), ("targetGroupB", count(p.targetGroupB)),
+                    ("targetGroupA", targetGroup(p.targetGroupA)), ("targetGroupB", targetGroup(p.targetGroupB)),
                 ])
             ),
             ("recruitmentShare", share(r.recruitment)),

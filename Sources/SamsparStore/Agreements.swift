@@ -56,6 +56,7 @@ public enum Agreements {
             if Mutant.decide("agreement.party", !agreement.parties.contains(where: { $0.orgNumber == own })) { throw AgreementStoreError.notAParty(own) }
         }
         // The registry decides kind and kommunkod; an agreement never changes an organisation.
+        var added: [Organisationsnummer] = []
         for (i, party) in agreement.parties.enumerated() {
             if let known = try await Organisations.find(party.orgNumber, in: s) {
                 if Mutant.decide("agreement.registryKind", known.kind != party.kind) {
@@ -71,12 +72,13 @@ public enum Agreements {
             } else if Mutant.decide("agreement.operatorCreates", editor == .operatorCommand) {
                 try await Organisations.add(
                     Organisation(number: party.orgNumber, name: party.name, kind: party.kind, municipalityCode: party.municipalityCode), in: s)
+                added.append(party.orgNumber)
             } else {
                 throw AgreementStoreError.unknownParty(index: i, party.orgNumber)
             }
         }
         if let newest = versions.last, newest.agreement == agreement {
-            return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged)
+            return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged, addedOrganisations: added)
         }
         let version = (versions.last?.version ?? 0) + 1
         if versions.isEmpty {
@@ -100,7 +102,7 @@ public enum Agreements {
                 "INSERT INTO tracks (agreement_id, code, name) VALUES ($1, $2, $3) ON CONFLICT (agreement_id, code) DO UPDATE SET name = excluded.name",
                 [.text(agreement.id), .text(track.code), .text(track.name)])
         }
-        return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised)
+        return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised, addedOrganisations: added)
     }
 }
 

@@ -47,7 +47,7 @@ extension Registry {
         id: Int64, person: Personnummer, organisation: Organisationsnummer, on day: Day, in s: any SQLSession
     ) async throws -> Bool {
         let rows = try await s.query(
-            "UPDATE consents SET withdrawn_on = $1 WHERE id = $2 AND person_id = $3 AND \(Mutant.flips("sql.withdraw.own") ? "1 = 1" : "org_number = $4") "
+            "UPDATE consents SET withdrawn_on = $1 WHERE id = $2 AND person_id = $3 AND \(Mutant.flips("sql.withdraw.own") ? "($4 = $4 OR 1 = 1)" : "org_number = $4") "
                 + "AND withdrawn_on IS NULL RETURNING id",
             [.int(Int(day.ordinal)), .int(id), .int(person.value), .int(organisation.value)])
         return !rows.isEmpty

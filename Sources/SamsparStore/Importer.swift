@@ -133,7 +133,7 @@ struct Importer {
                                 found.append(
                                     .init(
                                         line: line, column: "municipality",
-                                        reason: "no municipality organisation has kommunkod \(record.municipality) in the registry: "
+                                        reason: "the registry has no municipality organisation with kommunkod \(record.municipality): "
                                             + "add it with `samspar org add`, or name the organisation with --org"))
                             }
                         }

@@ -24,6 +24,7 @@ public enum OrganisationError: Error, Equatable, CustomStringConvertible {
     case municipalityNeedsKommunkod
     case kommunkodOnlyForMunicipality
     case emptyName
+    case kindFixed(Organisationsnummer)
 
     public var description: String {
         switch self {
@@ -33,6 +34,8 @@ public enum OrganisationError: Error, Equatable, CustomStringConvertible {
         case .municipalityNeedsKommunkod: "a municipality needs its kommunkod (--kommunkod)"
         case .kommunkodOnlyForMunicipality: "only a municipality has a kommunkod"
         case .emptyName: "the name is empty"
+        case .kindFixed(let n):
+            "organisation \(n) has registrations: its kind decides their precedence in every report, so it cannot change (add the organisation anew)"
         }
     }
 }
@@ -66,6 +69,11 @@ public enum Organisations {
         _ number: Organisationsnummer, name: String?, kind: OrganisationKind?, municipalityCode: Kommunkod??, in s: any SQLSession
     ) async throws -> Organisation {
         guard var o = try await find(number, in: s) else { throw OrganisationError.unknown(number) }
+        if let kind, kind != o.kind,
+            !(try await s.query("SELECT 1 AS x FROM registrations WHERE org_number = $1 LIMIT 1", [.int(number.value)]).isEmpty)
+        {
+            throw OrganisationError.kindFixed(number)
+        }
         if let name { o.name = name }
         if let kind { o.kind = kind }
         if let municipalityCode { o.municipalityCode = municipalityCode }

@@ -81,7 +81,7 @@ extension Registry {
     /// Whether `organisation` has registered `person` (the condition for recording anything
     /// of them, SPEC §2).
     public static func hasRegistered(_ person: Personnummer, organisation: Organisationsnummer, in s: any SQLSession) async throws -> Bool {
-        let own = Mutant.flips("sql.hasRegistered.own") ? "1 = 1" : "org_number = $2"
+        let own = Mutant.flips("sql.hasRegistered.own") ? "($2 = $2 OR 1 = 1)" : "org_number = $2"
         return
             !(try await s.query(
                 "SELECT 1 AS x FROM registrations WHERE person_id = $1 AND \(own)", [.int(person.value), .int(organisation.value)]

@@ -176,7 +176,8 @@ enum RegistrationMigration {
             "CREATE INDEX consents_by_person ON consents (person_id, party)",
             // 0: SHA-256 (entries written before the key existed); 1: HMAC-SHA-256 under the key.
             "ALTER TABLE audit_log ADD COLUMN keyed \(smallint) NOT NULL DEFAULT 0",
-            "CREATE INDEX organisations_by_kommunkod ON organisations (municipality_code)",
+            // At most one municipality organisation per kommunkod (SPEC §2), held by the database.
+            "CREATE UNIQUE INDEX one_municipality_per_kommunkod ON organisations (municipality_code) WHERE kind = 'municipality'",
         ]
     }
 }

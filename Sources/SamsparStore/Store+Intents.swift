@@ -10,6 +10,11 @@ import SamsparDomain
 extension SamsparStore {
     public typealias BeforeCommit = @Sendable (any SQLSession) async throws -> Void
 
+    /// The numbers of the migrations applied (empty for a new database).
+    public func appliedMigrations() async throws -> [Int] {
+        try await read { try await $0.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0["version"].int.map(Int.init) } }
+    }
+
     /// One round trip to the database (`/health`).
     public func ping() async throws {
         _ = try await read { try await $0.query("SELECT 1 AS ok") }

@@ -13,11 +13,14 @@ public struct AgreementImportResult: Sendable, Equatable {
     public var id: String
     public var version: Int
     public var change: Change
+    /// Organisations the operator's import added to the registry (SPEC §2's one exception).
+    public var addedOrganisations: [Organisationsnummer] = []
 
-    public init(id: String, version: Int, change: Change) {
+    public init(id: String, version: Int, change: Change, addedOrganisations: [Organisationsnummer] = []) {
         self.id = id
         self.version = version
         self.change = change
+        self.addedOrganisations = addedOrganisations
     }
 }
 

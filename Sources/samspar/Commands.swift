@@ -13,21 +13,22 @@ struct Migrate: AsyncParsableCommand {
 
     private func execute() async throws {
         let context = try Context(options: database)
-        let store: any SamsparStore
+        let before: [Int]
         switch context.database {
-        case .sqlite(let path): store = try await SQLiteStore.open(path: path, migrate: false)
-        case .postgres(let location): store = try await PostgreSQLStore.open(location, migrate: false)
-        }
-        let applied: [Int]
-        do {
-            applied = try await store.migrate()
+        case .sqlite(let path):
+            let store = try await SQLiteStore.open(path: path, migrate: false)
+            before = (try? await store.appliedMigrations()) ?? []
             try await store.close()
-        } catch {
-            try? await store.close()
-            throw error
+        case .postgres(let location):
+            let store = try await PostgreSQLStore.open(location, migrate: false)
+            before = (try? await store.appliedMigrations()) ?? []
+            try await store.close()
         }
-        // The audit key: created now if the log has none yet (issue 7).
-        try await context.openStore(context.database, migrating: true).close()
+        // Migrates, and makes the audit key where the log has none yet (issue 7).
+        let store = try await context.openStore(context.database, migrating: true)
+        let after = (try? await store.appliedMigrations()) ?? []
+        try await store.close()
+        let applied = after.filter { !before.contains($0) }
         print(
             applied.isEmpty
                 ? "Databasen är aktuell (up to date): \(context.database)"
@@ -58,7 +59,9 @@ struct AgreementCommand: AsyncParsableCommand {
                     details: error.problems.map { "\(file): \($0)" })
             }
             let draft: @Sendable (AgreementImportResult) -> AuditDraft = { result in
-                context.commandDraft("agreement", channel: "samspar agreement import", detail: "\(result.id) version \(result.version)")
+                let added =
+                    result.addedOrganisations.isEmpty ? "" : "; added to the registry: " + result.addedOrganisations.map(\.description).joined(separator: ", ")
+                return context.commandDraft("agreement", channel: "samspar agreement import", detail: "\(result.id) version \(result.version)\(added)")
             }
             let result: AgreementImportResult
             do {
@@ -119,16 +122,27 @@ struct Import: AsyncParsableCommand {
                 if let organisation, try await store.organisation(organisation) == nil {
                     throw CLIFailure("--org \(organisation): \(OrganisationError.unknown(organisation).description)")
                 }
-                return try await store.importFile(
-                    importKind, from: .file(path: file), currentYear: context.today.year,
-                    scope: ImportScope(
-                        organisation: organisation?.value, today: context.today,
-                        // The store adds every registration the file touched to the entry.
-                        audit: {
+                do {
+                    return try await store.importFile(
+                        importKind, from: .file(path: file), currentYear: context.today.year,
+                        scope: ImportScope(
+                            organisation: organisation?.value, today: context.today,
+                            // The store adds every registration the file touched to the entry.
+                            audit: {
+                                context.commandDraft(
+                                    "import", channel: "samspar import \(importKind.rawValue)",
+                                    detail: "\($0.rows) rows" + (organisation.map { " for \($0)" } ?? ""))
+                            }, now: context.now), progress: progress)
+                } catch let error as ImportError {
+                    // Rows refused because the organisation has not registered the person are
+                    // refused writes, audited person by person like the API's.
+                    try await store.appendAudit(
+                        error.refused.map {
                             context.commandDraft(
-                                "import", channel: "samspar import \(importKind.rawValue)",
-                                detail: "\($0.rows) rows" + (organisation.map { " for \($0)" } ?? ""))
-                        }, now: context.now), progress: progress)
+                                "refused", channel: "samspar import \(importKind.rawValue)", detail: "not theirs or does not exist", person: $0)
+                        }, at: context.now)
+                    throw error
+                }
             }
         } catch let error as ImportError {
             if stderrIsTerminal { printError("") }

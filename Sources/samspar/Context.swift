@@ -89,16 +89,26 @@ struct Context {
         }
     }
 
-    /// Opens a store (migrating it) with its audit key (issue 7). The key is never made up
-    /// silently for a log that already has entries, and a log with keyed entries and no key
-    /// is an error. The key is created only while the log is empty: by any command for the
-    /// embedded SQLite file (its first use is its migration), by `samspar migrate` alone for
-    /// PostgreSQL, whose instances may run on several machines and must be given the one key.
-    /// `samspar migrate` also creates it for a log from before keys existed, whose keyed chain
-    /// then starts from the old head.
+    /// Opens a store (migrating it) with its audit key (issue 7). The key is never made up for
+    /// a log that has entries, and a log without its key is an error, with one exception: the
+    /// run of `samspar migrate` that moves a database written by a samspar from before keys
+    /// (and registrations) creates it, and its keyed chain starts from the old head. Otherwise
+    /// the key is created only while the log is empty: by any command for the embedded SQLite
+    /// file (its first use is its migration), by `samspar migrate` alone for PostgreSQL, whose
+    /// instances may run on several machines and must be given the one key.
     func openStore(_ url: DatabaseURL, keyFrom keyURL: DatabaseURL? = nil, migrating: Bool = false) async throws -> any SamsparStore {
         let keyPath = auditKeyPath(for: keyURL ?? url)
         if let key = try loadAuditKey(path: keyPath) { return try await open(url, auditKey: key, migrate: true) }
+        // Written by a samspar from before keys: migrations applied, but not migration 3.
+        let unmigrated = try await open(url, auditKey: nil, migrate: false)
+        let applied = (try? await unmigrated.appliedMigrations()) ?? []
+        try? await unmigrated.close()
+        let fromBeforeKeys = !applied.isEmpty && !applied.contains(3)
+        if fromBeforeKeys && !migrating {
+            throw CLIFailure(
+                "this database was written by an earlier samspar: run `samspar migrate` once (it moves the data to registrations and creates the audit key \(keyPath))"
+            )
+        }
         let probe = try await open(url, auditKey: nil, migrate: true)
         let state: (empty: Bool, keyed: Bool)
         let head: AuditLog.Head
@@ -115,9 +125,10 @@ struct Context {
                 "the audit log is chained with a key, and the key is missing: restore \(keyPath) (every instance of one installation shares it) or set SAMSPAR_AUDIT_KEY"
             )
         }
-        guard state.empty || migrating else {
+        guard state.empty || fromBeforeKeys else {
             throw CLIFailure(
-                "the audit log has entries from before audit keys and no key yet: run `samspar migrate` once to create \(keyPath)")
+                "the audit log has \(head.count) entries and no key at \(keyPath): restore the key (every instance of one installation shares it) or set SAMSPAR_AUDIT_KEY; a new key is made only for an empty log"
+            )
         }
         if case .postgres = url, !migrating {
             throw CLIFailure(

@@ -53,6 +53,21 @@ struct SpecSuppressionDocumentTests {
         #expect(s.show(parts: [7, 2, 7]) == [.complementary, .small, .value(7)])
     }
 
+    /// 10 active, 8 of them in target group A: A is shown as "..", or the 2 outside it could
+    /// be recovered by subtraction.
+    @Test func aTargetGroupWithinActiveFollowsTheSubsetRule() throws {
+        let p = S.people(10)
+        let people = (0..<10).map { i in S.person(p[i], permit: i < 8 ? "2017-01-01" : "2010-01-01") }
+        let r = S.report(people)
+        #expect(r.participants.active == 10 && r.participants.targetGroupA == 8)
+        let doc = ReportDocument(report: r, suppression: Suppression()).json
+        #expect(doc["participants"]?["targetGroupA"] == .string(".."))
+        #expect(doc["participants"]?["active"] == .int(10))
+        #expect(doc["establishment"]?["population"] == .int(8))
+        #expect(doc["establishment"]?["measurable"] == .int(8))  // 8 of 8: nothing to recover
+        #expect(ReportDocument(report: r).json["participants"]?["targetGroupA"] == .int(8))
+    }
+
     @Test func aSubsetWhoseDifferenceIsSmallIsHidden() {
         let s = Suppression()
         #expect(s.show(total: 16, subset: 13) == (.value(16), .complementary))  // 16 − 13 = 3

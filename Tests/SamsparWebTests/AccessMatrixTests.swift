@@ -233,6 +233,14 @@ struct AccessMatrixTests {
         #expect(give.status == .notFound)
         let still = try await h.request(.get, "/api/v1/participants/\(People.consented)/consents", as: .token(scenario.haninge))
         #expect((still.json["items"] as? [[String: Any]] ?? []).allSatisfy { $0["withdrawnOn"] is NSNull })
+        // Both registered `both`; Haninge's consent there is Haninge's alone to withdraw.
+        let mine = try await h.request(
+            .post, "/api/v1/participants/\(People.both)/consents", as: .token(scenario.haninge), json: #"{"party": "\#(Org.tyreso)"}"#)
+        let mineID = try #require(mine.json["id"] as? Int)
+        let theirs = try await h.request(.post, "/api/v1/participants/\(People.both)/consents/\(mineID)/withdraw", as: .token(scenario.employmentService))
+        #expect(theirs.status == .notFound)
+        #expect(
+            try await h.store.read { try await $0.query("SELECT withdrawn_on FROM consents WHERE id = $1", [.int(mineID)]) }.first?["withdrawn_on"] == .null)
     }
 
     @Test func consentOpensTheOtherPartysRecordsOnlyWhileValid() async throws {

@@ -173,10 +173,13 @@ struct SeveralPartiesTests {
         // Lists hold their own organisation only.
         let users = try await h.request(.get, "/api/v1/users", as: caller)
         #expect(Set((users.json["items"] as? [[String: Any]] ?? []).compactMap { $0["organisation"] as? String }) == [Org.haninge.description])
-        // Another organisation's token or user: the same 404 as none at all.
+        // Another organisation's token or user: not listed, and the same 404 as none at all.
         _ = try await h.token(for: Org.tyreso, name: "Tyresö VS")
-        let tyresoToken = try await h.store.read { try await Registry.tokens(of: Org.tyreso, in: $0) }.first!
-        #expect(try await h.request(.delete, "/api/v1/tokens/\(tyresoToken.id)", as: caller).status == .notFound)
+        let tokens = try await h.request(.get, "/api/v1/tokens", as: caller)
+        #expect((tokens.json["items"] as? [[String: Any]] ?? []).compactMap { $0["organisation"] as? String } == [Org.haninge.description])
+        let tyresoTokenID = try #require(
+            try await h.store.read { try await $0.query("SELECT id FROM api_tokens WHERE org_number = $1", [.int(Org.tyreso.value)]) }.first?["id"].int)
+        #expect(try await h.request(.delete, "/api/v1/tokens/\(tyresoTokenID)", as: caller).status == .notFound)
         #expect(try await h.store.read { try await Registry.tokens(of: Org.tyreso, in: $0) }.first?.revokedAt == nil)
         let tyresoUser = try await h.store.read { try await Registry.user(email: "cw.tyreso@example.se", in: $0) }!
         let tyresoSession = try await h.session(for: "cw.tyreso@example.se")

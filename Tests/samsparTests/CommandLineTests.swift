@@ -258,11 +258,59 @@ struct SeveralPartiesCommandLineTests {
         #expect(try cli.run("import", "statuses", cli.directory.appendingPathComponent("s.csv").path, "--org", "202100-2114").status == 0)
         let unknown = try cli.run("import", "statuses", cli.directory.appendingPathComponent("s.csv").path, "--org", "212000-0282")
         #expect(unknown.status == 1 && unknown.stderr.contains("not in the registry"), "\(unknown.stderr)")
+        // Tyresö has not registered her: refused, and the refusal is audited.
+        let tyreso = try cli.run("import", "statuses", cli.directory.appendingPathComponent("s.csv").path, "--org", "212000-0092")
+        #expect(tyreso.status == 1 && tyreso.stderr.contains("has not registered 19900101-2385"), "\(tyreso.stderr)")
         // The person is counted once.
         #expect((try cli.report()["participants"] as? [String: Any])?["active"] as? Int == 4)
-        // Every act of the operator that changed something is in the chain: the agreement
-        // import, the organisation update and three imports (refused acts changed nothing).
+        // Every act of the operator that changed something is in the chain (the agreement
+        // import, the organisation update, three imports) and the refused row of Tyresö's file.
         let verified = try cli.run("audit", "verify")
-        #expect(verified.status == 0 && verified.stdout.contains(": 5 poster"), "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.status == 0 && verified.stdout.contains(": 6 poster"), "\(verified.stdout)\(verified.stderr)")
+    }
+}
+
+@Suite("samspar command line: settings and upgrades")
+struct SettingsAndUpgradeCommandLineTests {
+    /// SPEC §3: the threshold is one setting, read by every command.
+    @Test func theSuppressionThresholdIsOneSetting() throws {
+        let cli = try Samspar()
+        #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)
+        #expect(try cli.run("import", "participants", try cli.write("people.csv", participantsCSV)).status == 0)
+        let five = try cli.report("--suppress")
+        #expect((five["participants"] as? [String: Any])?["active"] as? String == "<5")
+        let ten = try cli.run(
+            ["report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31", "--suppress"],
+            environment: ["SAMSPAR_SUPPRESSION_THRESHOLD": "10"])
+        #expect(ten.stdout.contains(#""active" : "<10""#) || ten.stdout.contains(#""active": "<10""#), "\(ten.stdout)")
+        let bad = try cli.run(["report", "--agreement", "ostra-sodertorn", "--year", "2018"], environment: ["SAMSPAR_SUPPRESSION_THRESHOLD": "zero"])
+        #expect(bad.status == 1 && bad.stderr.contains("SAMSPAR_SUPPRESSION_THRESHOLD"))
+    }
+
+    /// A database written by main (before registrations and keys): only `samspar migrate`
+    /// moves it and makes its key; afterwards a missing key is an error, never a new key.
+    @Test func aDatabaseFromBeforeKeysIsUpgradedByMigrateOnly() throws {
+        let cli = try Samspar()
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/main-v1.sqlite")
+        try FileManager.default.copyItem(at: fixture, to: cli.directory.appendingPathComponent("samspar.sqlite"))
+        let early = try cli.run("token", "list")
+        #expect(early.status == 1 && early.stderr.contains("run `samspar migrate` once"), "\(early.stderr)")
+        let migrated = try cli.run("migrate")
+        #expect(migrated.status == 0 && migrated.stdout.contains("3"), "\(migrated.stdout)\(migrated.stderr)")
+        let key = try String(contentsOf: cli.directory.appendingPathComponent("samspar.sqlite.audit-key"), encoding: .utf8)
+        #expect(key.contains(" from "), "the key chains what comes after main's history: \(key)")
+        #expect(try cli.run("token", "list").stdout.contains("AF VS"))
+        #expect(try cli.run("audit", "verify").status == 0)
+        // The kind of an organisation with registrations is fixed: it decides precedence.
+        let kind = try cli.run("org", "update", "202100-2114", "--kind", "other")
+        #expect(kind.status == 1 && kind.stderr.contains("cannot change"), "\(kind.stderr)")
+        // Without its key the log is not reopened, and migrate makes no new one.
+        try FileManager.default.removeItem(at: cli.directory.appendingPathComponent("samspar.sqlite.audit-key"))
+        for command in [["token", "list"], ["migrate"]] {
+            let keyless = try cli.run(command)
+            #expect(keyless.status == 1 && keyless.stderr.contains("key"), "\(command): \(keyless.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("samspar.sqlite.audit-key").path))
     }
 }

@@ -109,6 +109,8 @@ struct ServeCommandLineTests {
         process.executableURL = Samspar.executable
         process.arguments = ["serve", "--port", "0", "--log-level", "info"]
         process.currentDirectoryURL = cli.directory
+        // The suppression threshold reaches serve from the one configuration.
+        process.environment = ProcessInfo.processInfo.environment.merging(["SAMSPAR_SUPPRESSION_THRESHOLD": "1000"]) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -136,6 +138,8 @@ struct ServeCommandLineTests {
         #expect(read.0 == 200 && read.1.contains("Amina"))
         let report = try await http("GET", "\(base)/api/v1/agreements/ostra-sodertorn/report?year=2018&asOf=2019-03-31", token: token)
         #expect(report.0 == 200 && report.1.contains("\"active\":1"))
+        let suppressed = try await http("GET", "\(base)/api/v1/agreements/ostra-sodertorn/report?year=2018&asOf=2019-03-31&suppress=true", token: token)
+        #expect(suppressed.0 == 200 && suppressed.1.contains(#""active":"<1000""#), "\(suppressed.1)")
         let metrics = try await http("GET", "\(base)/metrics")
         #expect(metrics.0 == 200 && metrics.1.contains("hb_requests"), "\(metrics.1.prefix(300))")
 
