@@ -63,7 +63,7 @@ struct Importer {
         }
         let schema = try ImportSchema(kind: kind, header: record, currentYear: currentYear)
         var problems: [ImportProblem] = []
-        let refused = RefusedSet()
+        let refused = Locked(Set<Personnummer>())
         var rows = 0
         var tracksByCode: [String: [TrackRef]] = [:]
         if kind == .events {
@@ -77,7 +77,7 @@ struct Importer {
 
         func note(_ error: ImportError) { problems.append(contentsOf: error.problems) }
         // Who each written row belongs to, for the audit entry that names every person touched.
-        let touched = TouchedSet()
+        let touched = Locked(Set<PersonParty>())
         // One change-counter value for the whole file: it is one change by one party.
         var changeValue: Int64?
         func change() async throws -> Int64 {
@@ -86,11 +86,11 @@ struct Importer {
             changeValue = value
             return value
         }
-        let municipalityCache = MunicipalityCache()
+        let municipalityCache = Locked<[Int16: [Int64]]?>(nil)
         @Sendable func municipalities() async throws -> [Int16: [Int64]] {
-            if let cached = municipalityCache.value { return cached }
+            if let cached = municipalityCache.withLock({ $0 }) { return cached }
             let loaded = try await writer.municipalityOrganisations()
-            municipalityCache.value = loaded
+            municipalityCache.withLock { $0 = loaded }
             return loaded
         }
 
@@ -141,7 +141,7 @@ struct Importer {
                     if writeAllowed && found.isEmpty {
                         let rows = Self.lastWins(owned.map(\.row), key: { PersonParty(person: $0.value.person.value, org: $0.org) })
                         try await writer.write(participants: rows, changed: changed)
-                        touched.add(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) })
+                        touched.withLock { $0.formUnion(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) }) }
                     }
                     return found
                 }
@@ -169,7 +169,7 @@ struct Importer {
                                     person: $0.value.record.person, org: $0.org, track: $0.value.track, kind: $0.value.record.kind, date: $0.value.record.date)
                             })
                         try await writer.write(events: rows)
-                        touched.add(rows.map { PersonParty(person: $0.value.record.person.value, org: $0.org) })
+                        touched.withLock { $0.formUnion(rows.map { PersonParty(person: $0.value.record.person.value, org: $0.org) }) }
                     }
                     return found
                 }
@@ -184,7 +184,7 @@ struct Importer {
                             zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } },
                             key: { StatusKey(person: $0.value.person, org: $0.org, date: $0.value.date) })
                         try await writer.write(statuses: rows)
-                        touched.add(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) })
+                        touched.withLock { $0.formUnion(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) }) }
                     }
                     return found
                 }
@@ -199,7 +199,7 @@ struct Importer {
                             zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } },
                             key: { ActivityKey(person: $0.value.person, org: $0.org, activity: $0.value.activity.rawValue, start: $0.value.start) })
                         try await writer.write(activities: rows)
-                        touched.add(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) })
+                        touched.withLock { $0.formUnion(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) }) }
                     }
                     return found
                 }
@@ -248,10 +248,10 @@ struct Importer {
             if problems.count >= Self.maxProblems {
                 problems.append(.init(line: record.line, column: "", reason: "stopped reading after \(Self.maxProblems) problems"))
             }
-            throw ImportError(problems: problems, refused: refused.sorted)
+            throw ImportError(problems: problems, refused: refused.withLock { $0.sorted() })
         }
         progress?(rows)
-        return ImportSummary(rows: rows, touched: touched.sorted)
+        return ImportSummary(rows: rows, touched: touched.withLock { $0.sorted() })
     }
 
     private func readRecord(_ reader: inout CSVReader, _ record: inout CSVRecord) throws -> Bool {
@@ -267,7 +267,7 @@ struct Importer {
     /// `--org`, the one organisation that has. A refusal reads the same whether or not another
     /// party holds the person.
     private static func owners(
-        _ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter, _ scope: ImportScope, _ refused: RefusedSet
+        _ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter, _ scope: ImportScope, _ refused: Locked<Set<Personnummer>>
     ) async throws -> ([Int64?], [ImportProblem]) {
         guard !rows.isEmpty else { return ([], []) }
         let registrants = try await writer.registrants(Array(Set(rows.map(\.person.value))))
@@ -281,7 +281,7 @@ struct Importer {
                     owners.append(organisation)
                 } else {
                     owners.append(nil)
-                    refused.add(person)
+                    refused.withLock { _ = $0.insert(person) }
                     problems.append(
                         .init(
                             line: line, column: "person_id",
@@ -385,57 +385,18 @@ public struct PersonParty: Sendable, Hashable, Comparable {
     public static func < (a: PersonParty, b: PersonParty) -> Bool { (a.person, a.org) < (b.person, b.org) }
 }
 
-/// The registrations an import touched, gathered from the batches' tasks.
-final class TouchedSet: @unchecked Sendable {
+/// A value the import's batch tasks share (the registrations touched, the people refused,
+/// the municipality organisations), behind a lock.
+final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var set = Set<PersonParty>()
+    private var value: Value
 
-    func add(_ items: [PersonParty]) {
-        lock.lock()
-        set.formUnion(items)
-        lock.unlock()
-    }
+    init(_ value: Value) { self.value = value }
 
-    var sorted: [PersonParty] {
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
-        return set.sorted()
-    }
-}
-
-/// The people rows were refused for, gathered from the batches' tasks.
-final class RefusedSet: @unchecked Sendable {
-    private let lock = NSLock()
-    private var set = Set<Personnummer>()
-
-    func add(_ person: Personnummer) {
-        lock.lock()
-        set.insert(person)
-        lock.unlock()
-    }
-
-    var sorted: [Personnummer] {
-        lock.lock()
-        defer { lock.unlock() }
-        return set.sorted()
-    }
-}
-
-final class MunicipalityCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [Int16: [Int64]]?
-
-    var value: [Int16: [Int64]]? {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return stored
-        }
-        set {
-            lock.lock()
-            stored = newValue
-            lock.unlock()
-        }
+        return body(&value)
     }
 }
 

@@ -237,7 +237,9 @@ extension Registry {
             // The counts leave out the viewer's own registrations: otherwise a party could
             // register a person with a made-up name and learn from the count whether anyone
             // else holds them.
-            for d in Registrations.disagreements(g.all.filter { $0.party != viewer }) { counts[d.attribute, default: 0] += 1 }
+            for d in Registrations.disagreements(g.all.filter { Mutant.decide("disagreements.ownExcluded", $0.party != viewer) }) {
+                counts[d.attribute, default: 0] += 1
+            }
             for d in Registrations.disagreements(g.visible) {
                 visible.append(Disagreement(person: g.person, attribute: d.attribute, values: d.values, parties: g.visible.map(\.party)))
             }

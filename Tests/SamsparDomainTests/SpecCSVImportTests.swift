@@ -16,16 +16,7 @@ struct SpecCSVImportTests {
         return out
     }
 
-    /// The header's schema and the records after it.
-    private func schema(_ kind: ImportKind, _ text: String) throws -> (ImportSchema, [CSVRecord]) {
-        var reader = CSVReader(bytes: Array(text.utf8))
-        var record = CSVRecord()
-        _ = try reader.next(into: &record)
-        let schema = try ImportSchema(kind: kind, header: record, currentYear: 2026)
-        var rows: [CSVRecord] = []
-        while try reader.next(into: &record) { rows.append(record) }
-        return (schema, rows)
-    }
+    private func schema(_ kind: ImportKind, _ text: String) throws -> (ImportSchema, [CSVRecord]) { try Spec.schema(kind, text) }
 
     @Test func quotedFieldsEmbeddedNewlinesCRLFAndBlankLines() throws {
         let text =

@@ -253,16 +253,7 @@ struct InputExtremesTests {
         #expect((try? Day(plausibleISO: "9999-12-31")) == nil)
     }
 
-    /// The schema of the file's header and its data rows.
-    static func parse(_ kind: ImportKind, _ text: String) throws -> (ImportSchema, [CSVRecord]) {
-        var reader = CSVReader(bytes: Array(text.utf8))
-        var record = CSVRecord()
-        _ = try reader.next(into: &record)
-        let schema = try ImportSchema(kind: kind, header: record, currentYear: 2026)
-        var rows: [CSVRecord] = []
-        while try reader.next(into: &record) { rows.append(record) }
-        return (schema, rows)
-    }
+    static func parse(_ kind: ImportKind, _ text: String) throws -> (ImportSchema, [CSVRecord]) { try Spec.schema(kind, text) }
 
     @Test func importRowsWithImplausibleDatesAreRefusedNamingTheColumn() throws {
         let (schema, rows) = try Self.parse(.statuses, "person_id;status;date\n199001012385;work;0218-06-01\n")

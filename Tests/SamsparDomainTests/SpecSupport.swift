@@ -44,6 +44,17 @@ enum Spec {
 
     static func day(_ text: String) -> Day { try! Day(iso: text) }
 
+    /// The header's schema and the records after it (a bulk file of SPEC §4 as text).
+    static func schema(_ kind: ImportKind, _ text: String) throws -> (ImportSchema, [CSVRecord]) {
+        var reader = CSVReader(bytes: Array(text.utf8))
+        var record = CSVRecord()
+        _ = try reader.next(into: &record)
+        let schema = try ImportSchema(kind: kind, header: record, currentYear: 2026)
+        var rows: [CSVRecord] = []
+        while try reader.next(into: &record) { rows.append(record) }
+        return (schema, rows)
+    }
+
     // MARK: Agreements
 
     /// Parties: Arbetsförmedlingen and the municipalities whose kommunkod is given

@@ -68,6 +68,26 @@ struct SpecSuppressionDocumentTests {
         #expect(ReportDocument(report: r).json["participants"]?["targetGroupA"] == .int(8))
     }
 
+    /// The subset rule along population ⊇ measurable ⊇ establishedWithinGoal, by hand.
+    @Test func theSubsetRuleFollowsTheChainOfEstablishmentCounts() throws {
+        func shown(population: Int, measurable: Int, established: Int) -> [JSONValue?] {
+            var r = S.report([])
+            r.establishment.population = population
+            r.establishment.measurable = measurable
+            r.establishment.establishedWithinGoal = established
+            let e = ReportDocument(report: r, suppression: Suppression()).json["establishment"]
+            return [e?["population"], e?["measurable"], e?["establishedWithinGoal"], e?["shareWithinGoal"]]
+        }
+        // 20 − 17 = 3: measurable hidden; then 20 − 15 = 5: established shown; 15/17 is null (17 − 15 = 2).
+        #expect(shown(population: 20, measurable: 17, established: 15) == [.int(20), .string(".."), .int(15), .null])
+        // 20 − 16 = 4: established hidden too, against the population.
+        #expect(shown(population: 20, measurable: 17, established: 16) == [.int(20), .string(".."), .string(".."), .null])
+        // 20 − 20 = 0: measurable shown; 20 − 12 = 8: established shown; 12/20 = 0.6.
+        #expect(shown(population: 20, measurable: 20, established: 12) == [.int(20), .int(20), .int(12), .double(0.6)])
+        // 20 − 14 = 6 shown; 14 − 11 = 3: established hidden; 11/14 null.
+        #expect(shown(population: 20, measurable: 14, established: 11) == [.int(20), .int(14), .string(".."), .null])
+    }
+
     @Test func aSubsetWhoseDifferenceIsSmallIsHidden() {
         let s = Suppression()
         #expect(s.show(total: 16, subset: 13) == (.value(16), .complementary))  // 16 − 13 = 3
