@@ -14,6 +14,14 @@ public struct Ratio: Sendable, Equatable, CustomStringConvertible {
 
 /// The follow-up report of one agreement for one year as of one date: every figure of SPEC §3.
 public struct Report: Sendable, Equatable {
+    /// A count of the report that stands for a set of people (the dashboard links each to
+    /// the participants behind it).
+    public enum Figure: Sendable, Hashable {
+        case active, targetGroupA, targetGroupB, recruited, population, measurable, establishedWithinGoal
+        /// Participants with an event of `kind` in the track at index `track` in Y.
+        case event(track: Int, kind: TrackEventKind)
+    }
+
     public struct Participants: Sendable, Equatable {
         public var active = 0
         public var female = 0
@@ -89,6 +97,23 @@ extension Report {
     ///   the ending counts as `completed`;
     /// - a Kaplan–Meier censoring time below 0 (exit before the permit) counts as 0.
     public static func compute(for agreement: Agreement, year: Int, asOf: Day, input: ReportInput) -> Report {
+        compute(for: agreement, year: year, asOf: asOf, input: input, collect: nil)
+    }
+
+    /// The people a figure counts (the web dashboard's drill-down), found by the same walk
+    /// that counts them: one definition per rule.
+    public static func members(of figure: Figure, for agreement: Agreement, year: Int, asOf: Day, input: ReportInput) -> [Personnummer] {
+        var found: [Personnummer] = []
+        _ = compute(for: agreement, year: year, asOf: asOf, input: input) { f, person in
+            if f == figure { found.append(person) }
+        }
+        return found
+    }
+
+    /// `collect`, when given, hears every person each figure counts, as it is counted.
+    static func compute(
+        for agreement: Agreement, year: Int, asOf: Day, input: ReportInput, collect: ((Figure, Personnummer) -> Void)?
+    ) -> Report {
         var report = Report(agreement: agreement.id, year: year, asOf: asOf)
         let yearStart = Day.firstOfYear(year)
         let yearEnd = min(Day.lastOfYear(year), asOf)  // "in Y" = [yearStart, yearEnd]
@@ -144,16 +169,23 @@ extension Report {
 
             // active(Y)
             report.participants.active += 1
+            collect?(.active, p.person)
             activeByMunicipality[p.municipality]! += 1
             if p.sex == .female { report.participants.female += 1 } else { report.participants.male += 1 }
             let inGroupA =
                 yearHasDays && p.firstPermitDate <= yearEnd
                 && p.firstPermitDate.adding(months: groups.monthsSinceFirstPermit) >= yearStart
-            if inGroupA { report.participants.targetGroupA += 1 }
+            if inGroupA {
+                report.participants.targetGroupA += 1
+                collect?(.targetGroupA, p.person)
+            }
             if yearHasDays && !p.upperSecondaryCompleted {
                 let from = p.birthDate.adding(years: groups.minAge)
                 let until = p.birthDate.adding(years: groups.maxAge + 1).adding(days: -1)
-                if from <= yearEnd && until >= yearStart { report.participants.targetGroupB += 1 }
+                if from <= yearEnd && until >= yearStart {
+                    report.participants.targetGroupB += 1
+                    collect?(.targetGroupB, p.person)
+                }
             }
 
             let personStatuses = statuses[statusStart..<s]
@@ -205,7 +237,10 @@ extension Report {
                 }
                 var recruited = false
                 for t in 0..<trackCount where kindsInYear[t] != 0 || firstEnding[t] != nil {
-                    for k in 0..<7 where kindsInYear[t] & (1 << k) != 0 { kindCounts[t][k] += 1 }
+                    for k in 0..<7 where kindsInYear[t] & (1 << k) != 0 {
+                        kindCounts[t][k] += 1
+                        if let collect, let kind = TrackEventKind(code: UInt8(k)) { collect(.event(track: t, kind: kind), p.person) }
+                    }
                     if let attended = firstAttendanceInYear[t] {
                         if vocational[t] { recruited = true }
                         report.tracks[t].acceptance.denominator += 1
@@ -229,12 +264,16 @@ extension Report {
                         }
                     }
                 }
-                if recruited { report.recruitment.numerator += 1 }
+                if recruited {
+                    report.recruitment.numerator += 1
+                    collect?(.recruited, p.person)
+                }
             }
 
             // Establishment, over the active participants in group A in Y.
             if inGroupA {
                 report.establishment.population += 1
+                collect?(.population, p.person)
                 let permit = p.firstPermitDate
                 var established: Day? = status(on: permit).isEstablished ? permit : nil
                 if established == nil {
@@ -245,7 +284,11 @@ extension Report {
                 }
                 if permit.adding(days: goalDays) <= asOf {
                     report.establishment.measurable += 1
-                    if let established, established - permit <= goalDays { report.establishment.establishedWithinGoal += 1 }
+                    collect?(.measurable, p.person)
+                    if let established, established - permit <= goalDays {
+                        report.establishment.establishedWithinGoal += 1
+                        collect?(.establishedWithinGoal, p.person)
+                    }
                 }
                 if let established {
                     observations.append(.init(time: established - permit, isEvent: true))

@@ -115,54 +115,100 @@ extension Registry {
     {
         guard !parties.isEmpty else { return nil }
         let list = parties.map { String($0.value) }.joined(separator: ",")
+        return try await views(where: "r.person_id = $1 AND r.org_number IN (\(list))", [.int(person.value)], in: s).first
+    }
+
+    /// Every participant `viewer` may see on `day`, each as ``participant(_:parties:on:in:)``
+    /// shows them (the caseworker's "Att göra" and the participant list of the web pages).
+    /// The same decision, ``AccessSQL/visible(_:viewer:day:)``, picks the registrations.
+    public static func caseload(viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> [ParticipantView] {
+        try await views(where: AccessSQL.visible("r", viewer: "$1", day: "$2"), [.int(viewer.value), .int(Int(day.ordinal))], in: s)
+    }
+
+    /// The views of the registrations matching `condition` (on alias `r`), with the records and
+    /// consents their parties keep, in identity-number order.
+    static func views(where condition: String, _ binds: [SQLValue], in s: any SQLSession) async throws -> [ParticipantView] {
         let registrations = try await s.query(
             """
             SELECT \(registrationColumns) FROM registrations r LEFT JOIN organisations o ON o.org_number = r.org_number
-            WHERE r.person_id = $1 AND r.org_number IN (\(list))
-            """, [.int(person.value)]
-        ).compactMap(registration).sorted(by: Registrations.precedes)
-        // The view describes the person as registered, even where a registration is dated later.
-        guard let merged = Registrations.merge(registrations, asOf: Day(ordinal: Int32.max)) else { return nil }
-        var view = ParticipantView(person: person, registrations: registrations, merged: merged)
-        let binds: [SQLValue] = [.int(person.value)]
-        view.events = try await s.query(
-            """
-            SELECT t.agreement_id, t.code, x.kind, x.date, x.reason, x.org_number FROM track_events x JOIN tracks t ON t.id = x.track_id
-            WHERE x.person_id = $1 AND x.org_number IN (\(list)) ORDER BY x.date, t.code, x.kind, x.org_number
+            WHERE \(condition)
             """, binds
-        ).compactMap { r in
-            guard let kind = r["kind"].int.flatMap({ TrackEventKind(code: UInt8($0)) }), let date = day(r["date"]), let by = org(r["org_number"])
-            else { return nil }
-            return Recorded(
-                EventRecord(person: person, track: r["code"].text ?? "", kind: kind, date: date, reason: r["reason"].text, agreement: r["agreement_id"].text),
-                by: by)
-        }
-        view.statuses = try await s.query(
-            "SELECT x.date, x.status, x.org_number FROM status_changes x WHERE x.person_id = $1 AND x.org_number IN (\(list)) ORDER BY x.date, x.org_number",
-            binds
-        ).compactMap { r in
-            guard let status = r["status"].int.flatMap({ Outcome(code: UInt8($0)) }), let date = day(r["date"]), let by = org(r["org_number"]) else {
-                return nil
-            }
-            return Recorded(StatusRecord(person: person, status: status, date: date), by: by)
-        }
-        view.activities = try await s.query(
+        ).compactMap(registration)
+        guard !registrations.isEmpty else { return [] }
+        let join = "JOIN registrations r ON r.person_id = x.person_id AND r.org_number = x.org_number"
+        var events: [Personnummer: [Recorded<EventRecord>]] = [:]
+        for r in try await s.query(
             """
-            SELECT x.kind, x.start, x.end_date, x.hours_per_week, x.provider, x.org_number FROM activities x
-            WHERE x.person_id = $1 AND x.org_number IN (\(list)) ORDER BY x.start, x.kind, x.org_number
-            """, binds
-        ).compactMap { r in
-            guard let kind = r["kind"].text.flatMap(ActivityKind.init(rawValue:)), let start = day(r["start"]), let by = org(r["org_number"]) else {
-                return nil
-            }
-            return Recorded(
-                ActivityRecord(
-                    person: person, activity: kind, start: start, end: day(r["end_date"]), hoursPerWeek: r["hours_per_week"].real,
-                    provider: r["provider"].text),
-                by: by)
+            SELECT x.person_id, t.agreement_id, t.code, x.kind, x.date, x.reason, x.org_number FROM track_events x JOIN tracks t ON t.id = x.track_id
+            \(join) WHERE \(condition) ORDER BY x.person_id, x.date, t.code, x.kind, x.org_number
+            """, binds)
+        {
+            guard let id = r["person_id"].int, let kind = r["kind"].int.flatMap({ TrackEventKind(code: UInt8($0)) }), let date = day(r["date"]),
+                let by = org(r["org_number"])
+            else { continue }
+            let person = Personnummer(storedValue: id)
+            events[person, default: []].append(
+                Recorded(
+                    EventRecord(
+                        person: person, track: r["code"].text ?? "", kind: kind, date: date, reason: r["reason"].text, agreement: r["agreement_id"].text),
+                    by: by))
         }
-        view.consents = try await consents(of: person, recordedBy: parties, in: s)
-        return view
+        var statuses: [Personnummer: [Recorded<StatusRecord>]] = [:]
+        for r in try await s.query(
+            "SELECT x.person_id, x.date, x.status, x.org_number FROM status_changes x \(join) WHERE \(condition) ORDER BY x.person_id, x.date, x.org_number",
+            binds)
+        {
+            guard let id = r["person_id"].int, let status = r["status"].int.flatMap({ Outcome(code: UInt8($0)) }), let date = day(r["date"]),
+                let by = org(r["org_number"])
+            else { continue }
+            let person = Personnummer(storedValue: id)
+            statuses[person, default: []].append(Recorded(StatusRecord(person: person, status: status, date: date), by: by))
+        }
+        var activities: [Personnummer: [Recorded<ActivityRecord>]] = [:]
+        for r in try await s.query(
+            """
+            SELECT x.person_id, x.kind, x.start, x.end_date, x.hours_per_week, x.provider, x.org_number FROM activities x
+            \(join) WHERE \(condition) ORDER BY x.person_id, x.start, x.kind, x.org_number
+            """, binds)
+        {
+            guard let id = r["person_id"].int, let kind = r["kind"].text.flatMap(ActivityKind.init(rawValue:)), let start = day(r["start"]),
+                let by = org(r["org_number"])
+            else { continue }
+            let person = Personnummer(storedValue: id)
+            activities[person, default: []].append(
+                Recorded(
+                    ActivityRecord(
+                        person: person, activity: kind, start: start, end: day(r["end_date"]), hoursPerWeek: r["hours_per_week"].real,
+                        provider: r["provider"].text),
+                    by: by))
+        }
+        var consents: [Personnummer: [Consent]] = [:]
+        for row in try await s.query(
+            """
+            SELECT x.id, x.person_id, x.org_number, x.party, x.valid_from, x.valid_until, x.withdrawn_on FROM consents x
+            \(join) WHERE \(condition) ORDER BY x.id
+            """, binds)
+        {
+            guard let id = row["id"].int, let personID = row["person_id"].int, let party = org(row["party"]), let from = day(row["valid_from"]),
+                let by = org(row["org_number"])
+            else { continue }
+            let person = Personnummer(storedValue: personID)
+            consents[person, default: []].append(
+                Consent(
+                    id: id, person: person, party: party, validFrom: from, validUntil: day(row["valid_until"]), withdrawnOn: day(row["withdrawn_on"]),
+                    recordedBy: by))
+        }
+        return Dictionary(grouping: registrations, by: \.person).sorted { $0.key < $1.key }.compactMap { person, regs in
+            let ordered = regs.sorted(by: Registrations.precedes)
+            // The view describes the person as registered, even where a registration is dated later.
+            guard let merged = Registrations.merge(ordered, asOf: Day(ordinal: Int32.max)) else { return nil }
+            var view = ParticipantView(person: person, registrations: ordered, merged: merged)
+            view.events = events[person] ?? []
+            view.statuses = statuses[person] ?? []
+            view.activities = activities[person] ?? []
+            view.consents = consents[person] ?? []
+            return view
+        }
     }
 
     /// One search hit: the person as the viewer's visible registrations describe them.

@@ -89,6 +89,11 @@ extension SamsparStore {
         }
     }
 
+    /// Every participant `viewer` may see on `day`, with the records it may see.
+    public func caseload(visibleTo viewer: Organisationsnummer, on day: Day) async throws -> [ParticipantView] {
+        try await read { try await Registry.caseload(viewer: viewer, on: day, in: $0) }
+    }
+
     public func searchParticipants(
         visibleTo viewer: Organisationsnummer, person: Personnummer?, name: String?, on day: Day, limit: Int, offset: Int
     ) async throws -> [Registry.SearchHit] {
