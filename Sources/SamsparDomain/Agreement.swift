@@ -68,6 +68,21 @@ public struct Agreement: Sendable, Equatable {
         public var minAge: Int = 16
         public var maxAge: Int = 24
         public init() {}
+
+        /// In target group A on at least one day of `from … through` (SPEC §3: first permit
+        /// date ≤ d ≤ first permit date + the months).
+        public func inA(firstPermit: Day, from: Day, through: Day) -> Bool {
+            from <= through && firstPermit <= through && firstPermit.adding(months: monthsSinceFirstPermit) >= from
+        }
+
+        /// In target group B on at least one day of `from … through` (SPEC §3: aged `minAge`
+        /// to `maxAge` in full years, upper-secondary education not completed).
+        public func inB(birth: Day, upperSecondaryCompleted: Bool, from: Day, through: Day) -> Bool {
+            guard from <= through, !upperSecondaryCompleted else { return false }
+            let first = birth.adding(years: minAge)
+            let last = birth.adding(years: maxAge + 1).adding(days: -1)
+            return first <= through && last >= from
+        }
     }
 
     public var id: String

@@ -117,7 +117,6 @@ extension Report {
         var report = Report(agreement: agreement.id, year: year, asOf: asOf)
         let yearStart = Day.firstOfYear(year)
         let yearEnd = min(Day.lastOfYear(year), asOf)  // "in Y" = [yearStart, yearEnd]
-        let yearHasDays = yearStart <= yearEnd
         let trackCount = agreement.tracks.count
         let vocational = agreement.tracks.map { $0.kind == .vocational }
         let municipalities = agreement.municipalities
@@ -172,20 +171,14 @@ extension Report {
             collect?(.active, p.person)
             activeByMunicipality[p.municipality]! += 1
             if p.sex == .female { report.participants.female += 1 } else { report.participants.male += 1 }
-            let inGroupA =
-                yearHasDays && p.firstPermitDate <= yearEnd
-                && p.firstPermitDate.adding(months: groups.monthsSinceFirstPermit) >= yearStart
+            let inGroupA = groups.inA(firstPermit: p.firstPermitDate, from: yearStart, through: yearEnd)
             if inGroupA {
                 report.participants.targetGroupA += 1
                 collect?(.targetGroupA, p.person)
             }
-            if yearHasDays && !p.upperSecondaryCompleted {
-                let from = p.birthDate.adding(years: groups.minAge)
-                let until = p.birthDate.adding(years: groups.maxAge + 1).adding(days: -1)
-                if from <= yearEnd && until >= yearStart {
-                    report.participants.targetGroupB += 1
-                    collect?(.targetGroupB, p.person)
-                }
+            if groups.inB(birth: p.birthDate, upperSecondaryCompleted: p.upperSecondaryCompleted, from: yearStart, through: yearEnd) {
+                report.participants.targetGroupB += 1
+                collect?(.targetGroupB, p.person)
             }
 
             let personStatuses = statuses[statusStart..<s]

@@ -59,33 +59,45 @@ enum AccountRoutes {
         let channel = context.channel(request)
         let (body, _) = try await Body.json(NewUser.self, request)
         let own = try ownOrganisation(body.organisation, principal, channel)
-        let (email, org, role) = try UserInput.validate(email: body.email, organisation: own.description, role: body.role, password: body.password)
-        let hash = try await Services.hashPassword(body.password, cost: s.bcryptCost)
-        let id: Int64
-        do {
-            id = try await s.store.addUser(
-                email: email, organisation: org, role: role, passwordHash: hash,
-                audit: s.draft(principal, "add-user", person: nil, channel: channel, detail: "\(email) \(role.rawValue) \(org)"), at: s.now())
-        } catch let error as RegistryError {
-            throw APIError.conflict(error.description)
-        } catch let error as OrganisationError {
-            throw APIError.invalid("the user was not added", problems: [.init(line: 0, column: "organisation", reason: error.description)])
-        }
+        let (id, email, org, role) = try await add(
+            email: body.email, organisation: own, role: body.role, password: body.password, principal, channel: channel, s)
         return JSONResponse.make(
             .object([("id", .int(Int(id))), ("email", .string(email)), ("organisation", .string(org.description)), ("role", .string(role.rawValue))]),
             status: .created)
     }
 
+    /// Adds a user of `organisation` (the API's and the accounts page's), audited.
+    static func add(
+        email rawEmail: String, organisation: Organisationsnummer, role rawRole: String, password: String, _ principal: Principal, channel: String,
+        _ s: Services
+    ) async throws -> (Int64, String, Organisationsnummer, Role) {
+        let (email, org, role) = try UserInput.validate(email: rawEmail, organisation: organisation.description, role: rawRole, password: password)
+        let hash = try await Services.hashPassword(password, cost: s.bcryptCost)
+        do {
+            let id = try await s.store.addUser(
+                email: email, organisation: org, role: role, passwordHash: hash,
+                audit: s.draft(principal, "add-user", person: nil, channel: channel, detail: "\(email) \(role.rawValue) \(org)"), at: s.now())
+            return (id, email, org, role)
+        } catch let error as RegistryError {
+            throw APIError.conflict(error.description)
+        } catch let error as OrganisationError {
+            throw APIError.invalid("the user was not added", problems: [.init(line: 0, column: "organisation", reason: error.description)])
+        }
+    }
+
     static func setDisabled(_ disabled: Bool, _ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.managesAccounts, "manage users", request)
         guard let id = context.parameters.get("userId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
-        let channel = context.channel(request)
+        return JSONResponse.make(userDocument(try await setDisabled(disabled, id: id, principal, channel: context.channel(request), s)))
+    }
+
+    static func setDisabled(_ disabled: Bool, id: Int64, _ principal: Principal, channel: String, _ s: Services) async throws -> Registry.User {
         let user = try await s.store.setUserDisabled(
             disabled, userID: id, of: principal.organisation,
             audit: { s.draft(principal, disabled ? "disable-user" : "enable-user", person: nil, channel: channel, detail: "user \(id) \($0.email)") },
             at: s.now())
         guard let user else { throw refusedAccount(id, channel) }
-        return JSONResponse.make(userDocument(user))
+        return user
     }
 
     static func resetPassword(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
@@ -93,15 +105,19 @@ enum AccountRoutes {
         guard let id = context.parameters.get("userId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
         let channel = context.channel(request)
         let (body, _) = try await Body.json(NewPassword.self, request)
-        if let reason = Services.checkPassword(body.password) {
+        return JSONResponse.make(userDocument(try await resetPassword(id: id, to: body.password, principal, channel: channel, s)))
+    }
+
+    static func resetPassword(id: Int64, to password: String, _ principal: Principal, channel: String, _ s: Services) async throws -> Registry.User {
+        if let reason = Services.checkPassword(password) {
             throw APIError.invalid("the password was not changed", problems: [.init(line: 0, column: "password", reason: reason)])
         }
-        let hash = try await Services.hashPassword(body.password, cost: s.bcryptCost)
+        let hash = try await Services.hashPassword(password, cost: s.bcryptCost)
         let user = try await s.store.setPassword(
             hash: hash, userID: id, of: principal.organisation,
             audit: { s.draft(principal, "reset-password", person: nil, channel: channel, detail: "user \(id) \($0.email)") }, at: s.now())
         guard let user else { throw refusedAccount(id, channel) }
-        return JSONResponse.make(userDocument(user))
+        return user
     }
 
     /// Another organisation's account (or none at all): the same `404`, audited as a refusal.
@@ -130,27 +146,38 @@ enum AccountRoutes {
         let channel = context.channel(request)
         let (body, _) = try await Body.json(NewToken.self, request)
         let org = try ownOrganisation(body.organisation, principal, channel)
-        let name = body.name.trimmingCharacters(in: .whitespaces)
+        let (id, name, secret) = try await createToken(named: body.name, for: org, principal, channel: channel, s)
+        return JSONResponse.make(
+            .object([("id", .int(Int(id))), ("organisation", .string(org.description)), ("name", .string(name)), ("token", .string(secret))]), status: .created)
+    }
+
+    /// A new token, its secret shown once (the API's and the accounts page's), audited.
+    static func createToken(named rawName: String, for org: Organisationsnummer, _ principal: Principal, channel: String, _ s: Services) async throws -> (
+        Int64, String, String
+    ) {
+        let name = rawName.trimmingCharacters(in: .whitespaces)
         guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else {
             throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "name", reason: "must have 1 to 100 characters")])
         }
         let secret = Services.newSecret()
-        let id: Int64
         do {
-            id = try await s.store.createToken(
+            let id = try await s.store.createToken(
                 organisation: org, name: name, secret: secret,
                 audit: { s.draft(principal, "create-token", person: nil, channel: channel, detail: "token \($0) '\(name)' for \(org)") }, at: s.now())
+            return (id, name, secret)
         } catch let error as OrganisationError {
             throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "organisation", reason: error.description)])
         }
-        return JSONResponse.make(
-            .object([("id", .int(Int(id))), ("organisation", .string(org.description)), ("name", .string(name)), ("token", .string(secret))]), status: .created)
     }
 
     static func revokeToken(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.managesAccounts, "manage API tokens", request)
         guard let id = context.parameters.get("tokenId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
-        let channel = context.channel(request)
+        try await revokeToken(id, principal, channel: context.channel(request), s)
+        return Response(status: .noContent)
+    }
+
+    static func revokeToken(_ id: Int64, _ principal: Principal, channel: String, _ s: Services) async throws {
         let revoked = try await s.store.revokeToken(
             id, of: principal.organisation, audit: s.draft(principal, "revoke-token", person: nil, channel: channel, detail: "token \(id)"), at: s.now())
         await s.tokenCache.removeAll()
@@ -159,7 +186,6 @@ enum AccountRoutes {
             error.refusal = .init(person: nil, reason: "token \(id) is not theirs, revoked or does not exist", channel: channel)
             throw error
         }
-        return Response(status: .noContent)
     }
 }
 

@@ -35,24 +35,34 @@ enum AuditRoutes {
         q.after = Int64(try ParticipantRoutes.intParameter(query.get("after"), "after", default: 0, range: 0...Int.max))
         q.limit = try ParticipantRoutes.intParameter(query.get("limit"), "limit", default: 100, range: 1...1000)
         q.visibleTo = principal.organisation
-        let query2 = q
-        let entries = try await s.store.searchAudit(query2)
-        let channel = context.channel(request)
-        // An auditor's search is a read of the log (which names persons): in the log, with each
-        // person it showed.
-        var drafts = [s.draft(principal, "audit-search", person: q.person, channel: channel, detail: "\(entries.count) entries")]
-        for person in Set(entries.compactMap(\.draft.person)).sorted() {
-            drafts.append(s.draft(principal, "audit-read", person: person, channel: channel))
-        }
-        try await s.auditBuffer.record(drafts)
+        let entries = try await searched(q, principal, channel: context.channel(request), s)
         return JSONResponse.make(.object([("items", .array(entries.map(document)))]))
     }
 
     static func verify(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.readsAuditLog, "verify the audit log", request)
-        let result = try await s.store.verifyAudit()
-        try await s.auditBuffer.record([s.draft(principal, "audit-verify", person: nil, channel: context.channel(request))])
+        let result = try await verified(principal, channel: context.channel(request), s)
         return JSONResponse.make(
             .object([("intact", .bool(result.problem == nil)), ("entries", .int(result.entries)), ("problem", result.problem.map { .string($0) } ?? .null)]))
+    }
+
+    /// The auditor's search (the API's and the page's): the entries, and in the log the
+    /// search itself with each person it showed.
+    static func searched(_ q: AuditLog.Query, _ principal: Principal, channel: String, _ s: Services) async throws -> [AuditEntry] {
+        var q = q
+        q.visibleTo = principal.organisation
+        let entries = try await s.store.searchAudit(q)
+        var drafts = [s.draft(principal, "audit-search", person: q.person, channel: channel, detail: "\(entries.count) entries")]
+        for person in Set(entries.compactMap(\.draft.person)).sorted() {
+            drafts.append(s.draft(principal, "audit-read", person: person, channel: channel))
+        }
+        try await s.auditBuffer.record(drafts)
+        return entries
+    }
+
+    static func verified(_ principal: Principal, channel: String, _ s: Services) async throws -> AuditLog.Verification {
+        let result = try await s.store.verifyAudit()
+        try await s.auditBuffer.record([s.draft(principal, "audit-verify", person: nil, channel: channel)])
+        return result
     }
 }

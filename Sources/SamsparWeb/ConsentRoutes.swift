@@ -36,23 +36,36 @@ enum ConsentRoutes {
         let principal = try context.require(\.writesParticipants, "record consent", request)
         let person = try context.personParameter(year: s.today.year)
         let (body, bytes) = try await Body.json(Give.self, request)
+        let idempotency = try Idempotency(request, principal: principal, body: bytes)
+        if let replay = try await idempotency?.replay(s) { return replay }
+        let consent = try await record(
+            body: ["party": body.party, "validFrom": body.validFrom, "validUntil": body.validUntil].compactMapValues { $0 }, person: person, request, context,
+            s,
+            principal: principal, idempotency: idempotency)
+        return JSONResponse.make(Documents.consent(consent), status: .created)
+    }
+
+    /// Validates and records a consent (the API's and the page's): `party` (required),
+    /// `validFrom` (default today), `validUntil`.
+    static func record(
+        body: [String: String], person: Personnummer, _ request: Request, _ context: AppContext, _ s: Services, principal: Principal,
+        idempotency: Idempotency? = nil
+    ) async throws -> Consent {
         var problems: [ImportProblem] = []
-        let party = try? Organisationsnummer(body.party)
+        let party = try? Organisationsnummer(body["party"] ?? "")
         if party == nil { problems.append(.init(line: 0, column: "party", reason: "is not a valid organisationsnummer")) }
         if party == principal.organisation { problems.append(.init(line: 0, column: "party", reason: "is your own organisation, which needs no consent")) }
         var from = s.today
         var until: Day?
-        if let text = body.validFrom {
+        if let text = body["validFrom"] {
             do { from = try Day(plausibleISO: text) } catch { problems.append(.init(line: 0, column: "validFrom", reason: error.description)) }
         }
-        if let text = body.validUntil {
+        if let text = body["validUntil"] {
             do { until = try Day(plausibleISO: text) } catch { problems.append(.init(line: 0, column: "validUntil", reason: error.description)) }
         }
         if let until, until < from { problems.append(.init(line: 0, column: "validUntil", reason: "is before validFrom")) }
         guard problems.isEmpty, let party else { throw APIError.invalid("the consent was not saved / samtycket sparades inte", problems: problems) }
         let (validFrom, validUntil) = (from, until)
-        let idempotency = try Idempotency(request, principal: principal, body: bytes)
-        if let replay = try await idempotency?.replay(s) { return replay }
         let now = s.now()
         let channel = context.channel(request)
         let consent: Consent?
@@ -72,7 +85,7 @@ enum ConsentRoutes {
                 problems: [.init(line: 0, column: "party", reason: "is not an organisation in the registry")])
         }
         guard let consent else { throw APIError.refused(person, channel: channel) }
-        return JSONResponse.make(Documents.consent(consent), status: .created)
+        return consent
     }
 
     static func withdraw(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
@@ -91,15 +104,21 @@ enum ConsentRoutes {
                 }
             }
         }
+        try await withdrawConsent(id, person: person, on: day, request, context, s, principal: principal)
+        return JSONResponse.make(.object([("id", .int(Int(id))), ("withdrawnOn", .string(day.description))]))
+    }
+
+    /// Withdraws one of the caller's organisation's consents from `day` (the API's and the page's).
+    static func withdrawConsent(
+        _ id: Int64, person: Personnummer, on day: Day, _ request: Request, _ context: AppContext, _ s: Services, principal: Principal
+    ) async throws {
         let now = s.now()
         let channel = context.channel(request)
-        let withdrawnOn = day
         let own = principal.organisation
         let outcome = try await s.store.withdrawConsent(
-            id, of: person, by: own, on: withdrawnOn,
-            audit: s.draft(principal, "withdraw", person: person, channel: channel, detail: "consent \(id) from \(withdrawnOn)", subjects: [own]), at: now)
+            id, of: person, by: own, on: day,
+            audit: s.draft(principal, "withdraw", person: person, channel: channel, detail: "consent \(id) from \(day)", subjects: [own]), at: now)
         guard let outcome else { throw APIError.refused(person, channel: channel) }
         guard outcome else { throw APIError.notFound("no such consent that is not already withdrawn / samtycket finns inte") }
-        return JSONResponse.make(.object([("id", .int(Int(id))), ("withdrawnOn", .string(day.description))]))
     }
 }

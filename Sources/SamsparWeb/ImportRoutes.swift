@@ -20,20 +20,28 @@ enum ImportRoutes {
         let bytes = try await Body.bytes(request, limit: Limits.importBody)
         let idempotency = try Idempotency(request, principal: principal, body: bytes)
         if let replay = try await idempotency?.replay(s) { return replay }
-        let channel = context.channel(request)
+        let summary = try await run(kind, bytes: bytes, principal: principal, channel: context.channel(request), s, idempotency: idempotency)
+        return JSONResponse.make(.object([("imported", .int(summary.rows))]))
+    }
+
+    /// One file for the caller's organisation, all or nothing (the API's and the import
+    /// page's): the audit entry naming every person it touched commits with it; every person a
+    /// row was refused for is a refused write, audited before the error leaves.
+    static func run(
+        _ kind: ImportKind, bytes: [UInt8], principal: Principal, channel: String, _ s: Services, idempotency: Idempotency? = nil,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> ImportSummary {
         let now = s.now()
         do {
-            let summary = try await s.store.importFile(
+            return try await s.store.importFile(
                 kind, from: .bytes(bytes, name: "body"), currentYear: s.today.year,
                 scope: ImportScope(
                     organisation: principal.organisation.value, today: s.today,
                     audit: { s.draft(principal, "import", person: nil, channel: channel, detail: "\(kind.rawValue): \($0.rows) rows") }, now: now,
                     beforeCommit: { session, summary in
                         try await idempotency?.save(status: .ok, body: .object([("imported", .int(summary.rows))]), now: now, in: session)
-                    }), progress: nil)
-            return JSONResponse.make(.object([("imported", .int(summary.rows))]))
+                    }), progress: progress)
         } catch let error as ImportError {
-            // Each person a row was refused for is a refused write, in the log before the answer.
             try await s.auditBuffer.record(
                 error.refused.map { s.draft(principal, "refused", person: $0, channel: channel, detail: "not theirs or does not exist") })
             throw APIError.invalid("the file was not imported: nothing was written / filen lästes inte in", problems: error.problems)

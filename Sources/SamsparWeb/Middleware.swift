@@ -10,12 +10,16 @@ import SamsparStore
 /// and answered with a 500 that says nothing of the inside.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppContext
+    let services: Services
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let error as HTTPError where !request.uri.path.hasPrefix("/api/") && request.uri.path != "/health" && request.uri.path != "/metrics" {
+            // A page address that does not exist: a page that says so.
+            return ErrorPage.response(PageRequest(request: request, context: context, services: services, language: Language(request)), status: error.status)
         } catch let error as HTTPError {
             let code: String =
                 switch error.status.code {
@@ -53,7 +57,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
@@ -106,7 +111,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 context.principal = Principal(actor: session.user.email, role: session.user.role, organisation: session.user.organisation)
                 context.sessionCSRF = session.csrfToken
                 let safe = request.method == .get || request.method == .head || request.method == .options
-                if !safe && request.headers[HTTPField.Name("X-CSRF-Token")!] != session.csrfToken {
+                // Pages send the token in the form instead (``FormData/read(_:limit:)`` checks it
+                // before a page reads anything else of the form).
+                let api = request.uri.path.hasPrefix("/api/")
+                if api && !safe && request.headers[HTTPField.Name("X-CSRF-Token")!] != session.csrfToken {
                     throw APIError(
                         status: .forbidden, code: "csrf",
                         message: "a signed-in write needs the X-CSRF-Token header from sign-in / skrivning kräver X-CSRF-Token")
@@ -116,13 +124,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            // Every refused read or write is in the audit log before the refusal leaves.
-            if let refusal = error.refusal, let principal = context.principal {
-                try await services.auditBuffer.record([
-                    services.draft(principal, "refused", person: refusal.person, channel: refusal.channel, detail: refusal.reason)
-                ])
-            }
+            try await services.auditRefusal(error, principal: context.principal)
             throw error
         }
+    }
+}
+
+extension Services {
+    /// Every refused read or write is in the audit log before the refusal leaves (issue 7),
+    /// whether the API or a page refused it.
+    func auditRefusal(_ error: APIError, principal: Principal?) async throws {
+        guard let refusal = error.refusal, let principal else { return }
+        try await auditBuffer.record([draft(principal, "refused", person: refusal.person, channel: refusal.channel, detail: refusal.reason)])
     }
 }

@@ -148,12 +148,7 @@ enum ParticipantRoutes {
     static func get(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.readsParticipants, "read participants", request)
         let person = try context.personParameter(year: s.today.year)
-        let today = s.today
-        let viewer = principal.organisation
-        guard let view = try await s.store.participant(person, visibleTo: viewer, on: today) else {
-            throw APIError.refused(person, channel: context.channel(request))
-        }
-        try await s.auditBuffer.record([s.draft(principal, "read", person: person, channel: context.channel(request), subjects: view.parties)])
+        let view = try await Reads.participant(principal, person, channel: context.channel(request), s)
         return JSONResponse.make(Documents.participant(view))
     }
 
@@ -175,7 +170,7 @@ enum ParticipantRoutes {
         let viewer = principal.organisation
         let found = try await s.store.searchParticipants(visibleTo: viewer, person: person, name: name, on: today, limit: limit, offset: offset)
         let channel = context.channel(request)
-        try await s.auditBuffer.record(found.map { s.draft(principal, "search", person: $0.person, channel: channel, subjects: $0.parties) })
+        try await Reads.listed(principal, found.map { ($0.person, $0.parties) }, action: "search", channel: channel, s)
         let items = found.map { f -> JSONValue in
             .object([
                 ("personId", .string(f.person.description)), ("givenName", f.merged.givenName.map { .string($0) } ?? .null),
@@ -195,13 +190,7 @@ enum ParticipantRoutes {
         let query = request.uri.queryParameters
         let after = try intParameter(query.get("after"), "after", default: 0, range: 0...Int.max)
         let limit = try intParameter(query.get("limit"), "limit", default: 100, range: 1...1000)
-        let own = principal.organisation
-        guard let entries = try await s.store.accessLog(of: person, keptBy: own, after: Int64(after), limit: limit) else {
-            throw APIError.refused(person, channel: context.channel(request))
-        }
-        try await s.auditBuffer.record([
-            s.draft(principal, "read-access-log", person: person, channel: context.channel(request), subjects: [own])
-        ])
+        let entries = try await Reads.accessLog(principal, person, after: Int64(after), limit: limit, channel: context.channel(request), s)
         return JSONResponse.make(.object([("items", .array(entries.map(AuditRoutes.document)))]))
     }
 

@@ -21,6 +21,7 @@ public struct Services: Sendable {
     let signInLimiter: SignInLimiter
     let auditBuffer: AuditBuffer
     let tokenCache = TokenCache()
+    let importJobs = ImportJobs()
 
     static let sessionCookie = "samspar_session"
 

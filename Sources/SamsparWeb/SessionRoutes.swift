@@ -19,7 +19,19 @@ enum SessionRoutes {
 
     static func signIn(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let (body, _) = try await Body.json(SignIn.self, request)
-        let email = body.email.lowercased().trimmingCharacters(in: .whitespaces)
+        let started = try await start(email: body.email, password: body.password, request, context, s)
+        var response = JSONResponse.make(whoAmI(started.principal, csrf: started.csrf))
+        response.setCookie(cookie(started.secret, s))
+        return response
+    }
+
+    /// Signs a person in (the API's `POST /session` and the sign-in page): the rate limits,
+    /// the password check that takes as long for an unknown account, the session and its
+    /// audit entry. Throws the API's `rate_limited` or `sign_in_failed`.
+    static func start(email rawEmail: String, password: String, _ request: Request, _ context: AppContext, _ s: Services) async throws -> (
+        secret: String, csrf: String, principal: Principal
+    ) {
+        let email = rawEmail.lowercased().trimmingCharacters(in: .whitespaces)
         let now = s.now()
         let address = s.clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!])
         if let wait = await s.signInLimiter.retryAfter(account: email, address: address, now: now) {
@@ -28,7 +40,7 @@ enum SessionRoutes {
                 headers: [.retryAfter: String(wait)])
         }
         let user = try await s.store.user(email: email)
-        let valid = try await Services.verifyPassword(body.password, hash: user?.passwordHash ?? dummyHash)
+        let valid = try await Services.verifyPassword(password, hash: user?.passwordHash ?? dummyHash)
         guard let user, valid, !user.disabled else {
             await s.signInLimiter.failed(account: email, address: address, now: now)
             throw APIError(status: .unauthorized, code: "sign_in_failed", message: "wrong e-mail address or password / fel e-postadress eller lösenord")
@@ -41,11 +53,14 @@ enum SessionRoutes {
         try await s.store.createSession(
             userID: user.id, secret: secret, csrfToken: csrf, lifetime: s.sessionLifetime, audit: s.draft(principal, "sign-in", person: nil, channel: channel),
             at: now)
-        var response = JSONResponse.make(whoAmI(principal, csrf: csrf))
-        response.setCookie(
-            Cookie(name: Services.sessionCookie, value: secret, maxAge: Int(s.sessionLifetime), path: "/", secure: true, httpOnly: true, sameSite: .strict))
-        return response
+        return (secret, csrf, principal)
     }
+
+    static func cookie(_ secret: String, _ s: Services) -> Cookie {
+        Cookie(name: Services.sessionCookie, value: secret, maxAge: Int(s.sessionLifetime), path: "/", secure: true, httpOnly: true, sameSite: .strict)
+    }
+
+    static let endedCookie = Cookie(name: Services.sessionCookie, value: "", maxAge: 0, path: "/", secure: true, httpOnly: true, sameSite: .strict)
 
     static func current(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.requirePrincipal()
@@ -58,7 +73,7 @@ enum SessionRoutes {
             try await s.store.deleteSession(secret: secret)
         }
         var response = Response(status: .noContent)
-        response.setCookie(Cookie(name: Services.sessionCookie, value: "", maxAge: 0, path: "/", secure: true, httpOnly: true, sameSite: .strict))
+        response.setCookie(endedCookie)
         return response
     }
 

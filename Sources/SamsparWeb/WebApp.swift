@@ -14,7 +14,7 @@ public enum WebApp {
         let router = Router(context: AppContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: RequestLogMiddleware())
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(services: services))
         if metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: AuthenticationMiddleware(services: services))
 
@@ -39,6 +39,7 @@ public enum WebApp {
         var api = API(services: services, router: router)
         api.registerAll()
         routes += api.routes.map { ($0.method.rawValue, $0.path) }
+        PageRoutes(services: services, router: router).registerAll()
         return (router, routes)
     }
 

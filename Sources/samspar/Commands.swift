@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SamsparDomain
 import SamsparStore
+import SamsparWeb
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending database migrations. / Kör databasmigreringar.")
@@ -249,6 +250,10 @@ struct Demo: AsyncParsableCommand {
                 audit: { context.commandDraft($0, channel: "samspar demo", detail: $1) })
         }
         if stderrIsTerminal { printError("") }
+        var accounts: [(String, Role)] = []
+        if !national {
+            accounts = try await context.withStore { store in try await DemoAccounts.create(in: store, context: context) }
+        }
         let summary = ImportKind.allCases.map { "\(rows[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         if national {
             print(
@@ -266,6 +271,48 @@ struct Demo: AsyncParsableCommand {
                   samspar report --agreement ostra-sodertorn --year 2018 --as-of 2019-03-31 --format html > rapport.html
                   samspar report --agreement ostra-sodertorn --year 2019 --as-of 2019-12-31 --suppress
                 """)
+            if !accounts.isEmpty {
+                print(
+                    """
+
+                    Webbgränssnittet (the web interface): samspar serve, öppna sedan http://localhost:8080/
+                    Demokonton (demo accounts) – ENDAST FÖR DEMO, lösenord (password) \(DemoAccounts.password):
+                    """)
+                for (email, role) in accounts { print("  \(email.padding(toLength: 34, withPad: " ", startingAt: 0)) \(role.rawValue)") }
+            }
         }
+    }
+}
+
+/// The demo's accounts (issue 8): one per role at Haninge, and a coordinator for each of the
+/// agreement's five parties. Demo only: one published password, and a lower bcrypt cost so
+/// that the demo loads quickly; never use these on real data.
+enum DemoAccounts {
+    static let password = "demo-samspar-2026"
+
+    static let accounts: [(email: String, org: String, role: Role)] = [
+        ("handlaggare@haninge.example", "212000-0084", .caseworker),
+        ("samordnare@haninge.example", "212000-0084", .coordinator),
+        ("analytiker@haninge.example", "212000-0084", .analyst),
+        ("granskare@haninge.example", "212000-0084", .auditor),
+        ("admin@haninge.example", "212000-0084", .admin),
+        ("samordnare@af.example", "202100-2114", .coordinator),
+        ("samordnare@tyreso.example", "212000-0092", .coordinator),
+        ("samordnare@nynashamn.example", "212000-0233", .coordinator),
+        ("samordnare@sodertorn-fsf.example", "222000-2162", .coordinator),
+    ]
+
+    /// Creates the accounts that do not exist yet; returns them all.
+    static func create(in store: some SamsparStore, context: Context) async throws -> [(String, Role)] {
+        let hash = try await Services.hashPassword(password, cost: 10)
+        for account in accounts {
+            guard try await store.user(email: account.email) == nil else { continue }
+            let org = try Organisationsnummer(account.org)
+            _ = try await store.addUser(
+                email: account.email, organisation: org, role: account.role, passwordHash: hash,
+                audit: context.commandDraft("add-user", channel: "samspar demo", detail: "\(account.email) \(account.role.rawValue) \(org) (demo)"),
+                at: context.now)
+        }
+        return accounts.map { ($0.email, $0.role) }
     }
 }

@@ -1,0 +1,336 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamsparDomain
+import SamsparStore
+
+/// The goal dashboard of one agreement (the coordinator's page; issue 8). Its numbers are
+/// the report document's (``ReportDocument``): the same figures, and for a role without
+/// access to individual data the same suppression, as the API and the command line.
+enum DashboardPage {
+    struct Goal: Sendable {
+        var name: String
+        var value: String
+        var target: String
+        var verdict: String
+        var verdictClass: String
+    }
+
+    struct Figure: Sendable {
+        var text: String
+        var href: String?
+    }
+
+    struct FunnelRow: Sendable {
+        var track: String
+        var figures: [Figure]
+    }
+
+    struct TrendRow: Sendable {
+        var quarter: String
+        var values: [String]
+    }
+
+    struct Trend: Sendable {
+        var name: String
+        var columns: [String]
+        var rows: [TrendRow]
+    }
+
+    struct ChartModel: Sendable {
+        var svg: String
+        var caption: String
+        var header: [String]
+        var rows: [TrendRow]
+    }
+
+    struct Model: Sendable {
+        var title: String
+        var years: [ParticipantPages.Option]
+        var asOf: String
+        var action: String
+        var suppressed: Bool
+        var drillDown: Bool
+        var goals: [Goal]
+        var funnelHeader: [String]
+        var funnel: [FunnelRow]
+        var trends: [Trend]
+        var charts: [ChartModel]
+        var participants: [Goal]
+        var csv: String
+        var xlsx: String
+        var agreement: String
+    }
+
+    struct Selection {
+        var year: Int
+        var asOf: Day
+    }
+
+    static func selection(_ r: PageRequest) throws -> Selection {
+        let q = r.request.uri.queryParameters
+        var year = r.today.year
+        if let text = q.get("ar") {
+            guard let y = Int(text), (1900...2200).contains(y) else { throw APIError.badRequest("ar: \(r.t("dashboard.badYear"))") }
+            year = y
+        }
+        var asOf = min(r.today, Day.lastOfYear(year).adding(days: 90))
+        if let text = q.get("per"), !text.isEmpty {
+            do { asOf = try Day(plausibleISO: text) } catch { throw APIError.badRequest("per: \(Klarsprak.reason(error.description, r.language))") }
+        }
+        return Selection(year: year, asOf: asOf)
+    }
+
+    static func compute(_ r: PageRequest, id: String, _ sel: Selection) async throws -> (Report, StoredAgreement) {
+        do {
+            return try await r.services.store.report(agreementID: id, year: sel.year, asOf: sel.asOf)
+        } catch StoreError.unknownAgreement {
+            throw APIError.notFound()
+        }
+    }
+
+    static func show(_ r: PageRequest) async throws -> Response {
+        let principal = try r.signedIn()
+        let id = r.context.parameters.get("id") ?? ""
+        let sel = try selection(r)
+        let (report, stored) = try await compute(r, id: id, sel)
+        let suppressed = !principal.role.seesUnsuppressedReports
+        let doc = ReportDocument(report: report, suppression: suppressed ? r.services.suppression : nil, agreementVersion: stored.version).json
+        let lang = r.language
+        let drill = principal.role.readsParticipants
+        func link(_ figure: String) -> String? {
+            drill ? SiteURL.dashboardPeople(id).with([("ar", String(sel.year)), ("per", sel.asOf.description), ("figur", figure)]) : nil
+        }
+        func pct(_ v: JSONValue?) -> String { NumberText.percent(v?.double, lang) }
+
+        // Goals against targets.
+        var goals: [Goal] = []
+        let e = doc["establishment"]
+        let measurable = e?["measurable"]
+        let notYet = measurable?.int == 0
+        goals.append(
+            Goal(
+                name: String(format: r.t("goal.establishment"), NumberText.integer(report.establishment.goalDays, lang)), value: pct(e?["shareWithinGoal"]),
+                target: r.t("goal.noTarget"), verdict: r.t(notYet ? "verdict.notYet" : "verdict.noTarget"), verdictClass: notYet ? "pending" : "none"))
+        goals.append(
+            Goal(
+                name: r.t("goal.recruitment"), value: pct(doc["recruitmentShare"]), target: r.t("goal.noTarget"), verdict: r.t("verdict.noTarget"),
+                verdictClass: "none"))
+        let tracks = doc["tracks"]?.items ?? []
+        for t in tracks {
+            let name = t["name"]?.text ?? ""
+            if let g = t["genderGoal"], case .object = g {
+                let met: String
+                let cls: String
+                switch g["met"] {
+                case .bool(true)?: (met, cls) = (r.t("verdict.met"), "met")
+                case .bool(false)?: (met, cls) = (r.t("verdict.notMet"), "notmet")
+                default: (met, cls) = (r.t("verdict.notYet"), "pending")
+                }
+                goals.append(
+                    Goal(
+                        name: String(format: r.t("goal.gender"), r.t("sexPlural." + (g["sex"]?.text ?? "")), name), value: pct(g["share"]),
+                        target: "≥ " + pct(g["target"]), verdict: met, verdictClass: cls))
+            }
+        }
+
+        // The funnel per track, each count linked to the people behind it.
+        let kinds: [TrackEventKind] = [.invited, .attended, .accepted, .started, .completed]
+        let funnel = tracks.enumerated().map { i, t in
+            FunnelRow(
+                track: t["name"]?.text ?? "",
+                figures: kinds.map { k in
+                    let value = t[k.rawValue]
+                    return Figure(text: NumberText.figure(value, lang), href: value?.int.map { $0 > 0 } == true ? link("event.\(i).\(k.rawValue)") : nil)
+                } + [
+                    Figure(text: pct(t["acceptanceShare"]), href: nil), Figure(text: pct(t["completionShare"]), href: nil),
+                    Figure(text: pct(t["outcomeShare"]), href: nil),
+                ])
+        }
+
+        // Quarter by quarter: the report as of each quarter's last day (not after as-of).
+        var quarters: [(String, JSONValue)] = []
+        for q in 1...4 {
+            let end = Day(year: sel.year, month: q * 3, day: q == 1 || q == 4 ? 31 : 30)!
+            guard end <= sel.asOf || q == 1 else { break }
+            let asOf = min(end, sel.asOf)
+            let (qr, _) = try await compute(r, id: id, Selection(year: sel.year, asOf: asOf))
+            quarters.append(("K\(q) (\(asOf))", ReportDocument(report: qr, suppression: suppressed ? r.services.suppression : nil).json))
+        }
+        let trackNames = tracks.map { $0["name"]?.text ?? "" }
+        var trends = [
+            Trend(
+                name: r.t("goal.recruitment"), columns: [r.t("dashboard.share")],
+                rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1["recruitmentShare"])]) })
+        ]
+        for (key, label) in [("acceptanceShare", "goal.acceptance"), ("completionShare", "goal.completion"), ("outcomeShare", "goal.outcome")] {
+            trends.append(
+                Trend(
+                    name: r.t(label), columns: trackNames,
+                    rows: quarters.map { q in TrendRow(quarter: q.0, values: (q.1["tracks"]?.items ?? []).map { pct($0[key]) }) }))
+        }
+
+        // Charts, each with its numbers as a table.
+        var charts: [ChartModel] = []
+        for (i, t) in tracks.enumerated() {
+            let bars = kinds.map { k in
+                Chart.Bar(label: r.t("event." + k.rawValue), value: t[k.rawValue]?.int.map(Double.init), text: NumberText.figure(t[k.rawValue], lang))
+            }
+            let maximum = bars.compactMap(\.value).max() ?? 0
+            let name = t["name"]?.text ?? ""
+            charts.append(
+                ChartModel(
+                    svg: Chart.bars(
+                        id: "funnel-\(i)", title: String(format: r.t("chart.funnel"), name), description: r.t("chart.funnelDesc"), bars,
+                        maximum: max(1, maximum)),
+                    caption: String(format: r.t("chart.funnel"), name), header: [r.t("dashboard.step"), r.t("dashboard.count")],
+                    rows: bars.map { TrendRow(quarter: $0.label, values: [$0.text]) }))
+        }
+        let genderBars = tracks.compactMap { t -> (Chart.Bar, Double)? in
+            guard let g = t["genderGoal"], case .object = g, let target = g["target"]?.double else { return nil }
+            return (Chart.Bar(label: t["name"]?.text ?? "", value: g["share"]?.double, text: pct(g["share"])), target)
+        }
+        if !genderBars.isEmpty {
+            charts.append(
+                ChartModel(
+                    svg: genderBars.enumerated().map { i, b in
+                        Chart.bars(
+                            id: "gender-\(i)", title: String(format: r.t("chart.gender"), b.0.label), description: r.t("chart.genderDesc"), [b.0], maximum: 1,
+                            target: b.1, targetLabel: r.t("chart.target") + " " + NumberText.percent(b.1, lang))
+                    }.joined(),
+                    caption: r.t("chart.genderAll"), header: [r.t("dashboard.track"), r.t("dashboard.share"), r.t("chart.target")],
+                    rows: genderBars.map { TrendRow(quarter: $0.0.label, values: [$0.0.text, NumberText.percent($0.1, lang)]) }))
+        }
+        let km = report.establishment.kaplanMeier
+        if e?["kmShareWithinGoal"]?.double != nil, !km.isEmpty {
+            let goal = Double(report.establishment.goalDays)
+            let xMax = max(goal * 1.25, Double(km.steps.last?.time ?? 0))
+            let points = [(x: 0.0, y: 0.0)] + km.steps.map { (x: Double($0.time), y: 1 - $0.survival) }
+            let samples = [180, 365, 547, 730, 912].filter { Double($0) <= xMax }
+            charts.append(
+                ChartModel(
+                    svg: Chart.line(
+                        id: "km", title: r.t("chart.km"), description: r.t("chart.kmDesc"), points: points, xMax: xMax, steps: true, mark: goal,
+                        markLabel: String(format: r.t("chart.goalDays"), Int(goal)),
+                        xLabels: [0, 365, 730].map { (Double($0), String($0)) }, yLabel: r.t("chart.percentEstablished")),
+                    caption: r.t("chart.km"), header: [r.t("chart.days"), r.t("chart.percentEstablished")],
+                    rows: samples.map { TrendRow(quarter: String($0), values: [NumberText.percent(1 - km.survival(at: $0), lang)]) }))
+        }
+        let series = quarters.enumerated().compactMap { i, q -> (Double, Double, String)? in
+            q.1["establishment"]?["shareWithinGoal"]?.double.map { (Double(i + 1), $0, q.0) }
+        }
+        charts.append(
+            ChartModel(
+                svg: Chart.line(
+                    id: "establishment", title: r.t("chart.establishment"), description: r.t("chart.establishmentDesc"),
+                    points: series.map { (x: $0.0, y: $0.1) }, xMax: 4.5, steps: false, xLabels: (1...4).map { (Double($0), "K\($0)") },
+                    yLabel: r.t("chart.percentEstablished")),
+                caption: r.t("chart.establishment"), header: [r.t("dashboard.quarter"), r.t("dashboard.share")],
+                rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1["establishment"]?["shareWithinGoal"])]) }))
+
+        let p = doc["participants"]
+        var participants: [Goal] = []
+        for (key, figure) in [("active", "active"), ("female", ""), ("male", ""), ("targetGroupA", "targetGroupA"), ("targetGroupB", "targetGroupB")] {
+            let v = p?[key]
+            participants.append(
+                Goal(
+                    name: r.t("participants." + key), value: NumberText.figure(v, lang),
+                    target: figure.isEmpty ? "" : (v?.int.map { $0 > 0 } == true ? link(figure) ?? "" : ""), verdict: "", verdictClass: ""))
+        }
+        for (key, figure) in [("population", "population"), ("measurable", "measurable"), ("establishedWithinGoal", "establishedWithinGoal")] {
+            let v = e?[key]
+            participants.append(
+                Goal(
+                    name: r.t("establishment." + key), value: NumberText.figure(v, lang), target: v?.int.map { $0 > 0 } == true ? link(figure) ?? "" : "",
+                    verdict: "", verdictClass: ""))
+        }
+        let firstYear = stored.agreement.validFrom.year
+        let years = (min(firstYear, sel.year)...max(r.today.year, sel.year)).reversed().map {
+            ParticipantPages.Option(value: String($0), label: String($0), selected: $0 == sel.year)
+        }
+        let query = [("ar", String(sel.year)), ("per", sel.asOf.description)]
+        let model = Model(
+            title: stored.agreement.area ?? stored.agreement.title, years: years, asOf: sel.asOf.description, action: SiteURL.dashboard(id).path,
+            suppressed: suppressed, drillDown: drill, goals: goals,
+            funnelHeader: kinds.map { r.t("event." + $0.rawValue) } + [r.t("goal.acceptance"), r.t("goal.completion"), r.t("goal.outcome")],
+            funnel: funnel, trends: trends, charts: charts, participants: participants, csv: SiteURL.dashboardExport(id, "csv").with(query),
+            xlsx: SiteURL.dashboardExport(id, "xlsx").with(query), agreement: SiteURL.agreement(id).path)
+        return r.render("dashboard", title: String(format: r.t("dashboard.title"), model.title), model, current: .agreements)
+    }
+
+    /// The people behind a count: those the reader may see, and how many others it counts.
+    static func people(_ r: PageRequest) async throws -> Response {
+        let principal = try r.require(\.readsParticipants, "see the participants behind a figure")
+        let id = r.context.parameters.get("id") ?? ""
+        let sel = try selection(r)
+        let text = r.request.uri.queryParameters.get("figur").map { String($0) } ?? ""
+        guard let figure = figure(text) else { throw APIError.notFound() }
+        let inForce = try await r.services.store.agreement(id: id, inForceOn: sel.asOf)
+        let latest = try await r.services.store.agreementVersions(id: id).last
+        guard let stored = inForce ?? latest else { throw APIError.notFound() }
+        let input = try await r.services.store.reportInput(for: stored.agreement, asOf: sel.asOf)
+        let members = Report.members(of: figure, for: stored.agreement, year: sel.year, asOf: sel.asOf, input: input)
+        let views = try await r.services.store.caseload(visibleTo: principal.organisation, on: r.today)
+        let wanted = Set(members)
+        let visible = views.filter { wanted.contains($0.person) }
+        try await Reads.listed(
+            principal, visible.map { ($0.person, $0.parties) }, action: "search", channel: "GET /avtal/{id}/uppfoljning/personer", r.services)
+        let rows = CaseRow.build(visible, viewer: principal.organisation, agreements: [stored.agreement], today: r.today).map { ParticipantPages.row($0, r) }
+        struct Model: Sendable {
+            var heading: String
+            var rows: [ParticipantPages.Row]
+            var others: String
+            var back: String
+            var empty: Bool
+        }
+        let others = members.count - visible.count
+        let model = Model(
+            heading: String(format: r.t("people.heading"), NumberText.integer(members.count, r.language)), rows: rows,
+            others: String(format: r.t("people.others"), NumberText.integer(others, r.language)),
+            back: SiteURL.dashboard(id).with([("ar", String(sel.year)), ("per", sel.asOf.description)]), empty: rows.isEmpty)
+        return r.render("people", title: model.heading, model, current: .agreements)
+    }
+
+    static func figure(_ text: String) -> Report.Figure? {
+        switch text {
+        case "active": return .active
+        case "targetGroupA": return .targetGroupA
+        case "targetGroupB": return .targetGroupB
+        case "recruited": return .recruited
+        case "population": return .population
+        case "measurable": return .measurable
+        case "establishedWithinGoal": return .establishedWithinGoal
+        default:
+            let parts = text.split(separator: ".")
+            guard parts.count == 3, parts[0] == "event", let track = Int(parts[1]), let kind = TrackEventKind(rawValue: String(parts[2])) else { return nil }
+            return .event(track: track, kind: kind)
+        }
+    }
+
+    /// The report document as CSV (`;`, decimal comma) or XLSX; suppressed as on the page.
+    static func export(_ r: PageRequest) async throws -> Response {
+        let principal = try r.signedIn()
+        let id = r.context.parameters.get("id") ?? ""
+        let format = r.context.parameters.get("format") ?? ""
+        guard format == "csv" || format == "xlsx" else { throw APIError.notFound() }
+        let sel = try selection(r)
+        let (report, stored) = try await compute(r, id: id, sel)
+        let document = ReportDocument(
+            report: report, suppression: principal.role.seesUnsuppressedReports ? nil : r.services.suppression, agreementVersion: stored.version)
+        let name = "uppfoljning-\(id)-\(sel.year)"
+        if format == "csv" {
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name).csv\""],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: document.csv)))
+        }
+        // The CSV's rows as cells: numbers as numbers (decimal comma read back), the rest as text.
+        let lines = document.csv.replacing("\u{FEFF}", with: "").split(separator: "\r\n").map {
+            $0.split(separator: ";", omittingEmptySubsequences: false).map { String($0) }
+        }
+        guard let header = lines.first else { return Export.response(name: name, format: format, header: [], rows: []) }
+        let rows: [[Cell]] = lines.dropFirst().map { fields in
+            fields.map { f in Double(f.replacing(",", with: ".")).map { .number($0) } ?? .text(f) }
+        }
+        return Export.response(name: name, format: format, header: header, rows: rows)
+    }
+}

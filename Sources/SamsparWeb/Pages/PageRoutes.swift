@@ -1,0 +1,211 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamsparDomain
+import SamsparStore
+
+/// The web interface's routes, in the same process and behind the same middleware as the API
+/// (issue 8). Every page goes through ``run(_:_:_:_:)``: a refusal is audited exactly as the
+/// API's (``Services/auditRefusal(_:principal:)``) and answered with a page, a missing or
+/// ended session sends the reader to sign-in and back.
+struct PageRoutes {
+    let services: Services
+    let router: Router<AppContext>
+
+    typealias Handler = @Sendable (PageRequest) async throws -> Response
+
+    func get(_ url: SiteURL, _ handler: @escaping Handler) {
+        let s = services
+        router.get(RouterPath(url.path)) { request, context in try await PageRoutes.run(request, context, s, handler) }
+    }
+
+    /// A form's target. The form is read, and its CSRF token checked, before the handler
+    /// runs: no page write can skip the check. (Sign-in, which has no session yet, is the
+    /// one exception and checks its own double-submit token.)
+    func post(_ url: SiteURL, limit: Int = Limits.jsonBody, _ handler: @escaping @Sendable (PageRequest, FormData) async throws -> Response) {
+        let s = services
+        router.post(RouterPath(url.path)) { request, context in
+            try await PageRoutes.run(request, context, s) { r in
+                _ = try r.signedIn()
+                return try await handler(r, try await FormData.read(r, limit: limit))
+            }
+        }
+    }
+
+    static func run(_ request: Request, _ context: AppContext, _ s: Services, _ handler: Handler) async throws -> Response {
+        let r = PageRequest(request: request, context: context, services: s, language: Language(request))
+        do {
+            return try await handler(r)
+        } catch let redirect as PageRedirect {
+            return .redirect(redirect.location)
+        } catch let error as APIError {
+            if error.code == "unauthenticated" { return .redirect(r.signInFirst(back: request.method == .get ? r.here : nil).location) }
+            try await s.auditRefusal(error, principal: context.principal)
+            return ErrorPage.response(r, status: error.status, message: error.status == .badRequest ? error.message : nil)
+        }
+    }
+
+    func registerAll() {
+        get(.signIn) { try await SignInPage.show($0) }
+        router.post(RouterPath(SiteURL.signIn.path)) { [services] request, context in
+            try await PageRoutes.run(request, context, services) { try await SignInPage.submit($0) }
+        }
+        post(.signOut) { try await SignInPage.signOut($0, $1) }
+        get(.language) { LanguageSwitch.handle($0) }
+        get(.stylesheet) { _ in StaticFile.response("samspar.css", type: "text/css; charset=utf-8") }
+        get(.script) { _ in StaticFile.response("samspar.js", type: "text/javascript; charset=utf-8") }
+        get(.accessibility) { AccessibilityPage.show($0) }
+        get(.home) { try await HomePage.show($0) }
+
+        get(.participants) { try await ParticipantPages.list($0) }
+        get(.participantsExport(SiteURL.formatKey)) { try await ParticipantPages.export($0) }
+        get(.newParticipant) { try await ParticipantPages.newForm($0) }
+        post(.newParticipant) { try await ParticipantPages.register($0, $1) }
+        get(.checkPersonnummer) { try ParticipantPages.check($0) }
+        get(.participant(SiteURL.personKey)) { try await ParticipantPages.show($0) }
+        for form in SiteURL.RecordForm.allCases {
+            post(.participantRecord(SiteURL.personKey, form)) { try await ParticipantPages.record(form, $0, $1) }
+        }
+        post(.giveConsent(SiteURL.personKey)) { try await ParticipantPages.giveConsent($0, $1) }
+        post(.withdrawConsent(SiteURL.personKey, SiteURL.consentKey)) { try await ParticipantPages.withdrawConsent($0, $1) }
+
+        get(.imports) { try await ImportPages.show($0) }
+        post(.imports, limit: Limits.importBody) { try await ImportPages.upload($0, $1) }
+        get(.importJob(SiteURL.idKey)) { try await ImportPages.job($0) }
+
+        get(.agreements) { try await AgreementPages.list($0) }
+        get(.agreement(SiteURL.idKey)) { try await AgreementPages.show($0) }
+        get(.dashboard(SiteURL.idKey)) { try await DashboardPage.show($0) }
+        get(.dashboardPeople(SiteURL.idKey)) { try await DashboardPage.people($0) }
+        get(.dashboardExport(SiteURL.idKey, SiteURL.formatKey)) { try await DashboardPage.export($0) }
+
+        get(.audit) { try await AuditPage.show($0) }
+        get(.accounts) { try await AccountPages.show($0) }
+        post(.addUser) { try await AccountPages.addUser($0, $1) }
+        post(.userAction(SiteURL.idKey, SiteURL.actionKey)) { try await AccountPages.userAction($0, $1) }
+        post(.createToken) { try await AccountPages.createToken($0, $1) }
+        post(.revokeToken(SiteURL.idKey)) { try await AccountPages.revokeToken($0, $1) }
+    }
+}
+
+/// A file of `Resources/static`, read once.
+enum StaticFile {
+    static let files: [String: String] = {
+        var files: [String: String] = [:]
+        for name in ["samspar.css", "samspar.js"] {
+            if let url = Bundle.module.url(forResource: "static", withExtension: nil, subdirectory: "Resources"),
+                let text = try? String(contentsOf: url.appendingPathComponent(name), encoding: .utf8)
+            {
+                files[name] = text
+            }
+        }
+        return files
+    }()
+
+    static func response(_ name: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type], body: ResponseBody(byteBuffer: ByteBuffer(string: files[name] ?? "")))
+    }
+}
+
+enum LanguageSwitch {
+    /// Remembers the reader's choice for a year and returns them to the page they were on.
+    static func handle(_ r: PageRequest) -> Response {
+        let query = r.request.uri.queryParameters
+        let chosen = query.get("till").flatMap { Language(rawValue: String($0)) } ?? .sv
+        let back = query.get("tillbaka").map { String($0) }.flatMap { SiteURL.isLocal($0) ? $0 : nil } ?? SiteURL.home.path
+        var response = Response.redirect(back)
+        response.setCookie(Cookie(name: Language.cookie, value: chosen.rawValue, maxAge: 365 * 86_400, path: "/", secure: true, httpOnly: true, sameSite: .lax))
+        return response
+    }
+}
+
+enum ErrorPage {
+    struct Model {
+        var heading: String
+        var message: String
+        var detail: String?
+    }
+
+    static func response(_ r: PageRequest, status: HTTPResponse.Status, message: String? = nil) -> Response {
+        let key: String =
+            switch status.code {
+            case 403: "error.403"
+            case 404: "error.404"
+            case 413: "error.413"
+            case 429: "error.429"
+            case 400..<500: "error.400"
+            default: "error.500"
+            }
+        let model = Model(heading: r.t(key + ".heading"), message: r.t(key + ".message"), detail: message)
+        return r.render("error", title: model.heading, model, status: status)
+    }
+}
+
+enum SignInPage {
+    struct Model {
+        var email: String
+        var error: String?
+        var expired: Bool
+        var back: String
+        var formCSRF: String
+        var action = SiteURL.signIn.path
+    }
+
+    static let cookie = "samspar_signin"
+
+    /// A signed-out form has no session to take a CSRF token from: the token is set as a
+    /// cookie and sent back in the form (double submit); SameSite=Strict holds it to this site.
+    static func show(_ r: PageRequest, email: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let query = r.request.uri.queryParameters
+        let back = query.get("till").map { String($0) }.flatMap { SiteURL.isLocal($0) ? $0 : nil } ?? SiteURL.home.path
+        let token = Services.newSecret()
+        let model = Model(email: email, error: error, expired: query.get("utgangen") != nil && error == nil, back: back, formCSRF: token)
+        var response = r.render("sign-in", title: r.t("signIn.title"), model, status: status)
+        response.setCookie(Cookie(name: cookie, value: token, maxAge: 3600, path: SiteURL.signIn.path, secure: true, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    static func submit(_ r: PageRequest) async throws -> Response {
+        let bytes = try await Body.bytes(r.request, limit: 64 * 1024)
+        let fields = FormData.urlencoded(String(decoding: bytes, as: UTF8.self))
+        guard let expected = r.request.cookies[cookie]?.value, let sent = fields["_csrf"], FormData.constantTimeEqual(expected, sent) else {
+            return try await show(r, email: fields["email"] ?? "", error: r.t("signIn.stale"), status: .forbidden)
+        }
+        let back = fields["till"].flatMap { SiteURL.isLocal($0) ? $0 : nil } ?? SiteURL.home.path
+        do {
+            let started = try await SessionRoutes.start(email: fields["email"] ?? "", password: fields["password"] ?? "", r.request, r.context, r.services)
+            var response = Response.redirect(back)
+            response.setCookie(SessionRoutes.cookie(started.secret, r.services))
+            return response
+        } catch let error as APIError where error.code == "sign_in_failed" || error.code == "rate_limited" {
+            return try await show(
+                r, email: fields["email"] ?? "", error: r.t(error.code == "rate_limited" ? "signIn.limited" : "signIn.failed"),
+                status: error.status)
+        }
+    }
+
+    static func signOut(_ r: PageRequest, _ form: FormData) async throws -> Response {
+        if let secret = r.request.cookies[Services.sessionCookie]?.value {
+            try await r.services.store.deleteSession(secret: secret)
+        }
+        var response = Response.redirect(SiteURL.signIn.with([("utloggad", "1")]))
+        response.setCookie(SessionRoutes.endedCookie)
+        return response
+    }
+}
+
+/// Tillgänglighetsredogörelse: the accessibility statement that lag (2018:1937) om
+/// tillgänglighet till digital offentlig service requires, in the structure of DIGG's template.
+enum AccessibilityPage {
+    struct Model {
+        var tested: String
+    }
+
+    /// The day the statement was last reviewed against a test run (axe-core 4.12 in Chromium,
+    /// every page of every role, and a keyboard walk-through).
+    static let reviewed = "2026-11-25"
+
+    static func show(_ r: PageRequest) -> Response {
+        r.render("accessibility", title: r.t("a11y.title"), Model(tested: reviewed), current: .accessibility)
+    }
+}

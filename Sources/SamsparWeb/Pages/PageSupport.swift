@@ -1,0 +1,217 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamsparDomain
+import SamsparStore
+
+/// Sends the browser elsewhere (sign-in, after a form) from inside a page handler.
+struct PageRedirect: Error {
+    var location: String
+}
+
+/// One page request: who asks, in which language, and the means to answer.
+struct PageRequest: Sendable {
+    let request: Request
+    let context: AppContext
+    let services: Services
+    let language: Language
+
+    var principal: Principal? { context.principal }
+    var today: Day { services.today }
+    var here: String { request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") }
+    func t(_ key: String) -> String { language.text(key) }
+
+    /// The signed-in person whose role allows `what`; otherwise the same refusal (audited) as
+    /// the API's, or a redirect to sign-in that brings them back here.
+    func require(_ allowed: (Role) -> Bool, _ what: String) throws -> Principal {
+        guard context.principal != nil else { throw signInFirst(back: request.method == .get ? here : nil) }
+        return try context.require(allowed, what, request)
+    }
+
+    func signedIn() throws -> Principal {
+        guard let principal = context.principal else { throw signInFirst(back: request.method == .get ? here : nil) }
+        return principal
+    }
+
+    /// To sign-in, saying so when a session was there but has ended, and where to return.
+    func signInFirst(back: String?) -> PageRedirect {
+        var query: [(String, String)] = []
+        if let back, SiteURL.isLocal(back), back != SiteURL.signIn.path { query.append(("till", back)) }
+        if request.cookies[Services.sessionCookie] != nil { query.append(("utgangen", "1")) }
+        return PageRedirect(location: SiteURL.signIn.with(query))
+    }
+
+    func layout(title: String, current: SiteURL? = nil, notice: String? = nil) -> Layout {
+        let switchTo: Language = language == .sv ? .en : .sv
+        var layout = Layout(
+            lang: language.rawValue, title: title, who: nil, csrf: context.sessionCSRF ?? "", here: here,
+            switchLanguage: .init(
+                href: SiteURL.language.with([("till", switchTo.rawValue), ("tillbaka", here)]), label: switchTo == .en ? "English" : "Svenska"),
+            switchLang: switchTo.rawValue, notice: notice, year: String(today.year))
+        if let p = principal {
+            layout.who = .init(name: p.actor, organisation: p.organisation.description, role: t("role." + p.role.rawValue))
+            var links: [SiteURL] = [.home]
+            if p.role.readsParticipants { links.append(.participants) }
+            if p.role.writesParticipants { links += [.newParticipant, .imports] }
+            links.append(.agreements)
+            if p.role.readsAuditLog { links.append(.audit) }
+            if p.role.managesAccounts { links.append(.accounts) }
+            layout.nav = links.map { link in
+                Layout.Link(href: link.path, label: t("nav." + link.path), current: current.map { $0.path == link.path } ?? false)
+            }
+        }
+        return layout
+    }
+
+    func render<Model>(_ template: String, title: String, _ model: Model, current: SiteURL? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok)
+        -> Response
+    {
+        let page = Page(layout: layout(title: title, current: current, notice: notice), t: language.tree, page: model)
+        return .html(Templates.shared.render(page, template), status: status)
+    }
+
+    /// The organisation's name from the registry, or its number.
+    func organisationName(_ number: Organisationsnummer, _ names: [Organisationsnummer: String]) -> String {
+        names[number].map { "\($0) (\(number))" } ?? number.description
+    }
+}
+
+/// A submitted form: `application/x-www-form-urlencoded`, or `multipart/form-data` for files.
+struct FormData: Sendable {
+    var fields: [String: String] = [:]
+    var files: [String: (name: String, bytes: [UInt8])] = [:]
+
+    subscript(_ key: String) -> String? {
+        guard let value = fields[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// Reads the body and checks its CSRF token against the session's: a form that does not
+    /// carry the token this session was given is refused before anything is read of it.
+    static func read(_ r: PageRequest, limit: Int = Limits.jsonBody) async throws -> FormData {
+        let bytes = try await Body.bytes(r.request, limit: limit)
+        let type = r.request.headers[.contentType] ?? ""
+        var form = FormData()
+        if type.lowercased().hasPrefix("multipart/form-data") {
+            guard let boundary = type.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { $0.hasPrefix("boundary=") })
+            else { throw APIError.badRequest("multipart without a boundary") }
+            form = try Multipart.parse(bytes, boundary: String(boundary.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        } else {
+            form.fields = Self.urlencoded(String(decoding: bytes, as: UTF8.self))
+        }
+        guard let expected = r.context.sessionCSRF, let sent = form.fields["_csrf"], Self.constantTimeEqual(sent, expected) else {
+            throw APIError(status: .forbidden, code: "csrf", message: "the form is out of date; open the page again / formuläret är för gammalt")
+        }
+        return form
+    }
+
+    static func urlencoded(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { s.replacing("+", with: " ").removingPercentEncoding ?? "" }
+            fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return fields
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for i in 0..<x.count { difference |= x[i] ^ y[i] }
+        return difference == 0
+    }
+}
+
+/// Just enough of RFC 7578 for the import form: parts with a name, one of them a file.
+enum Multipart {
+    static func parse(_ body: [UInt8], boundary: String) throws -> FormData {
+        let delimiter = Array(("--" + boundary).utf8)
+        var form = FormData()
+        var positions: [Int] = []
+        var i = 0
+        while let found = find(delimiter, in: body, from: i) {
+            positions.append(found)
+            i = found + delimiter.count
+        }
+        guard positions.count >= 2 else { throw APIError.badRequest("the form's body is not multipart") }
+        for (start, end) in zip(positions, positions.dropFirst()) {
+            var partStart = start + delimiter.count
+            // The CRLF after the delimiter.
+            if partStart + 1 < body.count, body[partStart] == 13, body[partStart + 1] == 10 { partStart += 2 }
+            var partEnd = end
+            if partEnd >= 2, body[partEnd - 2] == 13, body[partEnd - 1] == 10 { partEnd -= 2 }
+            guard partStart <= partEnd, let headerEnd = find(Array("\r\n\r\n".utf8), in: body, from: partStart), headerEnd <= partEnd else { continue }
+            let headers = String(decoding: body[partStart..<headerEnd], as: UTF8.self)
+            let content = Array(body[(headerEnd + 4)..<partEnd])
+            guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition") }) else { continue }
+            func attribute(_ name: String) -> String? {
+                guard let range = disposition.range(of: " \(name)=\"") ?? disposition.range(of: ";\(name)=\"") else { return nil }
+                let rest = disposition[range.upperBound...]
+                return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+            }
+            guard let name = attribute("name") else { continue }
+            if let filename = attribute("filename") {
+                form.files[name] = (filename, content)
+            } else {
+                form.fields[name] = String(decoding: content, as: UTF8.self)
+            }
+        }
+        return form
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
+        var i = start
+        let first = needle[0]
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// The importer's and the API's reasons (English, for the contract) as the page says them in
+/// Swedish, klarspråk. A reason not known here is shown as it is.
+enum Klarsprak {
+    static func reason(_ english: String, _ language: Language) -> String {
+        guard language == .sv else { return english }
+        if english == "a value is required" || english == "is required" { return "Fyll i det här fältet." }
+        if english.hasSuffix("is not a date of the form YYYY-MM-DD") { return "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-25." }
+        if english.contains("is not a plausible date") { return "Datumet måste ligga mellan 1900-01-01 och 2099-12-31." }
+        if english.hasPrefix("there is no month") { return "Det finns ingen sådan månad. Skriv datumet som ÅÅÅÅ-MM-DD." }
+        if let range = english.range(of: "is not one of ") { return "Välj ett av: " + english[range.upperBound...] + "." }
+        if let range = english.range(of: "is before the birth date ") { return "Datumet är före födelsedagen (\(english[range.upperBound...]))." }
+        if let range = english.range(of: "is before registered_on ") { return "Datumet är före registreringsdagen (\(english[range.upperBound...]))." }
+        if let range = english.range(of: "is before start ") { return "Slutdatumet är före startdatumet (\(english[range.upperBound...]))." }
+        if english == "is before validFrom" { return "Sista dagen är före första dagen." }
+        if english.contains("is not a number of hours") { return "Skriv timmar per vecka som ett tal från 0 till 168." }
+        if let range = english.range(of: "is longer than ") {
+            return "Texten är för lång (högst \(english[range.upperBound...].prefix { $0.isNumber }) tecken)."
+        }
+        if english.contains("is not a valid personnummer") { return "Det är inte ett giltigt personnummer eller samordningsnummer." }
+        if english.hasPrefix("your organisation has not registered") || english == "not theirs or does not exist" {
+            return "Din organisation har inte registrerat personen. Registrera personen först."
+        }
+        if english.hasPrefix("no agreement has a track") { return "Det finns inget spår med den koden i något avtal." }
+        if english.hasPrefix("agreement '") && english.contains("has no track") { return "Avtalet har inget spår med den koden." }
+        if english.contains("exists in several agreements") { return "Spåret finns i flera avtal. Välj avtal." }
+        if english == "is your own organisation, which needs no consent" { return "Det är din egen organisation. Den behöver inget samtycke." }
+        if english == "is not a valid organisationsnummer" { return "Välj en organisation i listan." }
+        if english == "is not an organisation in the registry" { return "Organisationen finns inte i registret." }
+        if english.hasPrefix("expected 10 or 12 digits") { return "Skriv 10 eller 12 siffror, till exempel 19900101-2385." }
+        if english.contains("Luhn") || english.contains("check digit") { return "Kontrollsiffran stämmer inte. Kontrollera numret." }
+        if english.hasPrefix("no day") || english.hasPrefix("day 00") || english.hasPrefix("month 00") {
+            return "Födelsedatumet i numret finns inte. Kontrollera numret."
+        }
+        if english.hasPrefix("unexpected character") { return "Numret får bara innehålla siffror och ett bindestreck." }
+        return english
+    }
+}

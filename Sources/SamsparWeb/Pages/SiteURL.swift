@@ -1,0 +1,100 @@
+import Foundation
+
+/// Every page of the web interface, once (issue 8; SwiftPackageIndex-Server's `SiteURL`).
+/// A link is `SiteURL.participant(id).path`; the router registers the same case with its
+/// parameter's placeholder (`SiteURL.participant(SiteURL.personKey).path`), so no path is
+/// written twice. Paths are Swedish: people read them in the address bar.
+enum SiteURL: Sendable {
+    case home
+    case signIn
+    case signOut
+    case language
+    case accessibility
+    case stylesheet
+    case script
+    case participants
+    case participantsExport(String)
+    case newParticipant
+    case checkPersonnummer
+    case participant(String)
+    case participantRecord(String, RecordForm)
+    case giveConsent(String)
+    case withdrawConsent(String, String)
+    case imports
+    case importJob(String)
+    case agreements
+    case agreement(String)
+    case dashboard(String)
+    case dashboardPeople(String)
+    case dashboardExport(String, String)
+    case audit
+    case accounts
+    case addUser
+    case userAction(String, String)
+    case createToken
+    case revokeToken(String)
+
+    /// The kinds of record a participant's page has a form for.
+    enum RecordForm: String, Sendable, CaseIterable {
+        case events = "handelser"
+        case statuses = "status"
+        case activities = "aktiviteter"
+    }
+
+    static let personKey = "{personId}"
+    static let idKey = "{id}"
+    static let formatKey = "{format}"
+    static let actionKey = "{action}"
+    static let consentKey = "{consentId}"
+    static let formKey = "{form}"
+
+    var path: String {
+        switch self {
+        case .home: "/"
+        case .signIn: "/logga-in"
+        case .signOut: "/logga-ut"
+        case .language: "/sprak"
+        case .accessibility: "/tillganglighet"
+        case .stylesheet: "/static/samspar.css"
+        case .script: "/static/samspar.js"
+        case .participants: "/deltagare"
+        case .participantsExport(let format): "/deltagare/export.\(format)"
+        case .newParticipant: "/deltagare/ny"
+        case .checkPersonnummer: "/deltagare/kontrollera"
+        case .participant(let id): "/deltagare/\(id)"
+        case .participantRecord(let id, let form): "/deltagare/\(id)/\(form.rawValue)"
+        case .giveConsent(let id): "/deltagare/\(id)/samtycken"
+        case .withdrawConsent(let id, let consent): "/deltagare/\(id)/samtycken/\(consent)/aterkalla"
+        case .imports: "/import"
+        case .importJob(let id): "/import/jobb/\(id)"
+        case .agreements: "/avtal"
+        case .agreement(let id): "/avtal/\(id)"
+        case .dashboard(let id): "/avtal/\(id)/uppfoljning"
+        case .dashboardPeople(let id): "/avtal/\(id)/uppfoljning/personer"
+        case .dashboardExport(let id, let format): "/avtal/\(id)/uppfoljning/export.\(format)"
+        case .audit: "/granskning"
+        case .accounts: "/konton"
+        case .addUser: "/konton/anvandare"
+        case .userAction(let id, let action): "/konton/anvandare/\(id)/\(action)"
+        case .createToken: "/konton/nycklar"
+        case .revokeToken(let id): "/konton/nycklar/\(id)/aterkalla"
+        }
+    }
+
+    /// The path with a query, its values percent-encoded.
+    func with(_ query: [(String, String)]) -> String {
+        guard !query.isEmpty else { return path }
+        return path + "?" + query.map { "\(SiteURL.encode($0.0))=\(SiteURL.encode($0.1))" }.joined(separator: "&")
+    }
+
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    /// A path this site may send someone back to after signing in: local, not another host's.
+    static func isLocal(_ target: String) -> Bool {
+        target.hasPrefix("/") && !target.hasPrefix("//") && !target.hasPrefix("/\\") && !target.contains("\r") && !target.contains("\n")
+    }
+}

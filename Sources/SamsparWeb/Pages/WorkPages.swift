@@ -1,0 +1,379 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamsparDomain
+import SamsparStore
+
+/// The start page: for a caseworker "Att göra" (issue 8), for the other roles where their
+/// work is.
+enum HomePage {
+    struct Item: Sendable {
+        var href: String
+        var person: String
+        var name: String
+        var reasons: [String]
+    }
+
+    struct Model: Sendable {
+        var caseworker: Bool
+        var items: [Item]
+        var total: String
+        var more: Bool
+        var links: [Layout.Link]
+        var today: String
+    }
+
+    static let shown = 100
+
+    static func show(_ r: PageRequest) async throws -> Response {
+        let principal = try r.signedIn()
+        var model = Model(caseworker: principal.role == .caseworker, items: [], total: "0", more: false, links: [], today: r.today.description)
+        if principal.role == .caseworker {
+            // Computed only from what the caseworker may see, for their organisation's own
+            // registrations; soonest first.
+            let views = try await r.services.store.caseload(visibleTo: principal.organisation, on: r.today)
+            let agreements = try await r.services.store.agreements().map(\.agreement)
+            let rows = CaseRow.build(views, viewer: principal.organisation, agreements: agreements, today: r.today).filter { $0.own && !$0.attention.isEmpty }
+                .sorted { ($0.attention.map(\.day).min()!, $0.view.person) < ($1.attention.map(\.day).min()!, $1.view.person) }
+            let listed = Array(rows.prefix(shown))
+            try await Reads.listed(principal, listed.map { ($0.view.person, $0.view.parties) }, action: "search", channel: "GET /", r.services)
+            model.items = listed.map { c in
+                Item(
+                    href: SiteURL.participant(c.view.person.description).path, person: c.view.person.description, name: c.name.isEmpty ? "–" : c.name,
+                    reasons: c.attention.map { String(format: r.t("attention.\($0.reason.rawValue).why"), $0.day.description) })
+            }
+            model.total = NumberText.integer(rows.count, r.language)
+            model.more = rows.count > shown
+            model.links = [.init(href: SiteURL.participants.with([("behover", "1")]), label: r.t("home.allAttention"))]
+        } else {
+            var links: [Layout.Link] = []
+            if principal.role.readsParticipants { links.append(.init(href: SiteURL.participants.path, label: r.t("nav./deltagare"))) }
+            for stored in try await r.services.store.agreements() {
+                links.append(
+                    .init(
+                        href: SiteURL.dashboard(stored.agreement.id).path,
+                        label: String(format: r.t("home.dashboard"), stored.agreement.area ?? stored.agreement.title)))
+            }
+            if principal.role.readsAuditLog { links.append(.init(href: SiteURL.audit.path, label: r.t("nav./granskning"))) }
+            if principal.role.managesAccounts { links.append(.init(href: SiteURL.accounts.path, label: r.t("nav./konton"))) }
+            model.links = links
+        }
+        return r.render("home", title: r.t(principal.role == .caseworker ? "home.todo" : "home.title"), model, current: .home)
+    }
+}
+
+/// Bulk files through the browser, as the signed-in person's organisation: each runs as a job
+/// whose page shows its progress and, when a file is refused, every bad row.
+enum ImportPages {
+    struct KindOption: Sendable {
+        var value: String
+        var label: String
+    }
+
+    struct Model: Sendable {
+        var kinds: [KindOption]
+        var action = SiteURL.imports.path
+        var error: String?
+        var maxMiB = Limits.importBody >> 20
+    }
+
+    static func show(_ r: PageRequest, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        _ = try r.require(\.writesParticipants, "import records")
+        let model = Model(kinds: ImportKind.allCases.map { KindOption(value: $0.rawValue, label: r.t("kind." + $0.rawValue)) }, error: error)
+        return r.render("import", title: r.t("import.title"), model, current: .imports, status: status)
+    }
+
+    static func upload(_ r: PageRequest, _ form: FormData) async throws -> Response {
+        let principal = try r.require(\.writesParticipants, "import records")
+        guard let kind = form["kind"].flatMap(ImportKind.init(rawValue:)) else {
+            return try await show(r, error: r.t("import.noKind"), status: .unprocessableContent)
+        }
+        guard let file = form.files["file"], !file.bytes.isEmpty else { return try await show(r, error: r.t("import.noFile"), status: .unprocessableContent) }
+        let lines = max(1, file.bytes.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } + (file.bytes.last == 10 ? 0 : 1) - 1)
+        let job = await r.services.importJobs.start(owner: principal, kind: kind, file: file.name, rows: lines)
+        let s = r.services
+        let bytes = file.bytes
+        let jobs = s.importJobs
+        Task {
+            do {
+                let summary = try await ImportRoutes.run(
+                    kind, bytes: bytes, principal: principal, channel: "POST /import", s,
+                    progress: { rows in Task { await jobs.progress(job, rows: rows) } })
+                await jobs.finish(job, .done(summary.rows))
+            } catch let error as APIError {
+                await jobs.finish(job, .refused(error.problems.isEmpty ? [ImportProblem(line: 0, column: "", reason: error.message)] : error.problems))
+            } catch {
+                await jobs.finish(job, .refused([ImportProblem(line: 0, column: "", reason: "the file could not be read")]))
+            }
+        }
+        return .redirect(SiteURL.importJob(job).path)
+    }
+
+    struct ProblemRow: Sendable {
+        var line: String
+        var column: String
+        var reason: String
+    }
+
+    struct JobModel: Sendable {
+        var kind: String
+        var file: String
+        var running: Bool
+        var rowsRead: String
+        var percent: String
+        var percentValue: Int
+        var done: String?
+        var problems: [ProblemRow]
+        var refused: Bool
+        var again = SiteURL.imports.path
+    }
+
+    static func job(_ r: PageRequest) async throws -> Response {
+        let principal = try r.require(\.writesParticipants, "import records")
+        guard let id = r.context.parameters.get("id"), let job = await r.services.importJobs.job(id, owner: principal) else { throw APIError.notFound() }
+        var model = JobModel(
+            kind: r.t("kind." + job.kind.rawValue), file: job.file, running: false, rowsRead: NumberText.integer(job.rowsRead, r.language), percent: "",
+            percentValue: 0, done: nil, problems: [], refused: false)
+        switch job.state {
+        case .running:
+            model.running = true
+            let percent = min(99, job.rowsRead * 100 / max(1, job.rows))
+            model.percentValue = percent
+            model.percent = NumberText.percent(Double(percent) / 100, r.language)
+        case .done(let rows):
+            model.percentValue = 100
+            model.done = String(format: r.t("import.done"), NumberText.integer(rows, r.language))
+        case .refused(let problems):
+            model.refused = true
+            model.problems = problems.map {
+                ProblemRow(
+                    line: $0.line == 0 ? "–" : String($0.line), column: $0.column.isEmpty ? "–" : $0.column, reason: Klarsprak.reason($0.reason, r.language))
+            }
+        }
+        var response = r.render("import-job", title: r.t("import.jobTitle"), model, current: .imports)
+        // Refreshes itself until done, without script (the page also says so).
+        if model.running { response.headers[HTTPField.Name("Refresh")!] = "1" }
+        return response
+    }
+}
+
+/// The import jobs of this process, held in memory (a restart forgets them; the files
+/// themselves are written all or nothing, so nothing is half done).
+actor ImportJobs {
+    enum State: Sendable {
+        case running
+        case done(Int)
+        case refused([ImportProblem])
+    }
+
+    struct Job: Sendable {
+        var owner: String
+        var kind: ImportKind
+        var file: String
+        var rows: Int
+        var rowsRead = 0
+        var state = State.running
+        var started: Date
+    }
+
+    private var jobs: [String: Job] = [:]
+
+    static func key(_ p: Principal) -> String { "\(p.actor)@\(p.organisation)" }
+
+    func start(owner: Principal, kind: ImportKind, file: String, rows: Int) -> String {
+        // Finished jobs older than a day are forgotten.
+        let now = Date()
+        jobs = jobs.filter { if case .running = $0.value.state { return true } else { return now.timeIntervalSince($0.value.started) < 86_400 } }
+        let id = Services.newSecret()
+        jobs[id] = Job(owner: Self.key(owner), kind: kind, file: file, rows: rows, started: now)
+        return id
+    }
+
+    func progress(_ id: String, rows: Int) {
+        guard var job = jobs[id], case .running = job.state else { return }
+        job.rowsRead = max(job.rowsRead, rows)
+        jobs[id] = job
+    }
+
+    func finish(_ id: String, _ state: State) {
+        jobs[id]?.state = state
+        if case .done(let rows) = state { jobs[id]?.rowsRead = rows }
+    }
+
+    /// Only the person who started a job sees it.
+    func job(_ id: String, owner: Principal) -> Job? {
+        guard let job = jobs[id], job.owner == Self.key(owner) else { return nil }
+        return job
+    }
+}
+
+enum AgreementPages {
+    struct Item: Sendable {
+        var href: String
+        var dashboard: String
+        var title: String
+        var area: String
+        var version: String
+        var validFrom: String
+    }
+
+    static func list(_ r: PageRequest) async throws -> Response {
+        _ = try r.signedIn()
+        let items = try await r.services.store.agreements().map { s in
+            Item(
+                href: SiteURL.agreement(s.agreement.id).path, dashboard: SiteURL.dashboard(s.agreement.id).path, title: s.agreement.title,
+                area: s.agreement.area ?? s.agreement.id, version: String(s.version), validFrom: s.agreement.validFrom.description)
+        }
+        struct Model: Sendable {
+            var items: [Item]
+        }
+        return r.render("agreements", title: r.t("agreements.title"), Model(items: items), current: .agreements)
+    }
+
+    struct Party: Sendable {
+        var name: String
+        var number: String
+        var kind: String
+        var signatory: String
+    }
+
+    struct Track: Sendable {
+        var code: String
+        var name: String
+        var kind: String
+        var occupations: String
+        var genderGoal: String
+    }
+
+    struct Version: Sendable {
+        var number: String
+        var href: String
+        var current: Bool
+    }
+
+    struct Model: Sendable {
+        var title: String
+        var area: String
+        var purpose: String
+        var validFrom: String
+        var period: String
+        var nextRevision: String
+        var goalDays: String
+        var groupA: String
+        var groupB: String
+        var parties: [Party]
+        var tracks: [Track]
+        var parts: [(label: String, text: String)]
+        var modelParts: [Party]
+        var versions: [Version]
+        var dashboard: String
+    }
+
+    static func show(_ r: PageRequest) async throws -> Response {
+        _ = try r.signedIn()
+        let id = r.context.parameters.get("id") ?? ""
+        let versions = try await r.services.store.agreementVersions(id: id)
+        var chosen = versions.last
+        if let text = r.request.uri.queryParameters.get("version") { chosen = versions.first { String($0.version) == text } }
+        guard let stored = chosen else { throw APIError.notFound() }
+        let a = stored.agreement
+        let model = Model(
+            title: a.title, area: a.area ?? a.id, purpose: a.purpose ?? "–", validFrom: a.validFrom.description,
+            period: String(format: r.t("agreement.period"), a.periodMonths), nextRevision: a.nextRevision?.description ?? "–",
+            goalDays: String(format: r.t("agreement.goalDays"), NumberText.integer(a.maxEstablishmentDays, r.language)),
+            groupA: String(format: r.t("agreement.groupA"), a.targetGroups.monthsSinceFirstPermit),
+            groupB: String(format: r.t("agreement.groupB"), a.targetGroups.minAge, a.targetGroups.maxAge),
+            parties: a.parties.map {
+                Party(
+                    name: $0.name, number: $0.orgNumber.description, kind: r.t("orgKind." + $0.kind.rawValue),
+                    signatory: [$0.signatory, $0.title].compactMap { $0 }.joined(separator: ", "))
+            },
+            tracks: a.tracks.map { t in
+                Track(
+                    code: t.code, name: t.name, kind: r.t("trackKind." + t.kind.rawValue),
+                    occupations: t.ssyk.map { "\($0) \($0.label)" }.joined(separator: "; "),
+                    genderGoal: t.genderGoal.map {
+                        String(format: r.t("agreement.genderGoal"), NumberText.percent($0.minShare, r.language), r.t("sexPlural." + $0.sex.rawValue))
+                    } ?? "–")
+            },
+            parts: [],
+            modelParts: a.modelParts.sorted { $0.key < $1.key }.map {
+                Party(name: r.language.strings["modelPart." + $0.key] ?? $0.key, number: "", kind: "", signatory: $0.value)
+            },
+            versions: versions.map {
+                Version(number: String($0.version), href: SiteURL.agreement(id).with([("version", String($0.version))]), current: $0.version == stored.version)
+            },
+            dashboard: SiteURL.dashboard(id).path)
+        return r.render("agreement", title: a.area ?? a.title, model, current: .agreements)
+    }
+}
+
+enum AuditPage {
+    struct Row: Sendable {
+        var seq: String
+        var at: String
+        var who: String
+        var role: String
+        var organisation: String
+        var action: String
+        var person: String
+        var channel: String
+        var detail: String
+        var refused: Bool
+    }
+
+    struct Model: Sendable {
+        var person: String
+        var actor: String
+        var action: String
+        var refusedOnly: Bool
+        var rows: [Row]
+        var verification: String?
+        var verified: Bool
+        var verifyHref: String
+        var action_ = SiteURL.audit.path
+        var error: String?
+    }
+
+    static func show(_ r: PageRequest) async throws -> Response {
+        let principal = try r.require(\.readsAuditLog, "search the audit log")
+        let q = r.request.uri.queryParameters
+        let personText = q.get("person").map { String($0) } ?? ""
+        let actor = q.get("vem").map { String($0) } ?? ""
+        let action = q.get("handling").map { String($0) } ?? ""
+        let refusedOnly = q.get("nekade") == "1"
+        var problem: String?
+        var person: Personnummer?
+        if !personText.isEmpty {
+            do { person = try Personnummer(personText, currentYear: r.today.year) } catch { problem = Klarsprak.reason(String(describing: error), r.language) }
+        }
+        var rows: [Row] = []
+        if problem == nil {
+            var query = AuditLog.Query()
+            query.person = person
+            query.actor = actor.isEmpty ? nil : actor
+            query.action = refusedOnly ? "refused" : (action.isEmpty ? nil : action)
+            query.limit = 200
+            let entries = try await AuditRoutes.searched(query, principal, channel: "GET /granskning", r.services)
+            rows = entries.reversed().map { e in
+                Row(
+                    seq: String(e.seq), at: String(e.at.prefix(19)).replacing("T", with: " "), who: e.draft.actor, role: e.draft.role,
+                    organisation: e.draft.organisation?.description ?? "–", action: e.draft.action, person: e.draft.person?.description ?? "–",
+                    channel: e.draft.channel, detail: e.draft.detail, refused: e.draft.action == "refused")
+            }
+        }
+        var verification: String?
+        var verified = false
+        if q.get("verifiera") == "1" {
+            let result = try await AuditRoutes.verified(principal, channel: "GET /granskning", r.services)
+            verified = result.problem == nil
+            verification =
+                result.problem.map { String(format: r.t("audit.broken"), $0) }
+                ?? String(format: r.t("audit.ok"), NumberText.integer(result.entries, r.language))
+        }
+        let model = Model(
+            person: personText, actor: actor, action: action, refusedOnly: refusedOnly, rows: rows, verification: verification, verified: verified,
+            verifyHref: SiteURL.audit.with([("verifiera", "1")]), error: problem)
+        return r.render("audit", title: r.t("audit.title"), model, current: .audit)
+    }
+}
