@@ -35,8 +35,10 @@ def driver():
     os.environ.setdefault("SE_OFFLINE", "true")
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={WIDTH},{HEIGHT}"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={WIDTH},{HEIGHT}", "--lang=sv-SE"):
         options.add_argument(arg)
+    # Swedish first: the browser asks for Swedish, as a Swedish coordinator's does.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "sv-SE,sv"})
     browser = webdriver.Chrome(options=options, service=Service(executable_path="/usr/bin/chromedriver"))
     browser.set_script_timeout(60)
     browser.set_page_load_timeout(30)

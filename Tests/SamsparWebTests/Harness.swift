@@ -110,7 +110,8 @@ final class Harness: @unchecked Sendable {
     }
 
     func request(
-        _ method: HTTPRequest.Method, _ uri: String, as caller: Caller, json: String? = nil, csv: String? = nil, headers extra: HTTPFields = [:]
+        _ method: HTTPRequest.Method, _ uri: String, as caller: Caller, json: String? = nil, csv: String? = nil, headers extra: HTTPFields = [:],
+        body text: String? = nil
     ) async throws -> Reply {
         var headers = extra
         switch caller {
@@ -129,6 +130,7 @@ final class Harness: @unchecked Sendable {
             headers[.contentType] = "text/csv"
             body = ByteBuffer(string: csv)
         }
+        if let text { body = ByteBuffer(string: text) }
         let app = Application(router: router)
         let (sentHeaders, sentBody) = (headers, body)
         return try await app.test(.live) { client in

@@ -1,0 +1,114 @@
+"""What a user does (issue 8): a caseworker registers a person and records an attendance and an
+acceptance; the coordinator's dashboard shows the change; an import with a bad row shows every
+bad row and writes nothing. axe runs on every page reached."""
+import datetime
+import tempfile
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
+
+from conftest import PASSWORD, check_page, sign_in, sign_out, wait
+
+# A Skatteverket test number that the demo caseload does not use.
+NEW_PERSON = "19900103-2391"
+TODAY = datetime.date.today().isoformat()
+
+
+def funnel_cell(driver, base_url, column):
+    """The first track's count in `column` (1 = invited, 2 = attended, 3 = accepted) this year."""
+    driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning?ar={TODAY[:4]}&per={TODAY}")
+    cell = driver.find_elements(By.CSS_SELECTOR, "#funnel tbody tr")[0].find_elements(By.TAG_NAME, "td")[column - 1]
+    return int(cell.text.replace("\u00a0", "").strip() or 0)
+
+
+def choose(driver, element_id, value):
+    Select(driver.find_element(By.ID, element_id)).select_by_value(value)
+
+
+def test_caseworker_registers_and_records_and_the_coordinator_sees_the_goals_move(driver, base_url, accounts):
+    sign_in(driver, accounts["coordinator"], PASSWORD)
+    attended_before = funnel_cell(driver, base_url, 2)
+    accepted_before = funnel_cell(driver, base_url, 3)
+    sign_out(driver)
+
+    sign_in(driver, accounts["caseworker"], PASSWORD)
+    driver.get(f"{base_url}/deltagare/ny")
+    field = driver.find_element(By.ID, "register-personId")
+    # As you go: the server's rule answers while the number is typed.
+    field.send_keys("19900103-2392")
+    wait(driver).until(lambda d: d.find_element(By.ID, "register-personId-check").text.strip() != "")
+    assert "Kontrollsiffran" in driver.find_element(By.ID, "register-personId-check").text
+    field.clear()
+    field.send_keys(NEW_PERSON)
+    wait(driver).until(lambda d: "giltigt" in d.find_element(By.ID, "register-personId-check").text)
+    driver.find_element(By.ID, "register-givenName").send_keys("Testa")
+    driver.find_element(By.ID, "register-familyName").send_keys("Webbsson")
+    choose(driver, "register-municipality", "0136")
+    driver.find_element(By.ID, "register-firstPermitDate").send_keys("2025-06-01")
+    check_page(driver, "caseworker-registrera-ifylld")
+    driver.find_element(By.CSS_SELECTOR, "#form-register button[type=submit]").click()
+    wait(driver).until(lambda d: f"/deltagare/{NEW_PERSON}" in d.current_url)
+    assert "registrerad" in driver.find_element(By.CSS_SELECTOR, ".notice").text
+
+    # A mistake first: the error is at its field, linked to it, and what was typed is kept.
+    choose(driver, "event-track", "ostra-sodertorn/vard")
+    choose(driver, "event-event", "attended")
+    date = driver.find_element(By.ID, "event-date")
+    date.clear()
+    date.send_keys("2026-13-01")
+    driver.find_element(By.CSS_SELECTOR, "#form-event button[type=submit]").click()
+    wait(driver).until(lambda d: d.find_elements(By.ID, "event-date-error"))
+    assert "event-date-error" in driver.find_element(By.ID, "event-date").get_attribute("aria-describedby")
+    assert driver.find_element(By.ID, "event-date").get_attribute("value") == "2026-13-01"
+    check_page(driver, "caseworker-deltagare-felaktigt-datum")
+
+    for event in ("attended", "accepted"):
+        choose(driver, "event-track", "ostra-sodertorn/vard")
+        choose(driver, "event-event", event)
+        date = driver.find_element(By.ID, "event-date")
+        date.clear()
+        date.send_keys(TODAY)
+        page = driver.find_element(By.TAG_NAME, "html")
+        driver.find_element(By.CSS_SELECTOR, "#form-event button[type=submit]").click()
+        wait(driver).until(EC.staleness_of(page))
+        wait(driver).until(lambda d: "sparat=event" in d.current_url)
+    timeline = driver.find_element(By.ID, "timeline").text
+    assert "deltog i rekryteringsträff" in timeline and "antagen" in timeline
+    check_page(driver, "caseworker-deltagare-efter-registrering")
+    sign_out(driver)
+
+    sign_in(driver, accounts["coordinator"], PASSWORD)
+    assert funnel_cell(driver, base_url, 2) == attended_before + 1
+    assert funnel_cell(driver, base_url, 3) == accepted_before + 1
+    check_page(driver, "coordinator-uppfoljning-efter")
+    # The count links to the people behind it; the coordinator (another role, same party) sees them.
+    link = driver.find_elements(By.CSS_SELECTOR, "#funnel tbody tr")[0].find_elements(By.TAG_NAME, "td")[1].find_element(By.TAG_NAME, "a")
+    link.click()
+    wait(driver).until(lambda d: "/uppfoljning/personer" in d.current_url)
+    assert NEW_PERSON in driver.find_element(By.ID, "people").text
+    check_page(driver, "coordinator-personerna-bakom")
+    sign_out(driver)
+
+
+def test_an_import_with_a_bad_row_shows_every_bad_row_and_writes_nothing(driver, base_url, accounts):
+    sign_in(driver, accounts["caseworker"], PASSWORD)
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as f:
+        f.write("person_id;track;event;date\n")
+        f.write(f"{NEW_PERSON};vard;invited;2026-01-05\n")
+        f.write(f"{NEW_PERSON};vard;invented;2026-01-06\n")
+        f.write(f"{NEW_PERSON};vard;started;2026-02-30\n")
+        path = f.name
+    driver.get(f"{base_url}/import")
+    choose(driver, "kind", "events")
+    driver.find_element(By.ID, "file").send_keys(path)
+    driver.find_element(By.ID, "upload").click()
+    wait(driver, 30).until(lambda d: d.find_elements(By.ID, "import-errors"))
+    rows = driver.find_elements(By.CSS_SELECTOR, "#import-errors tbody tr")
+    lines = [r.find_element(By.TAG_NAME, "th").text for r in rows]
+    assert lines == ["3", "4"], lines
+    check_page(driver, "caseworker-import-fel")
+    # Nothing was written: the invitation of line 2 is not on the person's page.
+    driver.get(f"{base_url}/deltagare/{NEW_PERSON}")
+    assert "2026-01-05" not in driver.find_element(By.ID, "timeline").text
+    sign_out(driver)

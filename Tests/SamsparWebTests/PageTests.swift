@@ -1,0 +1,131 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@testable import SamsparDomain
+@testable import SamsparStore
+@testable import SamsparWeb
+
+/// The web pages over real HTTP (issue 8): escaping, the language tables, CSRF on forms, and
+/// refusals that are audited as the API's are.
+@Suite("Web pages")
+struct PageTests {
+    static let hostile = "\"'<>&<script>alert(1)</script>"
+
+    func form(_ fields: [(String, String)]) -> String {
+        fields.map { "\(SiteURL.encode($0.0))=\(SiteURL.encode($0.1))" }.joined(separator: "&")
+    }
+
+    func post(_ h: Harness, _ uri: String, as session: (cookie: String, csrf: String), _ fields: [(String, String)]) async throws -> Harness.Reply {
+        try await h.request(
+            .post, uri, as: .session(cookie: session.cookie, csrf: nil), headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: form(fields))
+    }
+
+    /// Every string a person can type reaches the pages escaped: the markup is the templates'.
+    @Test func hostileTextIsEscapedOnEveryPageThatShowsIt() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2026-11-25")
+        let token = try await h.token(for: Org.haninge)
+        let created = try await h.request(
+            .post, "/api/v1/participants", as: .token(token),
+            json: People.participantJSON(People.own, given: JSONValue.string(Self.hostile).serialized().dropFirst().dropLast().description, family: "X"))
+        #expect(created.status == .created)
+        let session = try await h.session(for: "cw.haninge@example.se")
+        let caller = Harness.Caller.session(cookie: session.cookie, csrf: nil)
+        for page in ["/", "/deltagare", "/deltagare?q=\(SiteURL.encode(Self.hostile))", "/deltagare/19900101-2385", "/avtal/ostra-sodertorn"] {
+            let reply = try await h.request(.get, page, as: caller)
+            #expect(reply.status == .ok, "\(page)")
+            #expect(!reply.text.contains("<script>alert"), "\(page) shows markup from data")
+            #expect(!reply.text.contains("'<>"), "\(page)")
+        }
+        let person = try await h.request(.get, "/deltagare/19900101-2385", as: caller)
+        #expect(person.text.contains("&quot;&#39;&lt;&gt;&amp;&lt;script&gt;"))
+        // A form sent back with an error keeps what was typed, escaped, in its value attribute.
+        let again = try await post(
+            h, "/deltagare/ny", as: session,
+            [("_csrf", session.csrf), ("personId", "19900101-2386"), ("givenName", Self.hostile), ("municipality", "0136")])
+        #expect(again.status == .unprocessableContent)
+        #expect(!again.text.contains("<script>alert"))
+        #expect(again.text.contains("value=\"&quot;&#39;&lt;&gt;&amp;&lt;script&gt;alert(1)&lt;/script&gt;\""))
+        #expect(again.text.contains("aria-describedby=\"register-personId-hint register-personId-error register-personId-check\""))
+        #expect(again.text.contains("Kontrollsiffran stämmer inte"))
+    }
+
+    /// A page form without the session's token is refused and writes nothing.
+    @Test func aFormWithoutItsCSRFTokenWritesNothing() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2026-11-25")
+        let session = try await h.session(for: "cw.haninge@example.se")
+        let fields = [
+            ("personId", "19900101-2385"), ("municipality", "0136"), ("firstPermitDate", "2025-01-01"), ("registeredOn", "2026-11-01"),
+        ]
+        let refused = try await post(h, "/deltagare/ny", as: session, fields)
+        #expect(refused.status == .forbidden)
+        let wrong = try await post(h, "/deltagare/ny", as: session, fields + [("_csrf", "not-the-token")])
+        #expect(wrong.status == .forbidden)
+        #expect(try await h.store.caseload(visibleTo: Org.haninge, on: h.services.today).isEmpty)
+        let accepted = try await post(h, "/deltagare/ny", as: session, fields + [("_csrf", session.csrf)])
+        #expect(accepted.status == .seeOther)
+        #expect(accepted.headers[.location] == "/deltagare/19900101-2385?sparat=registrering")
+        #expect(try await h.store.caseload(visibleTo: Org.haninge, on: h.services.today).map(\.person.description) == ["19900101-2385"])
+    }
+
+    /// Another party's person is "not found" on the page too, and the refusal is in the log.
+    @Test func aPageRefusalIsAuditedLikeTheAPIs() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2026-11-25")
+        let token = try await h.token(for: Org.haninge)
+        _ = try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(People.own))
+        let tyreso = try await h.session(for: "cw.tyreso@example.se")
+        let reply = try await h.request(.get, "/deltagare/19900101-2385", as: .session(cookie: tyreso.cookie, csrf: nil))
+        #expect(reply.status == .notFound)
+        #expect(reply.text.contains("Sidan finns inte"))
+        let refused = try await h.store.searchAudit(.init(actor: "cw.tyreso@example.se", action: "refused"))
+        #expect(refused.map(\.draft.channel) == ["GET /deltagare/{personId}"])
+    }
+
+    /// Signed out, a page sends you to sign-in and back; an ended session says so.
+    @Test func signInReturnsToThePage() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        let anonymous = try await h.request(.get, "/deltagare?kommun=0136", as: .anonymous)
+        #expect(anonymous.status == .seeOther)
+        #expect(anonymous.headers[.location] == "/logga-in?till=%2Fdeltagare%3Fkommun%3D0136")
+        let ended = try await h.request(.get, "/deltagare", as: .session(cookie: "\(Services.sessionCookie)=gone", csrf: nil))
+        #expect(ended.headers[.location] == "/logga-in?till=%2Fdeltagare&utgangen=1")
+    }
+
+    /// Every `{{t.key}}` of every template has a text in both languages, the languages have the
+    /// same keys, and the only unescaped output is the server-drawn SVG.
+    @Test func templatesAndLanguagesHoldTogether() throws {
+        #expect(Set(Strings.sv.keys) == Set(Strings.en.keys))
+        let names = Templates.names
+        #expect(names.count >= 15)
+        let key = try Regex("\\{\\{[#^/]?t\\.([A-Za-z0-9_.\\-]+)\\}\\}")
+        let raw = try Regex("\\{\\{\\{([^}]*)\\}\\}\\}")
+        for name in names {
+            let source = try #require(Templates.source(name))
+            for match in source.matches(of: key) {
+                let k = String(source[match.output[1].range!])
+                #expect(Strings.sv[k] != nil, "\(name): t.\(k) has no Swedish text")
+            }
+            for match in source.matches(of: raw) {
+                #expect(String(source[match.output[1].range!]) == "svg", "\(name) writes something unescaped")
+            }
+            #expect(!source.contains("{{&"), "\(name) writes something unescaped")
+        }
+    }
+
+    @Test func swedishNumbers() {
+        #expect(NumberText.integer(1_234_567, .sv) == "1\u{00A0}234\u{00A0}567")
+        #expect(NumberText.integer(-1234, .sv) == "\u{2212}1\u{00A0}234")
+        #expect(NumberText.percent(0.42, .sv) == "42\u{00A0}%")
+        #expect(NumberText.percent(0.425, .en) == "43%")
+        #expect(NumberText.decimal(1234.5, digits: 1, .sv) == "1\u{00A0}234,5")
+        #expect(NumberText.percent(nil, .sv) == "–")
+    }
+}
