@@ -95,7 +95,9 @@ let package = Package(
             dependencies: [
                 "SamsparWeb", "SamsparStore", "SamsparDomain", "SamsparTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
+            ],
+            // Read from the source tree by PageSnapshotTests, not bundled.
+            exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "samsparTests",

@@ -27,8 +27,8 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
 fi
 export SE_OFFLINE=true
 
-if ! "$PYTHON" -c "import pytest, selenium, sys; sys.exit(selenium.__version__ != '$SELENIUM_VERSION')" 2>/dev/null; then
-  "$PYTHON" -m pip install -q "selenium==$SELENIUM_VERSION" pytest
+if ! "$PYTHON" -c "import pytest, openpyxl, selenium, sys; sys.exit(selenium.__version__ != '$SELENIUM_VERSION')" 2>/dev/null; then
+  "$PYTHON" -m pip install -q "selenium==$SELENIUM_VERSION" pytest openpyxl
 fi
 
 if ! grep -q '\.version="4\.12\.' "$AXE" 2>/dev/null; then

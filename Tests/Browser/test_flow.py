@@ -112,3 +112,55 @@ def test_an_import_with_a_bad_row_shows_every_bad_row_and_writes_nothing(driver,
     driver.get(f"{base_url}/deltagare/{NEW_PERSON}")
     assert "2026-01-05" not in driver.find_element(By.ID, "timeline").text
     sign_out(driver)
+
+
+def download(driver, base_url, path):
+    """GET `path` with the browser's session cookie (a download selenium cannot read back)."""
+    import urllib.request
+
+    cookie = driver.get_cookie("samspar_session")
+    request = urllib.request.Request(base_url + path, headers={"Cookie": f"samspar_session={cookie['value']}"})
+    with urllib.request.urlopen(request) as response:
+        return response.headers.get("Content-Type"), response.read()
+
+
+def test_exports_round_trip_through_openpyxl(driver, base_url, accounts):
+    """XLSX from ZIPFoundation: shared strings, real numbers, dates as dates (openpyxl reads
+    them back); CSV with `;` and a decimal comma for Excel in a Swedish locale."""
+    import io
+
+    import openpyxl
+
+    sign_in(driver, accounts["caseworker"], PASSWORD)
+    kind, data = download(driver, base_url, f"/deltagare/export.xlsx?q={NEW_PERSON}")
+    assert kind.startswith("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Personnummer" and rows[0][7] == "Registrerad"
+    assert rows[1][0] == NEW_PERSON and rows[1][1] == "Testa Webbsson"
+    assert isinstance(rows[1][7], datetime.datetime) and rows[1][7].date().isoformat() == TODAY
+
+    kind, data = download(driver, base_url, "/avtal/ostra-sodertorn/uppfoljning/export.xlsx?ar=2018&per=2019-03-31")
+    rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    numbers = [v for r in rows[1:] for v in r if isinstance(v, (int, float))]
+    assert len(numbers) > 20, rows[:5]
+    assert all(isinstance(v, str) for v in rows[0])
+    kind, data = download(driver, base_url, "/avtal/ostra-sodertorn/uppfoljning/export.csv?ar=2018&per=2019-03-31")
+    text = data.decode("utf-8-sig")
+    assert ";" in text.splitlines()[0]
+    assert any("," in line.split(";")[-1] for line in text.splitlines()[1:]), "no decimal comma in the shares"
+    sign_out(driver)
+
+
+def test_the_analyst_sees_the_dashboard_suppressed_with_no_names(driver, base_url, accounts):
+    sign_in(driver, accounts["analyst"], PASSWORD)
+    driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning?ar={TODAY[:4]}&per={TODAY}")
+    page = driver.page_source
+    assert "/uppfoljning/personer" not in page, "the analyst may not drill down to people"
+    assert NEW_PERSON not in page
+    # This year only the one person registered above is active: a small count, shown as <5.
+    assert "&lt;5" in page or "<5" in driver.find_element(By.ID, "counts").text
+    check_page(driver, "analyst-uppfoljning-i-ar")
+    driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning/personer?ar=2018&per=2019-03-31&figur=active")
+    assert "Du har inte behörighet" in driver.page_source
+    sign_out(driver)

@@ -33,7 +33,8 @@ struct PageRoutes {
     }
 
     static func run(_ request: Request, _ context: AppContext, _ s: Services, _ handler: Handler) async throws -> Response {
-        let r = PageRequest(request: request, context: context, services: s, language: Language(request))
+        var r = PageRequest(request: request, context: context, services: s, language: Language(request))
+        if let principal = context.principal { r.organisationName = try await s.store.organisation(principal.organisation)?.name }
         do {
             return try await handler(r)
         } catch let redirect as PageRedirect {

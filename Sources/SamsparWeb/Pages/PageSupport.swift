@@ -15,6 +15,8 @@ struct PageRequest: Sendable {
     let context: AppContext
     let services: Services
     let language: Language
+    /// The signed-in person's organisation as the registry names it (the page header).
+    var organisationName: String? = nil
 
     var principal: Principal? { context.principal }
     var today: Day { services.today }
@@ -49,7 +51,9 @@ struct PageRequest: Sendable {
                 href: SiteURL.language.with([("till", switchTo.rawValue), ("tillbaka", here)]), label: switchTo == .en ? "English" : "Svenska"),
             switchLang: switchTo.rawValue, notice: notice, year: String(today.year))
         if let p = principal {
-            layout.who = .init(name: p.actor, organisation: p.organisation.description, role: t("role." + p.role.rawValue))
+            layout.who = .init(
+                name: p.actor, organisation: organisationName.map { "\($0) (\(p.organisation))" } ?? p.organisation.description,
+                role: t("role." + p.role.rawValue))
             var links: [SiteURL] = [.home]
             if p.role.readsParticipants { links.append(.participants) }
             if p.role.writesParticipants { links += [.newParticipant, .imports] }

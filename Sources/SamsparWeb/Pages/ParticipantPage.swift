@@ -89,9 +89,13 @@ extension ParticipantPages {
         ]
         if let exited = m.exitedOn { attributes.append(Attribute(label: r.t("field.exitedOn"), value: exited.description)) }
 
+        let agreements = try await r.services.store.agreements().map(\.agreement)
+        var trackNames: [String: String] = [:]
+        for a in agreements { for t in a.tracks { trackNames["\(a.id)/\(t.code)"] = t.name } }
         var timeline: [(Day, Int, TimelineItem)] = []
         for e in view.events {
-            let text = "\(r.t("event." + e.value.kind.rawValue)) – \(e.value.track)" + (e.value.reason.map { " (\($0))" } ?? "")
+            let track = e.value.agreement.flatMap { trackNames["\($0)/\(e.value.track)"] } ?? e.value.track
+            let text = "\(r.t("event." + e.value.kind.rawValue)) – \(track)" + (e.value.reason.map { " (\($0))" } ?? "")
             timeline.append(
                 (
                     e.value.date, 0,
@@ -150,7 +154,6 @@ extension ParticipantPages {
 
         var forms: [FormModel] = []
         if canWrite {
-            let agreements = try await r.services.store.agreements().map(\.agreement)
             let organisations = try await r.services.store.organisations()
             forms = recordForms(r, person: person, agreements: agreements, organisations: organisations, own: principal.organisation, state: state)
         }
@@ -159,7 +162,7 @@ extension ParticipantPages {
             let entries = try await Reads.accessLog(principal, person, after: 0, limit: 50, channel: "GET /deltagare/{personId}", r.services)
             log = entries.reversed().map { e in
                 LogRow(
-                    at: String(e.at.prefix(19)).replacing("T", with: " "), who: e.draft.actor, organisation: e.draft.organisation.map(party) ?? "–",
+                    at: LocalTime.text(e.at), who: e.draft.actor, organisation: e.draft.organisation.map(party) ?? "–",
                     action: r.language.strings["action." + e.draft.action] ?? e.draft.action, channel: e.draft.channel)
             }
         }

@@ -163,6 +163,21 @@ enum NumberText {
     }
 }
 
+/// An audit timestamp (UTC, `2026-11-25T19:54:53.011Z`) as Swedish local time,
+/// `2026-11-25 20:54:53`: what the reader's clock said.
+enum LocalTime {
+    static func text(_ utc: String) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = formatter.date(from: utc) else { return String(utc.prefix(19)).replacing("T", with: " ") }
+        let local = DateFormatter()
+        local.timeZone = Services.sweden
+        local.locale = Locale(identifier: "sv_SE")
+        local.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return local.string(from: date)
+    }
+}
+
 extension JSONValue {
     subscript(_ key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }

@@ -208,6 +208,10 @@ actor ImportJobs {
 }
 
 enum AgreementPages {
+    struct ListModel: Sendable {
+        var items: [Item]
+    }
+
     struct Item: Sendable {
         var href: String
         var dashboard: String
@@ -224,10 +228,7 @@ enum AgreementPages {
                 href: SiteURL.agreement(s.agreement.id).path, dashboard: SiteURL.dashboard(s.agreement.id).path, title: s.agreement.title,
                 area: s.agreement.area ?? s.agreement.id, version: String(s.version), validFrom: s.agreement.validFrom.description)
         }
-        struct Model: Sendable {
-            var items: [Item]
-        }
-        return r.render("agreements", title: r.t("agreements.title"), Model(items: items), current: .agreements)
+        return r.render("agreements", title: r.t("agreements.title"), ListModel(items: items), current: .agreements)
     }
 
     struct Party: Sendable {
@@ -263,7 +264,6 @@ enum AgreementPages {
         var groupB: String
         var parties: [Party]
         var tracks: [Track]
-        var parts: [(label: String, text: String)]
         var modelParts: [Party]
         var versions: [Version]
         var dashboard: String
@@ -296,7 +296,6 @@ enum AgreementPages {
                         String(format: r.t("agreement.genderGoal"), NumberText.percent($0.minShare, r.language), r.t("sexPlural." + $0.sex.rawValue))
                     } ?? "–")
             },
-            parts: [],
             modelParts: a.modelParts.sorted { $0.key < $1.key }.map {
                 Party(name: r.language.strings["modelPart." + $0.key] ?? $0.key, number: "", kind: "", signatory: $0.value)
             },
@@ -357,7 +356,7 @@ enum AuditPage {
             let entries = try await AuditRoutes.searched(query, principal, channel: "GET /granskning", r.services)
             rows = entries.reversed().map { e in
                 Row(
-                    seq: String(e.seq), at: String(e.at.prefix(19)).replacing("T", with: " "), who: e.draft.actor, role: e.draft.role,
+                    seq: String(e.seq), at: LocalTime.text(e.at), who: e.draft.actor, role: e.draft.role,
                     organisation: e.draft.organisation?.description ?? "–", action: e.draft.action, person: e.draft.person?.description ?? "–",
                     channel: e.draft.channel, detail: e.draft.detail, refused: e.draft.action == "refused")
             }

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+
+@testable import SamsparDomain
+@testable import SamsparWeb
+
+/// Every page's view with models written here, not by a handler (issue 8): snapshots of
+/// several models per page (empty, long names, no consent, suppressed), and the same models
+/// with `"'<>&` and `<script>` in every string field, which must come out as text, never as
+/// markup. Record snapshots anew with `SAMSPAR_RECORD_SNAPSHOTS=1`.
+@Suite("Page views")
+struct PageSnapshotTests {
+    typealias P = ParticipantPages
+    static let hostile = "\"'<>&<script>alert(1)</script>"
+    static let long = "Anna-Karin Maria Eleonora Johansson-Abdirahman Wahlström de la Gardie"
+
+    func layout(_ s: String, signedIn: Bool = true) -> Layout {
+        var layout = Layout(
+            lang: "sv", title: s, who: signedIn ? .init(name: s, organisation: s, role: s) : nil, csrf: s, here: "/",
+            switchLanguage: .init(href: "/sprak?till=en", label: "English"), notice: s, year: "2026")
+        layout.nav = signedIn ? [.init(href: "/", label: s, current: true), .init(href: "/deltagare", label: s)] : []
+        return layout
+    }
+
+    func option(_ s: String, _ selected: Bool = false) -> P.Option { P.Option(value: s, label: s, selected: selected) }
+
+    func form(_ s: String, id: String = "event", error: Bool) -> P.FormModel {
+        P.FormModel(
+            action: "/deltagare/19900101-2385/handelser", heading: s, submit: s,
+            fields: [
+                P.FieldModel(name: "track", label: s, hint: s, value: s, error: error ? s : nil, required: true, options: [option(s, true), option("vard")]),
+                P.FieldModel(name: "date", label: s, hint: nil, value: s, error: error ? s : nil, required: true),
+            ], summary: error ? s : nil, id: id)
+    }
+
+    func row(_ s: String) -> P.Row {
+        P.Row(href: "/deltagare/19900101-2385", person: "19900101-2385", name: s, municipality: s, track: s, groups: s, status: s, attention: s)
+    }
+
+    /// (template, variant, model) for every template, each string field `s`.
+    func views(_ s: String) -> [(String, String, Any)] {
+        let filters = P.Filters(["q": s, "kommun": s, "spar": s, "malgrupp": s, "status": s, "sortera": s])
+        func list(_ rows: [P.Row]) -> P.ListModel {
+            P.ListModel(
+                filters: filters, municipalities: [option(s, true)], tracks: [option(s)], groups: [option(s)], statuses: [option(s)], sorts: [option(s)],
+                rows: rows, total: String(rows.count), pageText: s, previous: rows.isEmpty ? nil : "/deltagare?sida=1", next: nil, csv: "/deltagare/export.csv",
+                xlsx: "/deltagare/export.xlsx")
+        }
+        func detail(consents: Bool, own: Bool) -> P.DetailModel {
+            P.DetailModel(
+                person: "19900101-2385", name: s, attributes: [.init(label: s, value: s)], registrations: [.init(party: s, registeredOn: s, exitedOn: s)],
+                timeline: [
+                    .init(date: "2026-11-01", kind: s, text: s, party: s, own: true), .init(date: "2026-10-01", kind: s, text: s, party: s, own: false),
+                ],
+                consents: consents
+                    ? [.init(party: s, from: s, until: s, state: s, recordedBy: s, withdraw: "/deltagare/19900101-2385/samtycken/1/aterkalla")] : [],
+                forms: own ? [form(s, error: true), form(s, id: "consent", error: false)] : [],
+                log: own ? [.init(at: s, who: s, organisation: s, action: s, channel: s)] : nil,
+                ownRegistration: own, canWrite: own)
+        }
+        func dashboard(suppressed: Bool) -> DashboardPage.Model {
+            let svg =
+                Chart.bars(
+                    id: "funnel-0", title: s, description: s, [.init(label: s, value: suppressed ? nil : 3, text: suppressed ? "<5" : "3")], maximum: 3,
+                    target: 0.4, targetLabel: s)
+                + Chart.line(
+                    id: "km", title: s, description: s, points: [(0, 0), (100, 0.5)], xMax: 800, steps: true, mark: 730, markLabel: s, xLabels: [(0, s)],
+                    yLabel: s)
+            return DashboardPage.Model(
+                title: s, years: [option(s, true)], asOf: s, action: "/avtal/x/uppfoljning", suppressed: suppressed, drillDown: !suppressed,
+                goals: [.init(name: s, value: s, target: s, verdict: s, verdictClass: "met")],
+                funnelHeader: [s],
+                funnel: [.init(track: s, figures: [.init(text: suppressed ? "<5" : s, href: suppressed ? nil : "/avtal/x/uppfoljning/personer?figur=active")])],
+                trends: [.init(name: s, columns: [s], rows: [.init(quarter: s, values: [s])])],
+                charts: [.init(svg: svg, caption: s, header: [s], rows: [.init(quarter: s, values: [s])])],
+                participants: [.init(name: s, value: suppressed ? ".." : s, target: "", verdict: "", verdictClass: "")], csv: "/e.csv", xlsx: "/e.xlsx",
+                agreement: "/avtal/x")
+        }
+        let agreement = AgreementPages.Model(
+            title: s, area: s, purpose: s, validFrom: s, period: s, nextRevision: s, goalDays: s, groupA: s, groupB: s,
+            parties: [.init(name: s, number: s, kind: s, signatory: s)], tracks: [.init(code: s, name: s, kind: s, occupations: s, genderGoal: s)],
+            modelParts: [.init(name: s, number: "", kind: "", signatory: s)], versions: [.init(number: "1", href: "/avtal/x?version=1", current: true)],
+            dashboard: "/avtal/x/uppfoljning")
+        let accounts = AccountPages.Model(
+            users: [
+                .init(
+                    email: s, role: s, state: s, disabled: false, toggle: "/konton/anvandare/1/sparra", toggleLabel: s,
+                    password: "/konton/anvandare/1/losenord", id: "1")
+            ],
+            tokens: [.init(name: s, created: s, revoked: nil, revoke: "/konton/nycklar/1/aterkalla")], addUser: form(s, id: "user", error: true),
+            createToken: form(s, id: "token", error: false), newToken: s, organisation: s)
+        return [
+            ("sign-in", "first", SignInPage.Model(email: s, error: nil, expired: true, back: s, formCSRF: s)),
+            ("sign-in", "failed", SignInPage.Model(email: s, error: s, expired: false, back: s, formCSRF: s)),
+            ("error", "404", ErrorPage.Model(heading: s, message: s, detail: s)),
+            (
+                "home", "todo",
+                HomePage.Model(
+                    caseworker: true, items: [.init(href: "/deltagare/19900101-2385", person: "19900101-2385", name: s, reasons: [s, s])], total: "1",
+                    more: false, links: [.init(href: "/", label: s)], today: s)
+            ),
+            ("home", "empty", HomePage.Model(caseworker: true, items: [], total: "0", more: false, links: [], today: s)),
+            (
+                "home", "coordinator",
+                HomePage.Model(caseworker: false, items: [], total: "0", more: false, links: [.init(href: "/avtal/x/uppfoljning", label: s)], today: s)
+            ),
+            ("participants", "empty", list([])),
+            ("participants", "rows", list([row(s), row(s)])),
+            ("form-page", "errors", P.FormPage(form: form(s, id: "register", error: true), intro: s, back: nil)),
+            ("participant", "own-with-consent", detail(consents: true, own: true)),
+            ("participant", "no-consent", detail(consents: false, own: true)),
+            ("participant", "under-consent", detail(consents: true, own: false)),
+            ("import", "first", ImportPages.Model(kinds: [.init(value: "events", label: s)], error: s)),
+            (
+                "import-job", "running",
+                ImportPages.JobModel(kind: s, file: s, running: true, rowsRead: s, percent: s, percentValue: 40, done: nil, problems: [], refused: false)
+            ),
+            (
+                "import-job", "refused",
+                ImportPages.JobModel(
+                    kind: s, file: s, running: false, rowsRead: s, percent: s, percentValue: 0, done: nil, problems: [.init(line: "3", column: s, reason: s)],
+                    refused: true)
+            ),
+            (
+                "agreements", "one",
+                AgreementPages.ListModel(items: [.init(href: "/avtal/x", dashboard: "/avtal/x/uppfoljning", title: s, area: s, version: "1", validFrom: s)])
+            ),
+            ("agreements", "empty", AgreementPages.ListModel(items: [])),
+            ("agreement", "full", agreement),
+            ("dashboard", "coordinator", dashboard(suppressed: false)),
+            ("dashboard", "suppressed", dashboard(suppressed: true)),
+            ("people", "some", DashboardPage.PeopleModel(heading: s, rows: [row(s)], others: s, back: "/avtal/x/uppfoljning")),
+            ("people", "none", DashboardPage.PeopleModel(heading: s, rows: [], others: s, back: "/avtal/x/uppfoljning")),
+            (
+                "audit", "rows",
+                AuditPage.Model(
+                    person: s, actor: s, action: s, refusedOnly: true,
+                    rows: [.init(seq: "1", at: s, who: s, role: s, organisation: s, action: s, person: s, channel: s, detail: s, refused: true)],
+                    verification: s, verified: false, verifyHref: "/granskning?verifiera=1", error: s)
+            ),
+            ("accounts", "token-shown", accounts),
+            ("accessibility", "statement", AccessibilityPage.Model(tested: s)),
+        ]
+    }
+
+    func render(_ template: String, _ model: Any, _ s: String) -> String {
+        Templates.shared.render(Page(layout: layout(s, signedIn: template != "sign-in"), t: Language.sv.tree, page: model), template)
+    }
+
+    @Test func everyTemplateHasViews() {
+        #expect(Set(views("x").map(\.0)) == Set(Templates.names.filter { !["header", "footer", "form"].contains($0) }))
+    }
+
+    /// The hostile string in every field comes out escaped, in text and in attributes alike.
+    @Test func hostileTextIsNeverMarkup() {
+        for (template, variant, model) in views(Self.hostile) {
+            let html = render(template, model, Self.hostile)
+            #expect(!html.contains("<script>"), "\(template)/\(variant) has a script element from data")
+            #expect(!html.contains("\"'<>"), "\(template)/\(variant) has the raw string")
+            #expect(html.contains("&quot;&#39;&lt;&gt;&amp;&lt;script&gt;"), "\(template)/\(variant) does not show the string at all")
+        }
+    }
+
+    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+
+    @Test func snapshots() throws {
+        let record = ProcessInfo.processInfo.environment["SAMSPAR_RECORD_SNAPSHOTS"] == "1"
+        for (template, variant, model) in views(Self.long) {
+            let html = render(template, model, Self.long)
+            let file = Self.snapshots.appendingPathComponent("\(template)-\(variant).html")
+            if record {
+                try FileManager.default.createDirectory(at: Self.snapshots, withIntermediateDirectories: true)
+                try html.write(to: file, atomically: true, encoding: .utf8)
+                continue
+            }
+            let stored = try? String(contentsOf: file, encoding: .utf8)
+            #expect(stored == html, "\(template)-\(variant).html differs from its snapshot (SAMSPAR_RECORD_SNAPSHOTS=1 records it anew)")
+        }
+    }
+}
