@@ -43,6 +43,13 @@ public enum Agreements {
         try await s.query("SELECT id FROM agreements ORDER BY id").compactMap { $0["id"].text }
     }
 
+    /// The ids of the agreements `party` is a party to (its current version's parties).
+    public static func ids(party: Organisationsnummer, in s: any SQLSession) async throws -> [String] {
+        try await s.query("SELECT agreement_id FROM agreement_parties WHERE org_number = $1 ORDER BY agreement_id", [.int(party.value)]).compactMap {
+            $0["agreement_id"].text
+        }
+    }
+
     /// Stores a version (see ``SamsparStore/importAgreement(_:document:importedAt:editor:audit:)``).
     static func store(
         _ agreement: Agreement, document: Data, importedAt: Date, editor: AgreementEditor, in s: any SQLSession
@@ -134,6 +141,18 @@ extension SamsparStore {
     /// Every version of one agreement, oldest first (empty when there is no such agreement).
     public func agreementVersions(id: String) async throws -> [StoredAgreement] {
         try await read { try await Agreements.versions(id: id, in: $0) }
+    }
+
+    /// The newest version of every agreement `party` is a party to, in id order (what its
+    /// pages offer: its tracks, its target groups).
+    public func agreements(withParty party: Organisationsnummer) async throws -> [StoredAgreement] {
+        try await read { s in
+            var result: [StoredAgreement] = []
+            for id in try await Agreements.ids(party: party, in: s) {
+                if let stored = try await Agreements.versions(id: id, in: s).last { result.append(stored) }
+            }
+            return result
+        }
     }
 
     /// The ids of every agreement, in order.

@@ -184,6 +184,8 @@ public enum AuditLog {
         public var visibleTo: Organisationsnummer?
         /// Only entries that touched this party's records of ``person`` (a party's access log).
         public var touching: Organisationsnummer?
+        /// The newest entries first (the pages' "latest 50"); `after` still bounds from below.
+        public var newestFirst = false
 
         public init(
             person: Personnummer? = nil, actor: String? = nil, organisation: Organisationsnummer? = nil, action: String? = nil, after: Int64 = 0,
@@ -235,7 +237,7 @@ public enum AuditLog {
         let rows = try await s.query(
             """
             SELECT seq, at, actor, role, org_number, action, person_id, channel, detail, prev_hash, hash, keyed FROM audit_log
-            WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT $\(binds.count)
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq\(q.newestFirst ? " DESC" : "") LIMIT $\(binds.count)
             """, binds)
         return rows.map(entry)
     }

@@ -122,7 +122,14 @@ extension Registry {
     /// shows them (the caseworker's "Att göra" and the participant list of the web pages).
     /// The same decision, ``AccessSQL/visible(_:viewer:day:)``, picks the registrations.
     public static func caseload(viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> [ParticipantView] {
-        try await views(where: AccessSQL.visible("r", viewer: "$1", day: "$2"), [.int(viewer.value), .int(Int(day.ordinal))], in: s)
+        // The first two conditions only narrow the search to what an index finds (the
+        // viewer's own registrations, and people with a consent naming the viewer); the third,
+        // AccessSQL.visible, is what decides.
+        try await views(
+            where: """
+                (r.org_number = $1 OR r.person_id IN (SELECT person_id FROM consents WHERE party = $1)) \
+                AND \(AccessSQL.visible("r", viewer: "$1", day: "$2"))
+                """, [.int(viewer.value), .int(Int(day.ordinal))], in: s)
     }
 
     /// The views of the registrations matching `condition` (on alias `r`), with the records and
@@ -135,14 +142,30 @@ extension Registry {
             """, binds
         ).compactMap(registration)
         guard !registrations.isEmpty else { return [] }
-        let join = "JOIN registrations r ON r.person_id = x.person_id AND r.org_number = x.org_number"
+        // The records of exactly those registrations: fetched by person (the tables' keys
+        // begin with it), in chunks, and kept where the party matches a chosen registration.
+        let chosen = Set(registrations.map { PersonParty(person: $0.person.value, org: $0.party.value) })
+        let people = Array(Set(registrations.map(\.person.value))).sorted()
+        func rows(_ sql: (String) -> String) async throws -> [SQLRow] {
+            var all: [SQLRow] = []
+            var start = 0
+            while start < people.count {
+                let list = people[start..<min(start + 5000, people.count)].map(String.init).joined(separator: ",")
+                all += try await s.query(sql("x.person_id IN (\(list))"), []).filter { row in
+                    guard let p = row["person_id"].int, let o = row["org_number"].int else { return false }
+                    return chosen.contains(PersonParty(person: p, org: o))
+                }
+                start += 5000
+            }
+            return all
+        }
         var events: [Personnummer: [Recorded<EventRecord>]] = [:]
-        for r in try await s.query(
+        for r in try await rows({
             """
             SELECT x.person_id, t.agreement_id, t.code, x.kind, x.date, x.reason, x.org_number FROM track_events x JOIN tracks t ON t.id = x.track_id
-            \(join) WHERE \(condition) ORDER BY x.person_id, x.date, t.code, x.kind, x.org_number
-            """, binds)
-        {
+            WHERE \($0) ORDER BY x.person_id, x.date, t.code, x.kind, x.org_number
+            """
+        }) {
             guard let id = r["person_id"].int, let kind = r["kind"].int.flatMap({ TrackEventKind(code: UInt8($0)) }), let date = day(r["date"]),
                 let by = org(r["org_number"])
             else { continue }
@@ -154,10 +177,9 @@ extension Registry {
                     by: by))
         }
         var statuses: [Personnummer: [Recorded<StatusRecord>]] = [:]
-        for r in try await s.query(
-            "SELECT x.person_id, x.date, x.status, x.org_number FROM status_changes x \(join) WHERE \(condition) ORDER BY x.person_id, x.date, x.org_number",
-            binds)
-        {
+        for r in try await rows({
+            "SELECT x.person_id, x.date, x.status, x.org_number FROM status_changes x WHERE \($0) ORDER BY x.person_id, x.date, x.org_number"
+        }) {
             guard let id = r["person_id"].int, let status = r["status"].int.flatMap({ Outcome(code: UInt8($0)) }), let date = day(r["date"]),
                 let by = org(r["org_number"])
             else { continue }
@@ -165,12 +187,12 @@ extension Registry {
             statuses[person, default: []].append(Recorded(StatusRecord(person: person, status: status, date: date), by: by))
         }
         var activities: [Personnummer: [Recorded<ActivityRecord>]] = [:]
-        for r in try await s.query(
+        for r in try await rows({
             """
             SELECT x.person_id, x.kind, x.start, x.end_date, x.hours_per_week, x.provider, x.org_number FROM activities x
-            \(join) WHERE \(condition) ORDER BY x.person_id, x.start, x.kind, x.org_number
-            """, binds)
-        {
+            WHERE \($0) ORDER BY x.person_id, x.start, x.kind, x.org_number
+            """
+        }) {
             guard let id = r["person_id"].int, let kind = r["kind"].text.flatMap(ActivityKind.init(rawValue:)), let start = day(r["start"]),
                 let by = org(r["org_number"])
             else { continue }
@@ -183,12 +205,9 @@ extension Registry {
                     by: by))
         }
         var consents: [Personnummer: [Consent]] = [:]
-        for row in try await s.query(
-            """
-            SELECT x.id, x.person_id, x.org_number, x.party, x.valid_from, x.valid_until, x.withdrawn_on FROM consents x
-            \(join) WHERE \(condition) ORDER BY x.id
-            """, binds)
-        {
+        for row in try await rows({
+            "SELECT x.id, x.person_id, x.org_number, x.party, x.valid_from, x.valid_until, x.withdrawn_on FROM consents x WHERE \($0) ORDER BY x.id"
+        }) {
             guard let id = row["id"].int, let personID = row["person_id"].int, let party = org(row["party"]), let from = day(row["valid_from"]),
                 let by = org(row["org_number"])
             else { continue }

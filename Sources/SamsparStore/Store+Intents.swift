@@ -106,10 +106,14 @@ extension SamsparStore {
     }
 
     /// The acts on `organisation`'s own records of `person`; `nil` when it has not registered them.
-    public func accessLog(of person: Personnummer, keptBy organisation: Organisationsnummer, after: Int64, limit: Int) async throws -> [AuditEntry]? {
+    public func accessLog(
+        of person: Personnummer, keptBy organisation: Organisationsnummer, after: Int64, limit: Int, newestFirst: Bool = false
+    ) async throws -> [AuditEntry]? {
         try await read { s in
             guard try await Registry.hasRegistered(person, organisation: organisation, in: s) else { return nil }
-            return try await AuditLog.search(.init(person: person, after: after, limit: limit, touching: organisation), in: s)
+            var query = AuditLog.Query(person: person, after: after, limit: limit, touching: organisation)
+            query.newestFirst = newestFirst
+            return try await AuditLog.search(query, in: s)
         }
     }
 

@@ -28,6 +28,23 @@ enum Reads {
         return entries
     }
 
+    /// The participant page's two reads, the person and the acts on the caller's own records
+    /// of them (`nil` when the caller's organisation has not registered the person), audited
+    /// in one commit as the two API reads are.
+    static func participantPage(_ principal: Principal, _ person: Personnummer, channel: String, _ s: Services) async throws -> (
+        ParticipantView, [AuditEntry]?
+    ) {
+        guard let view = try await s.store.participant(person, visibleTo: principal.organisation, on: s.today) else {
+            throw APIError.refused(person, channel: channel)
+        }
+        let own = principal.organisation
+        let log = try await s.store.accessLog(of: person, keptBy: own, after: 0, limit: 50, newestFirst: true)
+        var drafts = [s.draft(principal, "read", person: person, channel: channel, subjects: view.parties)]
+        if log != nil { drafts.append(s.draft(principal, "read-access-log", person: person, channel: channel, subjects: [own])) }
+        try await s.auditBuffer.record(drafts)
+        return (view, log)
+    }
+
     /// People shown in a list (a search, "Att göra", an export, a drill-down): one audit entry
     /// each, naming the parties whose records the list drew on, before the list leaves.
     static func listed(

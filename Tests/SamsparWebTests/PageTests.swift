@@ -128,4 +128,12 @@ struct PageTests {
         #expect(NumberText.decimal(1234.5, digits: 1, .sv) == "1\u{00A0}234,5")
         #expect(NumberText.percent(nil, .sv) == "–")
     }
+
+    /// The same English reason reads differently in Swedish for a date and for an identity number.
+    @Test func klarsprakKnowsADateFromAnIdentityNumber() {
+        #expect(Klarsprak.reason("no day 30 in February", .sv, column: "date") == "Det finns ingen sådan dag. Skriv datumet som ÅÅÅÅ-MM-DD.")
+        #expect(Klarsprak.reason("no day 30 in February", .sv, column: "personId") == "Födelsedatumet i numret finns inte. Kontrollera numret.")
+        #expect(Klarsprak.reason("no day 30 in February", .en, column: "date") == "no day 30 in February")
+        #expect(Klarsprak.reason("a value is required", .sv) == "Fyll i det här fältet.")
+    }
 }

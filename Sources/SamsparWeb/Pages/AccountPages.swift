@@ -77,7 +77,7 @@ enum AccountPages {
 
     static func errors(_ error: APIError, _ r: PageRequest) -> [String: String] {
         var errors: [String: String] = [:]
-        for p in error.problems where errors[p.column] == nil { errors[p.column] = Klarsprak.reason(p.reason, r.language) }
+        for p in error.problems where errors[p.column] == nil { errors[p.column] = Klarsprak.reason(p.reason, r.language, column: p.column) }
         if errors.isEmpty { errors["email"] = error.status == .conflict ? r.t("accounts.exists") : error.message }
         return errors
     }

@@ -83,7 +83,9 @@ enum DashboardPage {
         }
         var asOf = min(r.today, Day.lastOfYear(year).adding(days: 90))
         if let text = q.get("per"), !text.isEmpty {
-            do { asOf = try Day(plausibleISO: text) } catch { throw APIError.badRequest("per: \(Klarsprak.reason(error.description, r.language))") }
+            do { asOf = try Day(plausibleISO: text) } catch {
+                throw APIError.badRequest("per: \(Klarsprak.reason(error.description, r.language, column: "per"))")
+            }
         }
         return Selection(year: year, asOf: asOf)
     }

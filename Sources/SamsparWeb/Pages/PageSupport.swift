@@ -185,8 +185,11 @@ enum Multipart {
 /// The importer's and the API's reasons (English, for the contract) as the page says them in
 /// Swedish, klarspråk. A reason not known here is shown as it is.
 enum Klarsprak {
-    static func reason(_ english: String, _ language: Language) -> String {
+    /// `column` tells a date's "no day 30 in February" from an identity number's.
+    static func reason(_ english: String, _ language: Language, column: String = "") -> String {
         guard language == .sv else { return english }
+        let identity = column.isEmpty || column == "personId" || column == "person_id"
+        if !identity && english.hasPrefix("no day") { return "Det finns ingen sådan dag. Skriv datumet som ÅÅÅÅ-MM-DD." }
         if english == "a value is required" || english == "is required" { return "Fyll i det här fältet." }
         if english.hasSuffix("is not a date of the form YYYY-MM-DD") { return "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-25." }
         if english.contains("is not a plausible date") { return "Datumet måste ligga mellan 1900-01-01 och 2099-12-31." }

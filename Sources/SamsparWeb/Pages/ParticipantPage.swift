@@ -73,9 +73,10 @@ extension ParticipantPages {
         let principal = try r.require(\.readsParticipants, "read participants")
         let person = try personParameter(r)
         let channel = "GET /deltagare/{personId}"
-        let view = try await Reads.participant(principal, person, channel: channel, r.services)
+        let (view, entries) = try await Reads.participantPage(principal, person, channel: channel, r.services)
         let own = view.registrations.contains { $0.party == principal.organisation }
-        let names = Dictionary(try await r.services.store.organisations().map { ($0.number, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let registry = try await r.services.store.organisations()
+        let names = Dictionary(registry.map { ($0.number, $0.name) }, uniquingKeysWith: { a, _ in a })
         func party(_ o: Organisationsnummer) -> String { r.organisationName(o, names) }
         let m = view.merged
         let lang = r.language
@@ -89,7 +90,7 @@ extension ParticipantPages {
         ]
         if let exited = m.exitedOn { attributes.append(Attribute(label: r.t("field.exitedOn"), value: exited.description)) }
 
-        let agreements = try await r.services.store.agreements().map(\.agreement)
+        let agreements = try await r.services.store.agreements(withParty: principal.organisation).map(\.agreement)
         var trackNames: [String: String] = [:]
         for a in agreements { for t in a.tracks { trackNames["\(a.id)/\(t.code)"] = t.name } }
         var timeline: [(Day, Int, TimelineItem)] = []
@@ -154,13 +155,14 @@ extension ParticipantPages {
 
         var forms: [FormModel] = []
         if canWrite {
-            let organisations = try await r.services.store.organisations()
+            // Consent is given to a partner in the collaboration: the other parties of the
+            // reader's agreements (every organisation of the registry when there are none).
+            let partners = Set(agreements.flatMap { $0.parties.map(\.orgNumber) })
+            let organisations = partners.count > 1 ? registry.filter { partners.contains($0.number) } : registry
             forms = recordForms(r, person: person, agreements: agreements, organisations: organisations, own: principal.organisation, state: state)
         }
-        var log: [LogRow]?
-        if own {
-            let entries = try await Reads.accessLog(principal, person, after: 0, limit: 50, channel: "GET /deltagare/{personId}", r.services)
-            log = entries.reversed().map { e in
+        let log = entries.map { entries in
+            entries.map { e in
                 LogRow(
                     at: LocalTime.text(e.at), who: e.draft.actor, organisation: e.draft.organisation.map(party) ?? "–",
                     action: r.language.strings["action." + e.draft.action] ?? e.draft.action, channel: e.draft.channel)
@@ -284,7 +286,7 @@ extension ParticipantPages {
             _ = try await ConsentRoutes.record(body: body, person: person, r.request, r.context, r.services, principal: principal)
         } catch let error as APIError where error.status == .unprocessableContent {
             var errors: [String: String] = [:]
-            for p in error.problems where errors[p.column] == nil { errors[p.column] = Klarsprak.reason(p.reason, r.language) }
+            for p in error.problems where errors[p.column] == nil { errors[p.column] = Klarsprak.reason(p.reason, r.language, column: p.column) }
             return try await show(r, state: FormState(id: "consent", values: values, errors: errors))
         }
         return .redirect(SiteURL.participant(person.description).with([("sparat", "samtycke")]))

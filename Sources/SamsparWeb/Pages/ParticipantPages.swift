@@ -127,7 +127,7 @@ enum ParticipantPages {
     /// a part of a name), on what the reader may see.
     static func filtered(_ r: PageRequest, _ principal: Principal, _ f: Filters) async throws -> [CaseRow] {
         let views = try await r.services.store.caseload(visibleTo: principal.organisation, on: r.today)
-        let agreements = try await r.services.store.agreements().map(\.agreement)
+        let agreements = try await r.services.store.agreements(withParty: principal.organisation).map(\.agreement)
         var rows = CaseRow.build(views, viewer: principal.organisation, agreements: agreements, today: r.today)
         let q = f.q.trimmingCharacters(in: .whitespaces)
         if !q.isEmpty {
@@ -171,7 +171,7 @@ enum ParticipantPages {
         let page = min(f.page, pages)
         let shown = Array(rows.dropFirst((page - 1) * pageSize).prefix(pageSize))
         try await Reads.listed(principal, shown.map { ($0.view.person, $0.view.parties) }, action: "search", channel: "GET /deltagare", r.services)
-        let agreements = try await r.services.store.agreements().map(\.agreement)
+        let agreements = try await r.services.store.agreements(withParty: principal.organisation).map(\.agreement)
         let municipalities = Set(rows.map(\.municipality)).union(agreements.flatMap(\.municipalities)).sorted { $0.name < $1.name }
         let tracks = Set(agreements.flatMap { $0.tracks.map { ($0.code) } }).sorted()
         func pageLink(_ n: Int) -> String { SiteURL.participants.with(f.query + [("sida", String(n))]) }
@@ -315,7 +315,7 @@ enum ParticipantPages {
         } catch let error as APIError where error.status == .unprocessableContent {
             try await r.services.auditRefusal(error, principal: principal)
             var errors: [String: String] = [:]
-            for p in error.problems where errors[p.column] == nil { errors[p.column] = Klarsprak.reason(p.reason, r.language) }
+            for p in error.problems where errors[p.column] == nil { errors[p.column] = Klarsprak.reason(p.reason, r.language, column: p.column) }
             if errors.isEmpty { errors["_"] = error.message }
             return errors
         }

@@ -32,7 +32,7 @@ enum HomePage {
             // Computed only from what the caseworker may see, for their organisation's own
             // registrations; soonest first.
             let views = try await r.services.store.caseload(visibleTo: principal.organisation, on: r.today)
-            let agreements = try await r.services.store.agreements().map(\.agreement)
+            let agreements = try await r.services.store.agreements(withParty: principal.organisation).map(\.agreement)
             let rows = CaseRow.build(views, viewer: principal.organisation, agreements: agreements, today: r.today).filter { $0.own && !$0.attention.isEmpty }
                 .sorted { ($0.attention.map(\.day).min()!, $0.view.person) < ($1.attention.map(\.day).min()!, $1.view.person) }
             let listed = Array(rows.prefix(shown))
@@ -147,7 +147,8 @@ enum ImportPages {
             model.refused = true
             model.problems = problems.map {
                 ProblemRow(
-                    line: $0.line == 0 ? "–" : String($0.line), column: $0.column.isEmpty ? "–" : $0.column, reason: Klarsprak.reason($0.reason, r.language))
+                    line: $0.line == 0 ? "–" : String($0.line), column: $0.column.isEmpty ? "–" : $0.column,
+                    reason: Klarsprak.reason($0.reason, r.language, column: $0.column))
             }
         }
         var response = r.render("import-job", title: r.t("import.jobTitle"), model, current: .imports)
@@ -353,8 +354,9 @@ enum AuditPage {
             query.actor = actor.isEmpty ? nil : actor
             query.action = refusedOnly ? "refused" : (action.isEmpty ? nil : action)
             query.limit = 200
+            query.newestFirst = true
             let entries = try await AuditRoutes.searched(query, principal, channel: "GET /granskning", r.services)
-            rows = entries.reversed().map { e in
+            rows = entries.map { e in
                 Row(
                     seq: String(e.seq), at: LocalTime.text(e.at), who: e.draft.actor, role: e.draft.role,
                     organisation: e.draft.organisation?.description ?? "–", action: e.draft.action, person: e.draft.person?.description ?? "–",
