@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SamsparTestSupport
 import Testing
 
 @testable import SamsparDomain
@@ -135,5 +136,52 @@ struct PageTests {
         #expect(Klarsprak.reason("no day 30 in February", .sv, column: "personId") == "Födelsedatumet i numret finns inte. Kontrollera numret.")
         #expect(Klarsprak.reason("no day 30 in February", .en, column: "date") == "no day 30 in February")
         #expect(Klarsprak.reason("a value is required", .sv) == "Fyll i det här fältet.")
+    }
+}
+
+/// The caseload behind "Att göra" and the participant list, on both engines: the viewer's own
+/// registrations and, under a valid consent, another party's, each with its records.
+@Suite("Caseload as a party may see it")
+struct CaseloadTests {
+    @Test(arguments: Engine.available)
+    func ownAndConsentedRegistrationsWithTheirRecords(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        let haninge = try await h.token(for: Org.haninge)
+        let af = try await h.token(for: Org.employmentService)
+        for (token, person) in [(haninge, People.own), (haninge, People.both), (af, People.both), (af, People.consented)] {
+            let reply = try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(person))
+            #expect(reply.status == .created)
+        }
+        let event = try await h.request(
+            .post, "/api/v1/participants/\(People.own)/events", as: .token(haninge), json: #"{"track": "vard", "event": "invited", "date": "2019-02-01"}"#)
+        #expect(event.status == .created)
+        let activity = try await h.request(
+            .post, "/api/v1/participants/\(People.both)/activities", as: .token(af), json: #"{"activity": "sfi", "start": "2019-03-01"}"#)
+        #expect(activity.status == .created)
+        // Arbetsförmedlingen's records of the shared person are opened to Haninge.
+        let consent = try await h.request(
+            .post, "/api/v1/participants/\(People.both)/consents", as: .token(af), json: #"{"party": "212000-0084", "validFrom": "2019-06-01"}"#)
+        #expect(consent.status == .created)
+
+        let seenByHaninge = try await h.store.caseload(visibleTo: Org.haninge, on: h.services.today)
+        #expect(seenByHaninge.map(\.person.twelveDigits) == [People.own, People.both])
+        #expect(seenByHaninge[0].events.map(\.value.kind) == [.invited])
+        #expect(seenByHaninge[1].parties == [Org.haninge, Org.employmentService] || seenByHaninge[1].parties == [Org.employmentService, Org.haninge])
+        #expect(seenByHaninge[1].activities.map(\.recordedBy) == [Org.employmentService])
+
+        // Haninge recorded no consent: to Arbetsförmedlingen the shared person is its own registration only.
+        let seenByAF = try await h.store.caseload(visibleTo: Org.employmentService, on: h.services.today)
+        #expect(seenByAF.map(\.person.twelveDigits) == [People.consented, People.both].sorted())
+        let shared = try #require(seenByAF.first { $0.person.twelveDigits == People.both })
+        #expect(shared.parties == [Org.employmentService])
+        #expect(shared.events.isEmpty)
+
+        // The day before the consent begins, Haninge sees only its own registration of the person.
+        h.setDay("2019-05-31")
+        let before = try await h.store.caseload(visibleTo: Org.haninge, on: h.services.today)
+        #expect(before.first { $0.person.twelveDigits == People.both }?.parties == [Org.haninge])
+        #expect(before.first { $0.person.twelveDigits == People.both }?.activities.isEmpty == true)
     }
 }
