@@ -17,7 +17,7 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
-        } catch let error as HTTPError where !request.uri.path.hasPrefix("/api/") && request.uri.path != "/health" && request.uri.path != "/metrics" {
+        } catch let error as HTTPError where Self.isPage(request) {
             // A page address that does not exist: a page that says so.
             return ErrorPage.response(PageRequest(request: request, context: context, services: services, language: Language(request)), status: error.status)
         } catch let error as HTTPError {
@@ -38,6 +38,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return try APIError(status: .internalServerError, code: "internal", message: "something went wrong on the server / serverfel")
                 .response(from: request, context: context)
         }
+    }
+
+    /// Whether the request is for the web pages rather than the API, health or metrics.
+    static func isPage(_ request: Request) -> Bool {
+        !request.uri.path.hasPrefix("/api/") && request.uri.path != "/health" && request.uri.path != "/metrics"
     }
 
     static func describe(_ error: DecodingError) -> String {
@@ -126,6 +131,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         } catch let error as APIError {
             try await services.auditRefusal(error, principal: context.principal)
             throw error
+        } catch let error as HTTPError where ErrorMiddleware.isPage(request) {
+            // A page address that does not exist, answered as a page with the reader's header.
+            let context = context
+            return try await PageRoutes.run(request, context, services) { ErrorPage.response($0, status: error.status) }
         }
     }
 }

@@ -163,4 +163,24 @@ def test_the_analyst_sees_the_dashboard_suppressed_with_no_names(driver, base_ur
     check_page(driver, "analyst-uppfoljning-i-ar")
     driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning/personer?ar=2018&per=2019-03-31&figur=active")
     assert "Du har inte behörighet" in driver.page_source
+    check_page(driver, "analyst-nekad")
+    driver.get(f"{base_url}/finns-inte")
+    check_page(driver, "analyst-sidan-finns-inte")
+    sign_out(driver)
+
+
+def test_the_coordinator_reads_a_participant_and_the_english_pages(driver, base_url, accounts):
+    sign_in(driver, accounts["coordinator"], PASSWORD)
+    driver.get(f"{base_url}/deltagare/{NEW_PERSON}")
+    assert "Vem har tittat" in driver.page_source
+    assert not driver.find_elements(By.ID, "form-event"), "a coordinator records nothing"
+    check_page(driver, "coordinator-deltagare")
+    driver.find_element(By.CSS_SELECTOR, "a.lang").click()
+    wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    assert "Who has looked" in driver.page_source
+    check_page(driver, "coordinator-deltagare-english")
+    driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning?ar=2018&per=2019-03-31")
+    check_page(driver, "coordinator-uppfoljning-english")
+    driver.find_element(By.CSS_SELECTOR, "a.lang").click()
+    wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sv")
     sign_out(driver)

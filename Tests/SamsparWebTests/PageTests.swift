@@ -100,6 +100,27 @@ struct PageTests {
         #expect(ended.headers[.location] == "/logga-in?till=%2Fdeltagare&utgangen=1")
     }
 
+    /// Swedish first; `Accept-Language` decides until the reader chooses, and the choice persists.
+    @Test func theLanguageSwitchPersists() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        let swedish = try await h.request(.get, "/tillganglighet", as: .anonymous)
+        #expect(swedish.text.contains("<html lang=\"sv\">") && swedish.text.contains("<h1>Tillgänglighetsredogörelse</h1>"))
+        let asked = try await h.request(.get, "/tillganglighet", as: .anonymous, headers: [.acceptLanguage: "en-GB,en;q=0.9"])
+        #expect(asked.text.contains("<h1>Accessibility statement</h1>"))
+        let chosen = try await h.request(.get, "/sprak?till=en&tillbaka=%2Ftillganglighet", as: .anonymous)
+        #expect(chosen.status == .seeOther)
+        #expect(chosen.headers[.location] == "/tillganglighet")
+        let cookie = try #require(chosen.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+        #expect(cookie == "samspar_lang=en")
+        // The cookie wins over a browser that asks for Swedish.
+        let kept = try await h.request(.get, "/tillganglighet", as: .anonymous, headers: [.cookie: cookie, .acceptLanguage: "sv-SE"])
+        #expect(kept.text.contains("<html lang=\"en\">") && kept.text.contains("<h1>Accessibility statement</h1>"))
+        // Only a local path is a place to return to.
+        let elsewhere = try await h.request(.get, "/sprak?till=sv&tillbaka=%2F%2Fevil.example", as: .anonymous)
+        #expect(elsewhere.headers[.location] == "/")
+    }
+
     /// Every `{{t.key}}` of every template has a text in both languages, the languages have the
     /// same keys, and the only unescaped output is the server-drawn SVG.
     @Test func templatesAndLanguagesHoldTogether() throws {

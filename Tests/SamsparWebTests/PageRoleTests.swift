@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import SamsparDomain
+import SamsparStore
+import Testing
+
+@testable import SamsparWeb
+
+/// Which role may open which page or send which form (issue 8), written out by hand: each
+/// row names the roles allowed; every other role gets the "no permission" page (403), and
+/// `scripts/mutants` turns each route's check around ("route:METHOD PATH") to see this fail.
+@Suite("Pages by role")
+struct PageRoleTests {
+    static let users: [(Role, String)] = [
+        (.caseworker, "cw.haninge@example.se"), (.coordinator, "coordinator@example.se"), (.analyst, "analyst@example.se"),
+        (.auditor, "auditor@example.se"), (.admin, "admin@example.se"),
+    ]
+
+    /// (method, path, roles allowed). A person's page uses Haninge's own registration.
+    static let table: [(HTTPRequest.Method, String, Set<Role>)] = [
+        (.get, "/deltagare", [.caseworker, .coordinator]),
+        (.get, "/deltagare/export.csv", [.caseworker, .coordinator]),
+        (.get, "/deltagare/ny", [.caseworker]),
+        (.get, "/deltagare/kontrollera?personnummer=19900101-2385", [.caseworker]),
+        (.get, "/deltagare/19900101-2385", [.caseworker, .coordinator]),
+        (.get, "/avtal/ostra-sodertorn/uppfoljning/personer?ar=2019&per=2019-06-30&figur=active", [.caseworker, .coordinator]),
+        (.get, "/import", [.caseworker]),
+        (.get, "/granskning", [.auditor]),
+        (.get, "/konton", [.admin]),
+        (.post, "/deltagare/ny", [.caseworker]),
+        (.post, "/deltagare/19900101-2385/handelser", [.caseworker]),
+        (.post, "/deltagare/19900101-2385/status", [.caseworker]),
+        (.post, "/deltagare/19900101-2385/aktiviteter", [.caseworker]),
+        (.post, "/deltagare/19900101-2385/samtycken", [.caseworker]),
+        (.post, "/deltagare/19900101-2385/samtycken/1/aterkalla", [.caseworker]),
+        (.post, "/import", [.caseworker]),
+        (.post, "/konton/anvandare", [.admin]),
+        (.post, "/konton/anvandare/1/sparra", [.admin]),
+        (.post, "/konton/nycklar", [.admin]),
+        (.post, "/konton/nycklar/1/aterkalla", [.admin]),
+    ]
+
+    @Test func everyRoleOnEveryPage() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        let token = try await h.token(for: Org.haninge)
+        _ = try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(People.own))
+        for (role, email) in Self.users {
+            let session = try await h.session(for: email)
+            for (method, path, allowed) in Self.table {
+                let reply = try await h.request(
+                    method, path, as: .session(cookie: session.cookie, csrf: nil), headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: method == .post ? "_csrf=\(session.csrf)" : nil)
+                if allowed.contains(role) {
+                    #expect(reply.status != .forbidden, "\(role) \(method) \(path): \(reply.status)")
+                } else {
+                    #expect(reply.status == .forbidden, "\(role) \(method) \(path): \(reply.status)")
+                    #expect(reply.text.contains("Du har inte behörighet"), "\(role) \(method) \(path)")
+                }
+            }
+        }
+    }
+}
