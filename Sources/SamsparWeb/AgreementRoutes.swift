@@ -34,6 +34,27 @@ enum AgreementRoutes {
             .object([("version", .int(stored.version)), ("versions", .int(versions.count)), ("agreement", stored.agreement.document)]))
     }
 
+    /// The version asked for (`?version=N`), or the newest.
+    static func chosenVersion(_ request: Request, _ context: AppContext, _ s: Services) async throws -> StoredAgreement {
+        let id = context.parameters.get("id") ?? ""
+        let versions = try await s.store.agreementVersions(id: id)
+        var chosen = versions.last
+        if let text = request.uri.queryParameters.get("version") {
+            guard let number = Int(text) else { throw APIError.badRequest("version must be a whole number") }
+            chosen = versions.first { $0.version == number }
+        }
+        guard let stored = chosen else { throw APIError.notFound("no such agreement or version / avtalet finns inte") }
+        return stored
+    }
+
+    /// The agreement as its signed document (issue 9, part 6): the same HTML as the command
+    /// line and the agreement page.
+    static func document(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        _ = try context.requirePrincipal()
+        let stored = try await chosenVersion(request, context, s)
+        return .html(AgreementDocument.html(stored, stylesheet: SiteURL.documentStylesheet.path))
+    }
+
     static func put(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.managesAgreements, "import or revise agreements", request)
         let id = context.parameters.get("id") ?? ""

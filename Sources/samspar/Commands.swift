@@ -39,7 +39,7 @@ struct Migrate: AsyncParsableCommand {
 
 struct AgreementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agreement", abstract: "Agreements (överenskommelser).", subcommands: [ImportAgreement.self])
+        commandName: "agreement", abstract: "Agreements (överenskommelser).", subcommands: [ImportAgreement.self, AgreementDocumentCommand.self])
 
     struct ImportAgreement: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "import", abstract: "Import or revise an agreement from its JSON document.")
@@ -314,5 +314,83 @@ enum DemoAccounts {
                 at: context.now)
         }
         return accounts.map { ($0.email, $0.role) }
+    }
+}
+
+/// `samspar agreement document ID`: the agreement as the signed document (issue 9, part 6).
+struct AgreementDocumentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "document", abstract: "Write the agreement as its document, in the seed's structure (HTML or PDF). / Överenskommelsen som dokument.",
+        discussion: """
+            HTML goes to standard output unless --output is given. PDF is HTML printed by headless
+            Chromium (Debian's chromium; SAMSPAR_CHROMIUM names another) and needs --output.
+            """)
+    enum Format: String, ExpressibleByArgument, CaseIterable { case html, pdf }
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The agreement's id, e.g. ostra-sodertorn.") var id: String
+    @Option(help: "A version number (default: the newest).") var version: Int?
+    @Option(help: "html | pdf") var format: Format = .html
+    @Option(help: "The file to write.") var output: String?
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        let versions = try await context.withStore { try await $0.agreementVersions(id: id) }
+        guard !versions.isEmpty else { throw CLIFailure("no agreement '\(id)'") }
+        let chosen = version.map { v in versions.first { $0.version == v } } ?? versions.last
+        guard let stored = chosen else {
+            throw CLIFailure("agreement '\(id)' has no version \(version ?? 0) (versions 1–\(versions.count))")
+        }
+        let html = AgreementDocument.html(stored)
+        switch format {
+        case .html:
+            if let output {
+                try Data(html.utf8).write(to: URL(fileURLWithPath: output))
+                print(output)
+            } else {
+                print(html, terminator: "")
+            }
+        case .pdf:
+            guard let output else { throw CLIFailure("--format pdf needs --output FILE.pdf") }
+            try PDFPrinter.print(html: html, to: output)
+            print(output)
+        }
+    }
+}
+
+/// Prints HTML to PDF with headless Chromium, the real client (issue 9): the HTML goes to a
+/// temporary file, Chromium prints it, and the PDF is moved into place only when it exists.
+enum PDFPrinter {
+    static func print(html: String, to output: String) throws {
+        let chromium = ProcessInfo.processInfo.environment["SAMSPAR_CHROMIUM"] ?? "/usr/bin/chromium"
+        guard FileManager.default.isExecutableFile(atPath: chromium) else {
+            throw CLIFailure("PDF needs Chromium at \(chromium) (Debian: apt-get install chromium), or SAMSPAR_CHROMIUM")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-pdf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let page = folder.appendingPathComponent("document.html")
+        let pdf = folder.appendingPathComponent("document.pdf")
+        try Data(html.utf8).write(to: page)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-pdf-header-footer",
+            "--user-data-dir=\(folder.appendingPathComponent("profile").path)", "--print-to-pdf=\(pdf.path)", page.absoluteString,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: pdf.path) else {
+            throw CLIFailure("Chromium did not print the PDF (exit \(process.terminationStatus))")
+        }
+        let target = URL(fileURLWithPath: output)
+        try? FileManager.default.removeItem(at: target)
+        try FileManager.default.copyItem(at: pdf, to: target)
     }
 }

@@ -87,9 +87,19 @@ def sign_in(driver, email, password):
 
 
 def sign_out(driver):
-    button = driver.find_element(By.ID, "sign-out")
-    button.click()
-    wait(driver).until(EC.staleness_of(button))
+    """Press "Logga ut". Chromium now and then loses the node right after a full-page
+    screenshot ("Node with given id does not belong to the document"): find it again once."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    for attempt in range(2):
+        try:
+            button = driver.find_element(By.ID, "sign-out")
+            button.click()
+            break
+        except (StaleElementReferenceException, WebDriverException):
+            if attempt == 1:
+                raise
+    wait(driver).until(lambda d: "/logga-in" in d.current_url)
 
 
 def screenshot(driver, path):

@@ -80,7 +80,7 @@ struct PageSnapshotTests {
             title: s, area: s, purpose: s, validFrom: s, period: s, nextRevision: s, goalDays: s, groupA: s, groupB: s,
             parties: [.init(name: s, number: s, kind: s, signatory: s)], tracks: [.init(code: s, name: s, kind: s, occupations: s, genderGoal: s)],
             modelParts: [.init(name: s, number: "", kind: "", signatory: s)], versions: [.init(number: "1", href: "/avtal/x?version=1", current: true)],
-            dashboard: "/avtal/x/uppfoljning")
+            dashboard: "/avtal/x/uppfoljning", document: "/avtal/x/dokument?version=1")
         let accounts = AccountPages.Model(
             users: [
                 .init(
@@ -140,11 +140,20 @@ struct PageSnapshotTests {
             ),
             ("accounts", "token-shown", accounts),
             ("accessibility", "statement", AccessibilityPage.Model(tested: s)),
+            (
+                "agreement-document", "full",
+                AgreementDocument.Model(
+                    title: s, area: s, version: s, parties: [.init(name: s, number: s, signatory: s)], purpose: s, overallGoal: s, localGoals: [.init(text: s)],
+                    groupA: s, groupB: s, modelParts: [.init(heading: s, text: s)], tracks: [.init(name: s, kind: s, occupations: s, goal: s)], validity: s,
+                    revision: s, signatures: [.init(placeAndDate: s, name: s, title: s, party: s)], unsigned: [.init(name: s, number: s, signatory: s)],
+                    stylesheet: nil, inlineCSS: s)
+            ),
         ]
     }
 
     func render(_ template: String, _ model: Any, _ s: String) -> String {
-        Templates.shared.render(Page(layout: layout(s, signedIn: template != "sign-in"), t: Language.sv.tree, page: model), template)
+        if template == "agreement-document" { return Templates.shared.render(model, template) }
+        return Templates.shared.render(Page(layout: layout(s, signedIn: template != "sign-in"), t: Language.sv.tree, page: model), template)
     }
 
     @Test func everyTemplateHasViews() {

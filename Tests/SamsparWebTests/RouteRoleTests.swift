@@ -79,7 +79,7 @@ struct RouteRoleTests {
         // Every role-checked route is in the table: the router has no other.
         let open: Set<String> = [
             "POST /api/v1/session", "GET /api/v1/session", "DELETE /api/v1/session", "GET /api/v1/agreements", "GET /api/v1/agreements/{id}",
-            "GET /api/v1/agreements/{id}/report", "GET /api/v1/openapi.json", "GET /health",
+            "GET /api/v1/agreements/{id}/report", "GET /api/v1/agreements/{id}/document", "GET /api/v1/openapi.json", "GET /health",
         ]
         #expect(h.routes.count == Self.routes.count + open.count)
     }

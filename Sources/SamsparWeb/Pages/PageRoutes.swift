@@ -55,6 +55,9 @@ struct PageRoutes {
         get(.language) { LanguageSwitch.handle($0) }
         get(.stylesheet) { _ in StaticFile.response("samspar.css", type: "text/css; charset=utf-8") }
         get(.script) { _ in StaticFile.response("samspar.js", type: "text/javascript; charset=utf-8") }
+        get(.documentStylesheet) { _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: AgreementDocument.css)))
+        }
         get(.accessibility) { AccessibilityPage.show($0) }
         get(.home) { try await HomePage.show($0) }
 
@@ -76,6 +79,11 @@ struct PageRoutes {
 
         get(.agreements) { try await AgreementPages.list($0) }
         get(.agreement(SiteURL.idKey)) { try await AgreementPages.show($0) }
+        get(.agreementDocument(SiteURL.idKey)) { r in
+            _ = try r.signedIn()
+            let stored = try await AgreementRoutes.chosenVersion(r.request, r.context, r.services)
+            return .html(AgreementDocument.html(stored, stylesheet: SiteURL.documentStylesheet.path))
+        }
         get(.dashboard(SiteURL.idKey)) { try await DashboardPage.show($0) }
         get(.dashboardPeople(SiteURL.idKey)) { try await DashboardPage.people($0) }
         get(.dashboardExport(SiteURL.idKey, SiteURL.formatKey)) { try await DashboardPage.export($0) }

@@ -12,6 +12,7 @@ enum SiteURL: Sendable {
     case accessibility
     case stylesheet
     case script
+    case documentStylesheet
     case participants
     case participantsExport(String)
     case newParticipant
@@ -24,6 +25,7 @@ enum SiteURL: Sendable {
     case importJob(String)
     case agreements
     case agreement(String)
+    case agreementDocument(String)
     case dashboard(String)
     case dashboardPeople(String)
     case dashboardExport(String, String)
@@ -57,6 +59,7 @@ enum SiteURL: Sendable {
         case .accessibility: "/tillganglighet"
         case .stylesheet: "/static/samspar.css"
         case .script: "/static/samspar.js"
+        case .documentStylesheet: "/static/dokument.css"
         case .participants: "/deltagare"
         case .participantsExport(let format): "/deltagare/export.\(format)"
         case .newParticipant: "/deltagare/ny"
@@ -69,6 +72,7 @@ enum SiteURL: Sendable {
         case .importJob(let id): "/import/jobb/\(id)"
         case .agreements: "/avtal"
         case .agreement(let id): "/avtal/\(id)"
+        case .agreementDocument(let id): "/avtal/\(id)/dokument"
         case .dashboard(let id): "/avtal/\(id)/uppfoljning"
         case .dashboardPeople(let id): "/avtal/\(id)/uppfoljning/personer"
         case .dashboardExport(let id, let format): "/avtal/\(id)/uppfoljning/export.\(format)"

@@ -268,6 +268,7 @@ enum AgreementPages {
         var modelParts: [Party]
         var versions: [Version]
         var dashboard: String
+        var document: String
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
@@ -303,7 +304,7 @@ enum AgreementPages {
             versions: versions.map {
                 Version(number: String($0.version), href: SiteURL.agreement(id).with([("version", String($0.version))]), current: $0.version == stored.version)
             },
-            dashboard: SiteURL.dashboard(id).path)
+            dashboard: SiteURL.dashboard(id).path, document: SiteURL.agreementDocument(id).with([("version", String(stored.version))]))
         return r.render("agreement", title: a.area ?? a.title, model, current: .agreements)
     }
 }
