@@ -99,6 +99,9 @@ public struct Agreement: Sendable, Equatable {
     public var modelParts: [String: String]
     public var signatures: [Signature]
     public var status: Status
+    /// A party's notice of termination (issue 9): the agreement then ends with the period in
+    /// which the date falls.
+    public var termination: Termination? = nil
 
     /// The kommunkoder of the municipalities that are parties: the report's population.
     public var municipalities: [Kommunkod] {
@@ -267,12 +270,22 @@ extension Agreement {
             if dto.tracks.count < 3 { note("tracks", "a signed agreement needs at least three local tracks, found \(dto.tracks.count)") }
         }
 
+        var termination: Termination?
+        if let t = dto.termination {
+            var org: Organisationsnummer?
+            do { org = try Organisationsnummer(t.orgNumber) } catch { note("termination.orgNumber", "'\(t.orgNumber)': \(error.description)") }
+            if let org, !seenOrgs.contains(org) { note("termination.orgNumber", "\(org) is not a party to the agreement") }
+            if let org, let date = day("termination.date", t.date) { termination = Termination(orgNumber: org, date: date) }
+        }
+
         guard problems.isEmpty, let validFrom else { throw AgreementError(problems: problems) }
-        return Agreement(
+        var agreement = Agreement(
             id: dto.id, title: dto.title, area: dto.area, purpose: dto.purpose, validFrom: validFrom,
             periodMonths: periodMonths, nextRevision: nextRevision, maxEstablishmentDays: maxDays,
             targetGroups: groups, parties: parties, tracks: tracks, modelParts: modelParts,
             signatures: signatures, status: status)
+        agreement.termination = termination
+        return agreement
     }
 }
 
@@ -335,6 +348,7 @@ struct AgreementDTO: Decodable {
         "modelParts": .object(Dictionary(uniqueKeysWithValues: Agreement.requiredModelParts.map { ($0, Shape.leaf) })),
         "signatures": .array(.object(["orgNumber": .leaf, "place": .leaf, "date": .leaf, "name": .leaf, "title": .leaf])),
         "status": .leaf,
+        "termination": .object(["orgNumber": .leaf, "date": .leaf]),
     ])
 
     /// Every key of the document that the format does not have, by path.
@@ -414,6 +428,11 @@ struct AgreementDTO: Decodable {
     var modelParts: [String: String]?
     var signatures: [Signature]?
     var status: String?
+    var termination: TerminationDTO?
+    struct TerminationDTO: Decodable {
+        var orgNumber: String
+        var date: String
+    }
 }
 
 extension Agreement {
@@ -469,6 +488,10 @@ extension Agreement {
                     })
             ))
         members.append(("status", .string(status.rawValue)))
+        if let termination {
+            members.append(
+                ("termination", .object([("orgNumber", .string(termination.orgNumber.description)), ("date", .string(termination.date.description))])))
+        }
         return .object(members)
     }
 }

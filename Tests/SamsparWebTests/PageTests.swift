@@ -121,6 +121,27 @@ struct PageTests {
         #expect(elsewhere.headers[.location] == "/")
     }
 
+    /// The agreement page says where the agreement stands, and links its document, which the
+    /// API serves as the same HTML (issue 9).
+    @Test func theAgreementPageShowsItsStatusAndDocument() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        let session = try await h.session(for: "coordinator@example.se")
+        let page = try await h.request(.get, "/avtal/ostra-sodertorn", as: .session(cookie: session.cookie, csrf: nil))
+        #expect(page.text.contains("<strong>Läge:</strong> gäller – perioden 2019-01-01 till 2019-12-31"))
+        #expect(!page.text.contains("id=\"missing\""))
+        #expect(page.text.contains("href=\"/avtal/ostra-sodertorn/dokument?version=1\""))
+        let document = try await h.request(.get, "/avtal/ostra-sodertorn/dokument?version=1", as: .session(cookie: session.cookie, csrf: nil))
+        let api = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/document?version=1", as: .session(cookie: session.cookie, csrf: nil))
+        #expect(document.status == .ok && api.status == .ok)
+        #expect(document.text == api.text)
+        #expect(api.text.contains("<h2>7. Underskrifter</h2>"))
+        #expect(api.headers[.contentType] == "text/html; charset=utf-8")
+        let none = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/document?version=9", as: .session(cookie: session.cookie, csrf: nil))
+        #expect(none.status == .notFound)
+    }
+
     /// Every `{{t.key}}` of every template has a text in both languages, the languages have the
     /// same keys, and the only unescaped output is the server-drawn SVG.
     @Test func templatesAndLanguagesHoldTogether() throws {

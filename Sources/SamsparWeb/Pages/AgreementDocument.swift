@@ -100,7 +100,12 @@ public enum AgreementDocument {
             },
             validity: "Överenskommelsen gäller fr.o.m. \(longDate(a.validFrom)) och "
                 + (a.periodMonths == 12 ? "ett år i taget." : "\(a.periodMonths) månader i taget.") + " Överenskommelsen revideras årligen.",
-            revision: a.nextRevision.map { "Nästa revidering sker \($0)." } ?? "Datum för nästa revidering är inte bestämt.",
+            revision: (a.nextRevision.map { "Nästa revidering sker \($0)." } ?? "Datum för nästa revidering är inte bestämt.")
+                + (a.termination.map { t in
+                    let last = a.lifecycle(on: t.date).lastDay ?? t.date
+                    return
+                        " Överenskommelsen är uppsagd av \(partyNames[t.orgNumber] ?? t.orgNumber.description) den \(t.date) och gäller till och med \(last)."
+                } ?? ""),
             signatures: a.signatures.map { s in
                 Signature(
                     placeAndDate: [s.place, s.date.description].compactMap { $0 }.joined(separator: " "), name: s.name, title: s.title ?? "",

@@ -269,6 +269,43 @@ enum AgreementPages {
         var versions: [Version]
         var dashboard: String
         var document: String
+        var status: String
+        var missing: [String]
+        var hasMissing: Bool
+    }
+
+    /// The status today and its period, in the reader's language (issue 9, part 4).
+    static func statusText(_ a: Agreement, _ r: PageRequest) -> String {
+        let life = a.lifecycle(on: r.today)
+        var text = r.t("agreementStatus." + life.status.rawValue)
+        if let start = life.periodStart, let end = life.periodEnd {
+            text += " – " + String(format: r.t("agreementStatus.period"), start.description, end.description)
+        }
+        if let last = life.lastDay, let t = a.termination {
+            text +=
+                " – "
+                + String(
+                    format: r.t("agreementStatus.terminated"), a.parties.first { $0.orgNumber == t.orgNumber }?.name ?? t.orgNumber.description,
+                    t.date.description, last.description)
+        }
+        return text
+    }
+
+    /// What blocks signing, said by the page (the domain's list, by path).
+    static func missingText(_ a: Agreement, _ r: PageRequest) -> [String] {
+        a.missingForSigning.map { p in
+            if p.path.hasPrefix("parties.") {
+                let number = String(p.path.dropFirst("parties.".count))
+                return String(format: r.t("missing.signatory"), a.parties.first { $0.orgNumber.description == number }?.name ?? number)
+            }
+            if p.path.hasPrefix("modelParts.") { return String(format: r.t("missing.modelPart"), r.t("modelPart." + p.path.dropFirst("modelParts.".count))) }
+            if p.path.hasPrefix("tracks.") {
+                let code = String(p.path.dropFirst("tracks.".count))
+                return String(format: r.t("missing.occupation"), a.tracks.first { $0.code == code }?.name ?? code)
+            }
+            if p.path == "tracks" { return String(format: r.t("missing.tracks"), a.tracks.count) }
+            return r.language.strings["missing." + p.path] ?? p.reason
+        }
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
@@ -304,7 +341,8 @@ enum AgreementPages {
             versions: versions.map {
                 Version(number: String($0.version), href: SiteURL.agreement(id).with([("version", String($0.version))]), current: $0.version == stored.version)
             },
-            dashboard: SiteURL.dashboard(id).path, document: SiteURL.agreementDocument(id).with([("version", String(stored.version))]))
+            dashboard: SiteURL.dashboard(id).path, document: SiteURL.agreementDocument(id).with([("version", String(stored.version))]),
+            status: statusText(a, r), missing: a.signedByAll ? [] : missingText(a, r), hasMissing: !a.signedByAll && !a.missingForSigning.isEmpty)
         return r.render("agreement", title: a.area ?? a.title, model, current: .agreements)
     }
 }

@@ -1,0 +1,83 @@
+/// The agreement's life (issue 9, parts 3 and 4): what is missing before the parties can
+/// sign it in Samspår, and its status on a day.
+extension Agreement {
+    /// A party's notice that it ends the agreement, from `date`.
+    public struct Termination: Sendable, Equatable {
+        public var orgNumber: Organisationsnummer
+        public var date: Day
+
+        public init(orgNumber: Organisationsnummer, date: Day) {
+            self.orgNumber = orgNumber
+            self.date = date
+        }
+    }
+
+    /// The status on a day, with the period it is in.
+    public struct Lifecycle: Sendable, Equatable {
+        public var status: Status
+        /// The first and last day of the period in force (nil before `validFrom` and for a draft).
+        public var periodStart: Day?
+        public var periodEnd: Day?
+        /// The last day the agreement holds, once a termination is recorded.
+        public var lastDay: Day?
+
+        public init(status: Status, periodStart: Day? = nil, periodEnd: Day? = nil, lastDay: Day? = nil) {
+            self.status = status
+            self.periodStart = periodStart
+            self.periodEnd = periodEnd
+            self.lastDay = lastDay
+        }
+    }
+
+    /// Every party has signed (and the document does not call itself a draft).
+    public var signedByAll: Bool {
+        let signed = Set(signatures.map(\.orgNumber))
+        return status != .draft && !parties.isEmpty && parties.allSatisfy { signed.contains($0.orgNumber) }
+    }
+
+    /// The first day of period `k` (0 is the first): counted from `validFrom` each time, so a
+    /// 31 January start keeps its day where the month has it ("ett år i taget").
+    func periodStart(_ k: Int) -> Day { validFrom.adding(months: k * periodMonths) }
+
+    /// The period (index) that `day` falls in; `day` is on or after `validFrom`.
+    func period(of day: Day) -> Int {
+        var k = max(0, (day.year - validFrom.year) * 12 / max(1, periodMonths) - 1)
+        while periodStart(k + 1) <= day { k += 1 }
+        while k > 0 && periodStart(k) > day { k -= 1 }
+        return k
+    }
+
+    /// SPEC-less rule of issue 9, part 4: `draft` until every party has signed; `signed` until
+    /// `validFrom`; then `active`, renewing by itself one period at a time, until a party records
+    /// a termination: it is `expired` after the last day of the period in which the
+    /// termination's date falls (a date before `validFrom` ends it with the first period).
+    public func lifecycle(on day: Day) -> Lifecycle {
+        guard signedByAll else { return Lifecycle(status: .draft) }
+        let lastDay = termination.map { t in periodStart(period(of: max(t.date, validFrom)) + 1).adding(days: -1) }
+        guard day >= validFrom else { return Lifecycle(status: .signed, lastDay: lastDay) }
+        if let lastDay, day > lastDay { return Lifecycle(status: .expired, lastDay: lastDay) }
+        let k = period(of: day)
+        return Lifecycle(status: .active, periodStart: periodStart(k), periodEnd: periodStart(k + 1).adding(days: -1), lastDay: lastDay)
+    }
+
+    /// What is missing before the parties can sign in Samspår (issue 9, part 3), in the
+    /// document's order. Empty: nothing blocks signing. (An agreement signed elsewhere and
+    /// imported keeps the checks of ``parse(json:)``.)
+    public var missingForSigning: [AgreementProblem] {
+        var missing: [AgreementProblem] = []
+        for party in parties where (party.signatory ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            missing.append(.init(path: "parties.\(party.orgNumber)", reason: "\(party.name) has no signatory"))
+        }
+        if (purpose ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            missing.append(.init(path: "purpose", reason: "the purpose is empty"))
+        }
+        for part in Agreement.requiredModelParts where (modelParts[part] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            missing.append(.init(path: "modelParts.\(part)", reason: "this part of the local model is empty"))
+        }
+        if tracks.count < 3 { missing.append(.init(path: "tracks", reason: "at least three local tracks are needed, there are \(tracks.count)")) }
+        for track in tracks where track.kind == .vocational && track.ssyk.isEmpty {
+            missing.append(.init(path: "tracks.\(track.code)", reason: "the vocational track \(track.name) has no occupation (SSYK 2012)"))
+        }
+        return missing
+    }
+}

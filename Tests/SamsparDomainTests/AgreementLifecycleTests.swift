@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+@testable import SamsparDomain
+
+private typealias S = Spec
+
+/// Issue 9, parts 3 and 4: status over time and what blocks signing, with days counted by hand.
+@Suite("The agreement's life")
+struct AgreementLifecycleTests {
+    func d(_ text: String) -> Day { S.day(text) }
+
+    /// The seed's agreement: five parties, all signed, from 2018-01-01, twelve months at a time.
+    var example: Agreement { S.example }
+
+    @Test func signedThenActiveRenewingEachYear() {
+        #expect(example.lifecycle(on: d("2017-12-31")) == .init(status: .signed))
+        #expect(example.lifecycle(on: d("2018-01-01")) == .init(status: .active, periodStart: d("2018-01-01"), periodEnd: d("2018-12-31")))
+        #expect(example.lifecycle(on: d("2018-12-31")) == .init(status: .active, periodStart: d("2018-01-01"), periodEnd: d("2018-12-31")))
+        // Renewed by itself, twice.
+        #expect(example.lifecycle(on: d("2020-06-15")) == .init(status: .active, periodStart: d("2020-01-01"), periodEnd: d("2020-12-31")))
+    }
+
+    @Test func aTerminationEndsItWithItsPeriod() {
+        var a = example
+        a.termination = .init(orgNumber: a.parties[0].orgNumber, date: d("2019-03-10"))
+        #expect(a.lifecycle(on: d("2019-12-31")) == .init(status: .active, periodStart: d("2019-01-01"), periodEnd: d("2019-12-31"), lastDay: d("2019-12-31")))
+        #expect(a.lifecycle(on: d("2020-01-01")) == .init(status: .expired, lastDay: d("2019-12-31")))
+        // Notice given on a period's first day ends that period, not the one before.
+        a.termination?.date = d("2020-01-01")
+        #expect(a.lifecycle(on: d("2020-12-31")).status == .active)
+        #expect(a.lifecycle(on: d("2021-01-01")) == .init(status: .expired, lastDay: d("2020-12-31")))
+        // Notice before the start: it ends with the first period.
+        a.termination?.date = d("2017-12-01")
+        #expect(a.lifecycle(on: d("2017-12-15")) == .init(status: .signed, lastDay: d("2018-12-31")))
+        #expect(a.lifecycle(on: d("2019-01-01")).status == .expired)
+    }
+
+    @Test func periodsCountFromTheStartDay() {
+        var a = example
+        a.validFrom = d("2018-01-31")
+        a.periodMonths = 1
+        // 31 January + 1 month is 28 February; + 2 months is 31 March again.
+        #expect(a.lifecycle(on: d("2018-02-27")) == .init(status: .active, periodStart: d("2018-01-31"), periodEnd: d("2018-02-27")))
+        #expect(a.lifecycle(on: d("2018-02-28")) == .init(status: .active, periodStart: d("2018-02-28"), periodEnd: d("2018-03-30")))
+        #expect(a.lifecycle(on: d("2018-03-31")) == .init(status: .active, periodStart: d("2018-03-31"), periodEnd: d("2018-04-29")))
+    }
+
+    @Test func aMissingSignatureKeepsItADraft() {
+        var a = example
+        a.signatures.removeLast()
+        #expect(!a.signedByAll)
+        #expect(a.lifecycle(on: d("2019-06-01")) == .init(status: .draft))
+    }
+
+    @Test func whatBlocksSigning() {
+        #expect(example.missingForSigning.isEmpty)
+        var a = example
+        a.parties[1].signatory = " "
+        a.modelParts["youth"] = ""
+        a.tracks[0].ssyk = []
+        a.tracks.removeLast(2)
+        #expect(
+            a.missingForSigning.map(\.path) == [
+                "parties.222000-2162", "modelParts.youth", "tracks", "tracks.vard",
+            ])
+        #expect(a.missingForSigning[2].reason == "at least three local tracks are needed, there are 2")
+    }
+
+    @Test func aTerminationIsPartOfTheDocument() throws {
+        let json = try String(contentsOf: S.shared.appendingPathComponent("examples/agreement.json"), encoding: .utf8)
+        let terminated = json.replacingOccurrences(
+            of: "\"signatures\":", with: "\"termination\": {\"orgNumber\": \"212000-0092\", \"date\": \"2019-05-02\"},\n  \"signatures\":")
+        let a = try Agreement.parse(json: Data(terminated.utf8))
+        #expect(a.termination == .init(orgNumber: try Organisationsnummer("212000-0092"), date: d("2019-05-02")))
+        #expect(try Agreement.parse(json: Data(a.document.serialized().utf8)).termination == a.termination)
+        let stranger = json.replacingOccurrences(
+            of: "\"signatures\":", with: "\"termination\": {\"orgNumber\": \"212000-0134\", \"date\": \"2019-05-02\"},\n  \"signatures\":")
+        #expect {
+            try Agreement.parse(json: Data(stranger.utf8))
+        } throws: { error in
+            (error as? AgreementError)?.problems.map(\.description) == ["termination.orgNumber: 212000-0134 is not a party to the agreement"]
+        }
+    }
+}
