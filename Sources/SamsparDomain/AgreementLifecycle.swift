@@ -81,3 +81,24 @@ extension Agreement {
         return missing
     }
 }
+
+extension Agreement {
+    /// What the coordinator's start page reminds of (issue 9, part 5).
+    public enum Reminder: Sendable, Equatable {
+        /// The next revision is within 60 days, or has passed without a new version.
+        case revisionDue(Day)
+        /// These parties have not signed.
+        case signatureMissing([Organisationsnummer])
+    }
+
+    /// Decision written down: a revision date that has passed stays a reminder (a revision
+    /// overdue is due); the reminder ends when a new version sets the next date.
+    public func reminders(on day: Day) -> [Reminder] {
+        var reminders: [Reminder] = []
+        if let revision = nextRevision, revision - day <= 60 { reminders.append(.revisionDue(revision)) }
+        let signed = Set(signatures.map(\.orgNumber))
+        let unsigned = parties.map(\.orgNumber).filter { !signed.contains($0) }
+        if !unsigned.isEmpty { reminders.append(.signatureMissing(unsigned)) }
+        return reminders
+    }
+}

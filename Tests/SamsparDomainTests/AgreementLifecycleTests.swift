@@ -83,3 +83,23 @@ struct AgreementLifecycleTests {
         }
     }
 }
+
+@Suite("Reminders of the agreement's life")
+struct AgreementReminderTests {
+    func d(_ text: String) -> Day { Spec.day(text) }
+
+    /// The example's next revision is 2018-11-30: 2018-10-01 is 31 + 29 = 60 days before it.
+    @Test func revisionWithinSixtyDaysAndOverdue() {
+        let a = Spec.example
+        #expect(a.reminders(on: d("2018-09-30")) == [])
+        #expect(a.reminders(on: d("2018-10-01")) == [.revisionDue(d("2018-11-30"))])
+        #expect(a.reminders(on: d("2019-02-01")) == [.revisionDue(d("2018-11-30"))])
+    }
+
+    @Test func missingSignatures() {
+        var a = Spec.example
+        a.nextRevision = nil
+        a.signatures.removeAll { $0.orgNumber.description == "212000-0233" || $0.orgNumber.description == "222000-2162" }
+        #expect(a.reminders(on: d("2018-06-01")) == [.signatureMissing([try! Organisationsnummer("222000-2162"), try! Organisationsnummer("212000-0233")])])
+    }
+}

@@ -131,6 +131,12 @@ struct PageTests {
         let page = try await h.request(.get, "/avtal/ostra-sodertorn", as: .session(cookie: session.cookie, csrf: nil))
         #expect(page.text.contains("<strong>Läge:</strong> gäller – perioden 2019-01-01 till 2019-12-31"))
         #expect(!page.text.contains("id=\"missing\""))
+        // The revision date of the seed's agreement (2018-11-30) has passed: the coordinator's
+        // start page reminds of it, the analyst's does not.
+        let home = try await h.request(.get, "/", as: .session(cookie: session.cookie, csrf: nil))
+        #expect(home.text.contains("<li><a href=\"/avtal/ostra-sodertorn\">Östra Södertörn: nästa revidering är 2018-11-30. Revidera avtalet i tid.</a></li>"))
+        let analyst = try await h.session(for: "analyst@example.se")
+        #expect(!(try await h.request(.get, "/", as: .session(cookie: analyst.cookie, csrf: nil))).text.contains("Påminnelser"))
         #expect(page.text.contains("href=\"/avtal/ostra-sodertorn/dokument?version=1\""))
         let document = try await h.request(.get, "/avtal/ostra-sodertorn/dokument?version=1", as: .session(cookie: session.cookie, csrf: nil))
         let api = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/document?version=1", as: .session(cookie: session.cookie, csrf: nil))

@@ -21,6 +21,9 @@ enum HomePage {
         var more: Bool
         var links: [Layout.Link]
         var today: String
+        /// The coordinator's reminders of their agreements' life (issue 9, part 5).
+        var reminders: [Layout.Link] = []
+        var showReminders = false
     }
 
     static let shown = 100
@@ -57,6 +60,23 @@ enum HomePage {
             if principal.role.readsAuditLog { links.append(.init(href: SiteURL.audit.path, label: r.t("nav./granskning"))) }
             if principal.role.managesAccounts { links.append(.init(href: SiteURL.accounts.path, label: r.t("nav./konton"))) }
             model.links = links
+            if principal.role.managesAgreements {
+                model.showReminders = true
+                for stored in try await r.services.store.agreements(withParty: principal.organisation) {
+                    let a = stored.agreement
+                    let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
+                    for reminder in a.reminders(on: r.today) {
+                        let text: String =
+                            switch reminder {
+                            case .revisionDue(let day): String(format: r.t("reminder.revision"), a.area ?? a.title, day.description)
+                            case .signatureMissing(let parties):
+                                String(
+                                    format: r.t("reminder.signature"), a.area ?? a.title, parties.map { names[$0] ?? $0.description }.joined(separator: ", "))
+                            }
+                        model.reminders.append(.init(href: SiteURL.agreement(a.id).path, label: text))
+                    }
+                }
+            }
         }
         return r.render("home", title: r.t(principal.role == .caseworker ? "home.todo" : "home.title"), model, current: .home)
     }
