@@ -31,6 +31,7 @@ public enum DatabaseCopy {
         ("api_tokens", ["id"], "id"),
         ("audit_log", ["seq"], nil),
         ("audit_subjects", ["person_id", "org_number", "seq"], nil),
+        ("published_reports", ["id"], "id"),
     ]
 
     public static func copy(from source: some SamsparStore, to target: some SamsparStore, pageSize: Int = 5000) async throws -> Summary {

@@ -55,6 +55,71 @@ enum AgreementRoutes {
         return .html(AgreementDocument.html(stored, stylesheet: SiteURL.documentStylesheet.path))
     }
 
+    struct Publish: Decodable {
+        var year: Int
+        var asOf: String?
+    }
+
+    /// Publishes the year's follow-up (issue 9, part 7): a coordinator of a party; suppressed,
+    /// as it goes to the parties' boards; stored with its content hash and never changed.
+    static func publish(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAgreements, "publish follow-up reports", request)
+        let (body, _) = try await Body.json(Publish.self, request)
+        let published = try await publish(
+            id: context.parameters.get("id") ?? "", year: body.year, asOf: body.asOf, principal, channel: context.channel(request), s)
+        return JSONResponse.make(publicationSummary(published), status: .created)
+    }
+
+    static func publish(id: String, year: Int, asOf text: String?, _ principal: Principal, channel: String, _ s: Services) async throws
+        -> PublishedReport
+    {
+        guard (1900...2200).contains(year) else {
+            throw APIError.invalid("nothing was published", problems: [.init(line: 0, column: "year", reason: "must be a year such as 2018")])
+        }
+        var asOf = s.today
+        if let text {
+            do { asOf = try Day(plausibleISO: text) } catch {
+                throw APIError.invalid("nothing was published", problems: [.init(line: 0, column: "asOf", reason: error.description)])
+            }
+        }
+        guard try await !s.store.agreementVersions(id: id).isEmpty else { throw APIError.notFound("no such agreement / avtalet finns inte") }
+        // Only a coordinator of one of the agreement's parties publishes its follow-up.
+        guard try await s.store.agreements(withParty: principal.organisation).contains(where: { $0.agreement.id == id }) else {
+            var refusal = APIError.forbidden("your organisation is not a party to \(id) / din organisation är inte part i avtalet")
+            refusal.refusal = .init(person: nil, reason: "not a party to \(id)", channel: channel)
+            throw refusal
+        }
+        let (year, day) = (year, asOf)
+        return try await s.store.publishReport(
+            agreementID: id, year: year, asOf: day, suppression: s.suppression, by: principal.actor, organisation: principal.organisation,
+            audit: { s.draft(principal, "publish", person: nil, channel: channel, detail: "\(id) \(year) as of \(day): \($0.contentHash)") }, at: s.now())
+    }
+
+    static func publicationSummary(_ p: PublishedReport) -> JSONValue {
+        .object([
+            ("id", .int(Int(p.id))), ("agreement", .string(p.agreementID)), ("year", .int(p.year)), ("asOf", .string(p.asOf.description)),
+            ("agreementVersion", .int(p.agreementVersion)), ("contentHash", .string(p.contentHash)), ("publishedAt", .string(p.publishedAt)),
+            ("publishedBy", .string(p.publishedBy)), ("organisation", .string(p.organisation.description)),
+        ])
+    }
+
+    static func publications(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        _ = try context.requirePrincipal()
+        let list = try await s.store.publishedReports(agreementID: context.parameters.get("id") ?? "")
+        return JSONResponse.make(.object([("items", .array(list.map(publicationSummary)))]))
+    }
+
+    /// The published document, byte for byte as it was published; its SHA-256 is the ETag.
+    static func publication(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        _ = try context.requirePrincipal()
+        guard let number = context.parameters.get("publicationId").flatMap({ Int64($0) }),
+            let p = try await s.store.publishedReport(agreementID: context.parameters.get("id") ?? "", id: number)
+        else { throw APIError.notFound("no such publication / publiceringen finns inte") }
+        var response = JSONResponse.text(p.document, contentType: "application/json; charset=utf-8")
+        response.headers[.eTag] = "\"\(p.contentHash)\""
+        return response
+    }
+
     static func put(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.managesAgreements, "import or revise agreements", request)
         let id = context.parameters.get("id") ?? ""

@@ -32,6 +32,9 @@ struct API {
         add(.put, "/api/v1/agreements/{id}") { try await AgreementRoutes.put($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/report") { try await AgreementRoutes.report($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/document") { try await AgreementRoutes.document($0, $1, s) }
+        add(.get, "/api/v1/agreements/{id}/published") { try await AgreementRoutes.publications($0, $1, s) }
+        add(.post, "/api/v1/agreements/{id}/published") { try await AgreementRoutes.publish($0, $1, s) }
+        add(.get, "/api/v1/agreements/{id}/published/{publicationId}") { try await AgreementRoutes.publication($0, $1, s) }
 
         add(.get, "/api/v1/participants") { try await ParticipantRoutes.search($0, $1, s) }
         add(.post, "/api/v1/participants") { try await ParticipantRoutes.create($0, $1, s) }

@@ -183,4 +183,12 @@ def test_the_coordinator_reads_a_participant_and_the_english_pages(driver, base_
     check_page(driver, "coordinator-uppfoljning-english")
     driver.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sv")
+    # Publish the 2018 follow-up (issue 9): it is listed on the agreement page with its checksum.
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, "#publish button").click()
+    wait(driver).until(EC.staleness_of(page))
+    assert "publicerad" in driver.find_element(By.CSS_SELECTOR, ".notice").text
+    rows = driver.find_elements(By.CSS_SELECTOR, "#published tbody tr")
+    assert len(rows) == 1 and "2019-03-31" in rows[0].text
+    check_page(driver, "coordinator-avtal-publicerad")
     sign_out(driver)

@@ -38,6 +38,7 @@ struct PageRoleTests {
         (.post, "/konton/anvandare/1/sparra", [.admin]),
         (.post, "/konton/nycklar", [.admin]),
         (.post, "/konton/nycklar/1/aterkalla", [.admin]),
+        (.post, "/avtal/ostra-sodertorn/uppfoljning/publicera", [.coordinator]),
     ]
 
     @Test func everyRoleOnEveryPage() async throws {

@@ -189,5 +189,6 @@ enum SQLiteMigrations {
                 bigint: "INTEGER", smallint: "INTEGER", real: "REAL", withoutRowID: " WITHOUT ROWID",
                 identity: "INTEGER PRIMARY KEY")
         ),
+        (4, "published follow-up reports (issue 9)", PublicationMigration.statements(bigint: "INTEGER", identity: "INTEGER PRIMARY KEY")),
     ]
 }

@@ -60,6 +60,9 @@ enum DashboardPage {
         var csv: String
         var xlsx: String
         var agreement: String
+        /// A coordinator may publish what they see (issue 9, part 7).
+        var publish: String? = nil
+        var year = ""
     }
 
     struct PeopleModel: Sendable {
@@ -277,7 +280,12 @@ enum DashboardPage {
             funnelHeader: kinds.map { r.t("event." + $0.rawValue) } + [r.t("goal.acceptance"), r.t("goal.completion"), r.t("goal.outcome")],
             funnel: funnel, trends: trends, charts: charts, participants: participants, csv: SiteURL.dashboardExport(id, "csv").with(query),
             xlsx: SiteURL.dashboardExport(id, "xlsx").with(query), agreement: SiteURL.agreement(id).path)
-        return r.render("dashboard", title: String(format: r.t("dashboard.title"), model.title), model, current: .agreements)
+        var shown = model
+        if principal.role.managesAgreements {
+            shown.publish = SiteURL.publish(id).path
+            shown.year = String(sel.year)
+        }
+        return r.render("dashboard", title: String(format: r.t("dashboard.title"), model.title), shown, current: .agreements)
     }
 
     /// The people behind a count: those the reader may see, and how many others it counts.

@@ -87,6 +87,14 @@ struct PageRoutes {
         get(.dashboard(SiteURL.idKey)) { try await DashboardPage.show($0) }
         get(.dashboardPeople(SiteURL.idKey)) { try await DashboardPage.people($0) }
         get(.dashboardExport(SiteURL.idKey, SiteURL.formatKey)) { try await DashboardPage.export($0) }
+        post(.publish(SiteURL.idKey)) { r, form in
+            let principal = try r.require(\.managesAgreements, "publish follow-up reports")
+            let id = r.context.parameters.get("id") ?? ""
+            _ = try await AgreementRoutes.publish(
+                id: id, year: Int(form["ar"] ?? "") ?? r.today.year, asOf: form["per"], principal, channel: "POST /avtal/{id}/uppfoljning/publicera",
+                r.services)
+            return .redirect(SiteURL.agreement(id).with([("publicerad", "1")]))
+        }
 
         get(.audit) { try await AuditPage.show($0) }
         get(.accounts) { try await AccountPages.show($0) }

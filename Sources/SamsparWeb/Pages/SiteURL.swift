@@ -29,6 +29,8 @@ enum SiteURL: Sendable {
     case dashboard(String)
     case dashboardPeople(String)
     case dashboardExport(String, String)
+    case publish(String)
+    case publication(String, String)
     case audit
     case accounts
     case addUser
@@ -76,6 +78,8 @@ enum SiteURL: Sendable {
         case .dashboard(let id): "/avtal/\(id)/uppfoljning"
         case .dashboardPeople(let id): "/avtal/\(id)/uppfoljning/personer"
         case .dashboardExport(let id, let format): "/avtal/\(id)/uppfoljning/export.\(format)"
+        case .publish(let id): "/avtal/\(id)/uppfoljning/publicera"
+        case .publication(let id, let number): "/api/v1/agreements/\(id)/published/\(number)"
         case .audit: "/granskning"
         case .accounts: "/konton"
         case .addUser: "/konton/anvandare"

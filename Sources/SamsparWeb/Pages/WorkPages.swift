@@ -292,6 +292,16 @@ enum AgreementPages {
         var status: String
         var missing: [String]
         var hasMissing: Bool
+        var published: [Published] = []
+    }
+
+    struct Published: Sendable {
+        var year: String
+        var asOf: String
+        var at: String
+        var by: String
+        var hash: String
+        var href: String
     }
 
     /// The status today and its period, in the reader's language (issue 9, part 4).
@@ -363,7 +373,14 @@ enum AgreementPages {
             },
             dashboard: SiteURL.dashboard(id).path, document: SiteURL.agreementDocument(id).with([("version", String(stored.version))]),
             status: statusText(a, r), missing: a.signedByAll ? [] : missingText(a, r), hasMissing: !a.signedByAll && !a.missingForSigning.isEmpty)
-        return r.render("agreement", title: a.area ?? a.title, model, current: .agreements)
+        var shown = model
+        shown.published = try await r.services.store.publishedReports(agreementID: id).map {
+            Published(
+                year: String($0.year), asOf: $0.asOf.description, at: LocalTime.text($0.publishedAt), by: $0.publishedBy, hash: $0.contentHash,
+                href: SiteURL.publication(id, String($0.id)).path)
+        }
+        let notice = r.request.uri.queryParameters.get("publicerad") != nil ? r.t("agreement.publishedNotice") : nil
+        return r.render("agreement", title: a.area ?? a.title, shown, current: .agreements, notice: notice)
     }
 }
 

@@ -1,0 +1,113 @@
+import Crypto
+import Foundation
+import SamsparDomain
+
+/// Migration 4 (issue 9, part 7): published follow-up reports. Both engines run the same
+/// statement with their own type names.
+enum PublicationMigration {
+    static func statements(bigint: String, identity: String) -> [String] {
+        [
+            """
+            CREATE TABLE published_reports (
+                id \(identity),
+                agreement_id TEXT NOT NULL REFERENCES agreements(id),
+                year INTEGER NOT NULL,
+                as_of INTEGER NOT NULL,
+                agreement_version INTEGER NOT NULL,
+                content_hash TEXT NOT NULL UNIQUE,
+                document TEXT NOT NULL,
+                published_at TEXT NOT NULL,
+                published_by TEXT NOT NULL,
+                org_number \(bigint) NOT NULL
+            )
+            """,
+            "CREATE INDEX published_by_agreement ON published_reports (agreement_id, id)",
+        ]
+    }
+}
+
+/// A follow-up report as it was published (issue 9, part 7): the document's exact text and
+/// the SHA-256 of that text. Nothing ever changes or deletes one; what later imports add does
+/// not reach it.
+public struct PublishedReport: Sendable, Equatable {
+    public var id: Int64
+    public var agreementID: String
+    public var year: Int
+    public var asOf: Day
+    public var agreementVersion: Int
+    public var contentHash: String
+    public var document: String
+    public var publishedAt: String
+    public var publishedBy: String
+    public var organisation: Organisationsnummer
+}
+
+extension SamsparStore {
+    /// Publishes the report of `agreementID` for `year` as of `asOf`, as a role without access
+    /// to individual data would see it (suppressed: it goes to the parties' boards). The same
+    /// content published again is the same publication; `audit` is written with a new one.
+    public func publishReport(
+        agreementID: String, year: Int, asOf: Day, suppression: Suppression, by actor: String, organisation: Organisationsnummer,
+        audit: @escaping @Sendable (PublishedReport) -> AuditDraft, at now: Date
+    ) async throws -> PublishedReport {
+        let (report, stored) = try await self.report(agreementID: agreementID, year: year, asOf: asOf)
+        let text = ReportDocument(report: report, suppression: suppression, agreementVersion: stored.version).json.serialized(pretty: true)
+        let hash = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return try await transaction { s in
+            if let existing = try await Publications.find(hash: hash, in: s) { return existing }
+            let rows = try await s.query(
+                """
+                INSERT INTO published_reports (agreement_id, year, as_of, agreement_version, content_hash, document, published_at, published_by, org_number)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+                """,
+                [
+                    .text(agreementID), .int(year), .int(Int(asOf.ordinal)), .int(stored.version), .text(hash), .text(text), .text(Registry.timestamp(now)),
+                    .text(actor), .int(organisation.value),
+                ])
+            guard let id = rows.first?["id"].int else { throw StoreError.unknownAgreement(agreementID) }
+            let published = PublishedReport(
+                id: id, agreementID: agreementID, year: year, asOf: asOf, agreementVersion: stored.version, contentHash: hash, document: text,
+                publishedAt: Registry.timestamp(now), publishedBy: actor, organisation: organisation)
+            try await AuditLog.append([audit(published)], at: now, in: s)
+            return published
+        }
+    }
+
+    /// Every publication of an agreement, newest first.
+    public func publishedReports(agreementID: String) async throws -> [PublishedReport] {
+        try await read { try await Publications.all(agreementID: agreementID, in: $0) }
+    }
+
+    public func publishedReport(agreementID: String, id: Int64) async throws -> PublishedReport? {
+        try await read { try await Publications.all(agreementID: agreementID, id: id, in: $0).first }
+    }
+}
+
+enum Publications {
+    static let columns = "id, agreement_id, year, as_of, agreement_version, content_hash, document, published_at, published_by, org_number"
+
+    static func row(_ r: SQLRow) -> PublishedReport? {
+        guard let id = r["id"].int, let agreement = r["agreement_id"].text, let year = r["year"].int, let asOf = r["as_of"].int,
+            let version = r["agreement_version"].int, let hash = r["content_hash"].text, let document = r["document"].text,
+            let at = r["published_at"].text, let by = r["published_by"].text, let org = r["org_number"].int
+        else { return nil }
+        return PublishedReport(
+            id: id, agreementID: agreement, year: Int(year), asOf: Day(ordinal: Int32(asOf)), agreementVersion: Int(version), contentHash: hash,
+            document: document, publishedAt: at, publishedBy: by, organisation: Organisationsnummer(storedValue: org))
+    }
+
+    static func find(hash: String, in s: any SQLSession) async throws -> PublishedReport? {
+        try await s.query("SELECT \(columns) FROM published_reports WHERE content_hash = $1", [.text(hash)]).compactMap(row).first
+    }
+
+    static func all(agreementID: String, id: Int64? = nil, in s: any SQLSession) async throws -> [PublishedReport] {
+        if let id {
+            return try await s.query(
+                "SELECT \(columns) FROM published_reports WHERE agreement_id = $1 AND id = $2", [.text(agreementID), .int(id)]
+            ).compactMap(row)
+        }
+        return try await s.query(
+            "SELECT \(columns) FROM published_reports WHERE agreement_id = $1 ORDER BY id DESC", [.text(agreementID)]
+        ).compactMap(row)
+    }
+}
