@@ -64,6 +64,16 @@ public struct Report: Sendable, Equatable {
         /// counts up to the goal): the count that the KM share would reveal under suppression.
         public var kmEstablishedWithinGoal = 0
         public var kmMedianDays: Int? { kaplanMeier.median }
+
+        /// Issue 9, part 7: the overall goal ("korta etableringstiden till två år") is met for
+        /// the year when the Kaplan–Meier median is at most the goal's days; not met when the
+        /// curve is known past the goal day without reaching one half; otherwise not yet
+        /// measurable (`nil`).
+        public var overallGoalMet: Bool? {
+            if let median = kmMedianDays { return median <= goalDays }
+            guard !kaplanMeier.isEmpty, kaplanMeier.longest >= goalDays else { return nil }
+            return false
+        }
     }
 
     public var agreement: String
@@ -320,9 +330,12 @@ public struct KaplanMeier: Sendable, Equatable {
     /// (event time, S just after it), ascending.
     public private(set) var steps: [(time: Int, survival: Double)] = []
     public private(set) var count: Int
+    /// The longest observed time, event or censoring: how far the curve is known.
+    public private(set) var longest = 0
 
     public init(observations: [Observation]) {
         count = observations.count
+        longest = observations.map(\.time).max() ?? 0
         let sorted = observations.sorted { ($0.time, $0.isEvent ? 0 : 1) < ($1.time, $1.isEvent ? 0 : 1) }
         var atRisk = sorted.count
         var survival = 1.0

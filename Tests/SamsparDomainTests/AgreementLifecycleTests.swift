@@ -103,3 +103,26 @@ struct AgreementReminderTests {
         #expect(a.reminders(on: d("2018-06-01")) == [.signatureMissing([try! Organisationsnummer("222000-2162"), try! Organisationsnummer("212000-0233")])])
     }
 }
+
+/// Issue 9, part 7: the overall goal by the Kaplan–Meier median, days counted by hand.
+@Suite("The overall goal, met or not")
+struct OverallGoalTests {
+    func establishment(_ observations: [(Int, Bool)]) -> Report.Establishment {
+        var e = Report.Establishment()
+        e.goalDays = 730
+        e.kaplanMeier = KaplanMeier(observations: observations.map { .init(time: $0.0, isEvent: $0.1) })
+        return e
+    }
+
+    @Test func byTheMedian() {
+        // Events at 100 and 200 of three: S falls to 2/3, then 1/3; the median is 200 ≤ 730.
+        #expect(establishment([(100, true), (200, true), (900, false)]).overallGoalMet == true)
+        // Events at 800 and 900: the median is 900 > 730.
+        #expect(establishment([(800, true), (900, true), (1000, false)]).overallGoalMet == false)
+        // The curve stops at 400 days at 2/3: nothing is known of day 730 yet.
+        #expect(establishment([(100, true), (300, false), (400, false)]).overallGoalMet == nil)
+        // Known to 900 days and still at 2/3: the median is past the goal.
+        #expect(establishment([(100, true), (800, false), (900, false)]).overallGoalMet == false)
+        #expect(establishment([]).overallGoalMet == nil)
+    }
+}

@@ -118,12 +118,25 @@ enum DashboardPage {
         // Goals against targets.
         var goals: [Goal] = []
         let e = doc["establishment"]
-        let measurable = e?["measurable"]
-        let notYet = measurable?.int == 0
+        // The overall goal by the Kaplan–Meier median (issue 9, part 7). Where suppression hides
+        // the median, the verdict that would tell it is hidden too.
+        let goalDays = report.establishment.goalDays
+        let median = e?["kmMedianDays"]?.int
+        let hidden = suppressed && median == nil && report.establishment.overallGoalMet != nil
+        var (verdict, verdictClass) = (r.t("verdict.hidden"), "pending")
+        if !hidden {
+            (verdict, verdictClass) =
+                switch report.establishment.overallGoalMet {
+                case true?: (r.t("verdict.met"), "met")
+                case false?: (r.t("verdict.notMet"), "notmet")
+                case nil: (r.t("verdict.notYet"), "pending")
+                }
+        }
         goals.append(
             Goal(
-                name: String(format: r.t("goal.establishment"), NumberText.integer(report.establishment.goalDays, lang)), value: pct(e?["shareWithinGoal"]),
-                target: r.t("goal.noTarget"), verdict: r.t(notYet ? "verdict.notYet" : "verdict.noTarget"), verdictClass: notYet ? "pending" : "none"))
+                name: String(format: r.t("goal.establishment"), NumberText.integer(goalDays, lang)),
+                value: String(format: r.t("goal.medianValue"), median.map { NumberText.integer($0, lang) } ?? "–", pct(e?["shareWithinGoal"])),
+                target: String(format: r.t("goal.medianTarget"), NumberText.integer(goalDays, lang)), verdict: verdict, verdictClass: verdictClass))
         goals.append(
             Goal(
                 name: r.t("goal.recruitment"), value: pct(doc["recruitmentShare"]), target: r.t("goal.noTarget"), verdict: r.t("verdict.noTarget"),
