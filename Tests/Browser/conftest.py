@@ -102,6 +102,12 @@ def sign_out(driver):
     wait(driver).until(lambda d: "/logga-in" in d.current_url)
 
 
+def sign_out_from(driver, base_url):
+    """Sign out from a page without the site's header (the agreement document)."""
+    driver.get(base_url + "/")
+    sign_out(driver)
+
+
 def screenshot(driver, path):
     """The whole page, down to 10,000 px, through Chromium's DevTools."""
     width, height = driver.execute_script(

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from conftest import PASSWORD, check_page, sign_in, sign_out, wait
+from conftest import PASSWORD, check_page, sign_in, sign_out, sign_out_from, wait
 
 # A Skatteverket test number that the demo caseload does not use.
 NEW_PERSON = "19900103-2391"
@@ -191,4 +191,10 @@ def test_the_coordinator_reads_a_participant_and_the_english_pages(driver, base_
     rows = driver.find_elements(By.CSS_SELECTOR, "#published tbody tr")
     assert len(rows) == 1 and "2019-03-31" in rows[0].text
     check_page(driver, "coordinator-avtal-publicerad")
-    sign_out(driver)
+    driver.get(f"{base_url}/avtal/ostra-sodertorn/jamfor?fran=1&till=1")
+    assert "Versionerna är likadana" in driver.page_source
+    check_page(driver, "coordinator-jamfor-versioner")
+    driver.get(f"{base_url}/avtal/ostra-sodertorn/dokument")
+    assert "7. Underskrifter" in driver.page_source
+    check_page(driver, "coordinator-avtalsdokument")
+    sign_out_from(driver, base_url)

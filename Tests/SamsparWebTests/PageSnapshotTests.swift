@@ -141,6 +141,11 @@ struct PageSnapshotTests {
             ("accounts", "token-shown", accounts),
             ("accessibility", "statement", AccessibilityPage.Model(tested: s)),
             (
+                "agreement-compare", "two-versions",
+                AgreementPages.DiffModel(heading: s, rows: [.init(field: s, from: s, to: s)], back: "/avtal/x", from: "1", to: "2")
+            ),
+            ("agreement-compare", "same", AgreementPages.DiffModel(heading: s, rows: [], back: "/avtal/x", from: "1", to: "2")),
+            (
                 "agreement-document", "full",
                 AgreementDocument.Model(
                     title: s, area: s, version: s, parties: [.init(name: s, number: s, signatory: s)], purpose: s, overallGoal: s, localGoals: [.init(text: s)],

@@ -148,6 +148,33 @@ struct PageTests {
         #expect(none.status == .notFound)
     }
 
+    /// A revision is a new version; both stay readable, side by side (issue 9, part 5).
+    @Test func twoVersionsSideBySide() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        var document = try #require(try JSONSerialization.jsonObject(with: Caseload.ostraSodertornDocument) as? [String: Any])
+        document["nextRevision"] = "2019-11-30"
+        var tracks = try #require(document["tracks"] as? [[String: Any]])
+        tracks[0]["genderGoal"] = ["sex": "male", "minShare": 0.45]
+        document["tracks"] = tracks.reversed() as [[String: Any]]  // another order is no difference
+        let revised = String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self)
+        let coordinator = try await h.session(for: "coordinator@example.se")
+        let put = try await h.request(
+            .put, "/api/v1/agreements/ostra-sodertorn", as: .session(cookie: coordinator.cookie, csrf: coordinator.csrf), json: revised)
+        #expect(put.status == .ok, "\(put.text)")
+        let caller = Harness.Caller.session(cookie: coordinator.cookie, csrf: nil)
+        let page = try await h.request(.get, "/avtal/ostra-sodertorn", as: caller)
+        #expect(page.text.contains("href=\"/avtal/ostra-sodertorn/jamfor?fran=1&amp;till=2\""))
+        let compare = try await h.request(.get, "/avtal/ostra-sodertorn/jamfor?fran=1&till=2", as: caller)
+        // Exactly two fields differ; everything else, the reordered tracks included, is the same.
+        #expect(compare.text.components(separatedBy: "<th scope=\"row\"><code>").count - 1 == 2)
+        #expect(compare.text.contains("<code>nextRevision</code></th><td>2018-11-30</td><td>2019-11-30</td></tr>"))
+        #expect(compare.text.contains("<code>tracks[vard].genderGoal.minShare</code></th><td>0.4</td><td>0.45</td></tr>"))
+        let first = try await h.request(.get, "/avtal/ostra-sodertorn?version=1", as: caller)
+        #expect(first.text.contains("2018-11-30"))
+    }
+
     /// Every `{{t.key}}` of every template has a text in both languages, the languages have the
     /// same keys, and the only unescaped output is the server-drawn SVG.
     @Test func templatesAndLanguagesHoldTogether() throws {

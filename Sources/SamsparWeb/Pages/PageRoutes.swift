@@ -79,6 +79,7 @@ struct PageRoutes {
 
         get(.agreements) { try await AgreementPages.list($0) }
         get(.agreement(SiteURL.idKey)) { try await AgreementPages.show($0) }
+        get(.agreementCompare(SiteURL.idKey)) { try await AgreementPages.compare($0) }
         get(.agreementDocument(SiteURL.idKey)) { r in
             _ = try r.signedIn()
             let stored = try await AgreementRoutes.chosenVersion(r.request, r.context, r.services)

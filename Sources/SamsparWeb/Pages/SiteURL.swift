@@ -26,6 +26,7 @@ enum SiteURL: Sendable {
     case agreements
     case agreement(String)
     case agreementDocument(String)
+    case agreementCompare(String)
     case dashboard(String)
     case dashboardPeople(String)
     case dashboardExport(String, String)
@@ -75,6 +76,7 @@ enum SiteURL: Sendable {
         case .agreements: "/avtal"
         case .agreement(let id): "/avtal/\(id)"
         case .agreementDocument(let id): "/avtal/\(id)/dokument"
+        case .agreementCompare(let id): "/avtal/\(id)/jamfor"
         case .dashboard(let id): "/avtal/\(id)/uppfoljning"
         case .dashboardPeople(let id): "/avtal/\(id)/uppfoljning/personer"
         case .dashboardExport(let id, let format): "/avtal/\(id)/uppfoljning/export.\(format)"

@@ -271,6 +271,8 @@ enum AgreementPages {
         var number: String
         var href: String
         var current: Bool
+        /// Side by side with the version before (from version 2).
+        var compare: String? = nil
     }
 
     struct Model: Sendable {
@@ -369,7 +371,10 @@ enum AgreementPages {
                 Party(name: r.language.strings["modelPart." + $0.key] ?? $0.key, number: "", kind: "", signatory: $0.value)
             },
             versions: versions.map {
-                Version(number: String($0.version), href: SiteURL.agreement(id).with([("version", String($0.version))]), current: $0.version == stored.version)
+                Version(
+                    number: String($0.version), href: SiteURL.agreement(id).with([("version", String($0.version))]), current: $0.version == stored.version,
+                    compare: $0.version > 1
+                        ? SiteURL.agreementCompare(id).with([("fran", String($0.version - 1)), ("till", String($0.version))]) : nil)
             },
             dashboard: SiteURL.dashboard(id).path, document: SiteURL.agreementDocument(id).with([("version", String(stored.version))]),
             status: statusText(a, r), missing: a.signedByAll ? [] : missingText(a, r), hasMissing: !a.signedByAll && !a.missingForSigning.isEmpty)
