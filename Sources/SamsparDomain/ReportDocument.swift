@@ -152,7 +152,7 @@ public struct ReportDocument: Sendable {
             case .null: ""
             case .int(let n): String(n)
             case .double(let d): String(d).replacing(".", with: ",")
-            case .string(let s): s
+            case .string(let s): CSVText.defused(s)
             case .bool(let b): b ? "true" : "false"
             default: ""
             }
@@ -315,4 +315,15 @@ func escapeHTML(_ s: String) -> String {
 func csvQuoted(_ s: String) -> String {
     s.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" })
         ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
+}
+
+/// Text for a spreadsheet cell that must stay text: a leading `= + - @`, tab or carriage
+/// return (or their full-width forms) would make Excel or LibreOffice read a formula, so such
+/// text gets a leading apostrophe (OWASP, CSV injection). Numbers are not text and keep their
+/// sign.
+public enum CSVText {
+    public static func defused(_ s: String) -> String {
+        guard let first = s.first, "=+-@\t\r＝＋－＠".contains(first) else { return s }
+        return "'" + s
+    }
 }

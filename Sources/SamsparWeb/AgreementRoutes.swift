@@ -82,6 +82,12 @@ enum AgreementRoutes {
                 throw APIError.invalid("nothing was published", problems: [.init(line: 0, column: "asOf", reason: error.description)])
             }
         }
+        // What is published must be what the data can say: not as of a day still to come, nor
+        // before the year begins (the same label must never name two documents by design).
+        guard asOf <= s.today, asOf >= Day.firstOfYear(year) else {
+            throw APIError.invalid(
+                "nothing was published", problems: [.init(line: 0, column: "asOf", reason: "must be from \(year)-01-01 through today, \(s.today)")])
+        }
         guard try await !s.store.agreementVersions(id: id).isEmpty else { throw APIError.notFound("no such agreement / avtalet finns inte") }
         // Only a coordinator of one of the agreement's parties publishes its follow-up.
         guard try await s.store.agreements(withParty: principal.organisation).contains(where: { $0.agreement.id == id }) else {

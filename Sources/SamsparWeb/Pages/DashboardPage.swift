@@ -311,20 +311,46 @@ enum DashboardPage {
         let inForce = try await r.services.store.agreement(id: id, inForceOn: sel.asOf)
         let latest = try await r.services.store.agreementVersions(id: id).last
         guard let stored = inForce ?? latest else { throw APIError.notFound() }
+        // How many the figure counts: from everything (an aggregate, it names nobody).
         let input = try await r.services.store.reportInput(for: stored.agreement, asOf: sel.asOf)
         let members = Report.members(of: figure, for: stored.agreement, year: sel.year, asOf: sel.asOf, input: input)
+        // Who is named: decided only from what the reader may see. Whether a person belongs to
+        // the figure is worked out again from the visible registrations and records alone, so
+        // that no other party's record, seen without consent, puts a name on the list.
         let views = try await r.services.store.caseload(visibleTo: principal.organisation, on: r.today)
-        let wanted = Set(members)
+        let wanted = Set(
+            Report.members(of: figure, for: stored.agreement, year: sel.year, asOf: sel.asOf, input: visibleInput(views, stored.agreement, sel.asOf)))
         let visible = views.filter { wanted.contains($0.person) }
         try await Reads.listed(
             principal, visible.map { ($0.person, $0.parties) }, action: "search", channel: "GET /avtal/{id}/uppfoljning/personer", r.services)
         let rows = CaseRow.build(visible, viewer: principal.organisation, agreements: [stored.agreement], today: r.today).map { ParticipantPages.row($0, r) }
-        let others = members.count - visible.count
+        let others = max(0, members.count - visible.count)
         let model = PeopleModel(
             heading: String(format: r.t("people.heading"), NumberText.integer(members.count, r.language)), rows: rows,
             others: String(format: r.t("people.others"), NumberText.integer(others, r.language)),
             back: SiteURL.dashboard(id).with([("ar", String(sel.year)), ("per", sel.asOf.description)]))
         return r.render("people", title: model.heading, model, current: .agreements)
+    }
+
+    /// The report input of what the reader may see: the visible registrations with the events
+    /// (of this agreement's tracks) and statuses their parties recorded, merged as SPEC §2 says.
+    static func visibleInput(_ views: [ParticipantView], _ agreement: Agreement, _ asOf: Day) -> ReportInput {
+        var facts: [RegisteredFacts] = []
+        for view in views {
+            for registration in view.registrations {
+                let events = view.events.filter { $0.recordedBy == registration.party }.compactMap { e -> TrackEventFact? in
+                    guard e.value.agreement == nil || e.value.agreement == agreement.id,
+                        let track = agreement.tracks.firstIndex(where: { $0.code == e.value.track })
+                    else { return nil }
+                    return TrackEventFact(person: view.person, track: track, kind: e.value.kind, date: e.value.date)
+                }
+                let statuses = view.statuses.filter { $0.recordedBy == registration.party }.map {
+                    StatusFact(person: view.person, status: $0.value.status, date: $0.value.date)
+                }
+                facts.append(RegisteredFacts(registration: registration, events: events, statuses: statuses))
+            }
+        }
+        return Registrations.reportInput(facts, asOf: asOf)
     }
 
     static func figure(_ text: String) -> Report.Figure? {
@@ -365,7 +391,7 @@ enum DashboardPage {
         }
         guard let header = lines.first else { return Export.response(name: name, format: format, header: [], rows: []) }
         let rows: [[Cell]] = lines.dropFirst().map { fields in
-            fields.map { f in Double(f.replacing(",", with: ".")).map { .number($0) } ?? .text(f) }
+            fields.map { f in Double(f.replacing(",", with: ".")).flatMap { $0.isFinite ? Cell.number($0) : nil } ?? .text(f) }
         }
         return Export.response(name: name, format: format, header: header, rows: rows)
     }

@@ -32,9 +32,7 @@ enum Export {
 
     static func csv(header: [String], rows: [[Cell]]) -> String {
         func quoted(_ s: String) -> String {
-            // A leading = + - @ would be read as a formula by a spreadsheet: quoted with an apostrophe.
-            var s = s
-            if let first = s.first, "=+-@".contains(first) { s = "'" + s }
+            let s = CSVText.defused(s)
             return s.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
         }
         var out = "\u{FEFF}" + header.map(quoted).joined(separator: ";") + "\r\n"
@@ -84,7 +82,8 @@ enum XLSX {
                 let ref = "\(column(c))\(r + 1)"
                 switch cell {
                 case .text(let s): sheet += "<c r=\"\(ref)\" t=\"s\"><v>\(shared(s))</v></c>"
-                case .number(let d): sheet += "<c r=\"\(ref)\"><v>\(d)</v></c>"
+                case .number(let d) where d.isFinite: sheet += "<c r=\"\(ref)\"><v>\(d)</v></c>"
+                case .number(let d): sheet += "<c r=\"\(ref)\" t=\"s\"><v>\(shared(String(d)))</v></c>"
                 // Days since 1899-12-30, Excel's day 0; style 1 shows them as YYYY-MM-DD.
                 case .date(let day): sheet += "<c r=\"\(ref)\" s=\"1\"><v>\(Int(day.ordinal) + 25_569)</v></c>"
                 }

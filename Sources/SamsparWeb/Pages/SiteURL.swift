@@ -104,7 +104,9 @@ enum SiteURL: Sendable {
     }
 
     /// A path this site may send someone back to after signing in: local, not another host's.
+    /// Only printable ASCII without a backslash: browsers drop tabs and line breaks and read
+    /// `\\` as `/`, which would turn `/<TAB>/host` into another site's address.
     static func isLocal(_ target: String) -> Bool {
-        target.hasPrefix("/") && !target.hasPrefix("//") && !target.hasPrefix("/\\") && !target.contains("\r") && !target.contains("\n")
+        target.hasPrefix("/") && !target.hasPrefix("//") && target.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E && $0 != UInt8(ascii: "\\") }
     }
 }

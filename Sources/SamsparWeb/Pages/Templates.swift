@@ -106,7 +106,8 @@ enum Language: String, Sendable {
         let accept = request.headers[.acceptLanguage] ?? ""
         // The first language named that we speak; Swedish when none.
         for part in accept.split(separator: ",") {
-            let tag = part.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+            guard let first = part.split(separator: ";").first else { continue }
+            let tag = first.trimmingCharacters(in: .whitespaces).lowercased()
             if tag.hasPrefix("sv") || tag.hasPrefix("nb") || tag.hasPrefix("da") { self = .sv; return }
             if tag.hasPrefix("en") { self = .en; return }
         }
