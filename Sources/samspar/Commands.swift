@@ -163,13 +163,14 @@ func printProgress(_ text: String) {
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "The follow-up report of an agreement for a year (SPEC §3, §5).")
-    enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv, html }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv, html, pdf }
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Agreement id.") var agreement: String
     @Option(help: "The year Y.") var year: Int
     @Option(name: .customLong("as-of"), help: "Reference date YYYY-MM-DD (default: today).") var asOf: String?
-    @Option(help: "json | csv | html") var format: Format = .json
+    @Option(help: "json | csv | html | pdf (the html page printed by headless Chromium; needs --output)") var format: Format = .json
+    @Option(help: "The file to write (pdf only).") var output: String?
     @Flag(help: "Suppress small counts as for roles without access to individual data.") var suppress = false
     @Option(
         name: .customLong("suppression-threshold"),
@@ -195,6 +196,10 @@ struct ReportCommand: AsyncParsableCommand {
         case .json: print(document.json.serialized())
         case .csv: FileHandle.standardOutput.write(Data(document.csv.utf8))
         case .html: print(document.html(agreementTitle: stored.agreement.title), terminator: "")
+        case .pdf:
+            guard let output else { throw CLIFailure("--format pdf needs --output FILE.pdf") }
+            try PDFPrinter.print(html: document.html(agreementTitle: stored.agreement.title), to: output)
+            print(output)
         }
     }
 }

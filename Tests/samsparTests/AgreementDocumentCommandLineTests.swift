@@ -81,4 +81,33 @@ struct AgreementDocumentCommandLineTests {
             #expect(text.contains(Self.normalised(phrase)), "the PDF lacks: \(phrase)")
         }
     }
+
+    /// `samspar report … --format pdf`: the report's own page printed the same way.
+    @Test(.enabled(if: printable, "needs Debian's chromium and poppler-utils (.ci/run installs both)"))
+    func theReportAsPDF() throws {
+        let cli = try imported()
+        let people = try cli.write("people.csv", participantsCSV)
+        #expect(try cli.run("import", "participants", people).status == 0)
+        let pdf = cli.directory.appendingPathComponent("uppfoljning.pdf").path
+        let printed = try cli.run(
+            "report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31", "--suppress", "--format", "pdf", "--output", pdf)
+        #expect(printed.status == 0, "\(printed.stderr)")
+        let html = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31", "--suppress", "--format", "html")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+        process.arguments = [pdf, "-"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = Self.normalised(String(decoding: data, as: UTF8.self))
+        #expect(text.contains("Överenskommelse om fördjupad samverkan om nyanländas etablering"))
+        #expect(text.contains("2019-03-31"))
+        // Three active participants in 2018: a small count, suppressed in the PDF as on the page.
+        #expect(html.stdout.contains("&lt;5") || html.stdout.contains("<5"))
+        #expect(text.contains("<5"))
+        let missing = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2018", "--format", "pdf")
+        #expect(missing.status != 0 && missing.stderr.contains("--format pdf needs --output"))
+    }
 }
