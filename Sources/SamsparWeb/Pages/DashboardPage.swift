@@ -319,7 +319,9 @@ enum DashboardPage {
         // that no other party's record, seen without consent, puts a name on the list.
         let views = try await r.services.store.caseload(visibleTo: principal.organisation, on: r.today)
         let wanted = Set(
-            Report.members(of: figure, for: stored.agreement, year: sel.year, asOf: sel.asOf, input: visibleInput(views, stored.agreement, sel.asOf)))
+            Report.members(
+                of: figure, for: stored.agreement, year: sel.year, asOf: sel.asOf,
+                input: Mutant.flips("pages.drilldown.visibleOnly") ? input : visibleInput(views, stored.agreement, sel.asOf)))
         let visible = views.filter { wanted.contains($0.person) }
         try await Reads.listed(
             principal, visible.map { ($0.person, $0.parties) }, action: "search", channel: "GET /avtal/{id}/uppfoljning/personer", r.services)

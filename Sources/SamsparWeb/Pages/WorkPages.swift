@@ -348,6 +348,8 @@ enum AgreementPages {
         if let text = r.request.uri.queryParameters.get("version") { chosen = versions.first { String($0.version) == text } }
         guard let stored = chosen else { throw APIError.notFound() }
         let a = stored.agreement
+        // What blocks signing, once (the template needs a flag beside the list: it sees stored values only).
+        let missing = a.signedByAll ? [] : missingText(a, r)
         let model = Model(
             title: a.title, area: a.area ?? a.id, purpose: a.purpose ?? "–", validFrom: a.validFrom.description,
             period: String(format: r.t("agreement.period"), a.periodMonths), nextRevision: a.nextRevision?.description ?? "–",
@@ -377,7 +379,7 @@ enum AgreementPages {
                         ? SiteURL.agreementCompare(id).with([("fran", String($0.version - 1)), ("till", String($0.version))]) : nil)
             },
             dashboard: SiteURL.dashboard(id).path, document: SiteURL.agreementDocument(id).with([("version", String(stored.version))]),
-            status: statusText(a, r), missing: a.signedByAll ? [] : missingText(a, r), hasMissing: !a.signedByAll && !a.missingForSigning.isEmpty)
+            status: statusText(a, r), missing: missing, hasMissing: !missing.isEmpty)
         var shown = model
         shown.published = try await r.services.store.publishedReports(agreementID: id).map {
             Published(
