@@ -34,13 +34,18 @@ public struct Agreement: Sendable, Equatable {
         public var kind: TrackKind
         public var ssyk: [SSYKCode]
         public var genderGoal: GenderGoal?
+        /// The party responsible for the track (issue 9, part 2).
+        public var responsible: Organisationsnummer?
 
-        public init(code: String, name: String, kind: TrackKind, ssyk: [SSYKCode] = [], genderGoal: GenderGoal? = nil) {
+        public init(
+            code: String, name: String, kind: TrackKind, ssyk: [SSYKCode] = [], genderGoal: GenderGoal? = nil, responsible: Organisationsnummer? = nil
+        ) {
             self.code = code
             self.name = name
             self.kind = kind
             self.ssyk = ssyk
             self.genderGoal = genderGoal
+            self.responsible = responsible
         }
     }
 
@@ -60,6 +65,14 @@ public struct Agreement: Sendable, Equatable {
         public var date: Day
         public var name: String
         public var title: String?
+
+        public init(orgNumber: Organisationsnummer, place: String?, date: Day, name: String, title: String?) {
+            self.orgNumber = orgNumber
+            self.place = place
+            self.date = date
+            self.name = name
+            self.title = title
+        }
     }
 
     /// Target-group rules; SPEC §3's defaults are 36 months and 16–24 years.
@@ -102,6 +115,34 @@ public struct Agreement: Sendable, Equatable {
     /// A party's notice of termination (issue 9): the agreement then ends with the period in
     /// which the date falls.
     public var termination: Termination? = nil
+    /// Issue 9, parts 1 and 2: the preparation and what the draft carries beside the model.
+    public var coordinator: Coordinator? = nil
+    public var decisions: [Decision] = []
+    public var grants: [Grant] = []
+    /// A written assessment per perspective (``requiredPerspectives``).
+    public var perspectives: [String: String] = [:]
+    public var costs: [CostLine] = []
+    public var subGoals = SubGoalTargets()
+
+    public init(
+        id: String, title: String, area: String?, purpose: String?, validFrom: Day, periodMonths: Int, nextRevision: Day?, maxEstablishmentDays: Int,
+        targetGroups: TargetGroups, parties: [Party], tracks: [Track], modelParts: [String: String], signatures: [Signature], status: Status
+    ) {
+        self.id = id
+        self.title = title
+        self.area = area
+        self.purpose = purpose
+        self.validFrom = validFrom
+        self.periodMonths = periodMonths
+        self.nextRevision = nextRevision
+        self.maxEstablishmentDays = maxEstablishmentDays
+        self.targetGroups = targetGroups
+        self.parties = parties
+        self.tracks = tracks
+        self.modelParts = modelParts
+        self.signatures = signatures
+        self.status = status
+    }
 
     /// The kommunkoder of the municipalities that are parties: the report's population.
     public var municipalities: [Kommunkod] {
@@ -236,7 +277,12 @@ extension Agreement {
                     note("\(path).genderGoal.sex", "'\(g.sex)' is not female or male")
                 }
             }
-            tracks.append(Track(code: t.code, name: t.name, kind: kind, ssyk: codes, genderGoal: goal))
+            var responsible: Organisationsnummer?
+            if let r = t.responsible {
+                do { responsible = try Organisationsnummer(r) } catch { note("\(path).responsible", "'\(r)': \(error.description)") }
+                if let o = responsible, !seenOrgs.contains(o) { note("\(path).responsible", "\(o) is not a party to the agreement") }
+            }
+            tracks.append(Track(code: t.code, name: t.name, kind: kind, ssyk: codes, genderGoal: goal, responsible: responsible))
         }
 
         var signatures: [Signature] = []
@@ -278,6 +324,89 @@ extension Agreement {
             if let org, let date = day("termination.date", t.date) { termination = Termination(orgNumber: org, date: date) }
         }
 
+        func party(_ path: String, _ text: String) -> Organisationsnummer? {
+            do {
+                let org = try Organisationsnummer(text)
+                if !seenOrgs.contains(org) { note(path, "\(org) is not a party to the agreement") }
+                return org
+            } catch {
+                note(path, "'\(text)': \(error.description)")
+                return nil
+            }
+        }
+        func text(_ path: String, _ value: String) -> String {
+            if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { note(path, "is empty") }
+            return value
+        }
+        func kronor(_ path: String, _ value: Int?) -> Int? {
+            guard let value else { return nil }
+            if !Bounds.kronor.contains(value) { note(path, "\(value) kr is outside 0–\(Bounds.kronor.upperBound)") }
+            return value
+        }
+        func share(_ path: String, _ value: Double?) -> Double? {
+            guard let value else { return nil }
+            guard value > 0 && value <= 1 else {
+                note(path, "\(value) is not a share in (0, 1]")
+                return nil
+            }
+            return value
+        }
+
+        var coordinator: Coordinator?
+        if let c = dto.coordinator {
+            coordinator = Coordinator(
+                name: text("coordinator.name", c.name), title: c.title, orgNumber: c.orgNumber.flatMap { party("coordinator.orgNumber", $0) },
+                email: c.email, phone: c.phone)
+        }
+        var decisions: [Decision] = []
+        for (i, d) in (dto.decisions ?? []).enumerated() {
+            let path = "decisions[\(i)]"
+            let org = party("\(path).orgNumber", d.orgNumber)
+            let date = day("\(path).date", d.date)
+            let body = text("\(path).body", d.body)
+            let what = text("\(path).decision", d.decision)
+            if let org, let date { decisions.append(Decision(orgNumber: org, body: body, date: date, decision: what)) }
+        }
+        var grants: [Grant] = []
+        for (i, g) in (dto.grants ?? []).enumerated() {
+            let path = "grants[\(i)]"
+            let org = party("\(path).orgNumber", g.orgNumber)
+            if let b = g.basis, b < 0 || b > 10_000_000 { note("\(path).basis", "\(b) is not a count of people") }
+            let purpose = text("\(path).purpose", g.purpose)
+            let applied = kronor("\(path).applied", g.applied) ?? 0
+            let granted = kronor("\(path).granted", g.granted)
+            let decided = day("\(path).decisionDate", g.decisionDate)
+            let due = day("\(path).reportDue", g.reportDue)
+            let reported = day("\(path).reportedOn", g.reportedOn)
+            if let org {
+                grants.append(
+                    Grant(
+                        orgNumber: org, round: g.round, purpose: purpose, basis: g.basis, applied: applied, granted: granted, decisionDate: decided,
+                        reportDue: due, reportedOn: reported))
+            }
+        }
+        var perspectives: [String: String] = [:]
+        for (key, value) in dto.perspectives ?? [:] { perspectives[key] = value }
+        var costs: [CostLine] = []
+        for (i, c) in (dto.costs ?? []).enumerated() {
+            let path = "costs[\(i)]"
+            let org = party("\(path).orgNumber", c.orgNumber)
+            if let code = c.track, !seenCodes.contains(code) { note("\(path).track", "'\(code)' is not a track of the agreement") }
+            if !(2000...2100).contains(c.year) { note("\(path).year", "\(c.year) is not a year 2000–2100") }
+            let source = FundingSource(rawValue: c.source)
+            if source == nil {
+                note("\(path).source", "'\(c.source)' is not one of \(FundingSource.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let amount = kronor("\(path).amount", c.amount) ?? 0
+            let spent = kronor("\(path).spent", c.spent)
+            if let org, let source {
+                costs.append(CostLine(track: c.track, orgNumber: org, year: c.year, amount: amount, source: source, spent: spent))
+            }
+        }
+        let subGoals = SubGoalTargets(
+            recruitment: share("subGoals.recruitment", dto.subGoals?.recruitment), acceptance: share("subGoals.acceptance", dto.subGoals?.acceptance),
+            completion: share("subGoals.completion", dto.subGoals?.completion), outcome: share("subGoals.outcome", dto.subGoals?.outcome))
+
         guard problems.isEmpty, let validFrom else { throw AgreementError(problems: problems) }
         var agreement = Agreement(
             id: dto.id, title: dto.title, area: dto.area, purpose: dto.purpose, validFrom: validFrom,
@@ -285,6 +414,12 @@ extension Agreement {
             targetGroups: groups, parties: parties, tracks: tracks, modelParts: modelParts,
             signatures: signatures, status: status)
         agreement.termination = termination
+        agreement.coordinator = coordinator
+        agreement.decisions = decisions
+        agreement.grants = grants
+        agreement.perspectives = perspectives
+        agreement.costs = costs
+        agreement.subGoals = subGoals
         return agreement
     }
 }
@@ -321,6 +456,8 @@ extension Agreement {
         public static let days = 1...3650
         public static let months = 1...120
         public static let ages = 0...120
+        /// A cost line or grant of more than ten thousand million kronor is a typo.
+        public static let kronor = 0...10_000_000_000
     }
 }
 
@@ -344,11 +481,22 @@ struct AgreementDTO: Decodable {
         "tracks": .array(
             .object([
                 "code": .leaf, "name": .leaf, "kind": .leaf, "ssyk": .leaf, "genderGoal": .object(["sex": .leaf, "minShare": .leaf]),
+                "responsible": .leaf,
             ])),
         "modelParts": .object(Dictionary(uniqueKeysWithValues: Agreement.requiredModelParts.map { ($0, Shape.leaf) })),
         "signatures": .array(.object(["orgNumber": .leaf, "place": .leaf, "date": .leaf, "name": .leaf, "title": .leaf])),
         "status": .leaf,
         "termination": .object(["orgNumber": .leaf, "date": .leaf]),
+        "coordinator": .object(["name": .leaf, "title": .leaf, "orgNumber": .leaf, "email": .leaf, "phone": .leaf]),
+        "decisions": .array(.object(["orgNumber": .leaf, "body": .leaf, "date": .leaf, "decision": .leaf])),
+        "grants": .array(
+            .object([
+                "orgNumber": .leaf, "round": .leaf, "purpose": .leaf, "basis": .leaf, "applied": .leaf, "granted": .leaf, "decisionDate": .leaf,
+                "reportDue": .leaf, "reportedOn": .leaf,
+            ])),
+        "perspectives": .object(Dictionary(uniqueKeysWithValues: Agreement.requiredPerspectives.map { ($0, Shape.leaf) })),
+        "costs": .array(.object(["track": .leaf, "orgNumber": .leaf, "year": .leaf, "amount": .leaf, "source": .leaf, "spent": .leaf])),
+        "subGoals": .object(["recruitment": .leaf, "acceptance": .leaf, "completion": .leaf, "outcome": .leaf]),
     ])
 
     /// Every key of the document that the format does not have, by path.
@@ -406,6 +554,7 @@ struct AgreementDTO: Decodable {
         var kind: String
         var ssyk: [String]?
         var genderGoal: Goal?
+        var responsible: String?
     }
     struct Signature: Decodable {
         var orgNumber: String
@@ -429,6 +578,50 @@ struct AgreementDTO: Decodable {
     var signatures: [Signature]?
     var status: String?
     var termination: TerminationDTO?
+    var coordinator: CoordinatorDTO?
+    var decisions: [DecisionDTO]?
+    var grants: [GrantDTO]?
+    var perspectives: [String: String]?
+    var costs: [CostDTO]?
+    var subGoals: SubGoalsDTO?
+    struct CoordinatorDTO: Decodable {
+        var name: String
+        var title: String?
+        var orgNumber: String?
+        var email: String?
+        var phone: String?
+    }
+    struct DecisionDTO: Decodable {
+        var orgNumber: String
+        var body: String
+        var date: String
+        var decision: String
+    }
+    struct GrantDTO: Decodable {
+        var orgNumber: String
+        var round: String?
+        var purpose: String
+        var basis: Int?
+        var applied: Int
+        var granted: Int?
+        var decisionDate: String?
+        var reportDue: String?
+        var reportedOn: String?
+    }
+    struct CostDTO: Decodable {
+        var track: String?
+        var orgNumber: String
+        var year: Int
+        var amount: Int
+        var source: String
+        var spent: Int?
+    }
+    struct SubGoalsDTO: Decodable {
+        var recruitment: Double?
+        var acceptance: Double?
+        var completion: Double?
+        var outcome: Double?
+    }
     struct TerminationDTO: Decodable {
         var orgNumber: String
         var date: String
@@ -472,6 +665,7 @@ extension Agreement {
                             ("code", .string(t.code)), ("name", .string(t.name)), ("kind", .string(t.kind.rawValue)),
                             ("ssyk", .array(t.ssyk.map { .string($0.code) })),
                             ("genderGoal", t.genderGoal.map { .object([("sex", .string($0.sex.rawValue)), ("minShare", .double($0.minShare))]) } ?? .null),
+                            ("responsible", optional(t.responsible?.description)),
                         ])
                     })
             ))
@@ -492,6 +686,61 @@ extension Agreement {
             members.append(
                 ("termination", .object([("orgNumber", .string(termination.orgNumber.description)), ("date", .string(termination.date.description))])))
         }
+        func int(_ i: Int?) -> JSONValue { i.map(JSONValue.int) ?? .null }
+        func double(_ d: Double?) -> JSONValue { d.map(JSONValue.double) ?? .null }
+        if let c = coordinator {
+            members.append(
+                (
+                    "coordinator",
+                    .object([
+                        ("name", .string(c.name)), ("title", optional(c.title)), ("orgNumber", optional(c.orgNumber?.description)), ("email", optional(c.email)),
+                        ("phone", optional(c.phone)),
+                    ])
+                ))
+        }
+        members.append(
+            (
+                "decisions",
+                .array(
+                    decisions.map { d in
+                        .object([
+                            ("orgNumber", .string(d.orgNumber.description)), ("body", .string(d.body)), ("date", .string(d.date.description)),
+                            ("decision", .string(d.decision)),
+                        ])
+                    })
+            ))
+        members.append(
+            (
+                "grants",
+                .array(
+                    grants.map { g in
+                        .object([
+                            ("orgNumber", .string(g.orgNumber.description)), ("round", optional(g.round)), ("purpose", .string(g.purpose)), ("basis", int(g.basis)),
+                            ("applied", .int(g.applied)), ("granted", int(g.granted)), ("decisionDate", optional(g.decisionDate?.description)),
+                            ("reportDue", optional(g.reportDue?.description)), ("reportedOn", optional(g.reportedOn?.description)),
+                        ])
+                    })
+            ))
+        members.append(("perspectives", .object(perspectives.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        members.append(
+            (
+                "costs",
+                .array(
+                    costs.map { c in
+                        .object([
+                            ("track", optional(c.track)), ("orgNumber", .string(c.orgNumber.description)), ("year", .int(c.year)), ("amount", .int(c.amount)),
+                            ("source", .string(c.source.rawValue)), ("spent", int(c.spent)),
+                        ])
+                    })
+            ))
+        members.append(
+            (
+                "subGoals",
+                .object([
+                    ("recruitment", double(subGoals.recruitment)), ("acceptance", double(subGoals.acceptance)),
+                    ("completion", double(subGoals.completion)), ("outcome", double(subGoals.outcome)),
+                ])
+            ))
         return .object(members)
     }
 }

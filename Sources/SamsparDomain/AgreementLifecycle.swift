@@ -78,6 +78,14 @@ extension Agreement {
         for track in tracks where track.kind == .vocational && track.ssyk.isEmpty {
             missing.append(.init(path: "tracks.\(track.code)", reason: "the vocational track \(track.name) has no occupation (SSYK 2012)"))
         }
+        for track in tracks where track.responsible == nil {
+            missing.append(.init(path: "tracks.\(track.code).responsible", reason: "the track \(track.name) has no responsible party"))
+        }
+        for perspective in Agreement.requiredPerspectives
+        where (perspectives[perspective] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            missing.append(.init(path: "perspectives.\(perspective)", reason: "this perspective has no written assessment"))
+        }
+        if costs.isEmpty { missing.append(.init(path: "costs", reason: "the economic consequences have no cost line")) }
         return missing
     }
 }
@@ -89,6 +97,8 @@ extension Agreement {
         case revisionDue(Day)
         /// These parties have not signed.
         case signatureMissing([Organisationsnummer])
+        /// A grant's use must be reported back by this day (within 60 days, or overdue).
+        case grantReportDue(Organisationsnummer, Day)
     }
 
     /// Decision written down: a revision date that has passed stays a reminder (a revision
@@ -99,6 +109,61 @@ extension Agreement {
         let signed = Set(signatures.map(\.orgNumber))
         let unsigned = parties.map(\.orgNumber).filter { !signed.contains($0) }
         if !unsigned.isEmpty { reminders.append(.signatureMissing(unsigned)) }
+        for grant in grants where grant.reportedOn == nil {
+            if let due = grant.reportDue, due - day <= 60 { reminders.append(.grantReportDue(grant.orgNumber, due)) }
+        }
         return reminders
+    }
+}
+
+/// Why a party's signature was not recorded (issue 9, part 3).
+public enum SigningError: Error, Equatable, CustomStringConvertible {
+    /// The newest version is signed by every party already; a change needs a revision.
+    case notADraft
+    case notAParty(Organisationsnummer)
+    case alreadySigned(Organisationsnummer)
+    /// The completeness check is not empty.
+    case incomplete([AgreementProblem])
+    case emptyName
+
+    public var description: String {
+        switch self {
+        case .notADraft: "the agreement is signed by every party; start a revision to change it"
+        case .notAParty(let n): "\(n) is not a party to the agreement"
+        case .alreadySigned(let n): "\(n) has signed this version already"
+        case .incomplete(let missing): "the agreement cannot be signed while something is missing: " + missing.map(\.description).joined(separator: "; ")
+        case .emptyName: "the signature needs the signatory's name"
+        }
+    }
+}
+
+extension Agreement {
+    /// A draft can be edited and signed; once every party has signed it cannot.
+    public var isDraft: Bool { status == .draft }
+
+    /// The agreement with `signature` added (issue 9, part 3): only while it is a draft, only
+    /// by a party that has not signed, and only once nothing is missing. The last party's
+    /// signature makes it `signed`.
+    public func signing(_ signature: Signature) throws(SigningError) -> Agreement {
+        guard isDraft else { throw .notADraft }
+        guard parties.contains(where: { $0.orgNumber == signature.orgNumber }) else { throw .notAParty(signature.orgNumber) }
+        guard !signatures.contains(where: { $0.orgNumber == signature.orgNumber }) else { throw .alreadySigned(signature.orgNumber) }
+        guard signature.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false else { throw .emptyName }
+        let missing = missingForSigning
+        guard Mutant.decide("agreement.signIncomplete", missing.isEmpty) else { throw .incomplete(missing) }
+        var signed = self
+        signed.signatures.append(signature)
+        let names = Set(signed.signatures.map(\.orgNumber))
+        if parties.allSatisfy({ names.contains($0.orgNumber) }) { signed.status = .signed }
+        return signed
+    }
+
+    /// A revision (issue 9, part 5): a new draft from this version, signatures cleared, to
+    /// go through the same check and signing.
+    public func revision() -> Agreement {
+        var draft = self
+        draft.signatures = []
+        draft.status = .draft
+        return draft
     }
 }

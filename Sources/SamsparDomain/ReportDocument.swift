@@ -6,12 +6,19 @@ public struct ReportDocument: Sendable {
     public var suppression: Suppression?
     /// The agreement version the report was computed against (an extra field).
     public var agreementVersion: Int?
+    /// The annual follow-up's further content (issue 9, part 7): in the HTML (and so the PDF)
+    /// and in a publication, as the extra member `followUp`.
+    public var followUp: FollowUp?
 
-    public init(report: Report, suppression: Suppression? = nil, agreementVersion: Int? = nil) {
+    public init(report: Report, suppression: Suppression? = nil, agreementVersion: Int? = nil, followUp: FollowUp? = nil) {
         self.report = report
         self.suppression = suppression
         self.agreementVersion = agreementVersion
+        self.followUp = followUp
     }
+
+    /// The overall goal's verdict would tell a median that suppression hides.
+    var overallGoalHidden: Bool { establishmentHidden && report.establishment.overallGoalMet != nil }
 
     private func count(_ n: Int) -> JSONValue {
         guard let suppression else { return .int(n) }
@@ -137,6 +144,7 @@ public struct ReportDocument: Sendable {
             ))
         document.append(("suppressed", .bool(suppression != nil)))
         if let agreementVersion { document.append(("agreementVersion", .int(agreementVersion))) }
+        if let followUp { document.append(("followUp", followUp.json(suppression: suppression, overallGoalHidden: overallGoalHidden))) }
         return .object(document)
     }
 
@@ -286,8 +294,108 @@ public struct ReportDocument: Sendable {
         for (key, sv, en, percent) in establishmentRows {
             h += "<tr><th scope=\"row\">\(label(sv, en))</th><td class=\"n\">\(text(member(establishment, key), percent: percent))</td></tr>\n"
         }
-        h += "</tbody>\n</table>\n</main>\n</body>\n</html>\n"
+        h += "</tbody>\n</table>\n"
+        if case .object(let f) = member(doc, "followUp") { h += followUpHTML(f, text: { text($0, percent: $1) }, label: label) }
+        h += "</main>\n</body>\n</html>\n"
         return h
+    }
+}
+
+extension ReportDocument {
+    /// The follow-up's sections of the report page (issue 9, part 7), from its JSON so the
+    /// page shows exactly what a publication holds.
+    func followUpHTML(_ f: [(String, JSONValue)], text: (JSONValue, Bool) -> String, label: (String, String) -> String) -> String {
+        func member(_ object: [(String, JSONValue)], _ key: String) -> JSONValue { object.first { $0.0 == key }?.1 ?? .null }
+        func str(_ v: JSONValue) -> String? { if case .string(let s) = v { s } else { nil } }
+        func verdict(_ v: JSONValue) -> String {
+            switch v {
+            case .bool(true): "Uppfyllt <span class=\"en\" lang=\"en\">(met)</span>"
+            case .bool(false): "Ej uppfyllt <span class=\"en\" lang=\"en\">(not met)</span>"
+            default: "Kan inte bedömas <span class=\"en\" lang=\"en\">(not measurable)</span>"
+            }
+        }
+        func kronor(_ v: JSONValue) -> String {
+            guard case .int(let n) = v else { return "–" }
+            return NumberFormatting.grouped(n) + "\u{00A0}kr"
+        }
+        let goalNames: [String: (String, String)] = [
+            "recruitment": ("Andel på rekryteringsträff (delmål 1)", "Recruitment share"), "acceptance": ("Andel som tackade ja (delmål 2)", "Acceptance share"),
+            "completion": ("Andel som fullföljde (delmål 3)", "Completion share"), "outcome": ("Andel i arbete eller studier (delmål 4)", "Outcome share"),
+        ]
+        let partyNames = followUp?.partyNames ?? [:]
+        let trackNames = Dictionary(report.tracks.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var h = "<h2>\(label("Målen", "The goals"))</h2>\n<table>\n<caption>\(label("Målen mot målvärdena", "Goals against their targets"))</caption>\n"
+        h += "<thead><tr><th scope=\"col\">\(label("Mål", "Goal"))</th><th scope=\"col\">\(label("Utfall", "Result"))</th><th scope=\"col\">\(label("Målvärde", "Target"))</th><th scope=\"col\">\(label("Bedömning", "Verdict"))</th></tr></thead>\n<tbody>\n"
+        h +=
+            "<tr><th scope=\"row\">\(label("Övergripande mål: etableringstid högst \(report.establishment.goalDays) dagar (median)", "Overall goal"))</th><td class=\"n\">–</td><td>≤ \(report.establishment.goalDays)</td><td>\(verdict(member(f, "overallGoalMet")))</td></tr>\n"
+        if case .array(let targets) = member(f, "subGoals") {
+            for case .object(let t) in targets {
+                let names = goalNames[str(member(t, "goal")) ?? ""] ?? ("", "")
+                let track = str(member(t, "track")).map { " – " + escapeHTML(trackNames[$0] ?? $0) } ?? ""
+                h +=
+                    "<tr><th scope=\"row\">\(label(names.0, names.1))\(track)</th><td class=\"n\">\(text(member(t, "share"), true))</td><td>≥ \(text(member(t, "target"), true))</td><td>\(verdict(member(t, "met")))</td></tr>\n"
+            }
+        }
+        h += "</tbody>\n</table>\n"
+        h += "<h2>\(label("Insatsvolym", "Activity volume"))</h2>\n"
+        if case .array(let volumes) = member(f, "activities"), !volumes.isEmpty {
+            h += "<table>\n<caption>\(label("Timmar per insatstyp under året (kommunernas registreringar)", "Hours by activity type"))</caption>\n"
+            h += "<thead><tr><th scope=\"col\">\(label("Insats", "Activity"))</th><th scope=\"col\">\(label("Deltagare", "Participants"))</th><th scope=\"col\">\(label("Timmar", "Hours"))</th></tr></thead>\n<tbody>\n"
+            for case .object(let v) in volumes {
+                let kind = str(member(v, "kind")) ?? ""
+                h +=
+                    "<tr><th scope=\"row\">\(escapeHTML(ActivityKindName.swedish[kind] ?? kind))</th><td class=\"n\">\(text(member(v, "participants"), false))</td><td class=\"n\">\(text(member(v, "hours"), false))</td></tr>\n"
+            }
+            h += "</tbody>\n</table>\n"
+        } else {
+            h += "<p>Inga insatser registrerade under året. <span class=\"en\" lang=\"en\">No activities in the year.</span></p>\n"
+        }
+        h += "<h2>\(label("Kostnader", "Costs"))</h2>\n"
+        if case .object(let costs) = member(f, "costs"), case .array(let lines) = member(costs, "lines"), !lines.isEmpty {
+            h += "<table>\n<caption>\(label("Planerat mot förbrukat \(report.year)", "Planned against spent"))</caption>\n"
+            h += "<thead><tr><th scope=\"col\">\(label("Spår", "Track"))</th><th scope=\"col\">\(label("Part", "Party"))</th><th scope=\"col\">\(label("Finansiering", "Funding"))</th><th scope=\"col\">\(label("Planerat", "Planned"))</th><th scope=\"col\">\(label("Förbrukat", "Spent"))</th></tr></thead>\n<tbody>\n"
+            for case .object(let c) in lines {
+                let track = str(member(c, "track")).map { escapeHTML(trackNames[$0] ?? $0) } ?? "Gemensamt"
+                h +=
+                    "<tr><th scope=\"row\">\(track)</th><td>\(escapeHTML(partyNames[str(member(c, "orgNumber")) ?? ""] ?? str(member(c, "orgNumber")) ?? ""))</td><td>\(escapeHTML(FundingSourceName.swedish[str(member(c, "source")) ?? ""] ?? ""))</td><td class=\"n\">\(kronor(member(c, "planned")))</td><td class=\"n\">\(kronor(member(c, "spent")))</td></tr>\n"
+            }
+            h +=
+                "<tr><th scope=\"row\" colspan=\"3\">\(label("Summa", "Total"))</th><td class=\"n\">\(kronor(member(costs, "planned")))</td><td class=\"n\">\(kronor(member(costs, "spent")))</td></tr>\n"
+            h += "</tbody>\n</table>\n"
+        } else {
+            h += "<p>Inga kostnadsrader för året. <span class=\"en\" lang=\"en\">No cost lines for the year.</span></p>\n"
+        }
+        return h
+    }
+}
+
+/// Swedish names of the activity types (SPEC §2) and the funding sources, for documents
+/// written outside the web interface's strings.
+public enum ActivityKindName {
+    public static let swedish: [String: String] = [
+        "sfi": "Sfi", "civic_orientation": "Samhällsorientering", "vocational_swedish": "Yrkessvenska", "work_practice": "Praktik",
+        "vocational_training": "Yrkesutbildning", "validation": "Validering", "study_guidance": "Studie- och yrkesvägledning",
+        "job_search": "Jobbsökning", "health": "Hälsoinsats", "other": "Annan insats",
+    ]
+}
+
+public enum FundingSourceName {
+    public static let swedish: [String: String] = [
+        "state_grant": "Statsbidrag", "municipal_budget": "Kommunens budget", "employment_service": "Arbetsförmedlingen",
+        "coordination_association": "Samordningsförbundet", "esf": "Europeiska socialfonden (ESF)", "other": "Annan finansiering",
+    ]
+}
+
+enum NumberFormatting {
+    /// 1 234 567 with no-break spaces (Swedish grouping).
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "\u{00A0}" }
+            out.append(c)
+        }
+        return (n < 0 ? "\u{2212}" : "") + out
     }
 }
 

@@ -19,6 +19,10 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
     case unknownParty(index: Int, Organisationsnummer)
     case notAParty(Organisationsnummer)
     case notAPartyOfExisting(String, Organisationsnummer)
+    /// A revision was asked for while a draft is open (finish or sign that first).
+    case draftOpen(String)
+    /// A new draft in Samspår was asked for with an id that exists.
+    case exists(String)
 
     public var description: String {
         switch self {
@@ -26,6 +30,8 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
         case .unknownParty(let i, let n): "parties[\(i)] (\(n)): the organisation is not in the registry; ask the operator to add it (`samspar org add`)"
         case .notAParty(let n): "your organisation \(n) is not a party to this agreement"
         case .notAPartyOfExisting(let id, let n): "agreement '\(id)' exists and your organisation \(n) is not a party to it"
+        case .draftOpen(let id): "agreement '\(id)' has a draft being edited: sign it or go on editing it"
+        case .exists(let id): "an agreement with the id '\(id)' exists already"
         }
     }
 }
@@ -51,8 +57,12 @@ public enum Agreements {
     }
 
     /// Stores a version (see ``SamsparStore/importAgreement(_:document:importedAt:editor:audit:)``).
+    ///
+    /// `replacingDraft`: a draft edited in Samspår (issue 9, part 2) is saved over the newest
+    /// version while that version is itself a draft, so that a draft's many edits do not
+    /// become versions; a signed version is never replaced (a change to it is a new version).
     static func store(
-        _ agreement: Agreement, document: Data, importedAt: Date, editor: AgreementEditor, in s: any SQLSession
+        _ agreement: Agreement, document: Data, importedAt: Date, editor: AgreementEditor, replacingDraft: Bool = false, in s: any SQLSession
     ) async throws -> AgreementImportResult {
         try await s.lock("agreement:\(agreement.id)")
         let versions = try await versions(id: agreement.id, in: s)
@@ -87,6 +97,23 @@ public enum Agreements {
         if let newest = versions.last, newest.agreement == agreement {
             return AgreementImportResult(id: agreement.id, version: newest.version, change: .unchanged, addedOrganisations: added)
         }
+        if replacingDraft, let newest = versions.last, newest.agreement.isDraft {
+            try await s.query(
+                "UPDATE agreement_versions SET valid_from = $1, document = $2, imported_at = $3 WHERE agreement_id = $4 AND version = $5",
+                [
+                    .int(Int(agreement.validFrom.ordinal)), .text(String(decoding: document, as: UTF8.self)),
+                    .text(ISO8601DateFormatter().string(from: importedAt)), .text(agreement.id), .int(newest.version),
+                ])
+            // The parties of every version (a party dropped from a draft no longer sees it).
+            var parties = Set(versions.dropLast().flatMap { $0.agreement.parties.map(\.orgNumber) })
+            parties.formUnion(agreement.parties.map(\.orgNumber))
+            try await s.query("DELETE FROM agreement_parties WHERE agreement_id = $1", [.text(agreement.id)])
+            for party in parties.sorted() {
+                try await s.query("INSERT INTO agreement_parties (agreement_id, org_number) VALUES ($1, $2)", [.text(agreement.id), .int(party.value)])
+            }
+            try await storeTracks(agreement, in: s)
+            return AgreementImportResult(id: agreement.id, version: newest.version, change: .revised, addedOrganisations: added)
+        }
         let version = (versions.last?.version ?? 0) + 1
         if versions.isEmpty {
             try await s.query("INSERT INTO agreements (id, current_version) VALUES ($1, $2)", [.text(agreement.id), .int(version)])
@@ -104,12 +131,16 @@ public enum Agreements {
                 "INSERT INTO agreement_parties (agreement_id, org_number) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 [.text(agreement.id), .int(party.orgNumber.value)])
         }
+        try await storeTracks(agreement, in: s)
+        return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised, addedOrganisations: added)
+    }
+
+    private static func storeTracks(_ agreement: Agreement, in s: any SQLSession) async throws {
         for track in agreement.tracks {
             try await s.query(
                 "INSERT INTO tracks (agreement_id, code, name) VALUES ($1, $2, $3) ON CONFLICT (agreement_id, code) DO UPDATE SET name = excluded.name",
                 [.text(agreement.id), .text(track.code), .text(track.name)])
         }
-        return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised, addedOrganisations: added)
     }
 }
 
@@ -134,6 +165,55 @@ extension SamsparStore {
         try await transaction { s in
             let result = try await Agreements.store(agreement, document: document, importedAt: importedAt, editor: editor, in: s)
             if let audit { try await AuditLog.append([audit(result)], at: importedAt, in: s) }
+            return result
+        }
+    }
+
+    /// Saves a draft edited in Samspår (issue 9, part 2): over the newest version while it is
+    /// a draft, else as a new version. The coordinator's organisation must be a party of both.
+    public func saveAgreementDraft(
+        _ agreement: Agreement, at: Date, editor: AgreementEditor, audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
+    ) async throws -> AgreementImportResult {
+        let document = Data(agreement.document.serialized().utf8)
+        return try await transaction { s in
+            let result = try await Agreements.store(agreement, document: document, importedAt: at, editor: editor, replacingDraft: true, in: s)
+            if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
+            return result
+        }
+    }
+
+    /// Records a party's signature on the newest version (issue 9, part 3), under the
+    /// agreement's lock so that two parties signing at once both count. Throws
+    /// ``SigningError`` when the agreement is not a draft, the party has signed or is not a
+    /// party, or something is missing.
+    public func signAgreement(
+        id: String, signature: Agreement.Signature, at: Date, audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
+    ) async throws -> (AgreementImportResult, Agreement) {
+        try await transaction { s in
+            try await s.lock("agreement:\(id)")
+            guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
+            let signed = try newest.agreement.signing(signature)
+            let document = Data(signed.document.serialized().utf8)
+            let result = try await Agreements.store(
+                signed, document: document, importedAt: at, editor: .coordinator(signature.orgNumber), replacingDraft: true, in: s)
+            if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
+            return (result, signed)
+        }
+    }
+
+    /// Starts a revision (issue 9, part 5): a new version copied from the newest, signatures
+    /// cleared, as a draft. Refused while the newest version is a draft already.
+    public func reviseAgreement(
+        id: String, at: Date, editor: AgreementEditor, audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
+    ) async throws -> AgreementImportResult {
+        try await transaction { s in
+            try await s.lock("agreement:\(id)")
+            guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
+            guard !newest.agreement.isDraft else { throw AgreementStoreError.draftOpen(id) }
+            let draft = newest.agreement.revision()
+            let result = try await Agreements.store(
+                draft, document: Data(draft.document.serialized().utf8), importedAt: at, editor: editor, in: s)
+            if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
             return result
         }
     }

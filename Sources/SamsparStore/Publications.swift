@@ -50,8 +50,10 @@ extension SamsparStore {
         agreementID: String, year: Int, asOf: Day, suppression: Suppression, by actor: String, organisation: Organisationsnummer,
         audit: @escaping @Sendable (PublishedReport) -> AuditDraft, at now: Date
     ) async throws -> PublishedReport {
-        let (report, stored) = try await self.report(agreementID: agreementID, year: year, asOf: asOf)
-        let text = ReportDocument(report: report, suppression: suppression, agreementVersion: stored.version).json.serialized(pretty: true)
+        // The follow-up's further content (issue 9, part 7) is published with the figures.
+        let (report, stored, followUp) = try await self.followUp(agreementID: agreementID, year: year, asOf: asOf)
+        let text = ReportDocument(report: report, suppression: suppression, agreementVersion: stored.version, followUp: followUp).json
+            .serialized(pretty: true)
         let hash = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
         return try await transaction { s in
             if let existing = try await Publications.find(hash: hash, in: s) { return existing }

@@ -31,6 +31,10 @@ struct API {
         add(.get, "/api/v1/agreements/{id}") { try await AgreementRoutes.get($0, $1, s) }
         add(.put, "/api/v1/agreements/{id}") { try await AgreementRoutes.put($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/report") { try await AgreementRoutes.report($0, $1, s) }
+        add(.put, "/api/v1/agreements/{id}/draft") { try await AgreementLifeRoutes.putDraft($0, $1, s) }
+        add(.get, "/api/v1/agreements/{id}/check") { try await AgreementLifeRoutes.check($0, $1, s) }
+        add(.post, "/api/v1/agreements/{id}/signatures") { try await AgreementLifeRoutes.sign($0, $1, s) }
+        add(.post, "/api/v1/agreements/{id}/revisions") { try await AgreementLifeRoutes.revise($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/document") { try await AgreementRoutes.document($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/published") { try await AgreementRoutes.publications($0, $1, s) }
         add(.post, "/api/v1/agreements/{id}/published") { try await AgreementRoutes.publish($0, $1, s) }

@@ -18,6 +18,8 @@ public struct Services: Sendable {
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (the sign-in limits
     /// then count the client's address). Empty: the header is ignored.
     public let trustedProxies: Set<String>
+    /// The grant rounds' cap tables (issue 9, part 1): bundled, or `serve --grant-rounds FILE`.
+    public let grantRounds: GrantRounds
     let signInLimiter: SignInLimiter
     let auditBuffer: AuditBuffer
     let tokenCache = TokenCache()
@@ -27,8 +29,9 @@ public struct Services: Sendable {
 
     public init(
         store: any SamsparStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12, sessionLifetime: TimeInterval = 8 * 3600,
-        suppression: Suppression = Suppression(), trustedProxies: Set<String> = []
+        suppression: Suppression = Suppression(), trustedProxies: Set<String> = [], grantRounds: GrantRounds = .bundled
     ) {
+        self.grantRounds = grantRounds
         self.store = store
         self.now = now
         self.bcryptCost = bcryptCost

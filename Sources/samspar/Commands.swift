@@ -39,7 +39,9 @@ struct Migrate: AsyncParsableCommand {
 
 struct AgreementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agreement", abstract: "Agreements (överenskommelser).", subcommands: [ImportAgreement.self, AgreementDocumentCommand.self])
+        commandName: "agreement", abstract: "Agreements (överenskommelser).", subcommands: [
+            ImportAgreement.self, AgreementDocumentCommand.self, AgreementCheckCommand.self, AgreementSignCommand.self, AgreementReviseCommand.self,
+        ])
 
     struct ImportAgreement: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "import", abstract: "Import or revise an agreement from its JSON document.")
@@ -190,13 +192,18 @@ struct ReportCommand: AsyncParsableCommand {
         if let asOf {
             do { day = try Day(plausibleISO: asOf) } catch { throw CLIFailure("--as-of: \(error.description)") }
         }
-        let (report, stored) = try await context.withStore { try await $0.report(agreementID: agreement, year: year, asOf: day) }
-        let document = ReportDocument(report: report, suppression: suppress ? Suppression(threshold: threshold) : nil, agreementVersion: stored.version)
+        let (report, stored, followUp) = try await context.withStore { try await $0.followUp(agreementID: agreement, year: year, asOf: day) }
+        var document = ReportDocument(report: report, suppression: suppress ? Suppression(threshold: threshold) : nil, agreementVersion: stored.version)
         switch format {
         case .json: print(document.json.serialized())
         case .csv: FileHandle.standardOutput.write(Data(document.csv.utf8))
-        case .html: print(document.html(agreementTitle: stored.agreement.title), terminator: "")
+        case .html:
+            // The page carries the annual follow-up's further content (issue 9, part 7); the
+            // JSON and CSV stay the contract of SPEC §5.
+            document.followUp = followUp
+            print(document.html(agreementTitle: stored.agreement.title), terminator: "")
         case .pdf:
+            document.followUp = followUp
             guard let output else { throw CLIFailure("--format pdf needs --output FILE.pdf") }
             try PDFPrinter.print(html: document.html(agreementTitle: stored.agreement.title), to: output)
             print(output)

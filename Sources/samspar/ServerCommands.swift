@@ -26,6 +26,10 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("trusted-proxy"),
         help: "A reverse proxy whose X-Forwarded-For is believed (repeat for several; default: $SAMSPAR_TRUSTED_PROXIES).")
     var trustedProxies: [String] = []
+    @Option(
+        name: .customLong("grant-rounds"),
+        help: "A JSON file of the state grant's rounds and cap tables, replacing the bundled Dua 2017 round (see README).")
+    var grantRounds: String?
 
     func run() async throws {
         try await runReportingErrors(execute)
@@ -36,11 +40,18 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else { throw CLIFailure("--log-level \(logLevel) is not a level") }
         var logger = Logger(label: "samspar")
         logger.logLevel = level
+        var rounds = GrantRounds.bundled
+        if let grantRounds {
+            guard let data = FileManager.default.contents(atPath: grantRounds) else { throw CLIFailure("--grant-rounds: cannot read \(grantRounds)") }
+            do { rounds = try GrantRounds.parse(json: data) } catch {
+                throw CLIFailure("--grant-rounds: \(grantRounds) is not a grant-rounds file", details: error.problems.map { "\(grantRounds): \($0)" })
+            }
+        }
         let store = try await context.openStore()
         do {
             let services = Services(
                 store: store, suppression: Suppression(threshold: context.suppressionThreshold),
-                trustedProxies: trustedProxies.isEmpty ? context.trustedProxies : Set(trustedProxies))
+                trustedProxies: trustedProxies.isEmpty ? context.trustedProxies : Set(trustedProxies), grantRounds: rounds)
             try await WebApp.run(services: services, host: host, port: port, logger: logger) { port in
                 FileHandle.standardOutput.write(Data("Samspår lyssnar på http://\(host):\(port) (listening)\n".utf8))
             }

@@ -62,6 +62,12 @@ enum DashboardPage {
         var agreement: String
         /// A coordinator may publish what they see (issue 9, part 7).
         var publish: String? = nil
+        var volume: [AgreementEditor.Row] = []
+        var hasVolume = false
+        var costs: [AgreementEditor.Row] = []
+        var hasCosts = false
+        var costPlanned = ""
+        var costSpent = ""
         var year = ""
     }
 
@@ -137,10 +143,47 @@ enum DashboardPage {
                 name: String(format: r.t("goal.establishment"), NumberText.integer(goalDays, lang)),
                 value: String(format: r.t("goal.medianValue"), median.map { NumberText.integer($0, lang) } ?? "–", pct(e?["shareWithinGoal"])),
                 target: String(format: r.t("goal.medianTarget"), NumberText.integer(goalDays, lang)), verdict: verdict, verdictClass: verdictClass))
-        goals.append(
-            Goal(
-                name: r.t("goal.recruitment"), value: pct(doc["recruitmentShare"]), target: r.t("goal.noTarget"), verdict: r.t("verdict.noTarget"),
-                verdictClass: "none"))
+        // The annual follow-up (issue 9, part 7): sub-goal targets, activity volume, costs.
+        let spans = try await r.services.store.activitySpans(for: stored.agreement, year: sel.year, asOf: sel.asOf)
+        let followUp = FollowUp(report: report, agreement: stored.agreement, activities: spans)
+        let f = followUp.json(suppression: suppressed ? r.services.suppression : nil, overallGoalHidden: hidden)
+        func verdictOf(_ v: JSONValue?) -> (String, String) {
+            switch v {
+            case .bool(true)?: (r.t("verdict.met"), "met")
+            case .bool(false)?: (r.t("verdict.notMet"), "notmet")
+            default: (r.t("verdict.notYet"), "pending")
+            }
+        }
+        let targets = f["subGoals"]?.items ?? []
+        if let t = targets.first(where: { $0["goal"]?.text == "recruitment" }) {
+            let (v, c) = verdictOf(t["met"])
+            goals.append(Goal(name: r.t("goal.recruitment"), value: pct(doc["recruitmentShare"]), target: "≥ " + pct(t["target"]), verdict: v, verdictClass: c))
+        } else {
+            goals.append(
+                Goal(
+                    name: r.t("goal.recruitment"), value: pct(doc["recruitmentShare"]), target: r.t("goal.noTarget"), verdict: r.t("verdict.noTarget"),
+                    verdictClass: "none"))
+        }
+        let namesByCode = Dictionary(report.tracks.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        for t in targets where t["goal"]?.text != "recruitment" {
+            let (v, c) = verdictOf(t["met"])
+            goals.append(
+                Goal(
+                    name: r.t("goal." + (t["goal"]?.text ?? "")) + " – " + (namesByCode[t["track"]?.text ?? ""] ?? ""), value: pct(t["share"]),
+                    target: "≥ " + pct(t["target"]), verdict: v, verdictClass: c))
+        }
+        let volume = (f["activities"]?.items ?? []).map { v in
+            AgreementEditor.Row(
+                cells: [NumberText.figure(v["participants"], lang), v["hours"]?.double.map { NumberText.decimal($0, digits: 1, lang) } ?? "–"],
+                name: r.language.strings["activity." + (v["kind"]?.text ?? "")] ?? v["kind"]?.text ?? "", kind: "", key: "")
+        }
+        let costRows = followUp.costs.map { c in
+            AgreementEditor.Row(
+                cells: [
+                    followUp.partyNames[c.orgNumber.description] ?? c.orgNumber.description, r.t("source." + c.source.rawValue),
+                    AgreementEditor.kronor(c.amount, r), c.spent.map { AgreementEditor.kronor($0, r) } ?? "–",
+                ], name: c.track.flatMap { namesByCode[$0] } ?? r.t("edit.common"), kind: "", key: "")
+        }
         let tracks = doc["tracks"]?.items ?? []
         for t in tracks {
             let name = t["name"]?.text ?? ""
@@ -294,6 +337,9 @@ enum DashboardPage {
             funnel: funnel, trends: trends, charts: charts, participants: participants, csv: SiteURL.dashboardExport(id, "csv").with(query),
             xlsx: SiteURL.dashboardExport(id, "xlsx").with(query), agreement: SiteURL.agreement(id).path)
         var shown = model
+        (shown.volume, shown.hasVolume, shown.costs, shown.hasCosts) = (volume, !volume.isEmpty, costRows, !costRows.isEmpty)
+        shown.costPlanned = AgreementEditor.kronor(followUp.totals.total, r)
+        shown.costSpent = AgreementEditor.kronor(followUp.totals.spent, r)
         if principal.role.managesAgreements {
             shown.publish = SiteURL.publish(id).path
             shown.year = String(sel.year)

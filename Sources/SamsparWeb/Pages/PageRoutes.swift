@@ -80,6 +80,14 @@ struct PageRoutes {
         get(.agreements) { try await AgreementPages.list($0) }
         get(.agreement(SiteURL.idKey)) { try await AgreementPages.show($0) }
         get(.agreementCompare(SiteURL.idKey)) { try await AgreementPages.compare($0) }
+        get(.newAgreement) { try await AgreementEditor.newForm($0) }
+        post(.newAgreement) { try await AgreementEditor.create($0, $1) }
+        get(.agreementEdit(SiteURL.idKey)) { try await AgreementEditor.show($0) }
+        for part in AgreementEditor.Part.allCases {
+            post(.agreementEditPart(SiteURL.idKey, part)) { try await AgreementEditor.save(part, $0, $1) }
+        }
+        post(.agreementSign(SiteURL.idKey)) { try await AgreementEditor.sign($0, $1) }
+        post(.agreementRevise(SiteURL.idKey)) { try await AgreementEditor.revise($0, $1) }
         get(.agreementDocument(SiteURL.idKey)) { r in
             _ = try r.signedIn()
             let stored = try await AgreementRoutes.chosenVersion(r.request, r.context, r.services)

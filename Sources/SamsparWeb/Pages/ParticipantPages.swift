@@ -229,6 +229,8 @@ enum ParticipantPages {
         var describedBy: String? = nil
         var isSelect = false
         var personCheck = false
+        /// A multi-line text (the agreement editor's model parts and perspectives).
+        var textarea = false
     }
 
     struct FormModel: Sendable {

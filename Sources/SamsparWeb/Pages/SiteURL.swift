@@ -27,6 +27,11 @@ enum SiteURL: Sendable {
     case agreement(String)
     case agreementDocument(String)
     case agreementCompare(String)
+    case newAgreement
+    case agreementEdit(String)
+    case agreementEditPart(String, AgreementEditor.Part)
+    case agreementSign(String)
+    case agreementRevise(String)
     case dashboard(String)
     case dashboardPeople(String)
     case dashboardExport(String, String)
@@ -77,6 +82,11 @@ enum SiteURL: Sendable {
         case .agreement(let id): "/avtal/\(id)"
         case .agreementDocument(let id): "/avtal/\(id)/dokument"
         case .agreementCompare(let id): "/avtal/\(id)/jamfor"
+        case .newAgreement: "/avtal/nytt"
+        case .agreementEdit(let id): "/avtal/\(id)/redigera"
+        case .agreementEditPart(let id, let part): "/avtal/\(id)/redigera/\(part.rawValue)"
+        case .agreementSign(let id): "/avtal/\(id)/underteckna"
+        case .agreementRevise(let id): "/avtal/\(id)/revidera"
         case .dashboard(let id): "/avtal/\(id)/uppfoljning"
         case .dashboardPeople(let id): "/avtal/\(id)/uppfoljning/personer"
         case .dashboardExport(let id, let format): "/avtal/\(id)/uppfoljning/export.\(format)"

@@ -26,7 +26,10 @@ enum Strings {
     nonisolated(unsafe) static let svTree = tree(sv)
     nonisolated(unsafe) static let enTree = tree(en)
 
-    static let sv: [String: String] = [
+    static let sv = svBase.merging(svLife) { base, _ in base }
+    static let en = enBase.merging(enLife) { base, _ in base }
+
+    static let svBase: [String: String] = [
         "skip": "Hoppa till innehållet", "signedInAs": "Inloggad:", "signOut": "Logga ut", "navLabel": "Huvudmeny", "required": "obligatoriskt",
         "choose": "Välj …", "yes": "Ja", "no": "Nej", "until": "till", "hoursPerWeek": "timmar/vecka",
         "nav./": "Start", "nav./deltagare": "Deltagare", "nav./deltagare/ny": "Registrera deltagare", "nav./import": "Läs in fil",
@@ -234,7 +237,7 @@ enum Strings {
         "error.500.heading": "Något gick fel", "error.500.message": "Något gick fel hos oss. Försök igen om en stund.",
     ]
 
-    static let en: [String: String] = [
+    static let enBase: [String: String] = [
         "skip": "Skip to content", "signedInAs": "Signed in:", "signOut": "Sign out", "navLabel": "Main menu", "required": "required",
         "choose": "Choose …", "yes": "Yes", "no": "No", "until": "until", "hoursPerWeek": "hours/week",
         "nav./": "Start", "nav./deltagare": "Participants", "nav./deltagare/ny": "Register participant", "nav./import": "Import a file",

@@ -72,6 +72,8 @@ enum HomePage {
                             case .signatureMissing(let parties):
                                 String(
                                     format: r.t("reminder.signature"), a.area ?? a.title, parties.map { names[$0] ?? $0.description }.joined(separator: ", "))
+                            case .grantReportDue(let party, let day):
+                                String(format: r.t("reminder.grant"), a.area ?? a.title, names[party] ?? party.description, day.description)
                             }
                         model.reminders.append(.init(href: SiteURL.agreement(a.id).path, label: text))
                     }
@@ -231,6 +233,8 @@ actor ImportJobs {
 enum AgreementPages {
     struct ListModel: Sendable {
         var items: [Item]
+        /// A coordinator starts a new draft here (issue 9, part 2).
+        var newDraft: String? = nil
     }
 
     struct Item: Sendable {
@@ -249,7 +253,9 @@ enum AgreementPages {
                 href: SiteURL.agreement(s.agreement.id).path, dashboard: SiteURL.dashboard(s.agreement.id).path, title: s.agreement.title,
                 area: s.agreement.area ?? s.agreement.id, version: String(s.version), validFrom: s.agreement.validFrom.description)
         }
-        return r.render("agreements", title: r.t("agreements.title"), ListModel(items: items), current: .agreements)
+        let principal = try r.signedIn()
+        let model = ListModel(items: items, newDraft: principal.role.managesAgreements ? SiteURL.newAgreement.path : nil)
+        return r.render("agreements", title: r.t("agreements.title"), model, current: .agreements)
     }
 
     struct Party: Sendable {
@@ -295,6 +301,23 @@ enum AgreementPages {
         var missing: [String]
         var hasMissing: Bool
         var published: [Published] = []
+        // Issue 9: the life of the agreement.
+        var editHref: String? = nil
+        var reviseAction: String? = nil
+        var signForm: ParticipantPages.FormModel? = nil
+        var signatures: [AgreementEditor.Row] = []
+        var coordinator: String = "–"
+        var perspectives: [Party] = []
+        var subGoals: [Party] = []
+        var costs: [AgreementEditor.Row] = []
+        var costTotals: [AgreementEditor.Row] = []
+        var decisions: [AgreementEditor.Row] = []
+        var grants: [AgreementEditor.Row] = []
+        var warnings: [String] = []
+        var hasCosts = false
+        var hasDecisions = false
+        var hasGrants = false
+        var hasWarnings = false
     }
 
     struct Published: Sendable {
@@ -331,17 +354,24 @@ enum AgreementPages {
                 return String(format: r.t("missing.signatory"), a.parties.first { $0.orgNumber.description == number }?.name ?? number)
             }
             if p.path.hasPrefix("modelParts.") { return String(format: r.t("missing.modelPart"), r.t("modelPart." + p.path.dropFirst("modelParts.".count))) }
-            if p.path.hasPrefix("tracks.") {
+            if p.path.hasPrefix("tracks."), !p.path.hasSuffix(".responsible") {
                 let code = String(p.path.dropFirst("tracks.".count))
                 return String(format: r.t("missing.occupation"), a.tracks.first { $0.code == code }?.name ?? code)
+            }
+            if p.path.hasPrefix("tracks."), p.path.hasSuffix(".responsible") {
+                let code = String(p.path.dropFirst("tracks.".count).dropLast(".responsible".count))
+                return String(format: r.t("missing.responsible"), a.tracks.first { $0.code == code }?.name ?? code)
+            }
+            if p.path.hasPrefix("perspectives.") {
+                return String(format: r.t("missing.perspective"), r.t("edit.field." + p.path.dropFirst("perspectives.".count)))
             }
             if p.path == "tracks" { return String(format: r.t("missing.tracks"), a.tracks.count) }
             return r.language.strings["missing." + p.path] ?? p.reason
         }
     }
 
-    static func show(_ r: PageRequest) async throws -> Response {
-        _ = try r.signedIn()
+    static func show(_ r: PageRequest, signError: String? = nil) async throws -> Response {
+        let principal = try r.signedIn()
         let id = r.context.parameters.get("id") ?? ""
         let versions = try await r.services.store.agreementVersions(id: id)
         var chosen = versions.last
@@ -386,8 +416,79 @@ enum AgreementPages {
                 year: String($0.year), asOf: $0.asOf.description, at: LocalTime.text($0.publishedAt), by: $0.publishedBy, hash: $0.contentHash,
                 href: SiteURL.publication(id, String($0.id)).path)
         }
-        let notice = r.request.uri.queryParameters.get("publicerad") != nil ? r.t("agreement.publishedNotice") : nil
-        return r.render("agreement", title: a.area ?? a.title, shown, current: .agreements, notice: notice)
+        life(&shown, a, stored.version == versions.last?.version, principal, signError: signError, r)
+        let q = r.request.uri.queryParameters
+        let notice =
+            q.get("publicerad") != nil
+            ? r.t("agreement.publishedNotice")
+            : q.get("undertecknad") != nil ? r.t("agreement.signedNotice") : q.get("utkast") != nil ? r.t("agreement.notDraftNotice") : nil
+        return r.render(
+            "agreement", title: a.area ?? a.title, shown, current: .agreements, notice: notice, status: signError == nil ? .ok : .unprocessableContent)
+    }
+
+    /// What the agreement page shows of the agreement's life (issue 9): signatures and the
+    /// form to sign, the way to edit or revise, the preparation, perspectives and costs.
+    static func life(_ m: inout Model, _ a: Agreement, _ newest: Bool, _ principal: Principal, signError: String?, _ r: PageRequest) {
+        let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
+        func partyName(_ n: Organisationsnummer?) -> String { n.map { names[$0] ?? $0.description } ?? "–" }
+        let own = a.parties.first { $0.orgNumber == principal.organisation }
+        let coordinates = principal.role.managesAgreements && own != nil && newest
+        if coordinates && a.isDraft { m.editHref = SiteURL.agreementEdit(a.id).path }
+        if coordinates && !a.isDraft { m.reviseAction = SiteURL.agreementRevise(a.id).path }
+        let signed = Dictionary(a.signatures.map { ($0.orgNumber, $0) }, uniquingKeysWith: { x, _ in x })
+        m.signatures = a.parties.map { p in
+            let s = signed[p.orgNumber]
+            return AgreementEditor.Row(
+                cells: [
+                    s.map { [$0.place, $0.date.description].compactMap { $0 }.joined(separator: ", ") } ?? r.t("agreement.notSigned"),
+                    s.map { [$0.name, $0.title].compactMap { $0 }.joined(separator: ", ") } ?? "–",
+                ], name: p.name, kind: "", key: p.orgNumber.description)
+        }
+        if coordinates, a.isDraft, let own, signed[own.orgNumber] == nil, m.missing.isEmpty || signError != nil {
+            typealias Field = ParticipantPages.FieldModel
+            m.signForm = ParticipantPages.FormModel(
+                action: SiteURL.agreementSign(a.id).path, heading: String(format: r.t("agreement.signHeading"), own.name), submit: r.t("agreement.sign"),
+                fields: [
+                    Field(name: "place", label: r.t("agreement.signPlace"), value: "", required: true),
+                    Field(name: "date", label: r.t("edit.date"), value: r.today.description, required: true, type: "date"),
+                    Field(name: "name", label: r.t("edit.field.signatory"), value: own.signatory ?? "", required: true),
+                    Field(name: "title", label: r.t("edit.field.signatoryTitle"), value: own.title ?? "", required: false),
+                ], summary: signError, id: "underteckna")
+        }
+        if let c = a.coordinator {
+            m.coordinator = [c.name, c.title, c.orgNumber.map { partyName($0) }, c.email, c.phone].compactMap { $0 }.joined(separator: ", ")
+        }
+        m.perspectives = Agreement.requiredPerspectives.map {
+            Party(name: r.t("edit.field." + $0), number: "", kind: "", signatory: a.perspectives[$0].flatMap { $0.isEmpty ? nil : $0 } ?? r.t("agreement.noAssessment"))
+        }
+        let goals: [(String, Double?)] = [
+            ("goal.recruitment", a.subGoals.recruitment), ("goal.acceptance", a.subGoals.acceptance), ("goal.completion", a.subGoals.completion),
+            ("goal.outcome", a.subGoals.outcome),
+        ]
+        m.subGoals = goals.map { Party(name: r.t($0.0), number: "", kind: "", signatory: $0.1.map { "≥ " + NumberText.percent($0, r.language) } ?? r.t("goal.noTarget")) }
+        m.costs = a.costs.map { c in
+            AgreementEditor.Row(
+                cells: [partyName(c.orgNumber), String(c.year), r.t("source." + c.source.rawValue), AgreementEditor.kronor(c.amount, r), c.spent.map { AgreementEditor.kronor($0, r) } ?? "–"],
+                name: c.track.flatMap { code in a.tracks.first { $0.code == code }?.name } ?? r.t("edit.common"), kind: "", key: "")
+        }
+        let totals = a.costTotals()
+        m.costTotals = totals.byParty.map { AgreementEditor.Row(cells: [AgreementEditor.kronor($0.1, r)], name: partyName($0.0), kind: r.t("edit.perParty"), key: "") }
+        m.costTotals += totals.bySource.map {
+            AgreementEditor.Row(cells: [AgreementEditor.kronor($0.1, r)], name: r.t("source." + $0.0.rawValue), kind: r.t("edit.perSource"), key: "")
+        }
+        if !a.costs.isEmpty { m.costTotals.append(AgreementEditor.Row(cells: [AgreementEditor.kronor(totals.total, r)], name: r.t("edit.total"), kind: "", key: "")) }
+        m.decisions = a.decisions.map { d in AgreementEditor.Row(cells: [d.body, d.date.description, d.decision], name: partyName(d.orgNumber), kind: "", key: "") }
+        m.grants = a.grants.map { g in
+            AgreementEditor.Row(
+                cells: [
+                    g.purpose, AgreementEditor.kronor(g.applied, r), g.granted.map { AgreementEditor.kronor($0, r) } ?? "–", g.decisionDate?.description ?? "–",
+                    g.reportDue.map { $0.description + (g.reportedOn.map { " (" + String(format: r.t("edit.reportedOn"), $0.description) + ")" } ?? "") } ?? "–",
+                ], name: partyName(g.orgNumber), kind: "", key: "")
+        }
+        m.warnings = a.grantsOverCap(r.services.grantRounds).map {
+            String(format: r.t("edit.grantOverCap"), partyName($0.grant.orgNumber), AgreementEditor.kronor($0.grant.applied, r), AgreementEditor.kronor($0.cap, r))
+        }
+        (m.hasCosts, m.hasDecisions, m.hasGrants, m.hasWarnings) = (!m.costs.isEmpty, !m.decisions.isEmpty, !m.grants.isEmpty, !m.warnings.isEmpty)
     }
 }
 

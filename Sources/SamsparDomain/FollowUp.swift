@@ -1,0 +1,140 @@
+import Foundation
+
+/// One activity as the follow-up counts it: who, what kind, which days, how many hours a week.
+public struct ActivitySpan: Sendable, Equatable {
+    public var person: Int64
+    public var kind: String
+    public var start: Day
+    public var end: Day?
+    public var hoursPerWeek: Double?
+
+    public init(person: Int64, kind: String, start: Day, end: Day?, hoursPerWeek: Double?) {
+        self.person = person
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.hoursPerWeek = hoursPerWeek
+    }
+}
+
+/// The annual follow-up a coordinator takes to the parties' boards (issue 9, part 7): the
+/// report's figures against every target the agreement sets, the activity volume, and the
+/// cost lines planned against spent. Built from a ``Report`` and the agreement in force;
+/// nothing here counts people a second way.
+public struct FollowUp: Sendable, Equatable {
+    public enum SubGoal: String, Sendable, CaseIterable {
+        case recruitment, acceptance, completion, outcome
+    }
+
+    /// A sub-goal's figure against its target: the agreement's for recruitment, each track's
+    /// for the other three.
+    public struct Target: Sendable, Equatable {
+        public var goal: SubGoal
+        /// The track's code and name (nil for recruitment, which is the agreement's).
+        public var track: String?
+        public var trackName: String?
+        public var ratio: Ratio
+        public var target: Double
+    }
+
+    /// Hours of one activity type in the year, and the distinct people behind them.
+    public struct Volume: Sendable, Equatable {
+        public var kind: String
+        public var people: Int
+        public var hours: Double
+    }
+
+    public var year: Int
+    public var overallGoalMet: Bool?
+    public var targets: [Target]
+    public var activities: [Volume]
+    /// The cost lines of the year, in the agreement's order.
+    public var costs: [Agreement.CostLine]
+    public var totals: Agreement.CostTotals
+    /// The parties' names by organisation number, for the document.
+    public var partyNames: [String: String]
+
+    public init(report: Report, agreement: Agreement, activities spans: [ActivitySpan]) {
+        year = report.year
+        overallGoalMet = report.establishment.overallGoalMet
+        var targets: [Target] = []
+        if let t = agreement.subGoals.recruitment { targets.append(Target(goal: .recruitment, ratio: report.recruitment, target: t)) }
+        for track in report.tracks {
+            for (goal, ratio, target) in [
+                (SubGoal.acceptance, track.acceptance, agreement.subGoals.acceptance), (.completion, track.completion, agreement.subGoals.completion),
+                (.outcome, track.outcome, agreement.subGoals.outcome),
+            ] {
+                if let target { targets.append(Target(goal: goal, track: track.code, trackName: track.name, ratio: ratio, target: target)) }
+            }
+        }
+        self.targets = targets
+        activities = FollowUp.volume(spans, year: report.year, asOf: report.asOf)
+        costs = agreement.costs.filter { $0.year == report.year }
+        totals = agreement.costTotals(year: report.year)
+        partyNames = Dictionary(agreement.parties.map { ($0.orgNumber.description, $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Hours per activity type in `year`, not after `asOf`: hours a week × the days of the
+    /// activity inside the year up to `asOf` (first and last day counted) ÷ 7. An activity
+    /// without a last day runs up to `asOf`; one without hours a week adds no hours but its
+    /// person is counted. Types in alphabetical order; a type with nobody in the year is left
+    /// out.
+    public static func volume(_ spans: [ActivitySpan], year: Int, asOf: Day) -> [Volume] {
+        let first = Day.firstOfYear(year)
+        let last = min(Day.lastOfYear(year), asOf)
+        guard first <= last else { return [] }
+        var hours: [String: Double] = [:]
+        var people: [String: Set<Int64>] = [:]
+        for span in spans {
+            let from = max(span.start, first)
+            let through = min(span.end ?? asOf, last)
+            guard from <= through else { continue }
+            let days = Double(through - from + 1)
+            hours[span.kind, default: 0] += (span.hoursPerWeek ?? 0) * days / 7
+            people[span.kind, default: []].insert(span.person)
+        }
+        return people.keys.sorted().map { Volume(kind: $0, people: people[$0]!.count, hours: hours[$0] ?? 0) }
+    }
+
+    /// Met or not: the share against its target; nil while the share is unknown (or hidden).
+    public static func met(_ share: Double?, _ target: Double) -> Bool? { share.map { $0 >= target } }
+
+    /// The follow-up as JSON, beside the report's own members; with a ``Suppression`` a
+    /// share is hidden as SPEC §3 says, and an activity type's hours are hidden with its
+    /// count of people when that count is small.
+    public func json(suppression: Suppression?, overallGoalHidden: Bool) -> JSONValue {
+        func share(_ r: Ratio) -> Double? { suppression.map { $0.show(r) } ?? r.share }
+        func bool(_ b: Bool?) -> JSONValue { b.map(JSONValue.bool) ?? .null }
+        let targetItems: [JSONValue] = targets.map { t in
+            let shown = share(t.ratio)
+            return .object([
+                ("goal", .string(t.goal.rawValue)), ("track", t.track.map(JSONValue.string) ?? .null), ("share", shown.map(JSONValue.double) ?? .null),
+                ("target", .double(t.target)), ("met", bool(FollowUp.met(shown, t.target))),
+            ])
+        }
+        let activityItems: [JSONValue] = activities.map { v in
+            let hidden = suppression?.isHidden(v.people) ?? false
+            let people: JSONValue = hidden ? .string("<\(suppression!.threshold)") : .int(v.people)
+            return .object([("kind", .string(v.kind)), ("participants", people), ("hours", hidden ? .null : .double((v.hours * 10).rounded() / 10))])
+        }
+        let costItems: [JSONValue] = costs.map { c in
+            .object([
+                ("track", c.track.map(JSONValue.string) ?? .null), ("orgNumber", .string(c.orgNumber.description)), ("source", .string(c.source.rawValue)),
+                ("planned", .int(c.amount)), ("spent", c.spent.map(JSONValue.int) ?? .null),
+            ])
+        }
+        return .object([
+            ("overallGoalMet", overallGoalHidden ? .null : bool(overallGoalMet)),
+            ("subGoals", .array(targetItems)),
+            ("activities", .array(activityItems)),
+            (
+                "costs",
+                .object([
+                    ("lines", .array(costItems)), ("planned", .int(totals.total)), ("spent", .int(totals.spent)),
+                    ("byParty", .array(totals.byParty.map { .object([("orgNumber", .string($0.0.description)), ("planned", .int($0.1))]) })),
+                    ("bySource", .array(totals.bySource.map { .object([("source", .string($0.0.rawValue)), ("planned", .int($0.1))]) })),
+                ])
+            ),
+        ])
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import SamsparDomain
+
+extension SamsparStore {
+    /// The activities the follow-up counts (issue 9, part 7): those the agreement's municipal
+    /// parties registered on their own registrations dated on or before `asOf`, of people
+    /// whose home municipality (in that registration) is a party, overlapping `year` up to
+    /// `asOf`. Decision: the volume is the municipalities' own (their *kommuninsats*), so no
+    /// other party's registration widens or narrows it.
+    public func activitySpans(for agreement: Agreement, year: Int, asOf: Day) async throws -> [ActivitySpan] {
+        let municipal = agreement.parties.filter { $0.kind == .municipality && $0.municipalityCode != nil }
+        guard !municipal.isEmpty else { return [] }
+        let first = Int(Day.firstOfYear(year).ordinal)
+        let last = Int(min(Day.lastOfYear(year), asOf).ordinal)
+        guard first <= last else { return [] }
+        // Only integers go into the statement's text; they come from validated numbers.
+        let orgs = municipal.map { String($0.orgNumber.value) }.joined(separator: ", ")
+        let codes = municipal.compactMap { $0.municipalityCode.map { String($0.value) } }.joined(separator: ", ")
+        let sql = """
+            SELECT a.person_id, a.kind, a.start, a.end_date, a.hours_per_week
+            FROM activities a JOIN registrations r ON r.person_id = a.person_id AND r.org_number = a.org_number
+            WHERE a.org_number IN (\(orgs)) AND r.municipality IN (\(codes)) AND r.registered_on <= $1
+              AND a.start <= $2 AND (a.end_date IS NULL OR a.end_date >= $3)
+            ORDER BY a.person_id, a.kind, a.start
+            """
+        return try await read { s in
+            try await s.query(sql, [.int(Int(asOf.ordinal)), .int(last), .int(first)]).compactMap { row in
+                guard let person = row["person_id"].int, let kind = row["kind"].text, let start = row["start"].int else { return nil }
+                return ActivitySpan(
+                    person: person, kind: kind, start: Day(ordinal: Int32(start)), end: row["end_date"].int.map { Day(ordinal: Int32($0)) },
+                    hoursPerWeek: row["hours_per_week"].real)
+            }
+        }
+    }
+
+    /// The report with its follow-up (issue 9, part 7).
+    public func followUp(agreementID: String, year: Int, asOf: Day) async throws -> (Report, StoredAgreement, FollowUp) {
+        let (report, stored) = try await report(agreementID: agreementID, year: year, asOf: asOf)
+        let spans = try await activitySpans(for: stored.agreement, year: year, asOf: asOf)
+        return (report, stored, FollowUp(report: report, agreement: stored.agreement, activities: spans))
+    }
+}

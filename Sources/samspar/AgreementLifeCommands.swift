@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import SamsparDomain
+import SamsparStore
+
+/// The agreement's life on the command line (issue 9): what blocks signing, a party's
+/// signature, and a revision. The web interface and the API do the same through the same
+/// store functions.
+struct AgreementCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "List what is missing before the parties can sign the newest version. / Vad saknas innan underskrift.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Agreement id.") var id: String
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        guard let newest = try await context.withStore({ try await $0.agreementVersions(id: id) }).last else {
+            throw CLIFailure("no agreement '\(id)'")
+        }
+        let a = newest.agreement
+        let life = a.lifecycle(on: context.today)
+        print("\(a.id) version \(newest.version): \(life.status.rawValue)")
+        for warning in a.grantsOverCap(.bundled) {
+            print("warning: the grant applied for by \(warning.grant.orgNumber) (\(warning.grant.applied) kr) is above the round's cap of \(warning.cap) kr")
+        }
+        guard a.isDraft else { return }
+        let missing = a.missingForSigning
+        if missing.isEmpty {
+            let signed = Set(a.signatures.map(\.orgNumber))
+            print("Nothing is missing; waiting for: " + a.parties.filter { !signed.contains($0.orgNumber) }.map(\.name).joined(separator: ", "))
+        } else {
+            for problem in missing { print("missing: \(problem)") }
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct AgreementSignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign", abstract: "Record a party's signature on the newest version (the operator, on the party's behalf). / Underteckna.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Agreement id.") var id: String
+    @Option(help: "The signing party (organisationsnummer).") var org: String
+    @Option(help: "Place of signing.") var place: String
+    @Option(help: "Date of signing, YYYY-MM-DD.") var date: String
+    @Option(help: "The signatory's name.") var name: String
+    @Option(help: "The signatory's title.") var title: String?
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        let party: Organisationsnummer
+        do { party = try Organisationsnummer(org) } catch { throw CLIFailure("--org: \(error.description)") }
+        let day: Day
+        do { day = try Day(plausibleISO: date) } catch { throw CLIFailure("--date: \(error.description)") }
+        let signature = Agreement.Signature(orgNumber: party, place: place, date: day, name: name, title: title)
+        let (result, signed): (AgreementImportResult, Agreement)
+        do {
+            (result, signed) = try await context.withStore {
+                try await $0.signAgreement(
+                    id: id, signature: signature, at: context.now,
+                    audit: { context.commandDraft("agreement", channel: "samspar agreement sign", detail: "\($0.id) version \($0.version) signed by \(party)") })
+            }
+        } catch let error as SigningError {
+            throw CLIFailure("\(id) was not signed: \(error.description)")
+        } catch StoreError.unknownAgreement {
+            throw CLIFailure("no agreement '\(id)'")
+        }
+        print(
+            signed.status == .signed
+                ? "\(id) version \(result.version) är undertecknad av alla parter (signed by every party)."
+                : "\(party) har undertecknat \(id) version \(result.version) (signed).")
+    }
+}
+
+struct AgreementReviseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revise", abstract: "Start a revision: a new draft version from the newest signed one. / Påbörja en revidering.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Agreement id.") var id: String
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        let result: AgreementImportResult
+        do {
+            result = try await context.withStore {
+                try await $0.reviseAgreement(
+                    id: id, at: context.now, editor: .operatorCommand,
+                    audit: { context.commandDraft("agreement", channel: "samspar agreement revise", detail: "\($0.id) version \($0.version) drafted") })
+            }
+        } catch let error as AgreementStoreError {
+            throw CLIFailure("\(id) was not revised: \(error.description)")
+        } catch StoreError.unknownAgreement {
+            throw CLIFailure("no agreement '\(id)'")
+        }
+        print("\(id) version \(result.version) är ett utkast (a draft revision).")
+    }
+}
