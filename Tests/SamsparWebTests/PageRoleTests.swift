@@ -39,6 +39,13 @@ struct PageRoleTests {
         (.post, "/konton/nycklar", [.admin]),
         (.post, "/konton/nycklar/1/aterkalla", [.admin]),
         (.post, "/avtal/ostra-sodertorn/uppfoljning/publicera", [.coordinator]),
+        (.get, "/avtal/nytt", [.coordinator]),
+        (.post, "/avtal/nytt", [.coordinator]),
+        (.get, "/avtal/ostra-sodertorn/redigera", [.coordinator]),
+        (.post, "/avtal/ostra-sodertorn/redigera/grund", [.coordinator]),
+        (.post, "/avtal/ostra-sodertorn/redigera/ta-bort", [.coordinator]),
+        (.post, "/avtal/ostra-sodertorn/underteckna", [.coordinator]),
+        (.post, "/avtal/ostra-sodertorn/revidera", [.coordinator]),
     ]
 
     @Test func everyRoleOnEveryPage() async throws {

@@ -74,13 +74,46 @@ struct PageSnapshotTests {
                 trends: [.init(name: s, columns: [s], rows: [.init(quarter: s, values: [s])])],
                 charts: [.init(svg: svg, caption: s, header: [s], rows: [.init(quarter: s, values: [s])])],
                 participants: [.init(name: s, value: suppressed ? ".." : s, target: "", verdict: "", verdictClass: "")], csv: "/e.csv", xlsx: "/e.xlsx",
-                agreement: "/avtal/x")
+                agreement: "/avtal/x", volume: [.init(cells: [s, s], name: s, kind: "", key: "")], hasVolume: true,
+                costs: [.init(cells: [s, s, s, s], name: s, kind: "", key: "")], hasCosts: true, costPlanned: s, costSpent: s)
         }
         let agreement = AgreementPages.Model(
             title: s, area: s, purpose: s, validFrom: s, period: s, nextRevision: s, goalDays: s, groupA: s, groupB: s,
             parties: [.init(name: s, number: s, kind: s, signatory: s)], tracks: [.init(code: s, name: s, kind: s, occupations: s, genderGoal: s)],
             modelParts: [.init(name: s, number: "", kind: "", signatory: s)], versions: [.init(number: "1", href: "/avtal/x?version=1", current: true)],
             dashboard: "/avtal/x/uppfoljning", document: "/avtal/x/dokument?version=1", status: s, missing: [s, s], hasMissing: true)
+        func textForm(_ id: String, error: Bool) -> P.FormModel {
+            var f = form(s, id: id, error: error)
+            f.fields.append({
+                var t = P.FieldModel(name: "purpose", label: s, hint: s, value: s, error: error ? s : nil, required: false)
+                t.textarea = true
+                return t
+            }())
+            return P.FormModel(action: "/avtal/x/redigera/\(id)", heading: s, submit: s, fields: f.fields, summary: error ? s : nil, id: id)
+        }
+        func rows(_ kind: String) -> [AgreementEditor.Row] { [.init(cells: [s, s], name: s, kind: kind, key: s)] }
+        var signing = agreement
+        signing.editHref = "/avtal/x/redigera"
+        signing.signForm = form(s, id: "underteckna", error: true)
+        signing.signatures = rows("")
+        signing.coordinator = s
+        signing.perspectives = [.init(name: s, number: "", kind: "", signatory: s)]
+        signing.subGoals = [.init(name: s, number: "", kind: "", signatory: s)]
+        (signing.costs, signing.costTotals, signing.decisions, signing.grants, signing.warnings) = (rows(""), rows(s), rows(""), rows(""), [s])
+        (signing.hasCosts, signing.hasDecisions, signing.hasGrants, signing.hasWarnings) = (true, true, true, true)
+        var signed = agreement
+        signed.reviseAction = "/avtal/x/revidera"
+        signed.signatures = rows("")
+        let editor = AgreementEditor.Model(
+            id: s, title: s, agreementHref: "/avtal/x", documentHref: "/avtal/x/dokument", removeAction: "/avtal/x/redigera/ta-bort", missing: [s, s],
+            hasMissing: true, warnings: [s], hasWarnings: true, summary: s, basics: textForm("grund", error: true), model: textForm("modell", error: false),
+            perspectives: textForm("perspektiv", error: false), coordinator: form(s, id: "samordnare", error: false), parties: rows("part"),
+            partyForm: form(s, id: "part", error: false), tracks: rows("spar"), trackForm: form(s, id: "spar", error: true), costs: rows("kostnad"),
+            costTotals: rows(s), costForm: form(s, id: "kostnad", error: false), decisions: rows("beslut"), decisionForm: form(s, id: "beslut", error: false),
+            grants: rows("bidrag"), grantForm: form(s, id: "bidrag", error: false))
+        var emptyEditor = editor
+        (emptyEditor.missing, emptyEditor.hasMissing, emptyEditor.warnings, emptyEditor.hasWarnings, emptyEditor.summary) = ([], false, [], false, nil)
+        (emptyEditor.parties, emptyEditor.tracks, emptyEditor.costs, emptyEditor.decisions, emptyEditor.grants) = ([], [], [], [], [])
         let accounts = AccountPages.Model(
             users: [
                 .init(
@@ -127,6 +160,10 @@ struct PageSnapshotTests {
             ),
             ("agreements", "empty", AgreementPages.ListModel(items: [])),
             ("agreement", "full", agreement),
+            ("agreement", "signing", signing),
+            ("agreement", "signed", signed),
+            ("agreement-edit", "missing", editor),
+            ("agreement-edit", "empty", emptyEditor),
             ("dashboard", "coordinator", dashboard(suppressed: false)),
             ("dashboard", "suppressed", dashboard(suppressed: true)),
             ("people", "some", DashboardPage.PeopleModel(heading: s, rows: [row(s)], others: s, back: "/avtal/x/uppfoljning")),
@@ -162,7 +199,7 @@ struct PageSnapshotTests {
     }
 
     @Test func everyTemplateHasViews() {
-        #expect(Set(views("x").map(\.0)) == Set(Templates.names.filter { !["header", "footer", "form"].contains($0) }))
+        #expect(Set(views("x").map(\.0)) == Set(Templates.names.filter { !["header", "footer", "form", "remove"].contains($0) }))
     }
 
     /// The hostile string in every field comes out escaped, in text and in attributes alike.
