@@ -693,7 +693,8 @@ extension Agreement {
                 (
                     "coordinator",
                     .object([
-                        ("name", .string(c.name)), ("title", optional(c.title)), ("orgNumber", optional(c.orgNumber?.description)), ("email", optional(c.email)),
+                        ("name", .string(c.name)), ("title", optional(c.title)), ("orgNumber", optional(c.orgNumber?.description)),
+                        ("email", optional(c.email)),
                         ("phone", optional(c.phone)),
                     ])
                 ))
@@ -715,7 +716,8 @@ extension Agreement {
                 .array(
                     grants.map { g in
                         .object([
-                            ("orgNumber", .string(g.orgNumber.description)), ("round", optional(g.round)), ("purpose", .string(g.purpose)), ("basis", int(g.basis)),
+                            ("orgNumber", .string(g.orgNumber.description)), ("round", optional(g.round)), ("purpose", .string(g.purpose)),
+                            ("basis", int(g.basis)),
                             ("applied", .int(g.applied)), ("granted", int(g.granted)), ("decisionDate", optional(g.decisionDate?.description)),
                             ("reportDue", optional(g.reportDue?.description)), ("reportedOn", optional(g.reportedOn?.description)),
                         ])

@@ -42,6 +42,12 @@ public struct FollowUp: Sendable, Equatable {
         public var kind: String
         public var people: Int
         public var hours: Double
+
+        public init(kind: String, people: Int, hours: Double) {
+            self.kind = kind
+            self.people = people
+            self.hours = hours
+        }
     }
 
     public var year: Int

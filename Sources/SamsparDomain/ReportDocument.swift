@@ -319,13 +319,15 @@ extension ReportDocument {
             return NumberFormatting.grouped(n) + "\u{00A0}kr"
         }
         let goalNames: [String: (String, String)] = [
-            "recruitment": ("Andel på rekryteringsträff (delmål 1)", "Recruitment share"), "acceptance": ("Andel som tackade ja (delmål 2)", "Acceptance share"),
+            "recruitment": ("Andel på rekryteringsträff (delmål 1)", "Recruitment share"),
+            "acceptance": ("Andel som tackade ja (delmål 2)", "Acceptance share"),
             "completion": ("Andel som fullföljde (delmål 3)", "Completion share"), "outcome": ("Andel i arbete eller studier (delmål 4)", "Outcome share"),
         ]
         let partyNames = followUp?.partyNames ?? [:]
         let trackNames = Dictionary(report.tracks.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         var h = "<h2>\(label("Målen", "The goals"))</h2>\n<table>\n<caption>\(label("Målen mot målvärdena", "Goals against their targets"))</caption>\n"
-        h += "<thead><tr><th scope=\"col\">\(label("Mål", "Goal"))</th><th scope=\"col\">\(label("Utfall", "Result"))</th><th scope=\"col\">\(label("Målvärde", "Target"))</th><th scope=\"col\">\(label("Bedömning", "Verdict"))</th></tr></thead>\n<tbody>\n"
+        h +=
+            "<thead><tr><th scope=\"col\">\(label("Mål", "Goal"))</th><th scope=\"col\">\(label("Utfall", "Result"))</th><th scope=\"col\">\(label("Målvärde", "Target"))</th><th scope=\"col\">\(label("Bedömning", "Verdict"))</th></tr></thead>\n<tbody>\n"
         h +=
             "<tr><th scope=\"row\">\(label("Övergripande mål: etableringstid högst \(report.establishment.goalDays) dagar (median)", "Overall goal"))</th><td class=\"n\">–</td><td>≤ \(report.establishment.goalDays)</td><td>\(verdict(member(f, "overallGoalMet")))</td></tr>\n"
         if case .array(let targets) = member(f, "subGoals") {
@@ -340,7 +342,8 @@ extension ReportDocument {
         h += "<h2>\(label("Insatsvolym", "Activity volume"))</h2>\n"
         if case .array(let volumes) = member(f, "activities"), !volumes.isEmpty {
             h += "<table>\n<caption>\(label("Timmar per insatstyp under året (kommunernas registreringar)", "Hours by activity type"))</caption>\n"
-            h += "<thead><tr><th scope=\"col\">\(label("Insats", "Activity"))</th><th scope=\"col\">\(label("Deltagare", "Participants"))</th><th scope=\"col\">\(label("Timmar", "Hours"))</th></tr></thead>\n<tbody>\n"
+            h +=
+                "<thead><tr><th scope=\"col\">\(label("Insats", "Activity"))</th><th scope=\"col\">\(label("Deltagare", "Participants"))</th><th scope=\"col\">\(label("Timmar", "Hours"))</th></tr></thead>\n<tbody>\n"
             for case .object(let v) in volumes {
                 let kind = str(member(v, "kind")) ?? ""
                 h +=
@@ -353,7 +356,8 @@ extension ReportDocument {
         h += "<h2>\(label("Kostnader", "Costs"))</h2>\n"
         if case .object(let costs) = member(f, "costs"), case .array(let lines) = member(costs, "lines"), !lines.isEmpty {
             h += "<table>\n<caption>\(label("Planerat mot förbrukat \(report.year)", "Planned against spent"))</caption>\n"
-            h += "<thead><tr><th scope=\"col\">\(label("Spår", "Track"))</th><th scope=\"col\">\(label("Part", "Party"))</th><th scope=\"col\">\(label("Finansiering", "Funding"))</th><th scope=\"col\">\(label("Planerat", "Planned"))</th><th scope=\"col\">\(label("Förbrukat", "Spent"))</th></tr></thead>\n<tbody>\n"
+            h +=
+                "<thead><tr><th scope=\"col\">\(label("Spår", "Track"))</th><th scope=\"col\">\(label("Part", "Party"))</th><th scope=\"col\">\(label("Finansiering", "Funding"))</th><th scope=\"col\">\(label("Planerat", "Planned"))</th><th scope=\"col\">\(label("Förbrukat", "Spent"))</th></tr></thead>\n<tbody>\n"
             for case .object(let c) in lines {
                 let track = str(member(c, "track")).map { escapeHTML(trackNames[$0] ?? $0) } ?? "Gemensamt"
                 h +=

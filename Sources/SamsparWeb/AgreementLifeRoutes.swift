@@ -39,7 +39,8 @@ enum AgreementLife {
     ) async throws -> (AgreementImportResult, Agreement) {
         let day: Day
         do { day = try Day(plausibleISO: date) } catch {
-            throw APIError.invalid("the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)])
+            throw APIError.invalid(
+                "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)])
         }
         let signature = Agreement.Signature(
             orgNumber: principal.organisation, place: place?.trimmed.nilIfEmpty, date: day, name: name.trimmed, title: title?.trimmed.nilIfEmpty)
@@ -61,7 +62,8 @@ enum AgreementLife {
                     "the agreement cannot be signed while something is missing / något saknas",
                     problems: missing.map { .init(line: 0, column: $0.path, reason: $0.reason) })
             case .emptyName:
-                throw APIError.invalid("the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "name", reason: "is empty")])
+                throw APIError.invalid(
+                    "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "name", reason: "is empty")])
             }
         }
     }

@@ -66,7 +66,8 @@ struct AgreementSignCommand: AsyncParsableCommand {
             (result, signed) = try await context.withStore {
                 try await $0.signAgreement(
                     id: id, signature: signature, at: context.now,
-                    audit: { context.commandDraft("agreement", channel: "samspar agreement sign", detail: "\($0.id) version \($0.version) signed by \(party)") })
+                    audit: { context.commandDraft("agreement", channel: "samspar agreement sign", detail: "\($0.id) version \($0.version) signed by \(party)") }
+                )
             }
         } catch let error as SigningError {
             throw CLIFailure("\(id) was not signed: \(error.description)")

@@ -39,7 +39,8 @@ struct Migrate: AsyncParsableCommand {
 
 struct AgreementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agreement", abstract: "Agreements (överenskommelser).", subcommands: [
+        commandName: "agreement", abstract: "Agreements (överenskommelser).",
+        subcommands: [
             ImportAgreement.self, AgreementDocumentCommand.self, AgreementCheckCommand.self, AgreementSignCommand.self, AgreementReviseCommand.self,
         ])
 

@@ -94,7 +94,8 @@ struct AgreementPreparationTests {
     @Test func signingPartyByParty() throws {
         var draft = try Self.complete(S.example).revision()
         #expect(draft.isDraft && draft.signatures.isEmpty)
-        let signature = { (n: Organisationsnummer) in Agreement.Signature(orgNumber: n, place: "Haninge", date: self.d("2017-11-13"), name: "Namn", title: nil) }
+        let signature = { (n: Organisationsnummer) in Agreement.Signature(orgNumber: n, place: "Haninge", date: self.d("2017-11-13"), name: "Namn", title: nil)
+        }
         // Not a party.
         #expect(throws: SigningError.notAParty(try org("212000-0134"))) { try draft.signing(signature(try org("212000-0134"))) }
         // Something missing blocks it.
@@ -143,7 +144,10 @@ struct AgreementPreparationTests {
             ActivitySpan(person: 4, kind: "sfi", start: d("2019-01-01"), end: d("2019-02-01"), hoursPerWeek: 15),
         ]
         let year = FollowUp.volume(spans, year: 2018, asOf: d("2018-12-31"))
-        #expect(year == [.init(kind: "sfi", people: 2, hours: 34), .init(kind: "validation", people: 1, hours: 0), .init(kind: "work_practice", people: 1, hours: 20)])
+        #expect(
+            year == [
+                .init(kind: "sfi", people: 2, hours: 34), .init(kind: "validation", people: 1, hours: 0), .init(kind: "work_practice", people: 1, hours: 20),
+            ])
         // As of 2018-03-07 the second sfi course has run 7 days (10 h), the practice not at all.
         let early = FollowUp.volume(spans, year: 2018, asOf: d("2018-03-07"))
         #expect(early == [.init(kind: "sfi", people: 2, hours: 24)])
@@ -182,7 +186,9 @@ struct AgreementPreparationTests {
     @Test func theGrownFormatReadsBackWhatItWrites() throws {
         var a = try Self.complete(S.example)
         a.coordinator = .init(name: "Anna Samordnare", title: "Samordnare", orgNumber: try org("222000-2162"), email: "anna@example.se")
-        a.decisions = [.init(orgNumber: try org("212000-0084"), body: "Arbetsmarknadsnämnden", date: d("2017-06-14"), decision: "Att ta fram en överenskommelse")]
+        a.decisions = [
+            .init(orgNumber: try org("212000-0084"), body: "Arbetsmarknadsnämnden", date: d("2017-06-14"), decision: "Att ta fram en överenskommelse")
+        ]
         a.grants = [
             .init(
                 orgNumber: try org("212000-0084"), round: "dua-2017-overenskommelse", purpose: "Ta fram", basis: 250, applied: 200_000, granted: 150_000,
@@ -202,12 +208,16 @@ struct AgreementPreparationTests {
                 return []
             } catch { return error.problems.map(\.path) }
         }
-        #expect(problems(#""costs": [{"orgNumber": "212000-0084", "year": 2018, "amount": 1, "source": "state_grant", "track": "no-such"}]"#) == ["costs[0].track"])
+        #expect(
+            problems(#""costs": [{"orgNumber": "212000-0084", "year": 2018, "amount": 1, "source": "state_grant", "track": "no-such"}]"#) == ["costs[0].track"])
         #expect(problems(#""costs": [{"orgNumber": "212000-0084", "year": 2018, "amount": 1, "source": "lottery"}]"#) == ["costs[0].source"])
         #expect(problems(#""grants": [{"orgNumber": "212000-0134", "purpose": "x", "applied": 1}]"#) == ["grants[0].orgNumber"])
         #expect(problems(#""grants": [{"orgNumber": "212000-0084", "purpose": "x", "applied": 1, "amount": 2}]"#) == ["grants[0].amount"])
         #expect(problems(#""perspectives": {"climate": "x"}"#) == ["perspectives.climate"])
         #expect(problems(#""subGoals": {"recruitment": 1.5}"#) == ["subGoals.recruitment"])
-        #expect(problems(#""decisions": [{"orgNumber": "212000-0084", "body": "", "date": "2017-02-30", "decision": "x"}]"#) == ["decisions[0].date", "decisions[0].body"])
+        #expect(
+            problems(#""decisions": [{"orgNumber": "212000-0084", "body": "", "date": "2017-02-30", "decision": "x"}]"#) == [
+                "decisions[0].date", "decisions[0].body",
+            ])
     }
 }

@@ -84,11 +84,12 @@ struct PageSnapshotTests {
             dashboard: "/avtal/x/uppfoljning", document: "/avtal/x/dokument?version=1", status: s, missing: [s, s], hasMissing: true)
         func textForm(_ id: String, error: Bool) -> P.FormModel {
             var f = form(s, id: id, error: error)
-            f.fields.append({
-                var t = P.FieldModel(name: "purpose", label: s, hint: s, value: s, error: error ? s : nil, required: false)
-                t.textarea = true
-                return t
-            }())
+            f.fields.append(
+                {
+                    var t = P.FieldModel(name: "purpose", label: s, hint: s, value: s, error: error ? s : nil, required: false)
+                    t.textarea = true
+                    return t
+                }())
             return P.FormModel(action: "/avtal/x/redigera/\(id)", heading: s, submit: s, fields: f.fields, summary: error ? s : nil, id: id)
         }
         func rows(_ kind: String) -> [AgreementEditor.Row] { [.init(cells: [s, s], name: s, kind: kind, key: s)] }

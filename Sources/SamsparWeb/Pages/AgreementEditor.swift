@@ -78,7 +78,10 @@ enum AgreementEditor {
         }
         let form = Form(
             action: SiteURL.newAgreement.path, heading: r.t("edit.newHeading"), submit: r.t("edit.create"),
-            fields: [field("id", required: true), field("title", required: true), field("area"), field("validFrom", required: true, type: "date"), field("fran", options: from)],
+            fields: [
+                field("id", required: true), field("title", required: true), field("area"), field("validFrom", required: true, type: "date"),
+                field("fran", options: from),
+            ],
             summary: errors.isEmpty ? nil : r.t("edit.fixBelow"), id: "nytt")
         return r.render(
             "form-page", title: r.t("edit.newHeading"), ParticipantPages.FormPage(form: form, intro: r.t("edit.newIntro"), back: nil), current: .agreements,
@@ -279,7 +282,9 @@ enum AgreementEditor {
             let responsible = party("responsible")
             var goal: Agreement.GenderGoal?
             if let sexText = form["genderSex"], let sex = Sex(rawValue: sexText) {
-                if let share = percent("genderShare") { goal = .init(sex: sex, minShare: share) } else if errors["genderShare"] == nil {
+                if let share = percent("genderShare") {
+                    goal = .init(sex: sex, minShare: share)
+                } else if errors["genderShare"] == nil {
                     errors["genderShare"] = r.t("edit.error.required")
                 }
             }
@@ -380,11 +385,14 @@ enum AgreementEditor {
             f.textarea = textarea
             return f
         }
-        let partyOptions = [Option(value: "", label: r.t("choose"), selected: false)] + a.parties.map { Option(value: $0.orgNumber.description, label: $0.name, selected: false) }
+        let partyOptions =
+            [Option(value: "", label: r.t("choose"), selected: false)]
+            + a.parties.map { Option(value: $0.orgNumber.description, label: $0.name, selected: false) }
         let registryOptions =
             [Option(value: "", label: r.t("choose"), selected: false)]
             + registry.sorted { $0.name < $1.name }.map { Option(value: $0.number.description, label: "\($0.name) (\($0.number))", selected: false) }
-        let trackOptions = [Option(value: "", label: r.t("edit.common"), selected: false)] + a.tracks.map { Option(value: $0.code, label: $0.name, selected: false) }
+        let trackOptions =
+            [Option(value: "", label: r.t("edit.common"), selected: false)] + a.tracks.map { Option(value: $0.code, label: $0.name, selected: false) }
         let sourceOptions =
             [Option(value: "", label: r.t("choose"), selected: false)]
             + Agreement.FundingSource.allCases.map { Option(value: $0.rawValue, label: r.t("source." + $0.rawValue), selected: false) }
@@ -416,29 +424,38 @@ enum AgreementEditor {
             .track,
             [
                 field("code", required: true), field("name", required: true),
-                field("kind", required: true, options: [Option(value: "", label: r.t("choose"), selected: false)] + TrackKind.allCases.map {
-                    Option(value: $0.rawValue, label: r.t("trackKind." + $0.rawValue), selected: false)
-                }),
+                field(
+                    "kind", required: true,
+                    options: [Option(value: "", label: r.t("choose"), selected: false)]
+                        + TrackKind.allCases.map {
+                            Option(value: $0.rawValue, label: r.t("trackKind." + $0.rawValue), selected: false)
+                        }),
                 field("ssyk"), field("responsible", required: true, options: partyOptions),
                 field(
                     "genderSex",
-                    options: [Option(value: "", label: r.t("edit.noGenderGoal"), selected: false)] + [Sex.female, .male].map {
-                        Option(value: $0.rawValue, label: r.t("sexPlural." + $0.rawValue), selected: false)
-                    }), field("genderShare"),
+                    options: [Option(value: "", label: r.t("edit.noGenderGoal"), selected: false)]
+                        + [Sex.female, .male].map {
+                            Option(value: $0.rawValue, label: r.t("sexPlural." + $0.rawValue), selected: false)
+                        }), field("genderShare"),
             ], submit: r.t("edit.saveTrack"))
         let costForm = form(
             .cost,
             [
                 field("track", options: trackOptions), field("org", required: true, options: partyOptions),
-                field("year", String(a.validFrom.year), required: true, type: "number"), field("amount", required: true), field("source", required: true, options: sourceOptions),
+                field("year", String(a.validFrom.year), required: true, type: "number"), field("amount", required: true),
+                field("source", required: true, options: sourceOptions),
                 field("spent"),
             ], submit: r.t("edit.addCost"))
         let decisionForm = form(
             .decision,
-            [field("org", required: true, options: partyOptions), field("body", required: true), field("date", required: true, type: "date"), field("decision", required: true, textarea: true)],
+            [
+                field("org", required: true, options: partyOptions), field("body", required: true), field("date", required: true, type: "date"),
+                field("decision", required: true, textarea: true),
+            ],
             submit: r.t("edit.addDecision"))
         let roundOptions =
-            [Option(value: "", label: r.t("edit.noRound"), selected: false)] + r.services.grantRounds.rounds.map { Option(value: $0.id, label: $0.title, selected: false) }
+            [Option(value: "", label: r.t("edit.noRound"), selected: false)]
+            + r.services.grantRounds.rounds.map { Option(value: $0.id, label: $0.title, selected: false) }
         let grantForm = form(
             .grant,
             [
@@ -447,7 +464,9 @@ enum AgreementEditor {
                 field("reportDue", type: "date"), field("reportedOn", type: "date"),
             ], submit: r.t("edit.addGrant"))
 
-        let caps = Dictionary(a.grantsOverCap(r.services.grantRounds).map { ("\($0.grant.orgNumber)|\($0.grant.purpose)|\($0.grant.applied)", $0.cap) }, uniquingKeysWith: { x, _ in x })
+        let caps = Dictionary(
+            a.grantsOverCap(r.services.grantRounds).map { ("\($0.grant.orgNumber)|\($0.grant.purpose)|\($0.grant.applied)", $0.cap) },
+            uniquingKeysWith: { x, _ in x })
         let warnings = a.grantsOverCap(r.services.grantRounds).map {
             String(format: r.t("edit.grantOverCap"), partyName($0.grant.orgNumber), kronor($0.grant.applied, r), kronor($0.cap, r))
         }
@@ -477,7 +496,9 @@ enum AgreementEditor {
             }, trackForm: trackForm,
             costs: a.costs.enumerated().map { i, c in
                 Row(
-                    cells: [partyName(c.orgNumber), String(c.year), r.t("source." + c.source.rawValue), kronor(c.amount, r), c.spent.map { kronor($0, r) } ?? "–"],
+                    cells: [
+                        partyName(c.orgNumber), String(c.year), r.t("source." + c.source.rawValue), kronor(c.amount, r), c.spent.map { kronor($0, r) } ?? "–",
+                    ],
                     name: c.track.flatMap { code in a.tracks.first { $0.code == code }?.name } ?? r.t("edit.common"), kind: "kostnad", key: String(i))
             }, costTotals: totalRows, costForm: costForm,
             decisions: a.decisions.enumerated().map { i, d in
@@ -489,10 +510,12 @@ enum AgreementEditor {
                     cells: [
                         g.purpose, kronor(g.applied, r) + (cap.map { " – " + String(format: r.t("edit.aboveCap"), kronor($0, r)) } ?? ""),
                         g.granted.map { kronor($0, r) } ?? "–", g.decisionDate?.description ?? "–",
-                        g.reportDue.map { $0.description + (g.reportedOn.map { " (" + String(format: r.t("edit.reportedOn"), $0.description) + ")" } ?? "") } ?? "–",
+                        g.reportDue.map { $0.description + (g.reportedOn.map { " (" + String(format: r.t("edit.reportedOn"), $0.description) + ")" } ?? "") }
+                            ?? "–",
                     ], name: partyName(g.orgNumber), kind: "bidrag", key: String(i))
             }, grantForm: grantForm)
-        return r.render("agreement-edit", title: String(format: r.t("edit.title"), a.area ?? a.title), page, current: .agreements, notice: notice, status: status)
+        return r.render(
+            "agreement-edit", title: String(format: r.t("edit.title"), a.area ?? a.title), page, current: .agreements, notice: notice, status: status)
     }
 
     // MARK: Signing and revising

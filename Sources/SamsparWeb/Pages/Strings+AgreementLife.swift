@@ -2,7 +2,8 @@
 extension Strings {
     static let svLife: [String: String] = [
         "edit.newHeading": "Nytt utkast till överenskommelse", "edit.create": "Skapa utkastet",
-        "edit.newIntro": "Börja från ett tomt utkast eller från en överenskommelse som din organisation redan är part i. Din organisation blir part i utkastet.",
+        "edit.newIntro":
+            "Börja från ett tomt utkast eller från en överenskommelse som din organisation redan är part i. Din organisation blir part i utkastet.",
         "edit.fromEmpty": "Tomt utkast", "edit.title": "Redigera utkastet: %@",
         "edit.intro": "Fyll i en del i taget och spara den. Listan visar vad som saknas innan parterna kan skriva under.",
         "edit.toAgreement": "Till överenskommelsen", "edit.saved": "Utkastet är sparat.", "edit.save": "Spara",
@@ -39,7 +40,8 @@ extension Strings {
         "edit.field.code": "Spårets kod", "edit.hint.code": "Små bokstäver, siffror, - och _. Samma kod ersätter spåret.",
         "edit.field.kind": "Slag av spår", "edit.field.ssyk": "Yrken (SSYK 2012)",
         "edit.hint.ssyk": "Fyrsiffriga koder med mellanslag emellan, till exempel 5330 5343.",
-        "edit.field.responsible": "Ansvarig part", "edit.field.genderSex": "Jämställdhetsmål: kön", "edit.field.genderShare": "Jämställdhetsmål: minsta andel (%)",
+        "edit.field.responsible": "Ansvarig part", "edit.field.genderSex": "Jämställdhetsmål: kön",
+        "edit.field.genderShare": "Jämställdhetsmål: minsta andel (%)",
         "edit.noGenderGoal": "Inget jämställdhetsmål",
         "edit.field.track": "Spår", "edit.field.year": "År", "edit.field.amount": "Planerat belopp (kr)", "edit.field.source": "Finansiering",
         "edit.field.spent": "Förbrukat belopp (kr)", "edit.hint.spent": "Fyll i när kostnaden följs upp.",
@@ -60,7 +62,8 @@ extension Strings {
         "edit.error.percent": "Skriv en andel i procent, större än 0 och högst 100.", "edit.error.notParty": "Välj en av parterna.",
         "edit.error.notInRegistry": "Organisationen finns inte i registret. Be förvaltaren lägga till den.",
         "edit.error.ssyk": "%@ är inte en yrkeskod i SSYK 2012.", "edit.error.slug": "Använd små bokstäver, siffror och bindestreck.",
-        "edit.error.idTaken": "Det finns redan en överenskommelse med det namnet.", "edit.error.notYours": "Välj en överenskommelse som din organisation är part i.",
+        "edit.error.idTaken": "Det finns redan en överenskommelse med det namnet.",
+        "edit.error.notYours": "Välj en överenskommelse som din organisation är part i.",
         "edit.error.ownParty": "Du kan inte ta bort din egen organisation ur utkastet.",
         "source.state_grant": "Statsbidrag", "source.municipal_budget": "Kommunens budget", "source.employment_service": "Arbetsförmedlingen",
         "source.coordination_association": "Samordningsförbundet", "source.esf": "Europeiska socialfonden (ESF)", "source.other": "Annan finansiering",
@@ -81,7 +84,8 @@ extension Strings {
 
     static let enLife: [String: String] = [
         "edit.newHeading": "New draft agreement", "edit.create": "Create the draft",
-        "edit.newIntro": "Start from an empty draft or from an agreement your organisation is already a party to. Your organisation becomes a party to the draft.",
+        "edit.newIntro":
+            "Start from an empty draft or from an agreement your organisation is already a party to. Your organisation becomes a party to the draft.",
         "edit.fromEmpty": "Empty draft", "edit.title": "Edit the draft: %@",
         "edit.intro": "Fill in one part at a time and save it. The list shows what is missing before the parties can sign.",
         "edit.toAgreement": "To the agreement", "edit.saved": "The draft is saved.", "edit.save": "Save",
@@ -154,7 +158,8 @@ extension Strings {
         "agreement.noCosts": "No cost lines.",
         "reminder.grant": "%@: %@ must report back on the state grant by %@.",
         "dashboard.volume": "Activity volume", "dashboard.volumeCaption": "Hours by activity type in the year, from the municipalities' registrations",
-        "dashboard.activity": "Activity", "dashboard.hours": "Hours", "dashboard.people": "Participants", "dashboard.noActivities": "No activities in the year.",
+        "dashboard.activity": "Activity", "dashboard.hours": "Hours", "dashboard.people": "Participants",
+        "dashboard.noActivities": "No activities in the year.",
         "dashboard.costs": "Costs: planned against spent", "dashboard.noCosts": "No cost lines for the year.",
     ]
 }

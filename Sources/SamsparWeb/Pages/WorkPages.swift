@@ -459,34 +459,49 @@ enum AgreementPages {
             m.coordinator = [c.name, c.title, c.orgNumber.map { partyName($0) }, c.email, c.phone].compactMap { $0 }.joined(separator: ", ")
         }
         m.perspectives = Agreement.requiredPerspectives.map {
-            Party(name: r.t("edit.field." + $0), number: "", kind: "", signatory: a.perspectives[$0].flatMap { $0.isEmpty ? nil : $0 } ?? r.t("agreement.noAssessment"))
+            Party(
+                name: r.t("edit.field." + $0), number: "", kind: "",
+                signatory: a.perspectives[$0].flatMap { $0.isEmpty ? nil : $0 } ?? r.t("agreement.noAssessment"))
         }
         let goals: [(String, Double?)] = [
             ("goal.recruitment", a.subGoals.recruitment), ("goal.acceptance", a.subGoals.acceptance), ("goal.completion", a.subGoals.completion),
             ("goal.outcome", a.subGoals.outcome),
         ]
-        m.subGoals = goals.map { Party(name: r.t($0.0), number: "", kind: "", signatory: $0.1.map { "≥ " + NumberText.percent($0, r.language) } ?? r.t("goal.noTarget")) }
+        m.subGoals = goals.map {
+            Party(name: r.t($0.0), number: "", kind: "", signatory: $0.1.map { "≥ " + NumberText.percent($0, r.language) } ?? r.t("goal.noTarget"))
+        }
         m.costs = a.costs.map { c in
             AgreementEditor.Row(
-                cells: [partyName(c.orgNumber), String(c.year), r.t("source." + c.source.rawValue), AgreementEditor.kronor(c.amount, r), c.spent.map { AgreementEditor.kronor($0, r) } ?? "–"],
+                cells: [
+                    partyName(c.orgNumber), String(c.year), r.t("source." + c.source.rawValue), AgreementEditor.kronor(c.amount, r),
+                    c.spent.map { AgreementEditor.kronor($0, r) } ?? "–",
+                ],
                 name: c.track.flatMap { code in a.tracks.first { $0.code == code }?.name } ?? r.t("edit.common"), kind: "", key: "")
         }
         let totals = a.costTotals()
-        m.costTotals = totals.byParty.map { AgreementEditor.Row(cells: [AgreementEditor.kronor($0.1, r)], name: partyName($0.0), kind: r.t("edit.perParty"), key: "") }
+        m.costTotals = totals.byParty.map {
+            AgreementEditor.Row(cells: [AgreementEditor.kronor($0.1, r)], name: partyName($0.0), kind: r.t("edit.perParty"), key: "")
+        }
         m.costTotals += totals.bySource.map {
             AgreementEditor.Row(cells: [AgreementEditor.kronor($0.1, r)], name: r.t("source." + $0.0.rawValue), kind: r.t("edit.perSource"), key: "")
         }
-        if !a.costs.isEmpty { m.costTotals.append(AgreementEditor.Row(cells: [AgreementEditor.kronor(totals.total, r)], name: r.t("edit.total"), kind: "", key: "")) }
-        m.decisions = a.decisions.map { d in AgreementEditor.Row(cells: [d.body, d.date.description, d.decision], name: partyName(d.orgNumber), kind: "", key: "") }
+        if !a.costs.isEmpty {
+            m.costTotals.append(AgreementEditor.Row(cells: [AgreementEditor.kronor(totals.total, r)], name: r.t("edit.total"), kind: "", key: ""))
+        }
+        m.decisions = a.decisions.map { d in
+            AgreementEditor.Row(cells: [d.body, d.date.description, d.decision], name: partyName(d.orgNumber), kind: "", key: "")
+        }
         m.grants = a.grants.map { g in
             AgreementEditor.Row(
                 cells: [
                     g.purpose, AgreementEditor.kronor(g.applied, r), g.granted.map { AgreementEditor.kronor($0, r) } ?? "–", g.decisionDate?.description ?? "–",
-                    g.reportDue.map { $0.description + (g.reportedOn.map { " (" + String(format: r.t("edit.reportedOn"), $0.description) + ")" } ?? "") } ?? "–",
+                    g.reportDue.map { $0.description + (g.reportedOn.map { " (" + String(format: r.t("edit.reportedOn"), $0.description) + ")" } ?? "") }
+                        ?? "–",
                 ], name: partyName(g.orgNumber), kind: "", key: "")
         }
         m.warnings = a.grantsOverCap(r.services.grantRounds).map {
-            String(format: r.t("edit.grantOverCap"), partyName($0.grant.orgNumber), AgreementEditor.kronor($0.grant.applied, r), AgreementEditor.kronor($0.cap, r))
+            String(
+                format: r.t("edit.grantOverCap"), partyName($0.grant.orgNumber), AgreementEditor.kronor($0.grant.applied, r), AgreementEditor.kronor($0.cap, r))
         }
         (m.hasCosts, m.hasDecisions, m.hasGrants, m.hasWarnings) = (!m.costs.isEmpty, !m.decisions.isEmpty, !m.grants.isEmpty, !m.warnings.isEmpty)
     }

@@ -1,0 +1,261 @@
+import Foundation
+import HTTPTypes
+import SamsparDomain
+import SamsparStore
+import SamsparTestSupport
+import Testing
+
+@testable import SamsparWeb
+
+/// The agreement's life over real HTTP on both engines (issue 9, parts 2, 3, 5 and 7): a draft
+/// saved and checked, signed by each of the five parties' coordinators in turn, revised; a
+/// draft revision never reaches a report; the follow-up counts the activity hours. Every
+/// expected value is written out by hand.
+@Suite("The agreement's life over HTTP")
+struct AgreementLifeTests {
+    static let coordinators: [(String, Organisationsnummer)] = [
+        ("samordnare.haninge@example.se", Org.haninge), ("samordnare.tyreso@example.se", Org.tyreso),
+        ("samordnare.nynashamn@example.se", Org.nynashamn), ("samordnare.af@example.se", Org.employmentService),
+        ("coordinator@example.se", Org.association),
+    ]
+    static let outsider = try! Organisationsnummer("212000-0134")
+
+    /// A coordinator for each party, and one of an organisation that is no party.
+    func addCoordinators(_ h: Harness) async throws {
+        let hash = try await Services.hashPassword(Harness.password, cost: 4)
+        let now = Date()
+        try await h.store.addOrganisation(
+            Organisation(number: Self.outsider, name: "Annan organisation", kind: .other, municipalityCode: nil),
+            audit: AuditDraft(actor: "test", role: "operator", organisation: nil, action: "organisation", person: nil, channel: "test", detail: ""), at: now)
+        let users = Self.coordinators.dropLast() + [("samordnare.annan@example.se", Self.outsider)]
+        try await h.store.transaction { s in
+            for (email, org) in users {
+                _ = try await Registry.addUser(email: email, organisation: org, role: .coordinator, passwordHash: hash, now: now, in: s)
+            }
+        }
+    }
+
+    func caller(_ h: Harness, _ email: String) async throws -> Harness.Caller {
+        let s = try await h.session(for: email)
+        return .session(cookie: s.cookie, csrf: s.csrf)
+    }
+
+    /// The seed's agreement as a draft under another id, without signatures; `complete` adds
+    /// what signing in Samspår asks for beyond the import's checks.
+    func draft(complete: Bool) throws -> String {
+        var a = try Agreement.parse(json: Caseload.ostraSodertornDocument).revision()
+        a.id = "ostra-sodertorn-2019"
+        a.validFrom = try Day(iso: "2019-01-01")
+        if complete {
+            for i in a.tracks.indices { a.tracks[i].responsible = a.parties[i % a.parties.count].orgNumber }
+            a.perspectives = ["genderEquality": "Spåren följs upp per kön.", "childRights": "Barnen i familjerna berörs.", "publicHealth": "Arbete ger hälsa."]
+            a.costs = [.init(track: "vard", orgNumber: Org.haninge, year: 2019, amount: 150_000, source: .stateGrant)]
+        }
+        return a.document.serialized()
+    }
+
+    func missingPaths(_ reply: Harness.Reply, _ key: String? = "check") -> [String] {
+        let object = key.map { reply.json[$0] as? [String: Any] ?? [:] } ?? reply.json
+        return (object["missing"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+    }
+
+    @Test(arguments: Engine.available)
+    func draftedCheckedSignedByEachPartyAndRevised(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        h.setDay("2018-11-20")
+        try await addCoordinators(h)
+        var haninge = try await caller(h, "samordnare.haninge@example.se")
+        let path = "/api/v1/agreements/ostra-sodertorn-2019"
+
+        // A draft with what the import asks for, but not what signing in Samspår asks for.
+        let first = try await h.request(.put, path + "/draft", as: haninge, json: try draft(complete: false))
+        #expect(first.status == .created, "\(first.text)")
+        #expect(
+            missingPaths(first) == [
+                "tracks.vard.responsible", "tracks.barn.responsible", "tracks.bygg.responsible", "tracks.unga.responsible",
+                "perspectives.genderEquality", "perspectives.childRights", "perspectives.publicHealth", "costs",
+            ])
+        // Signing is refused while something is missing, with every item listed.
+        let early = try await h.request(.post, path + "/signatures", as: haninge, json: #"{"place": "Haninge", "date": "2018-11-20", "name": "Meeri Wasberg"}"#)
+        #expect(early.status == .unprocessableContent)
+        #expect((early.json["errors"] as? [[String: Any]])?.count == 8)
+
+        // Saved again, complete: the same version (a draft is saved over itself).
+        let second = try await h.request(.put, path + "/draft", as: haninge, json: try draft(complete: true))
+        #expect(second.status == .ok)
+        #expect(second.json["version"] as? Int == 1)
+        #expect(missingPaths(second) == [])
+        let check = try await h.request(.get, path + "/check", as: haninge)
+        #expect(check.json["status"] as? String == "draft")
+        #expect(check.json["unsigned"] as? [String] == ["202100-2114", "222000-2162", "212000-0084", "212000-0233", "212000-0092"])
+
+        // An organisation that is no party signs nothing; the refusal is audited.
+        let outsider = try await caller(h, "samordnare.annan@example.se")
+        let refused = try await h.request(.post, path + "/signatures", as: outsider, json: #"{"date": "2018-11-20", "name": "Någon"}"#)
+        #expect(refused.status == .forbidden)
+        var refusals = AuditLog.Query()
+        refusals.action = "refused"
+        #expect(try await h.store.searchAudit(refusals).contains { $0.draft.channel == "POST /api/v1/agreements/{id}/signatures" })
+
+        // Each party's coordinator signs for their own organisation; the last makes it signed.
+        for (i, (email, _)) in Self.coordinators.enumerated() {
+            let c = try await caller(h, email)
+            let signed = try await h.request(.post, path + "/signatures", as: c, json: #"{"place": "Haninge", "date": "2018-11-2\#(i)", "name": "Namn \#(i)"}"#)
+            #expect(signed.status == .created, "\(email): \(signed.text)")
+            #expect(signed.json["status"] as? String == (i == Self.coordinators.count - 1 ? "signed" : "draft"))
+            if i == 0 {
+                let twice = try await h.request(.post, path + "/signatures", as: c, json: #"{"date": "2018-11-20", "name": "Namn"}"#)
+                #expect(twice.status == .conflict)
+            }
+        }
+        let afterSigning = try await h.request(.get, path + "/check", as: haninge)
+        #expect(afterSigning.json["status"] as? String == "signed")
+        #expect(afterSigning.json["unsigned"] as? [String] == [])
+        // A signed version does not change: a draft saved over it is refused.
+        #expect(try await h.request(.put, path + "/draft", as: haninge, json: try draft(complete: true)).status == .conflict)
+
+        // A year later: a revision is a new draft version; the signed one stays readable and in force.
+        h.setDay("2019-11-01")
+        haninge = try await caller(h, "samordnare.haninge@example.se")
+        let revision = try await h.request(.post, path + "/revisions", as: haninge)
+        #expect(revision.status == .created)
+        #expect(revision.json["version"] as? Int == 2)
+        #expect(try await h.request(.post, path + "/revisions", as: haninge).status == .conflict)
+        let v1 = try await h.request(.get, path + "?version=1", as: haninge)
+        #expect(((v1.json["agreement"] as? [String: Any])?["signatures"] as? [Any])?.count == 5)
+        let v2 = try await h.request(.get, path + "?version=2", as: haninge)
+        #expect(((v2.json["agreement"] as? [String: Any])?["signatures"] as? [Any])?.count == 0)
+        #expect((v2.json["agreement"] as? [String: Any])?["status"] as? String == "draft")
+        // The report for 2019 still uses version 1: a draft is not in force.
+        let report = try await h.request(.get, path + "/report?year=2019&asOf=2019-10-31", as: haninge)
+        #expect(report.json["agreementVersion"] as? Int == 1)
+        // The revision shows on the start page as a missing signature of every party.
+        let home = try await h.request(.get, "/", as: haninge)
+        #expect(home.text.contains("underskrift saknas från"))
+    }
+
+    @Test(arguments: Engine.available)
+    func theFollowUpCountsActivityHoursAndCosts(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        let token = try await h.token(for: Org.haninge)
+        #expect(try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(People.own)).status == .created)
+        // 2018-02-01 … 2018-02-28 at 14 hours a week: 28 days, 56 hours.
+        let activity = #"{"personId": "\#(People.own)", "activity": "sfi", "start": "2018-02-01", "end": "2018-02-28", "hoursPerWeek": 14}"#
+        let recorded = try await h.request(.post, "/api/v1/participants/\(People.own)/activities", as: .token(token), json: activity)
+        #expect(recorded.status == .created, "\(recorded.text)")
+        // Arbetsförmedlingen's own activity is not the municipality's volume.
+        let af = try await h.token(for: Org.employmentService)
+        #expect(try await h.request(.post, "/api/v1/participants", as: .token(af), json: People.participantJSON(People.own)).status == .created)
+        let afActivity = #"{"personId": "\#(People.own)", "activity": "sfi", "start": "2018-03-01", "end": "2018-03-31", "hoursPerWeek": 40}"#
+        #expect(try await h.request(.post, "/api/v1/participants/\(People.own)/activities", as: .token(af), json: afActivity).status == .created)
+
+        let stored = try #require(try await h.store.agreement(id: "ostra-sodertorn", inForceOn: nil))
+        let spans = try await h.store.activitySpans(for: stored.agreement, year: 2018, asOf: try Day(iso: "2018-12-31"))
+        #expect(FollowUp.volume(spans, year: 2018, asOf: try Day(iso: "2018-12-31")) == [.init(kind: "sfi", people: 1, hours: 56)])
+
+        let coordinator = try await h.session(for: "coordinator@example.se")
+        let page = try await h.request(
+            .get, "/avtal/ostra-sodertorn/uppfoljning?ar=2018&per=2018-12-31", as: .session(cookie: coordinator.cookie, csrf: nil))
+        #expect(page.status == .ok)
+        #expect(page.text.contains("<th scope=\"row\">sfi</th><td class=\"n\">1</td><td class=\"n\">56,0</td>"))
+        // The analyst sees the hours of one person hidden with the count.
+        let analyst = try await h.session(for: "analyst@example.se")
+        let suppressed = try await h.request(
+            .get, "/avtal/ostra-sodertorn/uppfoljning?ar=2018&per=2018-12-31", as: .session(cookie: analyst.cookie, csrf: nil))
+        #expect(suppressed.text.contains("<th scope=\"row\">sfi</th><td class=\"n\">&lt;5</td><td class=\"n\">–</td>"))
+
+        // What is published carries the follow-up, suppressed.
+        let published = try await h.request(
+            .post, "/api/v1/agreements/ostra-sodertorn/published", as: .session(cookie: coordinator.cookie, csrf: coordinator.csrf),
+            json: #"{"year": 2018, "asOf": "2018-12-31"}"#)
+        #expect(published.status == .created)
+        let id = try #require(published.json["id"] as? Int)
+        let document = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/published/\(id)", as: .session(cookie: coordinator.cookie, csrf: nil))
+        let followUp = try #require(document.json["followUp"] as? [String: Any])
+        let volume = try #require(followUp["activities"] as? [[String: Any]])
+        #expect(volume.count == 1)
+        #expect(volume.first?["participants"] as? String == "<5")
+        #expect(volume.first?["hours"] is NSNull)
+    }
+
+    @Test func theEditorChecksEachSectionAndSavesNothingWrong() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2018-11-20")
+        try await addCoordinators(h)
+        let s = try await h.session(for: "samordnare.haninge@example.se")
+        let haninge = Harness.Caller.session(cookie: s.cookie, csrf: nil)
+        func post(_ path: String, _ fields: [(String, String)], as session: (cookie: String, csrf: String)? = nil) async throws -> Harness.Reply {
+            let who = session ?? s
+            let body = ([("_csrf", who.csrf)] + fields).map { "\($0.0)=\(SiteURL.encode($0.1))" }.joined(separator: "&")
+            return try await h.request(
+                .post, path, as: .session(cookie: who.cookie, csrf: nil), headers: [.contentType: "application/x-www-form-urlencoded"], body: body)
+        }
+        // A new empty draft: Haninge is its one party.
+        let created = try await post("/avtal/nytt", [("id", "ny-samverkan"), ("title", "Överenskommelse"), ("validFrom", "2019-01-01"), ("fran", "")])
+        #expect(created.status == .seeOther)
+        #expect(created.headers[.location] == "/avtal/ny-samverkan/redigera?sparat=1")
+        let taken = try await post("/avtal/nytt", [("id", "ny-samverkan"), ("title", "X"), ("validFrom", "2019-01-01")])
+        #expect(taken.status == .unprocessableContent)
+        #expect(taken.text.contains("Det finns redan en överenskommelse med det namnet."))
+        let editor = try await h.request(.get, "/avtal/ny-samverkan/redigera", as: haninge)
+        #expect(editor.status == .ok)
+        #expect(editor.text.contains("Minst tre lokala spår behövs. Nu finns 0."))
+        #expect(editor.text.contains("Jämställdhetsperspektivet saknar en skriftlig bedömning."))
+
+        // A track with an occupation that does not exist: shown at its field, nothing saved.
+        let before = try await h.store.agreementVersions(id: "ny-samverkan")
+        let bad = try await post(
+            "/avtal/ny-samverkan/redigera/spar",
+            [("code", "vard"), ("name", "Vård"), ("kind", "vocational"), ("ssyk", "5330 9999"), ("responsible", "212000-0084")])
+        #expect(bad.status == .unprocessableContent)
+        #expect(bad.text.contains("<p class=\"error\" id=\"spar-ssyk-error\">9999 är inte en yrkeskod i SSYK 2012.</p>"))
+        #expect(bad.text.contains("value=\"5330 9999\""))
+        #expect(try await h.store.agreementVersions(id: "ny-samverkan").map(\.agreement) == before.map(\.agreement))
+        let good = try await post(
+            "/avtal/ny-samverkan/redigera/spar",
+            [
+                ("code", "vard"), ("name", "Vård"), ("kind", "vocational"), ("ssyk", "5330 5343"), ("responsible", "212000-0084"), ("genderSex", "male"),
+                ("genderShare", "40"),
+            ])
+        #expect(good.status == .seeOther)
+        let saved = try #require(try await h.store.agreementVersions(id: "ny-samverkan").last?.agreement)
+        #expect(
+            saved.tracks == [
+                .init(
+                    code: "vard", name: "Vård", kind: .vocational, ssyk: [try SSYKCode("5330"), try SSYKCode("5343")],
+                    genderGoal: .init(sex: .male, minShare: 0.4), responsible: Org.haninge)
+            ])
+
+        // A grant above the round's cap is kept, and warned of: 250 people, cap 200 000 kr.
+        let grant = try await post(
+            "/avtal/ny-samverkan/redigera/bidrag",
+            [("org", "212000-0084"), ("round", "dua-2017-overenskommelse"), ("basis", "250"), ("purpose", "Ta fram överenskommelsen"), ("applied", "300 000")])
+        #expect(grant.status == .seeOther)
+        let warned = try await h.request(.get, "/avtal/ny-samverkan/redigera", as: haninge)
+        #expect(warned.text.contains("Haninge kommun har sökt 300\u{00A0}000\u{00A0}kr, mer än taket 200\u{00A0}000\u{00A0}kr för omgången."))
+
+        // Nobody takes their own organisation out of the draft.
+        let own = try await post("/avtal/ny-samverkan/redigera/ta-bort", [("vad", "part"), ("nyckel", "212000-0084")])
+        #expect(own.status == .unprocessableContent)
+        #expect(try await h.store.agreementVersions(id: "ny-samverkan").last?.agreement.parties.count == 1)
+
+        // Without the form's CSRF token nothing is written.
+        let forged = try await h.request(
+            .post, "/avtal/ny-samverkan/redigera/grund", as: haninge, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: "title=Kapad&validFrom=2019-01-01")
+        #expect(forged.status == .forbidden)
+        #expect(try await h.store.agreementVersions(id: "ny-samverkan").last?.agreement.title == "Överenskommelse")
+
+        // A coordinator of an organisation that is no party does not see the editor; refused and audited.
+        let outsider = try await h.session(for: "samordnare.annan@example.se")
+        let refused = try await h.request(.get, "/avtal/ny-samverkan/redigera", as: .session(cookie: outsider.cookie, csrf: nil))
+        #expect(refused.status == .forbidden)
+        let refusedPost = try await post("/avtal/ny-samverkan/redigera/grund", [("title", "Kapad"), ("validFrom", "2019-01-01")], as: outsider)
+        #expect(refusedPost.status == .forbidden)
+        #expect(try await h.store.agreementVersions(id: "ny-samverkan").last?.agreement.title == "Överenskommelse")
+    }
+}
