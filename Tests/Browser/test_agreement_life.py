@@ -5,9 +5,9 @@ the document shows all five signatures, a revision becomes version 2 beside the 
 
 import datetime
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import PASSWORD, check_page, sign_in, sign_out, sign_out_from, wait
 
@@ -57,19 +57,23 @@ def select(driver, part, field, value):
 
 def submit(driver, part, saved=True):
     """Press the form's button and wait for the next page; `saved`: the editor's redirect after a save."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, f"#form-{part} button[type=submit]").click()
-    wait(driver).until(EC.staleness_of(page))
-    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, f"#form-{part} button[type=submit]"))
     if saved:
         summaries = [text(e) for e in driver.find_elements(By.CSS_SELECTOR, ".error-summary[role=alert], p.error")]
         assert f"sparat={part}" in driver.current_url, f"saving {part} stayed on {driver.current_url}: {summaries}"
 
 
 def click_and_wait(driver, element):
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Click and wait for the next document. The old page is marked by script rather than
+    watched for staleness: while chromium swaps documents it may answer a question about the
+    old node with "Node with given id does not belong to the document" instead of "stale"."""
+    driver.execute_script("window.__samsparOldPage = true")
     element.click()
-    wait(driver).until(EC.staleness_of(page))
+
+    def next_page(d):
+        return d.execute_script("return !window.__samsparOldPage && document.readyState === 'complete'")
+
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(next_page)
 
 
 def missing(driver):
@@ -296,8 +300,8 @@ def test_agreement_life_draft_sign_document_revise(driver, base_url):
     versions = [text(a) for a in driver.find_elements(By.CSS_SELECTOR, f"a[href^='{AGREEMENT}?version=']")]
     assert versions == ["Version 1", "Version 2"], versions
     assert "utkast" in text(by_id(driver, "agreement-status"))
-    driver.find_element(By.LINK_TEXT, "Version 1").click()
-    wait(driver).until(lambda d: "version=1" in d.current_url)
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Version 1"))
+    assert "version=1" in driver.current_url, driver.current_url
     rows = signature_rows(driver)
     assert len(rows) == 5 and not any("Inte underskriven" in r for r in rows.values()), rows
     assert "Meeri Wasberg" in rows["Haninge kommun"]
