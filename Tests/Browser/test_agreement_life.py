@@ -110,8 +110,8 @@ def enter_track(driver, code, name, kind, ssyk, responsible, sex="", share=""):
     fill(driver, "spar", "genderShare", share)
 
 
-def add_track(driver, *track, **goal):
-    enter_track(driver, *track, **goal)
+def add_track(driver, *fields):
+    enter_track(driver, *fields)
     submit(driver, "spar")
 
 

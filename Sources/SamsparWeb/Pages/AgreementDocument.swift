@@ -84,7 +84,7 @@ public enum AgreementDocument {
                 t.genderGoal.map {
                     Goal(text: "\(t.name) – \(NumberText.percent($0.minShare, .sv)) som fullföljer spåret ska vara \($0.sex == .male ? "män" : "kvinnor")")
                 }
-            },
+            } + subGoalTexts(a.subGoals).map(Goal.init(text:)),
             groupA:
                 "A. Nyanlända som ska etablera sig på arbetsmarknaden, upp till \(a.targetGroups.monthsSinceFirstPermit) månader efter det första uppehållstillståndet.",
             groupB: "B. Unga nyanlända i åldern \(a.targetGroups.minAge)–\(a.targetGroups.maxAge) år som behöver fullfölja en gymnasieutbildning.",
@@ -95,7 +95,8 @@ public enum AgreementDocument {
             tracks: a.tracks.map { t in
                 Track(
                     name: t.name, kind: t.kind == .vocational ? "yrkesspår" : t.kind == .education ? "utbildningsspår" : "annat spår",
-                    occupations: t.ssyk.map { "\($0) \($0.label)" }.joined(separator: "; "),
+                    occupations: t.ssyk.map { "\($0) \($0.label)" }.joined(separator: "; ")
+                        + (t.responsible.map { (t.ssyk.isEmpty ? "" : ". ") + "Ansvarig part: \(partyNames[$0] ?? $0.description)" } ?? ""),
                     goal: t.genderGoal.map { "minst \(NumberText.percent($0.minShare, .sv)) \($0.sex == .male ? "män" : "kvinnor")" } ?? "–")
             },
             validity: "Överenskommelsen gäller fr.o.m. \(longDate(a.validFrom)) och "
@@ -115,6 +116,19 @@ public enum AgreementDocument {
                 Party(name: $0.name, number: $0.orgNumber.description, signatory: $0.signatory ?? "")
             },
             stylesheet: stylesheet, inlineCSS: stylesheet == nil ? css : nil)
+    }
+
+    /// The sub-goals' targets the parties set (issue 9, part 2), in the words of the follow-up.
+    static func subGoalTexts(_ g: Agreement.SubGoalTargets) -> [String] {
+        func pct(_ d: Double) -> String { NumberText.percent(d, .sv) }
+        var texts: [String] = []
+        if let v = g.recruitment { texts.append("Delmål 1 – minst \(pct(v)) av deltagarna deltar i en rekryteringsträff under året.") }
+        if let v = g.acceptance { texts.append("Delmål 2 – minst \(pct(v)) av dem som deltar i ett spårs rekryteringsträff tackar ja till spåret.") }
+        if let v = g.completion { texts.append("Delmål 3 – minst \(pct(v)) av dem som avslutar ett spår fullföljer det.") }
+        if let v = g.outcome {
+            texts.append("Delmål 4 – minst \(pct(v)) av dem som fullföljer ett spår har arbete eller studerar 90 dagar efteråt.")
+        }
+        return texts
     }
 
     /// The five parts of the local model, in the seed's order and words.
