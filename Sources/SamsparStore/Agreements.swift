@@ -23,6 +23,10 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
     case draftOpen(String)
     /// A new draft in Samspår was asked for with an id that exists.
     case exists(String)
+    /// Notice was asked for on an agreement that is not signed by every party.
+    case notSigned(String)
+    /// Notice has been given already.
+    case terminated(String)
 
     public var description: String {
         switch self {
@@ -32,6 +36,8 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
         case .notAPartyOfExisting(let id, let n): "agreement '\(id)' exists and your organisation \(n) is not a party to it"
         case .draftOpen(let id): "agreement '\(id)' has a draft being edited: sign it or go on editing it"
         case .exists(let id): "an agreement with the id '\(id)' exists already"
+        case .notSigned(let id): "agreement '\(id)' is not signed by every party: a draft needs no notice"
+        case .terminated(let id): "notice of termination has been given for agreement '\(id)' already"
         }
     }
 }
@@ -213,6 +219,31 @@ extension SamsparStore {
             let draft = newest.agreement.revision()
             let result = try await Agreements.store(
                 draft, document: Data(draft.document.serialized().utf8), importedAt: at, editor: editor, in: s)
+            if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
+            return result
+        }
+    }
+
+    /// Records a party's notice of termination (issue 9, part 4) as a new version: the signed
+    /// version as it was, with the notice. Refused while a draft is open, when the newest
+    /// version is not signed by every party, or when notice has been given already.
+    public func terminateAgreement(
+        id: String, termination: Agreement.Termination, at: Date, editor: AgreementEditor,
+        audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
+    ) async throws -> AgreementImportResult {
+        try await transaction { s in
+            try await s.lock("agreement:\(id)")
+            guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
+            guard !newest.agreement.isDraft else { throw AgreementStoreError.draftOpen(id) }
+            guard newest.agreement.signedByAll else { throw AgreementStoreError.notSigned(id) }
+            guard newest.agreement.termination == nil else { throw AgreementStoreError.terminated(id) }
+            guard newest.agreement.parties.contains(where: { $0.orgNumber == termination.orgNumber }) else {
+                throw AgreementStoreError.notAParty(termination.orgNumber)
+            }
+            var ended = newest.agreement
+            ended.termination = termination
+            let result = try await Agreements.store(
+                ended, document: Data(ended.document.serialized().utf8), importedAt: at, editor: editor, in: s)
             if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
             return result
         }

@@ -81,6 +81,24 @@ enum AgreementLife {
         }
     }
 
+    /// A party's notice of termination, as the principal's organisation.
+    static func terminate(id: String, date: String, _ principal: Principal, channel: String, _ s: Services) async throws -> AgreementImportResult {
+        let day: Day
+        do { day = try Day(plausibleISO: date) } catch {
+            throw APIError.invalid(
+                "no notice was recorded / ingen uppsägning registrerades", problems: [.init(line: 0, column: "date", reason: error.description)])
+        }
+        do {
+            return try await s.store.terminateAgreement(
+                id: id, termination: .init(orgNumber: principal.organisation, date: day), at: s.now(), editor: .coordinator(principal.organisation),
+                audit: { s.draft(principal, "agreement", person: nil, channel: channel, detail: "\($0.id) version \($0.version) notice from \(day)") })
+        } catch StoreError.unknownAgreement {
+            throw APIError.notFound("no such agreement / avtalet finns inte")
+        } catch let error as AgreementStoreError {
+            throw refusal(error, channel: channel)
+        }
+    }
+
     static func refusal(_ error: AgreementStoreError, channel: String) -> APIError {
         switch error {
         case .notAParty, .notAPartyOfExisting:
@@ -90,7 +108,7 @@ enum AgreementLife {
         case .partyMismatch, .unknownParty:
             return APIError.invalid(
                 "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)])
-        case .draftOpen, .exists: return APIError.conflict(error.description)
+        case .draftOpen, .exists, .notSigned, .terminated: return APIError.conflict(error.description)
         }
     }
 
@@ -160,6 +178,15 @@ enum AgreementLifeRoutes {
             channel: context.channel(request), s)
         return JSONResponse.make(
             .object([("id", .string(result.id)), ("version", .int(result.version)), ("status", .string(signed.status.rawValue))]), status: .created)
+    }
+
+    struct Terminate: Decodable { var date: String }
+
+    static func terminate(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let principal = try context.require(\.managesAgreements, "give notice of termination", request)
+        let (body, _) = try await Body.json(Terminate.self, request)
+        let result = try await AgreementLife.terminate(id: context.parameters.get("id") ?? "", date: body.date, principal, channel: context.channel(request), s)
+        return JSONResponse.make(.object([("id", .string(result.id)), ("version", .int(result.version)), ("status", .string("signed"))]), status: .created)
     }
 
     static func revise(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {

@@ -157,7 +157,7 @@ enum AgreementRoutes {
             case .partyMismatch, .unknownParty:
                 throw APIError.invalid(
                     "the agreement was not imported / avtalet lästes inte in", problems: [.init(line: 0, column: "parties", reason: error.description)])
-            case .draftOpen, .exists: throw APIError.conflict(error.description)
+            case .draftOpen, .exists, .notSigned, .terminated: throw APIError.conflict(error.description)
             }
         }
         let change: String =

@@ -35,6 +35,7 @@ struct API {
         add(.get, "/api/v1/agreements/{id}/check") { try await AgreementLifeRoutes.check($0, $1, s) }
         add(.post, "/api/v1/agreements/{id}/signatures") { try await AgreementLifeRoutes.sign($0, $1, s) }
         add(.post, "/api/v1/agreements/{id}/revisions") { try await AgreementLifeRoutes.revise($0, $1, s) }
+        add(.post, "/api/v1/agreements/{id}/termination") { try await AgreementLifeRoutes.terminate($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/document") { try await AgreementRoutes.document($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/published") { try await AgreementRoutes.publications($0, $1, s) }
         add(.post, "/api/v1/agreements/{id}/published") { try await AgreementRoutes.publish($0, $1, s) }

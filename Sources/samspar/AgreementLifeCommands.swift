@@ -108,3 +108,39 @@ struct AgreementReviseCommand: AsyncParsableCommand {
         print("\(id) version \(result.version) är ett utkast (a draft revision).")
     }
 }
+
+struct AgreementTerminateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "terminate", abstract: "Record a party's notice of termination (the operator, on the party's behalf). / Säg upp.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Agreement id.") var id: String
+    @Option(help: "The party giving notice (organisationsnummer).") var org: String
+    @Option(help: "The notice's date, YYYY-MM-DD: the agreement ends with the period it falls in.") var date: String
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        let party: Organisationsnummer
+        do { party = try Organisationsnummer(org) } catch { throw CLIFailure("--org: \(error.description)") }
+        let day: Day
+        do { day = try Day(plausibleISO: date) } catch { throw CLIFailure("--date: \(error.description)") }
+        let result: AgreementImportResult
+        do {
+            result = try await context.withStore {
+                try await $0.terminateAgreement(
+                    id: id, termination: .init(orgNumber: party, date: day), at: context.now, editor: .operatorCommand,
+                    audit: { context.commandDraft("agreement", channel: "samspar agreement terminate", detail: "\($0.id) version \($0.version) notice") })
+            }
+        } catch let error as AgreementStoreError {
+            throw CLIFailure("\(id): no notice recorded: \(error.description)")
+        } catch StoreError.unknownAgreement {
+            throw CLIFailure("no agreement '\(id)'")
+        }
+        let stored = try await context.withStore { try await $0.agreementVersions(id: id) }.last
+        let last = stored?.agreement.lifecycle(on: day).lastDay
+        print("\(id) version \(result.version): uppsagd av \(party), gäller till och med \(last?.description ?? "–") (notice recorded).")
+    }
+}

@@ -42,6 +42,7 @@ struct AgreementCommand: AsyncParsableCommand {
         commandName: "agreement", abstract: "Agreements (överenskommelser).",
         subcommands: [
             ImportAgreement.self, AgreementDocumentCommand.self, AgreementCheckCommand.self, AgreementSignCommand.self, AgreementReviseCommand.self,
+            AgreementTerminateCommand.self,
         ])
 
     struct ImportAgreement: AsyncParsableCommand {

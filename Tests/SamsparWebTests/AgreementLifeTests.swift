@@ -115,21 +115,35 @@ struct AgreementLifeTests {
         // A signed version does not change: a draft saved over it is refused.
         #expect(try await h.request(.put, path + "/draft", as: haninge, json: try draft(complete: true)).status == .conflict)
 
+        // Tyresö gives notice from 2019-05-02: the agreement holds through 2019-12-31 (its
+        // period), then has expired. The notice is a version of its own; no second notice.
+        let tyreso = try await caller(h, "samordnare.tyreso@example.se")
+        let notice = try await h.request(.post, path + "/termination", as: tyreso, json: #"{"date": "2019-05-02"}"#)
+        #expect(notice.status == .created, "\(notice.text)")
+        #expect(notice.json["version"] as? Int == 2)
+        #expect(try await h.request(.post, path + "/termination", as: haninge, json: #"{"date": "2019-06-01"}"#).status == .conflict)
+        let ended = try #require(try await h.store.agreementVersions(id: "ostra-sodertorn-2019").last?.agreement)
+        #expect(ended.termination == .init(orgNumber: Org.tyreso, date: try Day(iso: "2019-05-02")))
+        #expect(ended.lifecycle(on: try Day(iso: "2019-12-31")).status == .active)
+        #expect(ended.lifecycle(on: try Day(iso: "2020-01-01")).status == .expired)
+        let page = try await h.request(.get, "/avtal/ostra-sodertorn-2019", as: haninge)
+        #expect(page.text.contains("uppsagt av Tyresö kommun den 2019-05-02, gäller till och med 2019-12-31"))
+
         // A year later: a revision is a new draft version; the signed one stays readable and in force.
         h.setDay("2019-11-01")
         haninge = try await caller(h, "samordnare.haninge@example.se")
         let revision = try await h.request(.post, path + "/revisions", as: haninge)
         #expect(revision.status == .created)
-        #expect(revision.json["version"] as? Int == 2)
+        #expect(revision.json["version"] as? Int == 3)
         #expect(try await h.request(.post, path + "/revisions", as: haninge).status == .conflict)
         let v1 = try await h.request(.get, path + "?version=1", as: haninge)
         #expect(((v1.json["agreement"] as? [String: Any])?["signatures"] as? [Any])?.count == 5)
-        let v2 = try await h.request(.get, path + "?version=2", as: haninge)
-        #expect(((v2.json["agreement"] as? [String: Any])?["signatures"] as? [Any])?.count == 0)
-        #expect((v2.json["agreement"] as? [String: Any])?["status"] as? String == "draft")
-        // The report for 2019 still uses version 1: a draft is not in force.
+        let v3 = try await h.request(.get, path + "?version=3", as: haninge)
+        #expect(((v3.json["agreement"] as? [String: Any])?["signatures"] as? [Any])?.count == 0)
+        #expect((v3.json["agreement"] as? [String: Any])?["status"] as? String == "draft")
+        // The report for 2019 still uses version 2 (signed, with the notice): a draft is not in force.
         let report = try await h.request(.get, path + "/report?year=2019&asOf=2019-10-31", as: haninge)
-        #expect(report.json["agreementVersion"] as? Int == 1)
+        #expect(report.json["agreementVersion"] as? Int == 2)
         // The revision shows on the start page as a missing signature of every party.
         let home = try await h.request(.get, "/", as: haninge)
         #expect(home.text.contains("underskrift saknas från"))

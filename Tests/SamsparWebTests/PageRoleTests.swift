@@ -45,6 +45,7 @@ struct PageRoleTests {
         (.post, "/avtal/ostra-sodertorn/redigera/grund", [.coordinator]),
         (.post, "/avtal/ostra-sodertorn/redigera/ta-bort", [.coordinator]),
         (.post, "/avtal/ostra-sodertorn/underteckna", [.coordinator]),
+        (.post, "/avtal/ostra-sodertorn/uppsagning", [.coordinator]),
         (.post, "/avtal/ostra-sodertorn/revidera", [.coordinator]),
     ]
 

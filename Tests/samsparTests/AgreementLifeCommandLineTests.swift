@@ -58,15 +58,21 @@ struct AgreementLifeCommandLineTests {
         let again = try cli.run(
             "agreement", "sign", "ostra-sodertorn-utkast", "--org", "212000-0084", "--place", "Haninge", "--date", "2017-11-13", "--name", "Namn")
         #expect(again.stderr.contains("start a revision to change it"))
+        // Tyresö's notice from 2018-05-02 ends it with its first period, 2018-01-01 … 2018-12-31.
+        let notice = try cli.run("agreement", "terminate", "ostra-sodertorn-utkast", "--org", "212000-0092", "--date", "2018-05-02")
+        #expect(notice.status == 0, "\(notice.stderr)")
+        #expect(notice.stdout.contains("version 3: uppsagd av 212000-0092, gäller till och med 2018-12-31"))
+        #expect(try cli.run("agreement", "terminate", "ostra-sodertorn-utkast", "--org", "212000-0084", "--date", "2018-06-01").stderr.contains("already"))
         let revised = try cli.run("agreement", "revise", "ostra-sodertorn-utkast")
         #expect(revised.status == 0, "\(revised.stderr)")
-        // Each import is a version (1: incomplete, 2: complete, then signed); the revision is 3.
-        #expect(revised.stdout.contains("ostra-sodertorn-utkast version 3 är ett utkast"))
+        // Each import is a version (1: incomplete, 2: complete, then signed), the notice is 3,
+        // and the revision 4.
+        #expect(revised.stdout.contains("ostra-sodertorn-utkast version 4 är ett utkast"))
         #expect(try cli.run("agreement", "revise", "ostra-sodertorn-utkast").stderr.contains("has a draft being edited"))
         // Both versions stay readable; the signed one keeps its five signatures.
         let signedVersion = try cli.run("agreement", "document", "ostra-sodertorn-utkast", "--version", "2")
         #expect(signedVersion.stdout.contains("Namn 4"))
-        let revision = try cli.run("agreement", "document", "ostra-sodertorn-utkast", "--version", "3")
+        let revision = try cli.run("agreement", "document", "ostra-sodertorn-utkast", "--version", "4")
         #expect(revision.status == 0)
         #expect(!revision.stdout.contains("Namn 4"))
         // Every step went into the audit chain, and the chain holds.

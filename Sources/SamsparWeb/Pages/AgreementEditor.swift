@@ -533,6 +533,18 @@ enum AgreementEditor {
         return .redirect(SiteURL.agreement(id).with([("undertecknad", "1")]))
     }
 
+    static func terminate(_ r: PageRequest, _ form: FormData) async throws -> Response {
+        let principal = try r.require(\.managesAgreements, "give notice of termination")
+        let id = r.context.parameters.get("id") ?? ""
+        do {
+            _ = try await AgreementLife.terminate(
+                id: id, date: form["date"] ?? "", principal, channel: "POST \(SiteURL.agreementTerminate(SiteURL.idKey).path)", r.services)
+        } catch let error as APIError where error.refusal == nil && error.status != .notFound {
+            return try await AgreementPages.show(r, signError: ([error.message] + error.problems.map { "\($0.column): \($0.reason)" }).joined(separator: " · "))
+        }
+        return .redirect(SiteURL.agreement(id).with([("uppsagd", "1")]))
+    }
+
     static func revise(_ r: PageRequest, _ form: FormData) async throws -> Response {
         let principal = try r.require(\.managesAgreements, "revise agreements")
         let id = r.context.parameters.get("id") ?? ""

@@ -32,6 +32,7 @@ enum SiteURL: Sendable {
     case agreementEditPart(String, AgreementEditor.Part)
     case agreementSign(String)
     case agreementRevise(String)
+    case agreementTerminate(String)
     case dashboard(String)
     case dashboardPeople(String)
     case dashboardExport(String, String)
@@ -87,6 +88,7 @@ enum SiteURL: Sendable {
         case .agreementEditPart(let id, let part): "/avtal/\(id)/redigera/\(part.rawValue)"
         case .agreementSign(let id): "/avtal/\(id)/underteckna"
         case .agreementRevise(let id): "/avtal/\(id)/revidera"
+        case .agreementTerminate(let id): "/avtal/\(id)/uppsagning"
         case .dashboard(let id): "/avtal/\(id)/uppfoljning"
         case .dashboardPeople(let id): "/avtal/\(id)/uppfoljning/personer"
         case .dashboardExport(let id, let format): "/avtal/\(id)/uppfoljning/export.\(format)"

@@ -304,6 +304,7 @@ enum AgreementPages {
         // Issue 9: the life of the agreement.
         var editHref: String? = nil
         var reviseAction: String? = nil
+        var terminateForm: ParticipantPages.FormModel? = nil
         var signForm: ParticipantPages.FormModel? = nil
         var signatures: [AgreementEditor.Row] = []
         var coordinator: String = "–"
@@ -421,7 +422,9 @@ enum AgreementPages {
         let notice =
             q.get("publicerad") != nil
             ? r.t("agreement.publishedNotice")
-            : q.get("undertecknad") != nil ? r.t("agreement.signedNotice") : q.get("utkast") != nil ? r.t("agreement.notDraftNotice") : nil
+            : q.get("undertecknad") != nil
+                ? r.t("agreement.signedNotice")
+                : q.get("uppsagd") != nil ? r.t("agreement.terminatedNotice") : q.get("utkast") != nil ? r.t("agreement.notDraftNotice") : nil
         return r.render(
             "agreement", title: a.area ?? a.title, shown, current: .agreements, notice: notice, status: signError == nil ? .ok : .unprocessableContent)
     }
@@ -435,6 +438,15 @@ enum AgreementPages {
         let coordinates = principal.role.managesAgreements && own != nil && newest
         if coordinates && a.isDraft { m.editHref = SiteURL.agreementEdit(a.id).path }
         if coordinates && !a.isDraft { m.reviseAction = SiteURL.agreementRevise(a.id).path }
+        if coordinates && a.signedByAll && a.termination == nil {
+            m.terminateForm = ParticipantPages.FormModel(
+                action: SiteURL.agreementTerminate(a.id).path, heading: r.t("agreement.terminateHeading"), submit: r.t("agreement.terminate"),
+                fields: [
+                    ParticipantPages.FieldModel(
+                        name: "date", label: r.t("agreement.terminateDate"), hint: r.t("agreement.terminateHint"), value: "", error: nil, required: true,
+                        type: "date")
+                ], summary: nil, id: "uppsagning")
+        }
         let signed = Dictionary(a.signatures.map { ($0.orgNumber, $0) }, uniquingKeysWith: { x, _ in x })
         m.signatures = a.parties.map { p in
             let s = signed[p.orgNumber]
