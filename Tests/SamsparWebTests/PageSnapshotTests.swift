@@ -104,6 +104,7 @@ struct PageSnapshotTests {
         (signing.hasCosts, signing.hasDecisions, signing.hasGrants, signing.hasWarnings) = (true, true, true, true)
         var signed = agreement
         signed.reviseAction = "/avtal/x/revidera"
+        signed.terminateForm = form(s, id: "uppsagning", error: false)
         signed.signatures = rows("")
         let editor = AgreementEditor.Model(
             id: s, title: s, agreementHref: "/avtal/x", documentHref: "/avtal/x/dokument", removeAction: "/avtal/x/redigera/ta-bort", missing: [s, s],
