@@ -44,6 +44,16 @@ public struct SSYKCode: Hashable, Sendable, TextCoded {
     }
 
     public var label: String { ReferenceData.ssyk[code] ?? "" }
+
+    /// The unit groups whose code or name contains `text` (case and diacritics ignored), in
+    /// code order: the occupation lookup of the agreement editor.
+    public static func search(_ text: String) -> [SSYKCode] {
+        let needle = text.trimmingCharacters(in: .whitespaces).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "sv_SE"))
+        guard !needle.isEmpty else { return [] }
+        return ReferenceData.ssyk.filter { code, name in
+            code.hasPrefix(needle) || name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "sv_SE")).contains(needle)
+        }.keys.sorted().compactMap { try? SSYKCode($0) }
+    }
     public var description: String { code }
 
 }

@@ -221,3 +221,14 @@ struct AgreementPreparationTests {
             ])
     }
 }
+
+@Suite("Occupation lookup")
+struct OccupationLookupTests {
+    @Test func byNameOrCode() {
+        // From ../shared/data/ssyk2012.csv: the codes whose group name contains "vårdbiträd".
+        #expect(SSYKCode.search("VÅRDBITRÄD").map(\.code) == ["5330"])
+        #expect(SSYKCode.search("5343").map(\.code) == ["5343"])
+        #expect(SSYKCode.search("   ").isEmpty)
+        #expect(SSYKCode.search("zzzz").isEmpty)
+    }
+}

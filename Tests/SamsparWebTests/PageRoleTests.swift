@@ -40,6 +40,7 @@ struct PageRoleTests {
         (.post, "/konton/nycklar/1/aterkalla", [.admin]),
         (.post, "/avtal/ostra-sodertorn/uppfoljning/publicera", [.coordinator]),
         (.get, "/avtal/nytt", [.coordinator]),
+        (.get, "/yrken?q=v%C3%A5rd", [.caseworker, .coordinator, .analyst, .auditor, .admin]),
         (.post, "/avtal/nytt", [.coordinator]),
         (.get, "/avtal/ostra-sodertorn/redigera", [.coordinator]),
         (.post, "/avtal/ostra-sodertorn/redigera/grund", [.coordinator]),

@@ -166,6 +166,8 @@ struct PageSnapshotTests {
             ("agreement", "signed", signed),
             ("agreement-edit", "missing", editor),
             ("agreement-edit", "empty", emptyEditor),
+            ("occupations", "found", OccupationPage.Model(query: s, items: [.init(code: "5330", name: s)], searched: true)),
+            ("occupations", "none", OccupationPage.Model(query: s, items: [], searched: true)),
             ("dashboard", "coordinator", dashboard(suppressed: false)),
             ("dashboard", "suppressed", dashboard(suppressed: true)),
             ("people", "some", DashboardPage.PeopleModel(heading: s, rows: [row(s)], others: s, back: "/avtal/x/uppfoljning")),

@@ -89,6 +89,7 @@ struct PageRoutes {
         post(.agreementSign(SiteURL.idKey)) { try await AgreementEditor.sign($0, $1) }
         post(.agreementRevise(SiteURL.idKey)) { try await AgreementEditor.revise($0, $1) }
         post(.agreementTerminate(SiteURL.idKey)) { try await AgreementEditor.terminate($0, $1) }
+        get(.occupations) { try OccupationPage.show($0) }
         get(.agreementDocument(SiteURL.idKey)) { r in
             _ = try r.signedIn()
             let stored = try await AgreementRoutes.chosenVersion(r.request, r.context, r.services)

@@ -33,6 +33,7 @@ enum SiteURL: Sendable {
     case agreementSign(String)
     case agreementRevise(String)
     case agreementTerminate(String)
+    case occupations
     case dashboard(String)
     case dashboardPeople(String)
     case dashboardExport(String, String)
@@ -89,6 +90,7 @@ enum SiteURL: Sendable {
         case .agreementSign(let id): "/avtal/\(id)/underteckna"
         case .agreementRevise(let id): "/avtal/\(id)/revidera"
         case .agreementTerminate(let id): "/avtal/\(id)/uppsagning"
+        case .occupations: "/yrken"
         case .dashboard(let id): "/avtal/\(id)/uppfoljning"
         case .dashboardPeople(let id): "/avtal/\(id)/uppfoljning/personer"
         case .dashboardExport(let id, let format): "/avtal/\(id)/uppfoljning/export.\(format)"
