@@ -125,6 +125,8 @@ public enum SigningError: Error, Equatable, CustomStringConvertible {
     /// The completeness check is not empty.
     case incomplete([AgreementProblem])
     case emptyName
+    /// A signature dated after the day it is recorded.
+    case futureDate(Day)
 
     public var description: String {
         switch self {
@@ -133,6 +135,7 @@ public enum SigningError: Error, Equatable, CustomStringConvertible {
         case .alreadySigned(let n): "\(n) has signed this version already"
         case .incomplete(let missing): "the agreement cannot be signed while something is missing: " + missing.map(\.description).joined(separator: "; ")
         case .emptyName: "the signature needs the signatory's name"
+        case .futureDate(let day): "a signature cannot be dated after today (\(day))"
         }
     }
 }
@@ -144,8 +147,9 @@ extension Agreement {
     /// The agreement with `signature` added (issue 9, part 3): only while it is a draft, only
     /// by a party that has not signed, and only once nothing is missing. The last party's
     /// signature makes it `signed`.
-    public func signing(_ signature: Signature) throws(SigningError) -> Agreement {
+    public func signing(_ signature: Signature, today: Day) throws(SigningError) -> Agreement {
         guard isDraft else { throw .notADraft }
+        guard signature.date <= today else { throw .futureDate(today) }
         guard parties.contains(where: { $0.orgNumber == signature.orgNumber }) else { throw .notAParty(signature.orgNumber) }
         guard !signatures.contains(where: { $0.orgNumber == signature.orgNumber }) else { throw .alreadySigned(signature.orgNumber) }
         guard signature.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false else { throw .emptyName }
@@ -156,6 +160,22 @@ extension Agreement {
         let names = Set(signed.signatures.map(\.orgNumber))
         if parties.allSatisfy({ names.contains($0.orgNumber) }) { signed.status = .signed }
         return signed
+    }
+
+    /// The draft as saved over `previous` (issue 9, part 3): signatures are recorded only by
+    /// signing, so a saved draft keeps the signatures `previous` had, and only while what
+    /// they signed is unchanged; any change to the text clears them, and every party signs
+    /// again. Signatures in the saved document itself are not taken.
+    public func savedOver(_ previous: Agreement?) -> Agreement {
+        var saved = self
+        saved.status = .draft
+        saved.signatures = []
+        guard let previous else { return saved }
+        var before = previous
+        before.status = .draft
+        before.signatures = []
+        if before == saved { saved.signatures = previous.signatures }
+        return saved
     }
 
     /// A revision (issue 9, part 5): a new draft from this version, signatures cleared, to

@@ -180,9 +180,13 @@ extension SamsparStore {
     public func saveAgreementDraft(
         _ agreement: Agreement, at: Date, editor: AgreementEditor, audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
     ) async throws -> AgreementImportResult {
-        let document = Data(agreement.document.serialized().utf8)
-        return try await transaction { s in
-            let result = try await Agreements.store(agreement, document: document, importedAt: at, editor: editor, replacingDraft: true, in: s)
+        try await transaction { s in
+            try await s.lock("agreement:\(agreement.id)")
+            // What the parties signed stays signed only while the text is unchanged.
+            let previous = try await Agreements.versions(id: agreement.id, in: s).last.flatMap { $0.agreement.isDraft ? $0.agreement : nil }
+            let saved = agreement.savedOver(previous)
+            let document = Data(saved.document.serialized().utf8)
+            let result = try await Agreements.store(saved, document: document, importedAt: at, editor: editor, replacingDraft: true, in: s)
             if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
             return result
         }
@@ -193,12 +197,12 @@ extension SamsparStore {
     /// ``SigningError`` when the agreement is not a draft, the party has signed or is not a
     /// party, or something is missing.
     public func signAgreement(
-        id: String, signature: Agreement.Signature, at: Date, audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
+        id: String, signature: Agreement.Signature, today: Day, at: Date, audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
     ) async throws -> (AgreementImportResult, Agreement) {
         try await transaction { s in
             try await s.lock("agreement:\(id)")
             guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
-            let signed = try newest.agreement.signing(signature)
+            let signed = try newest.agreement.signing(signature, today: today)
             let document = Data(signed.document.serialized().utf8)
             let result = try await Agreements.store(
                 signed, document: document, importedAt: at, editor: .coordinator(signature.orgNumber), replacingDraft: true, in: s)

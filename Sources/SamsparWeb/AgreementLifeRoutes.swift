@@ -46,7 +46,7 @@ enum AgreementLife {
             orgNumber: principal.organisation, place: place?.trimmed.nilIfEmpty, date: day, name: name.trimmed, title: title?.trimmed.nilIfEmpty)
         do {
             return try await s.store.signAgreement(
-                id: id, signature: signature, at: s.now(),
+                id: id, signature: signature, today: s.today, at: s.now(),
                 audit: { s.draft(principal, "agreement", person: nil, channel: channel, detail: "\($0.id) version \($0.version) signed") })
         } catch StoreError.unknownAgreement {
             throw APIError.notFound("no such agreement / avtalet finns inte")
@@ -64,6 +64,9 @@ enum AgreementLife {
             case .emptyName:
                 throw APIError.invalid(
                     "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "name", reason: "is empty")])
+            case .futureDate:
+                throw APIError.invalid(
+                    "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)])
             }
         }
     }
@@ -149,8 +152,10 @@ enum AgreementLifeRoutes {
         }
         guard agreement.id == id else { throw APIError.invalid("the document's id '\(agreement.id)' is not the id in the path ('\(id)')") }
         let result = try await AgreementLife.saveDraft(agreement, principal, channel: context.channel(request), s)
+        // The check of what was saved (signatures kept or cleared), not of what was sent.
+        let saved = try await s.store.agreementVersions(id: id).last?.agreement ?? agreement
         return JSONResponse.make(
-            .object([("id", .string(result.id)), ("version", .int(result.version)), ("check", AgreementLife.check(agreement, s))]),
+            .object([("id", .string(result.id)), ("version", .int(result.version)), ("check", AgreementLife.check(saved, s))]),
             status: result.change == .created ? .created : .ok)
     }
 

@@ -65,7 +65,7 @@ struct AgreementSignCommand: AsyncParsableCommand {
         do {
             (result, signed) = try await context.withStore {
                 try await $0.signAgreement(
-                    id: id, signature: signature, at: context.now,
+                    id: id, signature: signature, today: context.today, at: context.now,
                     audit: { context.commandDraft("agreement", channel: "samspar agreement sign", detail: "\($0.id) version \($0.version) signed by \(party)") }
                 )
             }

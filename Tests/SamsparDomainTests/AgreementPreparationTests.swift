@@ -92,25 +92,47 @@ struct AgreementPreparationTests {
     // MARK: Part 3: signing
 
     @Test func signingPartyByParty() throws {
+        let today = d("2017-11-13")
         var draft = try Self.complete(S.example).revision()
         #expect(draft.isDraft && draft.signatures.isEmpty)
         let signature = { (n: Organisationsnummer) in Agreement.Signature(orgNumber: n, place: "Haninge", date: self.d("2017-11-13"), name: "Namn", title: nil)
         }
         // Not a party.
-        #expect(throws: SigningError.notAParty(try org("212000-0134"))) { try draft.signing(signature(try org("212000-0134"))) }
+        #expect(throws: SigningError.notAParty(try org("212000-0134"))) { try draft.signing(signature(try org("212000-0134")), today: today) }
         // Something missing blocks it.
         var incomplete = draft
         incomplete.perspectives = [:]
-        #expect(throws: SigningError.self) { try incomplete.signing(signature(try org("212000-0084"))) }
+        #expect(throws: SigningError.self) { try incomplete.signing(signature(try org("212000-0084")), today: today) }
         for (i, party) in draft.parties.enumerated() {
-            draft = try draft.signing(signature(party.orgNumber))
+            draft = try draft.signing(signature(party.orgNumber), today: today)
             #expect(draft.status == (i == draft.parties.count - 1 ? .signed : .draft))
         }
         #expect(draft.signedByAll)
-        #expect(throws: SigningError.notADraft) { try draft.signing(signature(try org("212000-0084"))) }
+        #expect(throws: SigningError.notADraft) { try draft.signing(signature(try org("212000-0084")), today: today) }
         var twice = try Self.complete(S.example).revision()
-        twice = try twice.signing(signature(try org("212000-0084")))
-        #expect(throws: SigningError.alreadySigned(try org("212000-0084"))) { try twice.signing(signature(try org("212000-0084"))) }
+        twice = try twice.signing(signature(try org("212000-0084")), today: today)
+        #expect(throws: SigningError.alreadySigned(try org("212000-0084"))) { try twice.signing(signature(try org("212000-0084")), today: today) }
+        // Not dated after the day it is recorded.
+        #expect(throws: SigningError.futureDate(d("2017-11-12"))) {
+            try Self.complete(S.example).revision().signing(signature(try org("212000-0084")), today: d("2017-11-12"))
+        }
+    }
+
+    @Test func anEditClearsTheSignaturesItChanges() throws {
+        let draft = try Self.complete(S.example).revision()
+        let signed = try draft.signing(
+            .init(orgNumber: try org("212000-0084"), place: "Haninge", date: d("2017-11-13"), name: "Meeri Wasberg", title: nil), today: d("2017-11-13"))
+        // Saved unchanged: the signature stays.
+        #expect(draft.savedOver(signed).signatures.map(\.orgNumber) == [try org("212000-0084")])
+        // The purpose changed: what Haninge signed is gone, so is its signature.
+        var edited = draft
+        edited.purpose = "Ett annat syfte."
+        #expect(edited.savedOver(signed).signatures.isEmpty)
+        // A document that brings its own signatures does not sign anything.
+        var forged = draft
+        forged.signatures = S.example.signatures
+        #expect(forged.savedOver(nil).signatures.isEmpty)
+        #expect(forged.savedOver(signed).signatures.map(\.orgNumber) == [try org("212000-0084")])
     }
 
     // MARK: Part 5: grant report-back reminders

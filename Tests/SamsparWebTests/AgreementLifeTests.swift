@@ -98,10 +98,24 @@ struct AgreementLifeTests {
         refusals.action = "refused"
         #expect(try await h.store.searchAudit(refusals).contains { $0.draft.channel == "POST /api/v1/agreements/{id}/signatures" })
 
+        // Not dated after today.
+        let future = try await h.request(.post, path + "/signatures", as: haninge, json: #"{"date": "2018-11-21", "name": "Meeri Wasberg"}"#)
+        #expect(future.status == .unprocessableContent)
+        // A signature counts for the text it signed: Haninge signs, the text changes, the
+        // signature is gone; saved unchanged, it stays.
+        #expect(try await h.request(.post, path + "/signatures", as: haninge, json: #"{"date": "2018-11-20", "name": "Meeri Wasberg"}"#).status == .created)
+        let unchanged = try await h.request(.put, path + "/draft", as: haninge, json: try draft(complete: true))
+        #expect((unchanged.json["check"] as? [String: Any])?["unsigned"] as? [String] == ["202100-2114", "222000-2162", "212000-0233", "212000-0092"])
+        var changed = try Agreement.parse(json: Data(try draft(complete: true).utf8))
+        changed.purpose = "Ett ändrat syfte."
+        let edited = try await h.request(.put, path + "/draft", as: haninge, json: changed.document.serialized())
+        #expect(((edited.json["check"] as? [String: Any])?["unsigned"] as? [String])?.count == 5)
+        #expect(try await h.request(.put, path + "/draft", as: haninge, json: try draft(complete: true)).status == .ok)
+
         // Each party's coordinator signs for their own organisation; the last makes it signed.
         for (i, (email, _)) in Self.coordinators.enumerated() {
             let c = try await caller(h, email)
-            let signed = try await h.request(.post, path + "/signatures", as: c, json: #"{"place": "Haninge", "date": "2018-11-2\#(i)", "name": "Namn \#(i)"}"#)
+            let signed = try await h.request(.post, path + "/signatures", as: c, json: #"{"place": "Haninge", "date": "2018-11-1\#(i)", "name": "Namn \#(i)"}"#)
             #expect(signed.status == .created, "\(email): \(signed.text)")
             #expect(signed.json["status"] as? String == (i == Self.coordinators.count - 1 ? "signed" : "draft"))
             if i == 0 {
@@ -144,6 +158,14 @@ struct AgreementLifeTests {
         // The report for 2019 still uses version 2 (signed, with the notice): a draft is not in force.
         let report = try await h.request(.get, path + "/report?year=2019&asOf=2019-10-31", as: haninge)
         #expect(report.json["agreementVersion"] as? Int == 2)
+        // The two versions side by side, in Swedish.
+        var next = try #require(try await h.store.agreementVersions(id: "ostra-sodertorn-2019").last?.agreement)
+        next.nextRevision = try Day(iso: "2019-11-30")
+        #expect(try await h.request(.put, path + "/draft", as: haninge, json: next.document.serialized()).status == .ok)
+        let compare = try await h.request(.get, "/avtal/ostra-sodertorn-2019/jamfor?fran=2&till=3", as: haninge)
+        #expect(compare.text.contains("<th scope=\"row\">Nästa revidering</th><td>2018-11-30</td><td>2019-11-30</td>"))
+        #expect(compare.text.contains("<th scope=\"row\">Underskrift 212000-0084 › Datum</th><td>2018-11-10</td><td>–</td>"))
+        #expect(!compare.text.contains("nextRevision"))
         // The revision shows on the start page as a missing signature of every party.
         let home = try await h.request(.get, "/", as: haninge)
         #expect(home.text.contains("underskrift saknas från"))

@@ -113,6 +113,8 @@ struct PageSnapshotTests {
             partyForm: form(s, id: "part", error: false), tracks: rows("spar"), trackForm: form(s, id: "spar", error: true), costs: rows("kostnad"),
             costTotals: rows(s), costForm: form(s, id: "kostnad", error: false), decisions: rows("beslut"), decisionForm: form(s, id: "beslut", error: false),
             grants: rows("bidrag"), grantForm: form(s, id: "bidrag", error: false))
+        var signedEditor = editor
+        signedEditor.signedWarning = s
         var emptyEditor = editor
         (emptyEditor.missing, emptyEditor.hasMissing, emptyEditor.warnings, emptyEditor.hasWarnings, emptyEditor.summary) = ([], false, [], false, nil)
         (emptyEditor.parties, emptyEditor.tracks, emptyEditor.costs, emptyEditor.decisions, emptyEditor.grants) = ([], [], [], [], [])
@@ -166,6 +168,7 @@ struct PageSnapshotTests {
             ("agreement", "signed", signed),
             ("agreement-edit", "missing", editor),
             ("agreement-edit", "empty", emptyEditor),
+            ("agreement-edit", "signed", signedEditor),
             ("occupations", "found", OccupationPage.Model(query: s, items: [.init(code: "5330", name: s)], searched: true)),
             ("occupations", "none", OccupationPage.Model(query: s, items: [], searched: true)),
             ("dashboard", "coordinator", dashboard(suppressed: false)),

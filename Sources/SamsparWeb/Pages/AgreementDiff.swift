@@ -29,7 +29,9 @@ enum AgreementDiff {
             for (key, member) in members { flatten(member, path.isEmpty ? key : "\(path).\(key)", into: &out) }
         case .array(let items):
             for (i, item) in items.enumerated() {
-                let key = item["orgNumber"]?.text ?? item["code"]?.text ?? String(i)
+                // Parties and signatures by organisation number, tracks by code; cost lines,
+                // decisions and grants (several may name one party) by their place in the list.
+                let key = (path == "parties" || path == "signatures" ? item["orgNumber"]?.text : path == "tracks" ? item["code"]?.text : nil) ?? String(i + 1)
                 flatten(item, "\(path)[\(key)]", into: &out)
             }
         case .null: out[path] = "–"
@@ -37,6 +39,37 @@ enum AgreementDiff {
         case .int(let n): out[path] = String(n)
         case .double(let d): out[path] = String(d)
         case .string(let s): out[path] = s
+        }
+    }
+
+    /// A path in the reader's words: `tracks[vard].genderGoal.minShare` is "Spår vard ›
+    /// Jämställdhetsmål › Minsta andel" in Swedish. A key without a text keeps its name.
+    static func label(_ path: String, _ r: PageRequest) -> String {
+        path.split(separator: ".").map { segment -> String in
+            var name = String(segment)
+            var key = ""
+            if let open = name.firstIndex(of: "[") {
+                key = String(name[name.index(after: open)...].dropLast())
+                name = String(name[..<open])
+            }
+            let word = r.language.strings["diff." + name] ?? name
+            return key.isEmpty ? word : "\(word) \(key)"
+        }.joined(separator: " › ")
+    }
+
+    /// A value in the reader's words where the document writes a code.
+    static func value(_ text: String, _ r: PageRequest) -> String {
+        switch text {
+        case "true": r.t("yes")
+        case "false": r.t("no")
+        case "draft", "signed", "active", "expired": r.t("agreementStatus." + text)
+        default:
+            // A decimal number in the reader's notation (0.45 is 0,45 in Swedish).
+            if r.language == .sv, text.contains("."), Double(text) != nil {
+                text.replacing(".", with: ",")
+            } else {
+                r.language.strings["source." + text] ?? text
+            }
         }
     }
 
@@ -68,7 +101,9 @@ extension AgreementPages {
         guard let a = versions.first(where: { $0.version == from }), let b = versions.first(where: { $0.version == to }) else { throw APIError.notFound() }
         let model = DiffModel(
             heading: String(format: r.t("compare.heading"), a.agreement.area ?? a.agreement.title, from, to),
-            rows: AgreementDiff.rows(from: a.agreement.document, to: b.agreement.document), back: SiteURL.agreement(id).path, from: String(from),
+            rows: AgreementDiff.rows(from: a.agreement.document, to: b.agreement.document).map {
+                AgreementDiff.Row(field: AgreementDiff.label($0.field, r), from: AgreementDiff.value($0.from, r), to: AgreementDiff.value($0.to, r))
+            }, back: SiteURL.agreement(id).path, from: String(from),
             to: String(to))
         return r.render("agreement-compare", title: model.heading, model, current: .agreements)
     }

@@ -55,6 +55,8 @@ enum AgreementEditor {
         var grants: [Row]
         var grantForm: Form
         var occupationsHref = SiteURL.occupations.path
+        /// Who has signed this draft: a change clears their signatures.
+        var signedWarning: String? = nil
     }
 
     // MARK: New draft
@@ -515,8 +517,12 @@ enum AgreementEditor {
                             ?? "–",
                     ], name: partyName(g.orgNumber), kind: "bidrag", key: String(i))
             }, grantForm: grantForm)
+        var shown = page
+        if !a.signatures.isEmpty {
+            shown.signedWarning = String(format: r.t("edit.signedWarning"), a.signatures.map { partyName($0.orgNumber) }.joined(separator: ", "))
+        }
         return r.render(
-            "agreement-edit", title: String(format: r.t("edit.title"), a.area ?? a.title), page, current: .agreements, notice: notice, status: status)
+            "agreement-edit", title: String(format: r.t("edit.title"), a.area ?? a.title), shown, current: .agreements, notice: notice, status: status)
     }
 
     // MARK: Signing and revising
