@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -140,3 +141,16 @@ def check_page(driver, name):
         raise AssertionError(f"axe failed on {driver.current_url}: {result['error']}")
     if result["violations"]:
         raise AssertionError(describe(result["violations"], driver.current_url))
+
+
+def click_and_wait(driver, element):
+    """Click and wait for the next document. The old page is marked by script rather than
+    watched for staleness: while chromium swaps documents it may answer a question about the
+    old node with "Node with given id does not belong to the document" instead of "stale"."""
+    driver.execute_script("window.__samsparOldPage = true")
+    element.click()
+
+    def next_page(d):
+        return d.execute_script("return !window.__samsparOldPage && document.readyState === 'complete'")
+
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(next_page)

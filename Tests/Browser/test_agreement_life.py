@@ -9,7 +9,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import PASSWORD, check_page, sign_in, sign_out, sign_out_from, wait
+from conftest import PASSWORD, check_page, click_and_wait, sign_in, sign_out, sign_out_from, wait
 
 ID = "ostra-sodertorn-2"
 AGREEMENT = f"/avtal/{ID}"
@@ -63,19 +63,6 @@ def submit(driver, part, saved=True):
     if saved:
         summaries = [text(e) for e in driver.find_elements(By.CSS_SELECTOR, ".error-summary[role=alert], p.error")]
         assert f"sparat={part}" in driver.current_url, f"saving {part} stayed on {driver.current_url}: {summaries}"
-
-
-def click_and_wait(driver, element):
-    """Click and wait for the next document. The old page is marked by script rather than
-    watched for staleness: while chromium swaps documents it may answer a question about the
-    old node with "Node with given id does not belong to the document" instead of "stale"."""
-    driver.execute_script("window.__samsparOldPage = true")
-    element.click()
-
-    def next_page(d):
-        return d.execute_script("return !window.__samsparOldPage && document.readyState === 'complete'")
-
-    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(next_page)
 
 
 def missing(driver):
@@ -196,6 +183,13 @@ def test_agreement_life_draft_sign_document_revise(driver, base_url):
     assert driver.find_elements(By.ID, "form-grund"), f"not the editor after the bad SSYK code: {driver.current_url}"
     assert not driver.find_elements(By.CSS_SELECTOR, "#edit-tracks tbody tr"), "a track was saved with a bad SSYK code"
     check_page(driver, "agreement-edit-bad-ssyk")
+    # The occupation lookup finds the codes by name.
+    driver.get(base_url + EDITOR)
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Sök yrkeskoder (SSYK 2012)"))
+    by_id(driver, "q").send_keys("vårdbiträd")
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form[role=search] button"))
+    assert "5330" in text(driver.find_element(By.ID, "occupations")), text(driver.find_element(By.ID, "occupations"))
+    check_page(driver, "occupations")
     driver.get(base_url + EDITOR)
     assert not driver.find_elements(By.CSS_SELECTOR, "#edit-tracks tbody tr"), "a track was saved with a bad SSYK code"
 

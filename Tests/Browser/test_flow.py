@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from conftest import PASSWORD, check_page, sign_in, sign_out, sign_out_from, wait
+from conftest import PASSWORD, check_page, click_and_wait, sign_in, sign_out, sign_out_from, wait
 
 # A Skatteverket test number that the demo caseload does not use.
 NEW_PERSON = "19900103-2391"
@@ -69,9 +69,7 @@ def test_caseworker_registers_and_records_and_the_coordinator_sees_the_goals_mov
         date = driver.find_element(By.ID, "event-date")
         date.clear()
         date.send_keys(TODAY)
-        page = driver.find_element(By.TAG_NAME, "html")
-        driver.find_element(By.CSS_SELECTOR, "#form-event button[type=submit]").click()
-        wait(driver).until(EC.staleness_of(page))
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#form-event button[type=submit]"))
         wait(driver).until(lambda d: "sparat=event" in d.current_url)
     timeline = driver.find_element(By.ID, "timeline").text
     assert "deltog i rekryteringsträff" in timeline and "antagen" in timeline
@@ -184,9 +182,7 @@ def test_the_coordinator_reads_a_participant_and_the_english_pages(driver, base_
     driver.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sv")
     # Publish the 2018 follow-up (issue 9): it is listed on the agreement page with its checksum.
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, "#publish button").click()
-    wait(driver).until(EC.staleness_of(page))
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#publish button"))
     assert "publicerad" in driver.find_element(By.CSS_SELECTOR, ".notice").text
     rows = driver.find_elements(By.CSS_SELECTOR, "#published tbody tr")
     assert len(rows) == 1 and "2019-03-31" in rows[0].text

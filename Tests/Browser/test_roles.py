@@ -7,7 +7,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import ACCOUNTS, PASSWORD, check_page, sign_in, sign_out, submit_sign_in, wait
+from conftest import ACCOUNTS, PASSWORD, check_page, click_and_wait, sign_in, sign_out, submit_sign_in, wait
 
 AGREEMENT = "/avtal/ostra-sodertorn"
 FOLLOW_UP = f"{AGREEMENT}/uppfoljning?ar=2018&per=2019-03-31"
@@ -63,9 +63,7 @@ def test_role_pages(driver, base_url, role):
         failures.extend(check_signed_in(driver, email, f"{role}-{slug(path)}"))
     if role == "caseworker":
         driver.get(base_url + "/deltagare")
-        link = driver.find_element(By.CSS_SELECTOR, "#participants a")
-        link.click()
-        wait(driver).until(EC.staleness_of(link))
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#participants a"))
         failures.extend(check_signed_in(driver, email, f"{role}-deltagare-forsta"))
     driver.get(base_url + "/")
     sign_out(driver)
