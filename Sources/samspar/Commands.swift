@@ -374,37 +374,3 @@ struct AgreementDocumentCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Prints HTML to PDF with headless Chromium, the real client (issue 9): the HTML goes to a
-/// temporary file, Chromium prints it, and the PDF is moved into place only when it exists.
-enum PDFPrinter {
-    static func print(html: String, to output: String) throws {
-        let chromium = ProcessInfo.processInfo.environment["SAMSPAR_CHROMIUM"] ?? "/usr/bin/chromium"
-        guard FileManager.default.isExecutableFile(atPath: chromium) else {
-            throw CLIFailure("PDF needs Chromium at \(chromium) (Debian: apt-get install chromium), or SAMSPAR_CHROMIUM")
-        }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-pdf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let page = folder.appendingPathComponent("document.html")
-        let pdf = folder.appendingPathComponent("document.pdf")
-        try Data(html.utf8).write(to: page)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-pdf-header-footer",
-            "--user-data-dir=\(folder.appendingPathComponent("profile").path)", "--print-to-pdf=\(pdf.path)", page.absoluteString,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: pdf.path) else {
-            throw CLIFailure("Chromium did not print the PDF (exit \(process.terminationStatus))")
-        }
-        let target = URL(fileURLWithPath: output)
-        try? FileManager.default.removeItem(at: target)
-        try FileManager.default.copyItem(at: pdf, to: target)
-    }
-}

@@ -154,3 +154,21 @@ def click_and_wait(driver, element):
         return d.execute_script("return !window.__samsparOldPage && document.readyState === 'complete'")
 
     WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(next_page)
+
+
+def download(driver, base_url, path):
+    """GET `path` with the browser's session cookie (a download selenium cannot read back)."""
+    import urllib.request
+
+    cookie = driver.get_cookie("samspar_session")
+    request = urllib.request.Request(base_url + path, headers={"Cookie": f"samspar_session={cookie['value']}"})
+    with urllib.request.urlopen(request) as response:
+        return response.headers.get("Content-Type"), response.read()
+
+
+def pdf_text(data):
+    """The words of a PDF, read back with Debian's pdftotext (poppler-utils)."""
+    import subprocess
+
+    result = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return " ".join(result.stdout.decode("utf-8").replace("\u00a0", " ").split())

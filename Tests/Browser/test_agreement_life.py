@@ -9,7 +9,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import PASSWORD, check_page, click_and_wait, sign_in, sign_out, sign_out_from, wait
+from conftest import PASSWORD, check_page, click_and_wait, download, pdf_text, sign_in, sign_out, sign_out_from, wait
 
 ID = "ostra-sodertorn-2"
 AGREEMENT = f"/avtal/{ID}"
@@ -282,6 +282,16 @@ def test_agreement_life_draft_sign_document_revise(driver, base_url):
         assert signatory in signatures, (signatory, signatures)
     assert "Ännu inte undertecknad" not in driver.page_source
     check_page(driver, "agreement-document-signed")
+    # The PDF the agreement page links to reads like the seed.
+    driver.get(base_url + AGREEMENT)
+    pdf_link = driver.find_element(By.ID, "document-pdf").get_attribute("href")
+    kind, data = download(driver, base_url, pdf_link.replace(base_url, ""))
+    assert kind == "application/pdf" and data.startswith(b"%PDF"), kind
+    words = pdf_text(data)
+    for heading in expected:
+        assert heading in words, (heading, words[:400])
+    for _, _, signatory, _ in PARTIES.values():
+        assert signatory in words, signatory
     sign_out_from(driver, base_url)
 
     # 7. A revision: version 2 is a draft beside the signed version 1.

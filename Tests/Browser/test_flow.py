@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from conftest import PASSWORD, check_page, click_and_wait, sign_in, sign_out, sign_out_from, wait
+from conftest import PASSWORD, check_page, click_and_wait, download, sign_in, sign_out, sign_out_from, wait
 
 # A Skatteverket test number that the demo caseload does not use.
 NEW_PERSON = "19900103-2391"
@@ -110,16 +110,6 @@ def test_an_import_with_a_bad_row_shows_every_bad_row_and_writes_nothing(driver,
     driver.get(f"{base_url}/deltagare/{NEW_PERSON}")
     assert "2026-01-05" not in driver.find_element(By.ID, "timeline").text
     sign_out(driver)
-
-
-def download(driver, base_url, path):
-    """GET `path` with the browser's session cookie (a download selenium cannot read back)."""
-    import urllib.request
-
-    cookie = driver.get_cookie("samspar_session")
-    request = urllib.request.Request(base_url + path, headers={"Cookie": f"samspar_session={cookie['value']}"})
-    with urllib.request.urlopen(request) as response:
-        return response.headers.get("Content-Type"), response.read()
 
 
 def test_exports_round_trip_through_openpyxl(driver, base_url, accounts):

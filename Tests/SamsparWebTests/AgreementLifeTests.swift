@@ -295,3 +295,51 @@ struct AgreementLifeTests {
         #expect(try await h.store.agreementVersions(id: "ny-samverkan").last?.agreement.title == "Överenskommelse")
     }
 }
+
+/// The PDFs a coordinator downloads from the pages (issue 9, parts 6 and 7): printed by
+/// headless Chromium, read back with `pdftotext`.
+@Suite("PDF downloads")
+struct PDFDownloadTests {
+    static let printable =
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") && FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext")
+        && ProcessInfo.processInfo.environment["SAMSPAR_SKIP_BROWSER"] != "1"
+
+    static func text(of pdf: [UInt8]) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-test-\(UUID().uuidString).pdf")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(pdf).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+        process.arguments = [file.path, "-"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).replacing("\u{00A0}", with: " ").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    @Test(.enabled(if: printable, "needs Debian's chromium and poppler-utils (.ci/run installs both)"))
+    func theAgreementAndTheFollowUpAsPDF() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        let session = try await h.session(for: "coordinator@example.se")
+        let caller = Harness.Caller.session(cookie: session.cookie, csrf: nil)
+        let document = try await h.request(.get, "/avtal/ostra-sodertorn/dokument.pdf?version=1", as: caller)
+        #expect(document.status == .ok)
+        #expect(document.headers[.contentType] == "application/pdf")
+        #expect(document.headers[.contentDisposition] == "attachment; filename=\"overenskommelse-ostra-sodertorn-version-1.pdf\"")
+        let agreement = try Self.text(of: document.bytes)
+        for phrase in ["1. Parter", "3. Mål", "7. Underskrifter", "Haninge kommun, 212000-0084, Meeri Wasberg, Kommunstyrelseordförande"] {
+            #expect(agreement.contains(phrase), "the PDF lacks \(phrase)")
+        }
+        let report = try await h.request(.get, "/avtal/ostra-sodertorn/uppfoljning/export.pdf?ar=2018&per=2019-03-31", as: caller)
+        #expect(report.status == .ok)
+        #expect(report.headers[.contentType] == "application/pdf")
+        let followUp = try Self.text(of: report.bytes)
+        for phrase in ["Uppföljning 2018", "Målen mot målvärdena", "Insatsvolym", "Kostnader", "Etablering (övergripande mål)"] {
+            #expect(followUp.contains(phrase), "the follow-up PDF lacks \(phrase)")
+        }
+    }
+}

@@ -98,6 +98,8 @@ final class Harness: @unchecked Sendable {
         var status: HTTPResponse.Status
         var headers: HTTPFields
         var text: String
+        /// The body as sent (a PDF is not text).
+        var bytes: [UInt8] = []
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:] }
         var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
     }
@@ -135,7 +137,7 @@ final class Harness: @unchecked Sendable {
         let (sentHeaders, sentBody) = (headers, body)
         return try await app.test(.live) { client in
             try await client.execute(uri: uri, method: method, headers: sentHeaders, body: sentBody) { response in
-                Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
+                Reply(status: response.status, headers: response.headers, text: String(buffer: response.body), bytes: Array(buffer: response.body))
             }
         }
     }

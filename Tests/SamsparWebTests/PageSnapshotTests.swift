@@ -81,7 +81,8 @@ struct PageSnapshotTests {
             title: s, area: s, purpose: s, validFrom: s, period: s, nextRevision: s, goalDays: s, groupA: s, groupB: s,
             parties: [.init(name: s, number: s, kind: s, signatory: s)], tracks: [.init(code: s, name: s, kind: s, occupations: s, genderGoal: s)],
             modelParts: [.init(name: s, number: "", kind: "", signatory: s)], versions: [.init(number: "1", href: "/avtal/x?version=1", current: true)],
-            dashboard: "/avtal/x/uppfoljning", document: "/avtal/x/dokument?version=1", status: s, missing: [s, s], hasMissing: true)
+            dashboard: "/avtal/x/uppfoljning", document: "/avtal/x/dokument?version=1", documentPDF: "/avtal/x/dokument.pdf?version=1", status: s,
+            missing: [s, s], hasMissing: true)
         func textForm(_ id: String, error: Bool) -> P.FormModel {
             var f = form(s, id: id, error: error)
             f.fields.append(

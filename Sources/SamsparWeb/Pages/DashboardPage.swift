@@ -62,6 +62,7 @@ enum DashboardPage {
         var agreement: String
         /// A coordinator may publish what they see (issue 9, part 7).
         var publish: String? = nil
+        var pdf = ""
         var volume: [AgreementEditor.Row] = []
         var hasVolume = false
         var costs: [AgreementEditor.Row] = []
@@ -338,6 +339,7 @@ enum DashboardPage {
             xlsx: SiteURL.dashboardExport(id, "xlsx").with(query), agreement: SiteURL.agreement(id).path)
         var shown = model
         (shown.volume, shown.hasVolume, shown.costs, shown.hasCosts) = (volume, !volume.isEmpty, costRows, !costRows.isEmpty)
+        shown.pdf = SiteURL.dashboardExport(id, "pdf").with(query)
         shown.costPlanned = AgreementEditor.kronor(followUp.totals.total, r)
         shown.costSpent = AgreementEditor.kronor(followUp.totals.spent, r)
         if principal.role.managesAgreements {
@@ -422,12 +424,18 @@ enum DashboardPage {
         let principal = try r.signedIn()
         let id = r.context.parameters.get("id") ?? ""
         let format = r.context.parameters.get("format") ?? ""
-        guard format == "csv" || format == "xlsx" else { throw APIError.notFound() }
+        guard format == "csv" || format == "xlsx" || format == "pdf" else { throw APIError.notFound() }
         let sel = try selection(r)
         let (report, stored) = try await compute(r, id: id, sel)
-        let document = ReportDocument(
+        var document = ReportDocument(
             report: report, suppression: principal.role.seesUnsuppressedReports ? nil : r.services.suppression, agreementVersion: stored.version)
         let name = "uppfoljning-\(id)-\(sel.year)"
+        if format == "pdf" {
+            // The follow-up for the parties' boards (issue 9, part 7), as `samspar report --format pdf` prints it.
+            let spans = try await r.services.store.activitySpans(for: stored.agreement, year: sel.year, asOf: sel.asOf)
+            document.followUp = FollowUp(report: report, agreement: stored.agreement, activities: spans)
+            return try await PDFResponse.make(document.html(agreementTitle: stored.agreement.title), name: name)
+        }
         if format == "csv" {
             return Response(
                 status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name).csv\""],

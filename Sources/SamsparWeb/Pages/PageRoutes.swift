@@ -95,6 +95,11 @@ struct PageRoutes {
             let stored = try await AgreementRoutes.chosenVersion(r.request, r.context, r.services)
             return .html(AgreementDocument.html(stored, stylesheet: SiteURL.documentStylesheet.path))
         }
+        get(.agreementDocumentPDF(SiteURL.idKey)) { r in
+            _ = try r.signedIn()
+            let stored = try await AgreementRoutes.chosenVersion(r.request, r.context, r.services)
+            return try await PDFResponse.make(AgreementDocument.html(stored), name: "overenskommelse-\(stored.agreement.id)-version-\(stored.version)")
+        }
         get(.dashboard(SiteURL.idKey)) { try await DashboardPage.show($0) }
         get(.dashboardPeople(SiteURL.idKey)) { try await DashboardPage.people($0) }
         get(.dashboardExport(SiteURL.idKey, SiteURL.formatKey)) { try await DashboardPage.export($0) }

@@ -26,6 +26,7 @@ enum SiteURL: Sendable {
     case agreements
     case agreement(String)
     case agreementDocument(String)
+    case agreementDocumentPDF(String)
     case agreementCompare(String)
     case newAgreement
     case agreementEdit(String)
@@ -83,6 +84,7 @@ enum SiteURL: Sendable {
         case .agreements: "/avtal"
         case .agreement(let id): "/avtal/\(id)"
         case .agreementDocument(let id): "/avtal/\(id)/dokument"
+        case .agreementDocumentPDF(let id): "/avtal/\(id)/dokument.pdf"
         case .agreementCompare(let id): "/avtal/\(id)/jamfor"
         case .newAgreement: "/avtal/nytt"
         case .agreementEdit(let id): "/avtal/\(id)/redigera"

@@ -297,6 +297,7 @@ enum AgreementPages {
         var versions: [Version]
         var dashboard: String
         var document: String
+        var documentPDF: String
         var status: String
         var missing: [String]
         var hasMissing: Bool
@@ -410,6 +411,7 @@ enum AgreementPages {
                         ? SiteURL.agreementCompare(id).with([("fran", String($0.version - 1)), ("till", String($0.version))]) : nil)
             },
             dashboard: SiteURL.dashboard(id).path, document: SiteURL.agreementDocument(id).with([("version", String(stored.version))]),
+            documentPDF: SiteURL.agreementDocumentPDF(id).with([("version", String(stored.version))]),
             status: statusText(a, r), missing: missing, hasMissing: !missing.isEmpty)
         var shown = model
         shown.published = try await r.services.store.publishedReports(agreementID: id).map {
