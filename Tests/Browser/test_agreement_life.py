@@ -330,3 +330,45 @@ def test_agreement_life_draft_sign_document_revise(driver, base_url):
     assert not driver.find_elements(By.ID, "form-grund")
     check_page(driver, "agreement-edit-refused")
     sign_out(driver)
+
+
+def test_a_published_follow_up_stays_as_published(driver, base_url):
+    """Issue 9, part 7: the coordinator publishes the 2018 follow-up; a caseworker then
+    registers a person active in 2018; the live report changes, the publication does not."""
+    year, as_of = "2018", "2019-03-31"
+    export = f"/avtal/ostra-sodertorn/uppfoljning/export.csv?ar={year}&per={as_of}"
+    sign_in(driver, "samordnare@haninge.example", PASSWORD)
+    driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning?ar={year}&per={as_of}")
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#publish button"))
+    assert "publicerad" in driver.find_element(By.CSS_SELECTOR, ".notice").text
+    newest = driver.find_elements(By.CSS_SELECTOR, "#published tbody tr")[0]
+    assert as_of in newest.text, newest.text
+    link = newest.find_element(By.TAG_NAME, "a").get_attribute("href").replace(base_url, "")
+    _, published = download(driver, base_url, link)
+    _, live_before = download(driver, base_url, export)
+    sign_out_from(driver, base_url)
+
+    # More data for 2018: someone registered in Haninge on 2018-06-01 (born 1955, so not one
+    # of the demo's people).
+    sign_in(driver, "handlaggare@haninge.example", PASSWORD)
+    driver.get(base_url + "/deltagare/ny")
+    by_id(driver, "register-personId").send_keys("19550114-2284")
+    by_id(driver, "register-givenName").send_keys("Publicerad")
+    by_id(driver, "register-familyName").send_keys("Efteråt")
+    Select(by_id(driver, "register-municipality")).select_by_value("0136")
+    by_id(driver, "register-firstPermitDate").send_keys("2017-05-01")
+    registered = by_id(driver, "register-registeredOn")
+    registered.clear()
+    registered.send_keys("2018-06-01")
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#form-register button[type=submit]"))
+    assert "/deltagare/195501142284" in driver.current_url or "/deltagare/19550114-2284" in driver.current_url, driver.current_url
+    sign_out_from(driver, base_url)
+
+    sign_in(driver, "samordnare@haninge.example", PASSWORD)
+    _, live_after = download(driver, base_url, export)
+    assert live_after != live_before, "the live report counts the new registration"
+    _, again = download(driver, base_url, link)
+    assert again == published, "a publication never changes"
+    driver.get(f"{base_url}/avtal/ostra-sodertorn")
+    check_page(driver, "agreement-published-unchanged")
+    sign_out_from(driver, base_url)
