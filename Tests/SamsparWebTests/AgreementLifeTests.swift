@@ -250,6 +250,8 @@ struct AgreementLifeTests {
         #expect(bad.status == .unprocessableContent)
         #expect(bad.text.contains("<p class=\"error\" id=\"spar-ssyk-error\">9999 är inte en yrkeskod i SSYK 2012.</p>"))
         #expect(bad.text.contains("value=\"5330 9999\""))
+        // The top of the page leads to the form that needs correcting.
+        #expect(bad.text.contains("<a href=\"#spar-heading\">Något behöver rättas i ”Lägg till eller ändra ett spår”. Gå dit.</a>"))
         #expect(try await h.store.agreementVersions(id: "ny-samverkan").map(\.agreement) == before.map(\.agreement))
         let good = try await post(
             "/avtal/ny-samverkan/redigera/spar",

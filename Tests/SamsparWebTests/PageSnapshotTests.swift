@@ -116,6 +116,7 @@ struct PageSnapshotTests {
             grants: rows("bidrag"), grantForm: form(s, id: "bidrag", error: false))
         var signedEditor = editor
         signedEditor.signedWarning = s
+        (signedEditor.failedHref, signedEditor.failedText) = ("#spar-heading", s)
         var emptyEditor = editor
         (emptyEditor.missing, emptyEditor.hasMissing, emptyEditor.warnings, emptyEditor.hasWarnings, emptyEditor.summary) = ([], false, [], false, nil)
         (emptyEditor.parties, emptyEditor.tracks, emptyEditor.costs, emptyEditor.decisions, emptyEditor.grants) = ([], [], [], [], [])

@@ -57,6 +57,9 @@ enum AgreementEditor {
         var occupationsHref = SiteURL.occupations.path
         /// Who has signed this draft: a change clears their signatures.
         var signedWarning: String? = nil
+        /// After a refused save: a link at the top to the form that needs correcting.
+        var failedHref: String? = nil
+        var failedText: String? = nil
     }
 
     // MARK: New draft
@@ -518,6 +521,10 @@ enum AgreementEditor {
                     ], name: partyName(g.orgNumber), kind: "bidrag", key: String(i))
             }, grantForm: grantForm)
         var shown = page
+        if let failed, failed != .remove {
+            shown.failedHref = "#\(failed.rawValue)-heading"
+            shown.failedText = String(format: r.t("edit.fixIn"), r.t("edit.part." + failed.rawValue))
+        }
         if !a.signatures.isEmpty {
             shown.signedWarning = String(format: r.t("edit.signedWarning"), a.signatures.map { partyName($0.orgNumber) }.joined(separator: ", "))
         }
