@@ -148,9 +148,9 @@ extension Agreement {
     /// by a party that has not signed, and only once nothing is missing. The last party's
     /// signature makes it `signed`.
     public func signing(_ signature: Signature, today: Day) throws(SigningError) -> Agreement {
+        guard parties.contains(where: { $0.orgNumber == signature.orgNumber }) else { throw .notAParty(signature.orgNumber) }
         guard isDraft else { throw .notADraft }
         guard signature.date <= today else { throw .futureDate(today) }
-        guard parties.contains(where: { $0.orgNumber == signature.orgNumber }) else { throw .notAParty(signature.orgNumber) }
         guard !signatures.contains(where: { $0.orgNumber == signature.orgNumber }) else { throw .alreadySigned(signature.orgNumber) }
         guard signature.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false else { throw .emptyName }
         let missing = missingForSigning

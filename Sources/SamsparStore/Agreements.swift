@@ -27,6 +27,14 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
     case notSigned(String)
     /// Notice has been given already.
     case terminated(String)
+    /// A coordinator's document may not carry signatures or a signed status: each party signs.
+    case signaturesBySigning
+    /// A revision may not leave out a party of the signed agreement.
+    case dropsParty(Organisationsnummer, String)
+    /// The newest version is signed by every party: a change is a revision.
+    case signedVersion(String)
+    /// A notice dated before the last signature, or more than 30 days back.
+    case noticeTooEarly(Day)
 
     public var description: String {
         switch self {
@@ -38,6 +46,12 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
         case .exists(let id): "an agreement with the id '\(id)' exists already"
         case .notSigned(let id): "agreement '\(id)' is not signed by every party: a draft needs no notice"
         case .terminated(let id): "notice of termination has been given for agreement '\(id)' already"
+        case .signaturesBySigning:
+            "a coordinator saves drafts (status draft, no signatures); each party signs through Samspår (POST …/signatures), "
+                + "and an agreement signed on paper is imported by the operator (samspar agreement import)"
+        case .dropsParty(let n, let name): "\(name) (\(n)) is a party to the signed agreement: a revision keeps it; a party leaves by its own notice"
+        case .signedVersion(let id): "the newest version of '\(id)' is signed by every party: start a revision to change it"
+        case .noticeTooEarly(let day): "a notice cannot be dated before \(day) (the last signature, or 30 days back)"
         }
     }
 }
@@ -67,8 +81,13 @@ public enum Agreements {
     /// `replacingDraft`: a draft edited in Samspår (issue 9, part 2) is saved over the newest
     /// version while that version is itself a draft, so that a draft's many edits do not
     /// become versions; a signed version is never replaced (a change to it is a new version).
+    ///
+    /// `recorded`: the store's own signing and notice, which carry signatures they checked;
+    /// any other write by a coordinator is a draft or nothing (issue 9: a party's signature is
+    /// recorded by that party's coordinator signing, never asserted by another's document).
     static func store(
-        _ agreement: Agreement, document: Data, importedAt: Date, editor: AgreementEditor, replacingDraft: Bool = false, in s: any SQLSession
+        _ agreement: Agreement, document: Data, importedAt: Date, editor: AgreementEditor, replacingDraft: Bool = false, recorded: Bool = false,
+        in s: any SQLSession
     ) async throws -> AgreementImportResult {
         try await s.lock("agreement:\(agreement.id)")
         let versions = try await versions(id: agreement.id, in: s)
@@ -77,6 +96,17 @@ public enum Agreements {
                 throw AgreementStoreError.notAPartyOfExisting(agreement.id, own)
             }
             if Mutant.decide("agreement.party", !agreement.parties.contains(where: { $0.orgNumber == own })) { throw AgreementStoreError.notAParty(own) }
+            let unchanged = versions.last.map { $0.agreement == agreement } ?? false
+            if !recorded, !unchanged, Mutant.decide("agreement.signaturesBySigning", !agreement.isDraft || !agreement.signatures.isEmpty) {
+                throw AgreementStoreError.signaturesBySigning
+            }
+            // A revision keeps every party of the agreement signed before it: a party leaves by
+            // its own notice, never by another party's draft.
+            if let signed = versions.last(where: { $0.agreement.signedByAll })?.agreement {
+                for party in signed.parties where Mutant.decide("agreement.keepsParties", !agreement.parties.contains { $0.orgNumber == party.orgNumber }) {
+                    throw AgreementStoreError.dropsParty(party.orgNumber, party.name)
+                }
+            }
         }
         // The registry decides kind and kommunkod; an agreement never changes an organisation.
         var added: [Organisationsnummer] = []
@@ -182,11 +212,19 @@ extension SamsparStore {
     ) async throws -> AgreementImportResult {
         try await transaction { s in
             try await s.lock("agreement:\(agreement.id)")
+            let newest = try await Agreements.versions(id: agreement.id, in: s).last
+            if case .coordinator(let own) = editor, let newest, !newest.agreement.parties.contains(where: { $0.orgNumber == own }) {
+                throw AgreementStoreError.notAPartyOfExisting(agreement.id, own)
+            }
+            // Checked under the lock: a save that arrives just after the last signature is no revision.
+            if let newest, !newest.agreement.isDraft { throw AgreementStoreError.signedVersion(agreement.id) }
             // What the parties signed stays signed only while the text is unchanged.
-            let previous = try await Agreements.versions(id: agreement.id, in: s).last.flatMap { $0.agreement.isDraft ? $0.agreement : nil }
+            let previous = newest?.agreement
             let saved = agreement.savedOver(previous)
             let document = Data(saved.document.serialized().utf8)
-            let result = try await Agreements.store(saved, document: document, importedAt: at, editor: editor, replacingDraft: true, in: s)
+            // The signatures `savedOver` kept are those recorded by signing this very text.
+            let result = try await Agreements.store(
+                saved, document: document, importedAt: at, editor: editor, replacingDraft: true, recorded: true, in: s)
             if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
             return result
         }
@@ -205,7 +243,7 @@ extension SamsparStore {
             let signed = try newest.agreement.signing(signature, today: today)
             let document = Data(signed.document.serialized().utf8)
             let result = try await Agreements.store(
-                signed, document: document, importedAt: at, editor: .coordinator(signature.orgNumber), replacingDraft: true, in: s)
+                signed, document: document, importedAt: at, editor: .coordinator(signature.orgNumber), replacingDraft: true, recorded: true, in: s)
             if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
             return (result, signed)
         }
@@ -219,6 +257,9 @@ extension SamsparStore {
         try await transaction { s in
             try await s.lock("agreement:\(id)")
             guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
+            if case .coordinator(let own) = editor, !newest.agreement.parties.contains(where: { $0.orgNumber == own }) {
+                throw AgreementStoreError.notAPartyOfExisting(id, own)
+            }
             guard !newest.agreement.isDraft else { throw AgreementStoreError.draftOpen(id) }
             let draft = newest.agreement.revision()
             let result = try await Agreements.store(
@@ -232,22 +273,26 @@ extension SamsparStore {
     /// version as it was, with the notice. Refused while a draft is open, when the newest
     /// version is not signed by every party, or when notice has been given already.
     public func terminateAgreement(
-        id: String, termination: Agreement.Termination, at: Date, editor: AgreementEditor,
+        id: String, termination: Agreement.Termination, today: Day, at: Date, editor: AgreementEditor,
         audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
     ) async throws -> AgreementImportResult {
         try await transaction { s in
             try await s.lock("agreement:\(id)")
             guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
+            guard newest.agreement.parties.contains(where: { $0.orgNumber == termination.orgNumber }) else {
+                throw AgreementStoreError.notAPartyOfExisting(id, termination.orgNumber)
+            }
             guard !newest.agreement.isDraft else { throw AgreementStoreError.draftOpen(id) }
             guard newest.agreement.signedByAll else { throw AgreementStoreError.notSigned(id) }
             guard newest.agreement.termination == nil else { throw AgreementStoreError.terminated(id) }
-            guard newest.agreement.parties.contains(where: { $0.orgNumber == termination.orgNumber }) else {
-                throw AgreementStoreError.notAParty(termination.orgNumber)
-            }
+            // Decision: a notice may be recorded up to 30 days after its date (a letter takes
+            // time to reach the coordinator), never before the agreement's last signature.
+            let earliest = max(today.adding(days: -30), newest.agreement.signatures.map(\.date).max() ?? today)
+            guard termination.date >= earliest else { throw AgreementStoreError.noticeTooEarly(earliest) }
             var ended = newest.agreement
             ended.termination = termination
             let result = try await Agreements.store(
-                ended, document: Data(ended.document.serialized().utf8), importedAt: at, editor: editor, in: s)
+                ended, document: Data(ended.document.serialized().utf8), importedAt: at, editor: editor, recorded: true, in: s)
             if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
             return result
         }

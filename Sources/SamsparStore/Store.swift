@@ -108,12 +108,12 @@ extension SamsparStore {
     }
 
     /// The version in force on `day` (the latest whose `validFrom` is on or before it; the
-    /// first version when none is), or the newest when `day` is nil. A draft is not in force
-    /// (issue 9: a revision being drafted does not change the reports); only an agreement
-    /// that has nothing but drafts is reported on its drafts.
+    /// first version when none is), or the newest when `day` is nil. Only a version signed by
+    /// every party is in force (issue 9: a revision being drafted does not change the
+    /// reports); an agreement that no party has signed in full is reported on what it has.
     public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {
         let all = try await agreementVersions(id: id)
-        let versions = all.contains { !$0.agreement.isDraft } ? all.filter { !$0.agreement.isDraft } : all
+        let versions = all.contains { $0.agreement.signedByAll } ? all.filter { $0.agreement.signedByAll } : all
         guard let day else { return versions.last }
         return versions.last { $0.agreement.validFrom <= day } ?? versions.first
     }

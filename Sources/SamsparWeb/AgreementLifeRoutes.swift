@@ -18,11 +18,8 @@ enum AgreementLife {
             throw APIError.invalid(
                 "a draft has the status draft / ett utkast har status utkast", problems: [.init(line: 0, column: "status", reason: "must be draft")])
         }
-        let existing = try await s.store.agreementVersions(id: agreement.id)
-        if new, !existing.isEmpty { throw APIError.conflict(AgreementStoreError.exists(agreement.id).description) }
-        if let newest = existing.last, !newest.agreement.isDraft {
-            throw APIError.conflict(
-                "version \(newest.version) of '\(agreement.id)' is signed by every party: start a revision to change it / starta en revidering")
+        if new, !(try await s.store.agreementVersions(id: agreement.id)).isEmpty {
+            throw APIError.conflict(AgreementStoreError.exists(agreement.id).description)
         }
         do {
             return try await s.store.saveAgreementDraft(
@@ -93,7 +90,8 @@ enum AgreementLife {
         }
         do {
             return try await s.store.terminateAgreement(
-                id: id, termination: .init(orgNumber: principal.organisation, date: day), at: s.now(), editor: .coordinator(principal.organisation),
+                id: id, termination: .init(orgNumber: principal.organisation, date: day), today: s.today, at: s.now(),
+                editor: .coordinator(principal.organisation),
                 audit: { s.draft(principal, "agreement", person: nil, channel: channel, detail: "\($0.id) version \($0.version) notice from \(day)") })
         } catch StoreError.unknownAgreement {
             throw APIError.notFound("no such agreement / avtalet finns inte")
@@ -111,7 +109,13 @@ enum AgreementLife {
         case .partyMismatch, .unknownParty:
             return APIError.invalid(
                 "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)])
-        case .draftOpen, .exists, .notSigned, .terminated: return APIError.conflict(error.description)
+        case .draftOpen, .exists, .notSigned, .terminated, .signedVersion: return APIError.conflict(error.description)
+        case .signaturesBySigning, .dropsParty:
+            return APIError.invalid(
+                "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)])
+        case .noticeTooEarly:
+            return APIError.invalid(
+                "no notice was recorded / ingen uppsägning registrerades", problems: [.init(line: 0, column: "date", reason: error.description)])
         }
     }
 

@@ -88,12 +88,18 @@ enum AgreementRoutes {
             throw APIError.invalid(
                 "nothing was published", problems: [.init(line: 0, column: "asOf", reason: "must be from \(year)-01-01 through today, \(s.today)")])
         }
-        guard try await !s.store.agreementVersions(id: id).isEmpty else { throw APIError.notFound("no such agreement / avtalet finns inte") }
-        // Only a coordinator of one of the agreement's parties publishes its follow-up.
-        guard try await s.store.agreements(withParty: principal.organisation).contains(where: { $0.agreement.id == id }) else {
+        guard let inForce = try await s.store.agreement(id: id, inForceOn: min(Day.lastOfYear(year), asOf)) else {
+            throw APIError.notFound("no such agreement / avtalet finns inte")
+        }
+        // Only a coordinator of a party to the version in force publishes its follow-up, and
+        // only of an agreement every party has signed (a draft may still change under it).
+        guard Mutant.decide("publish.party", inForce.agreement.parties.contains(where: { $0.orgNumber == principal.organisation })) else {
             var refusal = APIError.forbidden("your organisation is not a party to \(id) / din organisation är inte part i avtalet")
             refusal.refusal = .init(person: nil, reason: "not a party to \(id)", channel: channel)
             throw refusal
+        }
+        guard inForce.agreement.signedByAll else {
+            throw APIError.conflict("no version of \(id) is signed by every party: a draft is not published / ett utkast publiceras inte")
         }
         let (year, day) = (year, asOf)
         return try await s.store.publishReport(
@@ -157,7 +163,10 @@ enum AgreementRoutes {
             case .partyMismatch, .unknownParty:
                 throw APIError.invalid(
                     "the agreement was not imported / avtalet lästes inte in", problems: [.init(line: 0, column: "parties", reason: error.description)])
-            case .draftOpen, .exists, .notSigned, .terminated: throw APIError.conflict(error.description)
+            case .draftOpen, .exists, .notSigned, .terminated, .signedVersion, .noticeTooEarly: throw APIError.conflict(error.description)
+            case .signaturesBySigning, .dropsParty:
+                throw APIError.invalid(
+                    "the agreement was not imported / avtalet lästes inte in", problems: [.init(line: 0, column: "parties", reason: error.description)])
             }
         }
         let change: String =

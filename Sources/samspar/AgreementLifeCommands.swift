@@ -131,7 +131,7 @@ struct AgreementTerminateCommand: AsyncParsableCommand {
         do {
             result = try await context.withStore {
                 try await $0.terminateAgreement(
-                    id: id, termination: .init(orgNumber: party, date: day), at: context.now, editor: .operatorCommand,
+                    id: id, termination: .init(orgNumber: party, date: day), today: context.today, at: context.now, editor: .operatorCommand,
                     audit: { context.commandDraft("agreement", channel: "samspar agreement terminate", detail: "\($0.id) version \($0.version) notice") })
             }
         } catch let error as AgreementStoreError {

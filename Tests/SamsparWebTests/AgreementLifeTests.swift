@@ -171,6 +171,66 @@ struct AgreementLifeTests {
         #expect(home.text.contains("underskrift saknas från"))
     }
 
+    /// What a read-through found (each fails without its rule): one party cannot drop the
+    /// others in a revision, nor assert their signatures; a draft is not published; a notice
+    /// is not backdated; a non-party is refused (and audited) before any other answer.
+    @Test(arguments: Engine.available)
+    func onePartyCannotActForTheOthers(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        try await addCoordinators(h)
+        let tyreso = try await caller(h, "samordnare.tyreso@example.se")
+        let path = "/api/v1/agreements/ostra-sodertorn"
+        // Tyresö revises Östra Södertörn and tries to leave the other four out.
+        #expect(try await h.request(.post, path + "/revisions", as: tyreso).status == .created)
+        var alone = try #require(try await h.store.agreementVersions(id: "ostra-sodertorn").last?.agreement)
+        alone.parties.removeAll { $0.orgNumber != Org.tyreso }
+        let dropped = try await h.request(.put, path + "/draft", as: tyreso, json: alone.document.serialized())
+        #expect(dropped.status == .unprocessableContent)
+        #expect(dropped.text.contains("is a party to the signed agreement: a revision keeps it"))
+        // Nor through the editor's remove button.
+        let s = try await h.session(for: "samordnare.tyreso@example.se")
+        let removed = try await h.request(
+            .post, "/avtal/ostra-sodertorn/redigera/ta-bort", as: .session(cookie: s.cookie, csrf: nil),
+            headers: [.contentType: "application/x-www-form-urlencoded"], body: "_csrf=\(s.csrf)&vad=part&nyckel=212000-0084")
+        #expect(removed.status == .unprocessableContent)
+        #expect(try await h.store.agreementVersions(id: "ostra-sodertorn").last?.agreement.parties.count == 5)
+        // Nor by a document that claims everybody signed.
+        var claimed = try #require(try await h.store.agreementVersions(id: "ostra-sodertorn").first?.agreement)
+        claimed.nextRevision = try Day(iso: "2019-11-30")
+        let forged = try await h.request(.put, path, as: tyreso, json: claimed.document.serialized())
+        #expect(forged.status == .unprocessableContent)
+        // A notice dated years back is refused; 30 days back is accepted once the draft is gone.
+        let outsider = try await caller(h, "samordnare.annan@example.se")
+        let refused = try await h.request(.post, path + "/revisions", as: outsider)
+        #expect(refused.status == .forbidden, "a non-party hears 'not a party', not 'a draft is open'")
+        var refusals = AuditLog.Query()
+        refusals.action = "refused"
+        #expect(try await h.store.searchAudit(refusals).contains { $0.draft.channel == "POST /api/v1/agreements/{id}/revisions" })
+
+        // A draft-only agreement's follow-up is not published.
+        let haninge = try await caller(h, "samordnare.haninge@example.se")
+        var fresh = try Agreement.parse(json: Caseload.ostraSodertornDocument).revision()
+        fresh.id = "bara-utkast"
+        #expect(try await h.request(.put, "/api/v1/agreements/bara-utkast/draft", as: haninge, json: fresh.document.serialized()).status == .created)
+        let published = try await h.request(.post, "/api/v1/agreements/bara-utkast/published", as: haninge, json: #"{"year": 2018, "asOf": "2019-03-31"}"#)
+        #expect(published.status == .conflict)
+    }
+
+    @Test func aNoticeIsNotBackdated() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        try await addCoordinators(h)
+        let tyreso = try await caller(h, "samordnare.tyreso@example.se")
+        let path = "/api/v1/agreements/ostra-sodertorn/termination"
+        // 2019-05-30 is 31 days before 2019-06-30; 2019-05-31 is 30.
+        #expect(try await h.request(.post, path, as: tyreso, json: #"{"date": "1901-01-01"}"#).status == .unprocessableContent)
+        #expect(try await h.request(.post, path, as: tyreso, json: #"{"date": "2019-05-30"}"#).status == .unprocessableContent)
+        #expect(try await h.request(.post, path, as: tyreso, json: #"{"date": "2019-05-31"}"#).status == .created)
+    }
+
     @Test(arguments: Engine.available)
     func theFollowUpCountsActivityHoursAndCosts(engine: Engine) async throws {
         let h = try await Harness(engine: engine)

@@ -126,9 +126,26 @@ struct SeveralPartiesTests {
         // An agreement without their organisation: refused.
         let notTheirs = Self.draft(id: "utan-oss", parties: [(Org.haninge.description, "municipality", "0136")])
         #expect(try await h.request(.put, "/api/v1/agreements/utan-oss", as: caller, json: notTheirs).status == .forbidden)
-        // Östra Södertörn has the association as a party, so revising it is theirs to do.
-        let revision = Self.draft(id: "ostra-sodertorn", parties: [(Org.association.description, "coordination_association", nil)])
+        // Östra Södertörn has the association as a party, so revising it is theirs to do; but
+        // a revision keeps every party of the signed agreement (issue 9: a party leaves by its
+        // own notice, not by another's draft).
+        let narrowed = Self.draft(id: "ostra-sodertorn", parties: [(Org.association.description, "coordination_association", nil)])
+        let dropped = try await h.request(.put, "/api/v1/agreements/ostra-sodertorn", as: caller, json: narrowed)
+        #expect(dropped.status == .unprocessableContent)
+        #expect(dropped.text.contains("Arbetsförmedlingen Östra Södertörn (202100-2114) is a party to the signed agreement"))
+        let revision = Self.draft(
+            id: "ostra-sodertorn",
+            parties: [
+                (Org.employmentService.description, "employment_service", nil), (Org.association.description, "coordination_association", nil),
+                (Org.haninge.description, "municipality", "0136"), (Org.nynashamn.description, "municipality", "0192"),
+                (Org.tyreso.description, "municipality", "0138"),
+            ])
         #expect(try await h.request(.put, "/api/v1/agreements/ostra-sodertorn", as: caller, json: revision).status == .ok)
+        // Signatures are recorded by signing, never asserted in a coordinator's document.
+        let forged = String(decoding: Caseload.ostraSodertornDocument, as: UTF8.self).replacing("2018-11-30", with: "2019-11-30")
+        let refused = try await h.request(.put, "/api/v1/agreements/ostra-sodertorn", as: caller, json: forged)
+        #expect(refused.status == .unprocessableContent)
+        #expect(refused.text.contains("each party signs through Samspår"))
         // Another collaboration's existing agreement, even listing themselves: refused.
         let store = h.store
         _ = try await store.importAgreement(

@@ -58,11 +58,15 @@ struct AgreementLifeCommandLineTests {
         let again = try cli.run(
             "agreement", "sign", "ostra-sodertorn-utkast", "--org", "212000-0084", "--place", "Haninge", "--date", "2017-11-13", "--name", "Namn")
         #expect(again.stderr.contains("start a revision to change it"))
-        // Tyresö's notice from 2018-05-02 ends it with its first period, 2018-01-01 … 2018-12-31.
-        let notice = try cli.run("agreement", "terminate", "ostra-sodertorn-utkast", "--org", "212000-0092", "--date", "2018-05-02")
+        // A notice dated years back is refused (at most 30 days back, never before the last signature).
+        let late = try cli.run("agreement", "terminate", "ostra-sodertorn-utkast", "--org", "212000-0092", "--date", "2018-05-02")
+        #expect(late.status != 0)
+        #expect(late.stderr.contains("a notice cannot be dated before"))
+        // Tyresö's notice from 2030-05-02 ends it with the period it falls in, 2030-01-01 … 2030-12-31.
+        let notice = try cli.run("agreement", "terminate", "ostra-sodertorn-utkast", "--org", "212000-0092", "--date", "2030-05-02")
         #expect(notice.status == 0, "\(notice.stderr)")
-        #expect(notice.stdout.contains("version 3: uppsagd av 212000-0092, gäller till och med 2018-12-31"))
-        #expect(try cli.run("agreement", "terminate", "ostra-sodertorn-utkast", "--org", "212000-0084", "--date", "2018-06-01").stderr.contains("already"))
+        #expect(notice.stdout.contains("version 3: uppsagd av 212000-0092, gäller till och med 2030-12-31"))
+        #expect(try cli.run("agreement", "terminate", "ostra-sodertorn-utkast", "--org", "212000-0084", "--date", "2030-06-01").stderr.contains("already"))
         let revised = try cli.run("agreement", "revise", "ostra-sodertorn-utkast")
         #expect(revised.status == 0, "\(revised.stderr)")
         // Each import is a version (1: incomplete, 2: complete, then signed), the notice is 3,
