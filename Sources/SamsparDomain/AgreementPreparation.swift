@@ -223,10 +223,13 @@ public struct GrantRounds: Sendable, Equatable {
                 if b.from != next { problems.append(.init(path: "\(path).from", reason: "\(b.from) should be \(next): brackets run from 0 without gaps")) }
                 if let through = b.through, through < b.from { problems.append(.init(path: "\(path).through", reason: "\(through) is below from")) }
                 if b.cap <= 0 { problems.append(.init(path: "\(path).cap", reason: "\(b.cap) is not a positive amount")) }
+                for (name, value) in [("from", b.from), ("through", b.through ?? 0), ("cap", b.cap)] where value > 10_000_000_000 {
+                    problems.append(.init(path: "\(path).\(name)", reason: "\(value) is more than ten thousand million"))
+                }
                 if b.through == nil && j != r.brackets.count - 1 {
                     problems.append(.init(path: "\(path).through", reason: "only the last bracket may be open"))
                 }
-                next = (b.through ?? Int.max - 1) + 1
+                next = min(b.through ?? 10_000_000_000, 10_000_000_000) + 1
             }
             if r.brackets.isEmpty { problems.append(.init(path: "rounds[\(i)].brackets", reason: "a round needs its brackets")) }
         }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SamsparDomain
 
@@ -35,6 +36,8 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
     case signedVersion(String)
     /// A notice dated before the last signature, or more than 30 days back.
     case noticeTooEarly(Day)
+    /// The draft changed after the signatory read it.
+    case textChanged(String)
 
     public var description: String {
         switch self {
@@ -52,6 +55,7 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
         case .dropsParty(let n, let name): "\(name) (\(n)) is a party to the signed agreement: a revision keeps it; a party leaves by its own notice"
         case .signedVersion(let id): "the newest version of '\(id)' is signed by every party: start a revision to change it"
         case .noticeTooEarly(let day): "a notice cannot be dated before \(day) (the last signature, or 30 days back)"
+        case .textChanged(let id): "the draft of '\(id)' has changed since it was read: read it again before signing"
         }
     }
 }
@@ -234,12 +238,19 @@ extension SamsparStore {
     /// agreement's lock so that two parties signing at once both count. Throws
     /// ``SigningError`` when the agreement is not a draft, the party has signed or is not a
     /// party, or something is missing.
+    ///
+    /// `text`: the ``Agreement/textDigest`` of the text the signatory read (the sign form
+    /// carries it); when the draft has changed since, nothing is signed.
     public func signAgreement(
-        id: String, signature: Agreement.Signature, today: Day, at: Date, audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
+        id: String, signature: Agreement.Signature, today: Day, at: Date, text: String? = nil,
+        audit: (@Sendable (AgreementImportResult) -> AuditDraft)? = nil
     ) async throws -> (AgreementImportResult, Agreement) {
         try await transaction { s in
             try await s.lock("agreement:\(id)")
             guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
+            if let text, newest.agreement.parties.contains(where: { $0.orgNumber == signature.orgNumber }), text != newest.agreement.textDigest {
+                throw AgreementStoreError.textChanged(id)
+            }
             let signed = try newest.agreement.signing(signature, today: today)
             let document = Data(signed.document.serialized().utf8)
             let result = try await Agreements.store(
@@ -318,5 +329,16 @@ extension SamsparStore {
     /// The ids of every agreement, in order.
     public func agreementIDs() async throws -> [String] {
         try await read { try await Agreements.ids(in: $0) }
+    }
+}
+
+extension Agreement {
+    /// SHA-256 of the text the parties sign: the document without its signatures and status.
+    /// The sign form carries it, so a signature is given to the text its signatory read.
+    public var textDigest: String {
+        var text = self
+        text.signatures = []
+        text.status = .draft
+        return SHA256.hash(data: Data(text.document.serialized(pretty: false).utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

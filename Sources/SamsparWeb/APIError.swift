@@ -15,6 +15,13 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     /// Set when the error refuses an access decision: the refusal goes into the audit log
     /// (who, which person, why) before the answer leaves (issue 7).
     var refusal: Refusal?
+    /// For pages: which of their texts says this error in the reader's language (not sent by
+    /// the API, whose `code` stays one of the stable set).
+    var pageText: String? = nil
+    /// For pages: the form field the error belongs to.
+    var field: String? = nil
+    /// For pages: a value the page text names (`%@`).
+    var pageArgument: String? = nil
 
     struct Refusal: Sendable {
         var person: Personnummer?

@@ -9,6 +9,14 @@ import SamsparStore
 /// here that both the JSON routes and the agreement pages call; each writes its audit entry
 /// in the same transaction as its change.
 enum AgreementLife {
+    /// The error with the page text that says it (`agreementError.<key>`) and its field.
+    static func tagged(_ error: APIError, _ key: String, field: String? = nil) -> APIError {
+        var e = error
+        e.pageText = "agreementError." + key
+        e.field = field
+        return e
+    }
+
     /// Saves a draft for the principal's organisation, which must be a party of it (and of
     /// the agreement as it stands). A new agreement's id must be unused.
     static func saveDraft(_ agreement: Agreement, new: Bool = false, _ principal: Principal, channel: String, _ s: Services) async throws
@@ -32,38 +40,49 @@ enum AgreementLife {
 
     /// A party's signature, as the principal's organisation.
     static func sign(
-        id: String, place: String?, date: String, name: String, title: String?, _ principal: Principal, channel: String, _ s: Services
+        id: String, place: String?, date: String, name: String, title: String?, text: String? = nil, _ principal: Principal, channel: String,
+        _ s: Services
     ) async throws -> (AgreementImportResult, Agreement) {
         let day: Day
         do { day = try Day(plausibleISO: date) } catch {
-            throw APIError.invalid(
-                "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)])
+            throw tagged(
+                APIError.invalid(
+                    "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)]),
+                "badDate", field: "date")
         }
         let signature = Agreement.Signature(
             orgNumber: principal.organisation, place: place?.trimmed.nilIfEmpty, date: day, name: name.trimmed, title: title?.trimmed.nilIfEmpty)
         do {
             return try await s.store.signAgreement(
-                id: id, signature: signature, today: s.today, at: s.now(),
+                id: id, signature: signature, today: s.today, at: s.now(), text: text,
                 audit: { s.draft(principal, "agreement", person: nil, channel: channel, detail: "\($0.id) version \($0.version) signed") })
         } catch StoreError.unknownAgreement {
             throw APIError.notFound("no such agreement / avtalet finns inte")
+        } catch let error as AgreementStoreError {
+            throw refusal(error, channel: channel)
         } catch let error as SigningError {
             switch error {
             case .notAParty:
                 var refusal = APIError.forbidden("\(error.description) / din organisation är inte part i avtalet")
                 refusal.refusal = .init(person: nil, reason: error.description, channel: channel)
                 throw refusal
-            case .notADraft, .alreadySigned: throw APIError.conflict(error.description)
+            case .notADraft: throw tagged(APIError.conflict(error.description), "notADraft")
+            case .alreadySigned: throw tagged(APIError.conflict(error.description), "alreadySigned")
             case .incomplete(let missing):
-                throw APIError.invalid(
-                    "the agreement cannot be signed while something is missing / något saknas",
-                    problems: missing.map { .init(line: 0, column: $0.path, reason: $0.reason) })
+                throw tagged(
+                    APIError.invalid(
+                        "the agreement cannot be signed while something is missing / något saknas",
+                        problems: missing.map { .init(line: 0, column: $0.path, reason: $0.reason) }), "incomplete")
             case .emptyName:
-                throw APIError.invalid(
-                    "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "name", reason: "is empty")])
+                throw tagged(
+                    APIError.invalid(
+                        "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "name", reason: "is empty")]),
+                    "emptyName", field: "name")
             case .futureDate:
-                throw APIError.invalid(
-                    "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)])
+                throw tagged(
+                    APIError.invalid(
+                        "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)]),
+                    "futureDate", field: "date")
             }
         }
     }
@@ -85,8 +104,10 @@ enum AgreementLife {
     static func terminate(id: String, date: String, _ principal: Principal, channel: String, _ s: Services) async throws -> AgreementImportResult {
         let day: Day
         do { day = try Day(plausibleISO: date) } catch {
-            throw APIError.invalid(
-                "no notice was recorded / ingen uppsägning registrerades", problems: [.init(line: 0, column: "date", reason: error.description)])
+            throw tagged(
+                APIError.invalid(
+                    "no notice was recorded / ingen uppsägning registrerades", problems: [.init(line: 0, column: "date", reason: error.description)]),
+                "badDate", field: "date")
         }
         do {
             return try await s.store.terminateAgreement(
@@ -109,13 +130,29 @@ enum AgreementLife {
         case .partyMismatch, .unknownParty:
             return APIError.invalid(
                 "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)])
-        case .draftOpen, .exists, .notSigned, .terminated, .signedVersion: return APIError.conflict(error.description)
-        case .signaturesBySigning, .dropsParty:
-            return APIError.invalid(
-                "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)])
-        case .noticeTooEarly:
-            return APIError.invalid(
-                "no notice was recorded / ingen uppsägning registrerades", problems: [.init(line: 0, column: "date", reason: error.description)])
+        case .draftOpen: return tagged(APIError.conflict(error.description), "draftOpen")
+        case .exists: return tagged(APIError.conflict(error.description), "exists")
+        case .notSigned: return tagged(APIError.conflict(error.description), "notSigned")
+        case .terminated: return tagged(APIError.conflict(error.description), "terminated")
+        case .signedVersion: return tagged(APIError.conflict(error.description), "signedVersion")
+        case .textChanged: return tagged(APIError.conflict(error.description), "textChanged")
+        case .signaturesBySigning:
+            return tagged(
+                APIError.invalid(
+                    "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)]),
+                "signaturesBySigning")
+        case .dropsParty:
+            return tagged(
+                APIError.invalid(
+                    "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)]),
+                "dropsParty")
+        case .noticeTooEarly(let day):
+            var e = tagged(
+                APIError.invalid(
+                    "no notice was recorded / ingen uppsägning registrerades", problems: [.init(line: 0, column: "date", reason: error.description)]),
+                "noticeTooEarly", field: "date")
+            e.pageArgument = day.description
+            return e
         }
     }
 
@@ -124,7 +161,7 @@ enum AgreementLife {
         let life = a.lifecycle(on: s.today)
         let signed = Set(a.signatures.map(\.orgNumber))
         return .object([
-            ("status", .string(life.status.rawValue)), ("draft", .bool(a.isDraft)),
+            ("status", .string(life.status.rawValue)), ("draft", .bool(a.isDraft)), ("text", .string(a.textDigest)),
             ("missing", .array(a.isDraft ? a.missingForSigning.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) } : [])),
             ("unsigned", .array(a.parties.filter { !signed.contains($0.orgNumber) }.map { .string($0.orgNumber.description) })),
             (
@@ -177,13 +214,15 @@ enum AgreementLifeRoutes {
         var date: String
         var name: String
         var title: String?
+        /// The `textDigest` (from `GET …/check`) of the text read; optional.
+        var text: String?
     }
 
     static func sign(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.require(\.managesAgreements, "sign agreements", request)
         let (body, _) = try await Body.json(Sign.self, request)
         let (result, signed) = try await AgreementLife.sign(
-            id: context.parameters.get("id") ?? "", place: body.place, date: body.date, name: body.name, title: body.title, principal,
+            id: context.parameters.get("id") ?? "", place: body.place, date: body.date, name: body.name, title: body.title, text: body.text, principal,
             channel: context.channel(request), s)
         return JSONResponse.make(
             .object([("id", .string(result.id)), ("version", .int(result.version)), ("status", .string(signed.status.rawValue))]), status: .created)

@@ -163,7 +163,7 @@ enum AgreementRoutes {
             case .partyMismatch, .unknownParty:
                 throw APIError.invalid(
                     "the agreement was not imported / avtalet lästes inte in", problems: [.init(line: 0, column: "parties", reason: error.description)])
-            case .draftOpen, .exists, .notSigned, .terminated, .signedVersion, .noticeTooEarly: throw APIError.conflict(error.description)
+            case .draftOpen, .exists, .notSigned, .terminated, .signedVersion, .noticeTooEarly, .textChanged: throw APIError.conflict(error.description)
             case .signaturesBySigning, .dropsParty:
                 throw APIError.invalid(
                     "the agreement was not imported / avtalet lästes inte in", problems: [.init(line: 0, column: "parties", reason: error.description)])

@@ -55,13 +55,38 @@ public enum PDFPrinter {
     /// The PDF, printed on a thread outside Swift's cooperative pool (Chromium takes a second
     /// or two, and the server has two cores' worth of cooperative threads).
     static func pdf(html: String) async throws -> Data {
-        try await withCheckedThrowingContinuation { continuation in
+        // At most two prints at once (the server has two cores); the rest wait their turn.
+        try await printing.acquire()
+        defer { Task { await printing.release() } }
+        return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async {
                 do { continuation.resume(returning: try render(html: html)) } catch { continuation.resume(throwing: error) }
             }
         }
     }
 }
+
+/// A counting semaphore for Chromium prints: two at once, the rest in order.
+actor PrintSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ slots: Int) { free = slots }
+
+    func acquire() async throws {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+let printing = PrintSlots(2)
 
 /// A PDF download: printed by ``PDFPrinter``; when Chromium is missing or fails, the page says
 /// so (503) and nothing half-printed is sent.

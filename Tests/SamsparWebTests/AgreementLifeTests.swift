@@ -218,6 +218,72 @@ struct AgreementLifeTests {
         #expect(published.status == .conflict)
     }
 
+    /// The sign and notice forms keep what was typed and say what is wrong, in Swedish, at the
+    /// field; a signature goes to the text its signatory read, not to a later edit.
+    @Test func theFormsSayWhatIsWrongWhereItIs() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2018-11-20")
+        try await addCoordinators(h)
+        let haninge = try await caller(h, "samordnare.haninge@example.se")
+        #expect(try await h.request(.put, "/api/v1/agreements/ostra-sodertorn-2019/draft", as: haninge, json: try draft(complete: true)).status == .created)
+        let s = try await h.session(for: "samordnare.haninge@example.se")
+        func post(_ path: String, _ fields: [(String, String)]) async throws -> Harness.Reply {
+            let body = ([("_csrf", s.csrf)] + fields).map { "\($0.0)=\(SiteURL.encode($0.1))" }.joined(separator: "&")
+            return try await h.request(
+                .post, path, as: .session(cookie: s.cookie, csrf: nil), headers: [.contentType: "application/x-www-form-urlencoded"], body: body)
+        }
+        let page = try await h.request(.get, "/avtal/ostra-sodertorn-2019", as: .session(cookie: s.cookie, csrf: nil))
+        let read = try #require(page.text.firstMatch(of: /name="text" value="([0-9a-f]{64})"/)?.1).description
+
+        // A date after today: said at the date field; the place typed is kept.
+        let future = try await post(
+            "/avtal/ostra-sodertorn-2019/underteckna", [("place", "Handen"), ("date", "2018-11-21"), ("name", "Meeri Wasberg"), ("text", read)])
+        #expect(future.status == .unprocessableContent)
+        #expect(future.text.contains("<p class=\"error\" id=\"underteckna-date-error\">Datumet kan inte vara senare än i dag.</p>"))
+        #expect(future.text.contains("value=\"Handen\""))
+
+        // Tyresö changes the purpose after Haninge opened the page: Haninge's signature is refused.
+        let tyreso = try await caller(h, "samordnare.tyreso@example.se")
+        var changed = try Agreement.parse(json: Data(try draft(complete: true).utf8))
+        changed.purpose = "Ett syfte Haninge inte har läst."
+        #expect(try await h.request(.put, "/api/v1/agreements/ostra-sodertorn-2019/draft", as: tyreso, json: changed.document.serialized()).status == .ok)
+        let stale = try await post(
+            "/avtal/ostra-sodertorn-2019/underteckna", [("place", "Handen"), ("date", "2018-11-20"), ("name", "Meeri Wasberg"), ("text", read)])
+        #expect(stale.text.contains("Utkastet har ändrats sedan du öppnade sidan. Läs det igen innan du skriver under."))
+        #expect(try await h.store.agreementVersions(id: "ostra-sodertorn-2019").last?.agreement.signatures.isEmpty == true)
+
+        // The editor says a number out of range at its field, in Swedish.
+        let months = try await post("/avtal/ostra-sodertorn-2019/redigera/grund", [("title", "Ö"), ("validFrom", "2019-01-01"), ("periodMonths", "999")])
+        #expect(months.status == .unprocessableContent)
+        #expect(months.text.contains("<p class=\"error\" id=\"grund-periodMonths-error\">Skriv ett tal från 1 till 120.</p>"))
+        // A party still named by a track is not removed behind the coordinator's back.
+        let inUse = try await post("/avtal/ostra-sodertorn-2019/redigera/ta-bort", [("vad", "part"), ("nyckel", "202100-2114")])
+        #expect(inUse.status == .unprocessableContent)
+        #expect(inUse.text.contains("är ansvarig för ett spår"))
+        let nothing = try await post("/avtal/ostra-sodertorn-2019/redigera/ta-bort", [("vad", "kostnad"), ("nyckel", "7")])
+        #expect(nothing.text.contains("Det finns inget sådant att ta bort."))
+    }
+
+    @Test func aNoticeFormSaysAWrongDateAtItsField() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        try await addCoordinators(h)
+        let s = try await h.session(for: "samordnare.tyreso@example.se")
+        let body = "_csrf=\(s.csrf)&date=2019-02-30"
+        let reply = try await h.request(
+            .post, "/avtal/ostra-sodertorn/uppsagning", as: .session(cookie: s.cookie, csrf: nil),
+            headers: [.contentType: "application/x-www-form-urlencoded"], body: body)
+        #expect(reply.status == .unprocessableContent)
+        #expect(reply.text.contains("id=\"uppsagning-date-error\""))
+        #expect(reply.text.contains("value=\"2019-02-30\""))
+        let early = try await h.request(
+            .post, "/avtal/ostra-sodertorn/uppsagning", as: .session(cookie: s.cookie, csrf: nil),
+            headers: [.contentType: "application/x-www-form-urlencoded"], body: "_csrf=\(s.csrf)&date=2018-01-01")
+        #expect(early.text.contains("Uppsägningen kan inte dateras före 2019-05-31"))
+    }
+
     @Test func aNoticeIsNotBackdated() async throws {
         let h = try await Harness()
         defer { Task { try? await h.close() } }

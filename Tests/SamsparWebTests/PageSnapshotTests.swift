@@ -97,6 +97,7 @@ struct PageSnapshotTests {
         var signing = agreement
         signing.editHref = "/avtal/x/redigera"
         signing.signForm = form(s, id: "underteckna", error: true)
+        signing.signForm?.hidden = [.init(value: s, label: "text", selected: false)]
         signing.signatures = rows("")
         signing.coordinator = s
         signing.perspectives = [.init(name: s, number: "", kind: "", signatory: s)]

@@ -135,12 +135,13 @@ enum AgreementEditor {
     // MARK: The editor
 
     /// The newest version, which must be a draft of a party of the reader's organisation.
-    static func draft(_ r: PageRequest, _ principal: Principal) async throws -> StoredAgreement {
+    static func draft(_ r: PageRequest, _ principal: Principal, channel: String? = nil) async throws -> StoredAgreement {
         let id = r.context.parameters.get("id") ?? ""
         guard let newest = try await r.services.store.agreementVersions(id: id).last else { throw APIError.notFound() }
         guard newest.agreement.parties.contains(where: { $0.orgNumber == principal.organisation }) else {
             var refusal = APIError.forbidden("your organisation is not a party to \(id) / din organisation är inte part i avtalet")
-            refusal.refusal = .init(person: nil, reason: "not a party to \(id)", channel: "\(r.request.method) \(SiteURL.agreementEdit(SiteURL.idKey).path)")
+            refusal.refusal = .init(
+                person: nil, reason: "not a party to \(id)", channel: channel ?? "\(r.request.method) \(SiteURL.agreementEdit(SiteURL.idKey).path)")
             throw refusal
         }
         guard newest.agreement.isDraft else { throw PageRedirect(location: SiteURL.agreement(id).with([("utkast", "nej")])) }
@@ -156,7 +157,7 @@ enum AgreementEditor {
 
     static func save(_ part: Part, _ r: PageRequest, _ form: FormData) async throws -> Response {
         let principal = try r.require(\.managesAgreements, "draft agreements")
-        let stored = try await draft(r, principal)
+        let stored = try await draft(r, principal, channel: "POST \(SiteURL.agreementEditPart(SiteURL.idKey, part).path)")
         var a = stored.agreement
         var errors: [String: String] = [:]
         let registry = try await r.services.store.organisations()
@@ -175,11 +176,12 @@ enum AgreementEditor {
                 _ = try await AgreementLife.saveDraft(a, principal, channel: "POST \(SiteURL.agreementEditPart(SiteURL.idKey, part).path)", r.services)
                 return .redirect(SiteURL.agreementEdit(a.id).with([("sparat", part.rawValue)]) + "#\(part.rawValue)-heading")
             } catch let error as APIError where error.refusal == nil {
-                summary = ([error.message] + error.problems.map(\.reason)).joined(separator: " · ")
+                summary = error.pageText.flatMap { r.language.strings[$0] } ?? ([error.message] + error.problems.map(\.reason)).joined(separator: " · ")
             }
         }
         var values = form.fields
         values["_csrf"] = nil
+        if part == .remove, summary == nil { summary = errors["vad"] }
         return try await page(
             r, stored.agreement, failed: part, values: values, errors: errors, summary: summary ?? r.t("edit.fixBelow"), status: .unprocessableContent)
     }
@@ -204,7 +206,7 @@ enum AgreementEditor {
                 return nil
             }
         }
-        func integer(_ name: String, required: Bool = false) -> Int? {
+        func integer(_ name: String, required: Bool = false, in range: ClosedRange<Int> = Agreement.Bounds.kronor) -> Int? {
             guard let text = form[name] else {
                 if required { errors[name] = r.t("edit.error.required") }
                 return nil
@@ -212,6 +214,11 @@ enum AgreementEditor {
             let digits = text.replacing(" ", with: "").replacing("\u{00A0}", with: "").replacing("kr", with: "")
             guard let n = Int(digits), n >= 0 else {
                 errors[name] = r.t("edit.error.number")
+                return nil
+            }
+            guard range.contains(n) else {
+                errors[name] = String(
+                    format: r.t("edit.error.range"), NumberText.integer(range.lowerBound, r.language), NumberText.integer(range.upperBound, r.language))
                 return nil
             }
             return n
@@ -243,11 +250,12 @@ enum AgreementEditor {
             a.purpose = form["purpose"]
             if let d = day("validFrom", required: true) { a.validFrom = d }
             a.nextRevision = day("nextRevision")
-            if let m = integer("periodMonths") { a.periodMonths = m }
-            if let d = integer("maxDays") { a.maxEstablishmentDays = d }
-            if let m = integer("groupAMonths") { a.targetGroups.monthsSinceFirstPermit = m }
-            if let m = integer("groupBMin") { a.targetGroups.minAge = m }
-            if let m = integer("groupBMax") { a.targetGroups.maxAge = m }
+            if let m = integer("periodMonths", in: Agreement.Bounds.months) { a.periodMonths = m }
+            if let d = integer("maxDays", in: Agreement.Bounds.days) { a.maxEstablishmentDays = d }
+            if let m = integer("groupAMonths", in: Agreement.Bounds.months) { a.targetGroups.monthsSinceFirstPermit = m }
+            if let m = integer("groupBMin", in: Agreement.Bounds.ages) { a.targetGroups.minAge = m }
+            if let m = integer("groupBMax", in: Agreement.Bounds.ages) { a.targetGroups.maxAge = m }
+            if a.targetGroups.minAge > a.targetGroups.maxAge, errors["groupBMax"] == nil { errors["groupBMax"] = r.t("edit.error.ages") }
             a.subGoals = .init(
                 recruitment: percent("recruitment"), acceptance: percent("acceptance"), completion: percent("completion"), outcome: percent("outcome"))
         case .model:
@@ -299,9 +307,9 @@ enum AgreementEditor {
             if let i = a.tracks.firstIndex(where: { $0.code == code }) { a.tracks[i] = track } else { a.tracks.append(track) }
         case .cost:
             let track = form["track"]
-            if let track, !a.tracks.contains(where: { $0.code == track }) { errors["track"] = r.t("edit.error.required") }
+            if let track, !a.tracks.contains(where: { $0.code == track }) { errors["track"] = r.t("edit.error.track") }
             let org = party("org")
-            let year = integer("year", required: true)
+            let year = integer("year", required: true, in: 2000...2100)
             let amount = integer("amount", required: true)
             let source = form["source"].flatMap(Agreement.FundingSource.init(rawValue:))
             if source == nil { errors["source"] = r.t("edit.error.required") }
@@ -319,9 +327,9 @@ enum AgreementEditor {
             let org = party("org")
             let purpose = required("purpose")
             let applied = integer("applied", required: true)
-            let (basis, granted) = (integer("basis"), integer("granted"))
+            let (basis, granted) = (integer("basis", in: 0...10_000_000), integer("granted"))
             let (decided, due, reported) = (day("decisionDate"), day("reportDue"), day("reportedOn"))
-            if let round = form["round"], r.services.grantRounds.round(round) == nil { errors["round"] = r.t("edit.error.required") }
+            if let round = form["round"], r.services.grantRounds.round(round) == nil { errors["round"] = r.t("edit.error.round") }
             guard errors.isEmpty, let org, let applied else { return }
             a.grants.append(
                 Agreement.Grant(
@@ -338,13 +346,35 @@ enum AgreementEditor {
                     errors["vad"] = r.t("edit.error.ownParty")
                     return
                 }
-                a.parties.removeAll { $0.orgNumber.description == key }
-                a.signatures.removeAll { $0.orgNumber.description == key }
-            case "spar": a.tracks.removeAll { $0.code == key }
-            case "kostnad": if a.costs.indices.contains(index) { a.costs.remove(at: index) }
-            case "beslut": if a.decisions.indices.contains(index) { a.decisions.remove(at: index) }
-            case "bidrag": if a.grants.indices.contains(index) { a.grants.remove(at: index) }
-            default: errors["vad"] = r.t("edit.error.required")
+                guard let party = a.parties.first(where: { $0.orgNumber.description == key }) else {
+                    errors["vad"] = r.t("edit.error.nothingToRemove")
+                    return
+                }
+                // What still names the party: said, not removed behind the coordinator's back.
+                let n = party.orgNumber
+                let named =
+                    a.tracks.contains { $0.responsible == n } || a.costs.contains { $0.orgNumber == n } || a.decisions.contains { $0.orgNumber == n }
+                    || a.grants.contains { $0.orgNumber == n } || a.coordinator?.orgNumber == n
+                guard !named else {
+                    errors["vad"] = String(format: r.t("edit.error.partyInUse"), party.name)
+                    return
+                }
+                a.parties.removeAll { $0.orgNumber == n }
+                a.signatures.removeAll { $0.orgNumber == n }
+            case "spar":
+                guard let track = a.tracks.first(where: { $0.code == key }) else {
+                    errors["vad"] = r.t("edit.error.nothingToRemove")
+                    return
+                }
+                guard !a.costs.contains(where: { $0.track == key }) else {
+                    errors["vad"] = String(format: r.t("edit.error.trackInUse"), track.name)
+                    return
+                }
+                a.tracks.removeAll { $0.code == key }
+            case "kostnad" where a.costs.indices.contains(index): a.costs.remove(at: index)
+            case "beslut" where a.decisions.indices.contains(index): a.decisions.remove(at: index)
+            case "bidrag" where a.grants.indices.contains(index): a.grants.remove(at: index)
+            default: errors["vad"] = r.t("edit.error.nothingToRemove")
             }
         }
     }
@@ -539,10 +569,10 @@ enum AgreementEditor {
         let id = r.context.parameters.get("id") ?? ""
         do {
             _ = try await AgreementLife.sign(
-                id: id, place: form["place"], date: form["date"] ?? "", name: form["name"] ?? "", title: form["title"], principal,
+                id: id, place: form["place"], date: form["date"] ?? "", name: form["name"] ?? "", title: form["title"], text: form["text"], principal,
                 channel: "POST \(SiteURL.agreementSign(SiteURL.idKey).path)", r.services)
         } catch let error as APIError where error.refusal == nil && error.status != .notFound {
-            return try await AgreementPages.show(r, signError: ([error.message] + error.problems.map { "\($0.column): \($0.reason)" }).joined(separator: " · "))
+            return try await AgreementPages.show(r, failure: failure("underteckna", error, form, r))
         }
         return .redirect(SiteURL.agreement(id).with([("undertecknad", "1")]))
     }
@@ -554,9 +584,20 @@ enum AgreementEditor {
             _ = try await AgreementLife.terminate(
                 id: id, date: form["date"] ?? "", principal, channel: "POST \(SiteURL.agreementTerminate(SiteURL.idKey).path)", r.services)
         } catch let error as APIError where error.refusal == nil && error.status != .notFound {
-            return try await AgreementPages.show(r, signError: ([error.message] + error.problems.map { "\($0.column): \($0.reason)" }).joined(separator: " · "))
+            return try await AgreementPages.show(r, failure: failure("uppsagning", error, form, r))
         }
         return .redirect(SiteURL.agreement(id).with([("uppsagd", "1")]))
+    }
+
+    /// A refused form said in the reader's language: the page's own text for the error, with
+    /// a bad date's reason in klarspråk, and what is missing listed.
+    static func failure(_ form: String, _ error: APIError, _ data: FormData, _ r: PageRequest) -> AgreementPages.FormFailure {
+        var values = data.fields
+        values["_csrf"] = nil
+        var message = error.pageText.flatMap { r.language.strings[$0] }.map { String(format: $0, error.pageArgument ?? "") } ?? error.message
+        if error.pageText == "agreementError.badDate", let reason = error.problems.first?.reason { message = Klarsprak.reason(reason, r.language) }
+        if error.pageText == "agreementError.incomplete" { message += " " + error.problems.map(\.column).joined(separator: ", ") }
+        return .init(form: form, values: values, field: error.field, message: message)
     }
 
     static func revise(_ r: PageRequest, _ form: FormData) async throws -> Response {

@@ -240,6 +240,8 @@ enum ParticipantPages {
         var fields: [FieldModel]
         var summary: String?
         var id: String
+        /// Hidden inputs: `label` is the name, `value` the value.
+        var hidden: [Option] = []
 
         init(action: String, heading: String, submit: String, fields: [FieldModel], summary: String?, id: String) {
             self.action = action

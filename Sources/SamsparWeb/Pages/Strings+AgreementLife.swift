@@ -1,6 +1,20 @@
 /// The texts of the agreement's life (issue 9): drafting, signing, revising, the preparation.
 extension Strings {
     static let svLife: [String: String] = [
+        "agreementError.badDate": "Skriv datumet som ÅÅÅÅ-MM-DD.", "agreementError.futureDate": "Datumet kan inte vara senare än i dag.",
+        "agreementError.emptyName": "Fyll i undertecknarens namn.",
+        "agreementError.notADraft": "Den här versionen är redan underskriven av alla parter.",
+        "agreementError.alreadySigned": "Din organisation har redan skrivit under den här versionen.",
+        "agreementError.incomplete": "Något saknas innan parterna kan skriva under. Se listan ovan:",
+        "agreementError.textChanged": "Utkastet har ändrats sedan du öppnade sidan. Läs det igen innan du skriver under.",
+        "agreementError.draftOpen": "Ett utkast till revidering är öppet. Skriv under eller redigera det först.",
+        "agreementError.exists": "Det finns redan en överenskommelse med det namnet.",
+        "agreementError.notSigned": "Överenskommelsen är inte underskriven av alla parter än.",
+        "agreementError.terminated": "Överenskommelsen är redan uppsagd.",
+        "agreementError.signedVersion": "Versionen är underskriven av alla parter. Påbörja en revidering för att ändra den.",
+        "agreementError.signaturesBySigning": "Underskrifter registreras av varje part genom att skriva under i Samspår.",
+        "agreementError.dropsParty": "En revidering behåller alla parter i den underskrivna överenskommelsen. En part lämnar genom att säga upp den.",
+        "agreementError.noticeTooEarly": "Uppsägningen kan inte dateras före %@ (den sista underskriften, eller högst 30 dagar bakåt).",
         "edit.newHeading": "Nytt utkast till överenskommelse", "edit.create": "Skapa utkastet",
         "edit.newIntro":
             "Börja från ett tomt utkast eller från en överenskommelse som din organisation redan är part i. Din organisation blir part i utkastet.",
@@ -71,6 +85,12 @@ extension Strings {
         "edit.error.idTaken": "Det finns redan en överenskommelse med det namnet.",
         "edit.error.notYours": "Välj en överenskommelse som din organisation är part i.",
         "edit.error.ownParty": "Du kan inte ta bort din egen organisation ur utkastet.",
+        "edit.error.range": "Skriv ett tal från %@ till %@.", "edit.error.ages": "Den högsta åldern kan inte vara lägre än den lägsta.",
+        "edit.error.round": "Välj en bidragsomgång i listan.", "edit.error.track": "Välj ett av spåren, eller Gemensamt.",
+        "edit.error.nothingToRemove": "Det finns inget sådant att ta bort. Sidan kan vara inaktuell; ladda om den.",
+        "edit.error.partyInUse":
+            "%@ är ansvarig för ett spår eller finns i en kostnadsrad, ett beslut, en bidragsansökan eller som samordnarens organisation. Ändra eller ta bort det först.",
+        "edit.error.trackInUse": "Spåret %@ har kostnadsrader. Ta bort dem först.",
         "source.state_grant": "Statsbidrag", "source.municipal_budget": "Kommunens budget", "source.employment_service": "Arbetsförmedlingen",
         "source.coordination_association": "Samordningsförbundet", "source.esf": "Europeiska socialfonden (ESF)", "source.other": "Annan finansiering",
         "missing.responsible": "Spåret %@ saknar ansvarig part.", "missing.perspective": "%@ saknar en skriftlig bedömning.",
@@ -112,6 +132,20 @@ extension Strings {
     ]
 
     static let enLife: [String: String] = [
+        "agreementError.badDate": "Write the date as YYYY-MM-DD.", "agreementError.futureDate": "The date cannot be later than today.",
+        "agreementError.emptyName": "Fill in the signatory's name.",
+        "agreementError.notADraft": "This version is signed by every party already.",
+        "agreementError.alreadySigned": "Your organisation has signed this version already.",
+        "agreementError.incomplete": "Something is missing before the parties can sign. See the list above:",
+        "agreementError.textChanged": "The draft has changed since you opened the page. Read it again before you sign.",
+        "agreementError.draftOpen": "A draft revision is open. Sign or edit it first.",
+        "agreementError.exists": "An agreement with that name exists already.",
+        "agreementError.notSigned": "The agreement is not signed by every party yet.",
+        "agreementError.terminated": "Notice has been given already.",
+        "agreementError.signedVersion": "This version is signed by every party. Start a revision to change it.",
+        "agreementError.signaturesBySigning": "Each party records its signature by signing in Samspår.",
+        "agreementError.dropsParty": "A revision keeps every party of the signed agreement. A party leaves by giving notice.",
+        "agreementError.noticeTooEarly": "The notice cannot be dated before %@ (the last signature, or at most 30 days back).",
         "edit.newHeading": "New draft agreement", "edit.create": "Create the draft",
         "edit.newIntro":
             "Start from an empty draft or from an agreement your organisation is already a party to. Your organisation becomes a party to the draft.",
@@ -181,6 +215,12 @@ extension Strings {
         "edit.error.ssyk": "%@ is not an occupation code in SSYK 2012.", "edit.error.slug": "Use lower-case letters, digits and hyphens.",
         "edit.error.idTaken": "An agreement with that name exists already.", "edit.error.notYours": "Choose an agreement your organisation is a party to.",
         "edit.error.ownParty": "You cannot remove your own organisation from the draft.",
+        "edit.error.range": "Write a number from %@ to %@.", "edit.error.ages": "The highest age cannot be lower than the lowest.",
+        "edit.error.round": "Choose a grant round from the list.", "edit.error.track": "Choose one of the tracks, or Common.",
+        "edit.error.nothingToRemove": "There is no such thing to remove. The page may be out of date; reload it.",
+        "edit.error.partyInUse":
+            "%@ is responsible for a track or appears in a cost line, a decision, a grant application or as the coordinator's organisation. Change or remove that first.",
+        "edit.error.trackInUse": "The track %@ has cost lines. Remove them first.",
         "source.state_grant": "State grant", "source.municipal_budget": "Municipal budget", "source.employment_service": "Employment Service",
         "source.coordination_association": "Coordination association", "source.esf": "European Social Fund (ESF)", "source.other": "Other funding",
         "missing.responsible": "The track %@ has no responsible party.", "missing.perspective": "%@ has no written assessment.",

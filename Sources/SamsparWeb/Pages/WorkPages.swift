@@ -372,7 +372,15 @@ enum AgreementPages {
         }
     }
 
-    static func show(_ r: PageRequest, signError: String? = nil) async throws -> Response {
+    /// A refused sign or notice form, shown again with what was typed and the reason at its field.
+    struct FormFailure: Sendable {
+        var form: String
+        var values: [String: String]
+        var field: String?
+        var message: String
+    }
+
+    static func show(_ r: PageRequest, failure: FormFailure? = nil) async throws -> Response {
         let principal = try r.signedIn()
         let id = r.context.parameters.get("id") ?? ""
         let versions = try await r.services.store.agreementVersions(id: id)
@@ -419,7 +427,7 @@ enum AgreementPages {
                 year: String($0.year), asOf: $0.asOf.description, at: LocalTime.text($0.publishedAt), by: $0.publishedBy, hash: $0.contentHash,
                 href: SiteURL.publication(id, String($0.id)).path)
         }
-        life(&shown, a, stored.version == versions.last?.version, principal, signError: signError, r)
+        life(&shown, a, stored.version == versions.last?.version, principal, failure: failure, r)
         let q = r.request.uri.queryParameters
         let notice =
             q.get("publicerad") != nil
@@ -428,12 +436,24 @@ enum AgreementPages {
                 ? r.t("agreement.signedNotice")
                 : q.get("uppsagd") != nil ? r.t("agreement.terminatedNotice") : q.get("utkast") != nil ? r.t("agreement.notDraftNotice") : nil
         return r.render(
-            "agreement", title: a.area ?? a.title, shown, current: .agreements, notice: notice, status: signError == nil ? .ok : .unprocessableContent)
+            "agreement", title: a.area ?? a.title, shown, current: .agreements, notice: notice, status: failure == nil ? .ok : .unprocessableContent)
     }
 
     /// What the agreement page shows of the agreement's life (issue 9): signatures and the
     /// form to sign, the way to edit or revise, the preparation, perspectives and costs.
-    static func life(_ m: inout Model, _ a: Agreement, _ newest: Bool, _ principal: Principal, signError: String?, _ r: PageRequest) {
+    static func life(_ m: inout Model, _ a: Agreement, _ newest: Bool, _ principal: Principal, failure: FormFailure?, _ r: PageRequest) {
+        /// A field as typed when its form was refused, else `value`; the reason at its field.
+        func field(_ form: String, _ f: ParticipantPages.FieldModel) -> ParticipantPages.FieldModel {
+            guard let failure, failure.form == form else { return f }
+            var shown = f
+            shown.value = failure.values[f.name] ?? ""
+            if failure.field == f.name { shown.error = failure.message }
+            return shown
+        }
+        func summary(_ form: String) -> String? {
+            guard let failure, failure.form == form else { return nil }
+            return failure.field == nil ? failure.message : r.t("edit.fixBelow")
+        }
         let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
         func partyName(_ n: Organisationsnummer?) -> String { n.map { names[$0] ?? $0.description } ?? "–" }
         let own = a.parties.first { $0.orgNumber == principal.organisation }
@@ -444,10 +464,12 @@ enum AgreementPages {
             m.terminateForm = ParticipantPages.FormModel(
                 action: SiteURL.agreementTerminate(a.id).path, heading: r.t("agreement.terminateHeading"), submit: r.t("agreement.terminate"),
                 fields: [
-                    ParticipantPages.FieldModel(
-                        name: "date", label: r.t("agreement.terminateDate"), hint: r.t("agreement.terminateHint"), value: "", error: nil, required: true,
-                        type: "date")
-                ], summary: nil, id: "uppsagning")
+                    field(
+                        "uppsagning",
+                        ParticipantPages.FieldModel(
+                            name: "date", label: r.t("agreement.terminateDate"), hint: r.t("agreement.terminateHint"), value: "", error: nil, required: true,
+                            type: "date"))
+                ], summary: summary("uppsagning"), id: "uppsagning")
         }
         let signed = Dictionary(a.signatures.map { ($0.orgNumber, $0) }, uniquingKeysWith: { x, _ in x })
         m.signatures = a.parties.map { p in
@@ -458,16 +480,19 @@ enum AgreementPages {
                     s.map { [$0.name, $0.title].compactMap { $0 }.joined(separator: ", ") } ?? "–",
                 ], name: p.name, kind: "", key: p.orgNumber.description)
         }
-        if coordinates, a.isDraft, let own, signed[own.orgNumber] == nil, m.missing.isEmpty || signError != nil {
+        if coordinates, a.isDraft, let own, signed[own.orgNumber] == nil, m.missing.isEmpty || failure?.form == "underteckna" {
             typealias Field = ParticipantPages.FieldModel
-            m.signForm = ParticipantPages.FormModel(
+            var form = ParticipantPages.FormModel(
                 action: SiteURL.agreementSign(a.id).path, heading: String(format: r.t("agreement.signHeading"), own.name), submit: r.t("agreement.sign"),
                 fields: [
                     Field(name: "place", label: r.t("agreement.signPlace"), value: "", required: true),
                     Field(name: "date", label: r.t("edit.date"), value: r.today.description, required: true, type: "date"),
                     Field(name: "name", label: r.t("edit.field.signatory"), value: own.signatory ?? "", required: true),
                     Field(name: "title", label: r.t("edit.field.signatoryTitle"), value: own.title ?? "", required: false),
-                ], summary: signError, id: "underteckna")
+                ].map { field("underteckna", $0) }, summary: summary("underteckna"), id: "underteckna")
+            // The text this page shows: a signature is given to it, not to a later edit.
+            form.hidden = [.init(value: a.textDigest, label: "text", selected: false)]
+            m.signForm = form
         }
         if let c = a.coordinator {
             m.coordinator = [c.name, c.title, c.orgNumber.map { partyName($0) }, c.email, c.phone].compactMap { $0 }.joined(separator: ", ")
