@@ -409,8 +409,9 @@ enum AgreementPages {
                         String(format: r.t("agreement.genderGoal"), NumberText.percent($0.minShare, r.language), r.t("sexPlural." + $0.sex.rawValue))
                     } ?? "–")
             },
-            modelParts: a.modelParts.sorted { $0.key < $1.key }.map {
-                Party(name: r.language.strings["modelPart." + $0.key] ?? $0.key, number: "", kind: "", signatory: $0.value)
+            // The five parts in the Dua model's order (SPEC §2), as the document has them.
+            modelParts: Agreement.requiredModelParts.compactMap { key in
+                a.modelParts[key].map { Party(name: r.language.strings["modelPart." + key] ?? key, number: "", kind: "", signatory: $0) }
             },
             versions: versions.map {
                 Version(
