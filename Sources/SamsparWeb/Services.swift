@@ -38,7 +38,7 @@ public struct Services: Sendable {
         self.sessionLifetime = sessionLifetime
         self.suppression = suppression
         self.trustedProxies = trustedProxies
-        self.signInLimiter = SignInLimiter()
+        self.signInLimiter = SignInLimiter(store: store)
         self.auditBuffer = AuditBuffer(store: store, now: now)
     }
 
@@ -123,29 +123,33 @@ actor TokenCache {
 }
 
 /// Sign-in attempts per account and per address: after `maxFailures` failures within
-/// `window`, further attempts are refused until the window has passed. Held per instance.
-actor SignInLimiter {
+/// `window`, further attempts are refused until the window has passed. The failures are in
+/// the database (issue 10, part 5), so every instance on it counts the same ones.
+struct SignInLimiter: Sendable {
     let maxFailures = 5
     let maxFailuresPerAddress = 20
     let window: TimeInterval = 15 * 60
-    private var failures: [String: [Date]] = [:]
+    let store: any SamsparStore
 
     /// Seconds to wait, or nil when an attempt may be made now.
-    func retryAfter(account: String, address: String, now: Date) -> Int? {
-        for (key, limit) in [("a:" + account, maxFailures), ("i:" + address, maxFailuresPerAddress)] {
-            let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            failures[key] = recent
-            if recent.count >= limit, let first = recent.first { return max(1, Int(window - now.timeIntervalSince(first))) }
+    func retryAfter(account: String, address: String, now: Date) async throws -> Int? {
+        let since = Int64((now.timeIntervalSince1970 - window).rounded(.down))
+        let keys = [("a:" + account, maxFailures), ("i:" + address, maxFailuresPerAddress)]
+        let recent = try await store.signInFailures(keys: keys.map(\.0), since: since)
+        for (key, limit) in keys {
+            if let (count, first) = recent[key], count >= limit {
+                return max(1, Int(window - (now.timeIntervalSince1970 - Double(first))))
+            }
         }
         return nil
     }
 
-    func failed(account: String, address: String, now: Date) {
-        failures["a:" + account, default: []].append(now)
-        failures["i:" + address, default: []].append(now)
+    func failed(account: String, address: String, now: Date) async throws {
+        let at = Int64(now.timeIntervalSince1970.rounded(.down))
+        try await store.recordSignInFailure(keys: ["a:" + account, "i:" + address], at: at, forgetBefore: at - Int64(window))
     }
 
-    func succeeded(account: String) {
-        failures["a:" + account] = nil
+    func succeeded(account: String) async throws {
+        try await store.clearSignInFailures(key: "a:" + account)
     }
 }

@@ -34,7 +34,7 @@ enum SessionRoutes {
         let email = rawEmail.lowercased().trimmingCharacters(in: .whitespaces)
         let now = s.now()
         let address = s.clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!])
-        if let wait = await s.signInLimiter.retryAfter(account: email, address: address, now: now) {
+        if let wait = try await s.signInLimiter.retryAfter(account: email, address: address, now: now) {
             throw APIError(
                 status: .tooManyRequests, code: "rate_limited", message: "too many failed sign-ins; try again in \(wait) s / för många misslyckade försök",
                 headers: [.retryAfter: String(wait)])
@@ -42,10 +42,10 @@ enum SessionRoutes {
         let user = try await s.store.user(email: email)
         let valid = try await Services.verifyPassword(password, hash: user?.passwordHash ?? dummyHash)
         guard let user, valid, !user.disabled else {
-            await s.signInLimiter.failed(account: email, address: address, now: now)
+            try await s.signInLimiter.failed(account: email, address: address, now: now)
             throw APIError(status: .unauthorized, code: "sign_in_failed", message: "wrong e-mail address or password / fel e-postadress eller lösenord")
         }
-        await s.signInLimiter.succeeded(account: email)
+        try await s.signInLimiter.succeeded(account: email)
         let secret = Services.newSecret()
         let csrf = Services.newSecret()
         let principal = Principal(actor: user.email, role: user.role, organisation: user.organisation)

@@ -190,5 +190,6 @@ enum SQLiteMigrations {
                 identity: "INTEGER PRIMARY KEY")
         ),
         (4, "published follow-up reports (issue 9)", PublicationMigration.statements(bigint: "INTEGER", identity: "INTEGER PRIMARY KEY")),
+        (5, "sign-in failures shared by every instance (issue 10)", SignInFailureMigration.statements(bigint: "INTEGER")),
     ]
 }

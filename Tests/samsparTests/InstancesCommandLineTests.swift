@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Issue 10, part 5: two `samspar serve` instances on one PostgreSQL database share sessions,
+/// sign-in limits and token revocation (the last within `TokenCache.lifetime`, 10 s).
+@Suite("Two instances on one database", .enabled(if: ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"] != nil))
+struct InstancesCommandLineTests {
+    /// A client that never keeps cookies: each request says whose session it carries.
+    static let client: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration)
+    }()
+
+    func http(_ method: String, _ url: String, cookie: String? = nil, token: String? = nil, json: String? = nil) async throws -> (
+        Int, String, [String: String]
+    ) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let json {
+            request.httpBody = Data(json.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await Self.client.data(for: request)
+        let http = response as? HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (k, v) in http?.allHeaderFields ?? [:] { headers[String(describing: k).lowercased()] = String(describing: v) }
+        return (http?.statusCode ?? 0, String(decoding: data, as: UTF8.self), headers)
+    }
+
+    /// Starts `samspar serve --port 0` on `url` and reads the port from its first line.
+    func serve(_ cli: Samspar, _ url: String) throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = Samspar.executable
+        process.arguments = ["serve", "--port", "0", "--log-level", "warning"]
+        process.currentDirectoryURL = cli.directory
+        process.environment = ProcessInfo.processInfo.environment.merging(["SAMSPAR_DATABASE_URL": url]) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let port = text.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) else { throw CocoaError(.fileReadUnknown) }
+        return (process, "http://127.0.0.1:\(port)")
+    }
+
+    func addUser(_ cli: Samspar, _ url: String, _ email: String, role: String) throws {
+        let process = Process()
+        process.executableURL = Samspar.executable
+        process.arguments = ["user", "add", "--org", "212000-0084", "--role", role, "--email", email]
+        process.currentDirectoryURL = cli.directory
+        process.environment = ProcessInfo.processInfo.environment.merging(["SAMSPAR_DATABASE_URL": url]) { $1 }
+        let inp = Pipe()
+        process.standardInput = inp
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        inp.fileHandleForWriting.write(Data("a long enough password\n".utf8))
+        try inp.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func sessionsLimitsAndRevocationHoldAcrossInstances() async throws {
+        let url = try #require(try freshPostgresURL())
+        let cli = try Samspar()
+        let env = ["SAMSPAR_DATABASE_URL": url]
+        // `migrate` makes the audit key that every instance shares (they run in one directory).
+        #expect(try cli.run("migrate", environment: env).status == 0)
+        let imported = try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path, environment: env)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        try addUser(cli, url, "samordnare@haninge.se", role: "coordinator")
+        try addUser(cli, url, "annan@haninge.se", role: "caseworker")
+        let (a, baseA) = try serve(cli, url)
+        defer { a.terminate() }
+        let (b, baseB) = try serve(cli, url)
+        defer { b.terminate() }
+
+        // A session begun on A is a session on B.
+        let signIn = try await http("POST", "\(baseA)/api/v1/session", json: #"{"email": "samordnare@haninge.se", "password": "a long enough password"}"#)
+        #expect(signIn.0 == 200, "\(signIn.1)")
+        let cookie = try #require(signIn.2["set-cookie"]?.split(separator: ";").first.map(String.init))
+        #expect(try await http("GET", "\(baseB)/api/v1/session", cookie: cookie).0 == 200)
+
+        // Five wrong passwords, spread over both instances, lock the account on both.
+        for i in 0..<5 {
+            let base = i % 2 == 0 ? baseA : baseB
+            let wrong = try await http("POST", "\(base)/api/v1/session", json: #"{"email": "annan@haninge.se", "password": "wrong guess \#(i)"}"#)
+            #expect(wrong.0 == 401)
+        }
+        let right = #"{"email": "annan@haninge.se", "password": "a long enough password"}"#
+        #expect(try await http("POST", "\(baseA)/api/v1/session", json: right).0 == 429)
+        #expect(try await http("POST", "\(baseB)/api/v1/session", json: right).0 == 429)
+
+        // A token revoked stops working on every instance within TokenCache.lifetime (10 s).
+        let created = try cli.run("token", "create", "--org", "212000-0084", "--name", "VS", environment: env)
+        let token = try #require(created.stdout.split(separator: "\n").last.map(String.init))
+        #expect(try await http("GET", "\(baseA)/api/v1/participants", token: token).0 == 200)
+        #expect(try await http("GET", "\(baseB)/api/v1/participants", token: token).0 == 200)
+        let id = try #require(try cli.run("token", "list", environment: env).stdout.split(separator: "\t").first.map(String.init))
+        let revokedAt = Date()
+        #expect(try cli.run("token", "revoke", id, environment: env).status == 0)
+        var refused: [String: TimeInterval] = [:]
+        while refused.count < 2 && Date().timeIntervalSince(revokedAt) < 15 {
+            for base in [baseA, baseB] where refused[base] == nil {
+                if try await http("GET", "\(base)/api/v1/participants", token: token).0 == 401 { refused[base] = Date().timeIntervalSince(revokedAt) }
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(refused.count == 2, "the revoked token still works on \(2 - refused.count) instance(s) after 15 s")
+        for (_, seconds) in refused { #expect(seconds <= 11, "refused after \(seconds) s; the bound is 10 s") }
+    }
+}
