@@ -41,11 +41,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A self-signed certificate for 127.0.0.1, so the tests can connect with sslmode=require and
+# verify-full (issue 10, part 4); the command sees it as SAMSPAR_TEST_POSTGRES_CA.
+if ! command -v openssl >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl >/dev/null
+fi
+TLS_OPTS=""
+if command -v openssl >/dev/null 2>&1; then
+  openssl req -new -x509 -days 2 -nodes -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$DIR/server.key" -out "$DIR/server.crt" >/dev/null 2>&1
+  chmod 600 "$DIR/server.key"
+  [ "$(id -u)" = 0 ] && chown postgres "$DIR/server.key" "$DIR/server.crt"
+  TLS_OPTS="-c ssl=on -c ssl_cert_file=$DIR/server.crt -c ssl_key_file=$DIR/server.key"
+  export SAMSPAR_TEST_POSTGRES_CA="$DIR/server.crt"
+fi
+
 "${AS[@]}" "$BIN/initdb" -D "$DIR/data" -U samspar --pwfile="$DIR/pwfile" \
   --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
   || { cat "$DIR/initdb.log" >&2; exit 1; }
 "${AS[@]}" "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=${SAMSPAR_PG_FSYNC:-off} -c max_connections=200" start >/dev/null \
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=${SAMSPAR_PG_FSYNC:-off} -c max_connections=200 $TLS_OPTS" start >/dev/null \
   || { cat "$DIR/server.log" >&2; exit 1; }
 PGPASSWORD="$PASSWORD" "$BIN/psql" -q -h 127.0.0.1 -p "$PORT" -U samspar -d postgres -c "CREATE DATABASE samspar" >/dev/null
 

@@ -170,6 +170,21 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         public var user: String
         public var password: String?
         public var database: String
+        /// `sslmode` in the URL, as libpq names them (issue 10, part 4).
+        public var tls: TLSMode = .disable
+        /// `sslrootcert`: the certificate authority a `verify-full` connection trusts (default:
+        /// the system's).
+        public var rootCertificate: String? = nil
+    }
+
+    /// How a PostgreSQL connection uses TLS. Decision: without `sslmode` the connection is
+    /// plain, as before (libpq's default `prefer` would silently fall back to plain anyway).
+    public enum TLSMode: String, Sendable, Equatable {
+        case disable
+        /// Encrypted, the server's certificate not checked (libpq's `require`).
+        case require
+        /// Encrypted, the certificate checked against the trusted authorities and the host name.
+        case verifyFull = "verify-full"
     }
 
     public static let `default` = DatabaseURL.sqlite(path: "samspar.sqlite")
@@ -193,13 +208,29 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         if components.port == nil, let portText = text.split(separator: "@").last?.split(separator: "/").first?.split(separator: ":").dropFirst().first {
             throw .badURL(text, reason: "port '\(portText)' is not a number")
         }
-        self = .postgres(.init(host: host, port: components.port ?? 5432, user: user, password: components.password, database: database))
+        var location = PostgresLocation(host: host, port: components.port ?? 5432, user: user, password: components.password, database: database)
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                guard let mode = TLSMode(rawValue: item.value ?? "") else {
+                    throw .badURL(text, reason: "sslmode '\(item.value ?? "")' is not one of disable, require, verify-full")
+                }
+                location.tls = mode
+            case "sslrootcert":
+                guard let path = item.value, !path.isEmpty else { throw .badURL(text, reason: "sslrootcert needs a file path") }
+                location.rootCertificate = path
+            default:
+                throw .badURL(text, reason: "'\(item.name)' is not a parameter Samspår knows (sslmode, sslrootcert)")
+            }
+        }
+        if location.rootCertificate != nil, location.tls != .verifyFull { throw .badURL(text, reason: "sslrootcert is for sslmode=verify-full") }
+        self = .postgres(location)
     }
 
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite://\(path)"
-        case .postgres(let l): "postgres://\(l.user)@\(l.host):\(l.port)/\(l.database)"
+        case .postgres(let l): "postgres://\(l.user)@\(l.host):\(l.port)/\(l.database)" + (l.tls == .disable ? "" : "?sslmode=\(l.tls.rawValue)")
         }
     }
 }

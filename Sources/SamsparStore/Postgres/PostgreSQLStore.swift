@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 import SamsparDomain
 
@@ -30,11 +31,13 @@ public actor PostgreSQLStore: SamsparStore {
         _ location: DatabaseURL.PostgresLocation, migrate: Bool = true, auditKey: AuditKey? = nil, connectTimeout: TimeAmount = .seconds(5),
         logger: Logger = Logger(label: "samspar.postgres")
     ) async throws -> PostgreSQLStore {
+        let what = DatabaseURL.postgres(location).description
+        let tls: PostgresConnection.Configuration.TLS
+        do { tls = try Self.tls(location) } catch { throw StoreError.cannotOpen(what, reason: "TLS: \(error)") }
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
-            database: location.database, tls: .disable)
+            database: location.database, tls: tls)
         configuration.options.connectTimeout = connectTimeout
-        let what = DatabaseURL.postgres(location).description
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
@@ -49,6 +52,26 @@ public actor PostgreSQLStore: SamsparStore {
             }
         }
         return store
+    }
+
+    /// The TLS of a connection (issue 10, part 4): `require` encrypts without checking the
+    /// certificate; `verify-full` checks it against `sslrootcert` (or the system's
+    /// authorities) and the host name or address in the URL.
+    static func tls(_ location: DatabaseURL.PostgresLocation) throws -> PostgresConnection.Configuration.TLS {
+        switch location.tls {
+        case .disable: return .disable
+        case .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            return .require(try NIOSSLContext(configuration: configuration))
+        case .verifyFull:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .fullVerification
+            if let path = location.rootCertificate {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+            }
+            return .require(try NIOSSLContext(configuration: configuration))
+        }
     }
 
     /// Creates an empty database on the server (provisioning, and a fresh database per test).
