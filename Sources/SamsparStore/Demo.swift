@@ -5,7 +5,42 @@ import SamsparDomain
 public enum DemoLoader {
     /// Writes the caseload's four bulk files into `directory` (created if needed) and
     /// returns their paths by kind.
-    public static func writeFiles(_ caseload: Caseload, to directory: String) throws -> [ImportKind: String] {
+    /// The row order of generated files (issue 10, part 1). Case systems export in their own
+    /// order, not by key: participants in registration order, events grouped by kind,
+    /// statuses and activities by date. That is the default; `sorted` (by identity number,
+    /// as an export by key) is the variant.
+    public enum FileOrder: String, Sendable, CaseIterable {
+        case realistic, sorted
+    }
+
+    /// The column (1-based) each kind's file is ordered by in `realistic` order.
+    static let realisticColumn: [ImportKind: Int] = [.participants: 7, .events: 3, .statuses: 3, .activities: 3]
+
+    public static func writeFiles(_ caseload: Caseload, to directory: String, order: FileOrder = .realistic) throws -> [ImportKind: String] {
+        let paths = try writeSortedFiles(caseload, to: directory)
+        if order == .realistic {
+            for (kind, path) in paths { try reorder(path, column: realisticColumn[kind]!, scratch: directory) }
+        }
+        return paths
+    }
+
+    /// Stable-sorts a file's rows (not its header) by one `;` column with coreutils' `sort`,
+    /// an external merge sort: memory stays bounded at national scale. Rows with equal keys
+    /// keep the generator's order.
+    static func reorder(_ path: String, column: Int, scratch: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [
+            "-c", #"head -n 1 "$1" > "$1.sorting" && tail -n +2 "$1" | LC_ALL=C sort -s -t ';' -k "$2,$2" -S 256M -T "$3" >> "$1.sorting" && mv "$1.sorting" "$1""#,
+            "reorder", path, String(column), scratch,
+        ]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw StoreError.unreadableFile(path) }
+    }
+
+    /// The files as the generator writes them: every kind by identity number.
+    static func writeSortedFiles(_ caseload: Caseload, to directory: String) throws -> [ImportKind: String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var paths: [ImportKind: String] = [:]
         var writers: [ImportKind: BufferedFileWriter] = [:]

@@ -227,6 +227,11 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "National scale: 290 municipalities in agreements of three.") var national = false
     @Option(name: .customLong("files"), help: "Keep the generated CSV files in this folder.") var files: String?
     @Flag(name: .customLong("files-only"), help: "Only write the files (with --files); do not import.") var filesOnly = false
+    @Option(
+        help:
+            "Row order of the files: realistic (participants by registration date, events by kind, statuses and activities by date) or sorted (by identity number)."
+    )
+    var order: String = "realistic"
 
     func run() async throws {
         try await runReportingErrors(execute)
@@ -243,7 +248,8 @@ struct Demo: AsyncParsableCommand {
             : (Caseload.ostraSodertorn(agreement: template, participants: count, seed: seed), [template])
         if filesOnly && files == nil { throw CLIFailure("--files-only needs --files DIR") }
         let directory = files ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("samspar-demo-\(ProcessInfo.processInfo.processIdentifier)")
-        let paths = try DemoLoader.writeFiles(caseload, to: directory)
+        guard let fileOrder = DemoLoader.FileOrder(rawValue: order) else { throw CLIFailure("--order \(order) is not realistic or sorted") }
+        let paths = try DemoLoader.writeFiles(caseload, to: directory, order: fileOrder)
         if national {
             let agreementsPath = (directory as NSString).appendingPathComponent("agreements")
             try FileManager.default.createDirectory(atPath: agreementsPath, withIntermediateDirectories: true)

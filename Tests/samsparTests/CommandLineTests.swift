@@ -314,3 +314,36 @@ struct SettingsAndUpgradeCommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("samspar.sqlite.audit-key").path))
     }
 }
+
+/// Issue 10, part 1: the demo's files come in the order case systems write them.
+@Suite("Demo files in realistic order")
+struct DemoFileOrderTests {
+    func rows(_ path: URL) throws -> [[Substring]] {
+        try String(contentsOf: path, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ";", omittingEmptySubsequences: false) }
+    }
+
+    @Test func realisticByDefaultSortedOnRequest() throws {
+        let cli = try Samspar()
+        #expect(try cli.run("demo", "--participants", "200", "--files", "real", "--files-only").status == 0)
+        let real = cli.directory.appendingPathComponent("real")
+        // Participants by registration date (column 7), events grouped by kind (each kind one
+        // block), statuses and activities by date (column 3).
+        let registered = try rows(real.appendingPathComponent("participants.csv")).map { $0[6] }
+        #expect(registered == registered.sorted() && registered.count == 200)
+        let kinds = try rows(real.appendingPathComponent("events.csv")).map { $0[2] }
+        var blocks: [Substring] = []
+        for kind in kinds where blocks.last != kind { blocks.append(kind) }
+        #expect(blocks.count == Set(kinds).count, "each event kind is one block: \(blocks)")
+        for file in ["statuses.csv", "activities.csv"] {
+            let dates = try rows(real.appendingPathComponent(file)).map { $0[2] }
+            #expect(dates == dates.sorted() && !dates.isEmpty, "\(file)")
+        }
+        // Not by identity number: that is the variant.
+        let people = try rows(real.appendingPathComponent("participants.csv")).map { $0[0] }
+        #expect(people != people.sorted())
+        #expect(try cli.run("demo", "--participants", "200", "--files", "sorted", "--files-only", "--order", "sorted").status == 0)
+        let sortedPeople = try rows(cli.directory.appendingPathComponent("sorted/participants.csv")).map { $0[0] }
+        #expect(sortedPeople == sortedPeople.sorted() && Set(sortedPeople) == Set(people))
+        #expect(try cli.run("demo", "--participants", "10", "--files", "x", "--files-only", "--order", "random").stderr.contains("--order random"))
+    }
+}
