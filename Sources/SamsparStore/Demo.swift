@@ -30,10 +30,10 @@ public enum DemoLoader {
     static func reorder(_ path: String, column: Int, scratch: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [
-            "-c", #"head -n 1 "$1" > "$1.sorting" && tail -n +2 "$1" | LC_ALL=C sort -s -t ';' -k "$2,$2" -S 256M -T "$3" >> "$1.sorting" && mv "$1.sorting" "$1""#,
-            "reorder", path, String(column), scratch,
-        ]
+        let script =
+            #"head -n 1 "$1" > "$1.sorting" && tail -n +2 "$1" | LC_ALL=C sort -s -t ';' -k "$2,$2" -S 256M -T "$3" >> "$1.sorting""#
+            + #" && mv "$1.sorting" "$1""#
+        process.arguments = ["-c", script, "reorder", path, String(column), scratch]
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw StoreError.unreadableFile(path) }
