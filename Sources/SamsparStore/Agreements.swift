@@ -96,9 +96,7 @@ public enum Agreements {
         try await s.lock("agreement:\(agreement.id)")
         let versions = try await versions(id: agreement.id, in: s)
         if case .coordinator(let own) = editor {
-            if let current = versions.last, Mutant.decide("agreement.partyOfExisting", !current.agreement.parties.contains(where: { $0.orgNumber == own })) {
-                throw AgreementStoreError.notAPartyOfExisting(agreement.id, own)
-            }
+            try requireParty(own, of: versions.last?.agreement, id: agreement.id)
             if Mutant.decide("agreement.party", !agreement.parties.contains(where: { $0.orgNumber == own })) { throw AgreementStoreError.notAParty(own) }
             let unchanged = versions.last.map { $0.agreement == agreement } ?? false
             if !recorded, !unchanged, Mutant.decide("agreement.signaturesBySigning", !agreement.isDraft || !agreement.signatures.isEmpty) {
@@ -175,6 +173,16 @@ public enum Agreements {
         return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised, addedOrganisations: added)
     }
 
+    /// A coordinator acts on an existing agreement only for an organisation that is a party
+    /// to its newest version. Checked before anything else is said about the agreement, so a
+    /// stranger hears "not a party" (audited), never "a draft is open".
+    static func requireParty(_ organisation: Organisationsnummer, of newest: Agreement?, id: String) throws {
+        guard let newest else { return }
+        if Mutant.decide("agreement.partyOfExisting", !newest.parties.contains(where: { $0.orgNumber == organisation })) {
+            throw AgreementStoreError.notAPartyOfExisting(id, organisation)
+        }
+    }
+
     private static func storeTracks(_ agreement: Agreement, in s: any SQLSession) async throws {
         for track in agreement.tracks {
             try await s.query(
@@ -217,9 +225,7 @@ extension SamsparStore {
         try await transaction { s in
             try await s.lock("agreement:\(agreement.id)")
             let newest = try await Agreements.versions(id: agreement.id, in: s).last
-            if case .coordinator(let own) = editor, let newest, !newest.agreement.parties.contains(where: { $0.orgNumber == own }) {
-                throw AgreementStoreError.notAPartyOfExisting(agreement.id, own)
-            }
+            if case .coordinator(let own) = editor { try Agreements.requireParty(own, of: newest?.agreement, id: agreement.id) }
             // Checked under the lock: a save that arrives just after the last signature is no revision.
             if let newest, !newest.agreement.isDraft { throw AgreementStoreError.signedVersion(agreement.id) }
             // What the parties signed stays signed only while the text is unchanged.
@@ -268,9 +274,7 @@ extension SamsparStore {
         try await transaction { s in
             try await s.lock("agreement:\(id)")
             guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
-            if case .coordinator(let own) = editor, !newest.agreement.parties.contains(where: { $0.orgNumber == own }) {
-                throw AgreementStoreError.notAPartyOfExisting(id, own)
-            }
+            if case .coordinator(let own) = editor { try Agreements.requireParty(own, of: newest.agreement, id: id) }
             guard !newest.agreement.isDraft else { throw AgreementStoreError.draftOpen(id) }
             let draft = newest.agreement.revision()
             let result = try await Agreements.store(
@@ -290,9 +294,7 @@ extension SamsparStore {
         try await transaction { s in
             try await s.lock("agreement:\(id)")
             guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
-            guard newest.agreement.parties.contains(where: { $0.orgNumber == termination.orgNumber }) else {
-                throw AgreementStoreError.notAPartyOfExisting(id, termination.orgNumber)
-            }
+            try Agreements.requireParty(termination.orgNumber, of: newest.agreement, id: id)
             guard !newest.agreement.isDraft else { throw AgreementStoreError.draftOpen(id) }
             guard newest.agreement.signedByAll else { throw AgreementStoreError.notSigned(id) }
             guard newest.agreement.termination == nil else { throw AgreementStoreError.terminated(id) }

@@ -155,19 +155,8 @@ enum AgreementRoutes {
                 agreement, document: Data(bytes), importedAt: now, editor: .coordinator(principal.organisation),
                 audit: { s.draft(principal, "agreement", person: nil, channel: channel, detail: "\($0.id) version \($0.version)") })
         } catch let error as AgreementStoreError {
-            switch error {
-            case .notAParty, .notAPartyOfExisting:
-                var refusal = APIError.forbidden("\(error.description) / din organisation är inte part i avtalet")
-                refusal.refusal = .init(person: nil, reason: error.description, channel: channel)
-                throw refusal
-            case .partyMismatch, .unknownParty:
-                throw APIError.invalid(
-                    "the agreement was not imported / avtalet lästes inte in", problems: [.init(line: 0, column: "parties", reason: error.description)])
-            case .draftOpen, .exists, .notSigned, .terminated, .signedVersion, .noticeTooEarly, .textChanged: throw APIError.conflict(error.description)
-            case .signaturesBySigning, .dropsParty:
-                throw APIError.invalid(
-                    "the agreement was not imported / avtalet lästes inte in", problems: [.init(line: 0, column: "parties", reason: error.description)])
-            }
+            // One mapping of the store's refusals to answers, shared with the agreement's life.
+            throw AgreementLife.refusal(error, channel: channel)
         }
         let change: String =
             switch result.change {

@@ -284,6 +284,34 @@ struct AgreementLifeTests {
         #expect(early.text.contains("Uppsägningen kan inte dateras före 2019-05-31"))
     }
 
+    /// SPEC §2: a report uses the version in force on the dates it covers. Decided: a version
+    /// is in force only once every party has signed it; one that says "signed" while a party's
+    /// signature is missing is not (and an agreement nobody has fully signed reports on what
+    /// it has).
+    @Test(arguments: Engine.available)
+    func aVersionSomeoneHasNotSignedIsNotInForce(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        var second = try Agreement.parse(json: Caseload.ostraSodertornDocument)
+        second.validFrom = try Day(iso: "2018-06-01")
+        second.signatures.removeLast()
+        let document = Data(second.document.serialized().utf8)
+        #expect(try await h.store.importAgreement(second, document: document, importedAt: Date()).version == 2)
+        let (_, stored) = try await h.store.report(agreementID: "ostra-sodertorn", year: 2018, asOf: try Day(iso: "2018-12-31"))
+        #expect(stored.version == 1)
+        // Signed by all five, version 3 is in force from its first day.
+        var third = second
+        third.signatures = try Agreement.parse(json: Caseload.ostraSodertornDocument).signatures
+        _ = try await h.store.importAgreement(third, document: Data(third.document.serialized().utf8), importedAt: Date())
+        #expect(try await h.store.report(agreementID: "ostra-sodertorn", year: 2018, asOf: try Day(iso: "2018-12-31")).1.version == 3)
+        #expect(try await h.store.report(agreementID: "ostra-sodertorn", year: 2018, asOf: try Day(iso: "2018-05-31")).1.version == 1)
+        // Nothing signed in full: the newest draft is reported on, as before issue 9.
+        var draft = try Agreement.parse(json: Caseload.ostraSodertornDocument).revision()
+        draft.id = "bara-utkast"
+        _ = try await h.store.importAgreement(draft, document: Data(draft.document.serialized().utf8), importedAt: Date())
+        #expect(try await h.store.report(agreementID: "bara-utkast", year: 2018, asOf: try Day(iso: "2018-12-31")).1.version == 1)
+    }
+
     @Test func aNoticeIsNotBackdated() async throws {
         let h = try await Harness()
         defer { Task { try? await h.close() } }

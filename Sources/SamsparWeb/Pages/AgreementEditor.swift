@@ -500,21 +500,12 @@ enum AgreementEditor {
                 field("reportDue", type: "date"), field("reportedOn", type: "date"),
             ], submit: r.t("edit.addGrant"))
 
-        let caps = Dictionary(
-            a.grantsOverCap(r.services.grantRounds).map { ("\($0.grant.orgNumber)|\($0.grant.purpose)|\($0.grant.applied)", $0.cap) },
-            uniquingKeysWith: { x, _ in x })
-        let warnings = a.grantsOverCap(r.services.grantRounds).map {
-            String(format: r.t("edit.grantOverCap"), partyName($0.grant.orgNumber), kronor($0.grant.applied, r), kronor($0.cap, r))
-        }
-        let totals = a.costTotals()
-        var totalRows = totals.byParty.map { Row(cells: [kronor($0.1, r)], name: partyName($0.0), kind: r.t("edit.perParty"), key: "") }
-        totalRows += totals.bySource.map { Row(cells: [kronor($0.1, r)], name: r.t("source." + $0.0.rawValue), kind: r.t("edit.perSource"), key: "") }
-        totalRows.append(Row(cells: [kronor(totals.total, r)], name: r.t("edit.total"), kind: "", key: ""))
+        let lists = Lists(a, r, editable: true)
         let missing = AgreementPages.missingText(a, r)
         let page = Model(
             id: a.id, title: a.area ?? a.title, agreementHref: SiteURL.agreement(a.id).path, documentHref: SiteURL.agreementDocument(a.id).path,
-            removeAction: SiteURL.agreementEditPart(a.id, .remove).path, missing: missing, hasMissing: !missing.isEmpty, warnings: warnings,
-            hasWarnings: !warnings.isEmpty, summary: failed == .remove ? summary : nil, basics: basics, model: model, perspectives: perspectives,
+            removeAction: SiteURL.agreementEditPart(a.id, .remove).path, missing: missing, hasMissing: !missing.isEmpty, warnings: lists.warnings,
+            hasWarnings: !lists.warnings.isEmpty, summary: failed == .remove ? summary : nil, basics: basics, model: model, perspectives: perspectives,
             coordinator: coordinator,
             parties: a.parties.map {
                 Row(
@@ -530,26 +521,8 @@ enum AgreementEditor {
                         } ?? "–",
                     ], name: t.name, kind: "spar", key: t.code)
             }, trackForm: trackForm,
-            costs: a.costs.enumerated().map { i, c in
-                Row(
-                    cells: [
-                        partyName(c.orgNumber), String(c.year), r.t("source." + c.source.rawValue), kronor(c.amount, r), c.spent.map { kronor($0, r) } ?? "–",
-                    ],
-                    name: c.track.flatMap { code in a.tracks.first { $0.code == code }?.name } ?? r.t("edit.common"), kind: "kostnad", key: String(i))
-            }, costTotals: totalRows, costForm: costForm,
-            decisions: a.decisions.enumerated().map { i, d in
-                Row(cells: [d.body, d.date.description, d.decision], name: partyName(d.orgNumber), kind: "beslut", key: String(i))
-            }, decisionForm: decisionForm,
-            grants: a.grants.enumerated().map { i, g in
-                let cap = caps["\(g.orgNumber)|\(g.purpose)|\(g.applied)"]
-                return Row(
-                    cells: [
-                        g.purpose, kronor(g.applied, r) + (cap.map { " – " + String(format: r.t("edit.aboveCap"), kronor($0, r)) } ?? ""),
-                        g.granted.map { kronor($0, r) } ?? "–", g.decisionDate?.description ?? "–",
-                        g.reportDue.map { $0.description + (g.reportedOn.map { " (" + String(format: r.t("edit.reportedOn"), $0.description) + ")" } ?? "") }
-                            ?? "–",
-                    ], name: partyName(g.orgNumber), kind: "bidrag", key: String(i))
-            }, grantForm: grantForm)
+            costs: lists.costs, costTotals: lists.costTotals, costForm: costForm, decisions: lists.decisions, decisionForm: decisionForm,
+            grants: lists.grants, grantForm: grantForm)
         var shown = page
         if let failed, failed != .remove {
             shown.failedHref = "#\(failed.rawValue)-heading"
@@ -560,6 +533,50 @@ enum AgreementEditor {
         }
         return r.render(
             "agreement-edit", title: String(format: r.t("edit.title"), a.area ?? a.title), shown, current: .agreements, notice: notice, status: status)
+    }
+
+    /// The agreement's lists as table rows, for the editor (with each row's key for removing
+    /// it) and the agreement page alike: cost lines and their totals, decisions, grants, and
+    /// the grants above their round's cap.
+    struct Lists {
+        var costs: [Row]
+        var costTotals: [Row]
+        var decisions: [Row]
+        var grants: [Row]
+        var warnings: [String]
+
+        init(_ a: Agreement, _ r: PageRequest, editable: Bool) {
+            let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
+            func partyName(_ n: Organisationsnummer) -> String { names[n] ?? n.description }
+            func kind(_ k: String) -> String { editable ? k : "" }
+            let over = a.grantsOverCap(r.services.grantRounds)
+            costs = a.costs.enumerated().map { i, c in
+                Row(
+                    cells: [
+                        partyName(c.orgNumber), String(c.year), r.t("source." + c.source.rawValue), kronor(c.amount, r), c.spent.map { kronor($0, r) } ?? "–",
+                    ],
+                    name: c.track.flatMap { code in a.tracks.first { $0.code == code }?.name } ?? r.t("edit.common"), kind: kind("kostnad"), key: String(i))
+            }
+            let totals = a.costTotals()
+            costTotals =
+                totals.byParty.map { Row(cells: [kronor($0.1, r)], name: partyName($0.0), kind: r.t("edit.perParty"), key: "") }
+                + totals.bySource.map { Row(cells: [kronor($0.1, r)], name: r.t("source." + $0.0.rawValue), kind: r.t("edit.perSource"), key: "") }
+                + [Row(cells: [kronor(totals.total, r)], name: r.t("edit.total"), kind: "", key: "")]
+            decisions = a.decisions.enumerated().map { i, d in
+                Row(cells: [d.body, d.date.description, d.decision], name: partyName(d.orgNumber), kind: kind("beslut"), key: String(i))
+            }
+            grants = a.grants.enumerated().map { i, g in
+                let cap = over.first { $0.grant == g }?.cap
+                return Row(
+                    cells: [
+                        g.purpose, kronor(g.applied, r) + (cap.map { " – " + String(format: r.t("edit.aboveCap"), kronor($0, r)) } ?? ""),
+                        g.granted.map { kronor($0, r) } ?? "–", g.decisionDate?.description ?? "–",
+                        g.reportDue.map { $0.description + (g.reportedOn.map { " (" + String(format: r.t("edit.reportedOn"), $0.description) + ")" } ?? "") }
+                            ?? "–",
+                    ], name: partyName(g.orgNumber), kind: kind("bidrag"), key: String(i))
+            }
+            warnings = over.map { String(format: r.t("edit.grantOverCap"), partyName($0.grant.orgNumber), kronor($0.grant.applied, r), kronor($0.cap, r)) }
+        }
     }
 
     // MARK: Signing and revising
@@ -605,28 +622,5 @@ enum AgreementEditor {
         let id = r.context.parameters.get("id") ?? ""
         _ = try await AgreementLife.revise(id: id, principal, channel: "POST \(SiteURL.agreementRevise(SiteURL.idKey).path)", r.services)
         return .redirect(SiteURL.agreementEdit(id).with([("sparat", "revision")]))
-    }
-}
-
-/// SSYK 2012 by name or code (`/yrken?q=vård`): where a coordinator drafting a track finds
-/// the codes of its occupations. Any signed-in person may look; it is public reference data.
-enum OccupationPage {
-    struct Item: Sendable {
-        var code: String
-        var name: String
-    }
-
-    struct Model: Sendable {
-        var query: String
-        var items: [Item]
-        var searched: Bool
-        var action = SiteURL.occupations.path
-    }
-
-    static func show(_ r: PageRequest) throws -> Response {
-        _ = try r.signedIn()
-        let query = r.request.uri.queryParameters.get("q").map { String($0.prefix(100)) } ?? ""
-        let items = SSYKCode.search(query).map { Item(code: $0.code, name: $0.label) }
-        return r.render("occupations", title: r.t("occupations.title"), Model(query: query, items: items, searched: !query.isEmpty), current: .agreements)
     }
 }

@@ -510,39 +510,9 @@ enum AgreementPages {
         m.subGoals = goals.map {
             Party(name: r.t($0.0), number: "", kind: "", signatory: $0.1.map { "≥ " + NumberText.percent($0, r.language) } ?? r.t("goal.noTarget"))
         }
-        m.costs = a.costs.map { c in
-            AgreementEditor.Row(
-                cells: [
-                    partyName(c.orgNumber), String(c.year), r.t("source." + c.source.rawValue), AgreementEditor.kronor(c.amount, r),
-                    c.spent.map { AgreementEditor.kronor($0, r) } ?? "–",
-                ],
-                name: c.track.flatMap { code in a.tracks.first { $0.code == code }?.name } ?? r.t("edit.common"), kind: "", key: "")
-        }
-        let totals = a.costTotals()
-        m.costTotals = totals.byParty.map {
-            AgreementEditor.Row(cells: [AgreementEditor.kronor($0.1, r)], name: partyName($0.0), kind: r.t("edit.perParty"), key: "")
-        }
-        m.costTotals += totals.bySource.map {
-            AgreementEditor.Row(cells: [AgreementEditor.kronor($0.1, r)], name: r.t("source." + $0.0.rawValue), kind: r.t("edit.perSource"), key: "")
-        }
-        if !a.costs.isEmpty {
-            m.costTotals.append(AgreementEditor.Row(cells: [AgreementEditor.kronor(totals.total, r)], name: r.t("edit.total"), kind: "", key: ""))
-        }
-        m.decisions = a.decisions.map { d in
-            AgreementEditor.Row(cells: [d.body, d.date.description, d.decision], name: partyName(d.orgNumber), kind: "", key: "")
-        }
-        m.grants = a.grants.map { g in
-            AgreementEditor.Row(
-                cells: [
-                    g.purpose, AgreementEditor.kronor(g.applied, r), g.granted.map { AgreementEditor.kronor($0, r) } ?? "–", g.decisionDate?.description ?? "–",
-                    g.reportDue.map { $0.description + (g.reportedOn.map { " (" + String(format: r.t("edit.reportedOn"), $0.description) + ")" } ?? "") }
-                        ?? "–",
-                ], name: partyName(g.orgNumber), kind: "", key: "")
-        }
-        m.warnings = a.grantsOverCap(r.services.grantRounds).map {
-            String(
-                format: r.t("edit.grantOverCap"), partyName($0.grant.orgNumber), AgreementEditor.kronor($0.grant.applied, r), AgreementEditor.kronor($0.cap, r))
-        }
+        let lists = AgreementEditor.Lists(a, r, editable: false)
+        (m.costs, m.decisions, m.grants, m.warnings) = (lists.costs, lists.decisions, lists.grants, lists.warnings)
+        m.costTotals = a.costs.isEmpty ? [] : lists.costTotals
         (m.hasCosts, m.hasDecisions, m.hasGrants, m.hasWarnings) = (!m.costs.isEmpty, !m.decisions.isEmpty, !m.grants.isEmpty, !m.warnings.isEmpty)
     }
 }
