@@ -27,6 +27,9 @@ protocol BulkWriter {
     /// The organisations that have registered each of `persons` (a person nobody registered
     /// is absent).
     func registrants(_ persons: [Int64]) async throws -> [Int64: [Int64]]
+    /// Every registration, or every registration of `organisation`, in person order: a large
+    /// file asks this once instead of asking ``registrants(_:)`` batch by batch.
+    func allRegistrants(of organisation: Int64?) async throws -> RegistrantIndex
     /// The municipality organisations of the registry, by kommunkod.
     func municipalityOrganisations() async throws -> [Int16: [Int64]]
     /// The next value of the registrations' change counter (SPEC §2: among parties of one
@@ -42,7 +45,9 @@ protocol BulkWriter {
 /// The engine-independent half of a bulk import (SPEC §4): streams the file, validates
 /// every row, checks people and tracks against the database a batch at a time, and writes
 /// batches until the first problem. After a problem it keeps reading, writing nothing more,
-/// so that one run lists every bad row; the caller then rolls back.
+/// so that one run lists every bad row; the caller then rolls back. Batches go to the
+/// engine's staging table in file order; the engine moves them into place in key order, and
+/// there the last row of each key in the file wins (a re-sent row replaces the earlier one).
 struct Importer {
     /// Rows per batch. SQLite takes them as one multi-row statement (bound-parameter limits);
     /// PostgreSQL as one `COPY`, where fewer, larger batches save round trips.
@@ -77,7 +82,7 @@ struct Importer {
 
         func note(_ error: ImportError) { problems.append(contentsOf: error.problems) }
         // Who each written row belongs to, for the audit entry that names every person touched.
-        let touched = Locked(Set<PersonParty>())
+        let touched = Locked(TouchedRegistrations())
         // One change-counter value for the whole file: it is one change by one party.
         var changeValue: Int64?
         func change() async throws -> Int64 {
@@ -86,6 +91,7 @@ struct Importer {
             changeValue = value
             return value
         }
+        let registrantIndex = Locked<RegistrantIndex?>(nil)
         let municipalityCache = Locked<[Int16: [Int64]]?>(nil)
         @Sendable func municipalities() async throws -> [Int16: [Int64]] {
             if let cached = municipalityCache.withLock({ $0 }) { return cached }
@@ -110,6 +116,11 @@ struct Importer {
             try await settle()
             let writeAllowed = problems.isEmpty
             let scope = self.scope
+            if kind != .participants, rows >= scope.registrantIndexAfterRows, registrantIndex.withLock({ $0 == nil }) {
+                let index = try await writer.allRegistrants(of: scope.organisation)
+                registrantIndex.withLock { $0 = index }
+            }
+            let index = registrantIndex.withLock { $0 }
             switch kind {
             case .participants:
                 let batch = participants
@@ -139,9 +150,9 @@ struct Importer {
                         }
                     }
                     if writeAllowed && found.isEmpty {
-                        let rows = Self.lastWins(owned.map(\.row), key: { PersonParty(person: $0.value.person.value, org: $0.org) })
+                        let rows = owned.map(\.row)
                         try await writer.write(participants: rows, changed: changed)
-                        touched.withLock { $0.formUnion(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) }) }
+                        touched.withLock { $0.insert(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) }) }
                     }
                     return found
                 }
@@ -151,7 +162,7 @@ struct Importer {
                 guard !batch.isEmpty else { return }
                 let tracks = tracksByCode
                 inFlight = Task {
-                    let (owners, missing) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope, refused)
+                    let (owners, missing) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, index, scope, refused, touched)
                     var found = missing
                     var resolved: [Owned<TrackedEvent>] = []
                     resolved.reserveCapacity(batch.count)
@@ -162,14 +173,8 @@ struct Importer {
                         }
                     }
                     if writeAllowed && found.isEmpty {
-                        let rows = Self.lastWins(
-                            resolved,
-                            key: {
-                                EventKey(
-                                    person: $0.value.record.person, org: $0.org, track: $0.value.track, kind: $0.value.record.kind, date: $0.value.record.date)
-                            })
+                        let rows = resolved
                         try await writer.write(events: rows)
-                        touched.withLock { $0.formUnion(rows.map { PersonParty(person: $0.value.record.person.value, org: $0.org) }) }
                     }
                     return found
                 }
@@ -178,13 +183,10 @@ struct Importer {
                 statuses.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 inFlight = Task {
-                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope, refused)
+                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, index, scope, refused, touched)
                     if writeAllowed && found.isEmpty {
-                        let rows = Self.lastWins(
-                            zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } },
-                            key: { StatusKey(person: $0.value.person, org: $0.org, date: $0.value.date) })
+                        let rows = zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } }
                         try await writer.write(statuses: rows)
-                        touched.withLock { $0.formUnion(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) }) }
                     }
                     return found
                 }
@@ -193,13 +195,10 @@ struct Importer {
                 activities.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 inFlight = Task {
-                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, scope, refused)
+                    let (owners, found) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, index, scope, refused, touched)
                     if writeAllowed && found.isEmpty {
-                        let rows = Self.lastWins(
-                            zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } },
-                            key: { ActivityKey(person: $0.value.person, org: $0.org, activity: $0.value.activity.rawValue, start: $0.value.start) })
+                        let rows = zip(batch, owners).compactMap { row, org in org.map { Owned(org: $0, value: row.record) } }
                         try await writer.write(activities: rows)
-                        touched.withLock { $0.formUnion(rows.map { PersonParty(person: $0.value.person.value, org: $0.org) }) }
                     }
                     return found
                 }
@@ -251,7 +250,7 @@ struct Importer {
             throw ImportError(problems: problems, refused: refused.withLock { $0.sorted() })
         }
         progress?(rows)
-        return ImportSummary(rows: rows, touched: touched.withLock { $0.sorted() })
+        return ImportSummary(rows: rows, touched: touched.withLock { $0.sorted(index: registrantIndex.withLock { $0 }) })
     }
 
     private func readRecord(_ reader: inout CSVReader, _ record: inout CSVRecord) throws -> Bool {
@@ -267,15 +266,36 @@ struct Importer {
     /// `--org`, the one organisation that has. A refusal reads the same whether or not another
     /// party holds the person.
     private static func owners(
-        _ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter, _ scope: ImportScope, _ refused: Locked<Set<Personnummer>>
+        _ rows: [(line: Int, person: Personnummer)], _ writer: some BulkWriter, _ index: RegistrantIndex?, _ scope: ImportScope,
+        _ refused: Locked<Set<Personnummer>>, _ touched: Locked<TouchedRegistrations>
     ) async throws -> ([Int64?], [ImportProblem]) {
         guard !rows.isEmpty else { return ([], []) }
-        let registrants = try await writer.registrants(Array(Set(rows.map(\.person.value))))
+        let looked = index == nil ? try await writer.registrants(Array(Set(rows.map(\.person.value)))) : [:]
         var owners: [Int64?] = []
         owners.reserveCapacity(rows.count)
         var problems: [ImportProblem] = []
+        // Every row that finds its owner is written unless the file has a problem, and then
+        // nothing is: so the registrations touched are marked here, where the index already
+        // knows each one's place.
+        var positions: [Int] = []
+        defer {
+            touched.withLock { t in
+                if let index {
+                    for position in positions { t.mark(position, of: index) }
+                } else {
+                    for (row, owner) in zip(rows, owners) {
+                        if let owner { t.insert(PersonParty(person: row.person.value, org: owner)) }
+                    }
+                }
+            }
+        }
         for (line, person) in rows {
-            let parties = registrants[person.value] ?? []
+            let range = index?.range(of: person.value)
+            let parties = range.map { index!.organisations[$0] } ?? looked[person.value].map { $0[...] } ?? []
+            defer {
+                // A slice of the index keeps the index's positions.
+                if range != nil, let owner = owners.last!, let position = parties.firstIndex(of: owner) { positions.append(position) }
+            }
             if let organisation = scope.organisation {
                 if Mutant.decide("importer.ownRegistration", parties.contains(organisation)) {
                     owners.append(organisation)
@@ -288,7 +308,7 @@ struct Importer {
                             reason: "your organisation has not registered \(person) (send a participants row for them first)"))
                 }
             } else if parties.count == 1 || (Mutant.flips("importer.singleRegistrant") && parties.count > 1) {
-                owners.append(parties[0])
+                owners.append(parties[parties.startIndex])
             } else {
                 owners.append(nil)
                 problems.append(
@@ -317,17 +337,66 @@ struct Importer {
                 .init(line: 0, column: "agreement", reason: "track '\(event.track)' exists in several agreements (\(names)): name one in the agreement column"))
         }
     }
+}
 
-    /// Keeps the last row of each key within a batch: PostgreSQL's upsert refuses to touch a
-    /// row twice in one statement, and "last row wins" is what a re-sent file means.
-    static func lastWins<T, K: Hashable>(_ rows: [T], key: (T) -> K) -> [T] {
-        var seen = Set<K>()
-        seen.reserveCapacity(rows.count)
-        var result: [T] = []
-        result.reserveCapacity(rows.count)
-        for row in rows.reversed() where seen.insert(key(row)).inserted { result.append(row) }
-        if result.count == rows.count { return rows }
-        return result.reversed()
+/// Registrations as two arrays in person order (16 bytes each: 16 MB for a million), which
+/// a binary search answers; built once per large import.
+struct RegistrantIndex: Sendable {
+    private(set) var persons: [Int64] = []
+    private(set) var organisations: [Int64] = []
+
+    init() {}
+
+    /// Rows must come in person order (the loaders ask for `ORDER BY person_id`).
+    mutating func append(person: Int64, organisation: Int64) {
+        persons.append(person)
+        organisations.append(organisation)
+    }
+
+    var count: Int { persons.count }
+
+    func registration(at position: Int) -> PersonParty { PersonParty(person: persons[position], org: organisations[position]) }
+
+    func registrants(of person: Int64) -> ArraySlice<Int64> { organisations[range(of: person)] }
+
+    /// The positions of the person's registrations (empty when there are none).
+    func range(of person: Int64) -> Range<Int> {
+        var low = 0
+        var high = persons.count
+        while low < high {
+            let middle = (low + high) / 2
+            if persons[middle] < person { low = middle + 1 } else { high = middle }
+        }
+        var end = low
+        while end < persons.count && persons[end] == person { end += 1 }
+        return low..<end
+    }
+}
+
+/// The registrations an import touched: a set while the file is small, then one bit per
+/// registration of the ``RegistrantIndex`` (a million registrations are 1 MB of flags, and
+/// reading them off in index order gives the sorted list the audit entry needs, with no
+/// hashing per row).
+struct TouchedRegistrations {
+    private var set = Set<PersonParty>()
+    private var flags: [Bool] = []
+
+    mutating func insert(_ rows: [PersonParty]) { set.formUnion(rows) }
+
+    mutating func insert(_ row: PersonParty) { set.insert(row) }
+
+    mutating func mark(_ position: Int, of index: RegistrantIndex) {
+        if flags.isEmpty { flags = Array(repeating: false, count: index.count) }
+        flags[position] = true
+    }
+
+    func sorted(index: RegistrantIndex?) -> [PersonParty] {
+        guard let index, !flags.isEmpty else { return set.sorted() }
+        var result: [PersonParty] = []
+        result.reserveCapacity(flags.count)
+        for (position, flag) in flags.enumerated() where flag { result.append(index.registration(at: position)) }
+        guard !set.isEmpty else { return result }
+        return Set(result).union(set).sorted()
     }
 }
 
@@ -344,6 +413,12 @@ public struct ImportScope: Sendable {
     /// its time. The store adds every registration the file touched to its subjects.
     public var audit: (@Sendable (ImportSummary) -> AuditDraft)?
     public var now: Date
+    /// After this many rows the importer loads every registration once (``RegistrantIndex``)
+    /// instead of looking the people of each batch up: in a file in registration or date
+    /// order, every batch names people all over the registrations' B-tree (issue 10). A small
+    /// file (an API import, a caseworker's upload) never pays for the whole load. Tests set 0
+    /// to take that path with a small file.
+    public var registrantIndexAfterRows = 100_000
     /// Runs inside the import's transaction after the audit entry (the API's idempotent answer).
     public var beforeCommit: (@Sendable (any SQLSession, ImportSummary) async throws -> Void)?
 
@@ -398,25 +473,4 @@ final class Locked<Value>: @unchecked Sendable {
         defer { lock.unlock() }
         return body(&value)
     }
-}
-
-struct EventKey: Hashable {
-    var person: Personnummer
-    var org: Int64
-    var track: Int64
-    var kind: TrackEventKind
-    var date: Day
-}
-
-struct StatusKey: Hashable {
-    var person: Personnummer
-    var org: Int64
-    var date: Day
-}
-
-struct ActivityKey: Hashable {
-    var person: Personnummer
-    var org: Int64
-    var activity: String
-    var start: Day
 }

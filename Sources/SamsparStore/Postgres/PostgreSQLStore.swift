@@ -8,28 +8,37 @@ import SamsparDomain
 
 /// The PostgreSQL engine: the same tables, keys and behaviour as ``SQLiteStore``.
 ///
-/// One connection per store, used by one operation at a time (the actor); each `samspar`
-/// command opens one. Bulk imports stream every batch into a temporary staging table with
+/// A store is either one connection, used by one operation at a time (each `samspar`
+/// command opens one), or a pool of connections (`PostgresClient`), each operation on a
+/// connection of its own: `samspar serve` opens a pool sized by `--db-pool` (issue 10,
+/// part 4). Bulk imports stream every batch into a temporary staging table with
 /// `COPY … FROM STDIN` and move the whole file into place with one `INSERT … SELECT … ON
 /// CONFLICT DO UPDATE` in key order, inside one transaction: all or nothing, idempotent, and
 /// safe beside another process importing an overlapping file (conflicts are resolved by the
 /// upsert; the upsert phase of one table is serialised with an advisory lock, so two imports
 /// cannot deadlock).
-public actor PostgreSQLStore: SamsparStore {
-    let connection: PostgresConnection
+public final class PostgreSQLStore: SamsparStore {
+    enum Connections: Sendable {
+        /// One connection; the gate lets one operation use it at a time.
+        case one(PostgresConnection, SerialGate)
+        /// A pool, and the task that runs it (cancelled on close).
+        case pool(PostgresClient, Task<Void, Never>)
+    }
+
+    let connections: Connections
     let logger: Logger
     public let location: DatabaseURL.PostgresLocation
     /// Chains the audit log (issue 7); `nil` only for tests of history written before keys.
-    public nonisolated let auditKey: AuditKey?
-    private var isClosed = false
-    /// One operation at a time on the one connection.
-    let gate = SerialGate()
+    public let auditKey: AuditKey?
+    private let isClosed = Locked(false)
 
     /// Connects (failing within `connectTimeout` with one clear line when the server is
     /// unreachable or refuses the credentials) and, by default, applies pending migrations.
+    /// With `poolSize`, the store then serves from a pool of at most that many connections;
+    /// the first connection, which checked the server and migrated, is closed.
     public static func open(
         _ location: DatabaseURL.PostgresLocation, migrate: Bool = true, auditKey: AuditKey? = nil, connectTimeout: TimeAmount = .seconds(5),
-        logger: Logger = Logger(label: "samspar.postgres")
+        poolSize: Int? = nil, logger: Logger = Logger(label: "samspar.postgres")
     ) async throws -> PostgreSQLStore {
         let what = DatabaseURL.postgres(location).description
         let tls: PostgresConnection.Configuration.TLS
@@ -44,14 +53,24 @@ public actor PostgreSQLStore: SamsparStore {
         } catch {
             throw StoreError.cannotOpen(what, reason: PostgreSQLStore.describe(error))
         }
-        let store = PostgreSQLStore(connection: connection, location: location, auditKey: auditKey, logger: logger)
+        let single = PostgreSQLStore(connections: .one(connection, SerialGate()), location: location, auditKey: auditKey, logger: logger)
         if migrate {
-            do { try await store.migrate() } catch {
+            do { try await single.migrate() } catch {
                 try? await connection.close()
                 throw StoreError.cannotOpen(what, reason: PostgreSQLStore.describe(error))
             }
         }
-        return store
+        guard let poolSize else { return single }
+        try? await connection.close()
+        var pooled = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password, database: location.database,
+            tls: try Self.clientTLS(location))
+        pooled.options.maximumConnections = max(1, poolSize)
+        pooled.options.minimumConnections = 0
+        pooled.options.connectTimeout = .nanoseconds(connectTimeout.nanoseconds)
+        let client = PostgresClient(configuration: pooled, backgroundLogger: logger)
+        let running = Task { await client.run() }
+        return PostgreSQLStore(connections: .pool(client, running), location: location, auditKey: auditKey, logger: logger)
     }
 
     /// The TLS of a connection (issue 10, part 4): `require` encrypts without checking the
@@ -74,6 +93,24 @@ public actor PostgreSQLStore: SamsparStore {
         }
     }
 
+    /// The same choice for the pool, which takes NIOSSL's configuration rather than a context.
+    static func clientTLS(_ location: DatabaseURL.PostgresLocation) throws -> PostgresClient.Configuration.TLS {
+        switch location.tls {
+        case .disable: return .disable
+        case .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            return .require(configuration)
+        case .verifyFull:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .fullVerification
+            if let path = location.rootCertificate {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+            }
+            return .require(configuration)
+        }
+    }
+
     /// Creates an empty database on the server (provisioning, and a fresh database per test).
     /// The name must be a plain identifier: lower-case letters, digits and `_`.
     public static func createDatabase(named name: String, on server: DatabaseURL.PostgresLocation) async throws {
@@ -82,7 +119,7 @@ public actor PostgreSQLStore: SamsparStore {
         }
         let admin = try await open(server, migrate: false)
         do {
-            try await admin.execute("CREATE DATABASE \(name)")
+            try await admin.lease { try await $0.execute("CREATE DATABASE \(name)") }
             try await admin.close()
         } catch {
             try? await admin.close()
@@ -90,17 +127,39 @@ public actor PostgreSQLStore: SamsparStore {
         }
     }
 
-    init(connection: PostgresConnection, location: DatabaseURL.PostgresLocation, auditKey: AuditKey?, logger: Logger) {
-        self.connection = connection
+    init(connections: Connections, location: DatabaseURL.PostgresLocation, auditKey: AuditKey?, logger: Logger) {
+        self.connections = connections
         self.location = location
         self.auditKey = auditKey
         self.logger = logger
     }
 
     public func close() async throws {
-        guard !isClosed else { return }
-        isClosed = true
-        try await connection.close()
+        guard
+            isClosed.withLock({ closed in
+                defer { closed = true }; return !closed
+            })
+        else { return }
+        switch connections {
+        case .one(let connection, _): try await connection.close()
+        case .pool(_, let running):
+            running.cancel()
+            await running.value
+        }
+    }
+
+    /// A connection for `body` alone: the one connection when it is free, or one of the pool.
+    func lease<T>(_ body: (PostgresLink) async throws -> T) async throws -> T {
+        switch connections {
+        case .one(let connection, let gate):
+            return try await serially(gate) { try await body(PostgresLink(connection: connection, logger: logger)) }
+        case .pool(let client, _):
+            do {
+                return try await client.withConnection { try await body(PostgresLink(connection: $0, logger: logger)) }
+            } catch let error as PSQLError {
+                throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
+            }
+        }
     }
 
     /// A one-line reason from a driver error (the server's own message when there is one).
@@ -128,47 +187,28 @@ public actor PostgreSQLStore: SamsparStore {
 
     // MARK: Helpers
 
-    @discardableResult
-    func rows(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws -> [PostgresRow] {
-        do {
-            var result: [PostgresRow] = []
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
-                result.append(row)
-            }
-            return result
-        } catch let error as PSQLError {
-            throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
-        }
-    }
-
-    func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws {
-        try await rows(sql, binds)
-    }
-
-    func inTransaction<T>(begin: String = "BEGIN", _ body: () async throws -> T) async throws -> T {
-        try await serially(gate) {
-            try await execute(begin)
+    func inTransaction<T>(begin: String = "BEGIN", _ body: (PostgresLink) async throws -> T) async throws -> T {
+        try await lease { link in
+            try await link.execute(begin)
             do {
-                let result = try await body()
-                try await execute("COMMIT")
+                let result = try await body(link)
+                try await link.execute("COMMIT")
                 return result
             } catch {
-                try? await execute("ROLLBACK")
+                try? await link.execute("ROLLBACK")
                 throw error
             }
         }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        let session = PostgresSession(store: self)
-        return try await inTransaction { try await body(session) }
+        try await inTransaction { try await body(PostgresSession(link: $0, auditKey: auditKey)) }
     }
 
-    /// One connection per store: reads take their turn like everything else, each on one
-    /// snapshot (`REPEATABLE READ`), so that a long read such as `db copy` sees one state.
+    /// Each read on one snapshot (`REPEATABLE READ`), so that a long read such as `db copy`
+    /// sees one state.
     public func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        let session = PostgresSession(store: self)
-        return try await inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body(session) }
+        try await inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body(PostgresSession(link: $0, auditKey: auditKey)) }
     }
 
     static func binds(_ values: [(any PostgresThrowingDynamicTypeEncodable)?]) -> PostgresBindings {
@@ -185,16 +225,16 @@ public actor PostgreSQLStore: SamsparStore {
     /// transaction holding an advisory lock.
     @discardableResult
     public func migrate() async throws -> [Int] {
-        try await inTransaction {
-            try await execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
-            try await execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-            let applied = Set(try await rows("SELECT version FROM schema_migrations").map { try $0.decode(Int.self) })
+        try await inTransaction { link in
+            try await link.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            try await link.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            let applied = Set(try await link.rows("SELECT version FROM schema_migrations").map { try $0.decode(Int.self) })
             let known = PostgreSQLMigrations.all.map(\.version).max() ?? 0
             if let newest = applied.max(), newest > known { throw StoreError.schemaTooNew(found: newest, known: known) }
             var done: [Int] = []
             for migration in PostgreSQLMigrations.all where !applied.contains(migration.version) {
-                for statement in migration.statements { try await execute(statement) }
-                try await execute(
+                for statement in migration.statements { try await link.execute(statement) }
+                try await link.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                     Self.binds([migration.version, migration.name, ISO8601DateFormatter().string(from: Date())]))
                 done.append(migration.version)
@@ -213,40 +253,28 @@ public actor PostgreSQLStore: SamsparStore {
         _ kind: ImportKind, from source: ImportSource, currentYear: Int, scope: ImportScope, progress: (@Sendable (Int) -> Void)?
     ) async throws -> ImportSummary {
         let importer = Importer(batchSize: 20_000, kind: kind, currentYear: currentYear, scope: scope, progress: progress)
-        let session = PostgresSession(store: self)
         let table = PostgresStaging.table(for: kind)
-        return try await inTransaction {
-            try await execute("CREATE TEMP TABLE IF NOT EXISTS \(table.staging) (LIKE \(table.name)) ON COMMIT DROP")
-            try await execute("ALTER TABLE \(table.staging) ADD COLUMN IF NOT EXISTS seq BIGSERIAL")
-            let summary = try await importer.run(source: source, writer: PostgresBulkWriter(store: self, kind: kind))
+        return try await inTransaction { link in
+            try await link.execute("CREATE TEMP TABLE IF NOT EXISTS \(table.staging) (LIKE \(table.name)) ON COMMIT DROP")
+            try await link.execute("ALTER TABLE \(table.staging) ADD COLUMN IF NOT EXISTS seq BIGSERIAL")
+            let summary = try await importer.run(source: source, writer: PostgresBulkWriter(link: link, kind: kind))
             // One table's upserts run one process at a time; COPY into staging ran in parallel.
-            try await execute("SELECT pg_advisory_xact_lock(\(Self.importLock + ImportKind.allCases.firstIndex(of: kind)!))")
-            try await execute(table.upsert)
-            try await scope.finish(summary, in: session)
+            try await link.execute("SELECT pg_advisory_xact_lock(\(Self.importLock + ImportKind.allCases.firstIndex(of: kind)!))")
+            try await link.execute(table.upsert)
+            try await scope.finish(summary, in: PostgresSession(link: link, auditKey: auditKey))
             return summary
-        }
-    }
-
-    /// `COPY` of one batch into the staging table, in text format.
-    func copy(into staging: String, columns: [String], text: ByteBuffer) async throws {
-        do {
-            try await connection.copyFrom(table: staging, columns: columns, format: .text(.init()), logger: logger) { writer in
-                try await writer.write(text)
-            }
-        } catch let error as PSQLError {
-            throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
         }
     }
 
     // MARK: Reports
 
     public func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
-        try await serially(gate) { try await loadReportInput(for: agreement, asOf: asOf) }
+        try await lease { try await Self.loadReportInput(for: agreement, asOf: asOf, on: $0) }
     }
 
-    private func loadReportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
+    private static func loadReportInput(for agreement: Agreement, asOf: Day, on link: PostgresLink) async throws -> ReportInput {
         var trackIndexBuilder: [Int: Int] = [:]
-        for row in try await rows("SELECT id, code FROM tracks WHERE agreement_id = $1", Self.binds([agreement.id])) {
+        for row in try await link.rows("SELECT id, code FROM tracks WHERE agreement_id = $1", Self.binds([agreement.id])) {
             let (id, code) = try row.decode((Int, String).self)
             if let index = agreement.tracks.firstIndex(where: { $0.code == code }) { trackIndexBuilder[id] = index }
         }
@@ -255,7 +283,7 @@ public actor PostgreSQLStore: SamsparStore {
             municipalities: agreement.municipalities,
             events: "string_agg((\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))::text, ',')",
             statuses: "string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',' ORDER BY s.date)", asOf: "$1")
-        for row in try await rows(sql, Self.binds([Int(asOf.ordinal)])) {
+        for row in try await link.rows(sql, Self.binds([Int(asOf.ordinal)])) {
             let (id, org, kind, changed, sex, sexExplicit, municipality, permit, registered, exited, upper, events, statuses) =
                 try row.decode((Int, Int, String?, Int, Int, Int, Int, Int, Int, Int?, Int, String?, String?).self)
             let person = Personnummer(storedValue: Int64(id))
@@ -275,8 +303,8 @@ public actor PostgreSQLStore: SamsparStore {
 
 /// The store's connection seen through ``SQLSession``, inside a transaction the store opened.
 struct PostgresSession: SQLSession {
-    let store: PostgreSQLStore
-    var auditKey: AuditKey? { store.auditKey }
+    let link: PostgresLink
+    let auditKey: AuditKey?
 
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
@@ -289,7 +317,7 @@ struct PostgresSession: SQLSession {
             case .text(let v): b.append(v)
             }
         }
-        return try await store.rows(sql, b).map { row in
+        return try await link.rows(sql, b).map { row in
             var names: [String] = []
             var values: [SQLValue] = []
             for cell in row {
@@ -310,11 +338,11 @@ struct PostgresSession: SQLSession {
     }
 
     func lockAuditChain() async throws {
-        try await store.execute("SELECT pg_advisory_xact_lock(\(PostgreSQLStore.auditLock))")
+        try await link.execute("SELECT pg_advisory_xact_lock(\(PostgreSQLStore.auditLock))")
     }
 
     func lock(_ name: String) async throws {
-        try await store.execute("SELECT pg_advisory_xact_lock(hashtext($1))", PostgreSQLStore.binds([name]))
+        try await link.execute("SELECT pg_advisory_xact_lock(hashtext($1))", PostgreSQLStore.binds([name]))
     }
 
     /// As two arrays per 100,000 rows, unpacked by `unnest`.
@@ -324,14 +352,48 @@ struct PostgresSession: SQLSession {
             binds.append(Int(seq))
             binds.append(chunk.map { Int($0.person) })
             binds.append(chunk.map { Int($0.org) })
-            try await store.execute(
+            try await link.execute(
                 "INSERT INTO audit_subjects (seq, person_id, org_number) SELECT $1::bigint, p, o FROM unnest($2::bigint[], $3::bigint[]) AS u(p, o)", binds)
         }
     }
 
     func restartIdentity(_ table: String, column: String) async throws {
-        try await store.execute(
+        try await link.execute(
             "SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), COALESCE((SELECT max(\(column)) FROM \(table)), 0) + 1, false)")
+    }
+}
+
+/// One leased connection and the statements run on it.
+struct PostgresLink: Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    @discardableResult
+    func rows(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws -> [PostgresRow] {
+        do {
+            var result: [PostgresRow] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                result.append(row)
+            }
+            return result
+        } catch let error as PSQLError {
+            throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
+        }
+    }
+
+    func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws {
+        try await rows(sql, binds)
+    }
+
+    /// `COPY` of one batch into the staging table, in text format.
+    func copy(into staging: String, columns: [String], text: ByteBuffer) async throws {
+        do {
+            try await connection.copyFrom(table: staging, columns: columns, format: .text(.init()), logger: logger) { writer in
+                try await writer.write(text)
+            }
+        } catch let error as PSQLError {
+            throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
+        }
     }
 }
 

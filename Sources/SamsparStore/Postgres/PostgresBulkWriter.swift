@@ -33,23 +33,38 @@ enum PostgresStaging {
 
 /// Batches as `COPY` text into the staging table of the open import transaction.
 struct PostgresBulkWriter: BulkWriter, Sendable {
-    let store: PostgreSQLStore
+    let link: PostgresLink
     let kind: ImportKind
 
     func registrants(_ persons: [Int64]) async throws -> [Int64: [Int64]] {
         var binds = PostgresBindings()
         binds.append(persons.map { Int($0) })
         var found: [Int64: [Int64]] = [:]
-        for row in try await store.rows("SELECT person_id, org_number FROM registrations WHERE person_id = ANY($1)", binds) {
+        for row in try await link.rows("SELECT person_id, org_number FROM registrations WHERE person_id = ANY($1)", binds) {
             let (id, org) = try row.decode((Int, Int).self)
             found[Int64(id), default: []].append(Int64(org))
         }
         return found
     }
 
+    func allRegistrants(of organisation: Int64?) async throws -> RegistrantIndex {
+        var index = RegistrantIndex()
+        let filter = organisation.map { "WHERE org_number = \($0)" } ?? ""
+        do {
+            let sql = "SELECT person_id, org_number FROM registrations \(filter) ORDER BY person_id, org_number"
+            for try await row in try await link.connection.query(PostgresQuery(unsafeSQL: sql), logger: link.logger) {
+                let (person, org) = try row.decode((Int, Int).self)
+                index.append(person: Int64(person), organisation: Int64(org))
+            }
+        } catch let error as PSQLError {
+            throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
+        }
+        return index
+    }
+
     func municipalityOrganisations() async throws -> [Int16: [Int64]] {
         var result: [Int16: [Int64]] = [:]
-        for row in try await store.rows("SELECT org_number, municipality_code FROM organisations WHERE kind = 'municipality'") {
+        for row in try await link.rows("SELECT org_number, municipality_code FROM organisations WHERE kind = 'municipality'") {
             let (org, code) = try row.decode((Int, Int?).self)
             if let code { result[Int16(code), default: []].append(Int64(org)) }
         }
@@ -57,11 +72,11 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
     }
 
     func nextChange() async throws -> Int64 {
-        Int64(try await store.rows("UPDATE registration_changes SET n = n + 1 WHERE id = 1 RETURNING n").first?.decode(Int.self) ?? 1)
+        Int64(try await link.rows("UPDATE registration_changes SET n = n + 1 WHERE id = 1 RETURNING n").first?.decode(Int.self) ?? 1)
     }
 
     func tracks() async throws -> [TrackRef] {
-        try await store.rows("SELECT id, agreement_id, code FROM tracks").map { row in
+        try await link.rows("SELECT id, agreement_id, code FROM tracks").map { row in
             let (id, agreement, code) = try row.decode((Int, String, String).self)
             return TrackRef(agreement: agreement, code: code, id: Int64(id))
         }
@@ -69,7 +84,7 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
 
     private func send(_ buffer: ByteBuffer) async throws {
         let table = PostgresStaging.table(for: kind)
-        try await store.copy(into: table.staging, columns: table.columns, text: buffer)
+        try await link.copy(into: table.staging, columns: table.columns, text: buffer)
     }
 
     func write(participants: [Owned<ParticipantRecord>], changed: Int64) async throws {

@@ -1,9 +1,16 @@
 import SQLiteNIO
 import SamsparDomain
 
-/// Multi-row upserts into the SQLite tables, inside the store's open transaction.
+/// Multi-row inserts into the import's staging table, inside the store's open transaction.
+///
+/// Rows land in a temporary table in file order (appends to one B-tree, whatever order the
+/// file has); ``SQLiteStaging/upsert`` then moves the whole file into place in key order with
+/// SQLite's external sorter, so each table's B-tree is written left to right instead of one
+/// random page per row (issue 10: a case system writes by registration date or by kind,
+/// not by key).
 struct SQLiteBulkWriter: BulkWriter, Sendable {
     let store: SQLiteStore
+    let staging: SQLiteStaging
 
     func registrants(_ persons: [Int64]) async throws -> [Int64: [Int64]] {
         var found: [Int64: [Int64]] = [:]
@@ -16,6 +23,10 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
             }
         }
         return found
+    }
+
+    func allRegistrants(of organisation: Int64?) async throws -> RegistrantIndex {
+        try await store.registrantIndex(of: organisation)
     }
 
     func municipalityOrganisations() async throws -> [Int16: [Int64]] {
@@ -41,14 +52,9 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
         }
     }
 
-    private func upsert(_ table: String, columns: [String], conflict: [String], update: [String], rows: Int, binds: [SQLiteData]) async throws {
+    private func stage(rows: Int, binds: [SQLiteData]) async throws {
         guard rows > 0 else { return }
-        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        let values = Array(repeating: tuple, count: rows).joined(separator: ",")
-        let action = update.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + update.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        try await store.query(
-            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values) ON CONFLICT (\(conflict.joined(separator: ", "))) \(action)",
-            binds)
+        try await store.query(staging.insert(rows: rows), binds)
     }
 
     func write(participants: [Owned<ParticipantRecord>], changed: Int64) async throws {
@@ -63,8 +69,7 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
                 text(p.educationLevel), .integer(Int(changed)),
             ]
         }
-        let table = StoredTables.registrations
-        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: participants.count, binds: binds)
+        try await stage(rows: participants.count, binds: binds)
     }
 
     func write(events: [Owned<TrackedEvent>]) async throws {
@@ -77,8 +82,7 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
                 text(e.reason),
             ]
         }
-        let table = StoredTables.events
-        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: events.count, binds: binds)
+        try await stage(rows: events.count, binds: binds)
     }
 
     func write(statuses: [Owned<StatusRecord>]) async throws {
@@ -88,8 +92,7 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
             let s = owned.value
             binds += [.integer(Int(s.person.value)), .integer(Int(owned.org)), day(s.date), .integer(Int(s.status.code))]
         }
-        let table = StoredTables.statuses
-        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: statuses.count, binds: binds)
+        try await stage(rows: statuses.count, binds: binds)
     }
 
     func write(activities: [Owned<ActivityRecord>]) async throws {
@@ -102,12 +105,39 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
                 a.hoursPerWeek.map { .float($0) } ?? .null, text(a.provider),
             ]
         }
-        let table = StoredTables.activities
-        try await upsert(table.name, columns: table.columns, conflict: table.key, update: table.update, rows: activities.count, binds: binds)
+        try await stage(rows: activities.count, binds: binds)
     }
 
     private func text(_ s: String?) -> SQLiteData { s.map { .text($0) } ?? .null }
     private func day(_ d: Day?) -> SQLiteData { d.map { .integer(Int($0.ordinal)) } ?? .null }
+}
+
+/// The temporary table a file is staged in, and the statements that fill it and move it
+/// into place.
+struct SQLiteStaging: Sendable {
+    let table: StoredTables.Table
+
+    init(_ kind: ImportKind) { table = StoredTables.table(for: kind) }
+
+    var name: String { "staging_\(table.name)" }
+
+    /// `seq` is the row's place in the file, so that the last row of a key wins.
+    var create: String { "CREATE TEMP TABLE \(name) (seq INTEGER PRIMARY KEY, \(table.columns.joined(separator: ", ")))" }
+    var drop: String { "DROP TABLE IF EXISTS temp.\(name)" }
+
+    func insert(rows: Int) -> String {
+        let tuple = "(" + Array(repeating: "?", count: table.columns.count).joined(separator: ",") + ")"
+        return "INSERT INTO temp.\(name) (\(table.columns.joined(separator: ", "))) VALUES " + Array(repeating: tuple, count: rows).joined(separator: ",")
+    }
+
+    /// Every staged row in key order, then file order: a later row of the same key updates
+    /// the earlier one, so the last row of each key wins, as it did batch by batch.
+    var upsert: String {
+        let columns = table.columns.joined(separator: ", ")
+        let key = table.key.joined(separator: ", ")
+        let action = "DO UPDATE SET " + table.update.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        return "INSERT INTO \(table.name) (\(columns)) SELECT \(columns) FROM temp.\(name) WHERE true ORDER BY \(key), seq ON CONFLICT (\(key)) \(action)"
+    }
 }
 
 extension Array {

@@ -5,8 +5,9 @@ import SamsparDomain
 
 /// The embedded default engine: one SQLite file in WAL mode with foreign keys on.
 ///
-/// One connection, used by one operation at a time (the actor). Bulk imports write
-/// multi-row upserts of up to ``Importer/batchSize`` rows inside one `BEGIN IMMEDIATE`
+/// One connection, used by one operation at a time (the actor). Bulk imports stage the file
+/// in a temporary table (on disk: `temp_store = FILE`, so a 10-million-row file does not
+/// live in memory) and move it into place in key order, all inside one `BEGIN IMMEDIATE`
 /// transaction, so a file is all-or-nothing and the WAL keeps readers going meanwhile.
 public actor SQLiteStore: SamsparStore {
     let connection: SQLiteConnection
@@ -45,7 +46,7 @@ public actor SQLiteStore: SamsparStore {
         do {
             for pragma in [
                 "PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000",
-                "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY",
+                "PRAGMA cache_size = -65536", "PRAGMA temp_store = FILE",
             ] {
                 _ = try await connection.query(pragma)
             }
@@ -175,11 +176,28 @@ public actor SQLiteStore: SamsparStore {
     ) async throws -> ImportSummary {
         let importer = Importer(kind: kind, currentYear: currentYear, scope: scope, progress: progress)
         let session = SQLiteSession(connection: connection, auditKey: auditKey)
+        let staging = SQLiteStaging(kind)
         return try await inTransaction {
-            let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self))
+            try await query(staging.drop)
+            try await query(staging.create)
+            let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self, staging: staging))
+            try await query(staging.upsert)
+            try await query(staging.drop)
             try await scope.finish(summary, in: session)
             return summary
         }
+    }
+
+    /// Streamed row by row (a million rows as `SQLiteRow`s at once would be hundreds of MB).
+    func registrantIndex(of organisation: Int64?) async throws -> RegistrantIndex {
+        let collector = Collector<RegistrantIndex>()
+        collector.append(RegistrantIndex())
+        let filter = organisation.map { "WHERE org_number = \($0)" } ?? ""
+        try await connection.query("SELECT person_id, org_number FROM registrations \(filter) ORDER BY person_id, org_number", []) { row in
+            guard let person = row.column("person_id")?.integer, let org = row.column("org_number")?.integer else { return }
+            collector.withFirst { $0.append(person: Int64(person), organisation: Int64(org)) }
+        }
+        return collector.items[0]
     }
 
     // MARK: Reports

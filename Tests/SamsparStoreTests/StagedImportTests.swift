@@ -1,0 +1,85 @@
+import Foundation
+import SamsparDomain
+import SamsparStore
+import SamsparTestSupport
+import Testing
+
+/// Issue 10: both engines stage a file and move it into place in key order, and a large file
+/// looks its people up in one index of every registration instead of batch by batch. The
+/// rules of SPEC §4 must not change with either: each test runs with the index from the
+/// first row (`0`) and without it (`100_000`, more rows than these files have).
+@Suite("Imports staged and moved in key order (issue 10)")
+struct StagedImportTests {
+    static func scope(_ indexAfter: Int, organisation: Int64? = nil) -> ImportScope {
+        var scope = ImportScope(organisation: organisation, today: Day(year: 2019, month: 6, day: 1)!)
+        scope.registrantIndexAfterRows = indexAfter
+        return scope
+    }
+
+    @Test(arguments: Engine.available, [0, 100_000])
+    func theLastRowOfAKeyInTheFileWins(engine: Engine, indexAfter: Int) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            // Amina's 2018-10-15 status comes twice: the later row (studies) is what stays.
+            let text = """
+                person_id;status;date
+                19900101-2385;none;2018-10-15
+                19900913-2391;work;2018-11-01
+                19900101-2385;studies;2018-10-15
+                """
+            let summary = try await store.importFile(
+                .statuses, from: .bytes(Array(text.utf8)), currentYear: 2026, scope: Self.scope(indexAfter), progress: nil)
+            #expect(summary.rows == 3)
+            // Both people are Haninge's (2120000084); each registration is named once, in order.
+            #expect(
+                summary.touched == [
+                    PersonParty(person: 199001012385, org: 2120000084), PersonParty(person: 199009132391, org: 2120000084),
+                ])
+            #expect(
+                try await FileOwnershipTests.rows(
+                    store, "SELECT person_id, org_number, date, status FROM status_changes WHERE date IN (17819, 17836) ORDER BY person_id, date")
+                    == ["199001012385 2120000084 17819 3", "199009132391 2120000084 17836 1"])
+            #expect(try await store.counts()["status_changes"] == 5)
+        }
+    }
+
+    @Test(arguments: Engine.available, [0, 100_000])
+    func theOwnersOfEachRowAreTheSameWithTheIndex(engine: Engine, indexAfter: Int) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let af = FileOwnershipTests.af.value
+            let amina = "person_id;municipality;first_permit_date;registered_on;upper_secondary_completed\n199001012385;0136;2016-01-01;2016-12-01;no\n"
+            _ = try await store.importFile(
+                .participants, from: .bytes(Array(amina.utf8)), currentYear: 2026, scope: Self.scope(indexAfter, organisation: af), progress: nil)
+            // Line 2: two registrations, no --org. Line 3: nobody's. Line 4: Haninge's alone.
+            let text = """
+                person_id;activity;start;end;hours_per_week;provider
+                199001012385;sfi;2018-01-15;2018-06-20;15;
+                199306022386;sfi;2018-01-15;2018-06-20;15;
+                199009132391;sfi;2018-01-15;2018-06-20;15;
+                """
+            let unnamed = try await #require(throws: ImportError.self) {
+                try await store.importFile(.activities, from: .bytes(Array(text.utf8)), currentYear: 2026, scope: Self.scope(indexAfter), progress: nil)
+            }
+            #expect(
+                unnamed.problems.map(\.description) == [
+                    "line 2, column person_id: 19900101-2385 is registered by 2 organisations: name the one whose record this is with --org",
+                    "line 3, column person_id: no participant 19930602-2386 (import the participants file first)",
+                ])
+            // As Arbetsförmedlingen: Amina is its own; the other two are not.
+            let asAF = try await #require(throws: ImportError.self) {
+                try await store.importFile(
+                    .activities, from: .bytes(Array(text.utf8)), currentYear: 2026, scope: Self.scope(indexAfter, organisation: af), progress: nil)
+            }
+            #expect(asAF.problems.map(\.line) == [3, 4])
+            #expect(asAF.refused.map(\.description) == ["19900913-2391", "19930602-2386"])
+            #expect(try await store.counts()["activities"] == 2)
+            // Only Amina, as Arbetsförmedlingen: written, and the audit names that registration.
+            let own = "person_id;activity;start;end;hours_per_week;provider\n199001012385;sfi;2018-01-15;2018-06-20;15;\n"
+            let summary = try await store.importFile(
+                .activities, from: .bytes(Array(own.utf8)), currentYear: 2026, scope: Self.scope(indexAfter, organisation: af), progress: nil)
+            #expect(summary.touched == [PersonParty(person: 199001012385, org: 2021002114)])
+            #expect(try await store.counts()["activities"] == 3)
+        }
+    }
+}
