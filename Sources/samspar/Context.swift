@@ -23,6 +23,7 @@ struct DatabaseOptions: ParsableArguments {
 /// | audit key | `SAMSPAR_AUDIT_KEY` (64 hex digits) or `SAMSPAR_AUDIT_KEY_FILE` | `PATH.audit-key` beside a SQLite file; `samspar-audit.key` in the working directory for PostgreSQL |
 /// | suppression threshold | `SAMSPAR_SUPPRESSION_THRESHOLD` | 5 |
 /// | trusted proxies | `SAMSPAR_TRUSTED_PROXIES` (comma-separated addresses) | none |
+/// | PostgreSQL connections of `serve` | `SAMSPAR_DATABASE_POOL` (or `serve --db-pool`) | 10 |
 struct Context {
     let database: DatabaseURL
     let today: Day
@@ -32,6 +33,10 @@ struct Context {
     /// SPEC §3: counts from 1 to this minus one are suppressed, everywhere.
     let suppressionThreshold: Int
     let trustedProxies: Set<String>
+    /// The most PostgreSQL connections `serve` keeps (issue 10, part 4). Other commands use
+    /// one connection; SQLite has its own writer and readers.
+    var poolSize: Int
+    static let defaultPoolSize = 10
     private let auditKeyHex: String?
     private let auditKeyFile: String?
 
@@ -57,6 +62,8 @@ struct Context {
         }
         trustedProxies = Set((environment["SAMSPAR_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             .subtracting([""])
+        poolSize = Self.defaultPoolSize
+        if let text = environment["SAMSPAR_DATABASE_POOL"] { poolSize = try Self.poolSize(text, source: "SAMSPAR_DATABASE_POOL") }
         auditKeyHex = environment["SAMSPAR_AUDIT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         auditKeyFile = environment["SAMSPAR_AUDIT_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         if let hex = auditKeyHex, AuditKey(text: hex) == nil {
@@ -66,6 +73,14 @@ struct Context {
         calendar.timeZone = TimeZone(identifier: "Europe/Stockholm") ?? .current
         let c = calendar.dateComponents([.year, .month, .day], from: now)
         today = Day(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
+    /// A pool size from the environment or `--db-pool`: 1 to 200 connections.
+    static func poolSize(_ text: String, source: String) throws -> Int {
+        guard let value = Int(text), (1...200).contains(value) else {
+            throw CLIFailure("\(source)='\(text)' is not a number of connections from 1 to 200")
+        }
+        return value
     }
 
     /// An audit entry for an act of the operator through the command line (issue 4: every
@@ -78,6 +93,11 @@ struct Context {
 
     func openStore() async throws -> any SamsparStore {
         try await openStore(database)
+    }
+
+    /// The store `serve` uses: PostgreSQL through a pool of ``poolSize`` connections.
+    func openPooledStore() async throws -> any SamsparStore {
+        try await openStore(database, pooled: true)
     }
 
     /// Where the audit key of `url` is kept when it is a file.
@@ -96,9 +116,9 @@ struct Context {
     /// the key is created only while the log is empty: by any command for the embedded SQLite
     /// file (its first use is its migration), by `samspar migrate` alone for PostgreSQL, whose
     /// instances may run on several machines and must be given the one key.
-    func openStore(_ url: DatabaseURL, keyFrom keyURL: DatabaseURL? = nil, migrating: Bool = false) async throws -> any SamsparStore {
+    func openStore(_ url: DatabaseURL, keyFrom keyURL: DatabaseURL? = nil, migrating: Bool = false, pooled: Bool = false) async throws -> any SamsparStore {
         let keyPath = auditKeyPath(for: keyURL ?? url)
-        if let key = try loadAuditKey(path: keyPath) { return try await open(url, auditKey: key, migrate: true) }
+        if let key = try loadAuditKey(path: keyPath) { return try await open(url, auditKey: key, migrate: true, pooled: pooled) }
         // Written by a samspar from before keys: migrations applied, but not migration 3.
         let unmigrated = try await open(url, auditKey: nil, migrate: false)
         let applied = (try? await unmigrated.appliedMigrations()) ?? []
@@ -149,15 +169,15 @@ struct Context {
         if !state.empty {
             printError("Ny granskningsnyckel (new audit key) i \(keyPath): the keyed chain starts after the existing entries. Keep a copy safe.")
         }
-        return try await open(url, auditKey: key, migrate: true)
+        return try await open(url, auditKey: key, migrate: true, pooled: pooled)
     }
 
-    private func open(_ url: DatabaseURL, auditKey: AuditKey?, migrate: Bool) async throws -> any SamsparStore {
+    private func open(_ url: DatabaseURL, auditKey: AuditKey?, migrate: Bool, pooled: Bool = false) async throws -> any SamsparStore {
         switch url {
         case .sqlite(let path):
             return try await SQLiteStore.open(path: path, migrate: migrate, auditKey: auditKey)
         case .postgres(let location):
-            return try await PostgreSQLStore.open(location, migrate: migrate, auditKey: auditKey)
+            return try await PostgreSQLStore.open(location, migrate: migrate, auditKey: auditKey, poolSize: pooled ? poolSize : nil)
         }
     }
 

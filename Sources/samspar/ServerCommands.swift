@@ -30,13 +30,18 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("grant-rounds"),
         help: "A JSON file of the state grant's rounds and cap tables, replacing the bundled Dua 2017 round (see README).")
     var grantRounds: String?
+    @Option(
+        name: .customLong("db-pool"),
+        help: "PostgreSQL: the most connections to keep open (default: $SAMSPAR_DATABASE_POOL, else 10). SQLite ignores it.")
+    var dbPool: String?
 
     func run() async throws {
         try await runReportingErrors(execute)
     }
 
     private func execute() async throws {
-        let context = try Context(options: database)
+        var context = try Context(options: database)
+        if let dbPool { context.poolSize = try Context.poolSize(dbPool, source: "--db-pool") }
         guard let level = Logger.Level(rawValue: logLevel) else { throw CLIFailure("--log-level \(logLevel) is not a level") }
         var logger = Logger(label: "samspar")
         logger.logLevel = level
@@ -47,7 +52,7 @@ struct Serve: AsyncParsableCommand {
                 throw CLIFailure("--grant-rounds: \(grantRounds) is not a grant-rounds file", details: error.problems.map { "\(grantRounds): \($0)" })
             }
         }
-        let store = try await context.openStore()
+        let store = try await context.openPooledStore()
         do {
             let services = Services(
                 store: store, suppression: Suppression(threshold: context.suppressionThreshold),

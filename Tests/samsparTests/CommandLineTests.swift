@@ -287,6 +287,18 @@ struct SettingsAndUpgradeCommandLineTests {
         #expect(bad.status == 1 && bad.stderr.contains("SAMSPAR_SUPPRESSION_THRESHOLD"))
     }
 
+    /// Issue 10, part 4: serve's PostgreSQL pool is sized in the configuration; a size that
+    /// is not a number of connections stops serve before it opens anything.
+    @Test func thePoolSizeIsCheckedBeforeServeStarts() throws {
+        let cli = try Samspar()
+        let flag = try cli.run(["serve", "--port", "0", "--db-pool", "0"])
+        #expect(flag.status == 1 && flag.stderr.contains("--db-pool='0' is not a number of connections from 1 to 200"), "\(flag.stderr)")
+        let environment = try cli.run(["serve", "--port", "0"], environment: ["SAMSPAR_DATABASE_POOL": "many"])
+        #expect(
+            environment.status == 1 && environment.stderr.contains("SAMSPAR_DATABASE_POOL='many' is not a number of connections from 1 to 200"),
+            "\(environment.stderr)")
+    }
+
     /// A database written by main (before registrations and keys): only `samspar migrate`
     /// moves it and makes its key; afterwards a missing key is an error, never a new key.
     @Test func aDatabaseFromBeforeKeysIsUpgradedByMigrateOnly() throws {
