@@ -7,7 +7,9 @@
 # The cluster listens on 127.0.0.1 on a free port, owned by a non-root user (the `postgres`
 # system user when run as root), with password authentication over TCP. The command sees
 #   SAMSPAR_TEST_POSTGRES_URL=postgres://samspar:PASSWORD@127.0.0.1:PORT/samspar
-# fsync is off (a throwaway cluster) unless SAMSPAR_PG_FSYNC=on (benchmarks).
+# fsync is off (a throwaway cluster) unless SAMSPAR_PG_FSYNC=on (benchmarks);
+# SAMSPAR_PG_OPTIONS adds server settings ("-c name=value …"). The server's log is
+# SAMSPAR_TEST_POSTGRES_LOG.
 # Installs Debian's `postgresql` first when it is missing and we are root.
 set -euo pipefail
 
@@ -60,10 +62,11 @@ fi
   --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
   || { cat "$DIR/initdb.log" >&2; exit 1; }
 "${AS[@]}" "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=${SAMSPAR_PG_FSYNC:-off} -c max_connections=200 $TLS_OPTS" start >/dev/null \
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=${SAMSPAR_PG_FSYNC:-off} -c max_connections=200 $TLS_OPTS ${SAMSPAR_PG_OPTIONS:-}" start >/dev/null \
   || { cat "$DIR/server.log" >&2; exit 1; }
 PGPASSWORD="$PASSWORD" "$BIN/psql" -q -h 127.0.0.1 -p "$PORT" -U samspar -d postgres -c "CREATE DATABASE samspar" >/dev/null
 
+export SAMSPAR_TEST_POSTGRES_LOG="$DIR/server.log"
 export SAMSPAR_TEST_POSTGRES_URL="postgres://samspar:$PASSWORD@127.0.0.1:$PORT/samspar"
 set +e
 "$@"

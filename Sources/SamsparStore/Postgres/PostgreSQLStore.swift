@@ -69,7 +69,13 @@ public final class PostgreSQLStore: SamsparStore {
         pooled.options.minimumConnections = 0
         pooled.options.connectTimeout = .nanoseconds(connectTimeout.nanoseconds)
         let client = PostgresClient(configuration: pooled, backgroundLogger: logger)
-        let running = Task { await client.run() }
+        // Returns once the pool's task has started, so the first lease finds it running.
+        let (started, didStart) = AsyncStream<Void>.makeStream()
+        let running = Task {
+            didStart.finish()
+            await client.run()
+        }
+        for await _ in started {}
         return PostgreSQLStore(connections: .pool(client, running), location: location, auditKey: auditKey, logger: logger)
     }
 
