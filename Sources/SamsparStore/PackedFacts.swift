@@ -72,8 +72,11 @@ enum PackedFacts {
 /// with a registration in one of the agreement's municipalities, as of `asOf`. The domain
 /// then counts each person once (``Registrations/reportInput(_:asOf:)``).
 enum ReportQuery {
-    static func sql(municipalities: [Kommunkod], events: String, statuses: String, asOf: String) -> String {
+    /// `part` of `parts`: only the people whose identity number leaves that remainder, so
+    /// that one report can be read by several connections at once (each person whole in one).
+    static func sql(municipalities: [Kommunkod], events: String, statuses: String, asOf: String, part: Int = 0, parts: Int = 1) -> String {
         let codes = municipalities.map { String($0.value) }.joined(separator: ",")
+        let share = parts > 1 ? " AND person_id % \(parts) = \(part)" : ""
         return """
             SELECT r.person_id, r.org_number, o.kind, r.changed, r.sex, r.sex_explicit, r.municipality, r.first_permit_date, r.registered_on,
                    r.exited_on, r.upper_secondary_completed,
@@ -82,7 +85,7 @@ enum ReportQuery {
               (SELECT \(statuses) FROM status_changes s
                  WHERE s.person_id = r.person_id AND s.org_number = r.org_number AND s.date <= \(asOf)) AS statuses
             FROM (SELECT DISTINCT person_id FROM registrations
-                  WHERE municipality IN (\(codes.isEmpty ? "NULL" : codes)) AND registered_on <= \(asOf)) m
+                  WHERE municipality IN (\(codes.isEmpty ? "NULL" : codes)) AND registered_on <= \(asOf)\(share)) m
             JOIN registrations r ON r.person_id = m.person_id AND r.registered_on <= \(asOf)
             LEFT JOIN organisations o ON o.org_number = r.org_number
             """

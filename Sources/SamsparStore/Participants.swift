@@ -110,6 +110,19 @@ extension Registry {
 
     /// The participant as `parties` (from ``visibleParties(of:to:on:in:)``) let them be seen on
     /// `day`; `nil` when that is nothing.
+    /// The participant as `viewer` may see them on `day`: the registrations picked by the same
+    /// decision as ``visibleParties(of:to:on:in:)`` (``AccessSQL/visible(_:viewer:day:)``), in
+    /// the registrations' own query rather than one before it (an audited read is a handful
+    /// of statements, and each one's parsing counts: issue 10).
+    public static func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws
+        -> ParticipantView?
+    {
+        try await views(
+            where: "r.person_id = $1 AND \(AccessSQL.visible("r", viewer: "$2", day: "$3"))",
+            [.int(person.value), .int(viewer.value), .int(Int(day.ordinal))], in: s
+        ).first
+    }
+
     public static func participant(_ person: Personnummer, parties: [Organisationsnummer], on today: Day, in s: any SQLSession) async throws
         -> ParticipantView?
     {

@@ -114,17 +114,12 @@ func serially<T>(_ gate: SerialGate, isolation: isolated (any Actor)? = #isolati
 
 /// `$1` → `?1`, for SQLite.
 func sqlitePlaceholders(_ sql: String) -> String {
-    guard sql.contains("$") else { return sql }
-    var out = ""
-    out.reserveCapacity(sql.utf8.count)
-    var previous: Character = " "
-    for ch in sql {
-        if previous == "$" && ch.isNumber {
-            out.removeLast()
-            out.append("?")
-        }
-        out.append(ch)
-        previous = ch
+    // On UTF-8 bytes: every statement of an audited read passes here (issue 10 measured the
+    // Character-by-Character version at 7% of a read's time).
+    var bytes = Array(sql.utf8)
+    guard bytes.count > 1, bytes.contains(UInt8(ascii: "$")) else { return sql }
+    for i in 0..<(bytes.count - 1) where bytes[i] == UInt8(ascii: "$") && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i + 1]) {
+        bytes[i] = UInt8(ascii: "?")
     }
-    return out
+    return String(decoding: bytes, as: UTF8.self)
 }

@@ -83,10 +83,7 @@ extension SamsparStore {
     /// and another party's under a valid consent that party recorded. `nil`: to `viewer`
     /// there is no such person, whether or not anyone else holds them.
     public func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day) async throws -> ParticipantView? {
-        try await read { s in
-            let parties = try await Registry.visibleParties(of: person, to: viewer, on: day, in: s)
-            return try await Registry.participant(person, parties: parties, on: day, in: s)
-        }
+        try await read { try await Registry.participant(person, visibleTo: viewer, on: day, in: $0) }
     }
 
     /// Every participant `viewer` may see on `day`, with the records it may see.

@@ -1,4 +1,5 @@
 import Foundation
+import SamsparDomain
 import SamsparTestSupport
 import Testing
 
@@ -48,6 +49,27 @@ struct PostgresPoolTests {
         try await pooled.close()
         #expect(backends.count == 6)
         #expect(Set(backends).count <= 2, "\(backends)")
+    }
+
+    /// With a pool, a report reads its population in two halves on two connections in one
+    /// exported snapshot: the figures are those of `reportFromTheStoreFollowsTheRules`.
+    @Test(.enabled(if: enabled, "needs scripts/with-postgres.sh's cluster"))
+    func aReportReadInTwoHalvesCountsEveryoneOnce() async throws {
+        let pooled = try await PostgreSQLStore.open(try await PostgresTestDatabase.makeLocation(), auditKey: Engine.auditKey, poolSize: 4)
+        do {
+            try await Fixtures.load(pooled)
+            let (report, _) = try await pooled.report(agreementID: "ostra-sodertorn", year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!)
+            #expect(report.participants.active == 4)
+            #expect(report.participants.female == 2)
+            #expect(report.participants.male == 2)
+            #expect(report.tracks[0].count(.completed) == 1)
+            #expect(report.tracks[0].outcome == Ratio(1, of: 1))
+            #expect(report.recruitment == Ratio(2, of: 4))
+            try await pooled.close()
+        } catch {
+            try? await pooled.close()
+            throw error
+        }
     }
 
     @Test(.enabled(if: enabled && PostgresTLSTests.ca != nil, "needs scripts/with-postgres.sh's cluster with its certificate"))

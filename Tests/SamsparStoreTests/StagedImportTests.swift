@@ -1,8 +1,9 @@
 import Foundation
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
+
+@testable import SamsparStore
 
 /// Issue 10: both engines stage a file and move it into place in key order, and a large file
 /// looks its people up in one index of every registration instead of batch by batch. The
@@ -81,5 +82,16 @@ struct StagedImportTests {
             #expect(summary.touched == [PersonParty(person: 199001012385, org: 2021002114)])
             #expect(try await store.counts()["activities"] == 3)
         }
+    }
+}
+
+/// SQLite's placeholders from the `$N` both engines' statements are written with.
+@Suite("Statement placeholders")
+struct PlaceholderTests {
+    @Test func dollarNumbersBecomeQuestionNumbers() {
+        #expect(sqlitePlaceholders("SELECT $1, $12 FROM t WHERE a = $2") == "SELECT ?1, ?12 FROM t WHERE a = ?2")
+        #expect(sqlitePlaceholders("SELECT 'kr$', $x, $") == "SELECT 'kr$', $x, $")
+        #expect(sqlitePlaceholders("$$1 Örebro") == "$?1 Örebro")
+        #expect(sqlitePlaceholders("") == "")
     }
 }

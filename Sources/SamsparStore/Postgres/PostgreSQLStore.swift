@@ -22,7 +22,7 @@ public final class PostgreSQLStore: SamsparStore {
         /// One connection; the gate lets one operation use it at a time.
         case one(PostgresConnection, SerialGate)
         /// A pool, and the task that runs it (cancelled on close).
-        case pool(PostgresClient, Task<Void, Never>)
+        case pool(PostgresClient, Task<Void, Never>, size: Int)
     }
 
     let connections: Connections
@@ -31,6 +31,8 @@ public final class PostgreSQLStore: SamsparStore {
     /// Chains the audit log (issue 7); `nil` only for tests of history written before keys.
     public let auditKey: AuditKey?
     private let isClosed = Locked(false)
+    /// How many reports may read in two halves at once (half the pool; none on one connection).
+    private let splitPermits: Locked<Int>
 
     /// Connects (failing within `connectTimeout` with one clear line when the server is
     /// unreachable or refuses the credentials) and, by default, applies pending migrations.
@@ -76,7 +78,7 @@ public final class PostgreSQLStore: SamsparStore {
             await client.run()
         }
         for await _ in started {}
-        return PostgreSQLStore(connections: .pool(client, running), location: location, auditKey: auditKey, logger: logger)
+        return PostgreSQLStore(connections: .pool(client, running, size: max(1, poolSize)), location: location, auditKey: auditKey, logger: logger)
     }
 
     /// The TLS of a connection (issue 10, part 4): `require` encrypts without checking the
@@ -135,6 +137,7 @@ public final class PostgreSQLStore: SamsparStore {
 
     init(connections: Connections, location: DatabaseURL.PostgresLocation, auditKey: AuditKey?, logger: Logger) {
         self.connections = connections
+        if case .pool(_, _, let size) = connections { splitPermits = Locked(size / 2) } else { splitPermits = Locked(0) }
         self.location = location
         self.auditKey = auditKey
         self.logger = logger
@@ -148,7 +151,7 @@ public final class PostgreSQLStore: SamsparStore {
         else { return }
         switch connections {
         case .one(let connection, _): try await connection.close()
-        case .pool(_, let running):
+        case .pool(_, let running, _):
             running.cancel()
             await running.value
         }
@@ -159,7 +162,7 @@ public final class PostgreSQLStore: SamsparStore {
         switch connections {
         case .one(let connection, let gate):
             return try await serially(gate) { try await body(PostgresLink(connection: connection, logger: logger)) }
-        case .pool(let client, _):
+        case .pool(let client, _, _):
             do {
                 return try await client.withConnection { try await body(PostgresLink(connection: $0, logger: logger)) }
             } catch let error as PSQLError {
@@ -274,11 +277,41 @@ public final class PostgreSQLStore: SamsparStore {
 
     // MARK: Reports
 
+    /// With a pool of two or more, the population is read in two halves (by identity number)
+    /// on two connections at once, the second in the first's exported snapshot (`SET
+    /// TRANSACTION SNAPSHOT`), so both halves see one state (issue 10: one report, both cores).
     public func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
-        try await lease { try await Self.loadReportInput(for: agreement, asOf: asOf, on: $0) }
+        let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        // A split report holds one connection while it waits for a second: at most half the
+        // pool does that at once, so the rest always frees up (no report waits on another).
+        let split = splitPermits.withLock { permits -> Bool in
+            guard permits > 0 else { return false }
+            permits -= 1
+            return true
+        }
+        guard split else {
+            return try await inTransaction(begin: begin) {
+                Registrations.reportInput(try await Self.loadReportFacts(for: agreement, asOf: asOf, on: $0), asOf: asOf)
+            }
+        }
+        defer { splitPermits.withLock { $0 += 1 } }
+        return try await inTransaction(begin: begin) { first in
+            let snapshot = try await first.rows("SELECT pg_export_snapshot()").first?.decode(String.self) ?? ""
+            async let secondHalf = inTransaction(begin: begin) { second in
+                try await second.execute("SET TRANSACTION SNAPSHOT " + Self.literal(snapshot))
+                return try await Self.loadReportFacts(for: agreement, asOf: asOf, part: 1, parts: 2, on: second)
+            }
+            let firstHalf = try await Self.loadReportFacts(for: agreement, asOf: asOf, part: 0, parts: 2, on: first)
+            return Registrations.reportInput(firstHalf + (try await secondHalf), asOf: asOf)
+        }
     }
 
-    private static func loadReportInput(for agreement: Agreement, asOf: Day, on link: PostgresLink) async throws -> ReportInput {
+    /// A string as an SQL literal (a snapshot id is digits and dashes; quoted all the same).
+    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    private static func loadReportFacts(
+        for agreement: Agreement, asOf: Day, part: Int = 0, parts: Int = 1, on link: PostgresLink
+    ) async throws -> [RegisteredFacts] {
         var trackIndexBuilder: [Int: Int] = [:]
         for row in try await link.rows("SELECT id, code FROM tracks WHERE agreement_id = $1", Self.binds([agreement.id])) {
             let (id, code) = try row.decode((Int, String).self)
@@ -288,7 +321,8 @@ public final class PostgreSQLStore: SamsparStore {
         let sql = ReportQuery.sql(
             municipalities: agreement.municipalities,
             events: "string_agg((\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))::text, ',')",
-            statuses: "string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',' ORDER BY s.date)", asOf: "$1")
+            statuses: "string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',' ORDER BY s.date)", asOf: "$1", part: part,
+            parts: parts)
         for row in try await link.rows(sql, Self.binds([Int(asOf.ordinal)])) {
             let (id, org, kind, changed, sex, sexExplicit, municipality, permit, registered, exited, upper, events, statuses) =
                 try row.decode((Int, Int, String?, Int, Int, Int, Int, Int, Int, Int?, Int, String?, String?).self)
@@ -303,7 +337,7 @@ public final class PostgreSQLStore: SamsparStore {
                 changed: Int64(changed))
             builder.add(registration, events: events, statuses: statuses, trackIndex: trackIndexBuilder)
         }
-        return Registrations.reportInput(builder.facts, asOf: asOf)
+        return builder.facts
     }
 }
 

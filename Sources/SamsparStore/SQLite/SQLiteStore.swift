@@ -207,11 +207,33 @@ public actor SQLiteStore: SamsparStore {
     /// (``PackedFacts``): one row instead of ten keeps the driver's per-row cost off the hot
     /// path. Facts dated after `asOf` are left out; the rules ignore them anyway. It runs on a
     /// read-only connection, so audited reads and writes never queue behind a report.
+    ///
+    /// The population is read in two halves (by identity number) on two reader connections
+    /// at once, so one report uses both cores (issue 10). Each half is its own snapshot, so
+    /// each first reads the head of the audit log, which every write moves in its own
+    /// transaction: when the two heads differ a write landed between the two snapshots, and
+    /// the halves are read again (after three tries, on one connection).
     public nonisolated func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
-        try await withReader { try await Self.loadReportInput(for: agreement, asOf: asOf, on: $0) }
+        for _ in 0..<3 {
+            async let first = withReader { try await Self.loadHalf(0, of: agreement, asOf: asOf, on: $0) }
+            async let second = withReader { try await Self.loadHalf(1, of: agreement, asOf: asOf, on: $0) }
+            let (a, b) = try await (first, second)
+            if a.head == b.head { return Registrations.reportInput(a.facts + b.facts, asOf: asOf) }
+        }
+        return try await withReader { Registrations.reportInput(try await Self.loadReportFacts(for: agreement, asOf: asOf, on: $0), asOf: asOf) }
     }
 
-    private static func loadReportInput(for agreement: Agreement, asOf: Day, on connection: SQLiteConnection) async throws -> ReportInput {
+    private static func loadHalf(_ part: Int, of agreement: Agreement, asOf: Day, on connection: SQLiteConnection) async throws -> (
+        head: Int?, facts: [RegisteredFacts]
+    ) {
+        // The first statement of the transaction fixes its snapshot.
+        let head = try await connection.query("SELECT max(seq) AS head FROM audit_log").first?.column("head")?.integer
+        return (head, try await loadReportFacts(for: agreement, asOf: asOf, part: part, parts: 2, on: connection))
+    }
+
+    private static func loadReportFacts(
+        for agreement: Agreement, asOf: Day, part: Int = 0, parts: Int = 1, on connection: SQLiteConnection
+    ) async throws -> [RegisteredFacts] {
         let tracks = try await connection.query("SELECT id, code FROM tracks WHERE agreement_id = ?", [.text(agreement.id)])
         var trackIndexBuilder: [Int: Int] = [:]
         for row in tracks {
@@ -228,7 +250,7 @@ public actor SQLiteStore: SamsparStore {
             ReportQuery.sql(
                 municipalities: agreement.municipalities,
                 events: "group_concat(\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))",
-                statuses: "group_concat(\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))", asOf: "?1"),
+                statuses: "group_concat(\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))", asOf: "?1", part: part, parts: parts),
             [.integer(Int(asOf.ordinal))]
         ) { row in
             guard let id = row.column("person_id")?.integer, let org = row.column("org_number")?.integer else { return }
@@ -250,7 +272,7 @@ public actor SQLiteStore: SamsparStore {
                 builder.add(registration, events: row.column("events")?.string, statuses: row.column("statuses")?.string, trackIndex: trackIndex)
             }
         }
-        return Registrations.reportInput(collector.items[0].facts, asOf: asOf)
+        return collector.items[0].facts
     }
 }
 
