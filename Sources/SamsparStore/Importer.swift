@@ -386,7 +386,21 @@ struct TouchedRegistrations {
     mutating func insert(_ row: PersonParty) { set.insert(row) }
 
     mutating func mark(_ position: Int, of index: RegistrantIndex) {
-        if flags.isEmpty { flags = Array(repeating: false, count: index.count) }
+        if flags.isEmpty {
+            // From here on, flags: what the set holds so far moves into them (a set of a
+            // million registrations is 34 MB; issue 10's memory target is 150).
+            flags = Array(repeating: false, count: index.count)
+            var elsewhere = Set<PersonParty>()
+            for registration in set {
+                // A slice of the index keeps the index's positions.
+                if let found = index.registrants(of: registration.person).firstIndex(of: registration.org) {
+                    flags[found] = true
+                } else {
+                    elsewhere.insert(registration)
+                }
+            }
+            set = elsewhere
+        }
         flags[position] = true
     }
 
@@ -396,7 +410,7 @@ struct TouchedRegistrations {
         result.reserveCapacity(flags.count)
         for (position, flag) in flags.enumerated() where flag { result.append(index.registration(at: position)) }
         guard !set.isEmpty else { return result }
-        return Set(result).union(set).sorted()
+        return (result + set).sorted()
     }
 }
 

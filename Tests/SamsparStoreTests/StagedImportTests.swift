@@ -44,6 +44,32 @@ struct StagedImportTests {
         }
     }
 
+    /// The index arrives in the middle of a file (SQLite writes batches of 1,000): the
+    /// registrations touched before it and after it are one list, each named once.
+    @Test(arguments: Engine.available)
+    func registrationsTouchedBeforeAndAfterTheIndexAreNamedOnce(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            // Omar (Tyresö's) in the first batch only; then 2,400 rows of Amina and Ali
+            // (Haninge's) on alternate rows, one day apart from 2019-02-01.
+            var lines = ["person_id;status;date", "199105152392;work;2019-02-01"]
+            for i in 0..<1200 {
+                let day = Day(ordinal: Day(year: 2019, month: 2, day: 1)!.ordinal + Int32(i))
+                lines.append("199001012385;work;\(day)")
+                lines.append("199009132391;studies;\(day)")
+            }
+            let summary = try await store.importFile(
+                .statuses, from: .bytes(Array(lines.joined(separator: "\n").utf8)), currentYear: 2026, scope: Self.scope(1_500), progress: nil)
+            #expect(summary.rows == 2401)
+            #expect(
+                summary.touched == [
+                    PersonParty(person: 199001012385, org: 2120000084), PersonParty(person: 199009132391, org: 2120000084),
+                    PersonParty(person: 199105152392, org: 2120000092),
+                ])
+            #expect(try await store.counts()["status_changes"] == 4 + 2401)
+        }
+    }
+
     @Test(arguments: Engine.available, [0, 100_000])
     func theOwnersOfEachRowAreTheSameWithTheIndex(engine: Engine, indexAfter: Int) async throws {
         try await withStore(engine) { (store: any SamsparStore) async throws in

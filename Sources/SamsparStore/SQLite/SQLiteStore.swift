@@ -23,6 +23,9 @@ public actor SQLiteStore: SamsparStore {
     private var openReaders: [SQLiteConnection] = []
     private var readerWaiters: [CheckedContinuation<SQLiteConnection, Never>] = []
     static let readerCount = 4
+    /// The writer's page cache, and the smaller one it uses during a bulk import.
+    static let cacheKiB = 65536
+    static let importCacheKiB = 24576
 
     /// Opens (creating if needed) the file and applies pending migrations: the embedded
     /// default migrates itself on first use (STYLE §6).
@@ -46,7 +49,7 @@ public actor SQLiteStore: SamsparStore {
         do {
             for pragma in [
                 "PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000",
-                "PRAGMA cache_size = -65536", "PRAGMA temp_store = FILE",
+                "PRAGMA cache_size = -\(cacheKiB)", "PRAGMA temp_store = FILE",
             ] {
                 _ = try await connection.query(pragma)
             }
@@ -178,13 +181,23 @@ public actor SQLiteStore: SamsparStore {
         let session = SQLiteSession(connection: connection, auditKey: auditKey)
         let staging = SQLiteStaging(kind)
         return try await inTransaction {
-            try await query(staging.drop)
-            try await query(staging.create)
-            let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self, staging: staging))
-            try await query(staging.upsert)
-            try await query(staging.drop)
-            try await scope.finish(summary, in: session)
-            return summary
+            // A smaller page cache while a file goes in (its B-trees are written in key order,
+            // so a small cache is enough), which keeps a national file near issue 10's 150 MB;
+            // the sorter's memory is bounded by the same setting. Set back on the way out.
+            try await query("PRAGMA cache_size = -\(Self.importCacheKiB)")
+            do {
+                try await query(staging.drop)
+                try await query(staging.create)
+                let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self, staging: staging))
+                try await query(staging.upsert)
+                try await query(staging.drop)
+                try await scope.finish(summary, in: session)
+                try await query("PRAGMA cache_size = -\(Self.cacheKiB)")
+                return summary
+            } catch {
+                _ = try? await query("PRAGMA cache_size = -\(Self.cacheKiB)")
+                throw error
+            }
         }
     }
 
