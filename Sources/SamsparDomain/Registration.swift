@@ -31,6 +31,18 @@ public struct RegisteredFacts: Sendable {
     }
 }
 
+extension RegisteredFacts {
+    /// The facts as they stood on `day`: the events and status changes dated after it left out.
+    /// The stores apply the same cut when they load for one day; a page that needs several
+    /// days (the dashboard's quarters) loads once for the last and cuts here.
+    public func asOf(_ day: Day) -> RegisteredFacts {
+        var facts = self
+        facts.events.removeAll { $0.date > day }
+        facts.statuses.removeAll { $0.date > day }
+        return facts
+    }
+}
+
 /// How the figures count one person from several parties' registrations (SPEC §2): once,
 /// from the union of the registrations that exist at `asOf` and all their dated records.
 public enum Registrations {

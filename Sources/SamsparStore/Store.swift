@@ -82,13 +82,20 @@ public protocol SamsparStore: Sendable {
     /// nor for each other.
     func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
 
-    /// The facts a report of `agreement` needs, as of `asOf`.
-    func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput
+    /// Every registration of the people of `agreement`'s municipalities, with the events and
+    /// status changes its party recorded, dated on or before `asOf` (the report's input before
+    /// the domain merges each person's registrations).
+    func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts]
 
     func close() async throws
 }
 
 extension SamsparStore {
+    /// The facts a report of `agreement` needs, as of `asOf`: each person once (SPEC §2).
+    public func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
+        Registrations.reportInput(try await reportFacts(for: agreement, asOf: asOf), asOf: asOf)
+    }
+
     /// Row counts per table, for `samspar demo`, `db copy` and the benchmarks.
     public func counts() async throws -> [String: Int] {
         try await read { s in

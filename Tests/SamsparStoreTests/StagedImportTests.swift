@@ -121,3 +121,27 @@ struct PlaceholderTests {
         #expect(sqlitePlaceholders("") == "")
     }
 }
+
+/// The dashboard loads a report's facts once and cuts them at each quarter's end
+/// (``RegisteredFacts/asOf(_:)``): the same report as reading for that day.
+@Suite("Facts cut at a day")
+struct FactsAsOfTests {
+    @Test(arguments: Engine.available)
+    func cuttingTheFactsAtADayIsReadingForThatDay(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let agreement = try Fixtures.agreement
+            let facts = try await store.reportFacts(for: agreement, asOf: Day(year: 2019, month: 3, day: 31)!)
+            let q1 = Day(year: 2018, month: 3, day: 31)!
+            let cut = Report.compute(for: agreement, year: 2018, asOf: q1, input: Registrations.reportInput(facts.map { $0.asOf(q1) }, asOf: q1))
+            // Amina completed vård on 2018-08-31: not yet at the end of the first quarter.
+            #expect(cut.tracks[0].count(.completed) == 0)
+            #expect(cut.participants.active == 4)
+            for day in [q1, Day(year: 2018, month: 6, day: 30)!, Day(year: 2018, month: 9, day: 30)!, Day(year: 2018, month: 12, day: 31)!] {
+                let read = try await store.report(agreementID: "ostra-sodertorn", year: 2018, asOf: day).0
+                let derived = Report.compute(for: agreement, year: 2018, asOf: day, input: Registrations.reportInput(facts.map { $0.asOf(day) }, asOf: day))
+                #expect(derived == read, "\(day)")
+            }
+        }
+    }
+}

@@ -362,6 +362,6 @@ struct DummyStore: SamsparStore {
     { fatalError("not used") }
     func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T { fatalError("not used") }
     func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T { fatalError("not used") }
-    func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput { fatalError("not used") }
+    func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts] { fatalError("not used") }
     func close() async throws {}
 }

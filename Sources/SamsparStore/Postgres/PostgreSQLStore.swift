@@ -280,7 +280,7 @@ public final class PostgreSQLStore: SamsparStore {
     /// With a pool of two or more, the population is read in two halves (by identity number)
     /// on two connections at once, the second in the first's exported snapshot (`SET
     /// TRANSACTION SNAPSHOT`), so both halves see one state (issue 10: one report, both cores).
-    public func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
+    public func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts] {
         let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         // A split report holds one connection while it waits for a second: at most half the
         // pool does that at once, so the rest always frees up (no report waits on another).
@@ -290,9 +290,7 @@ public final class PostgreSQLStore: SamsparStore {
             return true
         }
         guard split else {
-            return try await inTransaction(begin: begin) {
-                Registrations.reportInput(try await Self.loadReportFacts(for: agreement, asOf: asOf, on: $0), asOf: asOf)
-            }
+            return try await inTransaction(begin: begin) { try await Self.loadReportFacts(for: agreement, asOf: asOf, on: $0) }
         }
         defer { splitPermits.withLock { $0 += 1 } }
         return try await inTransaction(begin: begin) { first in
@@ -302,7 +300,7 @@ public final class PostgreSQLStore: SamsparStore {
                 return try await Self.loadReportFacts(for: agreement, asOf: asOf, part: 1, parts: 2, on: second)
             }
             let firstHalf = try await Self.loadReportFacts(for: agreement, asOf: asOf, part: 0, parts: 2, on: first)
-            return Registrations.reportInput(firstHalf + (try await secondHalf), asOf: asOf)
+            return firstHalf + (try await secondHalf)
         }
     }
 

@@ -226,14 +226,14 @@ public actor SQLiteStore: SamsparStore {
     /// each first reads the head of the audit log, which every write moves in its own
     /// transaction: when the two heads differ a write landed between the two snapshots, and
     /// the halves are read again (after three tries, on one connection).
-    public nonisolated func reportInput(for agreement: Agreement, asOf: Day) async throws -> ReportInput {
+    public nonisolated func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts] {
         for _ in 0..<3 {
             async let first = withReader { try await Self.loadHalf(0, of: agreement, asOf: asOf, on: $0) }
             async let second = withReader { try await Self.loadHalf(1, of: agreement, asOf: asOf, on: $0) }
             let (a, b) = try await (first, second)
-            if a.head == b.head { return Registrations.reportInput(a.facts + b.facts, asOf: asOf) }
+            if a.head == b.head { return a.facts + b.facts }
         }
-        return try await withReader { Registrations.reportInput(try await Self.loadReportFacts(for: agreement, asOf: asOf, on: $0), asOf: asOf) }
+        return try await withReader { try await Self.loadReportFacts(for: agreement, asOf: asOf, on: $0) }
     }
 
     private static func loadHalf(_ part: Int, of agreement: Agreement, asOf: Day, on connection: SQLiteConnection) async throws -> (

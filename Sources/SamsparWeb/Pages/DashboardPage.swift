@@ -112,7 +112,16 @@ enum DashboardPage {
         let principal = try r.signedIn()
         let id = r.context.parameters.get("id") ?? ""
         let sel = try selection(r)
-        let (report, stored) = try await compute(r, id: id, sel)
+        // The report's facts and the activity volume are read at once, each on reader
+        // connections of its own, and the facts once for the report and its quarters (issue
+        // 10: the dashboard read the population five times). This is what `store.report` does.
+        guard let stored = try await r.services.store.agreement(id: id, inForceOn: min(Day.lastOfYear(sel.year), sel.asOf)) else {
+            throw APIError.notFound()
+        }
+        async let loaded = r.services.store.reportFacts(for: stored.agreement, asOf: sel.asOf)
+        async let activityVolume = r.services.store.activitySpans(for: stored.agreement, year: sel.year, asOf: sel.asOf)
+        let facts = try await loaded
+        let report = Report.compute(for: stored.agreement, year: sel.year, asOf: sel.asOf, input: Registrations.reportInput(facts, asOf: sel.asOf))
         let suppressed = !principal.role.seesUnsuppressedReports
         let doc = ReportDocument(report: report, suppression: suppressed ? r.services.suppression : nil, agreementVersion: stored.version).json
         let lang = r.language
@@ -145,7 +154,7 @@ enum DashboardPage {
                 value: String(format: r.t("goal.medianValue"), median.map { NumberText.integer($0, lang) } ?? "–", pct(e?["shareWithinGoal"])),
                 target: String(format: r.t("goal.medianTarget"), NumberText.integer(goalDays, lang)), verdict: verdict, verdictClass: verdictClass))
         // The annual follow-up (issue 9, part 7): sub-goal targets, activity volume, costs.
-        let spans = try await r.services.store.activitySpans(for: stored.agreement, year: sel.year, asOf: sel.asOf)
+        let spans = try await activityVolume
         let followUp = FollowUp(report: report, agreement: stored.agreement, activities: spans)
         let f = followUp.json(suppression: suppressed ? r.services.suppression : nil, overallGoalHidden: hidden)
         func verdictOf(_ v: JSONValue?) -> (String, String) {
@@ -219,7 +228,9 @@ enum DashboardPage {
 
         // Quarter by quarter: the report as of each quarter's last day (not after as-of). Each
         // is computed on its own input (a registration added later may change how a person is
-        // counted), the four at once on the server's cores.
+        // counted), the four at once on the server's cores: the facts loaded above cut at the
+        // quarter's end, where the quarter has the same version of the agreement in force,
+        // else read for it.
         var ends: [Day] = []
         for q in 1...4 {
             let end = Day(year: sel.year, month: q * 3, day: q == 1 || q == 4 ? 31 : 30)!
@@ -230,7 +241,14 @@ enum DashboardPage {
         let quarterly = try await withThrowingTaskGroup(of: (Int, JSONValue).self) { group in
             for (i, end) in ends.enumerated() {
                 group.addTask {
-                    let (qr, _) = try await compute(r, id: id, Selection(year: sel.year, asOf: end))
+                    let quarterly = try await r.services.store.agreement(id: id, inForceOn: end)
+                    let qr: Report
+                    if quarterly?.version == stored.version {
+                        let input = Registrations.reportInput(facts.map { $0.asOf(end) }, asOf: end)
+                        qr = Report.compute(for: stored.agreement, year: sel.year, asOf: end, input: input)
+                    } else {
+                        (qr, _) = try await compute(r, id: id, Selection(year: sel.year, asOf: end))
+                    }
                     return (i, ReportDocument(report: qr, suppression: suppression).json)
                 }
             }
