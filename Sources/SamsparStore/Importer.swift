@@ -43,7 +43,8 @@ protocol BulkWriter {
 }
 
 /// The engine-independent half of a bulk import (SPEC §4): streams the file, validates
-/// every row, checks people and tracks against the database a batch at a time, and writes
+/// every row, checks people and tracks against the database a batch at a time (a large file:
+/// against one index of every registration, see ``ImportScope/registrantIndexAfterRows``), and writes
 /// batches until the first problem. After a problem it keeps reading, writing nothing more,
 /// so that one run lists every bad row; the caller then rolls back. Batches go to the
 /// engine's staging table in file order; the engine moves them into place in key order, and
