@@ -83,40 +83,31 @@ public final class PostgreSQLStore: SamsparStore {
 
     /// The TLS of a connection (issue 10, part 4): `require` encrypts without checking the
     /// certificate; `verify-full` checks it against `sslrootcert` (or the system's
-    /// authorities) and the host name or address in the URL.
-    static func tls(_ location: DatabaseURL.PostgresLocation) throws -> PostgresConnection.Configuration.TLS {
+    /// authorities) and the host name or address in the URL. `nil`: plain.
+    static func tlsConfiguration(_ location: DatabaseURL.PostgresLocation) throws -> TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
         switch location.tls {
-        case .disable: return .disable
-        case .require:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .none
-            return .require(try NIOSSLContext(configuration: configuration))
+        case .disable: return nil
+        case .require: configuration.certificateVerification = .none
         case .verifyFull:
-            var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .fullVerification
             if let path = location.rootCertificate {
                 configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
             }
-            return .require(try NIOSSLContext(configuration: configuration))
         }
+        return configuration
     }
 
-    /// The same choice for the pool, which takes NIOSSL's configuration rather than a context.
+    /// The one connection's TLS (a context made from ``tlsConfiguration(_:)``).
+    static func tls(_ location: DatabaseURL.PostgresLocation) throws -> PostgresConnection.Configuration.TLS {
+        guard let configuration = try tlsConfiguration(location) else { return .disable }
+        return .require(try NIOSSLContext(configuration: configuration))
+    }
+
+    /// The pool's TLS, which takes the configuration itself.
     static func clientTLS(_ location: DatabaseURL.PostgresLocation) throws -> PostgresClient.Configuration.TLS {
-        switch location.tls {
-        case .disable: return .disable
-        case .require:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .none
-            return .require(configuration)
-        case .verifyFull:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .fullVerification
-            if let path = location.rootCertificate {
-                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
-            }
-            return .require(configuration)
-        }
+        guard let configuration = try tlsConfiguration(location) else { return .disable }
+        return .require(configuration)
     }
 
     /// Creates an empty database on the server (provisioning, and a fresh database per test).
