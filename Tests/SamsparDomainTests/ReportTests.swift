@@ -4,13 +4,37 @@ import Testing
 @testable import SamsparDomain
 
 /// Every figure of SPEC §3, each against values computed by hand in the comments.
-/// Unless a test says otherwise: agreement `Spec.standard` (Haninge 0136 and Tyresö 0138;
-/// tracks vard, bygg, studie), year 2018, asOf 2019-03-31, people born 1990 (not in group B).
-@Suite("Spec §3 figures")
-struct SpecReportTests {
+/// Unless a test says otherwise: year 2018, asOf 2019-03-31. Through `S`: agreement
+/// `Spec.standard` (Haninge 0136 and Tyresö 0138; tracks vard, bygg, studie), people born
+/// 1990 (not in group B). Through `F`: the example agreement of `shared/examples` (tracks
+/// vard, barn, bygg, unga) and the people of ``Fixture``.
+@Suite("Figures of SPEC §3")
+struct ReportTests {
+    typealias F = Fixture
     typealias S = Spec
 
     // MARK: Population and active(Y)
+
+    @Test func activeMeansRegisteredByTheCutOffAndNotExitedBeforeTheYear() {
+        let r = F.report(
+            [
+                F.person(F.amina, registered: "2018-12-31"),  // registered on the last day: active
+                F.person(F.ali, registered: "2019-01-01"),  // after 31 Dec Y: not active
+                F.person(F.omar, registered: "2016-01-01", exited: "2017-12-31"),  // exited before the year
+                F.person(F.sara, registered: "2016-01-01", exited: "2018-01-01"),  // exited on 1 Jan Y: active
+            ])
+        #expect(r.participants.active == 2)
+        #expect(r.participants.female == 2)
+        #expect(r.participants.male == 0)
+        // The as-of cut-off: registered after asOf does not exist yet.
+        let early = F.report(asOf: "2018-06-30", [F.person(F.amina, registered: "2018-07-01"), F.person(F.ali, registered: "2018-06-30")])
+        #expect(early.participants.active == 1)
+        // An exit dated after asOf does not exist yet either.
+        let exitLater = F.report(year: 2019, asOf: "2019-01-31", [F.person(F.amina, registered: "2016-01-01", exited: "2018-12-31")])
+        #expect(exitLater.participants.active == 0)
+        let exitAfterAsOf = F.report(year: 2018, asOf: "2017-06-30", [F.person(F.amina, registered: "2016-01-01", exited: "2017-12-31")])
+        #expect(exitAfterAsOf.participants.active == 1)
+    }
 
     @Test func activeIsRegisteredByTheCutOffAndNotExitedBeforeTheYear() {
         let p = S.people(8)
@@ -45,6 +69,13 @@ struct SpecReportTests {
         #expect(reached.participants.active == 0)
     }
 
+    @Test func explicitSexWinsAndOtherMunicipalitiesAreNotInThePopulation() {
+        let r = F.report([F.person(F.amina, sex: .male), F.person(F.ali, municipality: F.eskilstuna)])
+        #expect(r.participants.active == 1)
+        #expect(r.participants.male == 1)
+        #expect(r.municipalities.first { $0.code == F.haninge }?.active == 1)
+    }
+
     @Test func explicitSexWinsOverTheNumber() {
         let woman = S.born("1990-01-01")  // 199001012385: ninth digit 8, female
         #expect(woman.sex == .female)
@@ -54,6 +85,21 @@ struct SpecReportTests {
     }
 
     // MARK: Target groups
+
+    @Test func targetGroupAIs36CalendarMonthsFromTheFirstPermit() {
+        // Permit 2015-01-31 + 36 months = 2018-01-31: in A on 2018-01-01…31.
+        #expect(F.report([F.person(F.amina, permit: "2015-01-31")]).participants.targetGroupA == 1)
+        // Permit 2014-12-31 + 36 months = 2017-12-31: never in A in 2018.
+        #expect(F.report([F.person(F.amina, permit: "2014-12-31")]).participants.targetGroupA == 0)
+        // Leap day: 2015-02-28 → 2018-02-28; 2016-02-29 + 36 → 2019-02-28, so in A in 2019.
+        #expect(F.report(year: 2019, asOf: "2019-12-31", [F.person(F.amina, permit: "2016-02-29")]).participants.targetGroupA == 1)
+        // The window's last day counts: permit 2015-12-31 → in A until 2018-12-31, not in 2019.
+        #expect(F.report([F.person(F.amina, permit: "2015-12-31")]).participants.targetGroupA == 1)
+        #expect(F.report(year: 2019, asOf: "2019-12-31", [F.person(F.amina, permit: "2015-12-31")]).participants.targetGroupA == 0)
+        // A permit after the as-of date is not yet a permit.
+        #expect(F.report(asOf: "2018-05-31", [F.person(F.amina, permit: "2018-06-01")]).participants.targetGroupA == 0)
+        #expect(F.report(asOf: "2018-06-01", [F.person(F.amina, permit: "2018-06-01")]).participants.targetGroupA == 1)
+    }
 
     @Test func targetGroupAIsThirtySixCalendarMonthsFromTheFirstPermit() {
         let p = S.born("1990-01-01")
@@ -78,6 +124,25 @@ struct SpecReportTests {
         let twelve = S.agreement(extra: #""targetGroups": {"a": {"monthsSinceFirstPermit": 12}},"#)
         #expect(a("2017-01-01", twelve) == 1)
         #expect(a("2016-12-31", twelve) == 0)
+    }
+
+    @Test func targetGroupBIsAged16To24WithoutUpperSecondary() {
+        // Sara, born 2000-01-01: 18 in 2018.
+        #expect(F.report([F.person(F.sara, permit: "2017-01-01")]).participants.targetGroupB == 1)
+        #expect(F.report([F.person(F.sara, permit: "2017-01-01", upperSecondary: true)]).participants.targetGroupB == 0)
+        // Amina, born 1990-01-01: 25 on 2015-01-01, not B in 2018; but B in 2014 (aged 24 until 2014-12-31).
+        #expect(F.report([F.person(F.amina)]).participants.targetGroupB == 0)
+        #expect(F.report(year: 2014, asOf: "2014-12-31", [F.person(F.amina, permit: "2013-01-01", registered: "2013-06-01")]).participants.targetGroupB == 1)
+        // Turning 16 during the year, but only after asOf: not yet.
+        let young = try! Personnummer("200206212391", currentYear: 2026)  // born 2002-06-21
+        #expect(F.report(year: 2018, asOf: "2018-06-20", [F.person(young, permit: "2017-01-01")]).participants.targetGroupB == 0)
+        #expect(F.report(year: 2018, asOf: "2018-06-21", [F.person(young, permit: "2017-01-01")]).participants.targetGroupB == 1)
+        // Unknown birth month counts as 1 July: 1915-00-72 → 1915-07-12.
+        let unknown = try! Personnummer("191500722390", currentYear: 2026)
+        #expect(F.report(year: 1931, asOf: "1931-07-11", [F.person(unknown, permit: "1930-01-01", registered: "1930-01-01")]).participants.targetGroupB == 0)
+        #expect(F.report(year: 1931, asOf: "1931-07-12", [F.person(unknown, permit: "1930-01-01", registered: "1930-01-01")]).participants.targetGroupB == 1)
+        #expect(F.report(year: 1940, asOf: "1940-12-31", [F.person(unknown, permit: "1930-01-01", registered: "1930-01-01")]).participants.targetGroupB == 1)
+        #expect(F.report(year: 1941, asOf: "1941-12-31", [F.person(unknown, permit: "1930-01-01", registered: "1930-01-01")]).participants.targetGroupB == 0)
     }
 
     @Test func targetGroupBIsAged16To24OnSomeDayOfTheYearNotAfterAsOf() {
@@ -117,6 +182,23 @@ struct SpecReportTests {
 
     // MARK: Track counts and recruitment
 
+    @Test func trackCountsAreDistinctParticipantsWithAnEventInTheYear() {
+        let events = [
+            F.event(F.amina, "vard", .invited, "2017-12-20"),  // before Y
+            F.event(F.amina, "vard", .attended, "2018-01-10"),
+            F.event(F.amina, "vard", .attended, "2018-02-10"),  // repeated attendance
+            F.event(F.ali, "vard", .attended, "2018-12-31"),
+            F.event(F.ali, "vard", .invited, "2019-01-02"),  // after Y
+            F.event(F.omar, "vard", .attended, "2019-04-01"),  // after asOf
+        ]
+        let r = F.report([F.person(F.amina), F.person(F.ali), F.person(F.omar)], events: events)
+        #expect(r.tracks[0].count(.attended) == 2)
+        #expect(r.tracks[0].count(.invited) == 0)
+        #expect(r.tracks[1].count(.attended) == 0)
+        // Recruitment: attended a vocational track's meeting in Y ÷ active.
+        #expect(r.recruitment == Ratio(2, of: 3))
+    }
+
     @Test func trackCountsAreDistinctActiveParticipantsWithAnEventInTheYear() {
         let p = S.people(6)
         let people = [
@@ -153,6 +235,12 @@ struct SpecReportTests {
         #expect(r.recruitment.share == 0.5)
     }
 
+    @Test func recruitmentCountsVocationalTracksOnly() {
+        let r = F.report([F.person(F.sara)], events: [F.event(F.sara, "unga", .attended, "2018-03-01")])
+        #expect(r.recruitment == Ratio(0, of: 1))
+        #expect(r.tracks[3].count(.attended) == 1)
+    }
+
     @Test func eventsAfterAsOfDoNotCountEvenInsideTheYear() {
         let p = S.people(2)
         let events = [
@@ -169,6 +257,23 @@ struct SpecReportTests {
     }
 
     // MARK: Acceptance (sub-goal 2)
+
+    @Test func acceptanceIsOnOrAfterTheFirstAttendanceInTheYearOfTheExample() {
+        let events = [
+            // Accepted before attending: does not count.
+            F.event(F.amina, "bygg", .accepted, "2018-01-05"), F.event(F.amina, "bygg", .attended, "2018-01-10"),
+            // Accepted the same day: counts.
+            F.event(F.ali, "bygg", .attended, "2018-05-10"), F.event(F.ali, "bygg", .accepted, "2018-05-10"),
+            // Accepted after 31 Dec but before asOf: counts.
+            F.event(F.omar, "bygg", .attended, "2018-12-10"), F.event(F.omar, "bygg", .accepted, "2019-01-15"),
+            // Accepted after asOf: does not.
+            F.event(F.sara, "bygg", .attended, "2018-12-10"), F.event(F.sara, "bygg", .accepted, "2019-04-15"),
+        ]
+        let r = F.report([F.person(F.amina), F.person(F.ali), F.person(F.omar), F.person(F.sara)], events: events)
+        #expect(r.tracks[2].acceptance == Ratio(2, of: 4))
+        #expect(r.tracks[2].acceptance.share == 0.5)
+        #expect(r.tracks[2].count(.accepted) == 2)  // Amina and Ali in 2018
+    }
 
     @Test func acceptanceIsOnOrAfterTheFirstAttendanceInTheYear() {
         let p = S.people(9)
@@ -195,6 +300,18 @@ struct SpecReportTests {
 
     // MARK: Completion (sub-goal 3)
 
+    @Test func completionLooksAtTheFirstEndingEver() {
+        let events = [
+            F.event(F.amina, "barn", .completed, "2018-06-01"),
+            F.event(F.ali, "barn", .discontinued, "2018-03-01"), F.event(F.ali, "barn", .completed, "2018-09-01"),
+            F.event(F.omar, "barn", .discontinued, "2017-11-01"), F.event(F.omar, "barn", .completed, "2018-02-01"),  // first ending before Y
+            F.event(F.sara, "barn", .completed, "2019-04-02"),  // after asOf
+        ]
+        let r = F.report([F.person(F.amina), F.person(F.ali), F.person(F.omar), F.person(F.sara)], events: events)
+        #expect(r.tracks[1].completion == Ratio(1, of: 2))
+        #expect(r.tracks[1].count(.completed) == 3)
+    }
+
     @Test func completionIsJudgedByTheFirstEndingEver() {
         let p = S.people(6)
         let events = [
@@ -217,6 +334,25 @@ struct SpecReportTests {
     }
 
     // MARK: Outcome (sub-goal 4)
+
+    @Test func outcomeIsTheStatusNinetyDaysAfterTheFirstCompletion() {
+        let events = [
+            F.event(F.amina, "vard", .completed, "2018-06-01"),  // +90 = 2018-08-30
+            F.event(F.ali, "vard", .completed, "2018-06-01"),
+            F.event(F.omar, "vard", .completed, "2018-12-31"),  // +90 = 2019-03-31 = asOf: measurable
+            F.event(F.sara, "vard", .completed, "2019-01-02"),  // not in Y
+        ]
+        let statuses = [
+            F.status(F.amina, .work, "2018-08-30"),  // on the day: counts
+            F.status(F.ali, .studies, "2018-07-01"), F.status(F.ali, .none, "2018-08-01"),  // back to none by then
+            F.status(F.omar, .subsidizedWork, "2019-03-31"),
+        ]
+        let r = F.report([F.person(F.amina), F.person(F.ali), F.person(F.omar), F.person(F.sara)], events: events, statuses: statuses)
+        #expect(r.tracks[0].outcome == Ratio(2, of: 3))
+        let earlier = F.report(asOf: "2019-03-30", [F.person(F.omar)], events: [events[2]], statuses: [statuses[3]])
+        #expect(earlier.tracks[0].outcome == Ratio(0, of: 0))
+        #expect(earlier.tracks[0].outcome.share == nil)
+    }
 
     @Test func outcomeIsTheStatusNinetyDaysAfterTheFirstCompletionInTheYear() {
         let p = S.people(7)
@@ -247,6 +383,23 @@ struct SpecReportTests {
     }
 
     // MARK: Gender goal
+
+    @Test func genderGoalIsTheShareOfCompletersOfTheGoalsSex() {
+        // vård: 40 % men. Two completers, one man → 0.5 ≥ 0.4, met.
+        let events = [F.event(F.amina, "vard", .completed, "2018-06-01"), F.event(F.ali, "vard", .completed, "2018-06-01")]
+        let r = F.report([F.person(F.amina), F.person(F.ali)], events: events)
+        let goal = r.tracks[0].genderGoal!
+        #expect(goal.ratio == Ratio(1, of: 2))
+        #expect(goal.met == true)
+        // barn: 20 % men, nobody completed → share and met are null.
+        #expect(r.tracks[1].genderGoal?.ratio.share == nil)
+        #expect(r.tracks[1].genderGoal?.met == nil)
+        // unga has no gender goal.
+        #expect(r.tracks[3].genderGoal == nil)
+        // bygg: at least 12 % women; one man completing → 0 < 0.12, not met.
+        let bygg = F.report([F.person(F.ali)], events: [F.event(F.ali, "bygg", .completed, "2018-06-01")])
+        #expect(bygg.tracks[2].genderGoal?.met == false)
+    }
 
     @Test func genderGoalIsTheShareOfTheGoalsSexAmongThoseWhoCompleted() throws {
         let p = S.people(8)
@@ -308,6 +461,30 @@ struct SpecReportTests {
 
     // MARK: Establishment and Kaplan–Meier
 
+    @Test func establishmentCountsFromThePermitDate() {
+        let people = [
+            F.person(F.amina, permit: "2016-03-01"),  // work already on the permit date: time 0
+            F.person(F.ali, permit: "2016-03-01"),  // work 2018-02-28: 729 days (2016 is a leap year)
+            F.person(F.omar, permit: "2016-03-01"),  // studies 2018-03-02: 731 days
+            F.person(F.sara, permit: "2017-06-01"),  // not measurable: 2017-06-01 + 730 > asOf
+        ]
+        let statuses = [
+            F.status(F.amina, .work, "2015-12-01"),
+            F.status(F.ali, .none, "2016-03-01"), F.status(F.ali, .work, "2018-02-28"),
+            F.status(F.omar, .studies, "2018-03-02"),
+            F.status(F.sara, .work, "2018-01-01"),
+        ]
+        let r = F.report(asOf: "2019-03-31", people, statuses: statuses)
+        #expect(r.participants.targetGroupA == 4)
+        #expect(r.establishment.population == 4)
+        #expect(r.establishment.measurable == 3)
+        #expect(r.establishment.establishedWithinGoal == 2)
+        #expect(r.establishment.within.share == 2.0 / 3.0)
+        // Everyone established: times 0, 214, 729, 731 → S drops by 1/4 at each; S(730) = 1/4.
+        #expect(abs(r.establishment.kmShareWithinGoal! - 0.75) < 1e-12)
+        #expect(r.establishment.kmMedianDays == 214)  // 2017-06-01 → 2018-01-01
+    }
+
     @Test func establishmentFromThePermitDateWithKaplanMeier() {
         let p = S.people(10)
         let people = [
@@ -349,6 +526,13 @@ struct SpecReportTests {
         #expect(e.kmMedianDays == 729)
     }
 
+    @Test func statusesAfterAsOfDoNotEstablish() {
+        let r = F.report(asOf: "2018-06-30", [F.person(F.amina, permit: "2016-03-01")], statuses: [F.status(F.amina, .work, "2018-07-01")])
+        #expect(r.establishment.population == 1)
+        #expect(r.establishment.kmShareWithinGoal == 0)
+        #expect(r.establishment.kmMedianDays == nil)
+    }
+
     @Test func aStatusChangeOnThePermitDateCountsFromThePermitDate() {
         let p = S.people(2)
         let r = S.report(
@@ -376,6 +560,14 @@ struct SpecReportTests {
         #expect(abs(e.kaplanMeier.survival(at: 499) - 0.75) < 1e-12)
         #expect(abs(e.kmShareWithinGoal! - 0.5) < 1e-12)
         #expect(e.kmMedianDays == 500)
+    }
+
+    @Test func shareWithinGoalIsNullWithoutMeasurablePeople() {
+        let r = F.report([])
+        #expect(r.participants.active == 0)
+        #expect(r.recruitment.share == nil)
+        #expect(r.establishment.within.share == nil)
+        #expect(r.establishment.kmShareWithinGoal == nil)
     }
 
     @Test func noMedianWhenSurvivalNeverFallsToOneHalf() {
@@ -420,33 +612,5 @@ struct SpecReportTests {
         #expect(e.kmMedianDays == 761)
         #expect(e.measurable == 2)
         #expect(e.establishedWithinGoal == 0)
-    }
-}
-
-@Suite("Spec Kaplan–Meier")
-struct SpecKaplanMeierTests {
-    @Test func handComputedCurveWithTies() {
-        // Times: 2 events at 10, 1 censored at 10, 1 event at 20, 1 censored at 25, 1 event at 30.
-        // At 10: 6 at risk, 2 events → 4/6. At 20: 3 at risk → 4/6 · 2/3 = 4/9. At 30: 1 at risk → 0.
-        let km = KaplanMeier(observations: [
-            .init(time: 10, isEvent: true), .init(time: 10, isEvent: false), .init(time: 10, isEvent: true),
-            .init(time: 20, isEvent: true), .init(time: 25, isEvent: false), .init(time: 30, isEvent: true),
-        ])
-        #expect(km.survival(at: 9) == 1)
-        #expect(abs(km.survival(at: 10) - 4.0 / 6) < 1e-12)
-        #expect(abs(km.survival(at: 19) - 4.0 / 6) < 1e-12)
-        #expect(abs(km.survival(at: 20) - 4.0 / 9) < 1e-12)
-        #expect(abs(km.survival(at: 29) - 4.0 / 9) < 1e-12)
-        #expect(km.survival(at: 30) == 0)
-        #expect(km.median == 20)
-        #expect(km.count == 6)
-    }
-
-    @Test func onlyCensoringsNeverFall() {
-        let km = KaplanMeier(observations: [.init(time: 5, isEvent: false), .init(time: 800, isEvent: false)])
-        #expect(km.survival(at: 730) == 1)
-        #expect(km.median == nil)
-        #expect(!km.isEmpty)
-        #expect(KaplanMeier(observations: []).isEmpty)
     }
 }

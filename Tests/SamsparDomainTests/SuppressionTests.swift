@@ -3,10 +3,24 @@ import Testing
 
 @testable import SamsparDomain
 
-/// SPEC §3 (suppression) and §5 (the report document: JSON contract, CSV, HTML).
-@Suite("Spec suppression and report document")
-struct SpecSuppressionDocumentTests {
+/// SPEC §3 (suppression): small counts hidden, one more part with them, and no share or
+/// difference that would tell them.
+@Suite("Suppression (SPEC §3)")
+struct SuppressionTests {
+    typealias F = Fixture
     typealias S = Spec
+
+    @Test func smallCountsAreHiddenAndZeroIsShown() {
+        let s = Suppression()
+        #expect(s.show(0) == .value(0))
+        #expect((1...4).allSatisfy { s.show($0) == .small })
+        #expect(s.show(5) == .value(5))
+        #expect(s.show(Ratio(3, of: 10)) == nil)
+        #expect(s.show(Ratio(5, of: 4)) == nil)
+        #expect(s.show(Ratio(0, of: 10)) == 0)
+        #expect(s.show(Ratio(5, of: 10)) == 0.5)
+        #expect(Suppression(threshold: 10).show(9) == .small)
+    }
 
     @Test func countsFromOneToFourAreHiddenAndZeroIsShown() {
         let s = Suppression()
@@ -36,6 +50,17 @@ struct SpecSuppressionDocumentTests {
         #expect(s.show(Ratio(0, of: 10)) == 0)  // 0 is shown, so is its share
         #expect(s.show(Ratio(5, of: 10)) == 0.5)
         #expect(s.show(Ratio(0, of: 0)) == nil)  // denominator 0
+    }
+
+    @Test func oneMorePartIsHiddenWhenExactlyOneIs() {
+        let s = Suppression()
+        #expect(s.show(parts: [3, 10]) == [.small, .complementary])
+        #expect(s.show(parts: [3, 10, 7]) == [.small, .value(10), .complementary])
+        #expect(s.show(parts: [3, 2, 7]) == [.small, .small, .value(7)])
+        #expect(s.show(parts: [3, 0]) == [.small, .value(0)])
+        // A tie: the first in the document's order.
+        #expect(s.show(parts: [9, 3, 9]) == [.complementary, .small, .value(9)])
+        #expect(s.show(parts: [6, 9]) == [.value(6), .value(9)])
     }
 
     @Test func exactlyOneMorePartIsHiddenWhenExactlyOneIs() {
@@ -96,6 +121,27 @@ struct SpecSuppressionDocumentTests {
         #expect(s.show(total: 16, subset: 3) == (.value(16), .small))
         #expect(s.show(total: 3, subset: 1) == (.small, .small))
         #expect(s.show(total: 3, subset: 0) == (.small, .value(0)))
+    }
+
+    @Test func suppressedDocumentsHideSmallCountsSharesAndComplements() throws {
+        // 7 women, 3 men in Haninge: men hidden, women too (complement, ".."), active 10 shown.
+        let women = TestIdentityNumbers.all.filter { $0.sex == .female && $0.birthDate.year >= 1970 }.prefix(7)
+        let men = TestIdentityNumbers.all.filter { $0.sex == .male && $0.birthDate.year >= 1970 }.prefix(3)
+        let people = (women + men).map { F.person($0, permit: "2017-01-01") }
+        let r = F.report(people, events: [F.event(men.first!, "vard", .attended, "2018-02-01")])
+        let text = ReportDocument(report: r, suppression: Suppression()).json.serialized()
+        let decoded = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let participants = try #require(decoded["participants"] as? [String: Any])
+        #expect(participants["active"] as? Int == 10)
+        #expect(participants["male"] as? String == "<5")
+        #expect(participants["female"] as? String == "..")  // hidden only to protect the men (SPEC §3)
+        #expect(decoded["recruitmentShare"] is NSNull)  // numerator 1 is hidden
+        let tracks = try #require(decoded["tracks"] as? [[String: Any]])
+        #expect(tracks[0]["attended"] as? String == "<5")
+        #expect(tracks[0]["invited"] as? Int == 0)
+        // Unsuppressed, the same figures are plain.
+        let plain = ReportDocument(report: r).json.serialized()
+        #expect(plain.contains("\"male\": 3"))
     }
 
     /// 16 active: Haninge 8, Tyresö 2, Nynäshamn 6; 12 women and 4 men.
@@ -181,86 +227,21 @@ struct SpecSuppressionDocumentTests {
         #expect(ten["recruitmentShare"] == .null)
     }
 
-    @Test func theJSONHasTheContractsKeysInOrder() throws {
-        let p = S.people(3)
-        let r = S.report(
-            for: S.example, [S.person(p[0]), S.person(p[1]), S.person(p[2], in: S.nynashamn)],
-            events: [S.event(p[0], "vard", .attended, "2018-01-10", in: S.example), S.event(p[1], "bygg", .attended, "2018-01-10", in: S.example)])
-        let doc = ReportDocument(report: r).json
-        #expect(Array(doc.keys.prefix(7)) == ["agreement", "year", "asOf", "participants", "recruitmentShare", "tracks", "establishment"])
-        #expect(doc["agreement"] == .string("ostra-sodertorn"))
-        #expect(doc["year"] == .int(2018))
-        #expect(doc["asOf"] == .string("2019-03-31"))
-        #expect(Array(doc["participants"]!.keys.prefix(5)) == ["active", "female", "male", "targetGroupA", "targetGroupB"])
-        let tracks = doc["tracks"]!.items
-        #expect(tracks.map { $0["code"] } == [.string("vard"), .string("barn"), .string("bygg"), .string("unga")])
-        for track in tracks {
-            #expect(
-                Array(track.keys.prefix(12)) == [
-                    "code", "invited", "attended", "accepted", "declined", "started", "completed", "discontinued", "acceptanceShare",
-                    "completionShare", "outcomeShare", "genderGoal",
-                ])
+    /// 3 of 10 established within the goal, nobody censored before it: the KM share would be
+    /// 3/10 and reveal the hidden 3, so it is hidden too.
+    @Test func theKMShareIsHiddenWhenItsEstablishmentsAreFew() throws {
+        let people = TestIdentityNumbers.all.filter { $0.birthDate.year >= 1970 }.prefix(10).map {
+            Fixture.person($0, permit: "2016-03-01")
         }
-        #expect(Array(tracks[0]["genderGoal"]!.keys.prefix(4)) == ["sex", "target", "share", "met"])
-        #expect(tracks[3]["genderGoal"] == .null)
-        #expect(
-            Array(doc["establishment"]!.keys.prefix(6)) == [
-                "population", "measurable", "establishedWithinGoal", "shareWithinGoal", "kmShareWithinGoal", "kmMedianDays",
-            ])
-        // The text is JSON, and a share keeps (at least) four decimals: 2/3.
-        let text = doc.serialized()
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        let share = try #require(object["recruitmentShare"] as? Double)
-        #expect(abs(share - 2.0 / 3.0) < 1e-4)
-        #expect(text.contains("0.6666"))
-        let compact = doc.serialized(pretty: false)
-        #expect(compact.hasPrefix(#"{"agreement":"ostra-sodertorn","year":2018,"asOf":"2019-03-31","participants":{"active":3,"#))
-        #expect((try? JSONSerialization.jsonObject(with: Data(compact.utf8))) != nil)
-        // With no one active every share is null and every count 0.
-        let empty = ReportDocument(report: S.report(for: S.example, [])).json
-        #expect(empty["recruitmentShare"] == .null)
-        #expect(empty["participants"]?["active"] == .int(0))
-        #expect(empty["tracks"]?.items.first?["acceptanceShare"] == .null)
-        #expect(empty["establishment"]?["kmShareWithinGoal"] == .null)
-        #expect(empty["establishment"]?["kmMedianDays"] == .null)
-    }
-
-    @Test func csvUsesSemicolonsAndADecimalComma() {
-        let p = S.people(3)
-        let r = S.report(
-            for: S.example, p.map { S.person($0) },
-            events: [
-                S.event(p[0], "vard", .attended, "2018-01-10", in: S.example),
-                S.event(p[1], "vard", .attended, "2018-01-10", in: S.example),
-            ])
-        let csv = ReportDocument(report: r).csv
-        let text = csv.hasPrefix("\u{FEFF}") ? String(csv.dropFirst()) : csv
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        #expect(lines.count > 20)
-        let rows = lines.map { $0.split(separator: ";", omittingEmptySubsequences: false).map(String.init) }
-        #expect(rows.allSatisfy { $0.count == rows[0].count })
-        let recruitment = rows.first { $0.contains("recruitmentShare") }
-        #expect(recruitment?.last?.hasPrefix("0,6666") == true)
-        // No value is written with a decimal point.
-        #expect(!rows.contains { ($0.last ?? "").contains(".") && Double($0.last!) != nil })
-        #expect(rows.contains { $0.contains("vard") && $0.contains("attended") && $0.last == "2" })
-        #expect(rows.contains { $0.contains("genderGoal.target") && $0.contains("vard") && $0.last == "0,4" })
-    }
-
-    @Test func htmlIsAStandaloneSwedishPage() {
-        let p = S.people(2)
-        let r = S.report(for: S.example, p.map { S.person($0) }, events: [S.event(p[0], "vard", .attended, "2018-01-10", in: S.example)])
-        let html = ReportDocument(report: r, suppression: Suppression()).html(agreementTitle: "Östra Södertörn <2018> & co")
-        #expect(html.hasPrefix("<!DOCTYPE html>"))
-        #expect(html.contains("<html lang=\"sv\">"))
-        #expect(html.contains("<meta charset=\"utf-8\">"))
-        #expect(html.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</html>"))
-        #expect(html.contains("Östra Södertörn &lt;2018&gt; &amp; co"))
-        #expect(!html.contains("<2018>"))
-        // Standalone: nothing loaded from elsewhere.
-        #expect(!html.contains("<script"))
-        #expect(!html.contains("<link"))
-        #expect(!html.contains("src="))
-        #expect(html.contains("&lt;5"))  // suppressed counts are shown as <5
+        let statuses = people.prefix(3).map { Fixture.status($0.person, .work, "2017-03-01") }
+        let r = Fixture.report(people, statuses: Array(statuses))
+        #expect(r.establishment.kmEstablishedWithinGoal == 3)
+        #expect(abs((r.establishment.kmShareWithinGoal ?? 0) - 0.3) < 1e-12)
+        let text = ReportDocument(report: r, suppression: Suppression()).json.serialized()
+        let decoded = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let establishment = try #require(decoded["establishment"] as? [String: Any])
+        #expect(establishment["population"] as? Int == 10)
+        #expect(establishment["kmShareWithinGoal"] is NSNull)
+        #expect(ReportDocument(report: r).json.serialized().contains("\"kmShareWithinGoal\": 0.3"))
     }
 }

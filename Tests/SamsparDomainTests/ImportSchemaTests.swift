@@ -3,67 +3,27 @@ import Testing
 
 @testable import SamsparDomain
 
-/// SPEC §4: the CSV reader and the bulk-file schemas.
-@Suite("Spec §4 CSV and import schema")
-struct SpecCSVImportTests {
-    private func read(_ text: String) throws -> [(line: Int, fields: [String])] {
+/// SPEC §4: the bulk-file schemas, from the header to typed records.
+@Suite("Bulk-file rows (SPEC §4)")
+struct ImportSchemaTests {
+    func header(_ kind: ImportKind, _ text: String) throws -> ImportSchema {
         var reader = CSVReader(bytes: Array(text.utf8))
         var record = CSVRecord()
-        var out: [(line: Int, fields: [String])] = []
-        while try reader.next(into: &record) {
-            out.append((record.line, (0..<record.count).map { String(decoding: record[$0], as: UTF8.self) }))
-        }
-        return out
+        _ = try reader.next(into: &record)
+        return try ImportSchema(kind: kind, header: record, currentYear: 2026)
     }
 
     private func schema(_ kind: ImportKind, _ text: String) throws -> (ImportSchema, [CSVRecord]) { try Spec.schema(kind, text) }
 
-    @Test func quotedFieldsEmbeddedNewlinesCRLFAndBlankLines() throws {
-        let text =
-            "person_id;given_name;family_name\r\n"  // 1
-            + "1;\"Anna \"\"Nina\"\"\";\"Svensson;Berg\"\r\n"  // 2
-            + "2;\"Multi\nline\nname\";x\r\n"  // 3–5
-            + "\r\n"  // 6, blank
-            + "3;;\r\n"  // 7
-            + "\n"  // 8, blank
-            + "4;\"q\";last"  // 9, no final line break
-        let rows = try read(text)
-        #expect(rows.map(\.line) == [1, 2, 3, 7, 9])
-        #expect(rows[0].fields == ["person_id", "given_name", "family_name"])
-        #expect(rows[1].fields == ["1", "Anna \"Nina\"", "Svensson;Berg"])
-        #expect(rows[2].fields == ["2", "Multi\nline\nname", "x"])
-        #expect(rows[3].fields == ["3", "", ""])
-        #expect(rows[4].fields == ["4", "q", "last"])
-    }
-
-    @Test func byteOrderMarkAndSeparators() throws {
-        // A byte-order mark is not part of the first column's name.
-        let bom = try read("\u{FEFF}person_id;status;date\n199001012385;work;2018-01-01\n")
-        #expect(bom[0].fields == ["person_id", "status", "date"])
-        #expect(bom[1].fields == ["199001012385", "work", "2018-01-01"])
-        // ',' when the header uses it.
-        var reader = CSVReader(bytes: Array("\u{FEFF}person_id,status,date\r\n199001012385,work,\"2018-01-01\"\r\n".utf8))
-        var record = CSVRecord()
-        #expect(try reader.next(into: &record))
-        #expect(reader.separator == UInt8(ascii: ","))
-        #expect(record.count == 3)
-        #expect(String(decoding: record[0], as: UTF8.self) == "person_id")
-        #expect(try reader.next(into: &record))
-        #expect((0..<record.count).map { String(decoding: record[$0], as: UTF8.self) } == ["199001012385", "work", "2018-01-01"])
-        #expect(try !reader.next(into: &record))
-        // ';' wins when the header holds both.
-        #expect(try read("a;b,c\n1;2,3\n").map(\.fields) == [["a", "b,c"], ["1", "2,3"]])
-    }
-
-    @Test func anUnterminatedQuoteIsAnErrorOnTheLineItStarts() {
+    @Test func theHeaderIsCheckedByName() throws {
+        #expect(throws: Never.self) { _ = try header(.statuses, "date;status;person_id") }
         do {
-            _ = try read("a;b\n1;2\n3;\"open\nmore\n")
-            Issue.record("accepted an unterminated quote")
-        } catch let error as CSVSyntaxError {
-            #expect(error.line == 3)
-            #expect(error.reason.contains("not closed"))
-        } catch {
-            Issue.record("unexpected \(error)")
+            _ = try header(.statuses, "person_id;status;dates;status")
+            Issue.record("accepted a bad header")
+        } catch let error as ImportError {
+            #expect(error.problems.map(\.column) == ["dates", "status", "date"])
+            #expect(error.problems.map(\.reason).last == "required column is missing")
+            #expect(error.problems[1].reason == "the column appears twice")
         }
     }
 
@@ -91,6 +51,25 @@ struct SpecCSVImportTests {
         } catch let error as ImportError {
             #expect(error.problems == [ImportProblem(line: 1, column: "event", reason: "required column is missing")])
         }
+    }
+
+    @Test func everyProblemOfARowIsReported() throws {
+        let text = "person_id;activity;start;end;hours_per_week\n199001012385;yoga;2018-02-30;2018-01-01;200\n"
+        var reader = CSVReader(bytes: Array(text.utf8))
+        var record = CSVRecord()
+        _ = try reader.next(into: &record)
+        let schema = try ImportSchema(kind: .activities, header: record, currentYear: 2026)
+        _ = try reader.next(into: &record)
+        guard case .failure(let error) = schema.activity(record) else {
+            Issue.record("accepted a bad row")
+            return
+        }
+        #expect(
+            error.problems.map(\.description) == [
+                "line 2, column activity: 'yoga' is not one of sfi, civic_orientation, vocational_swedish, work_practice, vocational_training, validation, study_guidance, job_search, health, other",
+                "line 2, column start: no day 30 in February",
+                "line 2, column hours_per_week: '200' is not a number of hours from 0 to 168",
+            ])
     }
 
     @Test func everyProblemOfARowIsReportedWithItsLineAndColumn() throws {
@@ -133,6 +112,29 @@ struct SpecCSVImportTests {
         #expect(third.problems.map(\.line) == [5, 5])
         #expect(Set(third.problems.map(\.column)) == ["first_permit_date", "exited_on"])
         #expect(third.problems.first { $0.column == "first_permit_date" }?.reason == "there is no month 13")
+    }
+
+    @Test func participantRowsBecomeTypedRecords() throws {
+        let text = """
+            person_id;sex;municipality;first_permit_date;registered_on;upper_secondary_completed;exited_on;exit_reason
+            900101-2385;male;0136;2016-03-01;2017-01-10;nej;;
+            199009132391;;0138;2017-05-15;2018-02-01;yes;2018-01-01;flyttat
+            """
+        var reader = CSVReader(bytes: Array(text.utf8))
+        var record = CSVRecord()
+        _ = try reader.next(into: &record)
+        let schema = try ImportSchema(kind: .participants, header: record, currentYear: 2026)
+        _ = try reader.next(into: &record)
+        let first = try schema.participant(record).get()
+        #expect(first.person.value == 199_001_012_385)
+        #expect(first.sex == .male)  // explicit wins over the number's female
+        #expect(first.upperSecondaryCompleted == false)
+        _ = try reader.next(into: &record)
+        guard case .failure(let error) = schema.participant(record) else {
+            Issue.record("accepted an exit before registration")
+            return
+        }
+        #expect(error.problems.map(\.column) == ["exited_on"])
     }
 
     @Test func eventStatusAndActivityRows() throws {

@@ -3,10 +3,10 @@ import Testing
 
 @testable import SamsparDomain
 
-/// Shared setup for the Spec* suites: files of `../shared`, Skatteverket's test numbers,
+/// Shared setup for the suites: files of `../shared`, Skatteverket's test numbers,
 /// small agreements written as JSON, and short builders for report input.
 enum Spec {
-    /// The package root (this file is `Tests/SamsparDomainTests/SpecSupport.swift`).
+    /// The package root (this file is `Tests/SamsparDomainTests/Support.swift`).
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     /// `../shared` beside the repository.
@@ -131,6 +131,70 @@ enum Spec {
     /// The figures of one track by code.
     static func track(_ r: Report, _ code: String) -> Report.TrackFigures {
         r.tracks.first { $0.code == code }!
+    }
+}
+
+/// `shared/data` beside the repository (what `Spec.data` names too).
+let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
+
+/// The lines of a file in `shared/data` after its header.
+func lines(of file: String) throws -> [String] {
+    try String(contentsOf: sharedData.appendingPathComponent(file), encoding: .utf8)
+        .split(whereSeparator: \.isNewline).dropFirst().map(String.init)
+}
+
+/// The records of a CSV text, each with the line it starts on.
+func records(_ text: String) throws -> [(line: Int, fields: [String])] {
+    var reader = CSVReader(bytes: Array(text.utf8))
+    var record = CSVRecord()
+    var out: [(Int, [String])] = []
+    while try reader.next(into: &record) {
+        out.append((record.line, (0..<record.count).map { String(decoding: record[$0], as: UTF8.self) }))
+    }
+    return out
+}
+
+/// Hand-computed cases for every rule of SPEC §3.
+enum Fixture {
+    static let agreement: Agreement = {
+        let url = sharedData.deletingLastPathComponent().appendingPathComponent("examples/agreement.json")
+        return try! Agreement.parse(json: try! Data(contentsOf: url))
+    }()
+
+    static func day(_ text: String) -> Day { try! Day(iso: text) }
+
+    /// Test numbers: female born 1990-01-01, male born 1990-09-13, male 1991-05-15, female 2000-01-01.
+    static let amina = try! Personnummer("199001012385", currentYear: 2026)
+    static let ali = try! Personnummer("199009132391", currentYear: 2026)
+    static let omar = try! Personnummer("199105152392", currentYear: 2026)
+    static let sara = try! Personnummer("200001012384", currentYear: 2026)
+    static let haninge = try! Kommunkod("0136")
+    static let eskilstuna = try! Kommunkod("0484")
+
+    static func person(
+        _ p: Personnummer, municipality: Kommunkod = haninge, permit: String = "2016-03-01", registered: String = "2017-01-10",
+        exited: String? = nil, upperSecondary: Bool = false, sex: Sex? = nil
+    ) -> ParticipantFacts {
+        ParticipantFacts(
+            person: p, sex: sex, municipality: municipality, firstPermitDate: day(permit), registeredOn: day(registered),
+            exitedOn: exited.map(day), upperSecondaryCompleted: upperSecondary)
+    }
+
+    static func event(_ p: Personnummer, _ track: String, _ kind: TrackEventKind, _ date: String) -> TrackEventFact {
+        TrackEventFact(person: p, track: agreement.tracks.firstIndex { $0.code == track }!, kind: kind, date: day(date))
+    }
+
+    static func status(_ p: Personnummer, _ s: Outcome, _ date: String) -> StatusFact {
+        StatusFact(person: p, status: s, date: day(date))
+    }
+
+    static func report(
+        year: Int = 2018, asOf: String = "2019-03-31", _ participants: [ParticipantFacts], events: [TrackEventFact] = [],
+        statuses: [StatusFact] = []
+    ) -> Report {
+        Report.compute(
+            for: agreement, year: year, asOf: day(asOf), input: ReportInput(participants: participants, events: events, statuses: statuses))
     }
 }
 
