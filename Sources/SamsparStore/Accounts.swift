@@ -13,7 +13,7 @@ extension Registry {
         public var disabled: Bool
     }
 
-    public static func addUser(
+    static func addUser(
         email: String, organisation: Organisationsnummer, role: Role, passwordHash: String, now: Date, in s: any SQLSession
     ) async throws -> Int64 {
         let existing = try await s.query("SELECT id FROM users WHERE email = $1", [.text(email)])
@@ -24,14 +24,14 @@ extension Registry {
         return rows.first?["id"].int ?? 0
     }
 
-    public static func user(email: String, in s: any SQLSession) async throws -> User? {
+    static func user(email: String, in s: any SQLSession) async throws -> User? {
         try await s.query(
             "SELECT id, email, org_number, role, password_hash, disabled FROM users WHERE email = $1", [.text(email)]
         ).first.flatMap(user)
     }
 
     /// Every user, or those of one organisation (an admin manages their own organisation only).
-    public static func users(of organisation: Organisationsnummer? = nil, in s: any SQLSession) async throws -> [User] {
+    static func users(of organisation: Organisationsnummer? = nil, in s: any SQLSession) async throws -> [User] {
         if let organisation, !Mutant.flips("accounts.users.own") {
             return try await s.query(
                 "SELECT id, email, org_number, role, password_hash, disabled FROM users WHERE org_number = $1 ORDER BY email", [.int(organisation.value)]
@@ -42,7 +42,7 @@ extension Registry {
 
     /// Disables or enables a user of `organisation` (any organisation when `nil`); false when
     /// there is no such user there. A disabled user's sessions end at once.
-    public static func setDisabled(
+    static func setDisabled(
         _ disabled: Bool, userID: Int64, organisation: Organisationsnummer?, in s: any SQLSession
     ) async throws -> User? {
         let rows = try await s.query(
@@ -55,7 +55,7 @@ extension Registry {
 
     /// Sets a new password hash for a user of `organisation` (any when `nil`) and ends their
     /// sessions; `nil` when there is no such user there.
-    public static func setPassword(
+    static func setPassword(
         hash: String, userID: Int64, organisation: Organisationsnummer?, in s: any SQLSession
     ) async throws -> User? {
         let rows = try await s.query(
@@ -83,13 +83,13 @@ extension Registry {
         public var expiresAt: Int64
     }
 
-    public static func createSession(userID: Int64, secret: String, csrfToken: String, now: Date, lifetime: TimeInterval, in s: any SQLSession) async throws {
+    static func createSession(userID: Int64, secret: String, csrfToken: String, now: Date, lifetime: TimeInterval, in s: any SQLSession) async throws {
         try await s.query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
             [.text(digest(secret)), .int(userID), .text(csrfToken), .text(timestamp(now)), .int(Int64(now.timeIntervalSince1970 + lifetime))])
     }
 
-    public static func session(secret: String, now: Date, in s: any SQLSession) async throws -> Session? {
+    static func session(secret: String, now: Date, in s: any SQLSession) async throws -> Session? {
         let rows = try await s.query(
             """
             SELECT u.id, u.email, u.org_number, u.role, u.password_hash, u.disabled, s.csrf_token, s.expires_at
@@ -101,7 +101,7 @@ extension Registry {
         return Session(user: user, csrfToken: csrf, expiresAt: expires)
     }
 
-    public static func deleteSession(secret: String, in s: any SQLSession) async throws {
+    static func deleteSession(secret: String, in s: any SQLSession) async throws {
         try await s.query("DELETE FROM sessions WHERE token_hash = $1", [.text(digest(secret))])
     }
 
@@ -115,7 +115,7 @@ extension Registry {
         public var revokedAt: String?
     }
 
-    public static func createToken(organisation: Organisationsnummer, name: String, secret: String, now: Date, in s: any SQLSession) async throws -> Int64 {
+    static func createToken(organisation: Organisationsnummer, name: String, secret: String, now: Date, in s: any SQLSession) async throws -> Int64 {
         let rows = try await s.query(
             "INSERT INTO api_tokens (org_number, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
             [.int(organisation.value), .text(name), .text(digest(secret)), .text(timestamp(now))])
@@ -123,7 +123,7 @@ extension Registry {
     }
 
     /// The live token with this secret, if any.
-    public static func token(secret: String, in s: any SQLSession) async throws -> Token? {
+    static func token(secret: String, in s: any SQLSession) async throws -> Token? {
         try await s.query(
             "SELECT id, org_number, name, created_at, revoked_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
             [.text(digest(secret))]
@@ -131,7 +131,7 @@ extension Registry {
     }
 
     /// Every token, or those of one organisation.
-    public static func tokens(of organisation: Organisationsnummer? = nil, in s: any SQLSession) async throws -> [Token] {
+    static func tokens(of organisation: Organisationsnummer? = nil, in s: any SQLSession) async throws -> [Token] {
         if let organisation, !Mutant.flips("accounts.tokens.own") {
             return try await s.query(
                 "SELECT id, org_number, name, created_at, revoked_at FROM api_tokens WHERE org_number = $1 ORDER BY id", [.int(organisation.value)]
@@ -142,7 +142,7 @@ extension Registry {
 
     /// Revokes a live token of `organisation` (any organisation when `nil`, the operator);
     /// false when there is no such live token there.
-    public static func revokeToken(id: Int64, organisation: Organisationsnummer? = nil, now: Date, in s: any SQLSession) async throws -> Bool {
+    static func revokeToken(id: Int64, organisation: Organisationsnummer? = nil, now: Date, in s: any SQLSession) async throws -> Bool {
         let rows = try await s.query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND ($3 = 0 OR org_number = $3) RETURNING id",
             [.text(timestamp(now)), .int(id), .int(Mutant.flips("accounts.revoke.own") ? 0 : organisation?.value ?? 0)])

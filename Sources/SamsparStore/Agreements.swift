@@ -62,19 +62,19 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
 
 /// Agreements and their versions, written once over ``SQLSession`` for both engines.
 public enum Agreements {
-    public static func versions(id: String, in s: any SQLSession) async throws -> [StoredAgreement] {
+    static func versions(id: String, in s: any SQLSession) async throws -> [StoredAgreement] {
         try await s.query("SELECT version, document, imported_at FROM agreement_versions WHERE agreement_id = $1 ORDER BY version", [.text(id)])
             .map { row in
                 StoredAgreement(agreement: try parseStored(row["document"].text ?? ""), version: Int(row["version"].int ?? 0))
             }
     }
 
-    public static func ids(in s: any SQLSession) async throws -> [String] {
+    static func ids(in s: any SQLSession) async throws -> [String] {
         try await s.query("SELECT id FROM agreements ORDER BY id").compactMap { $0["id"].text }
     }
 
     /// The ids of the agreements `party` is a party to (its current version's parties).
-    public static func ids(party: Organisationsnummer, in s: any SQLSession) async throws -> [String] {
+    static func ids(party: Organisationsnummer, in s: any SQLSession) async throws -> [String] {
         try await s.query("SELECT agreement_id FROM agreement_parties WHERE org_number = $1 ORDER BY agreement_id", [.int(party.value)]).compactMap {
             $0["agreement_id"].text
         }

@@ -104,7 +104,7 @@ public enum AuditLog {
     /// Appends entries in order, in the caller's transaction, chained under the session's
     /// audit key (SHA-256 alone only where the store was opened without one: tests of the
     /// history before keys existed).
-    public static func append(_ drafts: [AuditDraft], at now: Date, in s: any SQLSession) async throws {
+    static func append(_ drafts: [AuditDraft], at now: Date, in s: any SQLSession) async throws {
         guard !drafts.isEmpty else { return }
         let key = s.auditKey
         try await s.lockAuditChain()
@@ -236,7 +236,7 @@ public enum AuditLog {
         }
     }
 
-    public static func search(_ q: Query, in s: any SQLSession) async throws -> [AuditEntry] {
+    static func search(_ q: Query, in s: any SQLSession) async throws -> [AuditEntry] {
         var conditions = ["seq > $1"]
         var binds: [SQLValue] = [.int(q.after)]
         if let person = q.person, q.touching == nil {
@@ -317,24 +317,24 @@ public enum AuditLog {
         public var description: String { "\(count):\(hash)" }
     }
 
-    public static func head(in s: any SQLSession) async throws -> Head {
+    static func head(in s: any SQLSession) async throws -> Head {
         let row = try await s.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first
         return Head(count: row?["seq"].int ?? 0, hash: row?["hash"].text ?? genesis)
     }
 
     /// Whether any entry is chained with a key (then the key is required from now on).
-    public static func isKeyed(in s: any SQLSession) async throws -> Bool {
+    static func isKeyed(in s: any SQLSession) async throws -> Bool {
         !(try await s.query("SELECT 1 AS x FROM audit_log WHERE keyed = 1 LIMIT 1").isEmpty)
     }
 
     /// Whether the log has any entry at all.
-    public static func isEmpty(in s: any SQLSession) async throws -> Bool {
+    static func isEmpty(in s: any SQLSession) async throws -> Bool {
         try await s.query("SELECT 1 AS x FROM audit_log LIMIT 1").isEmpty
     }
 
     /// Walks the chain and, given a head kept elsewhere, checks that the log still reaches it
     /// with the same hash there (entries cut off the end, or a rewritten tail).
-    public static func verify(head: Head, in s: any SQLSession) async throws -> Verification {
+    static func verify(head: Head, in s: any SQLSession) async throws -> Verification {
         var result = try await verify(in: s)
         guard result.problem == nil else { return result }
         if Int64(result.entries) < head.count {
@@ -350,7 +350,7 @@ public enum AuditLog {
 
     /// Walks the chain from the first entry, a page at a time. Entries chained with the key
     /// need it: without it they cannot be checked, which is a problem too.
-    public static func verify(in s: any SQLSession) async throws -> Verification {
+    static func verify(in s: any SQLSession) async throws -> Verification {
         let key = s.auditKey
         var previous = genesis
         var expectedSeq: Int64 = 1

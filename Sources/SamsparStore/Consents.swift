@@ -5,7 +5,7 @@ extension Registry {
     // MARK: Consent (SPEC §2): recorded by the party whose records it opens
 
     /// The consents of `person` recorded by `parties` (the records a viewer may see).
-    public static func consents(of person: Personnummer, recordedBy parties: [Organisationsnummer], in s: any SQLSession) async throws -> [Consent] {
+    static func consents(of person: Personnummer, recordedBy parties: [Organisationsnummer], in s: any SQLSession) async throws -> [Consent] {
         guard !parties.isEmpty else { return [] }
         return try await s.query(
             """
@@ -24,7 +24,7 @@ extension Registry {
 
     /// Records that `person` lets `party` see `organisation`'s records of them. `nil` when
     /// `organisation` has not registered the person (then, to it, they do not exist).
-    public static func giveConsent(
+    static func giveConsent(
         person: Personnummer, organisation: Organisationsnummer, party: Organisationsnummer, validFrom: Day, validUntil: Day?, now: Date,
         in s: any SQLSession
     ) async throws -> Int64? {
@@ -43,7 +43,7 @@ extension Registry {
 
     /// Withdraws one of `organisation`'s consents of `person` from `day`; false when there is
     /// no such consent that is not already withdrawn.
-    public static func withdrawConsent(
+    static func withdrawConsent(
         id: Int64, person: Personnummer, organisation: Organisationsnummer, on day: Day, in s: any SQLSession
     ) async throws -> Bool {
         let rows = try await s.query(

@@ -434,29 +434,30 @@ public struct ImportScope: Sendable {
     /// file (an API import, a caseworker's upload) never pays for the whole load. Tests set 0
     /// to take that path with a small file.
     public var registrantIndexAfterRows = 100_000
-    /// Runs inside the import's transaction after the audit entry (the API's idempotent answer).
-    public var beforeCommit: (@Sendable (any SQLSession, ImportSummary) async throws -> Void)?
+    /// The answer to keep for the request's `Idempotency-Key`, stored in the import's own
+    /// transaction after the audit entry.
+    public var idempotency: IdempotentAnswer<ImportSummary>?
 
     public init(
         organisation: Int64?, today: Day, audit: (@Sendable (ImportSummary) -> AuditDraft)? = nil, now: Date = Date(timeIntervalSince1970: 0),
-        beforeCommit: (@Sendable (any SQLSession, ImportSummary) async throws -> Void)? = nil
+        idempotency: IdempotentAnswer<ImportSummary>? = nil
     ) {
         self.organisation = organisation
         self.today = today
         self.audit = audit
         self.now = now
-        self.beforeCommit = beforeCommit
+        self.idempotency = idempotency
     }
 
     /// What runs in the import's transaction once every row is written: the audit entry,
-    /// naming every registration touched, then `beforeCommit`.
+    /// naming every registration touched, then the idempotent answer.
     func finish(_ summary: ImportSummary, in session: any SQLSession) async throws {
         if let audit {
             var draft = audit(summary)
             draft.subjects += summary.touched
             try await AuditLog.append([draft], at: now, in: session)
         }
-        try await beforeCommit?(session, summary)
+        try await idempotency?.store(summary, now: now, in: session)
     }
 
     public static let commandLine = ImportScope(organisation: nil, today: Day(ordinal: 0))

@@ -44,18 +44,18 @@ public enum OrganisationError: Error, Equatable, CustomStringConvertible {
 /// operator changes it (`samspar org`, and `samspar agreement import` for organisations the
 /// registry does not have yet); an agreement never changes an organisation.
 public enum Organisations {
-    public static func all(in s: any SQLSession) async throws -> [Organisation] {
+    static func all(in s: any SQLSession) async throws -> [Organisation] {
         try await s.query("SELECT org_number, name, kind, municipality_code FROM organisations ORDER BY org_number").compactMap(organisation)
     }
 
-    public static func find(_ number: Organisationsnummer, in s: any SQLSession) async throws -> Organisation? {
+    static func find(_ number: Organisationsnummer, in s: any SQLSession) async throws -> Organisation? {
         try await s.query(
             "SELECT org_number, name, kind, municipality_code FROM organisations WHERE org_number = $1", [.int(number.value)]
         ).first.flatMap(organisation)
     }
 
     /// Adds an organisation; at most one municipality per kommunkod.
-    public static func add(_ o: Organisation, in s: any SQLSession) async throws {
+    static func add(_ o: Organisation, in s: any SQLSession) async throws {
         try validate(o)
         if try await find(o.number, in: s) != nil { throw OrganisationError.exists(o.number) }
         try await checkKommunkod(o, in: s)
@@ -65,7 +65,7 @@ public enum Organisations {
     }
 
     /// Changes what is given; returns the organisation as it is now.
-    public static func update(
+    static func update(
         _ number: Organisationsnummer, name: String?, kind: OrganisationKind?, municipalityCode: Kommunkod??, in s: any SQLSession
     ) async throws -> Organisation {
         guard var o = try await find(number, in: s) else { throw OrganisationError.unknown(number) }

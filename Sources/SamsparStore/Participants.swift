@@ -69,7 +69,7 @@ extension Registry {
     /// The parties whose records of `person` `viewer` may see on `day`: its own registration,
     /// and that of every party whose valid consent names it. Empty: to `viewer` the person does
     /// not exist, whether or not anyone else holds them.
-    public static func visibleParties(
+    static func visibleParties(
         of person: Personnummer, to viewer: Organisationsnummer, on day: Day, in s: any SQLSession
     ) async throws -> [Organisationsnummer] {
         try await s.query(
@@ -80,7 +80,7 @@ extension Registry {
 
     /// Whether `organisation` has registered `person` (the condition for recording anything
     /// of them, SPEC §2).
-    public static func hasRegistered(_ person: Personnummer, organisation: Organisationsnummer, in s: any SQLSession) async throws -> Bool {
+    static func hasRegistered(_ person: Personnummer, organisation: Organisationsnummer, in s: any SQLSession) async throws -> Bool {
         let own = Mutant.flips("sql.hasRegistered.own") ? "($2 = $2 OR 1 = 1)" : "org_number = $2"
         return
             !(try await s.query(
@@ -108,13 +108,11 @@ extension Registry {
             party: party, partyKind: r["kind"].text.flatMap(OrganisationKind.init(rawValue:)), changed: r["changed"].int ?? 0)
     }
 
-    /// The participant as `parties` (from ``visibleParties(of:to:on:in:)``) let them be seen on
-    /// `day`; `nil` when that is nothing.
     /// The participant as `viewer` may see them on `day`: the registrations picked by the same
     /// decision as ``visibleParties(of:to:on:in:)`` (``AccessSQL/visible(_:viewer:day:)``), in
     /// the registrations' own query rather than one before it (an audited read is a handful
     /// of statements, and each one's parsing counts: issue 10).
-    public static func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws
+    static func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws
         -> ParticipantView?
     {
         try await views(
@@ -123,18 +121,10 @@ extension Registry {
         ).first
     }
 
-    public static func participant(_ person: Personnummer, parties: [Organisationsnummer], on today: Day, in s: any SQLSession) async throws
-        -> ParticipantView?
-    {
-        guard !parties.isEmpty else { return nil }
-        let list = parties.map { String($0.value) }.joined(separator: ",")
-        return try await views(where: "r.person_id = $1 AND r.org_number IN (\(list))", [.int(person.value)], in: s).first
-    }
-
-    /// Every participant `viewer` may see on `day`, each as ``participant(_:parties:on:in:)``
+    /// Every participant `viewer` may see on `day`, each as ``participant(_:visibleTo:on:in:)``
     /// shows them (the caseworker's "Att göra" and the participant list of the web pages).
     /// The same decision, ``AccessSQL/visible(_:viewer:day:)``, picks the registrations.
-    public static func caseload(viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> [ParticipantView] {
+    static func caseload(viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> [ParticipantView] {
         // The first two conditions only narrow the search to what an index finds (the
         // viewer's own registrations, and people with a consent naming the viewer); the third,
         // AccessSQL.visible, is what decides.
@@ -253,7 +243,7 @@ extension Registry {
     /// One page of the participants `viewer` may see on `day`, found by identity number
     /// (exact) or by name (a case-insensitive part of a visible registration's given or
     /// family name), ordered by identity number.
-    public static func searchParticipants(
+    static func searchParticipants(
         viewer: Organisationsnummer, person: Personnummer?, name: String?, on day: Day, limit: Int, offset: Int, in s: any SQLSession
     ) async throws -> [SearchHit] {
         var conditions = [AccessSQL.visible("r", viewer: "$1", day: "$2")]
@@ -292,7 +282,7 @@ extension Registry {
     /// Where registrations of one person disagree (SPEC §2, issue 7): for every attribute, how
     /// many people's registrations disagree on it (an aggregate that names nobody), and, for
     /// the people `viewer` may see at least two registrations of, the values by party.
-    public static func disagreements(viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> (
+    static func disagreements(viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> (
         counts: [String: Int], visible: [Disagreement]
     ) {
         let rows = try await s.query(

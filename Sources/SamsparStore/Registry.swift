@@ -22,14 +22,14 @@ public enum Registry {
         }
     }
 
-    public static func storedResponse(principal: String, key: String, in s: any SQLSession) async throws -> StoredResponse? {
+    static func storedResponse(principal: String, key: String, in s: any SQLSession) async throws -> StoredResponse? {
         try await s.query("SELECT fingerprint, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2", [.text(principal), .text(key)])
             .first.map { StoredResponse(fingerprint: $0["fingerprint"].text ?? "", status: Int($0["status"].int ?? 0), body: $0["body"].text ?? "") }
     }
 
     /// Stores the answer; false when another request with the same key stored one first
     /// (the caller then rolls its write back).
-    public static func storeResponse(principal: String, key: String, response: StoredResponse, now: Date, in s: any SQLSession) async throws -> Bool {
+    static func storeResponse(principal: String, key: String, response: StoredResponse, now: Date, in s: any SQLSession) async throws -> Bool {
         let rows = try await s.query(
             """
             INSERT INTO idempotency_keys (principal, key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -70,6 +70,43 @@ public enum Registry {
 
     static func day(_ v: SQLValue) -> Day? { v.int.map { Day(ordinal: Int32($0)) } }
     static func org(_ v: SQLValue) -> Organisationsnummer? { v.int.map(Organisationsnummer.init(storedValue:)) }
+}
+
+/// The answer to keep for an `Idempotency-Key` (issue 4): a write given one stores its answer
+/// in its own transaction, so the same request sent again gets it back and nothing is done
+/// twice. A parameter of the write, never a session handed out.
+public struct IdempotentAnswer<Result: Sendable>: Sendable {
+    /// Whose key it is (keys are per caller).
+    public var principal: String
+    public var key: String
+    /// The request's digest: the same key with another request is refused.
+    public var fingerprint: String
+    /// The HTTP status of the answer.
+    public var status: Int
+    /// The answer's body, made from what the write did.
+    public var body: @Sendable (Result) -> String
+
+    public init(principal: String, key: String, fingerprint: String, status: Int, body: @escaping @Sendable (Result) -> String) {
+        self.principal = principal
+        self.key = key
+        self.fingerprint = fingerprint
+        self.status = status
+        self.body = body
+    }
+
+    /// Stores the answer in the write's transaction; throws ``IdempotencyError/concurrent``
+    /// (rolling the write back) when another request with the key stored one first.
+    func store(_ result: Result, now: Date, in s: any SQLSession) async throws {
+        let stored = try await Registry.storeResponse(
+            principal: principal, key: key, response: .init(fingerprint: fingerprint, status: status, body: body(result)), now: now, in: s)
+        guard stored else { throw IdempotencyError.concurrent }
+    }
+}
+
+public enum IdempotencyError: Error, Equatable {
+    /// Two requests with one key at once: the second is rolled back; sent again, it gets the
+    /// first one's answer.
+    case concurrent
 }
 
 public enum RegistryError: Error, Equatable, CustomStringConvertible {

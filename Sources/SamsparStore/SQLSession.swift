@@ -1,23 +1,23 @@
 import Foundation
 
 /// A value bound to or read from SQL that both engines share.
-public enum SQLValue: Sendable, Hashable {
+enum SQLValue: Sendable, Hashable {
     case null
     case int(Int64)
     case real(Double)
     case text(String)
 
-    public var int: Int64? {
+    var int: Int64? {
         if case .int(let v) = self { return v }
         return nil
     }
 
-    public var text: String? {
+    var text: String? {
         if case .text(let v) = self { return v }
         return nil
     }
 
-    public var real: Double? {
+    var real: Double? {
         switch self {
         case .real(let v): v
         case .int(let v): Double(v)
@@ -25,17 +25,17 @@ public enum SQLValue: Sendable, Hashable {
         }
     }
 
-    public static func int(_ value: Int) -> SQLValue { .int(Int64(value)) }
-    public static func optional(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
-    public static func optional(_ value: Int64?) -> SQLValue { value.map { .int($0) } ?? .null }
+    static func int(_ value: Int) -> SQLValue { .int(Int64(value)) }
+    static func optional(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
+    static func optional(_ value: Int64?) -> SQLValue { value.map { .int($0) } ?? .null }
 }
 
 /// One row of a result, read by column name.
-public struct SQLRow: Sendable {
-    public var names: [String]
-    public var values: [SQLValue]
+struct SQLRow: Sendable {
+    var names: [String]
+    var values: [SQLValue]
 
-    public subscript(_ name: String) -> SQLValue {
+    subscript(_ name: String) -> SQLValue {
         guard let index = names.firstIndex(of: name) else { return .null }
         return values[index]
     }
@@ -47,7 +47,7 @@ public struct SQLRow: Sendable {
 ///
 /// Statements use PostgreSQL's numbered placeholders (`$1`, `$2`, …); SQLite receives them as
 /// `?1`, `?2`, … . Portable SQL only: `INSERT … RETURNING`, `ON CONFLICT`, no `ILIKE`.
-public protocol SQLSession: Sendable {
+protocol SQLSession: Sendable {
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
 
@@ -73,7 +73,38 @@ public protocol SQLSession: Sendable {
 
 extension SQLSession {
     @discardableResult
-    public func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
+    func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
+}
+
+/// What an engine gives the store's own code, and nothing above it (issue 16: the store's
+/// boundary is the compiler's): one transaction, or one consistent read, over ``SQLSession``.
+protocol SQLEngine: Sendable {
+    /// Runs `body` in one transaction: all of it or none of it, and no other operation of this
+    /// store in between.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
+
+    /// Runs `body`, which only reads, on a consistent snapshot. SQLite serves reads from a
+    /// small pool of read-only connections beside the writer, so they neither wait for writes
+    /// nor for each other.
+    func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
+}
+
+/// An engine as the public protocol hands it out: a type others can name and hold, with
+/// nothing in it they can use. Only this module reaches the sessions.
+public struct StoreEngine: Sendable {
+    let sql: any SQLEngine
+}
+
+extension SamsparStore {
+    /// One transaction on this store's engine (this module's code only).
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await engine.sql.transaction(body)
+    }
+
+    /// One consistent read on this store's engine (this module's code only).
+    func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await engine.sql.read(body)
+    }
 }
 
 /// Runs one operation at a time, in arrival order: a store's single connection must not see

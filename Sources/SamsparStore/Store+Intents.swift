@@ -5,11 +5,9 @@ import SamsparDomain
 /// Hummingbird's repository pattern): "the participant as this organisation may see them",
 /// "give consent", "append audit". Each is one transaction or one consistent read, written
 /// once for both engines over the shared SQL (``Registry``, ``AuditLog``, ``Organisations``).
-/// A write takes the audit entry that records it and commits both together; `beforeCommit`
-/// runs in the same transaction (the API's idempotent answer).
+/// A write takes the audit entry that records it and commits both together, with the API's
+/// idempotent answer (``IdempotentAnswer``) when it has one.
 extension SamsparStore {
-    public typealias BeforeCommit = @Sendable (any SQLSession) async throws -> Void
-
     /// The numbers of the migrations applied (empty for a new database).
     public func appliedMigrations() async throws -> [Int] {
         try await read { try await $0.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0["version"].int.map(Int.init) } }
@@ -137,7 +135,7 @@ extension SamsparStore {
     /// when `party` is not in the registry.
     public func giveConsent(
         _ person: Personnummer, by organisation: Organisationsnummer, to party: Organisationsnummer, from validFrom: Day, until validUntil: Day?,
-        audit: @escaping @Sendable (Int64) -> AuditDraft, at now: Date, beforeCommit: (@Sendable (any SQLSession, Consent) async throws -> Void)? = nil
+        audit: @escaping @Sendable (Int64) -> AuditDraft, at now: Date, idempotency: IdempotentAnswer<Consent>? = nil
     ) async throws -> Consent? {
         try await transaction { s in
             guard try await Organisations.find(party, in: s) != nil else { throw OrganisationError.unknown(party) }
@@ -148,7 +146,7 @@ extension SamsparStore {
             try await AuditLog.append([audit(id)], at: now, in: s)
             let consent = Consent(
                 id: id, person: person, party: party, validFrom: validFrom, validUntil: validUntil, withdrawnOn: nil, recordedBy: organisation)
-            try await beforeCommit?(s, consent)
+            try await idempotency?.store(consent, now: now, in: s)
             return consent
         }
     }

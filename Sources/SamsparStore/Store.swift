@@ -73,14 +73,9 @@ public protocol SamsparStore: Sendable {
         _ kind: ImportKind, from source: ImportSource, currentYear: Int, scope: ImportScope, progress: (@Sendable (Int) -> Void)?
     ) async throws -> ImportSummary
 
-    /// Runs `body` in one transaction: all of it or none of it, and no other operation of this
-    /// store in between.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
-
-    /// Runs `body`, which only reads, on a consistent snapshot. SQLite serves reads from a
-    /// small pool of read-only connections beside the writer, so they neither wait for writes
-    /// nor for each other.
-    func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
+    /// The engine's SQL sessions, which only this module's code can use: everything above it
+    /// asks the store in the domain's words (``SamsparStore`` intents), never in SQL.
+    var engine: StoreEngine { get }
 
     /// Every registration of the people of `agreement`'s municipalities, with the events and
     /// status changes its party recorded, dated on or before `asOf` (the report's input before

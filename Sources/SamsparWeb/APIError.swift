@@ -57,13 +57,6 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         status: .unauthorized, code: "unauthenticated",
         message: "sign in or send an API token (Authorization: Bearer …) / logga in eller skicka en API-token")
     static func forbidden(_ message: String) -> APIError { APIError(status: .forbidden, code: "forbidden", message: message) }
-    /// "Not found" for a person the caller may not see or change: byte for byte the answer
-    /// for a person who does not exist, and an audit entry that says it was refused.
-    static func refused(_ person: Personnummer?, channel: String, message: String = "not found / hittades inte") -> APIError {
-        var error = APIError.notFound(message)
-        error.refusal = Refusal(person: person, reason: "not theirs or does not exist", channel: channel)
-        return error
-    }
     static func conflict(_ message: String) -> APIError { APIError(status: .conflict, code: "conflict", message: message) }
 }
 

@@ -16,10 +16,9 @@ enum AuditRoutes {
         ])
     }
 
-    /// An auditor sees the acts of their own organisation's users and tokens and every act on
-    /// their organisation's records; their own searches are in the log too.
+    /// The auditor's search of the log (``AuditOperations/search(_:_:_:)``).
     static func search(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let principal = try context.require(\.readsAuditLog, "read the audit log", request)
+        let caller = try AuditOperations.authorize(.search, context.principal, on: context.channel(request))
         let query = request.uri.queryParameters
         var q = AuditLog.Query()
         if let text = query.get("personId") {
@@ -32,37 +31,16 @@ enum AuditRoutes {
         }
         q.actor = query.get("actor").map { String($0) }
         q.action = query.get("action").map { String($0) }
-        q.after = Int64(try ParticipantRoutes.intParameter(query.get("after"), "after", default: 0, range: 0...Int.max))
-        q.limit = try ParticipantRoutes.intParameter(query.get("limit"), "limit", default: 100, range: 1...1000)
-        q.visibleTo = principal.organisation
-        let entries = try await searched(q, principal, channel: context.channel(request), s)
+        q.after = Int64(try QueryParameter.int(query.get("after"), "after", default: 0, range: 0...Int.max))
+        q.limit = try QueryParameter.int(query.get("limit"), "limit", default: 100, range: 1...1000)
+        let entries = try await AuditOperations.search(q, caller, s)
         return JSONResponse.make(.object([("items", .array(entries.map(document)))]))
     }
 
     static func verify(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let principal = try context.require(\.readsAuditLog, "verify the audit log", request)
-        let result = try await verified(principal, channel: context.channel(request), s)
+        let caller = try AuditOperations.authorize(.verify, context.principal, on: context.channel(request))
+        let result = try await AuditOperations.verify(caller, s)
         return JSONResponse.make(
             .object([("intact", .bool(result.problem == nil)), ("entries", .int(result.entries)), ("problem", result.problem.map { .string($0) } ?? .null)]))
-    }
-
-    /// The auditor's search (the API's and the page's): the entries, and in the log the
-    /// search itself with each person it showed.
-    static func searched(_ q: AuditLog.Query, _ principal: Principal, channel: String, _ s: Services) async throws -> [AuditEntry] {
-        var q = q
-        q.visibleTo = principal.organisation
-        let entries = try await s.store.searchAudit(q)
-        var drafts = [s.draft(principal, "audit-search", person: q.person, channel: channel, detail: "\(entries.count) entries")]
-        for person in Set(entries.compactMap(\.draft.person)).sorted() {
-            drafts.append(s.draft(principal, "audit-read", person: person, channel: channel))
-        }
-        try await s.auditBuffer.record(drafts)
-        return entries
-    }
-
-    static func verified(_ principal: Principal, channel: String, _ s: Services) async throws -> AuditLog.Verification {
-        let result = try await s.store.verifyAudit()
-        try await s.auditBuffer.record([s.draft(principal, "audit-verify", person: nil, channel: channel)])
-        return result
     }
 }

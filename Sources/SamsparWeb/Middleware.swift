@@ -31,6 +31,9 @@ struct ErrorMiddleware: RouterMiddleware {
                 }
             let message = error.status == .notFound ? "no such resource / resursen finns inte" : (error.body ?? error.status.reasonPhrase)
             return try APIError(status: error.status, code: code, message: message).response(from: request, context: context)
+        } catch IdempotencyError.concurrent {
+            return try APIError.conflict("a request with this Idempotency-Key was handled at the same moment; send it again to get its answer")
+                .response(from: request, context: context)
         } catch let error as DecodingError {
             return try APIError.badRequest("the body is not the JSON this endpoint takes: \(Self.describe(error))").response(from: request, context: context)
         } catch {
@@ -129,21 +132,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            try await services.auditRefusal(error, principal: context.principal)
+            try await AuditOperations.recordRefusal(error, principal: context.principal, services)
             throw error
         } catch let error as HTTPError where ErrorMiddleware.isPage(request) {
             // A page address that does not exist, answered as a page with the reader's header.
             let context = context
             return try await PageRoutes.run(request, context, services) { ErrorPage.response($0, status: error.status) }
         }
-    }
-}
-
-extension Services {
-    /// Every refused read or write is in the audit log before the refusal leaves (issue 7),
-    /// whether the API or a page refused it.
-    func auditRefusal(_ error: APIError, principal: Principal?) async throws {
-        guard let refusal = error.refusal, let principal else { return }
-        try await auditBuffer.record([draft(principal, "refused", person: refusal.person, channel: refusal.channel, detail: refusal.reason)])
     }
 }

@@ -94,55 +94,22 @@ enum Body {
     }
 }
 
-extension AppContext {
-    /// The caller, when their role may do `what`; otherwise a `403` that goes into the audit
-    /// log as a refusal (with the person of the path, when there is one).
-    func require(_ allowed: (Role) -> Bool, _ what: String, _ request: Request) throws -> Principal {
-        let principal = try requirePrincipal()
-        // `scripts/mutants` turns each route's check around on its own ("route:METHOD PATH").
-        guard Mutant.decide("route:" + channel(request), allowed(principal.role)) else {
-            var error = APIError.forbidden("the role \(principal.role.rawValue) may not \(what) / rollen \(principal.role.rawValue) saknar behörighet")
-            error.refusal = .init(
-                person: try? personParameter(year: today.year), reason: "the role \(principal.role.rawValue) may not \(what)", channel: channel(request))
-            throw error
-        }
-        return principal
-    }
-
-    func channel(_ request: Request) -> String { "\(request.method.rawValue) \(endpointPath ?? request.uri.path)" }
-
-    /// `year` decides the century of a ten-digit number (this year, from the injected clock).
-    func personParameter(year: Int) throws -> Personnummer {
-        let text = parameters.get("personId") ?? ""
-        // An unparseable number is "not found": the answer is the same as for a stranger.
-        guard let person = try? Personnummer(text, currentYear: year) else { throw APIError.notFound() }
-        return person
-    }
-}
-
-extension Services {
-    func draft(
-        _ principal: Principal, _ action: String, person: Personnummer?, channel: String, detail: String = "", subjects: [Organisationsnummer] = []
-    ) -> AuditDraft {
-        AuditDraft(
-            actor: principal.actor, role: principal.role.rawValue, organisation: principal.organisation, action: action, person: person, channel: channel,
-            detail: detail, subjects: person.map { p in subjects.map { PersonParty(person: p.value, org: $0.value) } } ?? [])
-    }
-}
-
 /// `Idempotency-Key` (issue 4): a create sent again with the same key and the same body gets
 /// the first answer back without doing anything twice; the same key with another body is an
 /// error. Keys are per caller; the answer is stored in the write's own transaction.
-struct Idempotency: Sendable {
+public struct Idempotency: Sendable {
     let principal: String
     let key: String
     let fingerprint: String
+    /// The status the route answers a done write with.
+    let status: HTTPResponse.Status
 
-    init?(_ request: Request, principal: Principal, body: [UInt8]) throws {
-        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
+    init?(_ request: Request, _ caller: Caller, body: [UInt8], status: HTTPResponse.Status) throws {
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!], let principal = caller.principal else { return nil }
         guard !key.isEmpty, key.count <= 200 else { throw APIError.badRequest("Idempotency-Key must have 1 to 200 characters") }
         self.principal = principal.actor + "@" + principal.organisation.description
         self.key = key
+        self.status = status
         self.fingerprint = Registry.digest(request.method.rawValue + " " + request.uri.path + "\n" + String(decoding: body, as: UTF8.self))
     }
 
@@ -161,14 +128,8 @@ struct Idempotency: Sendable {
         return response
     }
 
-    func save(status: HTTPResponse.Status, body: JSONValue, now: Date, in session: any SQLSession) async throws {
-        let stored = try await Registry.storeResponse(
-            principal: principal, key: key, response: .init(fingerprint: fingerprint, status: status.code, body: body.serialized(pretty: false)), now: now,
-            in: session)
-        // Two requests with one key at once: the second is rolled back; sent again, it gets
-        // the first one's answer.
-        guard stored else {
-            throw APIError.conflict("a request with this Idempotency-Key was handled at the same moment; send it again to get its answer")
-        }
+    /// The answer to keep with the write, made from what it did (``IdempotentAnswer``).
+    func answer<Result: Sendable>(_ body: @escaping @Sendable (Result) -> JSONValue) -> IdempotentAnswer<Result> {
+        IdempotentAnswer(principal: principal, key: key, fingerprint: fingerprint, status: status.code) { body($0).serialized(pretty: false) }
     }
 }

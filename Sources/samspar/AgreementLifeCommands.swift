@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SamsparDomain
 import SamsparStore
+import SamsparWeb
 
 /// The agreement's life on the command line (issue 9): what blocks signing, a party's
 /// signature, and a revision. The web interface and the API do the same through the same
@@ -58,21 +59,17 @@ struct AgreementSignCommand: AsyncParsableCommand {
         let context = try Context(options: database)
         let party: Organisationsnummer
         do { party = try Organisationsnummer(org) } catch { throw CLIFailure("--org: \(error.description)") }
-        let day: Day
-        do { day = try Day(plausibleISO: date) } catch { throw CLIFailure("--date: \(error.description)") }
-        let signature = Agreement.Signature(orgNumber: party, place: place, date: day, name: name, title: title)
+        do { _ = try Day(plausibleISO: date) } catch { throw CLIFailure("--date: \(error.description)") }
         let (result, signed): (AgreementImportResult, Agreement)
         do {
             (result, signed) = try await context.withStore {
-                try await $0.signAgreement(
-                    id: id, signature: signature, today: context.today, at: context.now,
-                    audit: { context.commandDraft("agreement", channel: "samspar agreement sign", detail: "\($0.id) version \($0.version) signed by \(party)") }
-                )
+                try await AgreementOperations.sign(
+                    id: id, party: party, place: place, date: date, name: name, title: title, context.caller("agreement sign"), context.services($0))
             }
-        } catch let error as SigningError {
-            throw CLIFailure("\(id) was not signed: \(error.description)")
-        } catch StoreError.unknownAgreement {
+        } catch let error as APIError where error.status == .notFound {
             throw CLIFailure("no agreement '\(id)'")
+        } catch let error as APIError {
+            throw CLIFailure("\(id) was not signed: \(([error.message] + error.problems.map(\.reason)).joined(separator: ": "))")
         }
         print(
             signed.status == .signed
@@ -95,15 +92,11 @@ struct AgreementReviseCommand: AsyncParsableCommand {
         let context = try Context(options: database)
         let result: AgreementImportResult
         do {
-            result = try await context.withStore {
-                try await $0.reviseAgreement(
-                    id: id, at: context.now, editor: .operatorCommand,
-                    audit: { context.commandDraft("agreement", channel: "samspar agreement revise", detail: "\($0.id) version \($0.version) drafted") })
-            }
-        } catch let error as AgreementStoreError {
-            throw CLIFailure("\(id) was not revised: \(error.description)")
-        } catch StoreError.unknownAgreement {
+            result = try await context.withStore { try await AgreementOperations.revise(id: id, context.caller("agreement revise"), context.services($0)) }
+        } catch let error as APIError where error.status == .notFound {
             throw CLIFailure("no agreement '\(id)'")
+        } catch let error as APIError {
+            throw CLIFailure("\(id) was not revised: \(([error.message] + error.problems.map(\.reason)).joined(separator: ": "))")
         }
         print("\(id) version \(result.version) är ett utkast (a draft revision).")
     }
@@ -130,16 +123,15 @@ struct AgreementTerminateCommand: AsyncParsableCommand {
         let result: AgreementImportResult
         do {
             result = try await context.withStore {
-                try await $0.terminateAgreement(
-                    id: id, termination: .init(orgNumber: party, date: day), today: context.today, at: context.now, editor: .operatorCommand,
-                    audit: { context.commandDraft("agreement", channel: "samspar agreement terminate", detail: "\($0.id) version \($0.version) notice") })
+                try await AgreementOperations.terminate(id: id, party: party, date: date, context.caller("agreement terminate"), context.services($0))
             }
-        } catch let error as AgreementStoreError {
-            throw CLIFailure("\(id): no notice recorded: \(error.description)")
-        } catch StoreError.unknownAgreement {
+        } catch let error as APIError where error.status == .notFound {
             throw CLIFailure("no agreement '\(id)'")
+        } catch let error as APIError {
+            throw CLIFailure("\(id): no notice recorded: \(([error.message] + error.problems.map(\.reason)).joined(separator: ": "))")
         }
-        let stored = try await context.withStore { try await $0.agreementVersions(id: id) }.last
+        let stored = try await context.withStore { try await AgreementOperations.versions(id, context.caller("agreement terminate"), context.services($0)) }
+            .last
         let last = stored?.agreement.lifecycle(on: day).lastDay
         print("\(id) version \(result.version): uppsagd av \(party), gäller till och med \(last?.description ?? "–") (notice recorded).")
     }

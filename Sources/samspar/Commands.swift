@@ -63,21 +63,14 @@ struct AgreementCommand: AsyncParsableCommand {
                     "\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")",
                     details: error.problems.map { "\(file): \($0)" })
             }
-            let draft: @Sendable (AgreementImportResult) -> AuditDraft = { result in
-                let added =
-                    result.addedOrganisations.isEmpty ? "" : "; added to the registry: " + result.addedOrganisations.map(\.description).joined(separator: ", ")
-                return context.commandDraft("agreement", channel: "samspar agreement import", detail: "\(result.id) version \(result.version)\(added)")
-            }
             let result: AgreementImportResult
             do {
                 // The operator's import: organisations the registry lacks are created (SPEC §2).
                 result = try await context.withStore {
-                    try await $0.importAgreement(
-                        agreement, document: data, importedAt: context.now, editor: .operatorCommand,
-                        audit: draft)
+                    try await AgreementOperations.importDocument(agreement, document: data, context.caller("agreement import"), context.services($0))
                 }
-            } catch let error as AgreementStoreError {
-                throw CLIFailure("\(file) was not imported: \(error.description)")
+            } catch let error as APIError {
+                throw CLIFailure("\(file) was not imported: \(([error.message] + error.problems.map(\.reason)).joined(separator: ": "))")
             } catch let error as OrganisationError {
                 throw CLIFailure("\(file) was not imported: \(error.description)")
             }
@@ -127,29 +120,13 @@ struct Import: AsyncParsableCommand {
                 if let organisation, try await store.organisation(organisation) == nil {
                     throw CLIFailure("--org \(organisation): \(OrganisationError.unknown(organisation).description)")
                 }
-                do {
-                    return try await store.importFile(
-                        importKind, from: .file(path: file), currentYear: context.today.year,
-                        scope: ImportScope(
-                            organisation: organisation?.value, today: context.today,
-                            // The store adds every registration the file touched to the entry.
-                            audit: {
-                                context.commandDraft(
-                                    "import", channel: "samspar import \(importKind.rawValue)",
-                                    detail: "\($0.rows) rows" + (organisation.map { " for \($0)" } ?? ""))
-                            }, now: context.now), progress: progress)
-                } catch let error as ImportError {
-                    // Rows refused because the organisation has not registered the person are
-                    // refused writes, audited person by person like the API's.
-                    try await store.appendAudit(
-                        error.refused.map {
-                            context.commandDraft(
-                                "refused", channel: "samspar import \(importKind.rawValue)", detail: "not theirs or does not exist", person: $0)
-                        }, at: context.now)
-                    throw error
-                }
+                // Rows refused because the organisation has not registered the person are
+                // refused writes, audited person by person like the API's.
+                return try await ParticipantOperations.importFile(
+                    importKind, from: .file(path: file), for: organisation, context.caller("import \(importKind.rawValue)"), context.services(store),
+                    progress: progress)
             }
-        } catch let error as ImportError {
+        } catch let error as APIError where !error.problems.isEmpty {
             if stderrIsTerminal { printError("") }
             throw CLIFailure(
                 "\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); nothing was written",
@@ -265,14 +242,15 @@ struct Demo: AsyncParsableCommand {
         var progress: (@Sendable (ImportKind, Int) -> Void)? = nil
         if stderrIsTerminal { progress = { kind, rows in printProgress("\(kind.rawValue): \(rows) rader (rows)   ") } }
         let rows = try await context.withStore { store in
-            try await DemoLoader.load(
-                agreements: agreements, files: paths, into: store, currentYear: context.today.year, now: context.now, progress: progress,
-                audit: { context.commandDraft($0, channel: "samspar demo", detail: $1) })
+            try await DemoOperations.load(agreements: agreements, files: paths, progress: progress, context.caller("demo"), context.services(store))
         }
         if stderrIsTerminal { printError("") }
         var accounts: [(String, Role)] = []
         if !national {
-            accounts = try await context.withStore { store in try await DemoAccounts.create(in: store, context: context) }
+            accounts = try await context.withStore { store in
+                try await DemoOperations.createAccounts(
+                    DemoAccounts.accounts, password: DemoAccounts.password, context.caller("demo"), context.services(store))
+            }
         }
         let summary = ImportKind.allCases.map { "\(rows[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         if national {
@@ -321,20 +299,6 @@ enum DemoAccounts {
         ("samordnare@nynashamn.example", "212000-0233", .coordinator),
         ("samordnare@sodertorn-fsf.example", "222000-2162", .coordinator),
     ]
-
-    /// Creates the accounts that do not exist yet; returns them all.
-    static func create(in store: some SamsparStore, context: Context) async throws -> [(String, Role)] {
-        let hash = try await Services.hashPassword(password, cost: 10)
-        for account in accounts {
-            guard try await store.user(email: account.email) == nil else { continue }
-            let org = try Organisationsnummer(account.org)
-            _ = try await store.addUser(
-                email: account.email, organisation: org, role: account.role, passwordHash: hash,
-                audit: context.commandDraft("add-user", channel: "samspar demo", detail: "\(account.email) \(account.role.rawValue) \(org) (demo)"),
-                at: context.now)
-        }
-        return accounts.map { ($0.email, $0.role) }
-    }
 }
 
 /// `samspar agreement document ID`: the agreement as the signed document (issue 9, part 6).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SamsparDomain
 import SamsparStore
+import SamsparWeb
 
 #if canImport(Glibc)
     import Glibc
@@ -83,12 +84,18 @@ struct Context {
         return value
     }
 
-    /// An audit entry for an act of the operator through the command line (issue 4: every
-    /// write, with the command it came through). The actor is the operating-system user.
-    func commandDraft(_ action: String, channel: String, detail: String = "", person: Personnummer? = nil, subjects: [PersonParty] = []) -> AuditDraft {
-        AuditDraft(
-            actor: "cli:\(operatorName)", role: "operator", organisation: nil, action: action, person: person, channel: channel, detail: detail,
-            subjects: subjects)
+    /// The operator at the command line, acting through `command` (issue 4: every write, with
+    /// the command it came through). The actor is the operating-system user; the operations
+    /// layer decides, asks the store and writes the audit entry, as for the API and the pages.
+    func caller(_ command: String) -> Caller {
+        .operator(operatorName, on: .command(command))
+    }
+
+    /// What the operations layer needs of the command line: the store, this command's clock
+    /// and the suppression threshold.
+    func services(_ store: any SamsparStore) -> Services {
+        let now = self.now
+        return Services(store: store, now: { now }, suppression: Suppression(threshold: suppressionThreshold))
     }
 
     func openStore() async throws -> any SamsparStore {
@@ -240,6 +247,7 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
             case let e as StoreError: (e.description, [])
             case let e as ImportError:
                 ("the file was not imported: \(e.problems.count) problem\(e.problems.count == 1 ? "" : "s")", e.problems.map(\.description))
+            case let e as APIError: (e.message, e.problems.map { "\($0.column): \($0.reason)" })
             case let e as AgreementError:
                 ("the agreement was not imported: \(e.problems.count) problem\(e.problems.count == 1 ? "" : "s")", e.problems.map(\.description))
             default: ("\(error)", [])

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SamsparDomain
 import SamsparStore
+import SamsparWeb
 
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "db", abstract: "Database maintenance.", subcommands: [Copy.self])
@@ -28,7 +29,7 @@ struct DatabaseCommand: AsyncParsableCommand {
             do {
                 // The move is an act of the operator: its entry goes into the source's log, and
                 // so into the copy, whose head is then the source's.
-                try await sourceStore.appendAudit([context.commandDraft("db-copy", channel: "samspar db copy", detail: "to \(target)")], at: context.now)
+                try await AuditOperations.recordAct("db-copy", detail: "to \(target)", context.caller("db copy"), context.services(sourceStore))
                 let targetStore = try await context.openStore(target, keyFrom: source)
                 do {
                     let summary = try await DatabaseCopy.copy(from: sourceStore, to: targetStore)

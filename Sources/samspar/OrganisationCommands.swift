@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SamsparDomain
 import SamsparStore
+import SamsparWeb
 
 /// `samspar org add|list|update`: the organisation registry, run by the operator (SPEC §2,
 /// *Organisations are a registry*). Every change is audited.
@@ -24,9 +25,7 @@ struct OrganisationCommand: AsyncParsableCommand {
         do { return try Kommunkod(text) } catch { throw CLIFailure("--kommunkod \(text): \(error.description)") }
     }
 
-    static func line(_ o: Organisation) -> String {
-        "\(o.number)\t\(o.kind.rawValue)\t\(o.municipalityCode?.description ?? "-")\t\(o.name)"
-    }
+    static func line(_ o: Organisation) -> String { OrganisationOperations.line(o) }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an organisation.")
@@ -44,9 +43,7 @@ struct OrganisationCommand: AsyncParsableCommand {
                     kind: try OrganisationCommand.kind(kind), municipalityCode: try kommunkod.map(OrganisationCommand.kommunkod))
                 do {
                     try await context.withStore { store in
-                        try await store.addOrganisation(
-                            organisation, audit: context.commandDraft("org-add", channel: "samspar org add", detail: OrganisationCommand.line(organisation)),
-                            at: context.now)
+                        try await OrganisationOperations.add(organisation, context.caller("org add"), context.services(store))
                     }
                 } catch let error as OrganisationError {
                     throw CLIFailure(error.description)
@@ -63,7 +60,7 @@ struct OrganisationCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                for o in try await context.withStore({ try await $0.organisations() }) {
+                for o in try await context.withStore({ try await OrganisationOperations.registry(context.services($0)) }) {
                     print(OrganisationCommand.line(o))
                 }
             }
@@ -90,9 +87,8 @@ struct OrganisationCommand: AsyncParsableCommand {
                 let updated: Organisation
                 do {
                     updated = try await context.withStore { store in
-                        try await store.updateOrganisation(
-                            org, name: newName, kind: newKind, municipalityCode: code,
-                            audit: { context.commandDraft("org-update", channel: "samspar org update", detail: OrganisationCommand.line($0)) }, at: context.now)
+                        try await OrganisationOperations.update(
+                            org, name: newName, kind: newKind, municipalityCode: code, context.caller("org update"), context.services(store))
                     }
                 } catch let error as OrganisationError {
                     throw CLIFailure(error.description)

@@ -96,16 +96,16 @@ struct UserCommand: AsyncParsableCommand {
                 throw CLIFailure("the user was not added", details: error.problems.map { "--\($0.column == "organisation" ? "org" : $0.column): \($0.reason)" })
             }
             let (email, org, role) = validated
-            let hash = try await Services.hashPassword(password, cost: 12)
-            let draft = context.commandDraft("add-user", channel: "samspar user add", detail: "\(email) \(role.rawValue) \(org)")
             do {
                 _ = try await context.withStore { store in
-                    try await store.addUser(email: email, organisation: org, role: role, passwordHash: hash, audit: draft, at: context.now)
+                    try await AccountOperations.addUser(
+                        email: email, organisation: org.description, role: role.rawValue, password: password, context.caller("user add"),
+                        context.services(store))
                 }
-            } catch let error as RegistryError {
-                throw CLIFailure(error.description)
-            } catch let error as OrganisationError {
-                throw CLIFailure("--org \(org): \(error.description)")
+            } catch let error as APIError where error.status == .conflict {
+                throw CLIFailure(error.message)
+            } catch let error as APIError where error.problems.first?.column == "organisation" {
+                throw CLIFailure("--org \(org): \(error.problems[0].reason)")
             }
             print("Användare \(email) tillagd: \(role.label), \(org) (user added).")
         }
@@ -126,15 +126,18 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     /// Disables, enables or sets the password of a user of any organisation (the operator).
-    static func change(_ email: String, _ action: String, database: DatabaseOptions, hash: String? = nil, disabled: Bool? = nil) async throws {
+    /// Disables, enables (`disabled`) or sets the password of a user of any organisation, as
+    /// the operator through `command` (`user disable`, `user enable`, `user password`).
+    static func change(_ email: String, _ command: String, database: DatabaseOptions, password: String? = nil, disabled: Bool? = nil) async throws {
         let context = try Context(options: database)
         let address = email.lowercased()
-        let channel = "samspar user \(action.replacing("-user", with: ""))"
         let done = try await context.withStore { store -> Bool in
-            guard let user = try await store.user(email: address) else { return false }
-            let audit: @Sendable (Registry.User) -> AuditDraft = { context.commandDraft(action, channel: channel, detail: "user \($0.id) \(address)") }
-            if let disabled { _ = try await store.setUserDisabled(disabled, userID: user.id, of: nil, audit: audit, at: context.now) }
-            if let hash { _ = try await store.setPassword(hash: hash, userID: user.id, of: nil, audit: audit, at: context.now) }
+            let services = context.services(store)
+            guard let user = try await AccountOperations.users(context.caller(command), services).first(where: { $0.email == address }) else {
+                return false
+            }
+            if let disabled { _ = try await AccountOperations.setDisabled(disabled, id: user.id, context.caller(command), services) }
+            if let password { _ = try await AccountOperations.resetPassword(id: user.id, to: password, context.caller(command), services) }
             return true
         }
         guard done else { throw CLIFailure("there is no user \(address)") }
@@ -146,7 +149,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's e-mail address.") var email: String
         func run() async throws {
             try await runReportingErrors {
-                try await UserCommand.change(email, "disable-user", database: database, disabled: true)
+                try await UserCommand.change(email, "user disable", database: database, disabled: true)
                 print("Användare \(email) avstängd (disabled).")
             }
         }
@@ -158,7 +161,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's e-mail address.") var email: String
         func run() async throws {
             try await runReportingErrors {
-                try await UserCommand.change(email, "enable-user", database: database, disabled: false)
+                try await UserCommand.change(email, "user enable", database: database, disabled: false)
                 print("Användare \(email) aktiverad (enabled).")
             }
         }
@@ -172,8 +175,7 @@ struct UserCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let password = try Add.readPassword()
                 if let reason = Services.checkPassword(password) { throw CLIFailure(reason) }
-                let hash = try await Services.hashPassword(password, cost: 12)
-                try await UserCommand.change(email, "reset-password", database: database, hash: hash)
+                try await UserCommand.change(email, "user password", database: database, password: password)
                 print("Nytt lösenord för \(email) (password set).")
             }
         }
@@ -186,7 +188,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                let users = try await context.withStore { try await $0.users() }
+                let users = try await context.withStore { try await AccountOperations.users(context.caller("user list"), context.services($0)) }
                 for u in users { print("\(u.email)\t\(u.role.rawValue)\t\(u.organisation)\(u.disabled ? "\tdisabled" : "")") }
             }
         }
@@ -213,22 +215,19 @@ struct TokenCommand: AsyncParsableCommand {
             let context = try Context(options: database)
             let organisation: Organisationsnummer
             do { organisation = try Organisationsnummer(org) } catch { throw CLIFailure("--org \(org): \(error.description)") }
-            let name = self.name.trimmingCharacters(in: .whitespaces)
-            guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else { throw CLIFailure("--name must have 1 to 100 characters") }
-            let secret = Services.newSecret()
-            let id: Int64
+            let token: (id: Int64, organisation: Organisationsnummer, name: String, secret: String)
             do {
-                id = try await context.withStore { store in
-                    try await store.createToken(
-                        organisation: organisation, name: name, secret: secret,
-                        audit: { context.commandDraft("create-token", channel: "samspar token create", detail: "token \($0) '\(name)' for \(organisation)") },
-                        at: context.now)
+                token = try await context.withStore { store in
+                    try await AccountOperations.createToken(
+                        named: name, organisation: organisation.description, context.caller("token create"), context.services(store))
                 }
-            } catch let error as OrganisationError {
-                throw CLIFailure("--org \(organisation): \(error.description)")
+            } catch let error as APIError where error.problems.first?.column == "name" {
+                throw CLIFailure("--name must have 1 to 100 characters")
+            } catch let error as APIError where error.problems.first?.column == "organisation" {
+                throw CLIFailure("--org \(organisation): \(error.problems[0].reason)")
             }
-            print("Token \(id) för \(organisation) skapad; den visas bara nu (shown once):")
-            print(secret)
+            print("Token \(token.id) för \(organisation) skapad; den visas bara nu (shown once):")
+            print(token.secret)
         }
     }
 
@@ -239,7 +238,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                let tokens = try await context.withStore { try await $0.tokens() }
+                let tokens = try await context.withStore { try await AccountOperations.tokens(context.caller("token list"), context.services($0)) }
                 for t in tokens { print("\(t.id)\t\(t.organisation)\t\(t.name)\t\(t.createdAt)\t\(t.revokedAt.map { "revoked \($0)" } ?? "live")") }
             }
         }
@@ -254,12 +253,13 @@ struct TokenCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let context = try Context(options: database)
                 let tokenID = id
-                let revoked = try await context.withStore { store in
-                    try await store.revokeToken(
-                        tokenID, of: nil, audit: context.commandDraft("revoke-token", channel: "samspar token revoke", detail: "token \(tokenID)"),
-                        at: context.now)
+                do {
+                    try await context.withStore { store in
+                        try await AccountOperations.revokeToken(tokenID, context.caller("token revoke"), context.services(store))
+                    }
+                } catch let error as APIError where error.status == .notFound {
+                    throw CLIFailure("there is no live token \(tokenID)")
                 }
-                guard revoked else { throw CLIFailure("there is no live token \(tokenID)") }
                 print("Token \(tokenID) återkallad (revoked).")
             }
         }

@@ -1,8 +1,9 @@
 import Foundation
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
+
+@testable import SamsparStore
 
 /// Runs `body` with a fresh store and closes it, also when the body throws.
 func withStore(_ engine: Engine, _ body: (any SamsparStore) async throws -> Void) async throws {

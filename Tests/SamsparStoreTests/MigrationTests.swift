@@ -1,8 +1,9 @@
 import Foundation
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
+
+@testable import SamsparStore
 
 /// Issue 7: a database written by the version on main before registrations (commit
 /// 64a196f, `scripts/make-v1-fixture.sh`) migrates without loss.

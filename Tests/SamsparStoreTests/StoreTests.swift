@@ -1,8 +1,9 @@
 import Foundation
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
+
+@testable import SamsparStore
 
 @Suite("Store, on every engine")
 struct StoreTests {
@@ -230,9 +231,7 @@ struct TextRoundTripTests {
                 + "199001012385;\"Back\\slash\ttab\";\"Two\nlines; \"\"quoted\"\"\";0136;2016-03-01;2017-01-10;yes;\\N;2018-01-01\n"
             _ = try await store.importFile(.participants, from: .bytes(Array(text.utf8)), currentYear: 2026, progress: nil)
             let person = Personnummer(storedValue: 199_001_012_385)
-            let view = try await store.read { s in
-                try await Registry.participant(person, parties: [try Organisationsnummer("212000-0084")], on: Day(year: 2019, month: 1, day: 1)!, in: s)
-            }
+            let view = try await store.participant(person, visibleTo: try Organisationsnummer("212000-0084"), on: Day(year: 2019, month: 1, day: 1)!)
             #expect(view?.merged.givenName == "Back\\slash\ttab")
             #expect(view?.merged.familyName == "Two\nlines; \"quoted\"")
             #expect(view?.merged.exitReason == "\\N")

@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
 
+@testable import SamsparStore
 @testable import SamsparWeb
 
 /// Issue 7, part 9: who sees what, with several parties. Every expected status below is

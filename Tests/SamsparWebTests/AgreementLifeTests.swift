@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
 
+@testable import SamsparStore
 @testable import SamsparWeb
 
 /// The agreement's life over real HTTP on both engines (issue 9, parts 2, 3, 5 and 7): a draft

@@ -3,10 +3,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
 
+@testable import SamsparStore
 @testable import SamsparWeb
 
 /// The parties of the bundled Östra Södertörn agreement.

@@ -93,7 +93,7 @@ struct PageSnapshotTests {
                 }())
             return P.FormModel(action: "/avtal/x/redigera/\(id)", heading: s, submit: s, fields: f.fields, summary: error ? s : nil, id: id)
         }
-        func rows(_ kind: String) -> [AgreementEditor.Row] { [.init(cells: [s, s], name: s, kind: kind, key: s)] }
+        func rows(_ kind: String) -> [AgreementEditPage.Row] { [.init(cells: [s, s], name: s, kind: kind, key: s)] }
         var signing = agreement
         signing.editHref = "/avtal/x/redigera"
         signing.signForm = form(s, id: "underteckna", error: true)
@@ -108,7 +108,7 @@ struct PageSnapshotTests {
         signed.reviseAction = "/avtal/x/revidera"
         signed.terminateForm = form(s, id: "uppsagning", error: false)
         signed.signatures = rows("")
-        let editor = AgreementEditor.Model(
+        let editor = AgreementEditPage.Model(
             id: s, title: s, agreementHref: "/avtal/x", documentHref: "/avtal/x/dokument", removeAction: "/avtal/x/redigera/ta-bort", missing: [s, s],
             hasMissing: true, warnings: [s], hasWarnings: true, summary: s, basics: textForm("grund", error: true), model: textForm("modell", error: false),
             perspectives: textForm("perspektiv", error: false), coordinator: form(s, id: "samordnare", error: false), parties: rows("part"),

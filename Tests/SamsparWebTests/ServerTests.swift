@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
 
+@testable import SamsparStore
 @testable import SamsparWeb
 
 @Suite("samspar serve (issue 4)")

@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
 
+@testable import SamsparStore
 @testable import SamsparWeb
 
 /// Issue 7, "Done when": two parties, one person, and the escalations that must not work.
@@ -360,8 +360,7 @@ struct DummyStore: SamsparStore {
     func importFile(_ kind: ImportKind, from source: ImportSource, currentYear: Int, scope: ImportScope, progress: (@Sendable (Int) -> Void)?)
         async throws -> ImportSummary
     { fatalError("not used") }
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T { fatalError("not used") }
-    func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T { fatalError("not used") }
+    var engine: StoreEngine { fatalError("not used") }
     func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts] { fatalError("not used") }
     func close() async throws {}
 }

@@ -17,7 +17,9 @@ import SamsparDomain
 /// safe beside another process importing an overlapping file (conflicts are resolved by the
 /// upsert; the upsert phase of one table is serialised with an advisory lock, so two imports
 /// cannot deadlock).
-public final class PostgreSQLStore: SamsparStore {
+public final class PostgreSQLStore: SamsparStore, SQLEngine {
+    public var engine: StoreEngine { StoreEngine(sql: self) }
+
     enum Connections: Sendable {
         /// One connection; the gate lets one operation use it at a time.
         case one(PostgresConnection, SerialGate)
@@ -201,13 +203,13 @@ public final class PostgreSQLStore: SamsparStore {
         }
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await inTransaction { try await body(PostgresSession(link: $0, auditKey: auditKey)) }
     }
 
     /// Each read on one snapshot (`REPEATABLE READ`), so that a long read such as `db copy`
     /// sees one state.
-    public func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body(PostgresSession(link: $0, auditKey: auditKey)) }
     }
 

@@ -9,7 +9,9 @@ import SamsparDomain
 /// in a temporary table (on disk: `temp_store = FILE`, so a 10-million-row file does not
 /// live in memory) and move it into place in key order, all inside one `BEGIN IMMEDIATE`
 /// transaction, so a file is all-or-nothing and the WAL keeps readers going meanwhile.
-public actor SQLiteStore: SamsparStore {
+public actor SQLiteStore: SamsparStore, SQLEngine {
+    public nonisolated var engine: StoreEngine { StoreEngine(sql: self) }
+
     let connection: SQLiteConnection
     public let path: String
     /// Chains the audit log (issue 7); `nil` only for tests of history written before keys.
@@ -78,7 +80,7 @@ public actor SQLiteStore: SamsparStore {
 
     /// Off the actor: only the check-out and check-in of a connection are isolated, so reads
     /// run in parallel on the pool.
-    public nonisolated func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+    nonisolated func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         let key = auditKey
         return try await withReader { try await body(SQLiteSession(connection: $0, auditKey: key)) }
     }
@@ -146,7 +148,7 @@ public actor SQLiteStore: SamsparStore {
         }
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         let session = SQLiteSession(connection: connection, auditKey: auditKey)
         return try await inTransaction { try await body(session) }
     }

@@ -34,10 +34,10 @@ enum AccountPages {
     }
 
     static func show(_ r: PageRequest, state: ParticipantPages.FormState? = nil, newToken: String? = nil, notice: String? = nil) async throws -> Response {
-        let principal = try r.require(\.managesAccounts, "manage users")
-        let own = principal.organisation
-        let users = try await r.services.store.users(of: own)
-        let tokens = try await r.services.store.tokens(of: own)
+        let caller = try AccountOperations.authorize(.manageUsers, r.principal, on: r.channel)
+        let own = r.principal?.organisation.description ?? ""
+        let users = try await AccountOperations.users(caller, r.services)
+        let tokens = try await AccountOperations.tokens(caller, r.services)
         func values(_ id: String) -> [String: String] { state?.id == id ? state!.values : [:] }
         func errors(_ id: String) -> [String: String] { state?.id == id ? state!.errors : [:] }
         func field(_ form: String, _ name: String, type: String = "text", options: [ParticipantPages.Option]? = nil) -> ParticipantPages.FieldModel {
@@ -71,7 +71,7 @@ enum AccountPages {
             createToken: .init(
                 action: SiteURL.createToken.path, heading: r.t("accounts.createToken"), submit: r.t("accounts.createToken"),
                 fields: [field("token", "name")], summary: errors("token").isEmpty ? nil : r.t("form.errors"), id: "token"),
-            newToken: newToken, organisation: own.description)
+            newToken: newToken, organisation: own)
         return r.render("accounts", title: r.t("accounts.title"), model, current: .accounts, notice: notice, status: state == nil ? .ok : .unprocessableContent)
     }
 
@@ -83,11 +83,10 @@ enum AccountPages {
     }
 
     static func addUser(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.managesAccounts, "manage users")
+        let caller = try AccountOperations.authorize(.manageUsers, r.principal, on: r.channel)
         do {
-            _ = try await AccountRoutes.add(
-                email: form["email"] ?? "", organisation: principal.organisation, role: form["role"] ?? "", password: form.fields["password"] ?? "", principal,
-                channel: "POST /konton/anvandare", r.services)
+            _ = try await AccountOperations.addUser(
+                email: form["email"] ?? "", organisation: nil, role: form["role"] ?? "", password: form.fields["password"] ?? "", caller, r.services)
         } catch let error as APIError where error.status == .unprocessableContent || error.status == .conflict {
             var values = form.fields
             values["password"] = nil
@@ -98,15 +97,14 @@ enum AccountPages {
     }
 
     static func userAction(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.managesAccounts, "manage users")
-        guard let id = r.context.parameters.get("id").flatMap({ Int64($0) }) else { throw APIError.notFound() }
-        let channel = "POST /konton/anvandare/{id}/{action}"
-        switch r.context.parameters.get("action") {
-        case "sparra": _ = try await AccountRoutes.setDisabled(true, id: id, principal, channel: channel, r.services)
-        case "aktivera": _ = try await AccountRoutes.setDisabled(false, id: id, principal, channel: channel, r.services)
+        let caller = try AccountOperations.authorize(.manageUsers, r.principal, on: r.channel)
+        let id = try r.context.parameter(.number)
+        switch try r.context.parameter(.action) {
+        case "sparra": _ = try await AccountOperations.setDisabled(true, id: id, caller, r.services)
+        case "aktivera": _ = try await AccountOperations.setDisabled(false, id: id, caller, r.services)
         case "losenord":
             do {
-                _ = try await AccountRoutes.resetPassword(id: id, to: form.fields["password"] ?? "", principal, channel: channel, r.services)
+                _ = try await AccountOperations.resetPassword(id: id, to: form.fields["password"] ?? "", caller, r.services)
             } catch let error as APIError where error.status == .unprocessableContent {
                 return try await show(r, notice: errors(error, r)["password"])
             }
@@ -116,21 +114,19 @@ enum AccountPages {
     }
 
     static func createToken(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.managesAccounts, "manage API tokens")
+        let caller = try AccountOperations.authorize(.manageTokens, r.principal, on: r.channel)
         do {
-            let (_, _, secret) = try await AccountRoutes.createToken(
-                named: form.fields["name"] ?? "", for: principal.organisation, principal, channel: "POST /konton/nycklar", r.services)
+            let token = try await AccountOperations.createToken(named: form.fields["name"] ?? "", organisation: nil, caller, r.services)
             // Shown once, on this answer only; the database keeps its hash.
-            return try await show(r, newToken: secret)
+            return try await show(r, newToken: token.secret)
         } catch let error as APIError where error.status == .unprocessableContent {
             return try await show(r, state: .init(id: "token", values: ["name": form.fields["name"] ?? ""], errors: errors(error, r)))
         }
     }
 
     static func revokeToken(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.managesAccounts, "manage API tokens")
-        guard let id = r.context.parameters.get("id").flatMap({ Int64($0) }) else { throw APIError.notFound() }
-        try await AccountRoutes.revokeToken(id, principal, channel: "POST /konton/nycklar/{id}/aterkalla", r.services)
+        let caller = try AccountOperations.authorize(.manageTokens, r.principal, on: r.channel)
+        try await AccountOperations.revokeToken(try r.context.parameter(.number), caller, r.services)
         return try await show(r, notice: r.t("accounts.revoked"))
     }
 }

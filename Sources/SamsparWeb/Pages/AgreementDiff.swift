@@ -91,9 +91,9 @@ extension AgreementPages {
 
     /// `/avtal/{id}/jamfor?fran=N&till=M` (default: the newest against the one before).
     static func compare(_ r: PageRequest) async throws -> Response {
-        _ = try r.signedIn()
-        let id = r.context.parameters.get("id") ?? ""
-        let versions = try await r.services.store.agreementVersions(id: id)
+        let caller = try r.caller()
+        let id = try r.context.parameter(.agreement)
+        let versions = try await AgreementOperations.versions(id, caller, r.services)
         guard let newest = versions.last else { throw APIError.notFound() }
         let q = r.request.uri.queryParameters
         let to = q.get("till").flatMap { Int($0) } ?? newest.version

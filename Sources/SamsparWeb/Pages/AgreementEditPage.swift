@@ -11,7 +11,7 @@ import SamsparStore
 /// decisions, grants) grow one item at a time; a track saved with a code it has already
 /// replaces that track, and a party added again updates its signatory. Items are removed by
 /// their key (organisation number, track code, or position in the list).
-enum AgreementEditor {
+enum AgreementEditPage {
     typealias Field = ParticipantPages.FieldModel
     typealias Form = ParticipantPages.FormModel
     typealias Option = ParticipantPages.Option
@@ -69,9 +69,9 @@ enum AgreementEditor {
     static func newForm(_ r: PageRequest, values: [String: String] = [:], errors: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws
         -> Response
     {
-        let principal = try r.require(\.managesAgreements, "draft agreements")
+        let caller = try AgreementOperations.authorize(.draft, r.principal, on: r.channel)
         var from = [Option(value: "", label: r.t("edit.fromEmpty"), selected: (values["fran"] ?? "").isEmpty)]
-        for stored in try await r.services.store.agreements(withParty: principal.organisation) {
+        for stored in try await AgreementOperations.withParty(caller, r.services) {
             from.append(
                 Option(
                     value: stored.agreement.id, label: "\(stored.agreement.area ?? stored.agreement.title) (\(stored.agreement.id))",
@@ -95,7 +95,7 @@ enum AgreementEditor {
     }
 
     static func create(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.managesAgreements, "draft agreements")
+        let caller = try AgreementOperations.authorize(.draft, r.principal, on: r.channel)
         var values = form.fields
         values["_csrf"] = nil
         var errors: [String: String] = [:]
@@ -108,17 +108,17 @@ enum AgreementEditor {
         } else {
             errors["validFrom"] = r.t("edit.error.required")
         }
-        if errors.isEmpty, !(try await r.services.store.agreementVersions(id: id)).isEmpty { errors["id"] = r.t("edit.error.idTaken") }
+        if errors.isEmpty, try await AgreementOperations.exists(id, caller, r.services) { errors["id"] = r.t("edit.error.idTaken") }
         guard errors.isEmpty, let validFrom else { return try await newForm(r, values: values, errors: errors, status: .unprocessableContent) }
         var draft: Agreement
         if let from = form["fran"] {
-            guard let earlier = try await r.services.store.agreements(withParty: principal.organisation).first(where: { $0.agreement.id == from }) else {
+            guard let earlier = try await AgreementOperations.withParty(caller, r.services).first(where: { $0.agreement.id == from }) else {
                 return try await newForm(r, values: values, errors: ["fran": r.t("edit.error.notYours")], status: .unprocessableContent)
             }
             draft = earlier.agreement.revision()
             draft.termination = nil
         } else {
-            guard let own = try await r.services.store.organisation(principal.organisation) else { throw APIError.notFound() }
+            guard let own = try await OrganisationOperations.own(caller, r.services) else { throw APIError.notFound() }
             draft = Agreement(
                 id: id, title: "", area: nil, purpose: nil, validFrom: validFrom, periodMonths: 12, nextRevision: nil, maxEstablishmentDays: 730,
                 targetGroups: .init(), parties: [.init(orgNumber: own.number, name: own.name, kind: own.kind, municipalityCode: own.municipalityCode)],
@@ -128,39 +128,33 @@ enum AgreementEditor {
         draft.title = form["title"] ?? defaultTitle
         draft.area = form["area"]
         draft.validFrom = validFrom
-        _ = try await AgreementLife.saveDraft(draft, new: true, principal, channel: "POST \(SiteURL.newAgreement.path)", r.services)
+        _ = try await AgreementOperations.saveDraft(draft, new: true, caller, r.services)
         return .redirect(SiteURL.agreementEdit(id).with([("sparat", "1")]))
     }
 
     // MARK: The editor
 
     /// The newest version, which must be a draft of a party of the reader's organisation.
-    static func draft(_ r: PageRequest, _ principal: Principal, channel: String? = nil) async throws -> StoredAgreement {
-        let id = r.context.parameters.get("id") ?? ""
-        guard let newest = try await r.services.store.agreementVersions(id: id).last else { throw APIError.notFound() }
-        guard newest.agreement.parties.contains(where: { $0.orgNumber == principal.organisation }) else {
-            var refusal = APIError.forbidden("your organisation is not a party to \(id) / din organisation är inte part i avtalet")
-            refusal.refusal = .init(
-                person: nil, reason: "not a party to \(id)", channel: channel ?? "\(r.request.method) \(SiteURL.agreementEdit(SiteURL.idKey).path)")
-            throw refusal
-        }
+    static func draft(_ r: PageRequest, _ caller: Caller) async throws -> StoredAgreement {
+        let id = try r.context.parameter(.agreement)
+        let newest = try await AgreementOperations.newestOfParty(id, caller, r.services)
         guard newest.agreement.isDraft else { throw PageRedirect(location: SiteURL.agreement(id).with([("utkast", "nej")])) }
         return newest
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
-        let principal = try r.require(\.managesAgreements, "draft agreements")
-        let stored = try await draft(r, principal)
+        let caller = try AgreementOperations.authorize(.draft, r.principal, on: r.channel)
+        let stored = try await draft(r, caller)
         let notice = r.request.uri.queryParameters.get("sparat") != nil ? r.t("edit.saved") : nil
         return try await page(r, stored.agreement, notice: notice)
     }
 
     static func save(_ part: Part, _ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.managesAgreements, "draft agreements")
-        let stored = try await draft(r, principal, channel: "POST \(SiteURL.agreementEditPart(SiteURL.idKey, part).path)")
+        let caller = try AgreementOperations.authorize(.draft, r.principal, on: r.channel)
+        let stored = try await draft(r, caller)
         var a = stored.agreement
         var errors: [String: String] = [:]
-        let registry = try await r.services.store.organisations()
+        let registry = try await OrganisationOperations.all(caller, r.services)
         apply(part, form, to: &a, registry: registry, errors: &errors, r)
         var summary: String?
         if errors.isEmpty {
@@ -173,7 +167,7 @@ enum AgreementEditor {
         }
         if errors.isEmpty && summary == nil {
             do {
-                _ = try await AgreementLife.saveDraft(a, principal, channel: "POST \(SiteURL.agreementEditPart(SiteURL.idKey, part).path)", r.services)
+                _ = try await AgreementOperations.saveDraft(a, caller, r.services)
                 return .redirect(SiteURL.agreementEdit(a.id).with([("sparat", part.rawValue)]) + "#\(part.rawValue)-heading")
             } catch let error as APIError where error.refusal == nil {
                 summary = error.pageText.flatMap { r.language.strings[$0] } ?? ([error.message] + error.problems.map(\.reason)).joined(separator: " · ")
@@ -393,7 +387,7 @@ enum AgreementEditor {
         _ r: PageRequest, _ a: Agreement, failed: Part? = nil, values: [String: String] = [:], errors: [String: String] = [:], summary: String? = nil,
         notice: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        let registry = try await r.services.store.organisations()
+        let registry = try await OrganisationOperations.registry(r.services)
         let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
         func partyName(_ n: Organisationsnummer?) -> String { n.map { names[$0] ?? $0.description } ?? "–" }
         /// A form of `part`: what was typed when that form failed, else the draft's values.
@@ -582,12 +576,11 @@ enum AgreementEditor {
     // MARK: Signing and revising
 
     static func sign(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.managesAgreements, "sign agreements")
-        let id = r.context.parameters.get("id") ?? ""
+        let caller = try AgreementOperations.authorize(.sign, r.principal, on: r.channel)
+        let id = try r.context.parameter(.agreement)
         do {
-            _ = try await AgreementLife.sign(
-                id: id, place: form["place"], date: form["date"] ?? "", name: form["name"] ?? "", title: form["title"], text: form["text"], principal,
-                channel: "POST \(SiteURL.agreementSign(SiteURL.idKey).path)", r.services)
+            _ = try await AgreementOperations.sign(
+                id: id, place: form["place"], date: form["date"] ?? "", name: form["name"] ?? "", title: form["title"], text: form["text"], caller, r.services)
         } catch let error as APIError where error.refusal == nil && error.status != .notFound {
             return try await AgreementPages.show(r, failure: failure("underteckna", error, form, r))
         }
@@ -595,11 +588,10 @@ enum AgreementEditor {
     }
 
     static func terminate(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.managesAgreements, "give notice of termination")
-        let id = r.context.parameters.get("id") ?? ""
+        let caller = try AgreementOperations.authorize(.terminate, r.principal, on: r.channel)
+        let id = try r.context.parameter(.agreement)
         do {
-            _ = try await AgreementLife.terminate(
-                id: id, date: form["date"] ?? "", principal, channel: "POST \(SiteURL.agreementTerminate(SiteURL.idKey).path)", r.services)
+            _ = try await AgreementOperations.terminate(id: id, date: form["date"] ?? "", caller, r.services)
         } catch let error as APIError where error.refusal == nil && error.status != .notFound {
             return try await AgreementPages.show(r, failure: failure("uppsagning", error, form, r))
         }
@@ -618,9 +610,9 @@ enum AgreementEditor {
     }
 
     static func revise(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.managesAgreements, "revise agreements")
-        let id = r.context.parameters.get("id") ?? ""
-        _ = try await AgreementLife.revise(id: id, principal, channel: "POST \(SiteURL.agreementRevise(SiteURL.idKey).path)", r.services)
+        let caller = try AgreementOperations.authorize(.revise, r.principal, on: r.channel)
+        let id = try r.context.parameter(.agreement)
+        _ = try await AgreementOperations.revise(id: id, caller, r.services)
         return .redirect(SiteURL.agreementEdit(id).with([("sparat", "revision")]))
     }
 }

@@ -63,9 +63,9 @@ enum DashboardPage {
         /// A coordinator may publish what they see (issue 9, part 7).
         var publish: String? = nil
         var pdf = ""
-        var volume: [AgreementEditor.Row] = []
+        var volume: [AgreementEditPage.Row] = []
         var hasVolume = false
-        var costs: [AgreementEditor.Row] = []
+        var costs: [AgreementEditPage.Row] = []
         var hasCosts = false
         var costPlanned = ""
         var costSpent = ""
@@ -100,32 +100,28 @@ enum DashboardPage {
         return Selection(year: year, asOf: asOf)
     }
 
-    static func compute(_ r: PageRequest, id: String, _ sel: Selection) async throws -> (Report, StoredAgreement) {
-        do {
-            return try await r.services.store.report(agreementID: id, year: sel.year, asOf: sel.asOf)
-        } catch StoreError.unknownAgreement {
-            throw APIError.notFound()
-        }
+    static func compute(_ r: PageRequest, _ caller: Caller, id: String, _ sel: Selection) async throws -> (Report, StoredAgreement) {
+        try await FigureOperations.report(id, year: sel.year, asOf: sel.asOf, caller, r.services)
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
-        let principal = try r.signedIn()
-        let id = r.context.parameters.get("id") ?? ""
+        let caller = try r.caller()
+        guard let principal = caller.principal else { throw APIError.unauthenticated }
+        let id = try r.context.parameter(.agreement)
         let sel = try selection(r)
         // The report's facts and the activity volume are read at once, each on reader
         // connections of its own, and the facts once for the report and its quarters (issue
         // 10: the dashboard read the population five times). This is what `store.report` does.
-        guard let stored = try await r.services.store.agreement(id: id, inForceOn: min(Day.lastOfYear(sel.year), sel.asOf)) else {
+        guard let stored = try await FigureOperations.inForce(id, on: min(Day.lastOfYear(sel.year), sel.asOf), caller, r.services) else {
             throw APIError.notFound()
         }
-        async let loaded = r.services.store.reportFacts(for: stored.agreement, asOf: sel.asOf)
-        async let activityVolume = r.services.store.activitySpans(for: stored.agreement, year: sel.year, asOf: sel.asOf)
-        let facts = try await loaded
+        let (facts, activityVolume) = try await FigureOperations.dashboardFacts(stored, year: sel.year, asOf: sel.asOf, caller, r.services)
         let report = Report.compute(for: stored.agreement, year: sel.year, asOf: sel.asOf, input: Registrations.reportInput(facts, asOf: sel.asOf))
-        let suppressed = !principal.role.seesUnsuppressedReports
-        let doc = ReportDocument(report: report, suppression: suppressed ? r.services.suppression : nil, agreementVersion: stored.version).json
+        let suppression = FigureOperations.suppression(for: caller, r.services)
+        let suppressed = suppression != nil
+        let doc = ReportDocument(report: report, suppression: suppression, agreementVersion: stored.version).json
         let lang = r.language
-        let drill = principal.role.readsParticipants
+        let drill = FigureOperations.allows(.seePeopleBehind, principal)
         func link(_ figure: String) -> String? {
             drill ? SiteURL.dashboardPeople(id).with([("ar", String(sel.year)), ("per", sel.asOf.description), ("figur", figure)]) : nil
         }
@@ -154,9 +150,9 @@ enum DashboardPage {
                 value: String(format: r.t("goal.medianValue"), median.map { NumberText.integer($0, lang) } ?? "–", pct(e?["shareWithinGoal"])),
                 target: String(format: r.t("goal.medianTarget"), NumberText.integer(goalDays, lang)), verdict: verdict, verdictClass: verdictClass))
         // The annual follow-up (issue 9, part 7): sub-goal targets, activity volume, costs.
-        let spans = try await activityVolume
+        let spans = activityVolume
         let followUp = FollowUp(report: report, agreement: stored.agreement, activities: spans)
-        let f = followUp.json(suppression: suppressed ? r.services.suppression : nil, overallGoalHidden: hidden)
+        let f = followUp.json(suppression: suppression, overallGoalHidden: hidden)
         func verdictOf(_ v: JSONValue?) -> (String, String) {
             switch v {
             case .bool(true)?: (r.t("verdict.met"), "met")
@@ -183,15 +179,15 @@ enum DashboardPage {
                     target: "≥ " + pct(t["target"]), verdict: v, verdictClass: c))
         }
         let volume = (f["activities"]?.items ?? []).map { v in
-            AgreementEditor.Row(
+            AgreementEditPage.Row(
                 cells: [NumberText.figure(v["participants"], lang), v["hours"]?.double.map { NumberText.decimal($0, digits: 1, lang) } ?? "–"],
                 name: r.language.strings["activity." + (v["kind"]?.text ?? "")] ?? v["kind"]?.text ?? "", kind: "", key: "")
         }
         let costRows = followUp.costs.map { c in
-            AgreementEditor.Row(
+            AgreementEditPage.Row(
                 cells: [
                     followUp.partyNames[c.orgNumber.description] ?? c.orgNumber.description, r.t("source." + c.source.rawValue),
-                    AgreementEditor.kronor(c.amount, r), c.spent.map { AgreementEditor.kronor($0, r) } ?? "–",
+                    AgreementEditPage.kronor(c.amount, r), c.spent.map { AgreementEditPage.kronor($0, r) } ?? "–",
                 ], name: c.track.flatMap { namesByCode[$0] } ?? r.t("edit.common"), kind: "", key: "")
         }
         let tracks = doc["tracks"]?.items ?? []
@@ -237,17 +233,16 @@ enum DashboardPage {
             guard end <= sel.asOf || q == 1 else { break }
             ends.append(min(end, sel.asOf))
         }
-        let suppression = suppressed ? r.services.suppression : nil
         let quarterly = try await withThrowingTaskGroup(of: (Int, JSONValue).self) { group in
             for (i, end) in ends.enumerated() {
                 group.addTask {
-                    let quarterly = try await r.services.store.agreement(id: id, inForceOn: end)
+                    let quarterly = try await FigureOperations.inForce(id, on: end, caller, r.services)
                     let qr: Report
                     if quarterly?.version == stored.version {
                         let input = Registrations.reportInput(facts.map { $0.asOf(end) }, asOf: end)
                         qr = Report.compute(for: stored.agreement, year: sel.year, asOf: end, input: input)
                     } else {
-                        (qr, _) = try await compute(r, id: id, Selection(year: sel.year, asOf: end))
+                        (qr, _) = try await compute(r, caller, id: id, Selection(year: sel.year, asOf: end))
                     }
                     return (i, ReportDocument(report: qr, suppression: suppression).json)
                 }
@@ -358,9 +353,9 @@ enum DashboardPage {
         var shown = model
         (shown.volume, shown.hasVolume, shown.costs, shown.hasCosts) = (volume, !volume.isEmpty, costRows, !costRows.isEmpty)
         shown.pdf = SiteURL.dashboardExport(id, "pdf").with(query)
-        shown.costPlanned = AgreementEditor.kronor(followUp.totals.total, r)
-        shown.costSpent = AgreementEditor.kronor(followUp.totals.spent, r)
-        if principal.role.managesAgreements {
+        shown.costPlanned = AgreementEditPage.kronor(followUp.totals.total, r)
+        shown.costSpent = AgreementEditPage.kronor(followUp.totals.spent, r)
+        if FigureOperations.allows(.publish, principal) {
             shown.publish = SiteURL.publish(id).path
             shown.year = String(sel.year)
         }
@@ -369,56 +364,21 @@ enum DashboardPage {
 
     /// The people behind a count: those the reader may see, and how many others it counts.
     static func people(_ r: PageRequest) async throws -> Response {
-        let principal = try r.require(\.readsParticipants, "see the participants behind a figure")
-        let id = r.context.parameters.get("id") ?? ""
+        let caller = try FigureOperations.authorize(.seePeopleBehind, r.principal, on: r.channel)
+        guard let principal = caller.principal else { throw APIError.unauthenticated }
+        let id = try r.context.parameter(.agreement)
         let sel = try selection(r)
         let text = r.request.uri.queryParameters.get("figur").map { String($0) } ?? ""
         guard let figure = figure(text) else { throw APIError.notFound() }
-        let inForce = try await r.services.store.agreement(id: id, inForceOn: sel.asOf)
-        let latest = try await r.services.store.agreementVersions(id: id).last
-        guard let stored = inForce ?? latest else { throw APIError.notFound() }
-        // How many the figure counts: from everything (an aggregate, it names nobody).
-        let input = try await r.services.store.reportInput(for: stored.agreement, asOf: sel.asOf)
-        let members = Report.members(of: figure, for: stored.agreement, year: sel.year, asOf: sel.asOf, input: input)
-        // Who is named: decided only from what the reader may see. Whether a person belongs to
-        // the figure is worked out again from the visible registrations and records alone, so
-        // that no other party's record, seen without consent, puts a name on the list.
-        let views = try await r.services.store.caseload(visibleTo: principal.organisation, on: r.today)
-        let wanted = Set(
-            Report.members(
-                of: figure, for: stored.agreement, year: sel.year, asOf: sel.asOf,
-                input: Mutant.flips("pages.drilldown.visibleOnly") ? input : visibleInput(views, stored.agreement, sel.asOf)))
-        let visible = views.filter { wanted.contains($0.person) }
-        try await Reads.listed(
-            principal, visible.map { ($0.person, $0.parties) }, action: "search", channel: "GET /avtal/{id}/uppfoljning/personer", r.services)
+        // How many the figure counts, and who of them the reader may see (each read audited).
+        let (stored, counted, visible) = try await FigureOperations.peopleBehind(figure, of: id, year: sel.year, asOf: sel.asOf, caller, r.services)
         let rows = CaseRow.build(visible, viewer: principal.organisation, agreements: [stored.agreement], today: r.today).map { ParticipantPages.row($0, r) }
-        let others = max(0, members.count - visible.count)
+        let others = max(0, counted - visible.count)
         let model = PeopleModel(
-            heading: String(format: r.t("people.heading"), NumberText.integer(members.count, r.language)), rows: rows,
+            heading: String(format: r.t("people.heading"), NumberText.integer(counted, r.language)), rows: rows,
             others: String(format: r.t("people.others"), NumberText.integer(others, r.language)),
             back: SiteURL.dashboard(id).with([("ar", String(sel.year)), ("per", sel.asOf.description)]))
         return r.render("people", title: model.heading, model, current: .agreements)
-    }
-
-    /// The report input of what the reader may see: the visible registrations with the events
-    /// (of this agreement's tracks) and statuses their parties recorded, merged as SPEC §2 says.
-    static func visibleInput(_ views: [ParticipantView], _ agreement: Agreement, _ asOf: Day) -> ReportInput {
-        var facts: [RegisteredFacts] = []
-        for view in views {
-            for registration in view.registrations {
-                let events = view.events.filter { $0.recordedBy == registration.party }.compactMap { e -> TrackEventFact? in
-                    guard e.value.agreement == nil || e.value.agreement == agreement.id,
-                        let track = agreement.tracks.firstIndex(where: { $0.code == e.value.track })
-                    else { return nil }
-                    return TrackEventFact(person: view.person, track: track, kind: e.value.kind, date: e.value.date)
-                }
-                let statuses = view.statuses.filter { $0.recordedBy == registration.party }.map {
-                    StatusFact(person: view.person, status: $0.value.status, date: $0.value.date)
-                }
-                facts.append(RegisteredFacts(registration: registration, events: events, statuses: statuses))
-            }
-        }
-        return Registrations.reportInput(facts, asOf: asOf)
     }
 
     static func figure(_ text: String) -> Report.Figure? {
@@ -439,18 +399,17 @@ enum DashboardPage {
 
     /// The report document as CSV (`;`, decimal comma) or XLSX; suppressed as on the page.
     static func export(_ r: PageRequest) async throws -> Response {
-        let principal = try r.signedIn()
-        let id = r.context.parameters.get("id") ?? ""
-        let format = r.context.parameters.get("format") ?? ""
+        let caller = try r.caller()
+        let id = try r.context.parameter(.agreement)
+        let format = try r.context.parameter(.format)
         guard format == "csv" || format == "xlsx" || format == "pdf" else { throw APIError.notFound() }
         let sel = try selection(r)
-        let (report, stored) = try await compute(r, id: id, sel)
-        var document = ReportDocument(
-            report: report, suppression: principal.role.seesUnsuppressedReports ? nil : r.services.suppression, agreementVersion: stored.version)
+        let (report, stored) = try await compute(r, caller, id: id, sel)
+        var document = ReportDocument(report: report, suppression: FigureOperations.suppression(for: caller, r.services), agreementVersion: stored.version)
         let name = "uppfoljning-\(id)-\(sel.year)"
         if format == "pdf" {
             // The follow-up for the parties' boards (issue 9, part 7), as `samspar report --format pdf` prints it.
-            let spans = try await r.services.store.activitySpans(for: stored.agreement, year: sel.year, asOf: sel.asOf)
+            let spans = try await FigureOperations.activities(stored, year: sel.year, asOf: sel.asOf, caller, r.services)
             document.followUp = FollowUp(report: report, agreement: stored.agreement, activities: spans)
             return try await PDFResponse.make(document.html(agreementTitle: stored.agreement.title), name: name)
         }

@@ -6,7 +6,7 @@ import SamsparStore
 
 /// The web interface's routes, in the same process and behind the same middleware as the API
 /// (issue 8). Every page goes through ``run(_:_:_:_:)``: a refusal is audited exactly as the
-/// API's (``Services/auditRefusal(_:principal:)``) and answered with a page, a missing or
+/// API's (``AuditOperations/recordRefusal(_:principal:_:)``) and answered with a page, a missing or
 /// ended session sends the reader to sign-in and back.
 struct PageRoutes {
     let services: Services
@@ -34,14 +34,16 @@ struct PageRoutes {
 
     static func run(_ request: Request, _ context: AppContext, _ s: Services, _ handler: Handler) async throws -> Response {
         var r = PageRequest(request: request, context: context, services: s, language: Language(request))
-        if let principal = context.principal { r.organisationName = try await s.store.organisation(principal.organisation)?.name }
+        if let caller = try? Caller.signedIn(context.principal, on: context.channel(request)) {
+            r.organisationName = try await OrganisationOperations.own(caller, s)?.name
+        }
         do {
             return try await handler(r)
         } catch let redirect as PageRedirect {
             return .redirect(redirect.location)
         } catch let error as APIError {
             if error.code == "unauthenticated" { return .redirect(r.signInFirst(back: request.method == .get ? r.here : nil).location) }
-            try await s.auditRefusal(error, principal: context.principal)
+            try await AuditOperations.recordRefusal(error, principal: context.principal, s)
             return ErrorPage.response(r, status: error.status, message: error.status == .badRequest ? error.message : nil)
         }
     }
@@ -80,35 +82,33 @@ struct PageRoutes {
         get(.agreements) { try await AgreementPages.list($0) }
         get(.agreement(SiteURL.idKey)) { try await AgreementPages.show($0) }
         get(.agreementCompare(SiteURL.idKey)) { try await AgreementPages.compare($0) }
-        get(.newAgreement) { try await AgreementEditor.newForm($0) }
-        post(.newAgreement) { try await AgreementEditor.create($0, $1) }
-        get(.agreementEdit(SiteURL.idKey)) { try await AgreementEditor.show($0) }
-        for part in AgreementEditor.Part.allCases {
-            post(.agreementEditPart(SiteURL.idKey, part)) { try await AgreementEditor.save(part, $0, $1) }
+        get(.newAgreement) { try await AgreementEditPage.newForm($0) }
+        post(.newAgreement) { try await AgreementEditPage.create($0, $1) }
+        get(.agreementEdit(SiteURL.idKey)) { try await AgreementEditPage.show($0) }
+        for part in AgreementEditPage.Part.allCases {
+            post(.agreementEditPart(SiteURL.idKey, part)) { try await AgreementEditPage.save(part, $0, $1) }
         }
-        post(.agreementSign(SiteURL.idKey)) { try await AgreementEditor.sign($0, $1) }
-        post(.agreementRevise(SiteURL.idKey)) { try await AgreementEditor.revise($0, $1) }
-        post(.agreementTerminate(SiteURL.idKey)) { try await AgreementEditor.terminate($0, $1) }
+        post(.agreementSign(SiteURL.idKey)) { try await AgreementEditPage.sign($0, $1) }
+        post(.agreementRevise(SiteURL.idKey)) { try await AgreementEditPage.revise($0, $1) }
+        post(.agreementTerminate(SiteURL.idKey)) { try await AgreementEditPage.terminate($0, $1) }
         get(.occupations) { try OccupationPage.show($0) }
         get(.agreementDocument(SiteURL.idKey)) { r in
-            _ = try r.signedIn()
-            let stored = try await AgreementRoutes.chosenVersion(r.request, r.context, r.services)
+            let (stored, _) = try await AgreementOperations.version(
+                try r.context.parameter(.agreement), r.request.uri.queryParameters.get("version").map { String($0) }, try r.caller(), r.services)
             return .html(AgreementDocument.html(stored, stylesheet: SiteURL.documentStylesheet.path))
         }
         get(.agreementDocumentPDF(SiteURL.idKey)) { r in
-            _ = try r.signedIn()
-            let stored = try await AgreementRoutes.chosenVersion(r.request, r.context, r.services)
+            let (stored, _) = try await AgreementOperations.version(
+                try r.context.parameter(.agreement), r.request.uri.queryParameters.get("version").map { String($0) }, try r.caller(), r.services)
             return try await PDFResponse.make(AgreementDocument.html(stored), name: "overenskommelse-\(stored.agreement.id)-version-\(stored.version)")
         }
         get(.dashboard(SiteURL.idKey)) { try await DashboardPage.show($0) }
         get(.dashboardPeople(SiteURL.idKey)) { try await DashboardPage.people($0) }
         get(.dashboardExport(SiteURL.idKey, SiteURL.formatKey)) { try await DashboardPage.export($0) }
         post(.publish(SiteURL.idKey)) { r, form in
-            let principal = try r.require(\.managesAgreements, "publish follow-up reports")
-            let id = r.context.parameters.get("id") ?? ""
-            _ = try await AgreementRoutes.publish(
-                id: id, year: Int(form["ar"] ?? "") ?? r.today.year, asOf: form["per"], principal, channel: "POST /avtal/{id}/uppfoljning/publicera",
-                r.services)
+            let caller = try FigureOperations.authorize(.publish, r.principal, on: r.channel)
+            let id = try r.context.parameter(.agreement)
+            _ = try await FigureOperations.publish(id: id, year: Int(form["ar"] ?? "") ?? r.today.year, asOf: form["per"], caller, r.services)
             return .redirect(SiteURL.agreement(id).with([("publicerad", "1")]))
         }
 
@@ -218,9 +218,7 @@ enum SignInPage {
     }
 
     static func signOut(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        if let secret = r.request.cookies[Services.sessionCookie]?.value {
-            try await r.services.store.deleteSession(secret: secret)
-        }
+        try await AccountOperations.signOut(secret: r.request.cookies[Services.sessionCookie]?.value, try r.caller(), r.services)
         var response = Response.redirect(SiteURL.signIn.with([("utloggad", "1")]))
         response.setCookie(SessionRoutes.endedCookie)
         return response

@@ -23,11 +23,14 @@ struct PageRequest: Sendable {
     var here: String { request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") }
     func t(_ key: String) -> String { language.text(key) }
 
-    /// The signed-in person whose role allows `what`; otherwise the same refusal (audited) as
-    /// the API's, or a redirect to sign-in that brings them back here.
-    func require(_ allowed: (Role) -> Bool, _ what: String) throws -> Principal {
-        guard context.principal != nil else { throw signInFirst(back: request.method == .get ? here : nil) }
-        return try context.require(allowed, what, request)
+    /// Where the request came in, as the audit log names it (the route's pattern).
+    var channel: Channel { context.channel(request) }
+
+    /// The signed-in caller, for an act every role may do; sign-in first otherwise (a refused
+    /// role decision of the operations layer also ends at sign-in when nobody is signed in).
+    func caller() throws -> Caller {
+        guard let principal = context.principal else { throw signInFirst(back: request.method == .get ? here : nil) }
+        return try Caller.signedIn(principal, on: channel)
     }
 
     func signedIn() throws -> Principal {
@@ -55,11 +58,11 @@ struct PageRequest: Sendable {
                 name: p.actor, organisation: organisationName.map { "\($0) (\(p.organisation))" } ?? p.organisation.description,
                 role: t("role." + p.role.rawValue))
             var links: [SiteURL] = [.home]
-            if p.role.readsParticipants { links.append(.participants) }
-            if p.role.writesParticipants { links += [.newParticipant, .imports] }
+            if ParticipantOperations.allows(.search, p) { links.append(.participants) }
+            if ParticipantOperations.allows(.register, p) { links += [.newParticipant, .imports] }
             links.append(.agreements)
-            if p.role.readsAuditLog { links.append(.audit) }
-            if p.role.managesAccounts { links.append(.accounts) }
+            if AuditOperations.allows(.search, p) { links.append(.audit) }
+            if AccountOperations.allows(.manageUsers, p) { links.append(.accounts) }
             layout.nav = links.map { link in
                 Layout.Link(href: link.path, label: t("nav." + link.path), current: current.map { $0.path == link.path } ?? false)
             }

@@ -61,21 +61,17 @@ extension ParticipantPages {
         var errors: [String: String]
     }
 
-    static func personParameter(_ r: PageRequest) throws -> Personnummer {
-        try r.context.personParameter(year: r.today.year)
-    }
-
     static func show(_ r: PageRequest) async throws -> Response {
         try await show(r, state: nil)
     }
 
     static func show(_ r: PageRequest, state: FormState?) async throws -> Response {
-        let principal = try r.require(\.readsParticipants, "read participants")
-        let person = try personParameter(r)
-        let channel = "GET /deltagare/{personId}"
-        let (view, entries) = try await Reads.participantPage(principal, person, channel: channel, r.services)
+        let caller = try ParticipantOperations.authorize(.read, r.principal, on: r.channel, person: try? r.context.parameter(.person))
+        let person = try r.context.parameter(.person)
+        let (view, entries) = try await ParticipantOperations.page(person, caller, r.services)
+        guard let principal = caller.principal else { throw APIError.unauthenticated }
         let own = view.registrations.contains { $0.party == principal.organisation }
-        let registry = try await r.services.store.organisations()
+        let registry = try await OrganisationOperations.all(caller, r.services)
         let names = Dictionary(registry.map { ($0.number, $0.name) }, uniquingKeysWith: { a, _ in a })
         func party(_ o: Organisationsnummer) -> String { r.organisationName(o, names) }
         let m = view.merged
@@ -90,7 +86,7 @@ extension ParticipantPages {
         ]
         if let exited = m.exitedOn { attributes.append(Attribute(label: r.t("field.exitedOn"), value: exited.description)) }
 
-        let agreements = try await r.services.store.agreements(withParty: principal.organisation).map(\.agreement)
+        let agreements = try await AgreementOperations.withParty(caller, r.services).map(\.agreement)
         var trackNames: [String: String] = [:]
         for a in agreements { for t in a.tracks { trackNames["\(a.id)/\(t.code)"] = t.name } }
         var timeline: [(Day, Int, TimelineItem)] = []
@@ -140,7 +136,7 @@ extension ParticipantPages {
         }
         timeline.sort { ($0.0, $0.1) > ($1.0, $1.1) }
 
-        let canWrite = principal.role.writesParticipants && own
+        let canWrite = ParticipantOperations.allows(.register, principal) && own
         let consents = view.consents.map { c in
             let state: String =
                 if let withdrawn = c.withdrawnOn { String(format: r.t("consent.withdrawn"), withdrawn.description) } else if c.isValid(on: r.today) {
@@ -233,8 +229,8 @@ extension ParticipantPages {
     }
 
     static func record(_ form: SiteURL.RecordForm, _ r: PageRequest, _ data: FormData) async throws -> Response {
-        let principal = try r.require(\.writesParticipants, "record \(form.rawValue)")
-        let person = try personParameter(r)
+        let caller = try ParticipantOperations.authorize(.record(form.kind), r.principal, on: r.channel, person: try? r.context.parameter(.person))
+        let person = try r.context.parameter(.person)
         var values = data.fields
         values["_csrf"] = nil
         var fields: [String: Any] = ["personId": person.description]
@@ -266,7 +262,7 @@ extension ParticipantPages {
                 if let number = Double(hours.replacing(",", with: ".")) { fields["hoursPerWeek"] = number } else { fields["hoursPerWeek"] = hours }
             }
         }
-        guard let errors = try await write(kind, r, principal, person: person, fields: fields, action: "record") else {
+        guard let errors = try await write(kind, r, caller, person: person, fields: fields, action: "record") else {
             return .redirect(SiteURL.participant(person.description).with([("sparat", id)]))
         }
         return try await show(r, state: FormState(id: id, values: values, errors: errors))
@@ -275,15 +271,15 @@ extension ParticipantPages {
     /// The API's consent rule: only a party that registered the person records one, for
     /// another organisation of the registry.
     static func giveConsent(_ r: PageRequest, _ data: FormData) async throws -> Response {
-        let principal = try r.require(\.writesParticipants, "record consent")
-        let person = try personParameter(r)
+        let caller = try ConsentOperations.authorize(.give, r.principal, on: r.channel, person: try? r.context.parameter(.person))
+        let person = try r.context.parameter(.person)
         var body: [String: String] = [:]
         for key in ["party", "validFrom", "validUntil"] { if let v = data[key] { body[key] = v } }
         body["party"] = body["party"] ?? ""
         var values = data.fields
         values["_csrf"] = nil
         do {
-            _ = try await ConsentRoutes.record(body: body, person: person, r.request, r.context, r.services, principal: principal)
+            _ = try await ConsentOperations.give(body, person: person, caller, r.services)
         } catch let error as APIError where error.status == .unprocessableContent {
             var errors: [String: String] = [:]
             for p in error.problems where errors[p.column] == nil { errors[p.column] = Klarsprak.reason(p.reason, r.language, column: p.column) }
@@ -293,10 +289,10 @@ extension ParticipantPages {
     }
 
     static func withdrawConsent(_ r: PageRequest, _ data: FormData) async throws -> Response {
-        let principal = try r.require(\.writesParticipants, "withdraw consent")
-        let person = try personParameter(r)
-        guard let id = r.context.parameters.get("consentId").flatMap({ Int64($0) }) else { throw APIError.notFound() }
-        _ = try await ConsentRoutes.withdrawConsent(id, person: person, on: r.today, r.request, r.context, r.services, principal: principal)
+        let caller = try ConsentOperations.authorize(.withdraw, r.principal, on: r.channel, person: try? r.context.parameter(.person))
+        let person = try r.context.parameter(.person)
+        let id = try r.context.parameter(.consent)
+        try await ConsentOperations.withdraw(id, person: person, on: r.today, caller, r.services)
         return .redirect(SiteURL.participant(person.description).with([("sparat", "aterkallat")]))
     }
 }

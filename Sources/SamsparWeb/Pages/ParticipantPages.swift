@@ -125,10 +125,10 @@ enum ParticipantPages {
 
     /// The rows the filters select, sorted; the search is the API's (identity number exact, or
     /// a part of a name), on what the reader may see.
-    static func filtered(_ r: PageRequest, _ principal: Principal, _ f: Filters) async throws -> [CaseRow] {
-        let views = try await r.services.store.caseload(visibleTo: principal.organisation, on: r.today)
-        let agreements = try await r.services.store.agreements(withParty: principal.organisation).map(\.agreement)
-        var rows = CaseRow.build(views, viewer: principal.organisation, agreements: agreements, today: r.today)
+    static func filtered(_ r: PageRequest, _ caller: Caller, _ f: Filters) async throws -> (rows: [CaseRow], agreements: [Agreement]) {
+        let (views, agreements) = try await ParticipantOperations.caseload(caller, r.services)
+        guard let viewer = caller.organisation else { return ([], agreements) }
+        var rows = CaseRow.build(views, viewer: viewer, agreements: agreements, today: r.today)
         let q = f.q.trimmingCharacters(in: .whitespaces)
         if !q.isEmpty {
             if let person = try? Personnummer(q, currentYear: r.today.year) {
@@ -150,7 +150,7 @@ enum ParticipantPages {
         case "registrerad": rows.sort { ($0.view.merged.registeredOn, $0.view.person) > ($1.view.merged.registeredOn, $1.view.person) }
         default: rows.sort { $0.view.person < $1.view.person }
         }
-        return rows
+        return (rows, agreements)
     }
 
     static func row(_ c: CaseRow, _ r: PageRequest) -> Row {
@@ -164,14 +164,13 @@ enum ParticipantPages {
     static let pageSize = 50
 
     static func list(_ r: PageRequest) async throws -> Response {
-        let principal = try r.require(\.readsParticipants, "search participants")
+        let caller = try ParticipantOperations.authorize(.search, r.principal, on: r.channel)
         let f = Filters(query(r))
-        let rows = try await filtered(r, principal, f)
+        let (rows, agreements) = try await filtered(r, caller, f)
         let pages = max(1, (rows.count + pageSize - 1) / pageSize)
         let page = min(f.page, pages)
         let shown = Array(rows.dropFirst((page - 1) * pageSize).prefix(pageSize))
-        try await Reads.listed(principal, shown.map { ($0.view.person, $0.view.parties) }, action: "search", channel: "GET /deltagare", r.services)
-        let agreements = try await r.services.store.agreements(withParty: principal.organisation).map(\.agreement)
+        try await ParticipantOperations.listed(shown.map { ($0.view.person, $0.view.parties) }, action: "search", caller, r.services)
         let municipalities = Set(rows.map(\.municipality)).union(agreements.flatMap(\.municipalities)).sorted { $0.name < $1.name }
         let tracks = Set(agreements.flatMap { $0.tracks.map { ($0.code) } }).sorted()
         func pageLink(_ n: Int) -> String { SiteURL.participants.with(f.query + [("sida", String(n))]) }
@@ -195,11 +194,11 @@ enum ParticipantPages {
     /// The list as shown (every page of it) as CSV or XLSX: a read of each person in it,
     /// audited as one.
     static func export(_ r: PageRequest) async throws -> Response {
-        let principal = try r.require(\.readsParticipants, "export participants")
-        let format = r.context.parameters.get("format") ?? ""
+        let caller = try ParticipantOperations.authorize(.export, r.principal, on: r.channel)
+        let format = try r.context.parameter(.format)
         guard format == "csv" || format == "xlsx" else { throw APIError.notFound() }
-        let rows = try await filtered(r, principal, Filters(query(r)))
-        try await Reads.listed(principal, rows.map { ($0.view.person, $0.view.parties) }, action: "export", channel: "GET /deltagare/export", r.services)
+        let (rows, _) = try await filtered(r, caller, Filters(query(r)))
+        try await ParticipantOperations.listed(rows.map { ($0.view.person, $0.view.parties) }, action: "export", caller, r.services)
         let header = ["personnummer", "namn", "kommun", "spår", "målgrupp", "status", "behöver uppmärksamhet", "registrerad"].map { r.t("export." + $0) }
         let table: [[Cell]] = rows.map { c in
             let shown = row(c, r)
@@ -295,7 +294,7 @@ enum ParticipantPages {
     }
 
     static func newForm(_ r: PageRequest) async throws -> Response {
-        _ = try r.require(\.writesParticipants, "register participants")
+        _ = try ParticipantOperations.authorize(.register, r.principal, on: r.channel)
         let form = registrationForm(r, values: ["registeredOn": r.today.description], errors: [:])
         return r.render("form-page", title: r.t("new.heading"), FormPage(form: form, intro: r.t("new.intro"), back: nil), current: .newParticipant)
     }
@@ -308,16 +307,15 @@ enum ParticipantPages {
 
     /// The API's writer with the form's fields as its JSON body: the same validation, the same
     /// access rule, the same audit entry.
-    static func write(_ kind: ImportKind, _ r: PageRequest, _ principal: Principal, person: Personnummer?, fields: [String: Any], action: String) async throws
+    static func write(_ kind: ImportKind, _ r: PageRequest, _ caller: Caller, person: Personnummer?, fields: [String: Any], action: String) async throws
         -> [String: String]?
     {
         let body = Array((try? JSONSerialization.data(withJSONObject: fields)) ?? Data())
         do {
-            _ = try await ParticipantRoutes.write(
-                kind, body: body, person: person, action: action, status: .created, r.request, r.context, r.services, principal: principal)
+            _ = try await ParticipantOperations.write(kind, body: body, person: person, action: action, caller, r.services)
             return nil
         } catch let error as APIError where error.status == .unprocessableContent {
-            try await r.services.auditRefusal(error, principal: principal)
+            try await AuditOperations.recordRefusal(error, principal: caller.principal, r.services)
             var errors: [String: String] = [:]
             for p in error.problems where errors[p.column] == nil { errors[p.column] = Klarsprak.reason(p.reason, r.language, column: p.column) }
             if errors.isEmpty { errors["_"] = error.message }
@@ -326,7 +324,7 @@ enum ParticipantPages {
     }
 
     static func register(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.writesParticipants, "register participants")
+        let caller = try ParticipantOperations.authorize(.register, r.principal, on: r.channel)
         var values = form.fields
         values["_csrf"] = nil
         var errors: [String: String] = [:]
@@ -342,7 +340,7 @@ enum ParticipantPages {
             var fields: [String: Any] = ["personId": person.description]
             for key in ["givenName", "familyName", "sex", "municipality", "firstPermitDate", "registeredOn"] { if let v = form[key] { fields[key] = v } }
             fields["upperSecondaryCompleted"] = form["upperSecondaryCompleted"] == "yes"
-            if let problems = try await write(.participants, r, principal, person: nil, fields: fields, action: "create") {
+            if let problems = try await write(.participants, r, caller, person: nil, fields: fields, action: "create") {
                 errors = problems
             } else {
                 return .redirect(SiteURL.participant(person.description).with([("sparat", "registrering")]))
@@ -356,7 +354,7 @@ enum ParticipantPages {
 
     /// "As you go": the browser asks the server's own rule (one rule, not a copy in script).
     static func check(_ r: PageRequest) throws -> Response {
-        _ = try r.require(\.writesParticipants, "register participants")
+        _ = try ParticipantOperations.authorize(.register, r.principal, on: r.channel)
         let text = r.request.uri.queryParameters.get("personnummer").map { String($0) } ?? ""
         let message: String
         var valid = false

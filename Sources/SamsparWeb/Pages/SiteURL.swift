@@ -1,4 +1,5 @@
 import Foundation
+import SamsparDomain
 
 /// Every page of the web interface, once (issue 8; SwiftPackageIndex-Server's `SiteURL`).
 /// A link is `SiteURL.participant(id).path`; the router registers the same case with its
@@ -30,7 +31,7 @@ enum SiteURL: Sendable {
     case agreementCompare(String)
     case newAgreement
     case agreementEdit(String)
-    case agreementEditPart(String, AgreementEditor.Part)
+    case agreementEditPart(String, AgreementEditPage.Part)
     case agreementSign(String)
     case agreementRevise(String)
     case agreementTerminate(String)
@@ -52,6 +53,15 @@ enum SiteURL: Sendable {
         case events = "handelser"
         case statuses = "status"
         case activities = "aktiviteter"
+
+        /// The kind of record the form writes.
+        var kind: ImportKind {
+            switch self {
+            case .events: .events
+            case .statuses: .statuses
+            case .activities: .activities
+            }
+        }
     }
 
     static let personKey = "{personId}"

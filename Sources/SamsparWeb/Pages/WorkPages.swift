@@ -29,17 +29,17 @@ enum HomePage {
     static let shown = 100
 
     static func show(_ r: PageRequest) async throws -> Response {
-        let principal = try r.signedIn()
+        let caller = try r.caller()
+        guard let principal = caller.principal else { throw APIError.unauthenticated }
         var model = Model(caseworker: principal.role == .caseworker, items: [], total: "0", more: false, links: [], today: r.today.description)
         if principal.role == .caseworker {
             // Computed only from what the caseworker may see, for their organisation's own
             // registrations; soonest first.
-            let views = try await r.services.store.caseload(visibleTo: principal.organisation, on: r.today)
-            let agreements = try await r.services.store.agreements(withParty: principal.organisation).map(\.agreement)
+            let (views, agreements) = try await ParticipantOperations.caseload(caller, r.services)
             let rows = CaseRow.build(views, viewer: principal.organisation, agreements: agreements, today: r.today).filter { $0.own && !$0.attention.isEmpty }
                 .sorted { ($0.attention.map(\.day).min()!, $0.view.person) < ($1.attention.map(\.day).min()!, $1.view.person) }
             let listed = Array(rows.prefix(shown))
-            try await Reads.listed(principal, listed.map { ($0.view.person, $0.view.parties) }, action: "search", channel: "GET /", r.services)
+            try await ParticipantOperations.listed(listed.map { ($0.view.person, $0.view.parties) }, action: "search", caller, r.services)
             model.items = listed.map { c in
                 Item(
                     href: SiteURL.participant(c.view.person.description).path, person: c.view.person.description, name: c.name.isEmpty ? "–" : c.name,
@@ -50,19 +50,19 @@ enum HomePage {
             model.links = [.init(href: SiteURL.participants.with([("behover", "1")]), label: r.t("home.allAttention"))]
         } else {
             var links: [Layout.Link] = []
-            if principal.role.readsParticipants { links.append(.init(href: SiteURL.participants.path, label: r.t("nav./deltagare"))) }
-            for stored in try await r.services.store.agreements() {
+            if ParticipantOperations.allows(.search, principal) { links.append(.init(href: SiteURL.participants.path, label: r.t("nav./deltagare"))) }
+            for stored in try await AgreementOperations.list(caller, r.services) {
                 links.append(
                     .init(
                         href: SiteURL.dashboard(stored.agreement.id).path,
                         label: String(format: r.t("home.dashboard"), stored.agreement.area ?? stored.agreement.title)))
             }
-            if principal.role.readsAuditLog { links.append(.init(href: SiteURL.audit.path, label: r.t("nav./granskning"))) }
-            if principal.role.managesAccounts { links.append(.init(href: SiteURL.accounts.path, label: r.t("nav./konton"))) }
+            if AuditOperations.allows(.search, principal) { links.append(.init(href: SiteURL.audit.path, label: r.t("nav./granskning"))) }
+            if AccountOperations.allows(.manageUsers, principal) { links.append(.init(href: SiteURL.accounts.path, label: r.t("nav./konton"))) }
             model.links = links
-            if principal.role.managesAgreements {
+            if AgreementOperations.allows(.sign, principal) {
                 model.showReminders = true
-                for stored in try await r.services.store.agreements(withParty: principal.organisation) {
+                for stored in try await AgreementOperations.withParty(caller, r.services) {
                     let a = stored.agreement
                     let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
                     for reminder in a.reminders(on: r.today) {
@@ -100,13 +100,14 @@ enum ImportPages {
     }
 
     static func show(_ r: PageRequest, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        _ = try r.require(\.writesParticipants, "import records")
+        _ = try ParticipantOperations.authorize(.importFile, r.principal, on: r.channel)
         let model = Model(kinds: ImportKind.allCases.map { KindOption(value: $0.rawValue, label: r.t("kind." + $0.rawValue)) }, error: error)
         return r.render("import", title: r.t("import.title"), model, current: .imports, status: status)
     }
 
     static func upload(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let principal = try r.require(\.writesParticipants, "import records")
+        let caller = try ParticipantOperations.authorize(.importFile, r.principal, on: r.channel)
+        guard let principal = caller.principal else { throw APIError.unauthenticated }
         guard let kind = form["kind"].flatMap(ImportKind.init(rawValue:)) else {
             return try await show(r, error: r.t("import.noKind"), status: .unprocessableContent)
         }
@@ -118,9 +119,8 @@ enum ImportPages {
         let jobs = s.importJobs
         Task {
             do {
-                let summary = try await ImportRoutes.run(
-                    kind, bytes: bytes, principal: principal, channel: "POST /import", s,
-                    progress: { rows in Task { await jobs.progress(job, rows: rows) } })
+                let summary = try await ParticipantOperations.importFile(
+                    kind, from: .bytes(bytes, name: "body"), caller, s, progress: { rows in Task { await jobs.progress(job, rows: rows) } })
                 await jobs.finish(job, .done(summary.rows))
             } catch let error as APIError {
                 await jobs.finish(job, .refused(error.problems.isEmpty ? [ImportProblem(line: 0, column: "", reason: error.message)] : error.problems))
@@ -151,8 +151,10 @@ enum ImportPages {
     }
 
     static func job(_ r: PageRequest) async throws -> Response {
-        let principal = try r.require(\.writesParticipants, "import records")
-        guard let id = r.context.parameters.get("id"), let job = await r.services.importJobs.job(id, owner: principal) else { throw APIError.notFound() }
+        let caller = try ParticipantOperations.authorize(.importFile, r.principal, on: r.channel)
+        guard let principal = caller.principal, let job = await r.services.importJobs.job(try r.context.parameter(.agreement), owner: principal) else {
+            throw APIError.notFound()
+        }
         var model = JobModel(
             kind: r.t("kind." + job.kind.rawValue), file: job.file, running: false, rowsRead: NumberText.integer(job.rowsRead, r.language), percent: "",
             percentValue: 0, done: nil, problems: [], refused: false)
@@ -247,14 +249,13 @@ enum AgreementPages {
     }
 
     static func list(_ r: PageRequest) async throws -> Response {
-        _ = try r.signedIn()
-        let items = try await r.services.store.agreements().map { s in
+        let caller = try r.caller()
+        let items = try await AgreementOperations.list(caller, r.services).map { s in
             Item(
                 href: SiteURL.agreement(s.agreement.id).path, dashboard: SiteURL.dashboard(s.agreement.id).path, title: s.agreement.title,
                 area: s.agreement.area ?? s.agreement.id, version: String(s.version), validFrom: s.agreement.validFrom.description)
         }
-        let principal = try r.signedIn()
-        let model = ListModel(items: items, newDraft: principal.role.managesAgreements ? SiteURL.newAgreement.path : nil)
+        let model = ListModel(items: items, newDraft: AgreementOperations.allows(.draft, caller.principal) ? SiteURL.newAgreement.path : nil)
         return r.render("agreements", title: r.t("agreements.title"), model, current: .agreements)
     }
 
@@ -307,14 +308,14 @@ enum AgreementPages {
         var reviseAction: String? = nil
         var terminateForm: ParticipantPages.FormModel? = nil
         var signForm: ParticipantPages.FormModel? = nil
-        var signatures: [AgreementEditor.Row] = []
+        var signatures: [AgreementEditPage.Row] = []
         var coordinator: String = "–"
         var perspectives: [Party] = []
         var subGoals: [Party] = []
-        var costs: [AgreementEditor.Row] = []
-        var costTotals: [AgreementEditor.Row] = []
-        var decisions: [AgreementEditor.Row] = []
-        var grants: [AgreementEditor.Row] = []
+        var costs: [AgreementEditPage.Row] = []
+        var costTotals: [AgreementEditPage.Row] = []
+        var decisions: [AgreementEditPage.Row] = []
+        var grants: [AgreementEditPage.Row] = []
         var warnings: [String] = []
         var hasCosts = false
         var hasDecisions = false
@@ -381,9 +382,10 @@ enum AgreementPages {
     }
 
     static func show(_ r: PageRequest, failure: FormFailure? = nil) async throws -> Response {
-        let principal = try r.signedIn()
-        let id = r.context.parameters.get("id") ?? ""
-        let versions = try await r.services.store.agreementVersions(id: id)
+        let caller = try r.caller()
+        guard let principal = caller.principal else { throw APIError.unauthenticated }
+        let id = try r.context.parameter(.agreement)
+        let versions = try await AgreementOperations.versions(id, caller, r.services)
         var chosen = versions.last
         if let text = r.request.uri.queryParameters.get("version") { chosen = versions.first { String($0.version) == text } }
         guard let stored = chosen else { throw APIError.notFound() }
@@ -423,7 +425,7 @@ enum AgreementPages {
             documentPDF: SiteURL.agreementDocumentPDF(id).with([("version", String(stored.version))]),
             status: statusText(a, r), missing: missing, hasMissing: !missing.isEmpty)
         var shown = model
-        shown.published = try await r.services.store.publishedReports(agreementID: id).map {
+        shown.published = try await FigureOperations.publications(id, caller, r.services).map {
             Published(
                 year: String($0.year), asOf: $0.asOf.description, at: LocalTime.text($0.publishedAt), by: $0.publishedBy, hash: $0.contentHash,
                 href: SiteURL.publication(id, String($0.id)).path)
@@ -458,7 +460,7 @@ enum AgreementPages {
         let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
         func partyName(_ n: Organisationsnummer?) -> String { n.map { names[$0] ?? $0.description } ?? "–" }
         let own = a.parties.first { $0.orgNumber == principal.organisation }
-        let coordinates = principal.role.managesAgreements && own != nil && newest
+        let coordinates = AgreementOperations.allows(.sign, principal) && own != nil && newest
         if coordinates && a.isDraft { m.editHref = SiteURL.agreementEdit(a.id).path }
         if coordinates && !a.isDraft { m.reviseAction = SiteURL.agreementRevise(a.id).path }
         if coordinates && a.signedByAll && a.termination == nil {
@@ -475,7 +477,7 @@ enum AgreementPages {
         let signed = Dictionary(a.signatures.map { ($0.orgNumber, $0) }, uniquingKeysWith: { x, _ in x })
         m.signatures = a.parties.map { p in
             let s = signed[p.orgNumber]
-            return AgreementEditor.Row(
+            return AgreementEditPage.Row(
                 cells: [
                     s.map { [$0.place, $0.date.description].compactMap { $0 }.joined(separator: ", ") } ?? r.t("agreement.notSigned"),
                     s.map { [$0.name, $0.title].compactMap { $0 }.joined(separator: ", ") } ?? "–",
@@ -510,7 +512,7 @@ enum AgreementPages {
         m.subGoals = goals.map {
             Party(name: r.t($0.0), number: "", kind: "", signatory: $0.1.map { "≥ " + NumberText.percent($0, r.language) } ?? r.t("goal.noTarget"))
         }
-        let lists = AgreementEditor.Lists(a, r, editable: false)
+        let lists = AgreementEditPage.Lists(a, r, editable: false)
         (m.costs, m.decisions, m.grants, m.warnings) = (lists.costs, lists.decisions, lists.grants, lists.warnings)
         m.costTotals = a.costs.isEmpty ? [] : lists.costTotals
         (m.hasCosts, m.hasDecisions, m.hasGrants, m.hasWarnings) = (!m.costs.isEmpty, !m.decisions.isEmpty, !m.grants.isEmpty, !m.warnings.isEmpty)
@@ -545,7 +547,7 @@ enum AuditPage {
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
-        let principal = try r.require(\.readsAuditLog, "search the audit log")
+        let caller = try AuditOperations.authorize(.search, r.principal, on: r.channel)
         let q = r.request.uri.queryParameters
         let personText = q.get("person").map { String($0) } ?? ""
         let actor = q.get("vem").map { String($0) } ?? ""
@@ -564,7 +566,7 @@ enum AuditPage {
             query.action = refusedOnly ? "refused" : (action.isEmpty ? nil : action)
             query.limit = 200
             query.newestFirst = true
-            let entries = try await AuditRoutes.searched(query, principal, channel: "GET /granskning", r.services)
+            let entries = try await AuditOperations.search(query, caller, r.services)
             rows = entries.map { e in
                 Row(
                     seq: String(e.seq), at: LocalTime.text(e.at), who: e.draft.actor, role: e.draft.role,
@@ -575,7 +577,7 @@ enum AuditPage {
         var verification: String?
         var verified = false
         if q.get("verifiera") == "1" {
-            let result = try await AuditRoutes.verified(principal, channel: "GET /granskning", r.services)
+            let result = try await AuditOperations.verify(caller, r.services)
             verified = result.problem == nil
             verification =
                 result.problem.map { String(format: r.t("audit.broken"), $0) }

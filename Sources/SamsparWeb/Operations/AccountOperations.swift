@@ -1,0 +1,212 @@
+import Foundation
+import HummingbirdBcrypt
+import SamsparDomain
+import SamsparStore
+
+/// Users, API tokens and sessions (SPEC §1): an admin manages the users and tokens of their own
+/// organisation only; the operator's command line manages any. Every act is audited; an
+/// attempt on another organisation's account is refused and audited as a refusal.
+public enum AccountOperations {
+    /// The acts on accounts, each with the role rule that allows it (SPEC §1).
+    enum Act {
+        case manageUsers, manageTokens
+
+        var rule: (Role) -> Bool { \.managesAccounts }
+
+        var what: String {
+            switch self {
+            case .manageUsers: "manage users"
+            case .manageTokens: "manage API tokens"
+            }
+        }
+    }
+
+    /// Whether `principal` may do `act` (what a page offers them).
+    static func allows(_ act: Act, _ principal: Principal?) -> Bool { principal.map { act.rule($0.role) } ?? false }
+
+    /// The caller, when their role may do `act`; otherwise the refusal (audited).
+    static func authorize(_ act: Act, _ principal: Principal?, on channel: Channel) throws -> Caller {
+        try Caller.granted(act.rule, act.what, to: principal, on: channel)
+    }
+
+    /// The organisation a request names, which must be the admin's own (or absent); any for
+    /// the operator.
+    static func ownOrganisation(_ text: String?, _ caller: Caller) throws -> Organisationsnummer {
+        guard let text else {
+            guard let own = caller.organisation else { throw APIError.badRequest("the organisation is required") }
+            return own
+        }
+        guard let org = try? Organisationsnummer(text) else {
+            throw APIError.invalid("nothing was saved", problems: [.init(line: 0, column: "organisation", reason: "is not a valid organisationsnummer")])
+        }
+        guard let own = caller.organisation else { return org }
+        guard Mutant.decide("accounts.ownOrganisation", org == own) else {
+            var error = APIError.forbidden("an admin manages their own organisation only / du administrerar bara din egen organisation")
+            error.refusal = caller.refusal("account of another organisation (\(org))")
+            throw error
+        }
+        return org
+    }
+
+    // MARK: Users
+
+    /// The users of the caller's organisation (every user for the operator).
+    public static func users(_ caller: Caller, _ s: Services) async throws -> [Registry.User] {
+        try await s.store.users(of: caller.organisation)
+    }
+
+    /// Adds a user of `organisation` (the API's, the accounts page's and `samspar user add`'s), audited.
+    public static func addUser(email rawEmail: String, organisation: String?, role rawRole: String, password: String, _ caller: Caller, _ s: Services)
+        async throws -> (id: Int64, email: String, organisation: Organisationsnummer, role: Role)
+    {
+        // An admin's own organisation, checked first; the operator's, checked with the rest.
+        let named = caller.organisation == nil ? organisation ?? "" : try ownOrganisation(organisation, caller).description
+        let (email, org, role) = try UserInput.validate(email: rawEmail, organisation: named, role: rawRole, password: password)
+        let hash = try await Services.hashPassword(password, cost: s.bcryptCost)
+        do {
+            let id = try await s.store.addUser(
+                email: email, organisation: org, role: role, passwordHash: hash, audit: caller.entry("add-user", detail: "\(email) \(role.rawValue) \(org)"),
+                at: s.now())
+            return (id, email, org, role)
+        } catch let error as RegistryError {
+            throw APIError.conflict(error.description)
+        } catch let error as OrganisationError {
+            throw APIError.invalid("the user was not added", problems: [.init(line: 0, column: "organisation", reason: error.description)])
+        }
+    }
+
+    /// Disables or enables a user of the caller's organisation (any, for the operator).
+    public static func setDisabled(_ disabled: Bool, id: Int64, _ caller: Caller, _ s: Services) async throws -> Registry.User {
+        let user = try await s.store.setUserDisabled(
+            disabled, userID: id, of: caller.organisation,
+            audit: { caller.entry(disabled ? "disable-user" : "enable-user", detail: "user \(id) \($0.email)") }, at: s.now())
+        guard let user else { throw refusedAccount(id, caller) }
+        return user
+    }
+
+    /// Sets a user's password, checked by the password rule.
+    public static func resetPassword(id: Int64, to password: String, _ caller: Caller, _ s: Services) async throws -> Registry.User {
+        if let reason = Services.checkPassword(password) {
+            throw APIError.invalid("the password was not changed", problems: [.init(line: 0, column: "password", reason: reason)])
+        }
+        let hash = try await Services.hashPassword(password, cost: s.bcryptCost)
+        let user = try await s.store.setPassword(
+            hash: hash, userID: id, of: caller.organisation, audit: { caller.entry("reset-password", detail: "user \(id) \($0.email)") }, at: s.now())
+        guard let user else { throw refusedAccount(id, caller) }
+        return user
+    }
+
+    /// Another organisation's account (or none at all): the same `404`, audited as a refusal.
+    private static func refusedAccount(_ id: Int64, _ caller: Caller) -> APIError {
+        var error = APIError.notFound("no such user in your organisation / användaren finns inte")
+        error.refusal = caller.refusal("account \(id) is not theirs or does not exist")
+        return error
+    }
+
+    // MARK: Tokens
+
+    /// The tokens of the caller's organisation (every token for the operator).
+    public static func tokens(_ caller: Caller, _ s: Services) async throws -> [Registry.Token] {
+        try await s.store.tokens(of: caller.organisation)
+    }
+
+    /// A new token, its secret shown once (the API's, the accounts page's and `samspar token
+    /// create`'s), audited.
+    public static func createToken(named rawName: String, organisation: String?, _ caller: Caller, _ s: Services) async throws -> (
+        id: Int64, organisation: Organisationsnummer, name: String, secret: String
+    ) {
+        let org = try ownOrganisation(organisation, caller)
+        let name = rawName.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else {
+            throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "name", reason: "must have 1 to 100 characters")])
+        }
+        let secret = Services.newSecret()
+        do {
+            let id = try await s.store.createToken(
+                organisation: org, name: name, secret: secret, audit: { caller.entry("create-token", detail: "token \($0) '\(name)' for \(org)") },
+                at: s.now())
+            return (id, org, name, secret)
+        } catch let error as OrganisationError {
+            throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "organisation", reason: error.description)])
+        }
+    }
+
+    /// Revokes a live token of the caller's organisation (any, for the operator).
+    public static func revokeToken(_ id: Int64, _ caller: Caller, _ s: Services) async throws {
+        let revoked = try await s.store.revokeToken(id, of: caller.organisation, audit: caller.entry("revoke-token", detail: "token \(id)"), at: s.now())
+        await s.tokenCache.removeAll()
+        guard revoked else {
+            var error = APIError.notFound("no such live token in your organisation / token finns inte")
+            error.refusal = caller.refusal("token \(id) is not theirs, revoked or does not exist")
+            throw error
+        }
+    }
+
+    // MARK: Sessions
+
+    /// A hash to verify against when the account does not exist, so both answers take as long.
+    static let dummyHash = Bcrypt.hash("not a real password, only for timing", cost: 12)
+
+    /// Signs a person in (the API's `POST /session` and the sign-in page): the rate limits,
+    /// the password check that takes as long for an unknown account, the session and its
+    /// audit entry. Throws the API's `rate_limited` or `sign_in_failed`.
+    static func signIn(email rawEmail: String, password: String, from address: String, on channel: Channel, _ s: Services) async throws -> (
+        secret: String, csrf: String, principal: Principal
+    ) {
+        let email = rawEmail.lowercased().trimmingCharacters(in: .whitespaces)
+        let now = s.now()
+        if let wait = try await s.signInLimiter.retryAfter(account: email, address: address, now: now) {
+            throw APIError(
+                status: .tooManyRequests, code: "rate_limited", message: "too many failed sign-ins; try again in \(wait) s / för många misslyckade försök",
+                headers: [.retryAfter: String(wait)])
+        }
+        let user = try await s.store.user(email: email)
+        let valid = try await Services.verifyPassword(password, hash: user?.passwordHash ?? dummyHash)
+        guard let user, valid, !user.disabled else {
+            try await s.signInLimiter.failed(account: email, address: address, now: now)
+            throw APIError(status: .unauthorized, code: "sign_in_failed", message: "wrong e-mail address or password / fel e-postadress eller lösenord")
+        }
+        try await s.signInLimiter.succeeded(account: email)
+        let secret = Services.newSecret()
+        let csrf = Services.newSecret()
+        let principal = Principal(actor: user.email, role: user.role, organisation: user.organisation)
+        let caller = try Caller.signedIn(principal, on: channel)
+        try await s.store.createSession(
+            userID: user.id, secret: secret, csrfToken: csrf, lifetime: s.sessionLifetime, audit: caller.entry("sign-in"), at: now)
+        return (secret, csrf, principal)
+    }
+
+    /// Ends the session with this secret (signing out).
+    static func signOut(secret: String?, _ caller: Caller, _ s: Services) async throws {
+        guard let secret else { return }
+        try await s.store.deleteSession(secret: secret)
+    }
+}
+
+/// The checks on a new account, shared by the API, the accounts page and `samspar user add`.
+public enum UserInput {
+    public static func validate(email: String, organisation: String, role: String, password: String) throws(APIError) -> (
+        String, Organisationsnummer, Role
+    ) {
+        var problems: [ImportProblem] = []
+        let email = email.lowercased().trimmingCharacters(in: .whitespaces)
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        if parts.count != 2 || parts[0].isEmpty || !parts[1].contains(".") || email.count > 254
+            || email.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 32 } ?? false })
+        {
+            problems.append(.init(line: 0, column: "email", reason: "is not an e-mail address"))
+        }
+        let org = try? Organisationsnummer(organisation)
+        if org == nil { problems.append(.init(line: 0, column: "organisation", reason: "is not a valid organisationsnummer")) }
+        let parsedRole = Role(rawValue: role)
+        if parsedRole == nil || parsedRole == .system {
+            problems.append(
+                .init(line: 0, column: "role", reason: "must be one of caseworker, coordinator, analyst, auditor, admin (case systems get API tokens)"))
+        }
+        if let reason = Services.checkPassword(password) { problems.append(.init(line: 0, column: "password", reason: reason)) }
+        guard problems.isEmpty, let org, let parsedRole else {
+            throw APIError.invalid("the user was not added / användaren lades inte till", problems: problems)
+        }
+        return (email, org, parsedRole)
+    }
+}

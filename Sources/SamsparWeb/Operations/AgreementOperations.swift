@@ -1,0 +1,283 @@
+import Foundation
+import SamsparDomain
+import SamsparStore
+
+/// Agreements and their life (SPEC §2, issue 9): who may import, draft, sign, revise and give
+/// notice, what the store is asked, what the audit log records, and how a refusal reads. The
+/// JSON routes, the agreement pages and the operator's `samspar agreement` commands all ask
+/// here; each change writes its audit entry in the same transaction as the change.
+public enum AgreementOperations {
+    /// The acts on agreements, each with the role rule that allows it (SPEC §1–§2). Reading an
+    /// agreement, its check and its document is for everyone signed in.
+    enum Act {
+        case importOrRevise, draft, sign, revise, terminate
+
+        var rule: (Role) -> Bool { \.managesAgreements }
+
+        var what: String {
+            switch self {
+            case .importOrRevise: "import or revise agreements"
+            case .draft: "draft agreements"
+            case .sign: "sign agreements"
+            case .revise: "revise agreements"
+            case .terminate: "give notice of termination"
+            }
+        }
+    }
+
+    /// Whether `principal` may do `act` (what a page offers them).
+    static func allows(_ act: Act, _ principal: Principal?) -> Bool { principal.map { act.rule($0.role) } ?? false }
+
+    /// The caller, when their role may do `act`; otherwise the refusal (audited).
+    static func authorize(_ act: Act, _ principal: Principal?, on channel: Channel) throws -> Caller {
+        try Caller.granted(act.rule, act.what, to: principal, on: channel)
+    }
+
+    /// Who edits, as the store judges it: a coordinator for their organisation, or the
+    /// operator, who may create the organisations the registry lacks (SPEC §2).
+    static func editor(_ caller: Caller) -> AgreementEditor { caller.organisation.map { .coordinator($0) } ?? .operatorCommand }
+
+    // MARK: Reading
+
+    /// Every agreement, newest version (anyone signed in).
+    static func list(_ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
+        try await s.store.agreements()
+    }
+
+    /// Every version of one agreement, oldest first; `404` when there is none.
+    public static func versions(_ id: String, _ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
+        let versions = try await s.store.agreementVersions(id: id)
+        guard !versions.isEmpty else { throw APIError.notFound("no such agreement / avtalet finns inte") }
+        return versions
+    }
+
+    /// The version asked for (`version`), or the newest.
+    static func version(_ id: String, _ number: String?, _ caller: Caller, _ s: Services) async throws -> (StoredAgreement, count: Int) {
+        let versions = try await s.store.agreementVersions(id: id)
+        var chosen = versions.last
+        if let number {
+            guard let number = Int(number) else { throw APIError.badRequest("version must be a whole number") }
+            chosen = versions.first { $0.version == number }
+        }
+        guard let stored = chosen else { throw APIError.notFound("no such agreement or version / avtalet finns inte") }
+        return (stored, versions.count)
+    }
+
+    /// The agreements the caller's organisation is a party to (every one, for the operator).
+    static func withParty(_ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
+        guard let own = caller.organisation else { return try await s.store.agreements() }
+        return try await s.store.agreements(withParty: own)
+    }
+
+    /// Whether agreement `id` has any version (a new draft's id must be unused).
+    static func exists(_ id: String, _ caller: Caller, _ s: Services) async throws -> Bool {
+        !(try await s.store.agreementVersions(id: id)).isEmpty
+    }
+
+    /// The newest version of agreement `id`, which the caller's organisation must be a party
+    /// of (the editor's); a refusal, audited, when it is not.
+    static func newestOfParty(_ id: String, _ caller: Caller, _ s: Services) async throws -> StoredAgreement {
+        guard let newest = try await s.store.agreementVersions(id: id).last else { throw APIError.notFound() }
+        guard caller.organisation == nil || newest.agreement.parties.contains(where: { $0.orgNumber == caller.organisation }) else {
+            var refusal = APIError.forbidden("your organisation is not a party to \(id) / din organisation är inte part i avtalet")
+            refusal.refusal = caller.refusal("not a party to \(id)")
+            throw refusal
+        }
+        return newest
+    }
+
+    // MARK: Writing
+
+    /// Imports or revises an agreement from its whole document (the API's `PUT` and `samspar
+    /// agreement import`): a coordinator works on their own organisation's agreements only and
+    /// never changes the registry; the operator's import creates the organisations it lacks.
+    public static func importDocument(_ agreement: Agreement, document: Data, _ caller: Caller, _ s: Services) async throws -> AgreementImportResult {
+        do {
+            return try await s.store.importAgreement(
+                agreement, document: document, importedAt: s.now(), editor: editor(caller),
+                audit: { result in
+                    let added =
+                        result.addedOrganisations.isEmpty
+                        ? "" : "; added to the registry: " + result.addedOrganisations.map(\.description).joined(separator: ", ")
+                    return caller.entry("agreement", detail: "\(result.id) version \(result.version)\(added)")
+                })
+        } catch let error as AgreementStoreError {
+            throw refusal(error, caller)
+        }
+    }
+
+    /// The error with the page text that says it (`agreementError.<key>`) and its field.
+    static func tagged(_ error: APIError, _ key: String, field: String? = nil) -> APIError {
+        var e = error
+        e.pageText = "agreementError." + key
+        e.field = field
+        return e
+    }
+
+    /// Saves a draft for the principal's organisation, which must be a party of it (and of
+    /// the agreement as it stands). A new agreement's id must be unused.
+    static func saveDraft(_ agreement: Agreement, new: Bool = false, _ caller: Caller, _ s: Services) async throws
+        -> AgreementImportResult
+    {
+        guard agreement.isDraft else {
+            throw APIError.invalid(
+                "a draft has the status draft / ett utkast har status utkast", problems: [.init(line: 0, column: "status", reason: "must be draft")])
+        }
+        if new, !(try await s.store.agreementVersions(id: agreement.id)).isEmpty {
+            throw APIError.conflict(AgreementStoreError.exists(agreement.id).description)
+        }
+        do {
+            return try await s.store.saveAgreementDraft(
+                agreement, at: s.now(), editor: editor(caller), audit: { caller.entry("agreement", detail: "\($0.id) version \($0.version) draft saved") })
+        } catch let error as AgreementStoreError {
+            throw refusal(error, caller)
+        }
+    }
+
+    /// A party's signature: the caller's organisation's, or, for the operator, `party`'s on its
+    /// behalf (an agreement signed on paper).
+    public static func sign(
+        id: String, party: Organisationsnummer? = nil, place: String?, date: String, name: String, title: String?, text: String? = nil, _ caller: Caller,
+        _ s: Services
+    ) async throws -> (AgreementImportResult, Agreement) {
+        guard let party = caller.organisation ?? party else { throw APIError.badRequest("the signing party is required") }
+        let day: Day
+        do { day = try Day(plausibleISO: date) } catch {
+            throw tagged(
+                APIError.invalid(
+                    "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)]),
+                "badDate", field: "date")
+        }
+        let signature = Agreement.Signature(
+            orgNumber: party, place: place?.trimmed.nilIfEmpty, date: day, name: name.trimmed, title: title?.trimmed.nilIfEmpty)
+        do {
+            return try await s.store.signAgreement(
+                id: id, signature: signature, today: s.today, at: s.now(), text: text,
+                audit: { caller.entry("agreement", detail: "\($0.id) version \($0.version) signed by \(party)") })
+        } catch StoreError.unknownAgreement {
+            throw APIError.notFound("no such agreement / avtalet finns inte")
+        } catch let error as AgreementStoreError {
+            throw refusal(error, caller)
+        } catch let error as SigningError {
+            switch error {
+            case .notAParty:
+                var refusal = APIError.forbidden("\(error.description) / din organisation är inte part i avtalet")
+                refusal.refusal = caller.refusal(error.description)
+                throw refusal
+            case .notADraft: throw tagged(APIError.conflict(error.description), "notADraft")
+            case .alreadySigned: throw tagged(APIError.conflict(error.description), "alreadySigned")
+            case .incomplete(let missing):
+                throw tagged(
+                    APIError.invalid(
+                        "the agreement cannot be signed while something is missing / något saknas",
+                        problems: missing.map { .init(line: 0, column: $0.path, reason: $0.reason) }), "incomplete")
+            case .emptyName:
+                throw tagged(
+                    APIError.invalid(
+                        "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "name", reason: "is empty")]),
+                    "emptyName", field: "name")
+            case .futureDate:
+                throw tagged(
+                    APIError.invalid(
+                        "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)]),
+                    "futureDate", field: "date")
+            }
+        }
+    }
+
+    /// Starts a revision: a new draft version from the newest signed one.
+    public static func revise(id: String, _ caller: Caller, _ s: Services) async throws -> AgreementImportResult {
+        do {
+            return try await s.store.reviseAgreement(
+                id: id, at: s.now(), editor: editor(caller),
+                audit: { caller.entry("agreement", detail: "\($0.id) version \($0.version) revision started") })
+        } catch StoreError.unknownAgreement {
+            throw APIError.notFound("no such agreement / avtalet finns inte")
+        } catch let error as AgreementStoreError {
+            throw refusal(error, caller)
+        }
+    }
+
+    /// A party's notice of termination: the caller's organisation's, or, for the operator,
+    /// `party`'s on its behalf.
+    public static func terminate(id: String, party: Organisationsnummer? = nil, date: String, _ caller: Caller, _ s: Services) async throws
+        -> AgreementImportResult
+    {
+        guard let party = caller.organisation ?? party else { throw APIError.badRequest("the party giving notice is required") }
+        let day: Day
+        do { day = try Day(plausibleISO: date) } catch {
+            throw tagged(
+                APIError.invalid(
+                    "no notice was recorded / ingen uppsägning registrerades", problems: [.init(line: 0, column: "date", reason: error.description)]),
+                "badDate", field: "date")
+        }
+        do {
+            return try await s.store.terminateAgreement(
+                id: id, termination: .init(orgNumber: party, date: day), today: s.today, at: s.now(), editor: editor(caller),
+                audit: { caller.entry("agreement", detail: "\($0.id) version \($0.version) notice from \(day)") })
+        } catch StoreError.unknownAgreement {
+            throw APIError.notFound("no such agreement / avtalet finns inte")
+        } catch let error as AgreementStoreError {
+            throw refusal(error, caller)
+        }
+    }
+
+    /// One mapping of the store's refusals of an agreement's change to answers.
+    static func refusal(_ error: AgreementStoreError, _ caller: Caller) -> APIError {
+        switch error {
+        case .notAParty, .notAPartyOfExisting:
+            var refusal = APIError.forbidden("\(error.description) / din organisation är inte part i avtalet")
+            refusal.refusal = caller.refusal(error.description)
+            return refusal
+        case .partyMismatch, .unknownParty:
+            return APIError.invalid(
+                "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)])
+        case .draftOpen: return tagged(APIError.conflict(error.description), "draftOpen")
+        case .exists: return tagged(APIError.conflict(error.description), "exists")
+        case .notSigned: return tagged(APIError.conflict(error.description), "notSigned")
+        case .terminated: return tagged(APIError.conflict(error.description), "terminated")
+        case .signedVersion: return tagged(APIError.conflict(error.description), "signedVersion")
+        case .textChanged: return tagged(APIError.conflict(error.description), "textChanged")
+        case .signaturesBySigning:
+            return tagged(
+                APIError.invalid(
+                    "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)]),
+                "signaturesBySigning")
+        case .dropsParty:
+            return tagged(
+                APIError.invalid(
+                    "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "parties", reason: error.description)]),
+                "dropsParty")
+        case .noticeTooEarly(let day):
+            var e = tagged(
+                APIError.invalid(
+                    "no notice was recorded / ingen uppsägning registrerades", problems: [.init(line: 0, column: "date", reason: error.description)]),
+                "noticeTooEarly", field: "date")
+            e.pageArgument = day.description
+            return e
+        }
+    }
+
+    /// The completeness check and the grant warnings, as JSON.
+    static func check(_ a: Agreement, _ s: Services) -> JSONValue {
+        let life = a.lifecycle(on: s.today)
+        let signed = Set(a.signatures.map(\.orgNumber))
+        return .object([
+            ("status", .string(life.status.rawValue)), ("draft", .bool(a.isDraft)), ("text", .string(a.textDigest)),
+            ("missing", .array(a.isDraft ? a.missingForSigning.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) } : [])),
+            ("unsigned", .array(a.parties.filter { !signed.contains($0.orgNumber) }.map { .string($0.orgNumber.description) })),
+            (
+                "grantWarnings",
+                .array(
+                    a.grantsOverCap(s.grantRounds).map {
+                        .object([("orgNumber", .string($0.grant.orgNumber.description)), ("applied", .int($0.grant.applied)), ("cap", .int($0.cap))])
+                    })
+            ),
+        ])
+    }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import SamsparDomain
+import SamsparStore
+
+/// The audit log (SPEC §1, issue 7): the auditor's search and verification, and the one place
+/// every refusal is written down. An auditor sees the acts of their own organisation's users
+/// and tokens and every act on their organisation's records; their own searches are in the
+/// log too.
+public enum AuditOperations {
+    /// The acts on the audit log, each with the role rule that allows it (SPEC §1).
+    enum Act {
+        case search, verify
+
+        var rule: (Role) -> Bool { \.readsAuditLog }
+
+        var what: String {
+            switch self {
+            case .search: "read the audit log"
+            case .verify: "verify the audit log"
+            }
+        }
+    }
+
+    /// Whether `principal` may do `act` (what a page offers them).
+    static func allows(_ act: Act, _ principal: Principal?) -> Bool { principal.map { act.rule($0.role) } ?? false }
+
+    /// The caller, when their role may do `act`; otherwise the refusal (audited).
+    static func authorize(_ act: Act, _ principal: Principal?, on channel: Channel) throws -> Caller {
+        try Caller.granted(act.rule, act.what, to: principal, on: channel)
+    }
+
+    /// The auditor's search (the API's and the page's): the entries their organisation may
+    /// see, and in the log the search itself with each person it showed.
+    static func search(_ query: AuditLog.Query, _ caller: Caller, _ s: Services) async throws -> [AuditEntry] {
+        var q = query
+        q.visibleTo = caller.organisation
+        let entries = try await s.store.searchAudit(q)
+        var drafts = [caller.entry("audit-search", person: q.person, detail: "\(entries.count) entries")]
+        for person in Set(entries.compactMap(\.draft.person)).sorted() {
+            drafts.append(caller.entry("audit-read", person: person))
+        }
+        try await s.auditBuffer.record(drafts)
+        return entries
+    }
+
+    /// Walks the chain, and records that it was walked.
+    static func verify(_ caller: Caller, _ s: Services) async throws -> AuditLog.Verification {
+        let result = try await s.store.verifyAudit()
+        try await s.auditBuffer.record([caller.entry("audit-verify")])
+        return result
+    }
+
+    /// An act of the operator on the whole database (`samspar db copy`), in its own commit
+    /// before the act begins.
+    public static func recordAct(_ action: String, detail: String, _ caller: Caller, _ s: Services) async throws {
+        try await s.store.appendAudit([caller.entry(action, detail: detail)], at: s.now())
+    }
+
+    /// Every refused read or write is in the audit log before the refusal leaves (issue 7),
+    /// whether the API, a page or a file refused it: who, which person, why, and where.
+    static func recordRefusal(_ error: APIError, principal: Principal?, _ s: Services) async throws {
+        guard let refusal = error.refusal, let principal else { return }
+        try await s.auditBuffer.record([
+            AuditDraft(
+                actor: principal.actor, role: principal.role.rawValue, organisation: principal.organisation, action: "refused", person: refusal.person,
+                channel: refusal.channel, detail: refusal.reason)
+        ])
+    }
+}
