@@ -104,43 +104,4 @@ public struct FollowUp: Sendable, Equatable {
 
     /// Met or not: the share against its target; nil while the share is unknown (or hidden).
     public static func met(_ share: Double?, _ target: Double) -> Bool? { share.map { $0 >= target } }
-
-    /// The follow-up as JSON, beside the report's own members; with a ``Suppression`` a
-    /// share is hidden as SPEC §3 says, and an activity type's hours are hidden with its
-    /// count of people when that count is small.
-    public func json(suppression: Suppression?, overallGoalHidden: Bool) -> JSONValue {
-        func share(_ r: Ratio) -> Double? { suppression.map { $0.show(r) } ?? r.share }
-        func bool(_ b: Bool?) -> JSONValue { b.map(JSONValue.bool) ?? .null }
-        let targetItems: [JSONValue] = targets.map { t in
-            let shown = share(t.ratio)
-            return .object([
-                ("goal", .string(t.goal.rawValue)), ("track", t.track.map(JSONValue.string) ?? .null), ("share", shown.map(JSONValue.double) ?? .null),
-                ("target", .double(t.target)), ("met", bool(FollowUp.met(shown, t.target))),
-            ])
-        }
-        let activityItems: [JSONValue] = activities.map { v in
-            let hidden = suppression?.isHidden(v.people) ?? false
-            let people: JSONValue = hidden ? .string("<\(suppression!.threshold)") : .int(v.people)
-            return .object([("kind", .string(v.kind)), ("participants", people), ("hours", hidden ? .null : .double((v.hours * 10).rounded() / 10))])
-        }
-        let costItems: [JSONValue] = costs.map { c in
-            .object([
-                ("track", c.track.map(JSONValue.string) ?? .null), ("orgNumber", .string(c.orgNumber.description)), ("source", .string(c.source.rawValue)),
-                ("planned", .int(c.amount)), ("spent", c.spent.map(JSONValue.int) ?? .null),
-            ])
-        }
-        return .object([
-            ("overallGoalMet", overallGoalHidden ? .null : bool(overallGoalMet)),
-            ("subGoals", .array(targetItems)),
-            ("activities", .array(activityItems)),
-            (
-                "costs",
-                .object([
-                    ("lines", .array(costItems)), ("planned", .int(totals.total)), ("spent", .int(totals.spent)),
-                    ("byParty", .array(totals.byParty.map { .object([("orgNumber", .string($0.0.description)), ("planned", .int($0.1))]) })),
-                    ("bySource", .array(totals.bySource.map { .object([("source", .string($0.0.rawValue)), ("planned", .int($0.1))]) })),
-                ])
-            ),
-        ])
-    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import SamsparDomain
 
-extension Registry {
+extension Rows {
     // MARK: Accounts
 
     public struct User: Sendable, Equatable {
@@ -17,7 +17,7 @@ extension Registry {
         email: String, organisation: Organisationsnummer, role: Role, passwordHash: String, now: Date, in s: any SQLSession
     ) async throws -> Int64 {
         let existing = try await s.query("SELECT id FROM users WHERE email = $1", [.text(email)])
-        if !existing.isEmpty { throw RegistryError.conflict("a user with the e-mail address \(email) already exists") }
+        if !existing.isEmpty { throw AccountError.conflict("a user with the e-mail address \(email) already exists") }
         let rows = try await s.query(
             "INSERT INTO users (email, org_number, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             [.text(email), .int(organisation.value), .text(role.rawValue), .text(passwordHash), .text(timestamp(now))])

@@ -76,10 +76,10 @@ public struct AuditKey: Sendable {
     }
 
     public static func random(keyedFrom: Int64 = 1) -> AuditKey {
-        AuditKey(hex: Registry.hex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }), keyedFrom: keyedFrom)!
+        AuditKey(hex: Rows.hex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }), keyedFrom: keyedFrom)!
     }
 
-    public var hex: String { Registry.hex(bytes) }
+    public var hex: String { Rows.hex(bytes) }
 }
 
 /// An entry as stored: numbered, timed, and chained to the one before it.
@@ -111,7 +111,7 @@ public enum AuditLog {
         let head = try await s.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first
         var seq = head?["seq"].int ?? 0
         var previous = head?["hash"].text ?? genesis
-        let at = Registry.timestamp(now)
+        let at = Rows.timestamp(now)
         // Multi-row inserts, 50 entries at a time (bound-parameter limits).
         for chunk in drafts.chunked(50) {
             var binds: [SQLValue] = []
@@ -160,8 +160,8 @@ public enum AuditLog {
             let utf8 = Array(field.utf8)
             bytes += Array(String(utf8.count).utf8) + [58] + utf8
         }
-        if let key { return Registry.hex(HMAC<SHA256>.authenticationCode(for: bytes, using: key.key)) }
-        return Registry.hex(SHA256.hash(data: bytes))
+        if let key { return Rows.hex(HMAC<SHA256>.authenticationCode(for: bytes, using: key.key)) }
+        return Rows.hex(SHA256.hash(data: bytes))
     }
 
     static func subjectsDigest(_ subjects: [PersonParty]) -> String {
@@ -182,7 +182,7 @@ public enum AuditLog {
             }
         }
         hasher.update(data: buffer)
-        return Registry.hex(hasher.finalize())
+        return Rows.hex(hasher.finalize())
     }
 
     static func appendDecimal(_ value: Int64, to buffer: inout [UInt8]) {

@@ -1,7 +1,7 @@
 import Foundation
 import SamsparDomain
 
-extension Registry {
+extension Rows {
     // MARK: Consent (SPEC §2): recorded by the party whose records it opens
 
     /// The consents of `person` recorded by `parties` (the records a viewer may see).

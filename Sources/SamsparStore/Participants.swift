@@ -63,7 +63,7 @@ public struct Disagreement: Sendable {
     public var parties: [Organisationsnummer]
 }
 
-extension Registry {
+extension Rows {
     // MARK: Registrations and what a party may see of them
 
     /// The parties whose records of `person` `viewer` may see on `day`: its own registration,

@@ -63,13 +63,13 @@ extension SamsparStore {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
                 """,
                 [
-                    .text(agreementID), .int(year), .int(Int(asOf.ordinal)), .int(stored.version), .text(hash), .text(text), .text(Registry.timestamp(now)),
+                    .text(agreementID), .int(year), .int(Int(asOf.ordinal)), .int(stored.version), .text(hash), .text(text), .text(Rows.timestamp(now)),
                     .text(actor), .int(organisation.value),
                 ])
             guard let id = rows.first?["id"].int else { throw StoreError.unknownAgreement(agreementID) }
             let published = PublishedReport(
                 id: id, agreementID: agreementID, year: year, asOf: asOf, agreementVersion: stored.version, contentHash: hash, document: text,
-                publishedAt: Registry.timestamp(now), publishedBy: actor, organisation: organisation)
+                publishedAt: Rows.timestamp(now), publishedBy: actor, organisation: organisation)
             try await AuditLog.append([audit(published)], at: now, in: s)
             return published
         }

@@ -97,6 +97,7 @@ public struct StoreEngine: Sendable {
 
 extension SamsparStore {
     /// One transaction on this store's engine (this module's code only).
+    @discardableResult
     func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await engine.sql.transaction(body)
     }

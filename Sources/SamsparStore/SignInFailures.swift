@@ -37,6 +37,6 @@ extension SamsparStore {
 
     /// Forgets a key's failures (after a successful sign-in to the account).
     public func clearSignInFailures(key: String) async throws {
-        try await transaction { s in try await s.query("DELETE FROM sign_in_failures WHERE key = $1", [.text(key)]) }
+        _ = try await transaction { s in try await s.query("DELETE FROM sign_in_failures WHERE key = $1", [.text(key)]) }
     }
 }

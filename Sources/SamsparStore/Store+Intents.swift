@@ -4,7 +4,7 @@ import SamsparDomain
 /// What the handlers and commands ask the store for, in the words of the domain (STYLE §4,
 /// Hummingbird's repository pattern): "the participant as this organisation may see them",
 /// "give consent", "append audit". Each is one transaction or one consistent read, written
-/// once for both engines over the shared SQL (``Registry``, ``AuditLog``, ``Organisations``).
+/// once for both engines over the shared SQL (``Rows``, ``AuditLog``, ``Organisations``).
 /// A write takes the audit entry that records it and commits both together, with the API's
 /// idempotent answer (``IdempotentAnswer``) when it has one.
 extension SamsparStore {
@@ -81,23 +81,23 @@ extension SamsparStore {
     /// and another party's under a valid consent that party recorded. `nil`: to `viewer`
     /// there is no such person, whether or not anyone else holds them.
     public func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day) async throws -> ParticipantView? {
-        try await read { try await Registry.participant(person, visibleTo: viewer, on: day, in: $0) }
+        try await read { try await Rows.participant(person, visibleTo: viewer, on: day, in: $0) }
     }
 
     /// Every participant `viewer` may see on `day`, with the records it may see.
     public func caseload(visibleTo viewer: Organisationsnummer, on day: Day) async throws -> [ParticipantView] {
-        try await read { try await Registry.caseload(viewer: viewer, on: day, in: $0) }
+        try await read { try await Rows.caseload(viewer: viewer, on: day, in: $0) }
     }
 
     public func searchParticipants(
         visibleTo viewer: Organisationsnummer, person: Personnummer?, name: String?, on day: Day, limit: Int, offset: Int
-    ) async throws -> [Registry.SearchHit] {
-        try await read { try await Registry.searchParticipants(viewer: viewer, person: person, name: name, on: day, limit: limit, offset: offset, in: $0) }
+    ) async throws -> [SearchHit] {
+        try await read { try await Rows.searchParticipants(viewer: viewer, person: person, name: name, on: day, limit: limit, offset: offset, in: $0) }
     }
 
     /// Whether `organisation` has registered `person` (what it takes to record anything of them).
     public func hasRegistered(_ person: Personnummer, organisation: Organisationsnummer) async throws -> Bool {
-        try await read { try await Registry.hasRegistered(person, organisation: organisation, in: $0) }
+        try await read { try await Rows.hasRegistered(person, organisation: organisation, in: $0) }
     }
 
     /// The acts on `organisation`'s own records of `person`; `nil` when it has not registered them.
@@ -105,7 +105,7 @@ extension SamsparStore {
         of person: Personnummer, keptBy organisation: Organisationsnummer, after: Int64, limit: Int, newestFirst: Bool = false
     ) async throws -> [AuditEntry]? {
         try await read { s in
-            guard try await Registry.hasRegistered(person, organisation: organisation, in: s) else { return nil }
+            guard try await Rows.hasRegistered(person, organisation: organisation, in: s) else { return nil }
             var query = AuditLog.Query(person: person, after: after, limit: limit, touching: organisation)
             query.newestFirst = newestFirst
             return try await AuditLog.search(query, in: s)
@@ -113,7 +113,7 @@ extension SamsparStore {
     }
 
     public func disagreements(visibleTo viewer: Organisationsnummer, on day: Day) async throws -> (counts: [String: Int], visible: [Disagreement]) {
-        try await read { try await Registry.disagreements(viewer: viewer, on: day, in: $0) }
+        try await read { try await Rows.disagreements(viewer: viewer, on: day, in: $0) }
     }
 
     // MARK: Consent
@@ -124,9 +124,9 @@ extension SamsparStore {
         consents: [Consent], parties: [Organisationsnummer]
     )? {
         try await read { s in
-            let parties = try await Registry.visibleParties(of: person, to: viewer, on: day, in: s)
+            let parties = try await Rows.visibleParties(of: person, to: viewer, on: day, in: s)
             guard !parties.isEmpty else { return nil }
-            return (try await Registry.consents(of: person, recordedBy: parties, in: s), parties)
+            return (try await Rows.consents(of: person, recordedBy: parties, in: s), parties)
         }
     }
 
@@ -140,7 +140,7 @@ extension SamsparStore {
         try await transaction { s in
             guard try await Organisations.find(party, in: s) != nil else { throw OrganisationError.unknown(party) }
             guard
-                let id = try await Registry.giveConsent(
+                let id = try await Rows.giveConsent(
                     person: person, organisation: organisation, party: party, validFrom: validFrom, validUntil: validUntil, now: now, in: s)
             else { return nil }
             try await AuditLog.append([audit(id)], at: now, in: s)
@@ -157,8 +157,8 @@ extension SamsparStore {
         _ id: Int64, of person: Personnummer, by organisation: Organisationsnummer, on day: Day, audit: AuditDraft, at now: Date
     ) async throws -> Bool? {
         try await transaction { s in
-            guard try await Registry.hasRegistered(person, organisation: organisation, in: s) else { return nil }
-            guard try await Registry.withdrawConsent(id: id, person: person, organisation: organisation, on: day, in: s) else { return false }
+            guard try await Rows.hasRegistered(person, organisation: organisation, in: s) else { return nil }
+            guard try await Rows.withdrawConsent(id: id, person: person, organisation: organisation, on: day, in: s) else { return false }
             try await AuditLog.append([audit], at: now, in: s)
             return true
         }
@@ -167,22 +167,22 @@ extension SamsparStore {
     // MARK: Accounts, sessions and tokens
 
     /// Every user, or those of one organisation.
-    public func users(of organisation: Organisationsnummer? = nil) async throws -> [Registry.User] {
-        try await read { try await Registry.users(of: organisation, in: $0) }
+    public func users(of organisation: Organisationsnummer? = nil) async throws -> [UserAccount] {
+        try await read { try await Rows.users(of: organisation, in: $0) }
     }
 
-    public func user(email: String) async throws -> Registry.User? {
-        try await read { try await Registry.user(email: email, in: $0) }
+    public func user(email: String) async throws -> UserAccount? {
+        try await read { try await Rows.user(email: email, in: $0) }
     }
 
     /// Adds a user of an organisation of the registry; throws ``OrganisationError/unknown(_:)``
-    /// or ``RegistryError/conflict(_:)``.
+    /// or ``AccountError/conflict(_:)``.
     public func addUser(
         email: String, organisation: Organisationsnummer, role: Role, passwordHash: String, audit: AuditDraft, at now: Date
     ) async throws -> Int64 {
         try await transaction { s in
             guard try await Organisations.find(organisation, in: s) != nil else { throw OrganisationError.unknown(organisation) }
-            let id = try await Registry.addUser(email: email, organisation: organisation, role: role, passwordHash: passwordHash, now: now, in: s)
+            let id = try await Rows.addUser(email: email, organisation: organisation, role: role, passwordHash: passwordHash, now: now, in: s)
             try await AuditLog.append([audit], at: now, in: s)
             return id
         }
@@ -191,10 +191,10 @@ extension SamsparStore {
     /// Disables or enables a user of `organisation` (any when `nil`: the operator); `nil` when
     /// there is no such user there.
     public func setUserDisabled(
-        _ disabled: Bool, userID: Int64, of organisation: Organisationsnummer?, audit: @escaping @Sendable (Registry.User) -> AuditDraft, at now: Date
-    ) async throws -> Registry.User? {
+        _ disabled: Bool, userID: Int64, of organisation: Organisationsnummer?, audit: @escaping @Sendable (UserAccount) -> AuditDraft, at now: Date
+    ) async throws -> UserAccount? {
         try await transaction { s in
-            guard let user = try await Registry.setDisabled(disabled, userID: userID, organisation: organisation, in: s) else { return nil }
+            guard let user = try await Rows.setDisabled(disabled, userID: userID, organisation: organisation, in: s) else { return nil }
             try await AuditLog.append([audit(user)], at: now, in: s)
             return user
         }
@@ -202,22 +202,22 @@ extension SamsparStore {
 
     /// A new password for a user of `organisation` (any when `nil`); their sessions end.
     public func setPassword(
-        hash: String, userID: Int64, of organisation: Organisationsnummer?, audit: @escaping @Sendable (Registry.User) -> AuditDraft, at now: Date
-    ) async throws -> Registry.User? {
+        hash: String, userID: Int64, of organisation: Organisationsnummer?, audit: @escaping @Sendable (UserAccount) -> AuditDraft, at now: Date
+    ) async throws -> UserAccount? {
         try await transaction { s in
-            guard let user = try await Registry.setPassword(hash: hash, userID: userID, organisation: organisation, in: s) else { return nil }
+            guard let user = try await Rows.setPassword(hash: hash, userID: userID, organisation: organisation, in: s) else { return nil }
             try await AuditLog.append([audit(user)], at: now, in: s)
             return user
         }
     }
 
-    public func tokens(of organisation: Organisationsnummer? = nil) async throws -> [Registry.Token] {
-        try await read { try await Registry.tokens(of: organisation, in: $0) }
+    public func tokens(of organisation: Organisationsnummer? = nil) async throws -> [APIToken] {
+        try await read { try await Rows.tokens(of: organisation, in: $0) }
     }
 
     /// The live token with this secret.
-    public func token(secret: String) async throws -> Registry.Token? {
-        try await read { try await Registry.token(secret: secret, in: $0) }
+    public func token(secret: String) async throws -> APIToken? {
+        try await read { try await Rows.token(secret: secret, in: $0) }
     }
 
     /// A token for an organisation of the registry; throws ``OrganisationError/unknown(_:)``.
@@ -226,7 +226,7 @@ extension SamsparStore {
     ) async throws -> Int64 {
         try await transaction { s in
             guard try await Organisations.find(organisation, in: s) != nil else { throw OrganisationError.unknown(organisation) }
-            let id = try await Registry.createToken(organisation: organisation, name: name, secret: secret, now: now, in: s)
+            let id = try await Rows.createToken(organisation: organisation, name: name, secret: secret, now: now, in: s)
             try await AuditLog.append([audit(id)], at: now, in: s)
             return id
         }
@@ -235,30 +235,30 @@ extension SamsparStore {
     /// Revokes a live token of `organisation` (any when `nil`); false when there is none.
     public func revokeToken(_ id: Int64, of organisation: Organisationsnummer?, audit: AuditDraft, at now: Date) async throws -> Bool {
         try await transaction { s in
-            guard try await Registry.revokeToken(id: id, organisation: organisation, now: now, in: s) else { return false }
+            guard try await Rows.revokeToken(id: id, organisation: organisation, now: now, in: s) else { return false }
             try await AuditLog.append([audit], at: now, in: s)
             return true
         }
     }
 
-    public func session(secret: String, now: Date) async throws -> Registry.Session? {
-        try await read { try await Registry.session(secret: secret, now: now, in: $0) }
+    public func session(secret: String, now: Date) async throws -> UserSession? {
+        try await read { try await Rows.session(secret: secret, now: now, in: $0) }
     }
 
     public func createSession(userID: Int64, secret: String, csrfToken: String, lifetime: TimeInterval, audit: AuditDraft, at now: Date) async throws {
         try await transaction { s in
-            try await Registry.createSession(userID: userID, secret: secret, csrfToken: csrfToken, now: now, lifetime: lifetime, in: s)
+            try await Rows.createSession(userID: userID, secret: secret, csrfToken: csrfToken, now: now, lifetime: lifetime, in: s)
             try await AuditLog.append([audit], at: now, in: s)
         }
     }
 
     public func deleteSession(secret: String) async throws {
-        try await transaction { try await Registry.deleteSession(secret: secret, in: $0) }
+        try await transaction { try await Rows.deleteSession(secret: secret, in: $0) }
     }
 
     // MARK: Idempotency keys
 
-    public func storedResponse(principal: String, key: String) async throws -> Registry.StoredResponse? {
-        try await read { try await Registry.storedResponse(principal: principal, key: key, in: $0) }
+    public func storedResponse(principal: String, key: String) async throws -> StoredResponse? {
+        try await read { try await Rows.storedResponse(principal: principal, key: key, in: $0) }
     }
 }

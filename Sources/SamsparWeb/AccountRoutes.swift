@@ -23,14 +23,14 @@ enum AccountRoutes {
         var password: String
     }
 
-    static func userDocument(_ u: Registry.User) -> JSONValue {
+    static func userDocument(_ u: UserAccount) -> JSONValue {
         .object([
             ("id", .int(Int(u.id))), ("email", .string(u.email)), ("organisation", .string(u.organisation.description)),
             ("role", .string(u.role.rawValue)), ("disabled", .bool(u.disabled)),
         ])
     }
 
-    static func tokenDocument(_ t: Registry.Token) -> JSONValue {
+    static func tokenDocument(_ t: APIToken) -> JSONValue {
         .object([
             ("id", .int(Int(t.id))), ("organisation", .string(t.organisation.description)), ("name", .string(t.name)), ("createdAt", .string(t.createdAt)),
             ("revokedAt", t.revokedAt.map { .string($0) } ?? .null),

@@ -54,7 +54,7 @@ public struct Services: Sendable {
 
     /// The live token with this secret. Answers are cached for ``TokenCache/lifetime``: a
     /// token revoked on another instance stops working there within that time (at once here).
-    func authenticateToken(_ secret: String) async throws -> Registry.Token? {
+    func authenticateToken(_ secret: String) async throws -> APIToken? {
         let now = now()
         if let cached = await tokenCache.lookup(secret, now: now) { return cached }
         let token = try await store.token(secret: secret)
@@ -62,7 +62,7 @@ public struct Services: Sendable {
         return token
     }
 
-    func session(_ secret: String) async throws -> Registry.Session? {
+    func session(_ secret: String) async throws -> UserSession? {
         let now = now()
         return try await store.session(secret: secret, now: now)
     }
@@ -102,10 +102,10 @@ public struct Services: Sendable {
 /// Recently authenticated API tokens, by the digest of their secret.
 actor TokenCache {
     static let lifetime: TimeInterval = 10
-    private var entries: [String: (token: Registry.Token, until: Date)] = [:]
+    private var entries: [String: (token: APIToken, until: Date)] = [:]
 
-    func lookup(_ secret: String, now: Date) -> Registry.Token? {
-        let key = Registry.digest(secret)
+    func lookup(_ secret: String, now: Date) -> APIToken? {
+        let key = Digest.sha256(secret)
         guard let entry = entries[key] else { return nil }
         guard entry.until > now else {
             entries[key] = nil
@@ -114,9 +114,9 @@ actor TokenCache {
         return entry.token
     }
 
-    func store(_ secret: String, _ token: Registry.Token, now: Date) {
+    func store(_ secret: String, _ token: APIToken, now: Date) {
         if entries.count > 10_000 { entries.removeAll() }
-        entries[Registry.digest(secret)] = (token, now.addingTimeInterval(Self.lifetime))
+        entries[Digest.sha256(secret)] = (token, now.addingTimeInterval(Self.lifetime))
     }
 
     func removeAll() { entries.removeAll() }

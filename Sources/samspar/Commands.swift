@@ -180,11 +180,11 @@ struct ReportCommand: AsyncParsableCommand {
             // The page carries the annual follow-up's further content (issue 9, part 7); the
             // JSON and CSV stay the contract of SPEC §5.
             document.followUp = followUp
-            print(document.html(agreementTitle: stored.agreement.title), terminator: "")
+            print(ReportPage.html(document.shown, agreementTitle: stored.agreement.title), terminator: "")
         case .pdf:
             document.followUp = followUp
             guard let output else { throw CLIFailure("--format pdf needs --output FILE.pdf") }
-            try PDFPrinter.print(html: document.html(agreementTitle: stored.agreement.title), to: output)
+            try PDFPrinter.print(html: ReportPage.html(document.shown, agreementTitle: stored.agreement.title), to: output)
             print(output)
         }
     }

@@ -186,7 +186,7 @@ struct AgreementPreparationTests {
         let followUp = FollowUp(
             report: report, agreement: a, activities: [ActivitySpan(person: 1, kind: "sfi", start: d("2018-01-01"), end: d("2018-01-07"), hoursPerWeek: 7)])
         #expect(followUp.targets.map(\.goal) == [.recruitment, .acceptance])
-        let open = followUp.json(suppression: nil, overallGoalHidden: false)
+        let open = ShownReport(report, suppression: nil, followUp: followUp).followUp!.json
         guard case .object(let members) = open, case .array(let goals)? = members.first(where: { $0.0 == "subGoals" })?.1 else {
             Issue.record("no subGoals")
             return
@@ -198,7 +198,7 @@ struct AgreementPreparationTests {
         }
         #expect(verdicts == [.bool(true), .bool(false)])
         // Suppressed: 3 of 10 hides the share, so the verdict is unknown; one person's hours are hidden.
-        let hidden = followUp.json(suppression: Suppression(), overallGoalHidden: false).serialized(pretty: false)
+        let hidden = ShownReport(report, suppression: Suppression(), followUp: followUp).followUp!.json.serialized(pretty: false)
         #expect(hidden.contains("\"goal\":\"acceptance\",\"track\":\"vard\",\"share\":null,\"target\":0.6,\"met\":null"))
         #expect(hidden.contains("\"kind\":\"sfi\",\"participants\":\"<5\",\"hours\":null"))
     }

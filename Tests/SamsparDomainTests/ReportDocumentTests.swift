@@ -3,7 +3,7 @@ import Testing
 
 @testable import SamsparDomain
 
-/// SPEC §5: the report document, its JSON contract, CSV and HTML.
+/// SPEC §5: the report document, its JSON contract and CSV (the HTML page: `ReportPageTests`).
 @Suite("The report document (SPEC §5)")
 struct ReportDocumentTests {
     typealias F = Fixture
@@ -85,18 +85,13 @@ struct ReportDocumentTests {
         #expect(empty["establishment"]?["kmMedianDays"] == .null)
     }
 
-    @Test func csvAndHTMLRender() {
+    @Test func csvRenders() {
         let r = F.report([F.person(F.amina), F.person(F.ali)], events: [F.event(F.amina, "vard", .attended, "2018-01-10")])
         let document = ReportDocument(report: r)
         #expect(document.csv.hasPrefix("\u{FEFF}section;track;figure;value\r\n"))
         #expect(document.csv.contains("report;;recruitmentShare;0,5\r\n"))
         #expect(document.csv.contains("tracks;vard;attended;1\r\n"))
         #expect(document.csv.contains("tracks;vard;genderGoal.target;0,4\r\n"))
-        let html = document.html(agreementTitle: "Överenskommelse <test>")
-        #expect(html.hasPrefix("<!DOCTYPE html>"))
-        #expect(html.contains("<html lang=\"sv\">"))
-        #expect(html.contains("Överenskommelse &lt;test&gt;"))
-        #expect(html.contains("50\u{00A0}%"))
     }
 
     @Test func csvUsesSemicolonsAndADecimalComma() {
@@ -119,22 +114,5 @@ struct ReportDocumentTests {
         #expect(!rows.contains { ($0.last ?? "").contains(".") && Double($0.last!) != nil })
         #expect(rows.contains { $0.contains("vard") && $0.contains("attended") && $0.last == "2" })
         #expect(rows.contains { $0.contains("genderGoal.target") && $0.contains("vard") && $0.last == "0,4" })
-    }
-
-    @Test func htmlIsAStandaloneSwedishPage() {
-        let p = S.people(2)
-        let r = S.report(for: S.example, p.map { S.person($0) }, events: [S.event(p[0], "vard", .attended, "2018-01-10", in: S.example)])
-        let html = ReportDocument(report: r, suppression: Suppression()).html(agreementTitle: "Östra Södertörn <2018> & co")
-        #expect(html.hasPrefix("<!DOCTYPE html>"))
-        #expect(html.contains("<html lang=\"sv\">"))
-        #expect(html.contains("<meta charset=\"utf-8\">"))
-        #expect(html.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</html>"))
-        #expect(html.contains("Östra Södertörn &lt;2018&gt; &amp; co"))
-        #expect(!html.contains("<2018>"))
-        // Standalone: nothing loaded from elsewhere.
-        #expect(!html.contains("<script"))
-        #expect(!html.contains("<link"))
-        #expect(!html.contains("src="))
-        #expect(html.contains("&lt;5"))  // suppressed counts are shown as <5
     }
 }

@@ -44,15 +44,15 @@ struct CopyTests {
         }
         let persons = people.map { Personnummer(storedValue: Int64($0)!) }
         try await store.transaction { s in
-            _ = try await Registry.giveConsent(
+            _ = try await Rows.giveConsent(
                 person: persons[0], organisation: haninge, party: af, validFrom: Day(year: 2019, month: 1, day: 1)!, validUntil: nil, now: now, in: s)
-            let withdrawn = try await Registry.giveConsent(
+            let withdrawn = try await Rows.giveConsent(
                 person: persons[1], organisation: af, party: tyreso, validFrom: Day(year: 2019, month: 1, day: 1)!, validUntil: nil, now: now, in: s)
-            _ = try await Registry.withdrawConsent(id: withdrawn!, person: persons[1], organisation: af, on: Day(year: 2019, month: 3, day: 1)!, in: s)
-            _ = try await Registry.addUser(email: "cw@haninge.se", organisation: haninge, role: .caseworker, passwordHash: "$2b$04$hash", now: now, in: s)
-            _ = try await Registry.createToken(organisation: af, name: "AF VS", secret: "secret-1", now: now, in: s)
-            let revoked = try await Registry.createToken(organisation: haninge, name: "old", secret: "secret-2", now: now, in: s)
-            _ = try await Registry.revokeToken(id: revoked, now: now, in: s)
+            _ = try await Rows.withdrawConsent(id: withdrawn!, person: persons[1], organisation: af, on: Day(year: 2019, month: 3, day: 1)!, in: s)
+            _ = try await Rows.addUser(email: "cw@haninge.se", organisation: haninge, role: .caseworker, passwordHash: "$2b$04$hash", now: now, in: s)
+            _ = try await Rows.createToken(organisation: af, name: "AF VS", secret: "secret-1", now: now, in: s)
+            let revoked = try await Rows.createToken(organisation: haninge, name: "old", secret: "secret-2", now: now, in: s)
+            _ = try await Rows.revokeToken(id: revoked, now: now, in: s)
             try await AuditLog.append(
                 [
                     AuditDraft(
@@ -78,22 +78,22 @@ struct CopyTests {
             var lines: [String] = []
             lines.append("orgs \(try await Organisations.all(in: s).map { "\($0.number) \($0.kind) \($0.municipalityCode?.description ?? "-") \($0.name)" })")
             lines.append(
-                "users \(try await Registry.users(in: s).map { "\($0.id) \($0.email) \($0.organisation) \($0.role) \($0.passwordHash) \($0.disabled)" })")
-            lines.append("tokens \(try await Registry.tokens(in: s).map { "\($0.id) \($0.organisation) \($0.name) \($0.createdAt) \($0.revokedAt ?? "-")" })")
-            lines.append("token by secret \(try await Registry.token(secret: "secret-1", in: s)?.name ?? "none")")
+                "users \(try await Rows.users(in: s).map { "\($0.id) \($0.email) \($0.organisation) \($0.role) \($0.passwordHash) \($0.disabled)" })")
+            lines.append("tokens \(try await Rows.tokens(in: s).map { "\($0.id) \($0.organisation) \($0.name) \($0.createdAt) \($0.revokedAt ?? "-")" })")
+            lines.append("token by secret \(try await Rows.token(secret: "secret-1", in: s)?.name ?? "none")")
             lines.append("changes \(try await s.query("SELECT n FROM registration_changes").map { $0["n"].int ?? -1 })")
             let versions = try await s.query("SELECT agreement_id, version, imported_at FROM agreement_versions ORDER BY agreement_id, version")
             lines.append("versions \(versions.map { "\($0["agreement_id"].text ?? "") \($0["version"].int ?? 0) \($0["imported_at"].text ?? "")" })")
             // The access matrix: what each party may see of each person.
             for viewer in [haninge, af, tyreso] {
                 for person in persons {
-                    let parties = try await Registry.visibleParties(of: person, to: viewer, on: day, in: s)
-                    let view = try await Registry.participant(person, visibleTo: viewer, on: day, in: s)
+                    let parties = try await Rows.visibleParties(of: person, to: viewer, on: day, in: s)
+                    let view = try await Rows.participant(person, visibleTo: viewer, on: day, in: s)
                     lines.append(
                         "sees \(viewer) \(person) \(parties) \(view?.merged.givenName ?? "-") \(view?.statuses.map { "\($0.value.date) \($0.recordedBy)" } ?? [])"
                     )
                     lines.append(
-                        "consents \(viewer) \(person) \(try await Registry.consents(of: person, recordedBy: parties, in: s).map { "\($0.id) \($0.party) \($0.withdrawnOn?.description ?? "-")" })"
+                        "consents \(viewer) \(person) \(try await Rows.consents(of: person, recordedBy: parties, in: s).map { "\($0.id) \($0.party) \($0.withdrawnOn?.description ?? "-")" })"
                     )
                     lines.append("log \(viewer) \(person) \(try await AuditLog.search(.init(person: person, touching: viewer), in: s).map(\.seq))")
                 }
@@ -128,11 +128,11 @@ struct CopyTests {
         // New rows after the move get fresh ids and extend the same chain.
         let now = Date()
         try await target.transaction { s in
-            _ = try await Registry.createToken(organisation: Self.haninge, name: "after the move", secret: "secret-3", now: now, in: s)
+            _ = try await Rows.createToken(organisation: Self.haninge, name: "after the move", secret: "secret-3", now: now, in: s)
             try await AuditLog.append(
                 [AuditDraft(actor: "x", role: "admin", organisation: Self.haninge, action: "test", person: nil, channel: "test")], at: now, in: s)
         }
-        let tokens = try await target.read { try await Registry.tokens(in: $0) }
+        let tokens = try await target.read { try await Rows.tokens(in: $0) }
         #expect(Set(tokens.map(\.id)).count == tokens.count)
         #expect(try await target.read { try await AuditLog.verify(in: $0) }.problem == nil)
         // Copying into a database that already holds data is refused, and changes nothing.

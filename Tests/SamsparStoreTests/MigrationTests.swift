@@ -61,7 +61,7 @@ struct MigrationTests {
         #expect(records.2 == ["199001012385 2120000084 sfi"])
         #expect(records.3 == ["1 199009132391 2120000084 2021002114"])
         // Accounts and tokens stay; so does the history, which verifies and goes on under the key.
-        let (users, tokens) = try await store.read { (try await Registry.users(in: $0), try await Registry.tokens(in: $0)) }
+        let (users, tokens) = try await store.read { (try await Rows.users(in: $0), try await Rows.tokens(in: $0)) }
         #expect(users.map(\.email) == ["cw@haninge.se"])
         #expect(tokens.map(\.name) == ["Haninge VS", "AF VS"])
         let before = try await store.read { try await AuditLog.verify(in: $0) }

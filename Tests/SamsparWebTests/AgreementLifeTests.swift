@@ -30,7 +30,7 @@ struct AgreementLifeTests {
         let users = Self.coordinators.dropLast() + [("samordnare.annan@example.se", Self.outsider)]
         try await h.store.transaction { s in
             for (email, org) in users {
-                _ = try await Registry.addUser(email: email, organisation: org, role: .coordinator, passwordHash: hash, now: now, in: s)
+                _ = try await Rows.addUser(email: email, organisation: org, role: .coordinator, passwordHash: hash, now: now, in: s)
             }
         }
     }

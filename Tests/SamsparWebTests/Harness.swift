@@ -61,7 +61,7 @@ final class Harness: @unchecked Sendable {
         let now = clock.now
         try await store.transaction { s in
             for (email, org, role) in users {
-                _ = try await Registry.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: now, in: s)
+                _ = try await Rows.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: now, in: s)
             }
         }
     }
@@ -77,7 +77,7 @@ final class Harness: @unchecked Sendable {
     func token(for org: Organisationsnummer, name: String = "case system") async throws -> String {
         let secret = Services.newSecret()
         let now = clock.now
-        _ = try await store.transaction { try await Registry.createToken(organisation: org, name: name, secret: secret, now: now, in: $0) }
+        _ = try await store.transaction { try await Rows.createToken(organisation: org, name: name, secret: secret, now: now, in: $0) }
         return secret
     }
 
@@ -88,8 +88,8 @@ final class Harness: @unchecked Sendable {
         let now = clock.now
         let lifetime = services.sessionLifetime
         try await store.transaction { s in
-            guard let user = try await Registry.user(email: email, in: s) else { throw APIError.notFound() }
-            try await Registry.createSession(userID: user.id, secret: secret, csrfToken: csrf, now: now, lifetime: lifetime, in: s)
+            guard let user = try await Rows.user(email: email, in: s) else { throw APIError.notFound() }
+            try await Rows.createSession(userID: user.id, secret: secret, csrfToken: csrf, now: now, lifetime: lifetime, in: s)
         }
         return ("\(Services.sessionCookie)=\(secret)", csrf)
     }

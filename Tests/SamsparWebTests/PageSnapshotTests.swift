@@ -22,14 +22,14 @@ struct PageSnapshotTests {
         return layout
     }
 
-    func option(_ s: String, _ selected: Bool = false) -> P.Option { P.Option(value: s, label: s, selected: selected) }
+    func option(_ s: String, _ selected: Bool = false) -> Option { Option(value: s, label: s, selected: selected) }
 
-    func form(_ s: String, id: String = "event", error: Bool) -> P.FormModel {
-        P.FormModel(
+    func form(_ s: String, id: String = "event", error: Bool) -> FormModel {
+        FormModel(
             action: "/deltagare/19900101-2385/handelser", heading: s, submit: s,
             fields: [
-                P.FieldModel(name: "track", label: s, hint: s, value: s, error: error ? s : nil, required: true, options: [option(s, true), option("vard")]),
-                P.FieldModel(name: "date", label: s, hint: nil, value: s, error: error ? s : nil, required: true),
+                FieldModel(name: "track", label: s, hint: s, value: s, error: error ? s : nil, required: true, options: [option(s, true), option("vard")]),
+                FieldModel(name: "date", label: s, hint: nil, value: s, error: error ? s : nil, required: true),
             ], summary: error ? s : nil, id: id)
     }
 
@@ -83,17 +83,17 @@ struct PageSnapshotTests {
             modelParts: [.init(name: s, number: "", kind: "", signatory: s)], versions: [.init(number: "1", href: "/avtal/x?version=1", current: true)],
             dashboard: "/avtal/x/uppfoljning", document: "/avtal/x/dokument?version=1", documentPDF: "/avtal/x/dokument.pdf?version=1", status: s,
             missing: [s, s], hasMissing: true)
-        func textForm(_ id: String, error: Bool) -> P.FormModel {
+        func textForm(_ id: String, error: Bool) -> FormModel {
             var f = form(s, id: id, error: error)
             f.fields.append(
                 {
-                    var t = P.FieldModel(name: "purpose", label: s, hint: s, value: s, error: error ? s : nil, required: false)
+                    var t = FieldModel(name: "purpose", label: s, hint: s, value: s, error: error ? s : nil, required: false)
                     t.textarea = true
                     return t
                 }())
-            return P.FormModel(action: "/avtal/x/redigera/\(id)", heading: s, submit: s, fields: f.fields, summary: error ? s : nil, id: id)
+            return FormModel(action: "/avtal/x/redigera/\(id)", heading: s, submit: s, fields: f.fields, summary: error ? s : nil, id: id)
         }
-        func rows(_ kind: String) -> [AgreementEditPage.Row] { [.init(cells: [s, s], name: s, kind: kind, key: s)] }
+        func rows(_ kind: String) -> [TableRow] { [.init(cells: [s, s], name: s, kind: kind, key: s)] }
         var signing = agreement
         signing.editHref = "/avtal/x/redigera"
         signing.signForm = form(s, id: "underteckna", error: true)
@@ -146,7 +146,7 @@ struct PageSnapshotTests {
             ),
             ("participants", "empty", list([])),
             ("participants", "rows", list([row(s), row(s)])),
-            ("form-page", "errors", P.FormPage(form: form(s, id: "register", error: true), intro: s, back: nil)),
+            ("form-page", "errors", FormPage(form: form(s, id: "register", error: true), intro: s, back: nil)),
             ("participant", "own-with-consent", detail(consents: true, own: true)),
             ("participant", "no-consent", detail(consents: false, own: true)),
             ("participant", "under-consent", detail(consents: true, own: false)),
@@ -200,11 +200,21 @@ struct PageSnapshotTests {
                     revision: s, signatures: [.init(placeAndDate: s, name: s, title: s, party: s)], unsigned: [.init(name: s, number: s, signatory: s)],
                     stylesheet: nil, inlineCSS: s)
             ),
+            (
+                "report-document", "full",
+                ReportPage.Model(
+                    year: s, title: s, agreement: s, asOf: s, suppressed: true, threshold: s, largestSmall: s, participants: [.init(sv: s, en: s, value: s)],
+                    trackNames: [s], trackRows: [.init(sv: s, en: s, values: [s])], genderGoals: [s], establishment: [.init(sv: s, en: s, value: s)],
+                    followUp: .init(
+                        year: s, goals: [.init(sv: s, en: s, track: s, value: s, target: s, met: true, notMet: false, unknown: false)],
+                        activities: [.init(name: s, participants: s, hours: s)], hasActivities: true,
+                        costs: [.init(track: s, party: s, source: s, planned: s, spent: s)], hasCosts: true, planned: s, spent: s))
+            ),
         ]
     }
 
     func render(_ template: String, _ model: Any, _ s: String) -> String {
-        if template == "agreement-document" { return Templates.shared.render(model, template) }
+        if template == "agreement-document" || template == "report-document" { return Templates.shared.render(model, template) }
         return Templates.shared.render(Page(layout: layout(s, signedIn: template != "sign-in"), t: Language.sv.tree, page: model), template)
     }
 

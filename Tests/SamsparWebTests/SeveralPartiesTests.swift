@@ -197,8 +197,8 @@ struct SeveralPartiesTests {
         let tyresoTokenID = try #require(
             try await h.store.read { try await $0.query("SELECT id FROM api_tokens WHERE org_number = $1", [.int(Org.tyreso.value)]) }.first?["id"].int)
         #expect(try await h.request(.delete, "/api/v1/tokens/\(tyresoTokenID)", as: caller).status == .notFound)
-        #expect(try await h.store.read { try await Registry.tokens(of: Org.tyreso, in: $0) }.first?.revokedAt == nil)
-        let tyresoUser = try await h.store.read { try await Registry.user(email: "cw.tyreso@example.se", in: $0) }!
+        #expect(try await h.store.read { try await Rows.tokens(of: Org.tyreso, in: $0) }.first?.revokedAt == nil)
+        let tyresoUser = try await h.store.read { try await Rows.user(email: "cw.tyreso@example.se", in: $0) }!
         let tyresoSession = try await h.session(for: "cw.tyreso@example.se")
         #expect(try await h.request(.post, "/api/v1/users/\(tyresoUser.id)/disable", as: caller).status == .notFound)
         // …and it does not even end that user's sessions.
@@ -207,7 +207,7 @@ struct SeveralPartiesTests {
             try await h.request(.post, "/api/v1/users/\(tyresoUser.id)/password", as: caller, json: #"{"password": "a new long password"}"#).status
                 == .notFound)
         // Their own caseworker: disabled, and enabled again; a password reset ends sessions.
-        let haningeUser = try await h.store.read { try await Registry.user(email: "cw.haninge@example.se", in: $0) }!
+        let haningeUser = try await h.store.read { try await Rows.user(email: "cw.haninge@example.se", in: $0) }!
         let cw = try await h.session(for: "cw.haninge@example.se")
         #expect(try await h.request(.post, "/api/v1/users/\(haningeUser.id)/disable", as: caller).status == .ok)
         #expect(try await h.request(.get, "/api/v1/session", as: .session(cookie: cw.cookie, csrf: nil)).status == .unauthorized)

@@ -51,7 +51,7 @@ public enum AccountOperations {
     // MARK: Users
 
     /// The users of the caller's organisation (every user for the operator).
-    public static func users(_ caller: Caller, _ s: Services) async throws -> [Registry.User] {
+    public static func users(_ caller: Caller, _ s: Services) async throws -> [UserAccount] {
         try await s.store.users(of: caller.organisation)
     }
 
@@ -68,7 +68,7 @@ public enum AccountOperations {
                 email: email, organisation: org, role: role, passwordHash: hash, audit: caller.entry("add-user", detail: "\(email) \(role.rawValue) \(org)"),
                 at: s.now())
             return (id, email, org, role)
-        } catch let error as RegistryError {
+        } catch let error as AccountError {
             throw APIError.conflict(error.description)
         } catch let error as OrganisationError {
             throw APIError.invalid("the user was not added", problems: [.init(line: 0, column: "organisation", reason: error.description)])
@@ -76,7 +76,7 @@ public enum AccountOperations {
     }
 
     /// Disables or enables a user of the caller's organisation (any, for the operator).
-    public static func setDisabled(_ disabled: Bool, id: Int64, _ caller: Caller, _ s: Services) async throws -> Registry.User {
+    public static func setDisabled(_ disabled: Bool, id: Int64, _ caller: Caller, _ s: Services) async throws -> UserAccount {
         let user = try await s.store.setUserDisabled(
             disabled, userID: id, of: caller.organisation,
             audit: { caller.entry(disabled ? "disable-user" : "enable-user", detail: "user \(id) \($0.email)") }, at: s.now())
@@ -85,7 +85,7 @@ public enum AccountOperations {
     }
 
     /// Sets a user's password, checked by the password rule.
-    public static func resetPassword(id: Int64, to password: String, _ caller: Caller, _ s: Services) async throws -> Registry.User {
+    public static func resetPassword(id: Int64, to password: String, _ caller: Caller, _ s: Services) async throws -> UserAccount {
         if let reason = Services.checkPassword(password) {
             throw APIError.invalid("the password was not changed", problems: [.init(line: 0, column: "password", reason: reason)])
         }
@@ -106,7 +106,7 @@ public enum AccountOperations {
     // MARK: Tokens
 
     /// The tokens of the caller's organisation (every token for the operator).
-    public static func tokens(_ caller: Caller, _ s: Services) async throws -> [Registry.Token] {
+    public static func tokens(_ caller: Caller, _ s: Services) async throws -> [APIToken] {
         try await s.store.tokens(of: caller.organisation)
     }
 

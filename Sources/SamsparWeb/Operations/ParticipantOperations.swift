@@ -86,7 +86,7 @@ public enum ParticipantOperations {
     /// The API's search: by identity number or a part of a name, among the people the caller
     /// may see, each person found audited as a read.
     static func search(person: Personnummer?, name: String?, limit: Int, offset: Int, _ caller: Caller, _ s: Services) async throws
-        -> [Registry.SearchHit]
+        -> [SearchHit]
     {
         guard let viewer = caller.organisation else { return [] }
         let found = try await s.store.searchParticipants(visibleTo: viewer, person: person, name: name, on: s.today, limit: limit, offset: offset)

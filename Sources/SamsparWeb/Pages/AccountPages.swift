@@ -27,29 +27,29 @@ enum AccountPages {
     struct Model: Sendable {
         var users: [UserRow]
         var tokens: [TokenRow]
-        var addUser: ParticipantPages.FormModel
-        var createToken: ParticipantPages.FormModel
+        var addUser: FormModel
+        var createToken: FormModel
         var newToken: String?
         var organisation: String
     }
 
-    static func show(_ r: PageRequest, state: ParticipantPages.FormState? = nil, newToken: String? = nil, notice: String? = nil) async throws -> Response {
+    static func show(_ r: PageRequest, state: FormState? = nil, newToken: String? = nil, notice: String? = nil) async throws -> Response {
         let caller = try AccountOperations.authorize(.manageUsers, r.principal, on: r.channel)
         let own = r.principal?.organisation.description ?? ""
         let users = try await AccountOperations.users(caller, r.services)
         let tokens = try await AccountOperations.tokens(caller, r.services)
         func values(_ id: String) -> [String: String] { state?.id == id ? state!.values : [:] }
         func errors(_ id: String) -> [String: String] { state?.id == id ? state!.errors : [:] }
-        func field(_ form: String, _ name: String, type: String = "text", options: [ParticipantPages.Option]? = nil) -> ParticipantPages.FieldModel {
+        func field(_ form: String, _ name: String, type: String = "text", options: [Option]? = nil) -> FieldModel {
             let v = values(form)[name] ?? ""
-            return ParticipantPages.FieldModel(
+            return FieldModel(
                 name: name, label: r.t("field." + name), hint: r.language.strings["hint." + name], value: type == "password" ? "" : v,
                 error: errors(form)[name], required: true, type: type,
-                options: options?.map { ParticipantPages.Option(value: $0.value, label: $0.label, selected: $0.value == v) },
+                options: options?.map { Option(value: $0.value, label: $0.label, selected: $0.value == v) },
                 autocomplete: type == "password" ? "new-password" : nil)
         }
         let roles = [Role.caseworker, .coordinator, .analyst, .auditor, .admin].map {
-            ParticipantPages.Option(value: $0.rawValue, label: r.t("role." + $0.rawValue), selected: false)
+            Option(value: $0.rawValue, label: r.t("role." + $0.rawValue), selected: false)
         }
         let model = Model(
             users: users.map { u in

@@ -12,21 +12,15 @@ import SamsparStore
 /// replaces that track, and a party added again updates its signatory. Items are removed by
 /// their key (organisation number, track code, or position in the list).
 enum AgreementEditPage {
-    typealias Field = ParticipantPages.FieldModel
-    typealias Form = ParticipantPages.FormModel
-    typealias Option = ParticipantPages.Option
+    typealias Field = FieldModel
+    typealias Form = FormModel
 
     enum Part: String, CaseIterable, Sendable {
         case basics = "grund", model = "modell", perspectives = "perspektiv", coordinator = "samordnare", party = "part", track = "spar"
         case cost = "kostnad", decision = "beslut", grant = "bidrag", remove = "ta-bort"
     }
 
-    struct Row: Sendable {
-        var cells: [String]
-        var name: String
-        var kind: String
-        var key: String
-    }
+    typealias Row = TableRow
 
     struct Model: Sendable {
         var id: String
@@ -90,7 +84,7 @@ enum AgreementEditPage {
             ],
             summary: errors.isEmpty ? nil : r.t("edit.fixBelow"), id: "nytt")
         return r.render(
-            "form-page", title: r.t("edit.newHeading"), ParticipantPages.FormPage(form: form, intro: r.t("edit.newIntro"), back: nil), current: .agreements,
+            "form-page", title: r.t("edit.newHeading"), FormPage(form: form, intro: r.t("edit.newIntro"), back: nil), current: .agreements,
             status: status)
     }
 

@@ -46,7 +46,7 @@ enum DashboardPage {
 
     struct Model: Sendable {
         var title: String
-        var years: [ParticipantPages.Option]
+        var years: [Option]
         var asOf: String
         var action: String
         var suppressed: Bool
@@ -63,9 +63,9 @@ enum DashboardPage {
         /// A coordinator may publish what they see (issue 9, part 7).
         var publish: String? = nil
         var pdf = ""
-        var volume: [AgreementEditPage.Row] = []
+        var volume: [TableRow] = []
         var hasVolume = false
-        var costs: [AgreementEditPage.Row] = []
+        var costs: [TableRow] = []
         var hasCosts = false
         var costPlanned = ""
         var costSpent = ""
@@ -118,107 +118,89 @@ enum DashboardPage {
         let (facts, activityVolume) = try await FigureOperations.dashboardFacts(stored, year: sel.year, asOf: sel.asOf, caller, r.services)
         let report = Report.compute(for: stored.agreement, year: sel.year, asOf: sel.asOf, input: Registrations.reportInput(facts, asOf: sel.asOf))
         let suppression = FigureOperations.suppression(for: caller, r.services)
-        let suppressed = suppression != nil
-        let doc = ReportDocument(report: report, suppression: suppression, agreementVersion: stored.version).json
+        // The annual follow-up (issue 9, part 7): sub-goal targets, activity volume, costs.
+        let followUp = FollowUp(report: report, agreement: stored.agreement, activities: activityVolume)
+        // Every figure as the reader may see it, suppressed once (issue 16): the page only
+        // writes out what this value holds.
+        let shown = ShownReport(report, suppression: suppression, agreementVersion: stored.version, followUp: followUp)
+        let suppressed = shown.suppressed
         let lang = r.language
         let drill = FigureOperations.allows(.seePeopleBehind, principal)
         func link(_ figure: String) -> String? {
             drill ? SiteURL.dashboardPeople(id).with([("ar", String(sel.year)), ("per", sel.asOf.description), ("figur", figure)]) : nil
         }
-        func pct(_ v: JSONValue?) -> String { NumberText.percent(v?.double, lang) }
+        func pct(_ v: Double?) -> String { NumberText.percent(v, lang) }
+        func verdictOf(_ met: Bool?) -> (String, String) {
+            switch met {
+            case true?: (r.t("verdict.met"), "met")
+            case false?: (r.t("verdict.notMet"), "notmet")
+            case nil: (r.t("verdict.notYet"), "pending")
+            }
+        }
 
         // Goals against targets.
         var goals: [Goal] = []
-        let e = doc["establishment"]
+        let e = shown.establishment
         // The overall goal by the Kaplan–Meier median (issue 9, part 7). Where suppression hides
         // the median, the verdict that would tell it is hidden too.
-        let goalDays = report.establishment.goalDays
-        let median = e?["kmMedianDays"]?.int
-        let hidden = suppressed && median == nil && report.establishment.overallGoalMet != nil
-        var (verdict, verdictClass) = (r.t("verdict.hidden"), "pending")
-        if !hidden {
-            (verdict, verdictClass) =
-                switch report.establishment.overallGoalMet {
-                case true?: (r.t("verdict.met"), "met")
-                case false?: (r.t("verdict.notMet"), "notmet")
-                case nil: (r.t("verdict.notYet"), "pending")
-                }
-        }
+        let goalDays = e.goalDays
+        let (verdict, verdictClass) = e.overallGoalHidden ? (r.t("verdict.hidden"), "pending") : verdictOf(e.overallGoalMet)
         goals.append(
             Goal(
                 name: String(format: r.t("goal.establishment"), NumberText.integer(goalDays, lang)),
-                value: String(format: r.t("goal.medianValue"), median.map { NumberText.integer($0, lang) } ?? "–", pct(e?["shareWithinGoal"])),
+                value: String(format: r.t("goal.medianValue"), e.kmMedianDays.map { NumberText.integer($0, lang) } ?? "–", pct(e.shareWithinGoal)),
                 target: String(format: r.t("goal.medianTarget"), NumberText.integer(goalDays, lang)), verdict: verdict, verdictClass: verdictClass))
-        // The annual follow-up (issue 9, part 7): sub-goal targets, activity volume, costs.
-        let spans = activityVolume
-        let followUp = FollowUp(report: report, agreement: stored.agreement, activities: spans)
-        let f = followUp.json(suppression: suppression, overallGoalHidden: hidden)
-        func verdictOf(_ v: JSONValue?) -> (String, String) {
-            switch v {
-            case .bool(true)?: (r.t("verdict.met"), "met")
-            case .bool(false)?: (r.t("verdict.notMet"), "notmet")
-            default: (r.t("verdict.notYet"), "pending")
-            }
-        }
-        let targets = f["subGoals"]?.items ?? []
-        if let t = targets.first(where: { $0["goal"]?.text == "recruitment" }) {
-            let (v, c) = verdictOf(t["met"])
-            goals.append(Goal(name: r.t("goal.recruitment"), value: pct(doc["recruitmentShare"]), target: "≥ " + pct(t["target"]), verdict: v, verdictClass: c))
+        let targets = shown.followUp?.subGoals ?? []
+        if let t = targets.first(where: { $0.goal == .recruitment }) {
+            let (v, c) = verdictOf(t.met)
+            goals.append(Goal(name: r.t("goal.recruitment"), value: pct(shown.recruitmentShare), target: "≥ " + pct(t.target), verdict: v, verdictClass: c))
         } else {
             goals.append(
                 Goal(
-                    name: r.t("goal.recruitment"), value: pct(doc["recruitmentShare"]), target: r.t("goal.noTarget"), verdict: r.t("verdict.noTarget"),
+                    name: r.t("goal.recruitment"), value: pct(shown.recruitmentShare), target: r.t("goal.noTarget"), verdict: r.t("verdict.noTarget"),
                     verdictClass: "none"))
         }
-        let namesByCode = Dictionary(report.tracks.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
-        for t in targets where t["goal"]?.text != "recruitment" {
-            let (v, c) = verdictOf(t["met"])
+        for t in targets where t.goal != .recruitment {
+            let (v, c) = verdictOf(t.met)
             goals.append(
                 Goal(
-                    name: r.t("goal." + (t["goal"]?.text ?? "")) + " – " + (namesByCode[t["track"]?.text ?? ""] ?? ""), value: pct(t["share"]),
-                    target: "≥ " + pct(t["target"]), verdict: v, verdictClass: c))
+                    name: r.t("goal." + t.goal.rawValue) + " – " + (t.trackName ?? ""), value: pct(t.share), target: "≥ " + pct(t.target), verdict: v,
+                    verdictClass: c))
         }
-        let volume = (f["activities"]?.items ?? []).map { v in
-            AgreementEditPage.Row(
-                cells: [NumberText.figure(v["participants"], lang), v["hours"]?.double.map { NumberText.decimal($0, digits: 1, lang) } ?? "–"],
-                name: r.language.strings["activity." + (v["kind"]?.text ?? "")] ?? v["kind"]?.text ?? "", kind: "", key: "")
+        let volume = (shown.followUp?.activities ?? []).map { v in
+            TableRow(
+                cells: [NumberText.figure(v.participants, lang), v.hours.map { NumberText.decimal($0, digits: 1, lang) } ?? "–"],
+                name: r.language.strings["activity." + v.kind] ?? v.kind, kind: "", key: "")
         }
+        let namesByCode = Dictionary(shown.tracks.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let costRows = followUp.costs.map { c in
-            AgreementEditPage.Row(
+            TableRow(
                 cells: [
                     followUp.partyNames[c.orgNumber.description] ?? c.orgNumber.description, r.t("source." + c.source.rawValue),
                     AgreementEditPage.kronor(c.amount, r), c.spent.map { AgreementEditPage.kronor($0, r) } ?? "–",
                 ], name: c.track.flatMap { namesByCode[$0] } ?? r.t("edit.common"), kind: "", key: "")
         }
-        let tracks = doc["tracks"]?.items ?? []
+        let tracks = shown.tracks
         for t in tracks {
-            let name = t["name"]?.text ?? ""
-            if let g = t["genderGoal"], case .object = g {
-                let met: String
-                let cls: String
-                switch g["met"] {
-                case .bool(true)?: (met, cls) = (r.t("verdict.met"), "met")
-                case .bool(false)?: (met, cls) = (r.t("verdict.notMet"), "notmet")
-                default: (met, cls) = (r.t("verdict.notYet"), "pending")
-                }
-                goals.append(
-                    Goal(
-                        name: String(format: r.t("goal.gender"), r.t("sexPlural." + (g["sex"]?.text ?? "")), name), value: pct(g["share"]),
-                        target: "≥ " + pct(g["target"]), verdict: met, verdictClass: cls))
-            }
+            guard let g = t.genderGoal else { continue }
+            let (met, cls) = verdictOf(g.met)
+            goals.append(
+                Goal(
+                    name: String(format: r.t("goal.gender"), r.t("sexPlural." + g.sex.rawValue), t.name), value: pct(g.share), target: "≥ " + pct(g.target),
+                    verdict: met, verdictClass: cls))
         }
 
         // The funnel per track, each count linked to the people behind it.
         let kinds: [TrackEventKind] = [.invited, .attended, .accepted, .started, .completed]
         let funnel = tracks.enumerated().map { i, t in
             FunnelRow(
-                track: t["name"]?.text ?? "",
+                track: t.name,
                 figures: kinds.map { k in
-                    let value = t[k.rawValue]
-                    return Figure(text: NumberText.figure(value, lang), href: value?.int.map { $0 > 0 } == true ? link("event.\(i).\(k.rawValue)") : nil)
+                    let value = t.count(k)
+                    return Figure(text: NumberText.figure(value, lang), href: (value.value ?? 0) > 0 ? link("event.\(i).\(k.rawValue)") : nil)
                 } + [
-                    Figure(text: pct(t["acceptanceShare"]), href: nil), Figure(text: pct(t["completionShare"]), href: nil),
-                    Figure(text: pct(t["outcomeShare"]), href: nil),
+                    Figure(text: pct(t.acceptanceShare), href: nil), Figure(text: pct(t.completionShare), href: nil),
+                    Figure(text: pct(t.outcomeShare), href: nil),
                 ])
         }
 
@@ -233,7 +215,7 @@ enum DashboardPage {
             guard end <= sel.asOf || q == 1 else { break }
             ends.append(min(end, sel.asOf))
         }
-        let quarterly = try await withThrowingTaskGroup(of: (Int, JSONValue).self) { group in
+        let quarterly = try await withThrowingTaskGroup(of: (Int, ShownReport).self) { group in
             for (i, end) in ends.enumerated() {
                 group.addTask {
                     let quarterly = try await FigureOperations.inForce(id, on: end, caller, r.services)
@@ -244,46 +226,48 @@ enum DashboardPage {
                     } else {
                         (qr, _) = try await compute(r, caller, id: id, Selection(year: sel.year, asOf: end))
                     }
-                    return (i, ReportDocument(report: qr, suppression: suppression).json)
+                    return (i, ShownReport(qr, suppression: suppression))
                 }
             }
-            var documents: [(Int, JSONValue)] = []
+            var documents: [(Int, ShownReport)] = []
             for try await d in group { documents.append(d) }
             return documents.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        let quarters: [(String, JSONValue)] = zip(ends, quarterly).enumerated().map { i, q in ("K\(i + 1) (\(q.0))", q.1) }
-        let trackNames = tracks.map { $0["name"]?.text ?? "" }
+        let quarters: [(String, ShownReport)] = zip(ends, quarterly).enumerated().map { i, q in ("K\(i + 1) (\(q.0))", q.1) }
+        let trackNames = tracks.map(\.name)
         var trends = [
             Trend(
                 name: r.t("goal.recruitment"), columns: [r.t("dashboard.share")],
-                rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1["recruitmentShare"])]) })
+                rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1.recruitmentShare)]) })
         ]
-        for (key, label) in [("acceptanceShare", "goal.acceptance"), ("completionShare", "goal.completion"), ("outcomeShare", "goal.outcome")] {
+        let shares: [(KeyPath<ShownReport.Track, Double?>, String)] = [
+            (\.acceptanceShare, "goal.acceptance"), (\.completionShare, "goal.completion"), (\.outcomeShare, "goal.outcome"),
+        ]
+        for (share, label) in shares {
             trends.append(
                 Trend(
                     name: r.t(label), columns: trackNames,
-                    rows: quarters.map { q in TrendRow(quarter: q.0, values: (q.1["tracks"]?.items ?? []).map { pct($0[key]) }) }))
+                    rows: quarters.map { q in TrendRow(quarter: q.0, values: q.1.tracks.map { pct($0[keyPath: share]) }) }))
         }
 
         // Charts, each with its numbers as a table.
         var charts: [ChartModel] = []
         for (i, t) in tracks.enumerated() {
             let bars = kinds.map { k in
-                Chart.Bar(label: r.t("event." + k.rawValue), value: t[k.rawValue]?.int.map(Double.init), text: NumberText.figure(t[k.rawValue], lang))
+                Chart.Bar(label: r.t("event." + k.rawValue), value: t.count(k).value.map(Double.init), text: NumberText.figure(t.count(k), lang))
             }
             let maximum = bars.compactMap(\.value).max() ?? 0
-            let name = t["name"]?.text ?? ""
             charts.append(
                 ChartModel(
                     svg: Chart.bars(
-                        id: "funnel-\(i)", title: String(format: r.t("chart.funnel"), name), description: r.t("chart.funnelDesc"), bars,
+                        id: "funnel-\(i)", title: String(format: r.t("chart.funnel"), t.name), description: r.t("chart.funnelDesc"), bars,
                         maximum: max(1, maximum)),
-                    caption: String(format: r.t("chart.funnel"), name), header: [r.t("dashboard.step"), r.t("dashboard.count")],
+                    caption: String(format: r.t("chart.funnel"), t.name), header: [r.t("dashboard.step"), r.t("dashboard.count")],
                     rows: bars.map { TrendRow(quarter: $0.label, values: [$0.text]) }))
         }
         let genderBars = tracks.compactMap { t -> (Chart.Bar, Double)? in
-            guard let g = t["genderGoal"], case .object = g, let target = g["target"]?.double else { return nil }
-            return (Chart.Bar(label: t["name"]?.text ?? "", value: g["share"]?.double, text: pct(g["share"])), target)
+            guard let g = t.genderGoal else { return nil }
+            return (Chart.Bar(label: t.name, value: g.share, text: pct(g.share)), g.target)
         }
         if !genderBars.isEmpty {
             charts.append(
@@ -297,7 +281,7 @@ enum DashboardPage {
                     rows: genderBars.map { TrendRow(quarter: $0.0.label, values: [$0.0.text, NumberText.percent($0.1, lang)]) }))
         }
         let km = report.establishment.kaplanMeier
-        if e?["kmShareWithinGoal"]?.double != nil, !km.isEmpty {
+        if e.kmShareWithinGoal != nil, !km.isEmpty {
             let goal = Double(report.establishment.goalDays)
             let xMax = max(goal * 1.25, Double(km.steps.last?.time ?? 0))
             let points = [(x: 0.0, y: 0.0)] + km.steps.map { (x: Double($0.time), y: 1 - $0.survival) }
@@ -312,7 +296,7 @@ enum DashboardPage {
                     rows: samples.map { TrendRow(quarter: String($0), values: [NumberText.percent(1 - km.survival(at: $0), lang)]) }))
         }
         let series = quarters.enumerated().compactMap { i, q -> (Double, Double, String)? in
-            q.1["establishment"]?["shareWithinGoal"]?.double.map { (Double(i + 1), $0, q.0) }
+            q.1.establishment.shareWithinGoal.map { (Double(i + 1), $0, q.0) }
         }
         charts.append(
             ChartModel(
@@ -321,27 +305,25 @@ enum DashboardPage {
                     points: series.map { (x: $0.0, y: $0.1) }, xMax: 4.5, steps: false, xLabels: (1...4).map { (Double($0), "K\($0)") },
                     yLabel: r.t("chart.percentEstablished")),
                 caption: r.t("chart.establishment"), header: [r.t("dashboard.quarter"), r.t("dashboard.share")],
-                rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1["establishment"]?["shareWithinGoal"])]) }))
+                rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1.establishment.shareWithinGoal)]) }))
 
-        let p = doc["participants"]
+        let p = shown.participants
         var participants: [Goal] = []
-        for (key, figure) in [("active", "active"), ("female", ""), ("male", ""), ("targetGroupA", "targetGroupA"), ("targetGroupB", "targetGroupB")] {
-            let v = p?[key]
+        let counts: [(String, ShownReport.Figure, String)] = [
+            ("participants.active", p.active, "active"), ("participants.female", p.female, ""), ("participants.male", p.male, ""),
+            ("participants.targetGroupA", p.targetGroupA, "targetGroupA"), ("participants.targetGroupB", p.targetGroupB, "targetGroupB"),
+            ("establishment.population", e.population, "population"), ("establishment.measurable", e.measurable, "measurable"),
+            ("establishment.establishedWithinGoal", e.establishedWithinGoal, "establishedWithinGoal"),
+        ]
+        for (key, value, figure) in counts {
             participants.append(
                 Goal(
-                    name: r.t("participants." + key), value: NumberText.figure(v, lang),
-                    target: figure.isEmpty ? "" : (v?.int.map { $0 > 0 } == true ? link(figure) ?? "" : ""), verdict: "", verdictClass: ""))
-        }
-        for (key, figure) in [("population", "population"), ("measurable", "measurable"), ("establishedWithinGoal", "establishedWithinGoal")] {
-            let v = e?[key]
-            participants.append(
-                Goal(
-                    name: r.t("establishment." + key), value: NumberText.figure(v, lang), target: v?.int.map { $0 > 0 } == true ? link(figure) ?? "" : "",
+                    name: r.t(key), value: NumberText.figure(value, lang), target: figure.isEmpty || (value.value ?? 0) == 0 ? "" : link(figure) ?? "",
                     verdict: "", verdictClass: ""))
         }
         let firstYear = stored.agreement.validFrom.year
         let years = (min(firstYear, sel.year)...max(r.today.year, sel.year)).reversed().map {
-            ParticipantPages.Option(value: String($0), label: String($0), selected: $0 == sel.year)
+            Option(value: String($0), label: String($0), selected: $0 == sel.year)
         }
         let query = [("ar", String(sel.year)), ("per", sel.asOf.description)]
         let model = Model(
@@ -350,16 +332,16 @@ enum DashboardPage {
             funnelHeader: kinds.map { r.t("event." + $0.rawValue) } + [r.t("goal.acceptance"), r.t("goal.completion"), r.t("goal.outcome")],
             funnel: funnel, trends: trends, charts: charts, participants: participants, csv: SiteURL.dashboardExport(id, "csv").with(query),
             xlsx: SiteURL.dashboardExport(id, "xlsx").with(query), agreement: SiteURL.agreement(id).path)
-        var shown = model
-        (shown.volume, shown.hasVolume, shown.costs, shown.hasCosts) = (volume, !volume.isEmpty, costRows, !costRows.isEmpty)
-        shown.pdf = SiteURL.dashboardExport(id, "pdf").with(query)
-        shown.costPlanned = AgreementEditPage.kronor(followUp.totals.total, r)
-        shown.costSpent = AgreementEditPage.kronor(followUp.totals.spent, r)
+        var page = model
+        (page.volume, page.hasVolume, page.costs, page.hasCosts) = (volume, !volume.isEmpty, costRows, !costRows.isEmpty)
+        page.pdf = SiteURL.dashboardExport(id, "pdf").with(query)
+        page.costPlanned = AgreementEditPage.kronor(followUp.totals.total, r)
+        page.costSpent = AgreementEditPage.kronor(followUp.totals.spent, r)
         if FigureOperations.allows(.publish, principal) {
-            shown.publish = SiteURL.publish(id).path
-            shown.year = String(sel.year)
+            page.publish = SiteURL.publish(id).path
+            page.year = String(sel.year)
         }
-        return r.render("dashboard", title: String(format: r.t("dashboard.title"), model.title), shown, current: .agreements)
+        return r.render("dashboard", title: String(format: r.t("dashboard.title"), model.title), page, current: .agreements)
     }
 
     /// The people behind a count: those the reader may see, and how many others it counts.
@@ -411,7 +393,7 @@ enum DashboardPage {
             // The follow-up for the parties' boards (issue 9, part 7), as `samspar report --format pdf` prints it.
             let spans = try await FigureOperations.activities(stored, year: sel.year, asOf: sel.asOf, caller, r.services)
             document.followUp = FollowUp(report: report, agreement: stored.agreement, activities: spans)
-            return try await PDFResponse.make(document.html(agreementTitle: stored.agreement.title), name: name)
+            return try await PDFResponse.make(ReportPage.html(document.shown, agreementTitle: stored.agreement.title), name: name)
         }
         if format == "csv" {
             return Response(

@@ -54,13 +54,6 @@ extension ParticipantPages {
         var canWrite: Bool
     }
 
-    /// Which form failed, with what the person typed and why.
-    struct FormState: Sendable {
-        var id: String
-        var values: [String: String]
-        var errors: [String: String]
-    }
-
     static func show(_ r: PageRequest) async throws -> Response {
         try await show(r, state: nil)
     }

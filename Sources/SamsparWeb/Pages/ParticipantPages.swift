@@ -5,7 +5,7 @@ import SamsparDomain
 import SamsparStore
 
 /// One participant as a list shows them, with what the lists filter and sort on. Built from
-/// what the reader may see (``Registry/caseload(viewer:on:in:)``) and the domain's rules.
+/// what the reader may see (``Rows/caseload(viewer:on:in:)``) and the domain's rules.
 struct CaseRow: Sendable {
     var view: ParticipantView
     var name: String
@@ -81,12 +81,6 @@ enum ParticipantPages {
             if sort != "personnummer" { q.append(("sortera", sort)) }
             return q
         }
-    }
-
-    struct Option: Sendable {
-        var value: String
-        var label: String
-        var selected: Bool
     }
 
     struct Row: Sendable {
@@ -212,53 +206,6 @@ enum ParticipantPages {
 
     // MARK: Registering
 
-    struct FieldModel: Sendable {
-        var name: String
-        var label: String
-        var hint: String?
-        var value: String
-        var error: String?
-        var required: Bool
-        var type = "text"
-        var options: [Option]? = nil
-        var inputmode: String? = nil
-        var autocomplete: String? = nil
-        // Set by ``FormModel``: templates see stored values only.
-        var inputID = ""
-        var describedBy: String? = nil
-        var isSelect = false
-        var personCheck = false
-        /// A multi-line text (the agreement editor's model parts and perspectives).
-        var textarea = false
-    }
-
-    struct FormModel: Sendable {
-        var action: String
-        var heading: String
-        var submit: String
-        var fields: [FieldModel]
-        var summary: String?
-        var id: String
-        /// Hidden inputs: `label` is the name, `value` the value.
-        var hidden: [Option] = []
-
-        init(action: String, heading: String, submit: String, fields: [FieldModel], summary: String?, id: String) {
-            self.action = action
-            self.heading = heading
-            self.submit = submit
-            self.summary = summary
-            self.id = id
-            self.fields = fields.map { field in
-                var f = field
-                f.inputID = "\(id)-\(f.name)"
-                let ids = [f.hint != nil ? "\(f.inputID)-hint" : nil, f.error != nil ? "\(f.inputID)-error" : nil, f.personCheck ? "\(f.inputID)-check" : nil]
-                f.describedBy = ids.compactMap { $0 }.isEmpty ? nil : ids.compactMap { $0 }.joined(separator: " ")
-                f.isSelect = f.options != nil
-                return f
-            }
-        }
-    }
-
     static func registrationForm(_ r: PageRequest, values: [String: String], errors: [String: String]) -> FormModel {
         func field(_ name: String, required: Bool = false, type: String = "text", options: [Option]? = nil, inputmode: String? = nil) -> FieldModel {
             FieldModel(
@@ -297,12 +244,6 @@ enum ParticipantPages {
         _ = try ParticipantOperations.authorize(.register, r.principal, on: r.channel)
         let form = registrationForm(r, values: ["registeredOn": r.today.description], errors: [:])
         return r.render("form-page", title: r.t("new.heading"), FormPage(form: form, intro: r.t("new.intro"), back: nil), current: .newParticipant)
-    }
-
-    struct FormPage: Sendable {
-        var form: FormModel
-        var intro: String
-        var back: String?
     }
 
     /// The API's writer with the form's fields as its JSON body: the same validation, the same

@@ -152,14 +152,11 @@ enum NumberText {
         return sign + whole + (language == .sv ? "," : ".") + parts[1]
     }
 
-    /// A figure of a report document as shown: a number, or the suppression marks ("<5",
-    /// ".."), or a dash when there is none.
-    static func figure(_ value: JSONValue?, _ language: Language) -> String {
+    /// A count of a report as shown: the number, or the suppression mark ("<5", "..").
+    static func figure(_ value: ShownReport.Figure, _ language: Language) -> String {
         switch value {
-        case .int(let n)?: integer(n, language)
-        case .string(let text)?: text
-        case .double(let d)?: decimal(d, digits: 1, language)
-        default: "–"
+        case .value(let n): integer(n, language)
+        case .hidden(let mark): mark
         }
     }
 }

@@ -2,12 +2,14 @@ import Crypto
 import Foundation
 import SamsparDomain
 
-/// The row-at-a-time data of `samspar serve`, written once over ``SQLSession`` so both engines
+/// The row-at-a-time SQL of `samspar serve`, written once over ``SQLSession`` so both engines
 /// run the same statements; every function takes the session of an open transaction, so a
-/// write and its audit entry commit together. By concern: accounts, sessions and tokens
+/// write and its audit entry commit together. Internal to the store: everything above it asks
+/// the store's intents (`Store+Intents.swift`). By concern: accounts, sessions and tokens
 /// (`Accounts.swift`), registrations and what a party may see of them (`Participants.swift`),
-/// consent (`Consents.swift`), idempotency keys and helpers (here).
-public enum Registry {
+/// consent (`Consents.swift`), idempotency keys and helpers (here). (It was called `Registry`,
+/// which SPEC uses for the organisations: those are ``Organisations``.)
+public enum Rows {
     // MARK: Idempotency keys
 
     public struct StoredResponse: Sendable, Equatable {
@@ -41,9 +43,7 @@ public enum Registry {
 
     // MARK: Helpers
 
-    public static func digest(_ text: String) -> String {
-        hex(SHA256.hash(data: Data(text.utf8)))
-    }
+    static func digest(_ text: String) -> String { Digest.sha256(text) }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
@@ -72,6 +72,18 @@ public enum Registry {
     static func org(_ v: SQLValue) -> Organisationsnummer? { v.int.map(Organisationsnummer.init(storedValue:)) }
 }
 
+/// The values the store hands out of its rows, by the names the rest of Samspår uses.
+public typealias UserAccount = Rows.User
+public typealias APIToken = Rows.Token
+public typealias UserSession = Rows.Session
+public typealias SearchHit = Rows.SearchHit
+public typealias StoredResponse = Rows.StoredResponse
+
+/// SHA-256 as lowercase hex: how secrets (sessions, tokens) are kept and requests fingerprinted.
+public enum Digest {
+    public static func sha256(_ text: String) -> String { Rows.hex(SHA256.hash(data: Data(text.utf8))) }
+}
+
 /// The answer to keep for an `Idempotency-Key` (issue 4): a write given one stores its answer
 /// in its own transaction, so the same request sent again gets it back and nothing is done
 /// twice. A parameter of the write, never a session handed out.
@@ -97,7 +109,7 @@ public struct IdempotentAnswer<Result: Sendable>: Sendable {
     /// Stores the answer in the write's transaction; throws ``IdempotencyError/concurrent``
     /// (rolling the write back) when another request with the key stored one first.
     func store(_ result: Result, now: Date, in s: any SQLSession) async throws {
-        let stored = try await Registry.storeResponse(
+        let stored = try await Rows.storeResponse(
             principal: principal, key: key, response: .init(fingerprint: fingerprint, status: status, body: body(result)), now: now, in: s)
         guard stored else { throw IdempotencyError.concurrent }
     }
@@ -109,7 +121,7 @@ public enum IdempotencyError: Error, Equatable {
     case concurrent
 }
 
-public enum RegistryError: Error, Equatable, CustomStringConvertible {
+public enum AccountError: Error, Equatable, CustomStringConvertible {
     case conflict(String)
     public var description: String {
         switch self {

@@ -1,0 +1,85 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamsparDomain
+import SamsparStore
+
+/// The start page: for a caseworker "Att göra" (issue 8), for the other roles where their
+/// work is.
+enum HomePage {
+    struct Item: Sendable {
+        var href: String
+        var person: String
+        var name: String
+        var reasons: [String]
+    }
+
+    struct Model: Sendable {
+        var caseworker: Bool
+        var items: [Item]
+        var total: String
+        var more: Bool
+        var links: [Layout.Link]
+        var today: String
+        /// The coordinator's reminders of their agreements' life (issue 9, part 5).
+        var reminders: [Layout.Link] = []
+        var showReminders = false
+    }
+
+    static let shown = 100
+
+    static func show(_ r: PageRequest) async throws -> Response {
+        let caller = try r.caller()
+        guard let principal = caller.principal else { throw APIError.unauthenticated }
+        var model = Model(caseworker: principal.role == .caseworker, items: [], total: "0", more: false, links: [], today: r.today.description)
+        if principal.role == .caseworker {
+            // Computed only from what the caseworker may see, for their organisation's own
+            // registrations; soonest first.
+            let (views, agreements) = try await ParticipantOperations.caseload(caller, r.services)
+            let rows = CaseRow.build(views, viewer: principal.organisation, agreements: agreements, today: r.today).filter { $0.own && !$0.attention.isEmpty }
+                .sorted { ($0.attention.map(\.day).min()!, $0.view.person) < ($1.attention.map(\.day).min()!, $1.view.person) }
+            let listed = Array(rows.prefix(shown))
+            try await ParticipantOperations.listed(listed.map { ($0.view.person, $0.view.parties) }, action: "search", caller, r.services)
+            model.items = listed.map { c in
+                Item(
+                    href: SiteURL.participant(c.view.person.description).path, person: c.view.person.description, name: c.name.isEmpty ? "–" : c.name,
+                    reasons: c.attention.map { String(format: r.t("attention.\($0.reason.rawValue).why"), $0.day.description) })
+            }
+            model.total = NumberText.integer(rows.count, r.language)
+            model.more = rows.count > shown
+            model.links = [.init(href: SiteURL.participants.with([("behover", "1")]), label: r.t("home.allAttention"))]
+        } else {
+            var links: [Layout.Link] = []
+            if ParticipantOperations.allows(.search, principal) { links.append(.init(href: SiteURL.participants.path, label: r.t("nav./deltagare"))) }
+            for stored in try await AgreementOperations.list(caller, r.services) {
+                links.append(
+                    .init(
+                        href: SiteURL.dashboard(stored.agreement.id).path,
+                        label: String(format: r.t("home.dashboard"), stored.agreement.area ?? stored.agreement.title)))
+            }
+            if AuditOperations.allows(.search, principal) { links.append(.init(href: SiteURL.audit.path, label: r.t("nav./granskning"))) }
+            if AccountOperations.allows(.manageUsers, principal) { links.append(.init(href: SiteURL.accounts.path, label: r.t("nav./konton"))) }
+            model.links = links
+            if AgreementOperations.allows(.sign, principal) {
+                model.showReminders = true
+                for stored in try await AgreementOperations.withParty(caller, r.services) {
+                    let a = stored.agreement
+                    let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
+                    for reminder in a.reminders(on: r.today) {
+                        let text: String =
+                            switch reminder {
+                            case .revisionDue(let day): String(format: r.t("reminder.revision"), a.area ?? a.title, day.description)
+                            case .signatureMissing(let parties):
+                                String(
+                                    format: r.t("reminder.signature"), a.area ?? a.title, parties.map { names[$0] ?? $0.description }.joined(separator: ", "))
+                            case .grantReportDue(let party, let day):
+                                String(format: r.t("reminder.grant"), a.area ?? a.title, names[party] ?? party.description, day.description)
+                            }
+                        model.reminders.append(.init(href: SiteURL.agreement(a.id).path, label: text))
+                    }
+                }
+            }
+        }
+        return r.render("home", title: r.t(principal.role == .caseworker ? "home.todo" : "home.title"), model, current: .home)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+@testable import SamsparDomain
+@testable import SamsparWeb
+
+/// SPEC §5's `--format html` (and the follow-up's PDF for the boards): a standalone Swedish
+/// page written from the report as it may be shown (``ShownReport``).
+@Suite struct ReportPageTests {
+    static func day(_ text: String) -> Day { try! Day(iso: text) }
+
+    /// Two active people, one of them at a recruitment meeting of the one track.
+    static func report() -> Report {
+        var r = Report(agreement: "ostra-sodertorn", year: 2018, asOf: day("2019-03-31"))
+        r.participants.active = 2
+        r.participants.female = 1
+        r.participants.male = 1
+        r.recruitment = Ratio(1, of: 2)
+        var vard = Report.TrackFigures(code: "vard", name: "Vård & omsorg")
+        vard.counts[.attended] = 1
+        vard.genderGoal = .init(sex: .male, target: 0.4, ratio: Ratio())
+        r.tracks = [vard]
+        return r
+    }
+
+    @Test func aStandaloneSwedishPageWithItsTitleEscaped() {
+        let html = ReportPage.html(ShownReport(Self.report(), suppression: nil), agreementTitle: "Östra Södertörn <2018> & co")
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("<html lang=\"sv\">"))
+        #expect(html.contains("<meta charset=\"utf-8\">"))
+        #expect(html.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</html>"))
+        #expect(html.contains("Östra Södertörn &lt;2018&gt; &amp; co"))
+        #expect(!html.contains("<2018>"))
+        #expect(html.contains("Vård &amp; omsorg"))
+        // 1 of 2: 50 %, with a no-break space; the gender goal's target as 40 %.
+        #expect(html.contains("<td class=\"n\">50\u{00A0}%</td>"))
+        #expect(html.contains("minst 40\u{00A0}% män: –"))
+        #expect(html.contains("<tr><th scope=\"row\">Aktiva <span class=\"en\" lang=\"en\">Active</span></th><td class=\"n\">2</td></tr>"))
+        // Standalone: nothing loaded from elsewhere.
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("<link"))
+        #expect(!html.contains("src="))
+        #expect(!html.contains("Små tal"))
+    }
+
+    @Test func suppressedCountsShowTheirMarkAndTheNoteSaysWhy() {
+        let html = ReportPage.html(ShownReport(Self.report(), suppression: Suppression()), agreementTitle: "Östra Södertörn")
+        #expect(html.contains("<td class=\"n\">&lt;5</td>"))
+        #expect(html.contains("Små tal (1–4) visas som &lt;5"))
+        // 1 of 2 is a share of small counts: hidden.
+        #expect(!html.contains("50\u{00A0}%"))
+    }
+
+    @Test func theFollowUpHasItsGoalsActivitiesAndCosts() throws {
+        var agreement = try Agreement.parse(json: Caseload.ostraSodertornDocument)
+        agreement.subGoals = .init(recruitment: 0.5)
+        agreement.costs = []
+        let spans = (1...6).map { ActivitySpan(person: Int64($0), kind: "sfi", start: Self.day("2018-01-01"), end: Self.day("2018-01-07"), hoursPerWeek: 7) }
+        let followUp = FollowUp(report: Self.report(), agreement: agreement, activities: spans)
+        let html = ReportPage.html(ShownReport(Self.report(), suppression: nil, followUp: followUp), agreementTitle: "Östra Södertörn")
+        // 1 of 2 ≥ 50 %: met.
+        #expect(
+            html.contains(
+                "Andel på rekryteringsträff (delmål 1) <span class=\"en\" lang=\"en\">Recruitment share</span></th><td class=\"n\">50\u{00A0}%</td><td>≥ 50\u{00A0}%</td><td>Uppfyllt"
+            ))
+        // Six people, 7 hours a week for 7 days each: 42 hours.
+        #expect(html.contains("<tr><th scope=\"row\">Sfi</th><td class=\"n\">6</td><td class=\"n\">42,0</td></tr>"))
+        #expect(html.contains("Inga kostnadsrader för året."))
+    }
+}
