@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import SamsparDomain
@@ -23,6 +24,12 @@ struct AppContext: RequestContext {
 
     /// Bodies are read with explicit limits per route (``Limits``).
     var maxUploadSize: Int { Limits.importBody }
+
+    /// The client's address for the sign-in limits: the peer's, or the nearest untrusted one
+    /// a trusted proxy names (``Services/clientAddress(peer:forwardedFor:)``).
+    func clientAddress(_ request: Request, _ s: Services) -> String {
+        s.clientAddress(peer: remoteAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!])
+    }
 
     func requirePrincipal() throws -> Principal {
         guard let principal else { throw APIError.unauthenticated }

@@ -15,25 +15,12 @@ enum SessionRoutes {
 
     static func signIn(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let (body, _) = try await Body.json(SignIn.self, request)
-        let started = try await start(email: body.email, password: body.password, request, context, s)
+        let started = try await AccountOperations.signIn(
+            email: body.email, password: body.password, from: context.clientAddress(request, s), on: context.channel(request), s)
         var response = JSONResponse.make(whoAmI(started.principal, csrf: started.csrf))
-        response.setCookie(cookie(started.secret, s))
+        response.setCookie(SessionCookie.started(started.secret, s))
         return response
     }
-
-    /// Signs a person in from this request's address (the API's and the sign-in page's).
-    static func start(email: String, password: String, _ request: Request, _ context: AppContext, _ s: Services) async throws -> (
-        secret: String, csrf: String, principal: Principal
-    ) {
-        let address = s.clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!])
-        return try await AccountOperations.signIn(email: email, password: password, from: address, on: context.channel(request), s)
-    }
-
-    static func cookie(_ secret: String, _ s: Services) -> Cookie {
-        Cookie(name: Services.sessionCookie, value: secret, maxAge: Int(s.sessionLifetime), path: "/", secure: true, httpOnly: true, sameSite: .strict)
-    }
-
-    static let endedCookie = Cookie(name: Services.sessionCookie, value: "", maxAge: 0, path: "/", secure: true, httpOnly: true, sameSite: .strict)
 
     static func current(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let principal = try context.requirePrincipal()
@@ -44,7 +31,7 @@ enum SessionRoutes {
         let caller = try Caller.signedIn(context.principal, on: context.channel(request))
         try await AccountOperations.signOut(secret: request.cookies[Services.sessionCookie]?.value, caller, s)
         var response = Response(status: .noContent)
-        response.setCookie(endedCookie)
+        response.setCookie(SessionCookie.ended)
         return response
     }
 

@@ -19,7 +19,8 @@ struct AgreementCheckCommand: AsyncParsableCommand {
 
     private func execute() async throws {
         let context = try Context(options: database)
-        guard let newest = try await context.withStore({ try await $0.agreementVersions(id: id) }).last else {
+        let versions = try await context.withStore { try await AgreementOperations.allVersions(id, context.caller("agreement check"), context.services($0)) }
+        guard let newest = versions.last else {
             throw CLIFailure("no agreement '\(id)'")
         }
         let a = newest.agreement

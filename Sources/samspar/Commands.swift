@@ -171,7 +171,9 @@ struct ReportCommand: AsyncParsableCommand {
         if let asOf {
             do { day = try Day(plausibleISO: asOf) } catch { throw CLIFailure("--as-of: \(error.description)") }
         }
-        let (report, stored, followUp) = try await context.withStore { try await $0.followUp(agreementID: agreement, year: year, asOf: day) }
+        let (report, stored, followUp) = try await context.withStore {
+            try await FigureOperations.followUp(agreement, year: year, asOf: day, context.caller("report"), context.services($0))
+        }
         var document = ReportDocument(report: report, suppression: suppress ? Suppression(threshold: threshold) : nil, agreementVersion: stored.version)
         switch format {
         case .json: print(document.json.serialized())
@@ -322,7 +324,9 @@ struct AgreementDocumentCommand: AsyncParsableCommand {
 
     private func execute() async throws {
         let context = try Context(options: database)
-        let versions = try await context.withStore { try await $0.agreementVersions(id: id) }
+        let versions = try await context.withStore {
+            try await AgreementOperations.allVersions(id, context.caller("agreement document"), context.services($0))
+        }
         guard !versions.isEmpty else { throw CLIFailure("no agreement '\(id)'") }
         let chosen = version.map { v in versions.first { $0.version == v } } ?? versions.last
         guard let stored = chosen else {

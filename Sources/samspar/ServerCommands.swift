@@ -286,7 +286,9 @@ struct AuditCommand: AsyncParsableCommand {
                     parsedHead = parsed
                 }
                 let kept = parsedHead
-                let result = try await context.withStore { try await $0.verifyAudit(head: kept) }
+                let result = try await context.withStore {
+                    try await AuditOperations.verifyChain(head: kept, context.caller("audit verify"), context.services($0))
+                }
                 if let problem = result.problem {
                     throw CLIFailure("the audit log has been tampered with: \(problem) (\(result.entries) entries verified before it)")
                 }
@@ -303,7 +305,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                let head = try await context.withStore { try await $0.auditHead() }
+                let head = try await context.withStore { try await AuditOperations.head(context.caller("audit head"), context.services($0)) }
                 print(head.description)
             }
         }

@@ -44,6 +44,11 @@ public enum AgreementOperations {
         try await s.store.agreements()
     }
 
+    /// Every version of one agreement, oldest first; none when there is no such agreement.
+    public static func allVersions(_ id: String, _ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
+        try await s.store.agreementVersions(id: id)
+    }
+
     /// Every version of one agreement, oldest first; `404` when there is none.
     public static func versions(_ id: String, _ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
         let versions = try await s.store.agreementVersions(id: id)

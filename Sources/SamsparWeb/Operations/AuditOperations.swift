@@ -50,6 +50,18 @@ public enum AuditOperations {
         return result
     }
 
+    /// The operator's walk of the chain (`samspar audit verify`), with a head kept elsewhere
+    /// to find entries cut off the end. Not itself audited: it reads no personal data, and a
+    /// check of the log must not change what it checks.
+    public static func verifyChain(head: AuditLog.Head?, _ caller: Caller, _ s: Services) async throws -> AuditLog.Verification {
+        try await s.store.verifyAudit(head: head)
+    }
+
+    /// The chain's length and head hash (`samspar audit head`), to keep somewhere else.
+    public static func head(_ caller: Caller, _ s: Services) async throws -> AuditLog.Head {
+        try await s.store.auditHead()
+    }
+
     /// An act of the operator on the whole database (`samspar db copy`), in its own commit
     /// before the act begins.
     public static func recordAct(_ action: String, detail: String, _ caller: Caller, _ s: Services) async throws {

@@ -5,7 +5,7 @@ import SamsparStore
 /// The figures (SPEC §3): the report and the dashboard, the people behind a figure, and the
 /// publications of the year's follow-up. Who sees a report unsuppressed, who may see the people
 /// behind a count, who publishes, what the store is asked, and what the audit log records.
-enum FigureOperations {
+public enum FigureOperations {
     /// The acts on figures that a role rule allows (SPEC §1); reading a report or a
     /// publication is for everyone signed in.
     enum Act {
@@ -53,6 +53,12 @@ enum FigureOperations {
         } catch StoreError.unknownAgreement {
             throw APIError.notFound("no such agreement / avtalet finns inte")
         }
+    }
+
+    /// The report with the year's follow-up (the operator's `samspar report`): the store's own
+    /// errors pass through, for the command line to say.
+    public static func followUp(_ id: String, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> (Report, StoredAgreement, FollowUp) {
+        try await s.store.followUp(agreementID: id, year: year, asOf: asOf)
     }
 
     /// What the dashboard reads at once, each on reader connections of its own: the facts of

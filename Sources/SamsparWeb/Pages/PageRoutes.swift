@@ -206,9 +206,11 @@ enum SignInPage {
         }
         let back = fields["till"].flatMap { SiteURL.isLocal($0) ? $0 : nil } ?? SiteURL.home.path
         do {
-            let started = try await SessionRoutes.start(email: fields["email"] ?? "", password: fields["password"] ?? "", r.request, r.context, r.services)
+            let started = try await AccountOperations.signIn(
+                email: fields["email"] ?? "", password: fields["password"] ?? "", from: r.context.clientAddress(r.request, r.services), on: r.channel,
+                r.services)
             var response = Response.redirect(back)
-            response.setCookie(SessionRoutes.cookie(started.secret, r.services))
+            response.setCookie(SessionCookie.started(started.secret, r.services))
             return response
         } catch let error as APIError where error.code == "sign_in_failed" || error.code == "rate_limited" {
             return try await show(
@@ -220,7 +222,7 @@ enum SignInPage {
     static func signOut(_ r: PageRequest, _ form: FormData) async throws -> Response {
         try await AccountOperations.signOut(secret: r.request.cookies[Services.sessionCookie]?.value, try r.caller(), r.services)
         var response = Response.redirect(SiteURL.signIn.with([("utloggad", "1")]))
-        response.setCookie(SessionRoutes.endedCookie)
+        response.setCookie(SessionCookie.ended)
         return response
     }
 }
