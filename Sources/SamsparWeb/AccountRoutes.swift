@@ -38,13 +38,13 @@ enum AccountRoutes {
     }
 
     static func users(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageUsers, context.principal, on: context.channel(request))
+        let caller = try AccountOperations.Act.manageUsers.authorize(context.principal, on: context.channel(request))
         let users = try await AccountOperations.users(caller, s)
         return JSONResponse.make(.object([("items", .array(users.map(userDocument)))]))
     }
 
     static func addUser(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageUsers, context.principal, on: context.channel(request))
+        let caller = try AccountOperations.Act.manageUsers.authorize(context.principal, on: context.channel(request))
         let (body, _) = try await Body.json(NewUser.self, request)
         let added = try await AccountOperations.addUser(
             email: body.email, organisation: body.organisation, role: body.role, password: body.password, caller, s)
@@ -57,26 +57,26 @@ enum AccountRoutes {
     }
 
     static func setDisabled(_ disabled: Bool, _ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageUsers, context.principal, on: context.channel(request))
+        let caller = try AccountOperations.Act.manageUsers.authorize(context.principal, on: context.channel(request))
         let id = try context.parameter(.user)
         return JSONResponse.make(userDocument(try await AccountOperations.setDisabled(disabled, id: id, caller, s)))
     }
 
     static func resetPassword(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageUsers, context.principal, on: context.channel(request))
+        let caller = try AccountOperations.Act.manageUsers.authorize(context.principal, on: context.channel(request))
         let id = try context.parameter(.user)
         let (body, _) = try await Body.json(NewPassword.self, request)
         return JSONResponse.make(userDocument(try await AccountOperations.resetPassword(id: id, to: body.password, caller, s)))
     }
 
     static func tokens(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageTokens, context.principal, on: context.channel(request))
+        let caller = try AccountOperations.Act.manageTokens.authorize(context.principal, on: context.channel(request))
         let tokens = try await AccountOperations.tokens(caller, s)
         return JSONResponse.make(.object([("items", .array(tokens.map(tokenDocument)))]))
     }
 
     static func createToken(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageTokens, context.principal, on: context.channel(request))
+        let caller = try AccountOperations.Act.manageTokens.authorize(context.principal, on: context.channel(request))
         let (body, _) = try await Body.json(NewToken.self, request)
         let token = try await AccountOperations.createToken(named: body.name, organisation: body.organisation, caller, s)
         return JSONResponse.make(
@@ -87,7 +87,7 @@ enum AccountRoutes {
     }
 
     static func revokeToken(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageTokens, context.principal, on: context.channel(request))
+        let caller = try AccountOperations.Act.manageTokens.authorize(context.principal, on: context.channel(request))
         try await AccountOperations.revokeToken(try context.parameter(.token), caller, s)
         return Response(status: .noContent)
     }

@@ -8,7 +8,7 @@ import SamsparStore
 /// ``AgreementOperations``, and renders its answer.
 enum AgreementLifeRoutes {
     static func putDraft(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.draft, context.principal, on: context.channel(request))
+        let caller = try AgreementOperations.Act.draft.authorize(context.principal, on: context.channel(request))
         let id = try context.parameter(.agreement)
         let bytes = try await Body.bytes(request, limit: Limits.jsonBody)
         let agreement: Agreement
@@ -44,7 +44,7 @@ enum AgreementLifeRoutes {
     }
 
     static func sign(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.sign, context.principal, on: context.channel(request))
+        let caller = try AgreementOperations.Act.sign.authorize(context.principal, on: context.channel(request))
         let (body, _) = try await Body.json(Sign.self, request)
         let (result, signed) = try await AgreementOperations.sign(
             id: try context.parameter(.agreement), place: body.place, date: body.date, name: body.name, title: body.title, text: body.text, caller, s)
@@ -55,14 +55,14 @@ enum AgreementLifeRoutes {
     struct Terminate: Decodable { var date: String }
 
     static func terminate(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.terminate, context.principal, on: context.channel(request))
+        let caller = try AgreementOperations.Act.terminate.authorize(context.principal, on: context.channel(request))
         let (body, _) = try await Body.json(Terminate.self, request)
         let result = try await AgreementOperations.terminate(id: try context.parameter(.agreement), date: body.date, caller, s)
         return JSONResponse.make(.object([("id", .string(result.id)), ("version", .int(result.version)), ("status", .string("signed"))]), status: .created)
     }
 
     static func revise(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.revise, context.principal, on: context.channel(request))
+        let caller = try AgreementOperations.Act.revise.authorize(context.principal, on: context.channel(request))
         let result = try await AgreementOperations.revise(id: try context.parameter(.agreement), caller, s)
         return JSONResponse.make(.object([("id", .string(result.id)), ("version", .int(result.version)), ("status", .string("draft"))]), status: .created)
     }

@@ -40,7 +40,7 @@ enum AgreementRoutes {
     }
 
     static func publish(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try FigureOperations.authorize(.publish, context.principal, on: context.channel(request))
+        let caller = try FigureOperations.Act.publish.authorize(context.principal, on: context.channel(request))
         let (body, _) = try await Body.json(Publish.self, request)
         let published = try await FigureOperations.publish(id: try context.parameter(.agreement), year: body.year, asOf: body.asOf, caller, s)
         return JSONResponse.make(publicationSummary(published), status: .created)
@@ -72,7 +72,7 @@ enum AgreementRoutes {
     }
 
     static func put(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.importOrRevise, context.principal, on: context.channel(request))
+        let caller = try AgreementOperations.Act.importOrRevise.authorize(context.principal, on: context.channel(request))
         let id = try context.parameter(.agreement)
         let bytes = try await Body.bytes(request, limit: Limits.jsonBody)
         let agreement: Agreement

@@ -18,7 +18,7 @@ enum AuditRoutes {
 
     /// The auditor's search of the log (``AuditOperations/search(_:_:_:)``).
     static func search(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AuditOperations.authorize(.search, context.principal, on: context.channel(request))
+        let caller = try AuditOperations.Act.search.authorize(context.principal, on: context.channel(request))
         let query = request.uri.queryParameters
         var q = AuditLog.Query()
         if let text = query.get("personId") {
@@ -38,7 +38,7 @@ enum AuditRoutes {
     }
 
     static func verify(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try AuditOperations.authorize(.verify, context.principal, on: context.channel(request))
+        let caller = try AuditOperations.Act.verify.authorize(context.principal, on: context.channel(request))
         let result = try await AuditOperations.verify(caller, s)
         return JSONResponse.make(
             .object([("intact", .bool(result.problem == nil)), ("entries", .int(result.entries)), ("problem", result.problem.map { .string($0) } ?? .null)]))

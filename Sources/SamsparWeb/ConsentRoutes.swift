@@ -18,13 +18,13 @@ enum ConsentRoutes {
     }
 
     static func list(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ConsentOperations.authorize(.read, context.principal, on: context.channel(request), person: try? context.parameter(.person))
+        let caller = try ConsentOperations.Act.read.authorize(context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let consents = try await ConsentOperations.list(try context.parameter(.person), caller, s)
         return JSONResponse.make(.object([("items", .array(consents.map(Documents.consent)))]))
     }
 
     static func give(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ConsentOperations.authorize(.give, context.principal, on: context.channel(request), person: try? context.parameter(.person))
+        let caller = try ConsentOperations.Act.give.authorize(context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let person = try context.parameter(.person)
         let (body, bytes) = try await Body.json(Give.self, request)
         let idempotency = try Idempotency(request, caller, body: bytes, status: .created)
@@ -36,7 +36,7 @@ enum ConsentRoutes {
     }
 
     static func withdraw(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ConsentOperations.authorize(.withdraw, context.principal, on: context.channel(request), person: try? context.parameter(.person))
+        let caller = try ConsentOperations.Act.withdraw.authorize(context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let person = try context.parameter(.person)
         let id = try context.parameter(.consent)
         let bytes = try await Body.bytes(request, limit: Limits.jsonBody)

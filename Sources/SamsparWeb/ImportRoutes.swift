@@ -7,7 +7,7 @@ import SamsparStore
 /// The API's bulk import: parses the request, asks ``ParticipantOperations``, renders.
 enum ImportRoutes {
     static func importFile(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.importFile, context.principal, on: context.channel(request))
+        let caller = try ParticipantOperations.Act.importFile.authorize(context.principal, on: context.channel(request))
         let kind = try context.parameter(.importKind)
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("text/csv") {
             throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "send the file as Content-Type: text/csv")

@@ -10,7 +10,7 @@ enum ParticipantRoutes {
     /// Registers the person for the caller's organisation (or updates its registration):
     /// the same answer whether or not another party has registered them (SPEC §2).
     static func create(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.register, context.principal, on: context.channel(request))
+        let caller = try ParticipantOperations.Act.register.authorize(context.principal, on: context.channel(request))
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
         let idempotency = try Idempotency(request, caller, body: body, status: .created)
         if let replay = try await idempotency?.replay(s) { return replay }
@@ -21,7 +21,7 @@ enum ParticipantRoutes {
     /// Changes the caller's organisation's own registration; to an organisation that has not
     /// registered the person, they do not exist.
     static func update(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.change, context.principal, on: context.channel(request), person: try? context.parameter(.person))
+        let caller = try ParticipantOperations.Act.change.authorize(context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let person = try context.parameter(.person)
         try await ParticipantOperations.mayChange(person, caller, s)
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
@@ -32,8 +32,8 @@ enum ParticipantRoutes {
     }
 
     static func record(_ kind: ImportKind, _ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(
-            .record(kind), context.principal, on: context.channel(request), person: try? context.parameter(.person))
+        let caller = try ParticipantOperations.Act.record(kind).authorize(
+            context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let person = try context.parameter(.person)
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
         let idempotency = try Idempotency(request, caller, body: body, status: .created)
@@ -45,13 +45,13 @@ enum ParticipantRoutes {
     /// SPEC §6: the participant as the caller may see them, `404` whether or not they exist
     /// otherwise. The read is in the audit log before the answer leaves.
     static func get(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.read, context.principal, on: context.channel(request), person: try? context.parameter(.person))
+        let caller = try ParticipantOperations.Act.read.authorize(context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let view = try await ParticipantOperations.read(try context.parameter(.person), caller, s)
         return JSONResponse.make(Documents.participant(view))
     }
 
     static func search(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.search, context.principal, on: context.channel(request))
+        let caller = try ParticipantOperations.Act.search.authorize(context.principal, on: context.channel(request))
         let query = request.uri.queryParameters
         var person: Personnummer?
         if let text = query.get("personId") {
@@ -76,8 +76,8 @@ enum ParticipantRoutes {
 
     /// Who has looked at or changed the caller's organisation's records of this person.
     static func accessLog(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(
-            .readAccessLog, context.principal, on: context.channel(request), person: try? context.parameter(.person))
+        let caller = try ParticipantOperations.Act.readAccessLog.authorize(
+            context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let person = try context.parameter(.person)
         let query = request.uri.queryParameters
         let after = try QueryParameter.int(query.get("after"), "after", default: 0, range: 0...Int.max)
@@ -88,7 +88,7 @@ enum ParticipantRoutes {
 
     /// Where registrations of one person disagree (issue 7), for a coordinator.
     static func disagreements(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.readDisagreements, context.principal, on: context.channel(request))
+        let caller = try ParticipantOperations.Act.readDisagreements.authorize(context.principal, on: context.channel(request))
         let (counts, visible) = try await ParticipantOperations.disagreements(caller, s)
         return JSONResponse.make(
             .object([

@@ -8,7 +8,7 @@ import SamsparStore
 /// attempt on another organisation's account is refused and audited as a refusal.
 public enum AccountOperations {
     /// The acts on accounts, each with the role rule that allows it (SPEC §1).
-    enum Act {
+    enum Act: RoleRule {
         case manageUsers, manageTokens
 
         var rule: (Role) -> Bool { \.managesAccounts }
@@ -19,14 +19,6 @@ public enum AccountOperations {
             case .manageTokens: "manage API tokens"
             }
         }
-    }
-
-    /// Whether `principal` may do `act` (what a page offers them).
-    static func allows(_ act: Act, _ principal: Principal?) -> Bool { principal.map { act.rule($0.role) } ?? false }
-
-    /// The caller, when their role may do `act`; otherwise the refusal (audited).
-    static func authorize(_ act: Act, _ principal: Principal?, on channel: Channel) throws -> Caller {
-        try Caller.granted(act.rule, act.what, to: principal, on: channel)
     }
 
     /// The organisation a request names, which must be the admin's own (or absent); any for

@@ -9,7 +9,7 @@ import SamsparStore
 public enum AgreementOperations {
     /// The acts on agreements, each with the role rule that allows it (SPEC §1–§2). Reading an
     /// agreement, its check and its document is for everyone signed in.
-    enum Act {
+    enum Act: RoleRule {
         case importOrRevise, draft, sign, revise, terminate
 
         var rule: (Role) -> Bool { \.managesAgreements }
@@ -23,14 +23,6 @@ public enum AgreementOperations {
             case .terminate: "give notice of termination"
             }
         }
-    }
-
-    /// Whether `principal` may do `act` (what a page offers them).
-    static func allows(_ act: Act, _ principal: Principal?) -> Bool { principal.map { act.rule($0.role) } ?? false }
-
-    /// The caller, when their role may do `act`; otherwise the refusal (audited).
-    static func authorize(_ act: Act, _ principal: Principal?, on channel: Channel) throws -> Caller {
-        try Caller.granted(act.rule, act.what, to: principal, on: channel)
     }
 
     /// Who edits, as the store judges it: a coordinator for their organisation, or the

@@ -8,7 +8,7 @@ import SamsparStore
 /// log too.
 public enum AuditOperations {
     /// The acts on the audit log, each with the role rule that allows it (SPEC §1).
-    enum Act {
+    enum Act: RoleRule {
         case search, verify
 
         var rule: (Role) -> Bool { \.readsAuditLog }
@@ -19,14 +19,6 @@ public enum AuditOperations {
             case .verify: "verify the audit log"
             }
         }
-    }
-
-    /// Whether `principal` may do `act` (what a page offers them).
-    static func allows(_ act: Act, _ principal: Principal?) -> Bool { principal.map { act.rule($0.role) } ?? false }
-
-    /// The caller, when their role may do `act`; otherwise the refusal (audited).
-    static func authorize(_ act: Act, _ principal: Principal?, on channel: Channel) throws -> Caller {
-        try Caller.granted(act.rule, act.what, to: principal, on: channel)
     }
 
     /// The auditor's search (the API's and the page's): the entries their organisation may

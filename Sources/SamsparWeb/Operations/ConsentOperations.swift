@@ -7,7 +7,7 @@ import SamsparStore
 /// registered the person records a consent, and it opens that organisation's records alone.
 enum ConsentOperations {
     /// The acts on consent, each with the role rule that allows it (SPEC §1).
-    enum Act {
+    enum Act: RoleRule {
         case read, give, withdraw
 
         var rule: (Role) -> Bool {
@@ -24,14 +24,6 @@ enum ConsentOperations {
             case .withdraw: "withdraw consent"
             }
         }
-    }
-
-    /// Whether `principal` may do `act` (what a page offers them).
-    static func allows(_ act: Act, _ principal: Principal?) -> Bool { principal.map { act.rule($0.role) } ?? false }
-
-    /// The caller, when their role may do `act`; otherwise the refusal (audited, naming `person`).
-    static func authorize(_ act: Act, _ principal: Principal?, on channel: Channel, person: Personnummer? = nil) throws -> Caller {
-        try Caller.granted(act.rule, act.what, to: principal, on: channel, person: person)
     }
 
     /// The consents the caller may see of the person, audited as a read of the parties whose

@@ -8,7 +8,7 @@ import SamsparStore
 public enum FigureOperations {
     /// The acts on figures that a role rule allows (SPEC §1); reading a report or a
     /// publication is for everyone signed in.
-    enum Act {
+    enum Act: RoleRule {
         case seePeopleBehind, publish
 
         var rule: (Role) -> Bool {
@@ -24,14 +24,6 @@ public enum FigureOperations {
             case .publish: "publish follow-up reports"
             }
         }
-    }
-
-    /// Whether `principal` may do `act` (what a page offers them).
-    static func allows(_ act: Act, _ principal: Principal?) -> Bool { principal.map { act.rule($0.role) } ?? false }
-
-    /// The caller, when their role may do `act`; otherwise the refusal (audited).
-    static func authorize(_ act: Act, _ principal: Principal?, on channel: Channel) throws -> Caller {
-        try Caller.granted(act.rule, act.what, to: principal, on: channel)
     }
 
     /// How the caller's reports leave the server: suppressed for a role without access to

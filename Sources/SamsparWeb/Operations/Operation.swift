@@ -17,7 +17,7 @@ import SamsparStore
 /// - ``AuditOperations``: the auditor's search and verification, and every refusal.
 ///
 /// An act runs for a ``Caller``, and only this layer makes one: from a signed-in principal
-/// whose role the concern's rule allows (``Caller/granted(_:_:to:on:person:)``), or for the
+/// whose role the concern's rule allows (``RoleRule/authorize(_:on:person:)``), or for the
 /// operator at the command line (``Caller/operator(_:on:)``). `OperationsLintTests` holds the
 /// rest of the code to that: no role decision and no audit entry outside `Operations/`.
 enum Operations {}
@@ -35,6 +35,25 @@ public struct Channel: Sendable, Hashable, CustomStringConvertible {
 
     /// A command of the command line, by its words after `samspar`.
     public static func command(_ words: String) -> Channel { Channel("samspar " + words) }
+}
+
+/// An act whose rule is a role's (each concern's `Act` table): which roles may do it, and how
+/// a refusal names it.
+protocol RoleRule: Sendable {
+    var rule: (Role) -> Bool { get }
+    /// How a refusal names the act ("read participants").
+    var what: String { get }
+}
+
+extension RoleRule {
+    /// The caller, when their role may do this act; otherwise the refusal (audited, naming
+    /// `person` when the act has one).
+    func authorize(_ principal: Principal?, on channel: Channel, person: Personnummer? = nil) throws -> Caller {
+        try Caller.granted(rule, what, to: principal, on: channel, person: person)
+    }
+
+    /// Whether `principal` may do this act (what a page offers them).
+    func allows(_ principal: Principal?) -> Bool { principal.map { rule($0.role) } ?? false }
 }
 
 /// Who does an act, and through which door; granted by the operations layer's decision.

@@ -9,7 +9,7 @@ import SamsparStore
 /// has not registered the person reads the same whoever else holds them.
 public enum ParticipantOperations {
     /// The acts on participants, each with the role rule that allows it (SPEC §1).
-    enum Act {
+    enum Act: RoleRule {
         case read, search, export, seeBehindFigure, readAccessLog, readDisagreements
         case register, change, record(ImportKind), importFile
 
@@ -36,14 +36,6 @@ public enum ParticipantOperations {
             case .importFile: "import records"
             }
         }
-    }
-
-    /// Whether `principal` may do `act` (what a page offers them).
-    static func allows(_ act: Act, _ principal: Principal?) -> Bool { principal.map { act.rule($0.role) } ?? false }
-
-    /// The caller, when their role may do `act`; otherwise the refusal (audited, naming `person`).
-    static func authorize(_ act: Act, _ principal: Principal?, on channel: Channel, person: Personnummer? = nil) throws -> Caller {
-        try Caller.granted(act.rule, act.what, to: principal, on: channel, person: person)
     }
 
     // MARK: Reading

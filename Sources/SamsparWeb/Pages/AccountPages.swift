@@ -34,7 +34,7 @@ enum AccountPages {
     }
 
     static func show(_ r: PageRequest, state: FormState? = nil, newToken: String? = nil, notice: String? = nil) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageUsers, r.principal, on: r.channel)
+        let caller = try AccountOperations.Act.manageUsers.authorize(r.principal, on: r.channel)
         let own = r.principal?.organisation.description ?? ""
         let users = try await AccountOperations.users(caller, r.services)
         let tokens = try await AccountOperations.tokens(caller, r.services)
@@ -83,7 +83,7 @@ enum AccountPages {
     }
 
     static func addUser(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageUsers, r.principal, on: r.channel)
+        let caller = try AccountOperations.Act.manageUsers.authorize(r.principal, on: r.channel)
         do {
             _ = try await AccountOperations.addUser(
                 email: form["email"] ?? "", organisation: nil, role: form["role"] ?? "", password: form.fields["password"] ?? "", caller, r.services)
@@ -97,7 +97,7 @@ enum AccountPages {
     }
 
     static func userAction(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageUsers, r.principal, on: r.channel)
+        let caller = try AccountOperations.Act.manageUsers.authorize(r.principal, on: r.channel)
         let id = try r.context.parameter(.number)
         switch try r.context.parameter(.action) {
         case "sparra": _ = try await AccountOperations.setDisabled(true, id: id, caller, r.services)
@@ -114,7 +114,7 @@ enum AccountPages {
     }
 
     static func createToken(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageTokens, r.principal, on: r.channel)
+        let caller = try AccountOperations.Act.manageTokens.authorize(r.principal, on: r.channel)
         do {
             let token = try await AccountOperations.createToken(named: form.fields["name"] ?? "", organisation: nil, caller, r.services)
             // Shown once, on this answer only; the database keeps its hash.
@@ -125,7 +125,7 @@ enum AccountPages {
     }
 
     static func revokeToken(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try AccountOperations.authorize(.manageTokens, r.principal, on: r.channel)
+        let caller = try AccountOperations.Act.manageTokens.authorize(r.principal, on: r.channel)
         try await AccountOperations.revokeToken(try r.context.parameter(.number), caller, r.services)
         return try await show(r, notice: r.t("accounts.revoked"))
     }

@@ -63,7 +63,7 @@ enum AgreementEditPage {
     static func newForm(_ r: PageRequest, values: [String: String] = [:], errors: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws
         -> Response
     {
-        let caller = try AgreementOperations.authorize(.draft, r.principal, on: r.channel)
+        let caller = try AgreementOperations.Act.draft.authorize(r.principal, on: r.channel)
         var from = [Option(value: "", label: r.t("edit.fromEmpty"), selected: (values["fran"] ?? "").isEmpty)]
         for stored in try await AgreementOperations.withParty(caller, r.services) {
             from.append(
@@ -89,7 +89,7 @@ enum AgreementEditPage {
     }
 
     static func create(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.draft, r.principal, on: r.channel)
+        let caller = try AgreementOperations.Act.draft.authorize(r.principal, on: r.channel)
         var values = form.fields
         values["_csrf"] = nil
         var errors: [String: String] = [:]
@@ -137,14 +137,14 @@ enum AgreementEditPage {
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.draft, r.principal, on: r.channel)
+        let caller = try AgreementOperations.Act.draft.authorize(r.principal, on: r.channel)
         let stored = try await draft(r, caller)
         let notice = r.request.uri.queryParameters.get("sparat") != nil ? r.t("edit.saved") : nil
         return try await page(r, stored.agreement, notice: notice)
     }
 
     static func save(_ part: Part, _ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.draft, r.principal, on: r.channel)
+        let caller = try AgreementOperations.Act.draft.authorize(r.principal, on: r.channel)
         let stored = try await draft(r, caller)
         var a = stored.agreement
         var errors: [String: String] = [:]
@@ -570,7 +570,7 @@ enum AgreementEditPage {
     // MARK: Signing and revising
 
     static func sign(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.sign, r.principal, on: r.channel)
+        let caller = try AgreementOperations.Act.sign.authorize(r.principal, on: r.channel)
         let id = try r.context.parameter(.agreement)
         do {
             _ = try await AgreementOperations.sign(
@@ -582,7 +582,7 @@ enum AgreementEditPage {
     }
 
     static func terminate(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.terminate, r.principal, on: r.channel)
+        let caller = try AgreementOperations.Act.terminate.authorize(r.principal, on: r.channel)
         let id = try r.context.parameter(.agreement)
         do {
             _ = try await AgreementOperations.terminate(id: id, date: form["date"] ?? "", caller, r.services)
@@ -604,7 +604,7 @@ enum AgreementEditPage {
     }
 
     static func revise(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try AgreementOperations.authorize(.revise, r.principal, on: r.channel)
+        let caller = try AgreementOperations.Act.revise.authorize(r.principal, on: r.channel)
         let id = try r.context.parameter(.agreement)
         _ = try await AgreementOperations.revise(id: id, caller, r.services)
         return .redirect(SiteURL.agreementEdit(id).with([("sparat", "revision")]))

@@ -29,7 +29,7 @@ enum AgreementPages {
                 href: SiteURL.agreement(s.agreement.id).path, dashboard: SiteURL.dashboard(s.agreement.id).path, title: s.agreement.title,
                 area: s.agreement.area ?? s.agreement.id, version: String(s.version), validFrom: s.agreement.validFrom.description)
         }
-        let model = ListModel(items: items, newDraft: AgreementOperations.allows(.draft, caller.principal) ? SiteURL.newAgreement.path : nil)
+        let model = ListModel(items: items, newDraft: AgreementOperations.Act.draft.allows(caller.principal) ? SiteURL.newAgreement.path : nil)
         return r.render("agreements", title: r.t("agreements.title"), model, current: .agreements)
     }
 
@@ -234,7 +234,7 @@ enum AgreementPages {
         let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
         func partyName(_ n: Organisationsnummer?) -> String { n.map { names[$0] ?? $0.description } ?? "–" }
         let own = a.parties.first { $0.orgNumber == principal.organisation }
-        let coordinates = AgreementOperations.allows(.sign, principal) && own != nil && newest
+        let coordinates = AgreementOperations.Act.sign.allows(principal) && own != nil && newest
         if coordinates && a.isDraft { m.editHref = SiteURL.agreementEdit(a.id).path }
         if coordinates && !a.isDraft { m.reviseAction = SiteURL.agreementRevise(a.id).path }
         if coordinates && a.signedByAll && a.termination == nil {

@@ -32,7 +32,7 @@ enum AuditPage {
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
-        let caller = try AuditOperations.authorize(.search, r.principal, on: r.channel)
+        let caller = try AuditOperations.Act.search.authorize(r.principal, on: r.channel)
         let q = r.request.uri.queryParameters
         let personText = q.get("person").map { String($0) } ?? ""
         let actor = q.get("vem").map { String($0) } ?? ""

@@ -125,7 +125,7 @@ enum DashboardPage {
         let shown = ShownReport(report, suppression: suppression, agreementVersion: stored.version, followUp: followUp)
         let suppressed = shown.suppressed
         let lang = r.language
-        let drill = FigureOperations.allows(.seePeopleBehind, principal)
+        let drill = FigureOperations.Act.seePeopleBehind.allows(principal)
         func link(_ figure: String) -> String? {
             drill ? SiteURL.dashboardPeople(id).with([("ar", String(sel.year)), ("per", sel.asOf.description), ("figur", figure)]) : nil
         }
@@ -337,7 +337,7 @@ enum DashboardPage {
         page.pdf = SiteURL.dashboardExport(id, "pdf").with(query)
         page.costPlanned = AgreementEditPage.kronor(followUp.totals.total, r)
         page.costSpent = AgreementEditPage.kronor(followUp.totals.spent, r)
-        if FigureOperations.allows(.publish, principal) {
+        if FigureOperations.Act.publish.allows(principal) {
             page.publish = SiteURL.publish(id).path
             page.year = String(sel.year)
         }
@@ -346,7 +346,7 @@ enum DashboardPage {
 
     /// The people behind a count: those the reader may see, and how many others it counts.
     static func people(_ r: PageRequest) async throws -> Response {
-        let caller = try FigureOperations.authorize(.seePeopleBehind, r.principal, on: r.channel)
+        let caller = try FigureOperations.Act.seePeopleBehind.authorize(r.principal, on: r.channel)
         guard let principal = caller.principal else { throw APIError.unauthenticated }
         let id = try r.context.parameter(.agreement)
         let sel = try selection(r)

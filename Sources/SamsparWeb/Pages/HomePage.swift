@@ -50,17 +50,17 @@ enum HomePage {
             model.links = [.init(href: SiteURL.participants.with([("behover", "1")]), label: r.t("home.allAttention"))]
         } else {
             var links: [Layout.Link] = []
-            if ParticipantOperations.allows(.search, principal) { links.append(.init(href: SiteURL.participants.path, label: r.t("nav./deltagare"))) }
+            if ParticipantOperations.Act.search.allows(principal) { links.append(.init(href: SiteURL.participants.path, label: r.t("nav./deltagare"))) }
             for stored in try await AgreementOperations.list(caller, r.services) {
                 links.append(
                     .init(
                         href: SiteURL.dashboard(stored.agreement.id).path,
                         label: String(format: r.t("home.dashboard"), stored.agreement.area ?? stored.agreement.title)))
             }
-            if AuditOperations.allows(.search, principal) { links.append(.init(href: SiteURL.audit.path, label: r.t("nav./granskning"))) }
-            if AccountOperations.allows(.manageUsers, principal) { links.append(.init(href: SiteURL.accounts.path, label: r.t("nav./konton"))) }
+            if AuditOperations.Act.search.allows(principal) { links.append(.init(href: SiteURL.audit.path, label: r.t("nav./granskning"))) }
+            if AccountOperations.Act.manageUsers.allows(principal) { links.append(.init(href: SiteURL.accounts.path, label: r.t("nav./konton"))) }
             model.links = links
-            if AgreementOperations.allows(.sign, principal) {
+            if AgreementOperations.Act.sign.allows(principal) {
                 model.showReminders = true
                 for stored in try await AgreementOperations.withParty(caller, r.services) {
                     let a = stored.agreement

@@ -20,13 +20,13 @@ enum ImportPages {
     }
 
     static func show(_ r: PageRequest, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        _ = try ParticipantOperations.authorize(.importFile, r.principal, on: r.channel)
+        _ = try ParticipantOperations.Act.importFile.authorize(r.principal, on: r.channel)
         let model = Model(kinds: ImportKind.allCases.map { KindOption(value: $0.rawValue, label: r.t("kind." + $0.rawValue)) }, error: error)
         return r.render("import", title: r.t("import.title"), model, current: .imports, status: status)
     }
 
     static func upload(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.importFile, r.principal, on: r.channel)
+        let caller = try ParticipantOperations.Act.importFile.authorize(r.principal, on: r.channel)
         guard let principal = caller.principal else { throw APIError.unauthenticated }
         guard let kind = form["kind"].flatMap(ImportKind.init(rawValue:)) else {
             return try await show(r, error: r.t("import.noKind"), status: .unprocessableContent)
@@ -71,7 +71,7 @@ enum ImportPages {
     }
 
     static func job(_ r: PageRequest) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.importFile, r.principal, on: r.channel)
+        let caller = try ParticipantOperations.Act.importFile.authorize(r.principal, on: r.channel)
         guard let principal = caller.principal, let job = await r.services.importJobs.job(try r.context.parameter(.agreement), owner: principal) else {
             throw APIError.notFound()
         }

@@ -106,7 +106,7 @@ struct PageRoutes {
         get(.dashboardPeople(SiteURL.idKey)) { try await DashboardPage.people($0) }
         get(.dashboardExport(SiteURL.idKey, SiteURL.formatKey)) { try await DashboardPage.export($0) }
         post(.publish(SiteURL.idKey)) { r, form in
-            let caller = try FigureOperations.authorize(.publish, r.principal, on: r.channel)
+            let caller = try FigureOperations.Act.publish.authorize(r.principal, on: r.channel)
             let id = try r.context.parameter(.agreement)
             _ = try await FigureOperations.publish(id: id, year: Int(form["ar"] ?? "") ?? r.today.year, asOf: form["per"], caller, r.services)
             return .redirect(SiteURL.agreement(id).with([("publicerad", "1")]))

@@ -58,11 +58,11 @@ struct PageRequest: Sendable {
                 name: p.actor, organisation: organisationName.map { "\($0) (\(p.organisation))" } ?? p.organisation.description,
                 role: t("role." + p.role.rawValue))
             var links: [SiteURL] = [.home]
-            if ParticipantOperations.allows(.search, p) { links.append(.participants) }
-            if ParticipantOperations.allows(.register, p) { links += [.newParticipant, .imports] }
+            if ParticipantOperations.Act.search.allows(p) { links.append(.participants) }
+            if ParticipantOperations.Act.register.allows(p) { links += [.newParticipant, .imports] }
             links.append(.agreements)
-            if AuditOperations.allows(.search, p) { links.append(.audit) }
-            if AccountOperations.allows(.manageUsers, p) { links.append(.accounts) }
+            if AuditOperations.Act.search.allows(p) { links.append(.audit) }
+            if AccountOperations.Act.manageUsers.allows(p) { links.append(.accounts) }
             layout.nav = links.map { link in
                 Layout.Link(href: link.path, label: t("nav." + link.path), current: current.map { $0.path == link.path } ?? false)
             }

@@ -59,7 +59,7 @@ extension ParticipantPages {
     }
 
     static func show(_ r: PageRequest, state: FormState?) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.read, r.principal, on: r.channel, person: try? r.context.parameter(.person))
+        let caller = try ParticipantOperations.Act.read.authorize(r.principal, on: r.channel, person: try? r.context.parameter(.person))
         let person = try r.context.parameter(.person)
         let (view, entries) = try await ParticipantOperations.page(person, caller, r.services)
         guard let principal = caller.principal else { throw APIError.unauthenticated }
@@ -129,7 +129,7 @@ extension ParticipantPages {
         }
         timeline.sort { ($0.0, $0.1) > ($1.0, $1.1) }
 
-        let canWrite = ParticipantOperations.allows(.register, principal) && own
+        let canWrite = ParticipantOperations.Act.register.allows(principal) && own
         let consents = view.consents.map { c in
             let state: String =
                 if let withdrawn = c.withdrawnOn { String(format: r.t("consent.withdrawn"), withdrawn.description) } else if c.isValid(on: r.today) {
@@ -222,7 +222,7 @@ extension ParticipantPages {
     }
 
     static func record(_ form: SiteURL.RecordForm, _ r: PageRequest, _ data: FormData) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.record(form.kind), r.principal, on: r.channel, person: try? r.context.parameter(.person))
+        let caller = try ParticipantOperations.Act.record(form.kind).authorize(r.principal, on: r.channel, person: try? r.context.parameter(.person))
         let person = try r.context.parameter(.person)
         var values = data.fields
         values["_csrf"] = nil
@@ -264,7 +264,7 @@ extension ParticipantPages {
     /// The API's consent rule: only a party that registered the person records one, for
     /// another organisation of the registry.
     static func giveConsent(_ r: PageRequest, _ data: FormData) async throws -> Response {
-        let caller = try ConsentOperations.authorize(.give, r.principal, on: r.channel, person: try? r.context.parameter(.person))
+        let caller = try ConsentOperations.Act.give.authorize(r.principal, on: r.channel, person: try? r.context.parameter(.person))
         let person = try r.context.parameter(.person)
         var body: [String: String] = [:]
         for key in ["party", "validFrom", "validUntil"] { if let v = data[key] { body[key] = v } }
@@ -282,7 +282,7 @@ extension ParticipantPages {
     }
 
     static func withdrawConsent(_ r: PageRequest, _ data: FormData) async throws -> Response {
-        let caller = try ConsentOperations.authorize(.withdraw, r.principal, on: r.channel, person: try? r.context.parameter(.person))
+        let caller = try ConsentOperations.Act.withdraw.authorize(r.principal, on: r.channel, person: try? r.context.parameter(.person))
         let person = try r.context.parameter(.person)
         let id = try r.context.parameter(.consent)
         try await ConsentOperations.withdraw(id, person: person, on: r.today, caller, r.services)

@@ -158,7 +158,7 @@ enum ParticipantPages {
     static let pageSize = 50
 
     static func list(_ r: PageRequest) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.search, r.principal, on: r.channel)
+        let caller = try ParticipantOperations.Act.search.authorize(r.principal, on: r.channel)
         let f = Filters(query(r))
         let (rows, agreements) = try await filtered(r, caller, f)
         let pages = max(1, (rows.count + pageSize - 1) / pageSize)
@@ -188,7 +188,7 @@ enum ParticipantPages {
     /// The list as shown (every page of it) as CSV or XLSX: a read of each person in it,
     /// audited as one.
     static func export(_ r: PageRequest) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.export, r.principal, on: r.channel)
+        let caller = try ParticipantOperations.Act.export.authorize(r.principal, on: r.channel)
         let format = try r.context.parameter(.format)
         guard format == "csv" || format == "xlsx" else { throw APIError.notFound() }
         let (rows, _) = try await filtered(r, caller, Filters(query(r)))
@@ -241,7 +241,7 @@ enum ParticipantPages {
     }
 
     static func newForm(_ r: PageRequest) async throws -> Response {
-        _ = try ParticipantOperations.authorize(.register, r.principal, on: r.channel)
+        _ = try ParticipantOperations.Act.register.authorize(r.principal, on: r.channel)
         let form = registrationForm(r, values: ["registeredOn": r.today.description], errors: [:])
         return r.render("form-page", title: r.t("new.heading"), FormPage(form: form, intro: r.t("new.intro"), back: nil), current: .newParticipant)
     }
@@ -265,7 +265,7 @@ enum ParticipantPages {
     }
 
     static func register(_ r: PageRequest, _ form: FormData) async throws -> Response {
-        let caller = try ParticipantOperations.authorize(.register, r.principal, on: r.channel)
+        let caller = try ParticipantOperations.Act.register.authorize(r.principal, on: r.channel)
         var values = form.fields
         values["_csrf"] = nil
         var errors: [String: String] = [:]
@@ -295,7 +295,7 @@ enum ParticipantPages {
 
     /// "As you go": the browser asks the server's own rule (one rule, not a copy in script).
     static func check(_ r: PageRequest) throws -> Response {
-        _ = try ParticipantOperations.authorize(.register, r.principal, on: r.channel)
+        _ = try ParticipantOperations.Act.register.authorize(r.principal, on: r.channel)
         let text = r.request.uri.queryParameters.get("personnummer").map { String($0) } ?? ""
         let message: String
         var valid = false
