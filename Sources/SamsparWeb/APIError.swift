@@ -22,6 +22,9 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     var field: String? = nil
     /// For pages: a value the page text names (`%@`).
     var pageArgument: String? = nil
+    /// The domain's or the store's own words for the refusal (English), which the command line
+    /// says as it always has (the API's `message` is worded for its clients).
+    public var reason: String? = nil
 
     struct Refusal: Sendable {
         var person: Personnummer?

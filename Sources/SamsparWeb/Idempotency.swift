@@ -40,6 +40,10 @@ public struct Idempotency: Sendable {
         return response
     }
 
+    /// Two requests with one key at once: the second is rolled back; sent again, it gets the
+    /// first one's answer.
+    static let concurrent = APIError.conflict("a request with this Idempotency-Key was handled at the same moment; send it again to get its answer")
+
     /// The answer to keep with the write, made from what it did (``IdempotentAnswer``).
     func answer<Result: Sendable>(_ body: @escaping @Sendable (Result) -> JSONValue) -> IdempotentAnswer<Result> {
         IdempotentAnswer(principal: principal, key: key, fingerprint: fingerprint, status: status.code) { body($0).serialized(pretty: false) }

@@ -31,9 +31,6 @@ struct ErrorMiddleware: RouterMiddleware {
                 }
             let message = error.status == .notFound ? "no such resource / resursen finns inte" : (error.body ?? error.status.reasonPhrase)
             return try APIError(status: error.status, code: code, message: message).response(from: request, context: context)
-        } catch IdempotencyError.concurrent {
-            return try APIError.conflict("a request with this Idempotency-Key was handled at the same moment; send it again to get its answer")
-                .response(from: request, context: context)
         } catch let error as DecodingError {
             return try APIError.badRequest("the body is not the JSON this endpoint takes: \(Self.describe(error))").response(from: request, context: context)
         } catch {

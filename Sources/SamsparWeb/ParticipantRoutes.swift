@@ -12,9 +12,10 @@ enum ParticipantRoutes {
     static func create(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let caller = try ParticipantOperations.Act.register.authorize(context.principal, on: context.channel(request))
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
+        let record = try ParticipantOperations.record(.participants, body: body, person: nil, s)
         let idempotency = try Idempotency(request, caller, body: body, status: .created)
         if let replay = try await idempotency?.replay(s) { return replay }
-        let answer = try await ParticipantOperations.write(.participants, body: body, person: nil, action: "create", idempotency: idempotency, caller, s)
+        let answer = try await ParticipantOperations.write(record, action: "create", idempotency: idempotency, caller, s)
         return JSONResponse.make(answer, status: .created)
     }
 
@@ -25,9 +26,10 @@ enum ParticipantRoutes {
         let person = try context.parameter(.person)
         try await ParticipantOperations.mayChange(person, caller, s)
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
+        let record = try ParticipantOperations.record(.participants, body: body, person: person, s)
         let idempotency = try Idempotency(request, caller, body: body, status: .ok)
         if let replay = try await idempotency?.replay(s) { return replay }
-        let answer = try await ParticipantOperations.write(.participants, body: body, person: person, action: "update", idempotency: idempotency, caller, s)
+        let answer = try await ParticipantOperations.write(record, action: "update", idempotency: idempotency, caller, s)
         return JSONResponse.make(answer, status: .ok)
     }
 
@@ -36,9 +38,10 @@ enum ParticipantRoutes {
             context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let person = try context.parameter(.person)
         let body = try await Body.bytes(request, limit: Limits.jsonBody)
+        let record = try ParticipantOperations.record(kind, body: body, person: person, s)
         let idempotency = try Idempotency(request, caller, body: body, status: .created)
         if let replay = try await idempotency?.replay(s) { return replay }
-        let answer = try await ParticipantOperations.write(kind, body: body, person: person, action: "record", idempotency: idempotency, caller, s)
+        let answer = try await ParticipantOperations.write(record, action: "record", idempotency: idempotency, caller, s)
         return JSONResponse.make(answer, status: .created)
     }
 

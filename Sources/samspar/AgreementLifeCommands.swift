@@ -70,7 +70,7 @@ struct AgreementSignCommand: AsyncParsableCommand {
         } catch let error as APIError where error.status == .notFound {
             throw CLIFailure("no agreement '\(id)'")
         } catch let error as APIError {
-            throw CLIFailure("\(id) was not signed: \(([error.message] + error.problems.map(\.reason)).joined(separator: ": "))")
+            throw CLIFailure("\(id) was not signed: \(error.reason ?? error.message)")
         }
         print(
             signed.status == .signed
@@ -97,7 +97,7 @@ struct AgreementReviseCommand: AsyncParsableCommand {
         } catch let error as APIError where error.status == .notFound {
             throw CLIFailure("no agreement '\(id)'")
         } catch let error as APIError {
-            throw CLIFailure("\(id) was not revised: \(([error.message] + error.problems.map(\.reason)).joined(separator: ": "))")
+            throw CLIFailure("\(id) was not revised: \(error.reason ?? error.message)")
         }
         print("\(id) version \(result.version) är ett utkast (a draft revision).")
     }
@@ -129,7 +129,7 @@ struct AgreementTerminateCommand: AsyncParsableCommand {
         } catch let error as APIError where error.status == .notFound {
             throw CLIFailure("no agreement '\(id)'")
         } catch let error as APIError {
-            throw CLIFailure("\(id): no notice recorded: \(([error.message] + error.problems.map(\.reason)).joined(separator: ": "))")
+            throw CLIFailure("\(id): no notice recorded: \(error.reason ?? error.message)")
         }
         let stored = try await context.withStore { try await AgreementOperations.versions(id, context.caller("agreement terminate"), context.services($0)) }
             .last

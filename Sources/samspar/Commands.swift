@@ -70,7 +70,7 @@ struct AgreementCommand: AsyncParsableCommand {
                     try await AgreementOperations.importDocument(agreement, document: data, context.caller("agreement import"), context.services($0))
                 }
             } catch let error as APIError {
-                throw CLIFailure("\(file) was not imported: \(([error.message] + error.problems.map(\.reason)).joined(separator: ": "))")
+                throw CLIFailure("\(file) was not imported: \(error.reason ?? error.message)")
             } catch let error as OrganisationError {
                 throw CLIFailure("\(file) was not imported: \(error.description)")
             }

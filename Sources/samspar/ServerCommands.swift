@@ -215,14 +215,14 @@ struct TokenCommand: AsyncParsableCommand {
             let context = try Context(options: database)
             let organisation: Organisationsnummer
             do { organisation = try Organisationsnummer(org) } catch { throw CLIFailure("--org \(org): \(error.description)") }
+            // Checked before the database is opened: a bad name creates nothing.
+            do { _ = try AccountOperations.tokenName(name) } catch { throw CLIFailure("--name must have 1 to 100 characters") }
             let token: (id: Int64, organisation: Organisationsnummer, name: String, secret: String)
             do {
                 token = try await context.withStore { store in
                     try await AccountOperations.createToken(
                         named: name, organisation: organisation.description, context.caller("token create"), context.services(store))
                 }
-            } catch let error as APIError where error.problems.first?.column == "name" {
-                throw CLIFailure("--name must have 1 to 100 characters")
             } catch let error as APIError where error.problems.first?.column == "organisation" {
                 throw CLIFailure("--org \(organisation): \(error.problems[0].reason)")
             }

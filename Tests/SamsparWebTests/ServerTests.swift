@@ -146,6 +146,23 @@ struct ServerTests {
         #expect(creates.count == 1)
     }
 
+    /// A record is read and checked before its key is looked at: a bad body is named as such
+    /// even with a bad key, and a key used before does not hide what is wrong with a new body.
+    @Test func aRecordsBodyIsCheckedBeforeItsIdempotencyKey() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        let token = try await h.token(for: Org.haninge)
+        let tooLong: HTTPFields = [HTTPField.Name("Idempotency-Key")!: String(repeating: "k", count: 201)]
+        let notAnObject = try await h.request(.post, "/api/v1/participants", as: .token(token), json: "[1]", headers: tooLong)
+        #expect(notAnObject.status == .badRequest)
+        #expect(notAnObject.text.contains("the body must be a JSON object"))
+        let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "visit-43"]
+        let first = try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(People.own), headers: key)
+        #expect(first.status == .created)
+        let invalid = try await h.request(.post, "/api/v1/participants", as: .token(token), json: #"{"personId": "19900101-2385", "sex": 1}"#, headers: key)
+        #expect(invalid.status == .unprocessableContent && invalid.errorCode == "invalid")
+    }
+
     @Test(arguments: Engine.available)
     func theAuditChainVerifiesAndDetectsTampering(engine: Engine) async throws {
         let h = try await Harness(engine: engine)

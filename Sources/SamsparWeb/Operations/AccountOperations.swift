@@ -108,10 +108,7 @@ public enum AccountOperations {
         id: Int64, organisation: Organisationsnummer, name: String, secret: String
     ) {
         let org = try ownOrganisation(organisation, caller)
-        let name = rawName.trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else {
-            throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "name", reason: "must have 1 to 100 characters")])
-        }
+        let name = try tokenName(rawName)
         let secret = Services.newSecret()
         do {
             let id = try await s.store.createToken(
@@ -121,6 +118,15 @@ public enum AccountOperations {
         } catch let error as OrganisationError {
             throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "organisation", reason: error.description)])
         }
+    }
+
+    /// A token's name as it is kept: 1 to 100 characters on one line, trimmed.
+    public static func tokenName(_ raw: String) throws -> String {
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else {
+            throw APIError.invalid("the token was not created", problems: [.init(line: 0, column: "name", reason: "must have 1 to 100 characters")])
+        }
+        return name
     }
 
     /// Revokes a live token of the caller's organisation (any, for the operator).

@@ -150,35 +150,43 @@ public enum AgreementOperations {
         do {
             return try await s.store.signAgreement(
                 id: id, signature: signature, today: s.today, at: s.now(), text: text,
-                audit: { caller.entry("agreement", detail: "\($0.id) version \($0.version) signed by \(party)") })
+                // The operator signs on a party's behalf, and says whose signature it is.
+                audit: { caller.entry("agreement", detail: "\($0.id) version \($0.version) signed" + (caller.organisation == nil ? " by \(party)" : "")) })
         } catch StoreError.unknownAgreement {
             throw APIError.notFound("no such agreement / avtalet finns inte")
         } catch let error as AgreementStoreError {
             throw refusal(error, caller)
         } catch let error as SigningError {
-            switch error {
-            case .notAParty:
-                var refusal = APIError.forbidden("\(error.description) / din organisation är inte part i avtalet")
-                refusal.refusal = caller.refusal(error.description)
-                throw refusal
-            case .notADraft: throw tagged(APIError.conflict(error.description), "notADraft")
-            case .alreadySigned: throw tagged(APIError.conflict(error.description), "alreadySigned")
-            case .incomplete(let missing):
-                throw tagged(
-                    APIError.invalid(
-                        "the agreement cannot be signed while something is missing / något saknas",
-                        problems: missing.map { .init(line: 0, column: $0.path, reason: $0.reason) }), "incomplete")
-            case .emptyName:
-                throw tagged(
-                    APIError.invalid(
-                        "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "name", reason: "is empty")]),
-                    "emptyName", field: "name")
-            case .futureDate:
-                throw tagged(
-                    APIError.invalid(
-                        "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)]),
-                    "futureDate", field: "date")
-            }
+            var refused = signingRefusal(error, caller)
+            refused.reason = error.description
+            throw refused
+        }
+    }
+
+    /// How a refused signature reads.
+    static func signingRefusal(_ error: SigningError, _ caller: Caller) -> APIError {
+        switch error {
+        case .notAParty:
+            var refusal = APIError.forbidden("\(error.description) / din organisation är inte part i avtalet")
+            refusal.refusal = caller.refusal(error.description)
+            return refusal
+        case .notADraft: return tagged(APIError.conflict(error.description), "notADraft")
+        case .alreadySigned: return tagged(APIError.conflict(error.description), "alreadySigned")
+        case .incomplete(let missing):
+            return tagged(
+                APIError.invalid(
+                    "the agreement cannot be signed while something is missing / något saknas",
+                    problems: missing.map { .init(line: 0, column: $0.path, reason: $0.reason) }), "incomplete")
+        case .emptyName:
+            return tagged(
+                APIError.invalid(
+                    "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "name", reason: "is empty")]),
+                "emptyName", field: "name")
+        case .futureDate:
+            return tagged(
+                APIError.invalid(
+                    "the agreement was not signed / avtalet undertecknades inte", problems: [.init(line: 0, column: "date", reason: error.description)]),
+                "futureDate", field: "date")
         }
     }
 
@@ -219,8 +227,15 @@ public enum AgreementOperations {
         }
     }
 
-    /// One mapping of the store's refusals of an agreement's change to answers.
+    /// One mapping of the store's refusals of an agreement's change to answers, each keeping
+    /// the store's own words (``APIError/reason``) for the command line.
     static func refusal(_ error: AgreementStoreError, _ caller: Caller) -> APIError {
+        var refused = answer(error, caller)
+        refused.reason = error.description
+        return refused
+    }
+
+    private static func answer(_ error: AgreementStoreError, _ caller: Caller) -> APIError {
         switch error {
         case .notAParty, .notAPartyOfExisting:
             var refusal = APIError.forbidden("\(error.description) / din organisation är inte part i avtalet")

@@ -64,6 +64,8 @@ enum ConsentOperations {
                 person, by: own, to: party, from: validFrom, until: validUntil,
                 audit: { caller.entry("consent", person: person, detail: "consent \($0) for \(party)", subjects: [own]) }, at: s.now(),
                 idempotency: idempotency?.answer { Documents.consent($0) })
+        } catch IdempotencyError.concurrent {
+            throw Idempotency.concurrent
         } catch is OrganisationError {
             throw APIError.invalid(
                 "the consent was not saved / samtycket sparades inte",

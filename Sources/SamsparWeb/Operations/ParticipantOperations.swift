@@ -199,18 +199,29 @@ public enum ParticipantOperations {
         guard let own = caller.organisation, try await s.store.hasRegistered(person, organisation: own) else { throw caller.refused(person) }
     }
 
+    /// One record, read and checked, ready to be written (the body is checked before the
+    /// request's `Idempotency-Key` is looked at, as it always was).
+    struct Record: Sendable {
+        var kind: ImportKind
+        var csv: [UInt8]
+        var person: Personnummer
+    }
+
+    /// The record a JSON body holds, for the participant of the path when there is one.
+    static func record(_ kind: ImportKind, body: [UInt8], person: Personnummer?, _ s: Services) throws -> Record {
+        let (csv, person) = try row(kind, body, person: person, year: s.today.year)
+        return Record(kind: kind, csv: csv, person: person)
+    }
+
     /// Writes one record through the importer, for the caller's organisation, with its audit
     /// entry (`action`: `create`, `update`, `record`) and idempotent answer in the same
     /// transaction. Returns the answer.
-    static func write(
-        _ kind: ImportKind, body: [UInt8], person pathPerson: Personnummer?, action: String, idempotency: Idempotency? = nil, _ caller: Caller,
-        _ s: Services
-    ) async throws -> JSONValue {
-        let (csv, person) = try row(kind, body, person: pathPerson, year: s.today.year)
+    static func write(_ record: Record, action: String, idempotency: Idempotency? = nil, _ caller: Caller, _ s: Services) async throws -> JSONValue {
+        let (kind, person) = (record.kind, record.person)
         let answer: JSONValue = .object([("personId", .string(person.description)), ("saved", .string(kind.rawValue))])
         do {
             _ = try await s.store.importFile(
-                kind, from: .bytes(csv), currentYear: s.today.year,
+                kind, from: .bytes(record.csv), currentYear: s.today.year,
                 scope: ImportScope(
                     organisation: caller.organisation?.value, today: s.today,
                     audit: { _ in caller.entry(action, person: person, detail: kind.rawValue) }, now: s.now(),
@@ -224,8 +235,15 @@ public enum ParticipantOperations {
                 refusal.refusal = caller.refusal(person: person, "not theirs or does not exist")
             }
             throw refusal
+        } catch IdempotencyError.concurrent {
+            throw Idempotency.concurrent
         }
         return answer
+    }
+
+    /// Reads and writes one record (the pages' forms, which have no `Idempotency-Key`).
+    static func write(_ kind: ImportKind, body: [UInt8], person: Personnummer?, action: String, _ caller: Caller, _ s: Services) async throws -> JSONValue {
+        try await write(record(kind, body: body, person: person, s), action: action, caller, s)
     }
 
     /// One file for the caller's organisation, all or nothing (the API's, the import page's and
@@ -247,6 +265,8 @@ public enum ParticipantOperations {
                     organisation: owner?.value, today: s.today,
                     audit: { caller.entry("import", detail: "\(kind.rawValue): \($0.rows) rows\(of)") }, now: s.now(),
                     idempotency: idempotency?.answer { .object([("imported", .int($0.rows))]) }), progress: progress)
+        } catch IdempotencyError.concurrent {
+            throw Idempotency.concurrent
         } catch let error as ImportError {
             try await s.auditBuffer.record(error.refused.map { caller.entry("refused", person: $0, detail: "not theirs or does not exist") })
             throw APIError.invalid("the file was not imported: nothing was written / filen lästes inte in", problems: error.problems)
