@@ -123,92 +123,46 @@ enum DashboardPage {
         // Every figure as the reader may see it, suppressed once (issue 16): the page only
         // writes out what this value holds.
         let shown = ShownReport(report, suppression: suppression, agreementVersion: stored.version, followUp: followUp)
-        let suppressed = shown.suppressed
-        let lang = r.language
         let drill = FigureOperations.Act.seePeopleBehind.allows(principal)
-        func link(_ figure: String) -> String? {
+        let writer = Writer(r: r) { figure in
             drill ? SiteURL.dashboardPeople(id).with([("ar", String(sel.year)), ("per", sel.asOf.description), ("figur", figure)]) : nil
         }
-        func pct(_ v: Double?) -> String { NumberText.percent(v, lang) }
-        func verdictOf(_ met: Bool?) -> (String, String) {
-            switch met {
-            case true?: (r.t("verdict.met"), "met")
-            case false?: (r.t("verdict.notMet"), "notmet")
-            case nil: (r.t("verdict.notYet"), "pending")
-            }
+        let quarters = try await quarterReports(r, caller, stored, facts: facts, sel, suppression: suppression)
+        let firstYear = stored.agreement.validFrom.year
+        let years = (min(firstYear, sel.year)...max(r.today.year, sel.year)).reversed().map {
+            Option(value: String($0), label: String($0), selected: $0 == sel.year)
         }
+        let query = [("ar", String(sel.year)), ("per", sel.asOf.description)]
+        var page = Model(
+            title: stored.agreement.area ?? stored.agreement.title, years: years, asOf: sel.asOf.description, action: SiteURL.dashboard(id).path,
+            suppressed: shown.suppressed, drillDown: drill, goals: writer.goals(shown),
+            funnelHeader: Writer.kinds.map { r.t("event." + $0.rawValue) } + [r.t("goal.acceptance"), r.t("goal.completion"), r.t("goal.outcome")],
+            funnel: writer.funnel(shown), trends: writer.trends(quarters, shown),
+            charts: writer.charts(shown, kaplanMeier: report.establishment.kaplanMeier, quarters), participants: writer.counts(shown),
+            csv: SiteURL.dashboardExport(id, "csv").with(query), xlsx: SiteURL.dashboardExport(id, "xlsx").with(query),
+            agreement: SiteURL.agreement(id).path)
+        page.volume = writer.volume(shown)
+        page.costs = writer.costs(followUp, shown)
+        (page.hasVolume, page.hasCosts) = (!page.volume.isEmpty, !page.costs.isEmpty)
+        page.pdf = SiteURL.dashboardExport(id, "pdf").with(query)
+        page.costPlanned = AgreementEditPage.kronor(followUp.totals.total, r)
+        page.costSpent = AgreementEditPage.kronor(followUp.totals.spent, r)
+        if FigureOperations.Act.publish.allows(principal) {
+            page.publish = SiteURL.publish(id).path
+            page.year = String(sel.year)
+        }
+        return r.render("dashboard", title: String(format: r.t("dashboard.title"), page.title), page, current: .agreements)
+    }
 
-        // Goals against targets.
-        var goals: [Goal] = []
-        let e = shown.establishment
-        // The overall goal by the Kaplan–Meier median (issue 9, part 7). Where suppression hides
-        // the median, the verdict that would tell it is hidden too.
-        let goalDays = e.goalDays
-        let (verdict, verdictClass) = e.overallGoalHidden ? (r.t("verdict.hidden"), "pending") : verdictOf(e.overallGoalMet)
-        goals.append(
-            Goal(
-                name: String(format: r.t("goal.establishment"), NumberText.integer(goalDays, lang)),
-                value: String(format: r.t("goal.medianValue"), e.kmMedianDays.map { NumberText.integer($0, lang) } ?? "–", pct(e.shareWithinGoal)),
-                target: String(format: r.t("goal.medianTarget"), NumberText.integer(goalDays, lang)), verdict: verdict, verdictClass: verdictClass))
-        let targets = shown.followUp?.subGoals ?? []
-        if let t = targets.first(where: { $0.goal == .recruitment }) {
-            let (v, c) = verdictOf(t.met)
-            goals.append(Goal(name: r.t("goal.recruitment"), value: pct(shown.recruitmentShare), target: "≥ " + pct(t.target), verdict: v, verdictClass: c))
-        } else {
-            goals.append(
-                Goal(
-                    name: r.t("goal.recruitment"), value: pct(shown.recruitmentShare), target: r.t("goal.noTarget"), verdict: r.t("verdict.noTarget"),
-                    verdictClass: "none"))
-        }
-        for t in targets where t.goal != .recruitment {
-            let (v, c) = verdictOf(t.met)
-            goals.append(
-                Goal(
-                    name: r.t("goal." + t.goal.rawValue) + " – " + (t.trackName ?? ""), value: pct(t.share), target: "≥ " + pct(t.target), verdict: v,
-                    verdictClass: c))
-        }
-        let volume = (shown.followUp?.activities ?? []).map { v in
-            TableRow(
-                cells: [NumberText.figure(v.participants, lang), v.hours.map { NumberText.decimal($0, digits: 1, lang) } ?? "–"],
-                name: r.language.strings["activity." + v.kind] ?? v.kind, kind: "", key: "")
-        }
-        let namesByCode = Dictionary(shown.tracks.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let costRows = followUp.costs.map { c in
-            TableRow(
-                cells: [
-                    followUp.partyNames[c.orgNumber.description] ?? c.orgNumber.description, r.t("source." + c.source.rawValue),
-                    AgreementEditPage.kronor(c.amount, r), c.spent.map { AgreementEditPage.kronor($0, r) } ?? "–",
-                ], name: c.track.flatMap { namesByCode[$0] } ?? r.t("edit.common"), kind: "", key: "")
-        }
-        let tracks = shown.tracks
-        for t in tracks {
-            guard let g = t.genderGoal else { continue }
-            let (met, cls) = verdictOf(g.met)
-            goals.append(
-                Goal(
-                    name: String(format: r.t("goal.gender"), r.t("sexPlural." + g.sex.rawValue), t.name), value: pct(g.share), target: "≥ " + pct(g.target),
-                    verdict: met, verdictClass: cls))
-        }
-
-        // The funnel per track, each count linked to the people behind it.
-        let kinds: [TrackEventKind] = [.invited, .attended, .accepted, .started, .completed]
-        let funnel = tracks.enumerated().map { i, t in
-            FunnelRow(
-                track: t.name,
-                figures: kinds.map { k in
-                    let value = t.count(k)
-                    return Figure(text: NumberText.figure(value, lang), href: (value.value ?? 0) > 0 ? link("event.\(i).\(k.rawValue)") : nil)
-                } + [
-                    Figure(text: pct(t.acceptanceShare), href: nil), Figure(text: pct(t.completionShare), href: nil),
-                    Figure(text: pct(t.outcomeShare), href: nil),
-                ])
-        }
-
-        // Quarter by quarter: the report as of each quarter's last day (not after as-of). Each
-        // is computed on its own input (a registration added later may change how a person is
-        // counted), the four at once on the server's cores: the facts loaded above cut at the
-        // quarter's end, where the quarter has the same version of the agreement in force,
-        // else read for it.
+    /// Quarter by quarter: the report as of each quarter's last day (not after as-of), as the
+    /// reader may see it. Each is computed on its own input (a registration added later may
+    /// change how a person is counted), the four at once on the server's cores: the facts
+    /// loaded for the page cut at the quarter's end, where the quarter has the same version of
+    /// the agreement in force, else read for it.
+    static func quarterReports(
+        _ r: PageRequest, _ caller: Caller, _ stored: StoredAgreement, facts: [RegisteredFacts], _ sel: Selection, suppression: Suppression?
+    ) async throws -> [(String, ShownReport)] {
+        let id = stored.agreement.id
         var ends: [Day] = []
         for q in 1...4 {
             let end = Day(year: sel.year, month: q * 3, day: q == 1 || q == 4 ? 31 : 30)!
@@ -233,115 +187,202 @@ enum DashboardPage {
             for try await d in group { documents.append(d) }
             return documents.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        let quarters: [(String, ShownReport)] = zip(ends, quarterly).enumerated().map { i, q in ("K\(i + 1) (\(q.0))", q.1) }
-        let trackNames = tracks.map(\.name)
-        var trends = [
-            Trend(
-                name: r.t("goal.recruitment"), columns: [r.t("dashboard.share")],
-                rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1.recruitmentShare)]) })
-        ]
-        let shares: [(KeyPath<ShownReport.Track, Double?>, String)] = [
-            (\.acceptanceShare, "goal.acceptance"), (\.completionShare, "goal.completion"), (\.outcomeShare, "goal.outcome"),
-        ]
-        for (share, label) in shares {
-            trends.append(
-                Trend(
-                    name: r.t(label), columns: trackNames,
-                    rows: quarters.map { q in TrendRow(quarter: q.0, values: q.1.tracks.map { pct($0[keyPath: share]) }) }))
+        return zip(ends, quarterly).enumerated().map { i, q in ("K\(i + 1) (\(q.0))", q.1) }
+    }
+
+    /// Writes a ``ShownReport`` out as the dashboard's parts, in the reader's language; each
+    /// count linked to the people behind it where the reader may see them (`link`).
+    struct Writer {
+        let r: PageRequest
+        let link: (String) -> String?
+
+        /// The steps of a track's funnel.
+        static let kinds: [TrackEventKind] = [.invited, .attended, .accepted, .started, .completed]
+
+        var lang: Language { r.language }
+
+        func pct(_ v: Double?) -> String { NumberText.percent(v, lang) }
+
+        func verdictOf(_ met: Bool?) -> (String, String) {
+            switch met {
+            case true?: (r.t("verdict.met"), "met")
+            case false?: (r.t("verdict.notMet"), "notmet")
+            case nil: (r.t("verdict.notYet"), "pending")
+            }
         }
 
-        // Charts, each with its numbers as a table.
-        var charts: [ChartModel] = []
-        for (i, t) in tracks.enumerated() {
-            let bars = kinds.map { k in
-                Chart.Bar(label: r.t("event." + k.rawValue), value: t.count(k).value.map(Double.init), text: NumberText.figure(t.count(k), lang))
+        /// Every goal against its target: the overall goal, the sub-goals, the gender goals.
+        func goals(_ shown: ShownReport) -> [Goal] {
+            var goals: [Goal] = []
+            let e = shown.establishment
+            // The overall goal by the Kaplan–Meier median (issue 9, part 7). Where suppression
+            // hides the median, the verdict that would tell it is hidden too.
+            let goalDays = e.goalDays
+            let (verdict, verdictClass) = e.overallGoalHidden ? (r.t("verdict.hidden"), "pending") : verdictOf(e.overallGoalMet)
+            goals.append(
+                Goal(
+                    name: String(format: r.t("goal.establishment"), NumberText.integer(goalDays, lang)),
+                    value: String(format: r.t("goal.medianValue"), e.kmMedianDays.map { NumberText.integer($0, lang) } ?? "–", pct(e.shareWithinGoal)),
+                    target: String(format: r.t("goal.medianTarget"), NumberText.integer(goalDays, lang)), verdict: verdict, verdictClass: verdictClass))
+            let targets = shown.followUp?.subGoals ?? []
+            if let t = targets.first(where: { $0.goal == .recruitment }) {
+                let (v, c) = verdictOf(t.met)
+                goals.append(Goal(name: r.t("goal.recruitment"), value: pct(shown.recruitmentShare), target: "≥ " + pct(t.target), verdict: v, verdictClass: c))
+            } else {
+                goals.append(
+                    Goal(
+                        name: r.t("goal.recruitment"), value: pct(shown.recruitmentShare), target: r.t("goal.noTarget"), verdict: r.t("verdict.noTarget"),
+                        verdictClass: "none"))
             }
-            let maximum = bars.compactMap(\.value).max() ?? 0
-            charts.append(
-                ChartModel(
-                    svg: Chart.bars(
-                        id: "funnel-\(i)", title: String(format: r.t("chart.funnel"), t.name), description: r.t("chart.funnelDesc"), bars,
-                        maximum: max(1, maximum)),
-                    caption: String(format: r.t("chart.funnel"), t.name), header: [r.t("dashboard.step"), r.t("dashboard.count")],
-                    rows: bars.map { TrendRow(quarter: $0.label, values: [$0.text]) }))
+            for t in targets where t.goal != .recruitment {
+                let (v, c) = verdictOf(t.met)
+                goals.append(
+                    Goal(
+                        name: r.t("goal." + t.goal.rawValue) + " – " + (t.trackName ?? ""), value: pct(t.share), target: "≥ " + pct(t.target), verdict: v,
+                        verdictClass: c))
+            }
+            for t in shown.tracks {
+                guard let g = t.genderGoal else { continue }
+                let (met, cls) = verdictOf(g.met)
+                goals.append(
+                    Goal(
+                        name: String(format: r.t("goal.gender"), r.t("sexPlural." + g.sex.rawValue), t.name), value: pct(g.share),
+                        target: "≥ " + pct(g.target), verdict: met, verdictClass: cls))
+            }
+            return goals
         }
-        let genderBars = tracks.compactMap { t -> (Chart.Bar, Double)? in
-            guard let g = t.genderGoal else { return nil }
-            return (Chart.Bar(label: t.name, value: g.share, text: pct(g.share)), g.target)
+
+        /// Hours by activity type in the year.
+        func volume(_ shown: ShownReport) -> [TableRow] {
+            (shown.followUp?.activities ?? []).map { v in
+                TableRow(
+                    cells: [NumberText.figure(v.participants, lang), v.hours.map { NumberText.decimal($0, digits: 1, lang) } ?? "–"],
+                    name: r.language.strings["activity." + v.kind] ?? v.kind, kind: "", key: "")
+            }
         }
-        if !genderBars.isEmpty {
-            charts.append(
-                ChartModel(
-                    svg: genderBars.enumerated().map { i, b in
-                        Chart.bars(
-                            id: "gender-\(i)", title: String(format: r.t("chart.gender"), b.0.label), description: r.t("chart.genderDesc"), [b.0], maximum: 1,
-                            target: b.1, targetLabel: r.t("chart.target") + " " + NumberText.percent(b.1, lang))
-                    }.joined(),
-                    caption: r.t("chart.genderAll"), header: [r.t("dashboard.track"), r.t("dashboard.share"), r.t("chart.target")],
-                    rows: genderBars.map { TrendRow(quarter: $0.0.label, values: [$0.0.text, NumberText.percent($0.1, lang)]) }))
+
+        /// The year's cost lines, planned against spent.
+        func costs(_ followUp: FollowUp, _ shown: ShownReport) -> [TableRow] {
+            let namesByCode = Dictionary(shown.tracks.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+            return followUp.costs.map { c in
+                TableRow(
+                    cells: [
+                        followUp.partyNames[c.orgNumber.description] ?? c.orgNumber.description, r.t("source." + c.source.rawValue),
+                        AgreementEditPage.kronor(c.amount, r), c.spent.map { AgreementEditPage.kronor($0, r) } ?? "–",
+                    ], name: c.track.flatMap { namesByCode[$0] } ?? r.t("edit.common"), kind: "", key: "")
+            }
         }
-        let km = report.establishment.kaplanMeier
-        if e.kmShareWithinGoal != nil, !km.isEmpty {
-            let goal = Double(report.establishment.goalDays)
-            let xMax = max(goal * 1.25, Double(km.steps.last?.time ?? 0))
-            let points = [(x: 0.0, y: 0.0)] + km.steps.map { (x: Double($0.time), y: 1 - $0.survival) }
-            let samples = [180, 365, 547, 730, 912].filter { Double($0) <= xMax }
+
+        /// The funnel per track, each count linked to the people behind it.
+        func funnel(_ shown: ShownReport) -> [FunnelRow] {
+            shown.tracks.enumerated().map { i, t in
+                FunnelRow(
+                    track: t.name,
+                    figures: Self.kinds.map { k in
+                        let value = t.count(k)
+                        return Figure(text: NumberText.figure(value, lang), href: (value.value ?? 0) > 0 ? link("event.\(i).\(k.rawValue)") : nil)
+                    } + [
+                        Figure(text: pct(t.acceptanceShare), href: nil), Figure(text: pct(t.completionShare), href: nil),
+                        Figure(text: pct(t.outcomeShare), href: nil),
+                    ])
+            }
+        }
+
+        /// The shares quarter by quarter.
+        func trends(_ quarters: [(String, ShownReport)], _ shown: ShownReport) -> [Trend] {
+            var trends = [
+                Trend(
+                    name: r.t("goal.recruitment"), columns: [r.t("dashboard.share")],
+                    rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1.recruitmentShare)]) })
+            ]
+            let shares: [(KeyPath<ShownReport.Track, Double?>, String)] = [
+                (\.acceptanceShare, "goal.acceptance"), (\.completionShare, "goal.completion"), (\.outcomeShare, "goal.outcome"),
+            ]
+            for (share, label) in shares {
+                trends.append(
+                    Trend(
+                        name: r.t(label), columns: shown.tracks.map(\.name),
+                        rows: quarters.map { q in TrendRow(quarter: q.0, values: q.1.tracks.map { pct($0[keyPath: share]) }) }))
+            }
+            return trends
+        }
+
+        /// Charts, each with its numbers as a table.
+        func charts(_ shown: ShownReport, kaplanMeier: KaplanMeier, _ quarters: [(String, ShownReport)]) -> [ChartModel] {
+            var charts: [ChartModel] = []
+            for (i, t) in shown.tracks.enumerated() {
+                let bars = Self.kinds.map { k in
+                    Chart.Bar(label: r.t("event." + k.rawValue), value: t.count(k).value.map(Double.init), text: NumberText.figure(t.count(k), lang))
+                }
+                let maximum = bars.compactMap(\.value).max() ?? 0
+                charts.append(
+                    ChartModel(
+                        svg: Chart.bars(
+                            id: "funnel-\(i)", title: String(format: r.t("chart.funnel"), t.name), description: r.t("chart.funnelDesc"), bars,
+                            maximum: max(1, maximum)),
+                        caption: String(format: r.t("chart.funnel"), t.name), header: [r.t("dashboard.step"), r.t("dashboard.count")],
+                        rows: bars.map { TrendRow(quarter: $0.label, values: [$0.text]) }))
+            }
+            let genderBars = shown.tracks.compactMap { t -> (Chart.Bar, Double)? in
+                guard let g = t.genderGoal else { return nil }
+                return (Chart.Bar(label: t.name, value: g.share, text: pct(g.share)), g.target)
+            }
+            if !genderBars.isEmpty {
+                charts.append(
+                    ChartModel(
+                        svg: genderBars.enumerated().map { i, b in
+                            Chart.bars(
+                                id: "gender-\(i)", title: String(format: r.t("chart.gender"), b.0.label), description: r.t("chart.genderDesc"), [b.0],
+                                maximum: 1,
+                                target: b.1, targetLabel: r.t("chart.target") + " " + NumberText.percent(b.1, lang))
+                        }.joined(),
+                        caption: r.t("chart.genderAll"), header: [r.t("dashboard.track"), r.t("dashboard.share"), r.t("chart.target")],
+                        rows: genderBars.map { TrendRow(quarter: $0.0.label, values: [$0.0.text, NumberText.percent($0.1, lang)]) }))
+            }
+            let km = kaplanMeier
+            if shown.establishment.kmShareWithinGoal != nil, !km.isEmpty {
+                let goal = Double(shown.establishment.goalDays)
+                let xMax = max(goal * 1.25, Double(km.steps.last?.time ?? 0))
+                let points = [(x: 0.0, y: 0.0)] + km.steps.map { (x: Double($0.time), y: 1 - $0.survival) }
+                let samples = [180, 365, 547, 730, 912].filter { Double($0) <= xMax }
+                charts.append(
+                    ChartModel(
+                        svg: Chart.line(
+                            id: "km", title: r.t("chart.km"), description: r.t("chart.kmDesc"), points: points, xMax: xMax, steps: true, mark: goal,
+                            markLabel: String(format: r.t("chart.goalDays"), Int(goal)),
+                            xLabels: [0, 365, 730].map { (Double($0), String($0)) }, yLabel: r.t("chart.percentEstablished")),
+                        caption: r.t("chart.km"), header: [r.t("chart.days"), r.t("chart.percentEstablished")],
+                        rows: samples.map { TrendRow(quarter: String($0), values: [NumberText.percent(1 - km.survival(at: $0), lang)]) }))
+            }
+            let series = quarters.enumerated().compactMap { i, q -> (Double, Double, String)? in
+                q.1.establishment.shareWithinGoal.map { (Double(i + 1), $0, q.0) }
+            }
             charts.append(
                 ChartModel(
                     svg: Chart.line(
-                        id: "km", title: r.t("chart.km"), description: r.t("chart.kmDesc"), points: points, xMax: xMax, steps: true, mark: goal,
-                        markLabel: String(format: r.t("chart.goalDays"), Int(goal)),
-                        xLabels: [0, 365, 730].map { (Double($0), String($0)) }, yLabel: r.t("chart.percentEstablished")),
-                    caption: r.t("chart.km"), header: [r.t("chart.days"), r.t("chart.percentEstablished")],
-                    rows: samples.map { TrendRow(quarter: String($0), values: [NumberText.percent(1 - km.survival(at: $0), lang)]) }))
+                        id: "establishment", title: r.t("chart.establishment"), description: r.t("chart.establishmentDesc"),
+                        points: series.map { (x: $0.0, y: $0.1) }, xMax: 4.5, steps: false, xLabels: (1...4).map { (Double($0), "K\($0)") },
+                        yLabel: r.t("chart.percentEstablished")),
+                    caption: r.t("chart.establishment"), header: [r.t("dashboard.quarter"), r.t("dashboard.share")],
+                    rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1.establishment.shareWithinGoal)]) }))
+            return charts
         }
-        let series = quarters.enumerated().compactMap { i, q -> (Double, Double, String)? in
-            q.1.establishment.shareWithinGoal.map { (Double(i + 1), $0, q.0) }
-        }
-        charts.append(
-            ChartModel(
-                svg: Chart.line(
-                    id: "establishment", title: r.t("chart.establishment"), description: r.t("chart.establishmentDesc"),
-                    points: series.map { (x: $0.0, y: $0.1) }, xMax: 4.5, steps: false, xLabels: (1...4).map { (Double($0), "K\($0)") },
-                    yLabel: r.t("chart.percentEstablished")),
-                caption: r.t("chart.establishment"), header: [r.t("dashboard.quarter"), r.t("dashboard.share")],
-                rows: quarters.map { TrendRow(quarter: $0.0, values: [pct($0.1.establishment.shareWithinGoal)]) }))
 
-        let p = shown.participants
-        var participants: [Goal] = []
-        let counts: [(String, ShownReport.Figure, String)] = [
-            ("participants.active", p.active, "active"), ("participants.female", p.female, ""), ("participants.male", p.male, ""),
-            ("participants.targetGroupA", p.targetGroupA, "targetGroupA"), ("participants.targetGroupB", p.targetGroupB, "targetGroupB"),
-            ("establishment.population", e.population, "population"), ("establishment.measurable", e.measurable, "measurable"),
-            ("establishment.establishedWithinGoal", e.establishedWithinGoal, "establishedWithinGoal"),
-        ]
-        for (key, value, figure) in counts {
-            participants.append(
+        /// The counts behind the goals, each linked to the people behind it.
+        func counts(_ shown: ShownReport) -> [Goal] {
+            let (p, e) = (shown.participants, shown.establishment)
+            let counts: [(String, ShownReport.Figure, String)] = [
+                ("participants.active", p.active, "active"), ("participants.female", p.female, ""), ("participants.male", p.male, ""),
+                ("participants.targetGroupA", p.targetGroupA, "targetGroupA"), ("participants.targetGroupB", p.targetGroupB, "targetGroupB"),
+                ("establishment.population", e.population, "population"), ("establishment.measurable", e.measurable, "measurable"),
+                ("establishment.establishedWithinGoal", e.establishedWithinGoal, "establishedWithinGoal"),
+            ]
+            return counts.map { key, value, figure in
                 Goal(
                     name: r.t(key), value: NumberText.figure(value, lang), target: figure.isEmpty || (value.value ?? 0) == 0 ? "" : link(figure) ?? "",
-                    verdict: "", verdictClass: ""))
+                    verdict: "", verdictClass: "")
+            }
         }
-        let firstYear = stored.agreement.validFrom.year
-        let years = (min(firstYear, sel.year)...max(r.today.year, sel.year)).reversed().map {
-            Option(value: String($0), label: String($0), selected: $0 == sel.year)
-        }
-        let query = [("ar", String(sel.year)), ("per", sel.asOf.description)]
-        let model = Model(
-            title: stored.agreement.area ?? stored.agreement.title, years: years, asOf: sel.asOf.description, action: SiteURL.dashboard(id).path,
-            suppressed: suppressed, drillDown: drill, goals: goals,
-            funnelHeader: kinds.map { r.t("event." + $0.rawValue) } + [r.t("goal.acceptance"), r.t("goal.completion"), r.t("goal.outcome")],
-            funnel: funnel, trends: trends, charts: charts, participants: participants, csv: SiteURL.dashboardExport(id, "csv").with(query),
-            xlsx: SiteURL.dashboardExport(id, "xlsx").with(query), agreement: SiteURL.agreement(id).path)
-        var page = model
-        (page.volume, page.hasVolume, page.costs, page.hasCosts) = (volume, !volume.isEmpty, costRows, !costRows.isEmpty)
-        page.pdf = SiteURL.dashboardExport(id, "pdf").with(query)
-        page.costPlanned = AgreementEditPage.kronor(followUp.totals.total, r)
-        page.costSpent = AgreementEditPage.kronor(followUp.totals.spent, r)
-        if FigureOperations.Act.publish.allows(principal) {
-            page.publish = SiteURL.publish(id).path
-            page.year = String(sel.year)
-        }
-        return r.render("dashboard", title: String(format: r.t("dashboard.title"), model.title), page, current: .agreements)
     }
 
     /// The people behind a count: those the reader may see, and how many others it counts.
