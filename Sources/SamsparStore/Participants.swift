@@ -279,9 +279,9 @@ extension Rows {
         }
     }
 
-    /// Where registrations of one person disagree (SPEC §2, issue 7): for every attribute, how
-    /// many people's registrations disagree on it (an aggregate that names nobody), and, for
-    /// the people `viewer` may see at least two registrations of, the values by party.
+    /// Where registrations of one person disagree (SPEC §2, issue 7), among the people `viewer`
+    /// may see at least two registrations of that day: for every attribute, how many of them
+    /// disagree on it, and the values by party.
     static func disagreements(viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> (
         counts: [String: Int], visible: [Disagreement]
     ) {
@@ -302,13 +302,11 @@ extension Rows {
         var counts: [String: Int] = [:]
         var visible: [Disagreement] = []
         for g in grouped {
-            // The counts leave out the viewer's own registrations: otherwise a party could
-            // register a person with a made-up name and learn from the count whether anyone
-            // else holds them.
-            for d in Registrations.disagreements(g.all.filter { Mutant.decide("disagreements.ownExcluded", $0.party != viewer) }) {
+            // Counted and shown only from the registrations the viewer may see that day (SPEC
+            // §3, issue 17): a count for everyone else would move when another party's
+            // records change, and tell the viewer who else holds a person.
+            for d in Registrations.disagreements(Mutant.flips("disagreements.visibleOnly") ? g.all : g.visible) {
                 counts[d.attribute, default: 0] += 1
-            }
-            for d in Registrations.disagreements(g.visible) {
                 visible.append(Disagreement(person: g.person, attribute: d.attribute, values: d.values, parties: g.visible.map(\.party)))
             }
         }

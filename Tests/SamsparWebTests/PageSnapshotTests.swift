@@ -176,8 +176,8 @@ struct PageSnapshotTests {
             ("occupations", "none", OccupationPage.Model(query: s, items: [], searched: true)),
             ("dashboard", "coordinator", dashboard(suppressed: false)),
             ("dashboard", "suppressed", dashboard(suppressed: true)),
-            ("people", "some", DashboardPage.PeopleModel(heading: s, rows: [row(s)], others: s, back: "/avtal/x/uppfoljning")),
-            ("people", "none", DashboardPage.PeopleModel(heading: s, rows: [], others: s, back: "/avtal/x/uppfoljning")),
+            ("people", "some", DashboardPage.PeopleModel(heading: s, rows: [row(s)], back: "/avtal/x/uppfoljning")),
+            ("people", "none", DashboardPage.PeopleModel(heading: s, rows: [], back: "/avtal/x/uppfoljning")),
             (
                 "audit", "rows",
                 AuditPage.Model(

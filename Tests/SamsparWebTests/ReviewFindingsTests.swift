@@ -33,8 +33,8 @@ struct ReviewFindingsTests {
     }
 
     /// Haninge and Arbetsförmedlingen both register a person; only Arbetsförmedlingen records
-    /// the attendance. Without consent the figure counts the person (an aggregate) but
-    /// Haninge's list does not name them; with consent it does.
+    /// the attendance. Without consent Haninge's list neither names nor counts them; with
+    /// consent it does both.
     @Test(arguments: Engine.available)
     func theDrillDownNamesOnlyFromVisibleRecords(engine: Engine) async throws {
         let h = try await Harness(engine: engine)
@@ -53,13 +53,14 @@ struct ReviewFindingsTests {
         let hidden = try await h.request(.get, path, as: .session(cookie: caseworker.cookie, csrf: nil))
         #expect(hidden.status == .ok)
         #expect(!hidden.text.contains("19920213-2396"))
-        #expect(hidden.text.contains("Antal personer som siffran också räknar men som du inte får se: 1."))
+        // Nobody the caseworker may not see is named, nor counted (SPEC §3, issue 17).
+        #expect(hidden.text.contains("<h1>Personerna bakom siffran 0</h1>"))
         let consent = try await h.request(
             .post, "/api/v1/participants/\(People.both)/consents", as: .token(af), json: #"{"party": "212000-0084", "validFrom": "2019-06-01"}"#)
         #expect(consent.status == .created)
         let shown = try await h.request(.get, path, as: .session(cookie: caseworker.cookie, csrf: nil))
         #expect(shown.text.contains("19920213-2396"))
-        #expect(shown.text.contains("Antal personer som siffran också räknar men som du inte får se: 0."))
+        #expect(shown.text.contains("<h1>Personerna bakom siffran 1</h1>"))
     }
 
     @Test func noRedirectLeavesTheSite() async throws {

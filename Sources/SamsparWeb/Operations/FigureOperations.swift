@@ -68,27 +68,25 @@ public enum FigureOperations {
         try await s.store.activitySpans(for: stored.agreement, year: year, asOf: asOf)
     }
 
-    /// The people behind a count: how many the figure counts (from everything, an aggregate
-    /// that names nobody), and those of them the caller may see, each audited as a read.
-    /// Whether a person belongs to the figure is worked out again from the visible
-    /// registrations and records alone, so that no other party's record, seen without
-    /// consent, puts a name on the list.
+    /// The people behind a count, among those the caller may see, each audited as a read
+    /// (SPEC §3: a drill-down lists only people the reader may see and counts nobody else).
+    /// Whether a person belongs to the figure is worked out from the visible registrations
+    /// and records alone, so that no other party's record, seen without consent, puts a name
+    /// on the list or moves its count.
     static func peopleBehind(_ figure: Report.Figure, of id: String, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> (
-        stored: StoredAgreement, counted: Int, visible: [ParticipantView]
+        stored: StoredAgreement, visible: [ParticipantView]
     ) {
         let inForce = try await s.store.agreement(id: id, inForceOn: asOf)
         let latest = try await s.store.agreementVersions(id: id).last
         guard let stored = inForce ?? latest, let viewer = caller.organisation else { throw APIError.notFound() }
-        let input = try await s.store.reportInput(for: stored.agreement, asOf: asOf)
-        let members = Report.members(of: figure, for: stored.agreement, year: year, asOf: asOf, input: input)
         let views = try await s.store.caseload(visibleTo: viewer, on: s.today)
-        let wanted = Set(
-            Report.members(
-                of: figure, for: stored.agreement, year: year, asOf: asOf,
-                input: Mutant.flips("pages.drilldown.visibleOnly") ? input : visibleInput(views, stored.agreement, asOf)))
+        let input =
+            Mutant.flips("pages.drilldown.visibleOnly")
+            ? try await s.store.reportInput(for: stored.agreement, asOf: asOf) : visibleInput(views, stored.agreement, asOf)
+        let wanted = Set(Report.members(of: figure, for: stored.agreement, year: year, asOf: asOf, input: input))
         let visible = views.filter { wanted.contains($0.person) }
         try await ParticipantOperations.listed(visible.map { ($0.person, $0.parties) }, action: "search", caller, s)
-        return (stored, members.count, visible)
+        return (stored, visible)
     }
 
     /// The report input of what the reader may see: the visible registrations with the events

@@ -75,7 +75,6 @@ enum DashboardPage {
     struct PeopleModel: Sendable {
         var heading: String
         var rows: [ParticipantPages.Row]
-        var others: String
         var back: String
     }
 
@@ -385,7 +384,7 @@ enum DashboardPage {
         }
     }
 
-    /// The people behind a count: those the reader may see, and how many others it counts.
+    /// The people behind a count, among those the reader may see.
     static func people(_ r: PageRequest) async throws -> Response {
         let caller = try FigureOperations.Act.seePeopleBehind.authorize(r.principal, on: r.channel)
         guard let principal = caller.principal else { throw APIError.unauthenticated }
@@ -393,13 +392,12 @@ enum DashboardPage {
         let sel = try selection(r)
         let text = r.request.uri.queryParameters.get("figur").map { String($0) } ?? ""
         guard let figure = figure(text) else { throw APIError.notFound() }
-        // How many the figure counts, and who of them the reader may see (each read audited).
-        let (stored, counted, visible) = try await FigureOperations.peopleBehind(figure, of: id, year: sel.year, asOf: sel.asOf, caller, r.services)
+        // Who of the people behind the figure the reader may see (each read audited); nobody
+        // else is counted.
+        let (stored, visible) = try await FigureOperations.peopleBehind(figure, of: id, year: sel.year, asOf: sel.asOf, caller, r.services)
         let rows = CaseRow.build(visible, viewer: principal.organisation, agreements: [stored.agreement], today: r.today).map { ParticipantPages.row($0, r) }
-        let others = max(0, counted - visible.count)
         let model = PeopleModel(
-            heading: String(format: r.t("people.heading"), NumberText.integer(counted, r.language)), rows: rows,
-            others: String(format: r.t("people.others"), NumberText.integer(others, r.language)),
+            heading: String(format: r.t("people.heading"), NumberText.integer(visible.count, r.language)), rows: rows,
             back: SiteURL.dashboard(id).with([("ar", String(sel.year)), ("per", sel.asOf.description)]))
         return r.render("people", title: model.heading, model, current: .agreements)
     }
