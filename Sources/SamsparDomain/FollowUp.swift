@@ -7,9 +7,12 @@ public struct ActivitySpan: Sendable, Equatable {
     public var start: Day
     public var end: Day?
     public var hoursPerWeek: Double?
+    /// The party that recorded it (whose own figures it is part of, SPEC §3).
+    public var party: Int64
 
-    public init(person: Int64, kind: String, start: Day, end: Day?, hoursPerWeek: Double?) {
+    public init(person: Int64, kind: String, start: Day, end: Day?, hoursPerWeek: Double?, party: Int64 = 0) {
         self.person = person
+        self.party = party
         self.kind = kind
         self.start = start
         self.end = end

@@ -329,6 +329,9 @@ public struct KaplanMeier: Sendable, Equatable {
 
     /// (event time, S just after it), ascending.
     public private(set) var steps: [(time: Int, survival: Double)] = []
+    /// The number of events at each step, in the order of ``steps`` (what a close's
+    /// suppressed form asks of a step before it keeps it, SPEC §3).
+    public private(set) var eventCounts: [Int] = []
     public private(set) var count: Int
     /// The longest observed time, event or censoring: how far the curve is known.
     public private(set) var longest = 0
@@ -352,6 +355,7 @@ public struct KaplanMeier: Sendable, Equatable {
             if events > 0 {
                 survival *= 1 - Double(events) / Double(atRisk)
                 steps.append((time, survival))
+                eventCounts.append(events)
             }
             atRisk -= leaving
         }

@@ -114,35 +114,71 @@ public struct ShownReport: Sendable, Equatable {
     public var threshold: Int?
     public var agreementVersion: Int?
     public var followUp: FollowUpFigures?
+    /// Whose records the figures are of (SPEC §3, §6): `joint` or `own`; `nil` where the
+    /// document does not say (a publication made before closes existed).
+    public var scope: String?
+    /// The quarter a stored close is of.
+    public var quarter: Quarter?
+    /// The Kaplan–Meier curve's steps, in a close (SPEC §3): in its suppressed form only the
+    /// steps that stand for at least the threshold's count of events, and none where the
+    /// Kaplan–Meier figures are hidden.
+    public var kaplanMeierSteps: [KaplanMeierStep]?
+
+    public struct KaplanMeierStep: Sendable, Equatable {
+        public var days: Int
+        public var survival: Double
+        public var events: Int
+    }
 
     public var suppressed: Bool { threshold != nil }
 
     /// Every figure of `report` as `suppression` lets it be shown (all of them without one).
-    public init(_ report: Report, suppression: Suppression?, agreementVersion: Int? = nil, followUp: FollowUp? = nil) {
+    ///
+    /// `nearOwn` names the counts a close's suppressed form hides besides the small ones
+    /// (``Report/nearOwn(_:own:threshold:)``); it only matters with a suppression.
+    public init(
+        _ report: Report, suppression: Suppression?, agreementVersion: Int? = nil, followUp: FollowUp? = nil, nearOwn: Set<CountKey> = []
+    ) {
         let threshold = suppression?.threshold ?? Suppression.defaultThreshold
+        let forced = suppression == nil ? [] : nearOwn
         func figure(_ c: ShownCount) -> Figure {
             switch c {
             case .value(let n): .value(n)
             case .small, .complementary: .hidden(c.text(threshold: threshold))
             }
         }
-        func count(_ n: Int) -> Figure { suppression.map { figure($0.show(n)) } ?? .value(n) }
-        func share(_ r: Ratio) -> Double? { suppression.map { $0.show(r) } ?? r.share }
+        func count(_ n: Int, _ key: CountKey) -> Figure {
+            guard let suppression else { return .value(n) }
+            // A count one party fills shows as `..` whatever its size: `<5` beside `..` would
+            // tell a small count from a zero.
+            return figure(forced.contains(key) ? .complementary : suppression.show(n))
+        }
+        func share(_ r: Ratio, _ name: String) -> Double? {
+            if forced.contains(.ratio(name, 0)) || forced.contains(.ratio(name, 1)) { return nil }
+            return suppression.map { $0.show(r) } ?? r.share
+        }
         /// The parts of a shown total, with complementary suppression.
-        func parts(_ values: [Int]) -> [Figure] { (suppression?.show(parts: values) ?? values.map { .value($0) }).map(figure) }
+        func parts(_ values: [Int], _ keys: [CountKey]) -> [Figure] {
+            let hiding = Set(keys.indices.filter { forced.contains(keys[$0]) })
+            return (suppression?.show(parts: values, hiding: hiding) ?? values.map { .value($0) }).map(figure)
+        }
         /// A count of a subset of `total`'s people (the subset rule of SPEC §3).
-        func subset(_ n: Int, of total: Int) -> Figure { suppression.map { figure($0.show(total: total, subset: n).subset) } ?? .value(n) }
+        func subset(_ n: Int, of total: Int, _ key: CountKey) -> Figure {
+            guard let suppression else { return .value(n) }
+            return figure(forced.contains(key) ? .complementary : suppression.show(total: total, subset: n).subset)
+        }
 
         let p = report.participants
-        let sexes = parts([p.female, p.male])
+        let sexes = parts([p.female, p.male], [.female, .male])
         participants = Participants(
-            active: count(p.active), female: sexes[0], male: sexes[1], targetGroupA: subset(p.targetGroupA, of: p.active),
-            targetGroupB: subset(p.targetGroupB, of: p.active))
-        tracks = report.tracks.map { t in
+            active: count(p.active, .active), female: sexes[0], male: sexes[1], targetGroupA: subset(p.targetGroupA, of: p.active, .targetGroupA),
+            targetGroupB: subset(p.targetGroupB, of: p.active, .targetGroupB))
+        tracks = report.tracks.enumerated().map { i, t in
             Track(
-                code: t.code, name: t.name, events: TrackEventKind.allCases.map { count(t.count($0)) }, acceptanceShare: share(t.acceptance),
-                completionShare: share(t.completion), outcomeShare: share(t.outcome),
-                genderGoal: t.genderGoal.map { GenderGoal(sex: $0.sex, target: $0.target, share: share($0.ratio)) })
+                code: t.code, name: t.name, events: TrackEventKind.allCases.map { count(t.count($0), .track(i, $0)) },
+                acceptanceShare: share(t.acceptance, "acceptance:\(i)"), completionShare: share(t.completion, "completion:\(i)"),
+                outcomeShare: share(t.outcome, "outcome:\(i)"),
+                genderGoal: t.genderGoal.map { GenderGoal(sex: $0.sex, target: $0.target, share: share($0.ratio, "gender:\(i)")) })
         }
 
         // Small populations, or few establishments within the goal, make Kaplan–Meier figures
@@ -151,40 +187,56 @@ public struct ShownReport: Sendable, Equatable {
         let e = report.establishment
         let hideKM =
             suppression.map { $0.isHidden(e.population) || $0.isHidden(e.establishedWithinGoal) || $0.isHidden(e.kmEstablishedWithinGoal) } ?? false
+            || !forced.isDisjoint(with: [.population, .establishedWithinGoal, .kmEstablishedWithinGoal])
         // `measurable` within `population`, and `establishedWithinGoal` within `measurable`
         // (within `population` when `measurable` itself is hidden).
         var measurable = Figure.value(e.measurable)
         var established = Figure.value(e.establishedWithinGoal)
         if let suppression {
             let shownMeasurable = suppression.show(total: e.population, subset: e.measurable).subset
-            measurable = figure(shownMeasurable)
-            established =
-                shownMeasurable.isHidden
-                ? figure(suppression.show(total: e.population, subset: e.establishedWithinGoal).subset)
-                : figure(suppression.show(total: e.measurable, subset: e.establishedWithinGoal).subset)
+            measurable = figure(forced.contains(.measurable) ? .complementary : shownMeasurable)
+            let shownEstablished =
+                measurable.value == nil
+                ? suppression.show(total: e.population, subset: e.establishedWithinGoal).subset
+                : suppression.show(total: e.measurable, subset: e.establishedWithinGoal).subset
+            established = figure(forced.contains(.establishedWithinGoal) ? .complementary : shownEstablished)
         }
         let goalHidden = hideKM && e.overallGoalMet != nil
         establishment = Establishment(
-            population: count(e.population), measurable: measurable, establishedWithinGoal: established, shareWithinGoal: share(e.within),
+            population: count(e.population, .population), measurable: measurable, establishedWithinGoal: established,
+            shareWithinGoal: forced.isDisjoint(with: [.measurable, .establishedWithinGoal]) ? share(e.within, "within") : nil,
             kmShareWithinGoal: hideKM ? nil : e.kmShareWithinGoal, kmMedianDays: hideKM ? nil : e.kmMedianDays, goalDays: e.goalDays,
             overallGoalMet: goalHidden ? nil : e.overallGoalMet, overallGoalHidden: goalHidden)
-        municipalities = zip(report.municipalities, parts(report.municipalities.map(\.active))).map { Municipality(code: $0.0.code, active: $0.1) }
+        municipalities = zip(report.municipalities, parts(report.municipalities.map(\.active), report.municipalities.map { .municipality($0.code) })).map {
+            Municipality(code: $0.0.code, active: $0.1)
+        }
         agreement = report.agreement
         year = report.year
         asOf = report.asOf
-        recruitmentShare = share(report.recruitment)
+        recruitmentShare = share(report.recruitment, "recruitment")
         self.threshold = suppression?.threshold
         self.agreementVersion = agreementVersion
         self.followUp = followUp.map { f in
             FollowUpFigures(
                 overallGoalMet: goalHidden ? nil : f.overallGoalMet,
-                subGoals: f.targets.map { SubGoal(goal: $0.goal, track: $0.track, trackName: $0.trackName, share: share($0.ratio), target: $0.target) },
+                subGoals: f.targets.map { t in
+                    let name = t.track.flatMap { code in report.tracks.firstIndex { $0.code == code } }.map { "\(t.goal.rawValue):\($0)" } ?? t.goal.rawValue
+                    return SubGoal(goal: t.goal, track: t.track, trackName: t.trackName, share: share(t.ratio, name), target: t.target)
+                },
                 activities: f.activities.map { v in
-                    let hidden = suppression?.isHidden(v.people) ?? false
-                    return Activity(
-                        kind: v.kind, participants: hidden ? .hidden("<\(threshold)") : .value(v.people), hours: hidden ? nil : (v.hours * 10).rounded() / 10)
+                    let people = count(v.people, .activity(v.kind))
+                    return Activity(kind: v.kind, participants: people, hours: people.value == nil ? nil : (v.hours * 10).rounded() / 10)
                 }, costs: f.costs, totals: f.totals, partyNames: f.partyNames)
         }
+    }
+
+    /// The curve's steps as a close keeps them (SPEC §3).
+    public mutating func keepSteps(of km: KaplanMeier) {
+        var steps: [KaplanMeierStep] = zip(km.steps, km.eventCounts).map { KaplanMeierStep(days: $0.0.time, survival: $0.0.survival, events: $0.1) }
+        if let threshold {
+            steps = establishment.kmShareWithinGoal == nil && !km.isEmpty ? [] : steps.filter { $0.events >= threshold }
+        }
+        kaplanMeierSteps = steps
     }
 
     // MARK: JSON
@@ -242,6 +294,21 @@ public struct ShownReport: Sendable, Equatable {
         ]
         if let agreementVersion { document.append(("agreementVersion", .int(agreementVersion))) }
         if let followUp { document.append(("followUp", followUp.json)) }
+        if let scope { document.append(("scope", .string(scope))) }
+        if let quarter { document.append(("quarter", .string(quarter.description))) }
+        if let kaplanMeierSteps {
+            document.append(
+                (
+                    "kaplanMeier",
+                    .object([
+                        (
+                            "steps",
+                            .array(
+                                kaplanMeierSteps.map { .object([("days", .int($0.days)), ("survival", .double($0.survival)), ("events", .int($0.events))]) })
+                        )
+                    ])
+                ))
+        }
         return .object(document)
     }
 }

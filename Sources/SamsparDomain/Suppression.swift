@@ -55,11 +55,18 @@ public struct Suppression: Sendable, Equatable {
     /// Parts of a shown total. When exactly one part is hidden, the smallest other non-zero
     /// part is hidden too (ties: the first), as ``ShownCount/complementary``. A part of 0 is
     /// shown: it hides nothing.
-    public func show(parts: [Int]) -> [ShownCount] {
+    public func show(parts: [Int]) -> [ShownCount] { show(parts: parts, hiding: []) }
+
+    /// Parts of a shown total of which those at `forced` (indices) must be hidden whatever
+    /// their size (a close's counts that one party's own figures fill, SPEC §3): they show as
+    /// ``ShownCount/complementary`` even when small (`<5` beside `..` would tell a small count
+    /// from a zero), and the rule for parts then holds as above.
+    public func show(parts: [Int], hiding forced: Set<Int>) -> [ShownCount] {
         var shown = parts.map(show)
-        let hidden = shown.indices.filter { shown[$0] == .small }
+        for i in forced where shown.indices.contains(i) { shown[i] = .complementary }
+        let hidden = shown.indices.filter { shown[$0].isHidden }
         if hidden.count == 1 {
-            let candidates = parts.indices.filter { shown[$0] != .small && parts[$0] > 0 }
+            let candidates = parts.indices.filter { !shown[$0].isHidden && parts[$0] > 0 }
             // `min(by:)` keeps the first of equal elements.
             if let smallest = candidates.min(by: { parts[$0] < parts[$1] }) { shown[smallest] = .complementary }
         }

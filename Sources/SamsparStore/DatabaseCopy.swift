@@ -32,6 +32,7 @@ public enum DatabaseCopy {
         ("audit_log", ["seq"], nil),
         ("audit_subjects", ["person_id", "org_number", "seq"], nil),
         ("published_reports", ["id"], "id"),
+        ("quarter_closes", ["agreement_id", "quarter"], nil),
     ]
 
     public static func copy(from source: some SamsparStore, to target: some SamsparStore, pageSize: Int = 5000) async throws -> Summary {

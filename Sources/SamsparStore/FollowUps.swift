@@ -17,7 +17,7 @@ extension SamsparStore {
         let orgs = municipal.map { String($0.orgNumber.value) }.joined(separator: ", ")
         let codes = municipal.compactMap { $0.municipalityCode.map { String($0.value) } }.joined(separator: ", ")
         let sql = """
-            SELECT a.person_id, a.kind, a.start, a.end_date, a.hours_per_week
+            SELECT a.person_id, a.org_number, a.kind, a.start, a.end_date, a.hours_per_week
             FROM activities a JOIN registrations r ON r.person_id = a.person_id AND r.org_number = a.org_number
             WHERE a.org_number IN (\(orgs)) AND r.municipality IN (\(codes)) AND r.registered_on <= $1
               AND a.start <= $2 AND (a.end_date IS NULL OR a.end_date >= $3)
@@ -28,7 +28,7 @@ extension SamsparStore {
                 guard let person = row["person_id"].int, let kind = row["kind"].text, let start = row["start"].int else { return nil }
                 return ActivitySpan(
                     person: person, kind: kind, start: Day(ordinal: Int32(start)), end: row["end_date"].int.map { Day(ordinal: Int32($0)) },
-                    hoursPerWeek: row["hours_per_week"].real)
+                    hoursPerWeek: row["hours_per_week"].real, party: row["org_number"].int ?? 0)
             }
         }
     }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import SamsparDomain
 
@@ -40,36 +39,36 @@ public struct PublishedReport: Sendable, Equatable {
     public var publishedAt: String
     public var publishedBy: String
     public var organisation: Organisationsnummer
+    /// The close it made public; `nil` for a publication made before closes existed, which
+    /// was computed at its own as-of when it was published (README, issue 17).
+    public var quarter: Quarter? = nil
 }
 
 extension SamsparStore {
-    /// Publishes the report of `agreementID` for `year` as of `asOf`, as a role without access
-    /// to individual data would see it (suppressed: it goes to the parties' boards). The same
-    /// content published again is the same publication; `audit` is written with a new one.
-    public func publishReport(
-        agreementID: String, year: Int, asOf: Day, suppression: Suppression, by actor: String, organisation: Organisationsnummer,
+    /// Makes the stored close of `quarter` public (SPEC §3): its suppressed form, byte for
+    /// byte, with its hash; nothing is computed afresh. The same close published again is the
+    /// same publication; `audit` is written with a new one. `nil`: no such close is stored.
+    public func publishClose(
+        agreementID: String, quarter: Quarter, by actor: String, organisation: Organisationsnummer,
         audit: @escaping @Sendable (PublishedReport) -> AuditDraft, at now: Date
-    ) async throws -> PublishedReport {
-        // The follow-up's further content (issue 9, part 7) is published with the figures.
-        let (report, stored, followUp) = try await self.followUp(agreementID: agreementID, year: year, asOf: asOf)
-        let text = ReportDocument(report: report, suppression: suppression, agreementVersion: stored.version, followUp: followUp).json
-            .serialized(pretty: true)
-        let hash = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-        return try await transaction { s in
-            if let existing = try await Publications.find(hash: hash, in: s) { return existing }
+    ) async throws -> PublishedReport? {
+        try await transaction { s in
+            guard let close = try await CloseRows.all(agreementID: agreementID, quarter: quarter, in: s).first else { return nil }
+            if let existing = try await Publications.find(hash: close.suppressedHash, in: s) { return existing }
             let rows = try await s.query(
                 """
-                INSERT INTO published_reports (agreement_id, year, as_of, agreement_version, content_hash, document, published_at, published_by, org_number)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+                INSERT INTO published_reports (agreement_id, year, as_of, agreement_version, content_hash, document, published_at, published_by, org_number, quarter)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
                 """,
                 [
-                    .text(agreementID), .int(year), .int(Int(asOf.ordinal)), .int(stored.version), .text(hash), .text(text), .text(Rows.timestamp(now)),
-                    .text(actor), .int(organisation.value),
+                    .text(agreementID), .int(close.year), .int(Int(close.asOf.ordinal)), .int(close.agreementVersion), .text(close.suppressedHash),
+                    .text(close.suppressed), .text(Rows.timestamp(now)), .text(actor), .int(organisation.value), .text(quarter.description),
                 ])
             guard let id = rows.first?["id"].int else { throw StoreError.unknownAgreement(agreementID) }
             let published = PublishedReport(
-                id: id, agreementID: agreementID, year: year, asOf: asOf, agreementVersion: stored.version, contentHash: hash, document: text,
-                publishedAt: Rows.timestamp(now), publishedBy: actor, organisation: organisation)
+                id: id, agreementID: agreementID, year: close.year, asOf: close.asOf, agreementVersion: close.agreementVersion,
+                contentHash: close.suppressedHash, document: close.suppressed, publishedAt: Rows.timestamp(now), publishedBy: actor,
+                organisation: organisation, quarter: quarter)
             try await AuditLog.append([audit(published)], at: now, in: s)
             return published
         }
@@ -86,7 +85,7 @@ extension SamsparStore {
 }
 
 enum Publications {
-    static let columns = "id, agreement_id, year, as_of, agreement_version, content_hash, document, published_at, published_by, org_number"
+    static let columns = "id, agreement_id, year, as_of, agreement_version, content_hash, document, published_at, published_by, org_number, quarter"
 
     static func row(_ r: SQLRow) -> PublishedReport? {
         guard let id = r["id"].int, let agreement = r["agreement_id"].text, let year = r["year"].int, let asOf = r["as_of"].int,
@@ -95,7 +94,8 @@ enum Publications {
         else { return nil }
         return PublishedReport(
             id: id, agreementID: agreement, year: Int(year), asOf: Day(ordinal: Int32(asOf)), agreementVersion: Int(version), contentHash: hash,
-            document: document, publishedAt: at, publishedBy: by, organisation: Organisationsnummer(storedValue: org))
+            document: document, publishedAt: at, publishedBy: by, organisation: Organisationsnummer(storedValue: org),
+            quarter: r["quarter"].text.flatMap { Quarter($0) })
     }
 
     static func find(hash: String, in s: any SQLSession) async throws -> PublishedReport? {

@@ -40,6 +40,8 @@ struct API {
         add(.get, "/api/v1/agreements/{id}/published") { try await AgreementRoutes.publications($0, $1, s) }
         add(.post, "/api/v1/agreements/{id}/published") { try await AgreementRoutes.publish($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/published/{publicationId}") { try await AgreementRoutes.publication($0, $1, s) }
+        add(.get, "/api/v1/agreements/{id}/closes") { try await AgreementRoutes.closes($0, $1, s) }
+        add(.get, "/api/v1/agreements/{id}/closes/{quarter}") { try await AgreementRoutes.close($0, $1, s) }
 
         add(.get, "/api/v1/participants") { try await ParticipantRoutes.search($0, $1, s) }
         add(.post, "/api/v1/participants") { try await ParticipantRoutes.create($0, $1, s) }

@@ -34,16 +34,43 @@ enum AgreementRoutes {
         return .html(AgreementDocument.html(stored, stylesheet: SiteURL.documentStylesheet.path))
     }
 
+    /// A closed quarter to publish: `quarter`, or (as before closes) a `year` and an `asOf`
+    /// that is the last day of one of its quarters.
     struct Publish: Decodable {
-        var year: Int
+        var quarter: String?
+        var year: Int?
         var asOf: String?
     }
 
     static func publish(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let caller = try FigureOperations.Act.publish.authorize(context.principal, on: context.channel(request))
         let (body, _) = try await Body.json(Publish.self, request)
-        let published = try await FigureOperations.publish(id: try context.parameter(.agreement), year: body.year, asOf: body.asOf, caller, s)
+        let quarter = try FigureOperations.quarter(named: body.quarter, year: body.year, asOf: body.asOf)
+        let published = try await FigureOperations.publish(id: try context.parameter(.agreement), quarter: quarter, caller, s)
         return JSONResponse.make(publicationSummary(published), status: .created)
+    }
+
+    /// The stored closes (SPEC §6): each with the hash of the form this caller reads.
+    static func closes(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let caller = try Caller.signedIn(context.principal, on: context.channel(request))
+        let (list, unsuppressed) = try await FigureOperations.closes(try context.parameter(.agreement), caller, s)
+        let items: [JSONValue] = list.map { c in
+            .object([
+                ("quarter", .string(c.quarter.description)), ("year", .int(c.year)), ("asOf", .string(c.asOf.description)),
+                ("agreementVersion", .int(c.agreementVersion)), ("suppressed", .bool(!unsuppressed)),
+                ("contentHash", .string(c.form(suppressed: !unsuppressed).hash)), ("madeAt", .string(c.madeAt)),
+            ])
+        }
+        return JSONResponse.make(.object([("items", .array(items))]))
+    }
+
+    /// One close in the caller's form, byte for byte as stored; its SHA-256 is the ETag.
+    static func close(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let caller = try Caller.signedIn(context.principal, on: context.channel(request))
+        let (_, document, hash) = try await FigureOperations.close(try context.parameter(.agreement), quarter: try context.parameter(.quarter), caller, s)
+        var response = JSONResponse.text(document, contentType: "application/json; charset=utf-8")
+        response.headers[.eTag] = "\"\(hash)\""
+        return response
     }
 
     static func publicationSummary(_ p: PublishedReport) -> JSONValue {
@@ -51,6 +78,7 @@ enum AgreementRoutes {
             ("id", .int(Int(p.id))), ("agreement", .string(p.agreementID)), ("year", .int(p.year)), ("asOf", .string(p.asOf.description)),
             ("agreementVersion", .int(p.agreementVersion)), ("contentHash", .string(p.contentHash)), ("publishedAt", .string(p.publishedAt)),
             ("publishedBy", .string(p.publishedBy)), ("organisation", .string(p.organisation.description)),
+            ("quarter", p.quarter.map { .string($0.description) } ?? .null),
         ])
     }
 
@@ -96,7 +124,7 @@ enum AgreementRoutes {
             status: result.change == .created ? .created : .ok)
     }
 
-    /// SPEC §5's document. Roles without access to individual data always get it suppressed.
+    /// SPEC §5's document with the figures the caller may see live and their `scope` (SPEC §6).
     static func report(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let caller = try Caller.signedIn(context.principal, on: context.channel(request))
         let id = try context.parameter(.agreement)
@@ -113,8 +141,9 @@ enum AgreementRoutes {
             guard let flag = Bool(text) else { throw APIError.badRequest("suppress must be true or false") }
             asked = flag
         }
-        let (report, stored) = try await FigureOperations.report(id, year: year, asOf: asOf, caller, s)
-        let document = ReportDocument(report: report, suppression: FigureOperations.suppression(for: caller, asked: asked, s), agreementVersion: stored.version)
-        return JSONResponse.make(document.json)
+        let (report, stored, scope) = try await FigureOperations.report(id, year: year, asOf: asOf, caller, s)
+        var shown = ShownReport(report, suppression: FigureOperations.suppression(asked: asked, s), agreementVersion: stored.version)
+        shown.scope = scope.rawValue
+        return JSONResponse.make(shown.json)
     }
 }

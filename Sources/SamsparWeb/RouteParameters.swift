@@ -34,6 +34,12 @@ extension PathParameter where Value == String {
     static let action = PathParameter(name: "action") { text, _ in String(text) }
 }
 
+extension PathParameter where Value == Quarter {
+    /// A close's quarter (`{quarter}`, `2018-Q2`); anything else is "no such close".
+    static let quarter = PathParameter(
+        name: "quarter", parse: { text, _ in Quarter(text) }, missing: APIError.notFound("no close of that quarter is stored / kvartalet är inte stängt"))
+}
+
 extension PathParameter where Value == ImportKind {
     static let importKind = PathParameter(
         name: "kind", parse: { text, _ in ImportKind(rawValue: String(text)) },

@@ -20,6 +20,8 @@ public struct Services: Sendable {
     public let trustedProxies: Set<String>
     /// The grant rounds' cap tables (issue 9, part 1): bundled, or `serve --grant-rounds FILE`.
     public let grantRounds: GrantRounds
+    /// The days after a quarter's last day before its close is due (SPEC §3: 31).
+    public let closeDelay: Int
     let signInLimiter: SignInLimiter
     let auditBuffer: AuditBuffer
     let tokenCache = TokenCache()
@@ -29,9 +31,11 @@ public struct Services: Sendable {
 
     public init(
         store: any SamsparStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12, sessionLifetime: TimeInterval = 8 * 3600,
-        suppression: Suppression = Suppression(), trustedProxies: Set<String> = [], grantRounds: GrantRounds = .bundled
+        suppression: Suppression = Suppression(), trustedProxies: Set<String> = [], grantRounds: GrantRounds = .bundled,
+        closeDelay: Int = Closes.defaultDelay
     ) {
         self.grantRounds = grantRounds
+        self.closeDelay = closeDelay
         self.store = store
         self.now = now
         self.bcryptCost = bcryptCost

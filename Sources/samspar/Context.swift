@@ -23,6 +23,7 @@ struct DatabaseOptions: ParsableArguments {
 /// | database | `SAMSPAR_DATABASE_URL` (or `--db`) | `sqlite://samspar.sqlite` |
 /// | audit key | `SAMSPAR_AUDIT_KEY` (64 hex digits) or `SAMSPAR_AUDIT_KEY_FILE` | `PATH.audit-key` beside a SQLite file; `samspar-audit.key` in the working directory for PostgreSQL |
 /// | suppression threshold | `SAMSPAR_SUPPRESSION_THRESHOLD` | 5 |
+/// | days after a quarter before its close is due | `SAMSPAR_CLOSE_DELAY_DAYS` | 31 |
 /// | trusted proxies | `SAMSPAR_TRUSTED_PROXIES` (comma-separated addresses) | none |
 /// | PostgreSQL connections of `serve` | `SAMSPAR_DATABASE_POOL` (or `serve --db-pool`) | 10 |
 struct Context {
@@ -34,6 +35,8 @@ struct Context {
     /// SPEC §3: counts from 1 to this minus one are suppressed, everywhere.
     let suppressionThreshold: Int
     let trustedProxies: Set<String>
+    /// The days after a quarter's last day before its close is due (SPEC §3).
+    let closeDelay: Int
     /// The most PostgreSQL connections `serve` keeps (issue 10, part 4). Other commands use
     /// one connection; SQLite has its own writer and readers.
     var poolSize: Int
@@ -63,6 +66,14 @@ struct Context {
         }
         trustedProxies = Set((environment["SAMSPAR_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             .subtracting([""])
+        if let text = environment["SAMSPAR_CLOSE_DELAY_DAYS"] {
+            guard let value = Int(text), (0...366).contains(value) else {
+                throw CLIFailure("SAMSPAR_CLOSE_DELAY_DAYS='\(text)' is not a number of days from 0 to 366")
+            }
+            closeDelay = value
+        } else {
+            closeDelay = Closes.defaultDelay
+        }
         poolSize = Self.defaultPoolSize
         if let text = environment["SAMSPAR_DATABASE_POOL"] { poolSize = try Self.poolSize(text, source: "SAMSPAR_DATABASE_POOL") }
         auditKeyHex = environment["SAMSPAR_AUDIT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
@@ -95,7 +106,7 @@ struct Context {
     /// and the suppression threshold.
     func services(_ store: any SamsparStore) -> Services {
         let now = self.now
-        return Services(store: store, now: { now }, suppression: Suppression(threshold: suppressionThreshold))
+        return Services(store: store, now: { now }, suppression: Suppression(threshold: suppressionThreshold), closeDelay: closeDelay)
     }
 
     func openStore() async throws -> any SamsparStore {

@@ -56,7 +56,8 @@ struct Serve: AsyncParsableCommand {
         do {
             let services = Services(
                 store: store, suppression: Suppression(threshold: context.suppressionThreshold),
-                trustedProxies: trustedProxies.isEmpty ? context.trustedProxies : Set(trustedProxies), grantRounds: rounds)
+                trustedProxies: trustedProxies.isEmpty ? context.trustedProxies : Set(trustedProxies), grantRounds: rounds,
+                closeDelay: context.closeDelay)
             try await WebApp.run(services: services, host: host, port: port, logger: logger) { port in
                 FileHandle.standardOutput.write(Data("Samspår lyssnar på http://\(host):\(port) (listening)\n".utf8))
             }

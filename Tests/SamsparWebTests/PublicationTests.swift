@@ -7,12 +7,15 @@ import Testing
 
 @testable import SamsparWeb
 
-/// Published follow-ups (issue 9, part 7) on both engines: what was published is what is
-/// fetched, byte for byte, however much data arrives afterwards.
-@Suite("Published follow-up reports")
+/// Quarter closes and publications (issue 17, parts 2 and 3) on both engines: a close is made
+/// once, when it is due, and never changes; a publication is a close made public, byte for
+/// byte, however much data arrives afterwards.
+@Suite("Quarter closes and publications")
 struct PublicationTests {
+    static let operatorCaller = Caller.operator("test", on: .command("close"))
+
     @Test(arguments: Engine.available)
-    func aPublishedReportNeverChanges(engine: Engine) async throws {
+    func aPublicationIsAClosedQuarterAndNeverChanges(engine: Engine) async throws {
         let h = try await Harness(engine: engine)
         defer { Task { try? await h.close() } }
         h.setDay("2019-06-30")
@@ -21,42 +24,83 @@ struct PublicationTests {
         #expect(first.status == .created)
         let coordinator = try await h.session(for: "coordinator@example.se")
         let caller = Harness.Caller.session(cookie: coordinator.cookie, csrf: coordinator.csrf)
-        let body = #"{"year": 2018, "asOf": "2019-03-31"}"#
-        let published = try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: body)
+        // 2019-Q2 is not closed (it is due on 2019-07-31): nothing is published.
+        let early = try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: #"{"quarter": "2019-Q2"}"#)
+        #expect(early.status == .conflict)
+        // A day that ends no quarter names no close.
+        let notAQuarter = try await h.request(
+            .post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: #"{"year": 2019, "asOf": "2019-03-30"}"#)
+        #expect(notAQuarter.status == .unprocessableContent)
+
+        let made = try await FigureOperations.makeCloses("ostra-sodertorn", quarter: nil, Self.operatorCaller, h.services)
+        // From the quarter of validFrom (2018-01-01) through 2019-Q1, due 2019-05-01.
+        #expect(made.map(\.close.quarter.description) == ["2018-Q1", "2018-Q2", "2018-Q3", "2018-Q4", "2019-Q1"])
+        #expect(made.allSatisfy { $0.made })
+        let published = try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: #"{"quarter": "2019-Q1"}"#)
         #expect(published.status == .created)
         let hash = try #require(published.json["contentHash"] as? String)
-        #expect(hash.count == 64)
+        #expect(published.json["quarter"] as? String == "2019-Q1")
+        let close = try #require(made.last?.close)
+        #expect(hash == close.suppressedHash)
         let id = try #require(published.json["id"] as? Int)
         let path = "/api/v1/agreements/ostra-sodertorn/published/\(id)"
         let before = try await h.request(.get, path, as: caller)
         #expect(before.status == .ok)
         #expect(before.headers[.eTag] == "\"\(hash)\"")
-        // One active participant in 2018, a small count: the published document is suppressed.
-        #expect((try JSONSerialization.jsonObject(with: Data(before.text.utf8)) as? [String: Any])?["suppressed"] as? Bool == true)
+        #expect(before.text == close.suppressed)
+        // One active participant, a small count, and one that Haninge alone fills: hidden.
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(before.text.utf8)) as? [String: Any])
+        #expect(document["suppressed"] as? Bool == true)
+        #expect((document["participants"] as? [String: Any])?["active"] as? String == "..")
+        #expect(document["quarter"] as? String == "2019-Q1")
+        #expect(document["scope"] as? String == "joint")
 
-        // More data arrives for 2018, dated before the report's as-of day.
+        // More data arrives, dated in the quarter: the close and the publication stay as they are.
         let later = try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(People.consented))
         #expect(later.status == .created)
-        let after = try await h.request(.get, path, as: caller)
-        #expect(after.text == before.text)
-        #expect(after.headers[.eTag] == before.headers[.eTag])
-
-        // Published again now, the same year and day give another document, and another entry.
-        let again = try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: body)
-        #expect(again.status == .created)
-        #expect(again.json["contentHash"] as? String != hash)
-        let list = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/published", as: caller)
-        #expect((list.json["items"] as? [[String: Any]])?.map { $0["id"] as? Int } == [again.json["id"] as? Int, id])
+        let again = try await FigureOperations.makeCloses("ostra-sodertorn", quarter: Quarter("2019-Q1"), Self.operatorCaller, h.services)
+        #expect(again.map(\.made) == [false])
+        #expect(again.first?.close.suppressed == close.suppressed)
         #expect(try await h.request(.get, path, as: caller).text == before.text)
-
-        // The same content published once more is the same publication.
-        let same = try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: body)
-        #expect(same.json["id"] as? Int == again.json["id"] as? Int)
+        // The same close published again is the same publication.
+        let same = try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: #"{"year": 2019, "asOf": "2019-03-31"}"#)
+        #expect(same.json["id"] as? Int == id)
 
         // A coordinator of an organisation that is no party publishes nothing, and is audited.
         let analyst = try await h.session(for: "analyst@example.se")
         let refused = try await h.request(
-            .post, "/api/v1/agreements/ostra-sodertorn/published", as: .session(cookie: analyst.cookie, csrf: analyst.csrf), json: body)
+            .post, "/api/v1/agreements/ostra-sodertorn/published", as: .session(cookie: analyst.cookie, csrf: analyst.csrf),
+            json: #"{"quarter": "2019-Q1"}"#)
         #expect(refused.status == .forbidden)
+    }
+
+    /// Who reads which form of a close (SPEC §3): the samordningsförbund's coordinator (no
+    /// registrations, party to the signed agreement) the unsuppressed one; a caseworker, a token
+    /// and an analyst the suppressed one. Each form is served byte for byte with its hash.
+    @Test(arguments: Engine.available)
+    func eachReaderGetsTheirFormOfAClose(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        let token = try await h.token(for: Org.haninge)
+        #expect(try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(People.own)).status == .created)
+        let made = try await FigureOperations.makeCloses(nil, quarter: nil, Self.operatorCaller, h.services)
+        let close = try #require(made.first { $0.close.quarter == Quarter("2018-Q1") }?.close)
+        let path = "/api/v1/agreements/ostra-sodertorn/closes/2018-Q1"
+        let expected: [(String, Bool)] = [
+            ("coordinator@example.se", false), ("cw.haninge@example.se", true), ("analyst@example.se", true), ("auditor@example.se", true),
+        ]
+        for (email, suppressed) in expected {
+            let session = try await h.session(for: email)
+            let reply = try await h.request(.get, path, as: .session(cookie: session.cookie, csrf: nil))
+            #expect(reply.status == .ok, "\(email)")
+            #expect(reply.text == (suppressed ? close.suppressed : close.unsuppressed), "\(email)")
+            #expect(reply.headers[.eTag] == "\"\(suppressed ? close.suppressedHash : close.unsuppressedHash)\"", "\(email)")
+        }
+        #expect(try await h.request(.get, path, as: .token(token)).text == close.suppressed)
+        // In the unsuppressed form Haninge's one participant is counted as is.
+        #expect(close.unsuppressed.contains(#""active": 1,"#))
+        #expect(try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/closes/2019-Q2", as: .token(token)).status == .notFound)
+        #expect(try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/closes/2019-Q9", as: .token(token)).status == .notFound)
     }
 }

@@ -92,12 +92,18 @@ struct ReviewFindingsTests {
         h.setDay("2019-06-30")
         let coordinator = try await h.session(for: "coordinator@example.se")
         let caller = Harness.Caller.session(cookie: coordinator.cookie, csrf: coordinator.csrf)
-        for body in [#"{"year": 2019, "asOf": "2019-07-01"}"#, #"{"year": 2019, "asOf": "2018-12-31"}"#] {
+        // Issue 17: a publication is a closed quarter. A day that ends no quarter of the year
+        // names none (422); a quarter not yet closed is refused (409); a closed one is published.
+        for body in [#"{"year": 2019, "asOf": "2019-07-01"}"#, #"{"year": 2019, "asOf": "2018-12-31"}"#, #"{"quarter": "2019-Q5"}"#] {
             let reply = try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: body)
             #expect(reply.status == .unprocessableContent, "\(body)")
         }
         #expect(
             try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: #"{"year": 2019, "asOf": "2019-06-30"}"#).status
+                == .conflict)
+        _ = try await FigureOperations.makeCloses(nil, quarter: nil, .operator("test", on: .command("close")), h.services)
+        #expect(
+            try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: #"{"year": 2019, "asOf": "2019-03-31"}"#).status
                 == .created)
     }
 }

@@ -39,9 +39,12 @@ struct ServerTests {
         #expect(participantsFigure?["active"] as? Int == 2)
         let vard = (report.json["tracks"] as? [[String: Any]])?.first { $0["code"] as? String == "vard" }
         #expect(vard?["invited"] as? Int == 2 && vard?["accepted"] as? Int == 1)
-        // The same through the store gives the same document: one definition of each figure.
+        // The same through the store gives the same document: one definition of each figure
+        // (the token's own figures are everyone's here: Haninge alone registers), and the
+        // document says whose figures they are.
         let (direct, stored) = try await h.store.report(agreementID: "ostra-sodertorn", year: 2018, asOf: try Day(iso: "2019-06-30"))
-        #expect(report.text == ReportDocument(report: direct, suppression: nil, agreementVersion: stored.version).json.serialized(pretty: false))
+        let joint = ReportDocument(report: direct, suppression: nil, agreementVersion: stored.version).json.serialized(pretty: false)
+        #expect(report.text == joint.dropLast() + #","scope":"own"}"#)
         // A bad file: 422, every bad row, nothing written.
         let bad = "person_id;status;date\n199001012385;work;2019-13-01\n199001012385;sleeping;2019-01-01\n"
         let rejected = try await h.request(.post, "/api/v1/imports/statuses", as: .token(token), csv: bad)
@@ -52,24 +55,48 @@ struct ServerTests {
         #expect(try await h.store.counts()["status_changes"] == 1)
     }
 
-    @Test func analystsGetSuppressedFiguresWhateverTheyAsk() async throws {
+    /// Who sees which live figures (SPEC §3): an analyst, an auditor and an admin none
+    /// (`403 figures_not_live`, audited); the samordningsförbund's coordinator (no
+    /// registrations, party to the signed agreement) the joint ones, each read audited and
+    /// listed to every party's auditors; a caseworker of Tyresö its own, which do not count
+    /// Haninge's participant.
+    @Test func liveFiguresGoByOrganisationAndRole() async throws {
         let h = try await Harness()
         defer { Task { try? await h.close() } }
         let token = try await h.token(for: Org.haninge)
         let one =
             "person_id;given_name;family_name;sex;municipality;first_permit_date;registered_on;exited_on;exit_reason;upper_secondary_completed;education_level\n199001012385;A;B;;0136;2016-03-01;2018-01-10;;;yes;3\n"
         #expect(try await h.request(.post, "/api/v1/imports/participants", as: .token(token), csv: one).status == .ok)
-        let analyst = try await h.session(for: "analyst@example.se")
+        let path = "/api/v1/agreements/ostra-sodertorn/report?year=2018"
+        for email in ["analyst@example.se", "auditor@example.se", "admin@example.se"] {
+            let session = try await h.session(for: email)
+            let refused = try await h.request(.get, path + "&suppress=true", as: .session(cookie: session.cookie, csrf: nil))
+            #expect(refused.status == .forbidden, "\(email)")
+            #expect(refused.errorCode == "figures_not_live", "\(email)")
+            #expect(!refused.text.contains("199001012385"))
+        }
         let coordinator = try await h.session(for: "coordinator@example.se")
-        let asAnalyst = try await h.request(
-            .get, "/api/v1/agreements/ostra-sodertorn/report?year=2018&suppress=false", as: .session(cookie: analyst.cookie, csrf: nil))
-        let suppressed = try await h.request(
-            .get, "/api/v1/agreements/ostra-sodertorn/report?year=2018&suppress=true", as: .session(cookie: coordinator.cookie, csrf: nil))
-        let open = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/report?year=2018", as: .session(cookie: coordinator.cookie, csrf: nil))
-        #expect(asAnalyst.status == .ok && asAnalyst.text == suppressed.text)
-        #expect(open.text != suppressed.text)
-        #expect((open.json["participants"] as? [String: Any])?["active"] as? Int == 1)
-        #expect(!asAnalyst.text.contains("199001012385") && !asAnalyst.text.contains("19900101"))
+        let joint = try await h.request(.get, path, as: .session(cookie: coordinator.cookie, csrf: nil))
+        #expect(joint.json["scope"] as? String == "joint")
+        #expect((joint.json["participants"] as? [String: Any])?["active"] as? Int == 1)
+        let suppressed = try await h.request(.get, path + "&suppress=true", as: .session(cookie: coordinator.cookie, csrf: nil))
+        #expect((suppressed.json["participants"] as? [String: Any])?["active"] as? String == "<5")
+        let tyreso = try await h.session(for: "cw.tyreso@example.se")
+        let own = try await h.request(.get, path, as: .session(cookie: tyreso.cookie, csrf: nil))
+        #expect(own.json["scope"] as? String == "own")
+        #expect((own.json["participants"] as? [String: Any])?["active"] as? Int == 0)
+        let haninge = try await h.request(.get, path, as: .token(token))
+        #expect(haninge.json["scope"] as? String == "own")
+        #expect((haninge.json["participants"] as? [String: Any])?["active"] as? Int == 1)
+        // The joint reads are in the log of Haninge's auditor (a party), with agreement and year.
+        let auditor = try await h.session(for: "auditor@example.se")
+        let log = try await h.request(.get, "/api/v1/audit?action=read-joint-figures", as: .session(cookie: auditor.cookie, csrf: nil))
+        let entries = try #require(log.json["items"] as? [[String: Any]])
+        #expect(entries.count == 2)
+        #expect(entries.first?["detail"] as? String == "ostra-sodertorn 2018 as of 2019-06-08")
+        // The refusals were audited too.
+        let refusals = try await h.request(.get, "/api/v1/audit?action=refused", as: .session(cookie: auditor.cookie, csrf: nil))
+        #expect((refusals.json["items"] as? [[String: Any]])?.contains { ($0["detail"] as? String)?.contains("no live figures") == true } == true)
     }
 
     @Test func signInSetsAStrictCookieAndWritesNeedTheCSRFToken() async throws {

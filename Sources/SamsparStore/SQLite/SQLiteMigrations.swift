@@ -191,5 +191,6 @@ enum SQLiteMigrations {
         ),
         (4, "published follow-up reports (issue 9)", PublicationMigration.statements(bigint: "INTEGER", identity: "INTEGER PRIMARY KEY")),
         (5, "sign-in failures shared by every instance (issue 10)", SignInFailureMigration.statements(bigint: "INTEGER")),
+        (6, "quarter closes, and the close a publication makes public (issue 17)", CloseMigration.statements(bigint: "INTEGER")),
     ]
 }

@@ -9,12 +9,13 @@ public enum FigureOperations {
     /// The acts on figures that a role rule allows (SPEC §1); reading a report or a
     /// publication is for everyone signed in.
     enum Act: RoleRule {
-        case seePeopleBehind, publish
+        case seePeopleBehind, publish, readLive
 
         var rule: (Role) -> Bool {
             switch self {
             case .seePeopleBehind: \.readsParticipants
             case .publish: \.managesAgreements
+            case .readLive: \.seesLiveFigures
             }
         }
 
@@ -22,50 +23,120 @@ public enum FigureOperations {
             switch self {
             case .seePeopleBehind: "see the participants behind a figure"
             case .publish: "publish follow-up reports"
+            case .readLive: "see live figures"
             }
         }
     }
 
-    /// How the caller's reports leave the server: suppressed for a role without access to
-    /// individual data, always; for the others when they ask for it.
-    static func suppression(for caller: Caller, asked: Bool = false, _ s: Services) -> Suppression? {
-        let sees = caller.principal.map { $0.role.seesUnsuppressedReports } ?? true
-        return sees && !asked ? nil : s.suppression
+    /// Whose records a reader's live figures are of (SPEC §3, *Who sees which figures*).
+    public enum Scope: String, Sendable {
+        /// Every party's registrations and records, merged.
+        case joint
+        /// What the reader's organisation may see on the day of access.
+        case own
     }
+
+    /// The live figures a caller may see of agreement `id`: joint for the operator and for a
+    /// coordinator of an organisation that holds no registrations and is a party to a
+    /// version of the agreement signed by every party; own for every other coordinator, a
+    /// caseworker and a token; none (`403 figures_not_live`, audited as a refusal) for an
+    /// analyst, an auditor or an admin. Secrecy separates organisations, not roles: an
+    /// organisation that registers people never sees joint figures live.
+    static func scope(_ id: String, _ caller: Caller, _ s: Services) async throws -> Scope {
+        guard let principal = caller.principal else { return .joint }
+        guard Mutant.decide("figures.live", Act.readLive.allows(principal)) else {
+            var refusal = APIError(
+                status: .forbidden, code: "figures_not_live",
+                message:
+                    "the role \(principal.role.rawValue) sees no live figures: read the quarters' closes and the publications / rollen ser inga löpande siffror: läs kvartalsbokslut och publiceringar"
+            )
+            refusal.refusal = caller.refusal("no live figures for the role \(principal.role.rawValue)")
+            throw refusal
+        }
+        return try await readsJoint(id, principal, s) ? .joint : .own
+    }
+
+    /// Whether `principal` reads agreement `id`'s joint figures: a coordinator of an
+    /// organisation that holds no registrations, party to a version signed by every party.
+    static func readsJoint(_ id: String, _ principal: Principal, _ s: Services) async throws -> Bool {
+        guard principal.role == .coordinator else { return Mutant.flips("figures.scope.joint") }
+        let versions = try await s.store.agreementVersions(id: id)
+        let party = versions.contains { $0.agreement.signedByAll && $0.agreement.parties.contains { $0.orgNumber == principal.organisation } }
+        let holds = try await s.store.holdsRegistrations(principal.organisation)
+        return Mutant.decide("figures.scope.joint", party && !holds)
+    }
+
+    /// How the caller's live figures leave the server: unsuppressed, unless they ask for
+    /// suppression (`?suppress=true`, `--suppress`).
+    static func suppression(asked: Bool, _ s: Services) -> Suppression? { asked ? s.suppression : nil }
 
     /// The version of agreement `id` in force on `day` (SPEC §2); `nil` when there is none.
     static func inForce(_ id: String, on day: Day, _ caller: Caller, _ s: Services) async throws -> StoredAgreement? {
         try await s.store.agreement(id: id, inForceOn: day)
     }
 
-    /// The report of agreement `id` for `year` as of `asOf` (SPEC §3, §5).
-    static func report(_ id: String, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> (Report, StoredAgreement) {
-        do {
-            return try await s.store.report(agreementID: id, year: year, asOf: asOf)
-        } catch StoreError.unknownAgreement {
+    /// What live figures of one agreement, year and as-of are computed from, in the caller's
+    /// scope, and the scope.
+    struct Live: Sendable {
+        var stored: StoredAgreement
+        var scope: Scope
+        var facts: [RegisteredFacts]
+        var activities: [ActivitySpan]
+
+        func report(year: Int, asOf: Day) -> Report {
+            Report.compute(for: stored.agreement, year: year, asOf: asOf, input: Registrations.reportInput(facts, asOf: asOf))
+        }
+    }
+
+    /// The facts of agreement `id`'s live figures for `year` as of `asOf`, as the caller may
+    /// see them (``scope(_:_:_:)``). A joint read by a signed-in coordinator is audited with
+    /// the agreement, year and as-of, and listed to the auditors of every party to the
+    /// agreement (subjects without a person: person 0 and the party).
+    static func live(_ id: String, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> Live {
+        let scope = try await scope(id, caller, s)
+        guard let stored = try await s.store.agreement(id: id, inForceOn: min(Day.lastOfYear(year), asOf)) else {
             throw APIError.notFound("no such agreement / avtalet finns inte")
         }
+        async let loaded = s.store.reportFacts(for: stored.agreement, asOf: asOf)
+        async let spans = s.store.activitySpans(for: stored.agreement, year: year, asOf: asOf)
+        var (facts, activities) = (try await loaded, try await spans)
+        switch scope {
+        case .own:
+            guard let viewer = caller.organisation else { throw APIError.unauthenticated }
+            let visible = try await s.store.visibleRegistrations(to: viewer, on: s.today)
+            (facts, activities) = own(facts, activities, visible: visible)
+        case .joint:
+            if caller.principal != nil {
+                let parties = Set(try await s.store.agreementVersions(id: id).flatMap { $0.agreement.parties.map(\.orgNumber) }).sorted()
+                try await s.auditBuffer.record([
+                    caller.entry(
+                        "read-joint-figures", detail: "\(id) \(year) as of \(asOf)", registrations: parties.map { PersonParty(person: 0, org: $0.value) })
+                ])
+            }
+        }
+        return Live(stored: stored, scope: scope, facts: facts, activities: activities)
+    }
+
+    /// One organisation's own share of the facts: the registrations (with the records their
+    /// party keeps) and activities that `visible` names (SPEC §3, *own* figures).
+    static func own(_ facts: [RegisteredFacts], _ activities: [ActivitySpan], visible: Set<PersonParty>) -> ([RegisteredFacts], [ActivitySpan]) {
+        if Mutant.flips("figures.own.visible") { return (facts, activities) }
+        return (
+            facts.filter { visible.contains(PersonParty(person: $0.registration.record.person.value, org: $0.registration.party.value)) },
+            activities.filter { visible.contains(PersonParty(person: $0.person, org: $0.party)) }
+        )
+    }
+
+    /// The report of agreement `id` for `year` as of `asOf` (SPEC §3, §5) in the caller's scope.
+    static func report(_ id: String, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> (Report, StoredAgreement, Scope) {
+        let live = try await live(id, year: year, asOf: asOf, caller, s)
+        return (live.report(year: year, asOf: asOf), live.stored, live.scope)
     }
 
     /// The report with the year's follow-up (the operator's `samspar report`): the store's own
     /// errors pass through, for the command line to say.
     public static func followUp(_ id: String, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> (Report, StoredAgreement, FollowUp) {
         try await s.store.followUp(agreementID: id, year: year, asOf: asOf)
-    }
-
-    /// What the dashboard reads at once, each on reader connections of its own: the facts of
-    /// the report and its quarters (read once, issue 10) and the activity volume.
-    static func dashboardFacts(_ stored: StoredAgreement, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> (
-        facts: [RegisteredFacts], activities: [ActivitySpan]
-    ) {
-        async let loaded = s.store.reportFacts(for: stored.agreement, asOf: asOf)
-        async let activityVolume = s.store.activitySpans(for: stored.agreement, year: year, asOf: asOf)
-        return (try await loaded, try await activityVolume)
-    }
-
-    /// The activity volume of the year (the follow-up for the boards).
-    static func activities(_ stored: StoredAgreement, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> [ActivitySpan] {
-        try await s.store.activitySpans(for: stored.agreement, year: year, asOf: asOf)
     }
 
     /// The people behind a count, among those the caller may see, each audited as a read
@@ -110,29 +181,95 @@ public enum FigureOperations {
         return Registrations.reportInput(facts, asOf: asOf)
     }
 
-    // MARK: Publications
+    // MARK: Quarter closes
 
-    /// Publishes the year's follow-up (issue 9, part 7): a coordinator of a party; suppressed,
-    /// as it goes to the parties' boards; stored with its content hash and never changed.
-    static func publish(id: String, year: Int, asOf text: String?, _ caller: Caller, _ s: Services) async throws
-        -> PublishedReport
-    {
-        guard (1900...2200).contains(year) else {
-            throw APIError.invalid("nothing was published", problems: [.init(line: 0, column: "year", reason: "must be a year such as 2018")])
+    /// The quarters' closes of agreement `id` (or of every agreement) that are due today and
+    /// not yet stored, made now (SPEC §3); `quarter` names one, which must be due. A close
+    /// another instance stored first is kept and this one's result discarded.
+    public static func makeCloses(_ id: String?, quarter: Quarter?, _ caller: Caller, _ s: Services) async throws -> [(close: QuarterClose, made: Bool)] {
+        let ids: [String]
+        if let id {
+            guard try await s.store.agreementVersions(id: id).isEmpty == false else { throw APIError.notFound("no such agreement / avtalet finns inte") }
+            ids = [id]
+        } else {
+            ids = try await s.store.agreements().map(\.agreement.id)
         }
-        var asOf = s.today
-        if let text {
-            do { asOf = try Day(plausibleISO: text) } catch {
-                throw APIError.invalid("nothing was published", problems: [.init(line: 0, column: "asOf", reason: error.description)])
+        var result: [(QuarterClose, Bool)] = []
+        for id in ids {
+            let versions = try await s.store.agreementVersions(id: id)
+            let due = Closes.dueQuarters(of: versions.map(\.agreement), today: s.today, delay: s.closeDelay)
+            var wanted = due
+            if let quarter {
+                guard Closes.isDue(quarter, today: s.today, delay: s.closeDelay) else {
+                    throw APIError.conflict(
+                        "the close of \(quarter) is not yet due: it is made from \(Closes.dueOn(quarter, delay: s.closeDelay)) / kvartalet stängs först \(Closes.dueOn(quarter, delay: s.closeDelay))"
+                    )
+                }
+                guard due.contains(quarter) else {
+                    if ids.count > 1 { continue }
+                    throw APIError.conflict(
+                        "\(quarter) is not a quarter of \(id) signed by every party / kvartalet hör inte till avtalets undertecknade tid")
+                }
+                wanted = [quarter]
+            }
+            let stored = Set(try await s.store.closes(agreementID: id).map(\.quarter))
+            for q in wanted {
+                if stored.contains(q) {
+                    if quarter != nil, let existing = try await s.store.close(agreementID: id, quarter: q) { result.append((existing, false)) }
+                    continue
+                }
+                result.append(try await makeClose(id, q, caller, s))
             }
         }
-        // What is published must be what the data can say: not as of a day still to come, nor
-        // before the year begins (the same label must never name two documents by design).
-        guard asOf <= s.today, asOf >= Day.firstOfYear(year) else {
-            throw APIError.invalid(
-                "nothing was published", problems: [.init(line: 0, column: "asOf", reason: "must be from \(year)-01-01 through today, \(s.today)")])
+        return result
+    }
+
+    /// Computes and stores one close from one snapshot (SPEC §3): the quarter's report and
+    /// follow-up in two forms, the suppressed one also hiding what one party's own figures fill.
+    static func makeClose(_ id: String, _ quarter: Quarter, _ caller: Caller, _ s: Services) async throws -> (close: QuarterClose, made: Bool) {
+        let asOf = quarter.lastDay
+        guard let stored = try await s.store.agreement(id: id, inForceOn: asOf) else { throw APIError.notFound("no such agreement / avtalet finns inte") }
+        let snapshot = try await s.store.closeSnapshot(for: stored.agreement, year: quarter.year, asOf: asOf, on: s.today)
+        let document = CloseDocument.make(stored: stored, quarter: quarter, snapshot: snapshot, suppression: s.suppression)
+        let close = QuarterClose(
+            agreementID: id, quarter: quarter, agreementVersion: stored.version, threshold: s.suppression.threshold,
+            unsuppressed: document.unsuppressed, suppressed: document.suppressed, madeAt: Rows.timestamp(s.now()))
+        return try await s.store.storeClose(
+            close, audit: caller.entry("close", detail: "\(id) \(quarter): \(close.unsuppressedHash) \(close.suppressedHash)"), at: s.now())
+    }
+
+    /// Whether the caller reads closes unsuppressed (SPEC §3): the operator unless they ask
+    /// for suppression, and a coordinator who reads joint figures live; everyone else reads
+    /// the suppressed form.
+    static func readsUnsuppressedCloses(_ id: String, _ caller: Caller, asked: Bool = false, _ s: Services) async throws -> Bool {
+        guard let principal = caller.principal else { return !asked }
+        return Mutant.decide("close.unsuppressed", try await readsJoint(id, principal, s) && Act.readLive.allows(principal) && !asked)
+    }
+
+    /// The stored closes of agreement `id`, and whether the caller gets their unsuppressed form.
+    static func closes(_ id: String, _ caller: Caller, _ s: Services) async throws -> (closes: [QuarterClose], unsuppressed: Bool) {
+        guard try await s.store.agreementVersions(id: id).isEmpty == false else { throw APIError.notFound("no such agreement / avtalet finns inte") }
+        return (try await s.store.closes(agreementID: id), try await readsUnsuppressedCloses(id, caller, s))
+    }
+
+    /// One close in the caller's form, byte for byte as stored, with its SHA-256.
+    public static func close(_ id: String, quarter: Quarter, asked: Bool = false, _ caller: Caller, _ s: Services) async throws -> (
+        close: QuarterClose, document: String, hash: String
+    ) {
+        guard let close = try await s.store.close(agreementID: id, quarter: quarter) else {
+            throw APIError.notFound("no close of \(quarter) is stored / kvartalet är inte stängt")
         }
-        guard let inForce = try await s.store.agreement(id: id, inForceOn: min(Day.lastOfYear(year), asOf)) else {
+        let form = close.form(suppressed: !(try await readsUnsuppressedCloses(id, caller, asked: asked, s)))
+        return (close, form.document, form.hash)
+    }
+
+    // MARK: Publications
+
+    /// Publishes a closed quarter (SPEC §3: a publication is a close made public): a
+    /// coordinator of a party to the version in force, of an agreement every party has
+    /// signed. Nothing is computed afresh: the close's suppressed form is what is published.
+    static func publish(id: String, quarter: Quarter, _ caller: Caller, _ s: Services) async throws -> PublishedReport {
+        guard let inForce = try await s.store.agreement(id: id, inForceOn: quarter.lastDay) else {
             throw APIError.notFound("no such agreement / avtalet finns inte")
         }
         // Only a coordinator of a party to the version in force publishes its follow-up, and
@@ -145,11 +282,38 @@ public enum FigureOperations {
         guard inForce.agreement.signedByAll else {
             throw APIError.conflict("no version of \(id) is signed by every party: a draft is not published / ett utkast publiceras inte")
         }
-        let (year, day) = (year, asOf)
         guard let principal = caller.principal else { throw APIError.badRequest("a publication is made by a party's coordinator") }
-        return try await s.store.publishReport(
-            agreementID: id, year: year, asOf: day, suppression: s.suppression, by: principal.actor, organisation: principal.organisation,
-            audit: { caller.entry("publish", detail: "\(id) \(year) as of \(day): \($0.contentHash)") }, at: s.now())
+        guard
+            let published = try await s.store.publishClose(
+                agreementID: id, quarter: quarter, by: principal.actor, organisation: principal.organisation,
+                audit: { caller.entry("publish", detail: "\(id) \(quarter): \($0.contentHash)") }, at: s.now())
+        else {
+            throw APIError.conflict(
+                "\(quarter) is not closed: only a closed quarter is published / bara ett stängt kvartal kan publiceras (stängs \(Closes.dueOn(quarter, delay: s.closeDelay)))"
+            )
+        }
+        return published
+    }
+
+    /// The quarter a publication request names: `quarter` (`2018-Q2`), or a `year` and an
+    /// `asOf` that is that quarter's last day (the request of earlier versions).
+    static func quarter(named text: String?, year: Int?, asOf: String?) throws -> Quarter {
+        func invalid(_ column: String, _ reason: String) -> APIError {
+            APIError.invalid("nothing was published", problems: [.init(line: 0, column: column, reason: reason)])
+        }
+        if let text {
+            guard let q = Quarter(text) else { throw invalid("quarter", "must be a quarter such as 2018-Q2") }
+            return q
+        }
+        guard let year, (1900...2200).contains(year) else { throw invalid("year", "must be a year such as 2018") }
+        guard let asOf else { throw invalid("quarter", "name the closed quarter, such as \(year)-Q2") }
+        let day: Day
+        do { day = try Day(plausibleISO: asOf) } catch { throw invalid("asOf", error.description) }
+        let q = Quarter(containing: day)
+        guard q.year == year, q.lastDay == day else {
+            throw invalid("asOf", "must be the last day of a quarter of \(year) (a publication is a closed quarter), such as \(year)-06-30")
+        }
+        return q
     }
 
     /// The publications of agreement `id` (anyone signed in).

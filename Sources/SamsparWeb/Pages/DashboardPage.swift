@@ -5,8 +5,9 @@ import SamsparDomain
 import SamsparStore
 
 /// The goal dashboard of one agreement (the coordinator's page; issue 8). Its numbers are
-/// the report document's (``ReportDocument``): the same figures, and for a role without
-/// access to individual data the same suppression, as the API and the command line.
+/// the report document's (``ShownReport``): the same figures as the API and the command line.
+/// A reader with live figures sees them in their scope (own or joint, SPEC §3), with the latest
+/// quarter's close beside them; a role without live figures sees the quarters' closes.
 enum DashboardPage {
     struct Goal: Sendable {
         var name: String
@@ -70,6 +71,18 @@ enum DashboardPage {
         var costPlanned = ""
         var costSpent = ""
         var year = ""
+        /// What the figures are (SPEC §3): the reader's own live figures, the joint live
+        /// figures, or a quarter's close.
+        var scopeText = ""
+        /// Live figures: the year and as-of may be chosen, and exported.
+        var live = true
+        /// The latest close beside live figures: its heading and counts.
+        var closeHeading: String? = nil
+        var closeCounts: [Goal] = []
+        /// The stored closes, newest first, to open one.
+        var closes: [Option] = []
+        var hasCloses = false
+        var closeAction = ""
     }
 
     struct PeopleModel: Sendable {
@@ -100,33 +113,34 @@ enum DashboardPage {
     }
 
     static func compute(_ r: PageRequest, _ caller: Caller, id: String, _ sel: Selection) async throws -> (Report, StoredAgreement) {
-        try await FigureOperations.report(id, year: sel.year, asOf: sel.asOf, caller, r.services)
+        let (report, stored, _) = try await FigureOperations.report(id, year: sel.year, asOf: sel.asOf, caller, r.services)
+        return (report, stored)
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
         let caller = try r.caller()
         guard let principal = caller.principal else { throw APIError.unauthenticated }
         let id = try r.context.parameter(.agreement)
+        let (closes, unsuppressed) = try await FigureOperations.closes(id, caller, r.services)
+        // A role without live figures reads the quarters' closes (SPEC §3).
+        guard FigureOperations.Act.readLive.allows(principal) else { return try await showClose(r, caller, id, closes, unsuppressed: unsuppressed) }
         let sel = try selection(r)
         // The report's facts and the activity volume are read at once, each on reader
         // connections of its own, and the facts once for the report and its quarters (issue
-        // 10: the dashboard read the population five times). This is what `store.report` does.
-        guard let stored = try await FigureOperations.inForce(id, on: min(Day.lastOfYear(sel.year), sel.asOf), caller, r.services) else {
-            throw APIError.notFound()
-        }
-        let (facts, activityVolume) = try await FigureOperations.dashboardFacts(stored, year: sel.year, asOf: sel.asOf, caller, r.services)
-        let report = Report.compute(for: stored.agreement, year: sel.year, asOf: sel.asOf, input: Registrations.reportInput(facts, asOf: sel.asOf))
-        let suppression = FigureOperations.suppression(for: caller, r.services)
+        // 10: the dashboard read the population five times), in the reader's scope.
+        let live = try await FigureOperations.live(id, year: sel.year, asOf: sel.asOf, caller, r.services)
+        let stored = live.stored
+        let report = live.report(year: sel.year, asOf: sel.asOf)
         // The annual follow-up (issue 9, part 7): sub-goal targets, activity volume, costs.
-        let followUp = FollowUp(report: report, agreement: stored.agreement, activities: activityVolume)
-        // Every figure as the reader may see it, suppressed once (issue 16): the page only
-        // writes out what this value holds.
-        let shown = ShownReport(report, suppression: suppression, agreementVersion: stored.version, followUp: followUp)
+        let followUp = FollowUp(report: report, agreement: stored.agreement, activities: live.activities)
+        // Every figure as the reader may see it (issue 16): the page only writes out what this
+        // value holds. Live figures are the reader's own or joint, unsuppressed (SPEC §3).
+        let shown = ShownReport(report, suppression: nil, agreementVersion: stored.version, followUp: followUp)
         let drill = FigureOperations.Act.seePeopleBehind.allows(principal)
         let writer = Writer(r: r) { figure in
-            drill ? SiteURL.dashboardPeople(id).with([("ar", String(sel.year)), ("per", sel.asOf.description), ("figur", figure)]) : nil
+            drill ? SiteURL.dashboardPeople(id).with([("ar", String(sel.year)), ("per", sel.asOf.description)]) : nil
         }
-        let quarters = try await quarterReports(r, caller, stored, facts: facts, sel, suppression: suppression)
+        let quarters = try await quarterReports(r, caller, stored, facts: live.facts, sel, suppression: nil)
         let firstYear = stored.agreement.validFrom.year
         let years = (min(firstYear, sel.year)...max(r.today.year, sel.year)).reversed().map {
             Option(value: String($0), label: String($0), selected: $0 == sel.year)
@@ -140,16 +154,58 @@ enum DashboardPage {
             charts: writer.charts(shown, kaplanMeier: report.establishment.kaplanMeier, quarters), participants: writer.counts(shown),
             csv: SiteURL.dashboardExport(id, "csv").with(query), xlsx: SiteURL.dashboardExport(id, "xlsx").with(query),
             agreement: SiteURL.agreement(id).path)
+        page.scopeText = r.t(live.scope == .joint ? "dashboard.scopeJoint" : "dashboard.scopeOwn")
         page.volume = writer.volume(shown)
         page.costs = writer.costs(followUp, shown)
         (page.hasVolume, page.hasCosts) = (!page.volume.isEmpty, !page.costs.isEmpty)
         page.pdf = SiteURL.dashboardExport(id, "pdf").with(query)
         page.costPlanned = AgreementEditPage.kronor(followUp.totals.total, r)
         page.costSpent = AgreementEditPage.kronor(followUp.totals.spent, r)
+        // The latest joint close beside the live figures, in the reader's form.
+        if let latest = closes.last, let closeShown = ShownReport(stored: latest.form(suppressed: !unsuppressed).document, threshold: latest.threshold) {
+            page.closeHeading = String(format: r.t("dashboard.latestClose"), latest.quarter.description)
+            page.closeCounts = Writer(r: r) { _ in nil }.counts(closeShown)
+        }
         if FigureOperations.Act.publish.allows(principal) {
             page.publish = SiteURL.publish(id).path
             page.year = String(sel.year)
         }
+        page.closes = closes.reversed().map { Option(value: $0.quarter.description, label: $0.quarter.description, selected: false) }
+        page.hasCloses = !page.closes.isEmpty
+        page.closeAction = SiteURL.dashboard(id).path
+        return r.render("dashboard", title: String(format: r.t("dashboard.title"), page.title), page, current: .agreements)
+    }
+
+    /// A quarter's close as the dashboard shows it to a role without live figures: the one
+    /// asked for (`kvartal`), else the latest; its figures as stored, nothing counted again.
+    static func showClose(_ r: PageRequest, _ caller: Caller, _ id: String, _ closes: [QuarterClose], unsuppressed: Bool) async throws -> Response {
+        guard let latest = try await FigureOperations.inForce(id, on: r.today, caller, r.services) else { throw APIError.notFound() }
+        let asked = r.request.uri.queryParameters.get("kvartal").flatMap { Quarter($0) }
+        let close = asked.flatMap { q in closes.first { $0.quarter == q } } ?? closes.last
+        let writer = Writer(r: r) { _ in nil }
+        var page = Model(
+            title: latest.agreement.area ?? latest.agreement.title, years: [], asOf: "", action: SiteURL.dashboard(id).path, suppressed: false,
+            drillDown: false, goals: [],
+            funnelHeader: Writer.kinds.map { r.t("event." + $0.rawValue) } + [
+                r.t("goal.acceptance"), r.t("goal.completion"), r.t("goal.outcome"),
+            ], funnel: [], trends: [], charts: [], participants: [], csv: "", xlsx: "", agreement: SiteURL.agreement(id).path)
+        page.live = false
+        if let close, let shown = ShownReport(stored: close.form(suppressed: !unsuppressed).document, threshold: close.threshold) {
+            page.scopeText = String(format: r.t("dashboard.scopeClose"), close.quarter.description, close.asOf.description)
+            page.suppressed = shown.suppressed
+            page.goals = writer.goals(shown)
+            page.funnel = writer.funnel(shown)
+            page.participants = writer.counts(shown)
+            page.volume = writer.volume(shown)
+            page.hasVolume = !page.volume.isEmpty
+        } else {
+            page.scopeText = r.t("dashboard.noCloses")
+        }
+        page.closes = closes.reversed().map {
+            Option(value: $0.quarter.description, label: $0.quarter.description, selected: $0.quarter == close?.quarter)
+        }
+        page.hasCloses = !page.closes.isEmpty
+        page.closeAction = SiteURL.dashboard(id).path
         return r.render("dashboard", title: String(format: r.t("dashboard.title"), page.title), page, current: .agreements)
     }
 
@@ -425,13 +481,13 @@ enum DashboardPage {
         let format = try r.context.parameter(.format)
         guard format == "csv" || format == "xlsx" || format == "pdf" else { throw APIError.notFound() }
         let sel = try selection(r)
-        let (report, stored) = try await compute(r, caller, id: id, sel)
-        var document = ReportDocument(report: report, suppression: FigureOperations.suppression(for: caller, r.services), agreementVersion: stored.version)
+        let live = try await FigureOperations.live(id, year: sel.year, asOf: sel.asOf, caller, r.services)
+        let (report, stored) = (live.report(year: sel.year, asOf: sel.asOf), live.stored)
+        var document = ReportDocument(report: report, suppression: nil, agreementVersion: stored.version)
         let name = "uppfoljning-\(id)-\(sel.year)"
         if format == "pdf" {
             // The follow-up for the parties' boards (issue 9, part 7), as `samspar report --format pdf` prints it.
-            let spans = try await FigureOperations.activities(stored, year: sel.year, asOf: sel.asOf, caller, r.services)
-            document.followUp = FollowUp(report: report, agreement: stored.agreement, activities: spans)
+            document.followUp = FollowUp(report: report, agreement: stored.agreement, activities: live.activities)
             return try await PDFResponse.make(ReportPage.html(document.shown, agreementTitle: stored.agreement.title), name: name)
         }
         if format == "csv" {

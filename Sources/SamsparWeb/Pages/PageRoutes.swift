@@ -108,7 +108,8 @@ struct PageRoutes {
         post(.publish(SiteURL.idKey)) { r, form in
             let caller = try FigureOperations.Act.publish.authorize(r.principal, on: r.channel)
             let id = try r.context.parameter(.agreement)
-            _ = try await FigureOperations.publish(id: id, year: Int(form["ar"] ?? "") ?? r.today.year, asOf: form["per"], caller, r.services)
+            let quarter = try FigureOperations.quarter(named: form["kvartal"], year: Int(form["ar"] ?? ""), asOf: form["per"])
+            _ = try await FigureOperations.publish(id: id, quarter: quarter, caller, r.services)
             return .redirect(SiteURL.agreement(id).with([("publicerad", "1")]))
         }
 

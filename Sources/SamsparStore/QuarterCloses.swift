@@ -1,0 +1,214 @@
+import Crypto
+import Foundation
+import SamsparDomain
+
+/// Migration 6 (issue 17): the quarters' closes, and which close a publication makes public.
+/// Both engines run the same statements with their own type names.
+enum CloseMigration {
+    static func statements(bigint: String) -> [String] {
+        [
+            """
+            CREATE TABLE quarter_closes (
+                agreement_id TEXT NOT NULL REFERENCES agreements(id),
+                quarter TEXT NOT NULL,
+                year INTEGER NOT NULL,
+                as_of INTEGER NOT NULL,
+                agreement_version INTEGER NOT NULL,
+                threshold INTEGER NOT NULL,
+                unsuppressed TEXT NOT NULL,
+                unsuppressed_hash TEXT NOT NULL,
+                suppressed TEXT NOT NULL,
+                suppressed_hash TEXT NOT NULL,
+                made_at TEXT NOT NULL,
+                PRIMARY KEY (agreement_id, quarter)
+            )
+            """,
+            // A publication made since closes exist names the close it made public; one made
+            // before keeps NULL (it was computed at its own as-of, README says how it differs).
+            "ALTER TABLE published_reports ADD COLUMN quarter TEXT",
+        ]
+    }
+}
+
+/// A quarter's close (SPEC §3): the quarter's report, computed once from one snapshot and
+/// stored in two forms, each byte for byte with its SHA-256; it never changes after.
+public struct QuarterClose: Sendable, Equatable {
+    public var agreementID: String
+    public var quarter: Quarter
+    public var agreementVersion: Int
+    /// The suppression threshold of the moment it was made.
+    public var threshold: Int
+    public var unsuppressed: String
+    public var unsuppressedHash: String
+    public var suppressed: String
+    public var suppressedHash: String
+    public var madeAt: String
+
+    public var year: Int { quarter.year }
+    public var asOf: Day { quarter.lastDay }
+
+    /// The form and its hash: unsuppressed or suppressed.
+    public func form(suppressed hidden: Bool) -> (document: String, hash: String) {
+        hidden ? (suppressed, suppressedHash) : (unsuppressed, unsuppressedHash)
+    }
+
+    /// A close of these two documents, each hashed.
+    public init(agreementID: String, quarter: Quarter, agreementVersion: Int, threshold: Int, unsuppressed: String, suppressed: String, madeAt: String) {
+        self.agreementID = agreementID
+        self.quarter = quarter
+        self.agreementVersion = agreementVersion
+        self.threshold = threshold
+        self.unsuppressed = unsuppressed
+        self.suppressed = suppressed
+        self.unsuppressedHash = Digest.sha256(unsuppressed)
+        self.suppressedHash = Digest.sha256(suppressed)
+        self.madeAt = madeAt
+    }
+}
+
+/// One snapshot of what a close is computed from: every registration's facts of the
+/// agreement's population as of the quarter's last day, the activities, and for every
+/// organisation that holds registrations the registrations it may see at that moment.
+public struct CloseSnapshot: Sendable {
+    public var facts: [RegisteredFacts]
+    public var activities: [ActivitySpan]
+    /// Per organisation holding registrations: the registrations (person, party) it may see
+    /// of the population: its own, and those a consent valid that day opens to it.
+    public var visible: [Organisationsnummer: Set<PersonParty>]
+}
+
+extension SamsparStore {
+    /// Every stored close of an agreement, oldest quarter first.
+    public func closes(agreementID: String) async throws -> [QuarterClose] {
+        try await read { try await CloseRows.all(agreementID: agreementID, in: $0) }
+    }
+
+    public func close(agreementID: String, quarter: Quarter) async throws -> QuarterClose? {
+        try await read { try await CloseRows.all(agreementID: agreementID, quarter: quarter, in: $0).first }
+    }
+
+    /// Stores `close` unless one of its agreement and quarter is stored already (another
+    /// instance made it first): the stored one is returned, and `audit` written only with a
+    /// new one.
+    public func storeClose(_ close: QuarterClose, audit: AuditDraft, at now: Date) async throws -> (close: QuarterClose, made: Bool) {
+        try await transaction { s in
+            if let existing = try await CloseRows.all(agreementID: close.agreementID, quarter: close.quarter, in: s).first { return (existing, false) }
+            let inserted = try await s.query(
+                """
+                INSERT INTO quarter_closes (agreement_id, quarter, year, as_of, agreement_version, threshold, unsuppressed, unsuppressed_hash,
+                    suppressed, suppressed_hash, made_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (agreement_id, quarter) DO NOTHING RETURNING quarter
+                """,
+                [
+                    .text(close.agreementID), .text(close.quarter.description), .int(close.year), .int(Int(close.asOf.ordinal)),
+                    .int(close.agreementVersion), .int(close.threshold), .text(close.unsuppressed), .text(close.unsuppressedHash),
+                    .text(close.suppressed), .text(close.suppressedHash), .text(close.madeAt),
+                ])
+            guard !inserted.isEmpty else {
+                guard let existing = try await CloseRows.all(agreementID: close.agreementID, quarter: close.quarter, in: s).first else {
+                    throw StoreError.unknownAgreement(close.agreementID)
+                }
+                return (existing, false)
+            }
+            try await AuditLog.append([audit], at: now, in: s)
+            return (close, true)
+        }
+    }
+
+    /// What a close of `agreement` as of `asOf` is computed from, as one snapshot: read, then
+    /// read again while a write (every write moves the audit log's head in its own
+    /// transaction) landed in between.
+    public func closeSnapshot(for agreement: Agreement, year: Int, asOf: Day, on day: Day) async throws -> CloseSnapshot {
+        for _ in 0..<5 {
+            let before = try await auditHead()
+            let facts = try await reportFacts(for: agreement, asOf: asOf)
+            let activities = try await activitySpans(for: agreement, year: year, asOf: asOf)
+            let (organisations, consented) = try await read { s in
+                (try await Rows.registeringOrganisations(in: s), try await Rows.consentedRegistrations(on: day, in: s))
+            }
+            var visible: [Organisationsnummer: Set<PersonParty>] = [:]
+            for org in organisations { visible[org] = [] }
+            for f in facts {
+                visible[f.registration.party, default: []].insert(PersonParty(person: f.registration.record.person.value, org: f.registration.party.value))
+            }
+            for (viewer, registration) in consented where visible[viewer] != nil { visible[viewer]!.insert(registration) }
+            if try await auditHead() == before { return CloseSnapshot(facts: facts, activities: activities, visible: visible) }
+        }
+        throw StoreError.cannotOpen("snapshot", reason: "writes kept landing while the close was read; it will be made on the next round")
+    }
+
+    /// The registrations (person, party) `viewer` may see on `day` (SPEC §2, *Consent*): the
+    /// decision is ``AccessSQL/visible(_:viewer:day:)``, the same as every personal read's.
+    public func visibleRegistrations(to viewer: Organisationsnummer, on day: Day) async throws -> Set<PersonParty> {
+        try await read { try await Rows.visibleRegistrations(to: viewer, on: day, in: $0) }
+    }
+
+    /// Whether `organisation` holds any registration (SPEC §3: a coordinator of one that holds
+    /// none may see joint figures live).
+    public func holdsRegistrations(_ organisation: Organisationsnummer) async throws -> Bool {
+        try await read { s in
+            !(try await s.query("SELECT 1 AS x FROM registrations WHERE org_number = $1 LIMIT 1", [.int(organisation.value)]).isEmpty)
+        }
+    }
+}
+
+extension Rows {
+    static func visibleRegistrations(to viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> Set<PersonParty> {
+        let rows = try await s.query(
+            """
+            SELECT r.person_id, r.org_number FROM registrations r
+            WHERE (r.org_number = $1 OR r.person_id IN (SELECT person_id FROM consents WHERE party = $1))
+              AND \(AccessSQL.visible("r", viewer: "$1", day: "$2"))
+            """, [.int(viewer.value), .int(Int(day.ordinal))])
+        var result = Set<PersonParty>(minimumCapacity: rows.count)
+        for row in rows {
+            if let person = row["person_id"].int, let org = row["org_number"].int { result.insert(PersonParty(person: person, org: org)) }
+        }
+        return result
+    }
+
+    /// Every registration another party's consent opens on `day`, with that party: the decision
+    /// is ``AccessSQL/visible(_:viewer:day:)`` with the consent's party as the viewer.
+    static func consentedRegistrations(on day: Day, in s: any SQLSession) async throws -> [(Organisationsnummer, PersonParty)] {
+        try await s.query(
+            """
+            SELECT DISTINCT c0.party, r.person_id, r.org_number FROM consents c0 JOIN registrations r ON r.person_id = c0.person_id
+            WHERE r.org_number <> c0.party AND \(AccessSQL.visible("r", viewer: "c0.party", day: "$1"))
+            """, [.int(Int(day.ordinal))]
+        ).compactMap { row in
+            guard let viewer = org(row["party"]), let person = row["person_id"].int, let party = row["org_number"].int else { return nil }
+            return (viewer, PersonParty(person: person, org: party))
+        }
+    }
+
+    static func registeringOrganisations(in s: any SQLSession) async throws -> [Organisationsnummer] {
+        try await s.query("SELECT DISTINCT org_number FROM registrations ORDER BY org_number").compactMap { org($0["org_number"]) }
+    }
+}
+
+enum CloseRows {
+    static let columns =
+        "agreement_id, quarter, agreement_version, threshold, unsuppressed, unsuppressed_hash, suppressed, suppressed_hash, made_at"
+
+    static func row(_ r: SQLRow) -> QuarterClose? {
+        guard let agreement = r["agreement_id"].text, let q = r["quarter"].text.flatMap({ Quarter($0) }), let version = r["agreement_version"].int,
+            let threshold = r["threshold"].int, let u = r["unsuppressed"].text, let uh = r["unsuppressed_hash"].text, let sup = r["suppressed"].text,
+            let sh = r["suppressed_hash"].text, let at = r["made_at"].text
+        else { return nil }
+        var close = QuarterClose(
+            agreementID: agreement, quarter: q, agreementVersion: Int(version), threshold: Int(threshold), unsuppressed: u, suppressed: sup, madeAt: at)
+        // As stored: the hashes were taken when it was made.
+        (close.unsuppressedHash, close.suppressedHash) = (uh, sh)
+        return close
+    }
+
+    static func all(agreementID: String, quarter: Quarter? = nil, in s: any SQLSession) async throws -> [QuarterClose] {
+        if let quarter {
+            return try await s.query(
+                "SELECT \(columns) FROM quarter_closes WHERE agreement_id = $1 AND quarter = $2", [.text(agreementID), .text(quarter.description)]
+            ).compactMap(row)
+        }
+        return try await s.query("SELECT \(columns) FROM quarter_closes WHERE agreement_id = $1 ORDER BY year, quarter", [.text(agreementID)])
+            .compactMap(row)
+    }
+}

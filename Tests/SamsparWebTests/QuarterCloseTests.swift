@@ -1,0 +1,63 @@
+import Foundation
+import SamsparDomain
+import SamsparStore
+import SamsparTestSupport
+import Testing
+
+@testable import SamsparWeb
+
+/// When a quarter's close is due and what it is computed from (SPEC §3, issue 17 part 2), at
+/// the boundaries, by hand.
+@Suite struct QuarterCloseTests {
+    static let operatorCaller = Caller.operator("test", on: .command("close"))
+
+    @Test func aCloseIsDueOnTheThirtyFirstDayAfterTheQuarter() throws {
+        let q1 = try #require(Quarter("2018-Q1"))
+        #expect(Closes.dueOn(q1) == (try Day(iso: "2018-05-01")))
+        #expect(!Closes.isDue(q1, today: try Day(iso: "2018-04-30")))
+        #expect(Closes.isDue(q1, today: try Day(iso: "2018-05-01")))
+        #expect(Closes.dueOn(try #require(Quarter("2018-Q4"))) == (try Day(iso: "2019-01-31")))
+        #expect(Closes.dueOn(try #require(Quarter("2018-Q2")), delay: 10) == (try Day(iso: "2018-07-10")))
+        // 00:00 in Stockholm: 22:00 UTC the evening before in summer time.
+        #expect(Services.swedishDay(Date(timeIntervalSince1970: 1_525_125_599)) == (try Day(iso: "2018-04-30")))  // 2018-04-30T21:59:59Z
+        #expect(Services.swedishDay(Date(timeIntervalSince1970: 1_525_125_600)) == (try Day(iso: "2018-05-01")))  // 2018-04-30T22:00:00Z
+        #expect(Quarter("2018-Q5") == nil && Quarter("18-Q1") == nil && Quarter("2018-q1") == nil)
+    }
+
+    @Test func theQuartersRunFromTheFirstSignedVersionToTheEnd() throws {
+        let from = try Day(iso: "2018-02-15")
+        #expect(Closes.dueQuarters(firstSigned: from, lastDay: nil, today: try Day(iso: "2018-07-30")).map(\.description) == ["2018-Q1"])
+        #expect(Closes.dueQuarters(firstSigned: from, lastDay: nil, today: try Day(iso: "2018-07-31")).map(\.description) == ["2018-Q1", "2018-Q2"])
+        // An agreement that ends on 2019-05-31: its last quarter is 2019-Q2, whatever the day.
+        let ended = Closes.dueQuarters(firstSigned: from, lastDay: try Day(iso: "2019-05-31"), today: try Day(iso: "2026-12-05"))
+        #expect(ended.map(\.description) == ["2018-Q1", "2018-Q2", "2018-Q3", "2018-Q4", "2019-Q1", "2019-Q2"])
+    }
+
+    /// The day before and the day a close is due, over the operations the server and
+    /// `samspar close` use; and a revision valid from the middle of a quarter, which the
+    /// quarter's close is computed against because it is in force on the quarter's last day.
+    @Test(arguments: Engine.available)
+    func closesAreMadeWhenDueAgainstTheVersionInForce(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        var revised = try #require(try JSONSerialization.jsonObject(with: Caseload.ostraSodertornDocument) as? [String: Any])
+        revised["validFrom"] = "2018-05-15"
+        revised["title"] = "Östra Södertörn, reviderad"
+        let document = try JSONSerialization.data(withJSONObject: revised)
+        _ = try await h.store.importAgreement(try Agreement.parse(json: document), document: document, importedAt: Date())
+        h.setDay("2018-04-30")
+        #expect(try await FigureOperations.makeCloses(nil, quarter: nil, Self.operatorCaller, h.services).isEmpty)
+        await #expect(throws: APIError.self) {
+            try await FigureOperations.makeCloses("ostra-sodertorn", quarter: Quarter("2018-Q1"), Self.operatorCaller, h.services)
+        }
+        h.setDay("2018-05-01")
+        let first = try await FigureOperations.makeCloses(nil, quarter: nil, Self.operatorCaller, h.services)
+        #expect(first.map { "\($0.close.quarter) v\($0.close.agreementVersion) \($0.made)" } == ["2018-Q1 v1 true"])
+        h.setDay("2018-07-31")
+        let second = try await FigureOperations.makeCloses(nil, quarter: nil, Self.operatorCaller, h.services)
+        #expect(second.map { "\($0.close.quarter) v\($0.close.agreementVersion) \($0.made)" } == ["2018-Q2 v2 true"])
+        // Made once: a second round (another instance) stores nothing new.
+        #expect(try await FigureOperations.makeCloses(nil, quarter: nil, Self.operatorCaller, h.services).isEmpty)
+        #expect(try await h.store.closes(agreementID: "ostra-sodertorn").count == 2)
+    }
+}
