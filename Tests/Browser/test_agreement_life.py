@@ -333,12 +333,15 @@ def test_agreement_life_draft_sign_document_revise(driver, base_url):
 
 
 def test_a_published_follow_up_stays_as_published(driver, base_url):
-    """Issue 9, part 7: the coordinator publishes the 2018 follow-up; a caseworker then
-    registers a person active in 2018; the live report changes, the publication does not."""
-    year, as_of = "2018", "2019-03-31"
+    """Issue 9, part 7, and issue 17: the coordinator publishes the close of 2018-Q4 (made by
+    the server at start); a caseworker then registers a person active in 2018; the live report
+    changes, the publication does not."""
+    year, as_of = "2018", "2018-12-31"
     export = f"/avtal/ostra-sodertorn/uppfoljning/export.csv?ar={year}&per={as_of}"
     sign_in(driver, "samordnare@haninge.example", PASSWORD)
     driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning?ar={year}&per={as_of}")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "publish-quarter") or d.refresh())
+    Select(by_id(driver, "publish-quarter")).select_by_value("2018-Q4")
     click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#publish button"))
     assert "publicerad" in driver.find_element(By.CSS_SELECTOR, ".notice").text
     newest = driver.find_elements(By.CSS_SELECTOR, "#published tbody tr")[0]

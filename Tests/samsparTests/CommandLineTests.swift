@@ -118,6 +118,26 @@ struct CommandLineTests {
         #expect(report["recruitmentShare"] as? Double == 0.25)
     }
 
+    /// `samspar close` (SPEC §5, issue 17): stores the closes that are due, once; refuses a
+    /// quarter not yet due; leaves a stored one as it is.
+    @Test func closeStoresTheDueQuartersOnce() throws {
+        let cli = try Samspar()
+        #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)
+        let notDue = try cli.run("close", "--quarter", "2099-Q1")
+        #expect(notDue.status == 1)
+        #expect(notDue.stderr.contains("the close of 2099-Q1 is not yet due: it is made from 2099-05-01"))
+        #expect(try cli.run("close", "--quarter", "2018-Q5").stderr.contains("is not a quarter such as 2018-Q2"))
+        let first = try cli.run("close")
+        #expect(first.status == 0, "\(first.stderr)")
+        let lines = first.stdout.split(separator: "\n").map(String.init)
+        // From the quarter of validFrom (2018-01-01), one line each with both forms' SHA-256.
+        #expect(lines.first?.hasPrefix("ostra-sodertorn 2018-Q1 made ") == true)
+        #expect(lines.allSatisfy { $0.split(separator: " ").count == 5 && $0.split(separator: " ")[3].count == 64 })
+        #expect(try cli.run("close").stdout == "no close is due that is not stored / inget kvartal att stänga\n")
+        let again = try cli.run("close", "--agreement", "ostra-sodertorn", "--quarter", "2018-Q1")
+        #expect(again.stdout == lines[0].replacing(" made ", with: " stored ") + "\n")
+    }
+
     @Test func aBadFileIsRejectedWithEveryRowAndNothingWritten() throws {
         let cli = try Samspar()
         #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)

@@ -138,7 +138,7 @@ enum DashboardPage {
         let shown = ShownReport(report, suppression: nil, agreementVersion: stored.version, followUp: followUp)
         let drill = FigureOperations.Act.seePeopleBehind.allows(principal)
         let writer = Writer(r: r) { figure in
-            drill ? SiteURL.dashboardPeople(id).with([("ar", String(sel.year)), ("per", sel.asOf.description)]) : nil
+            drill ? SiteURL.dashboardPeople(id).with([("ar", String(sel.year)), ("per", sel.asOf.description), ("figur", figure)]) : nil
         }
         let quarters = try await quarterReports(r, caller, stored, facts: live.facts, sel, suppression: nil)
         let firstYear = stored.agreement.validFrom.year
