@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
 import SamsparDomain
-import SamsparStore
 import SamsparTestSupport
 import Testing
 
+@testable import SamsparStore
 @testable import SamsparWeb
 
 /// Quarter closes and publications (issue 17, parts 2 and 3) on both engines: a close is made
@@ -102,5 +102,31 @@ struct PublicationTests {
         #expect(close.unsuppressed.contains(#""active": 1,"#))
         #expect(try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/closes/2019-Q2", as: .token(token)).status == .notFound)
         #expect(try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/closes/2019-Q9", as: .token(token)).status == .notFound)
+    }
+
+    /// A publication made before closes existed (computed at its own as-of, `quarter` NULL)
+    /// stays readable exactly as it was published.
+    @Test(arguments: Engine.available)
+    func aPublicationFromBeforeClosesStaysAsItWas(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        let document = #"{"agreement": "ostra-sodertorn", "year": 2018, "asOf": "2018-11-20", "suppressed": true}"#
+        let hash = Digest.sha256(document)
+        try await h.store.transaction { s in
+            _ = try await s.query(
+                """
+                INSERT INTO published_reports (agreement_id, year, as_of, agreement_version, content_hash, document, published_at, published_by, org_number)
+                VALUES ('ostra-sodertorn', 2018, $1, 1, $2, $3, '2018-11-20T10:00:00Z', 'samordnare@example.se', 2220002162)
+                """, [.int(Int(try Day(iso: "2018-11-20").ordinal)), .text(hash), .text(document)])
+        }
+        let token = try await h.token(for: Org.haninge)
+        let list = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/published", as: .token(token))
+        let item = try #require((list.json["items"] as? [[String: Any]])?.first)
+        #expect(item["quarter"] is NSNull)
+        #expect(item["asOf"] as? String == "2018-11-20")
+        let id = try #require(item["id"] as? Int)
+        let read = try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/published/\(id)", as: .token(token))
+        #expect(read.text == document)
+        #expect(read.headers[.eTag] == "\"\(hash)\"")
     }
 }

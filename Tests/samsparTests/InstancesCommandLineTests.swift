@@ -123,4 +123,38 @@ struct InstancesCommandLineTests {
         #expect(refused.count == 2, "the revoked token still works on \(2 - refused.count) instance(s) after 15 s")
         for (_, seconds) in refused { #expect(seconds <= 11, "refused after \(seconds) s; the bound is 10 s") }
     }
+
+    /// Issue 17: both instances make the quarters' closes that are due at start, in the
+    /// background; each close is stored once, with one audit entry, and both serve it alike.
+    @Test func eachCloseIsMadeOnceWithTwoInstances() async throws {
+        let url = try #require(try freshPostgresURL())
+        let cli = try Samspar()
+        let env = ["SAMSPAR_DATABASE_URL": url]
+        #expect(try cli.run("migrate", environment: env).status == 0)
+        #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path, environment: env).status == 0)
+        let (a, baseA) = try serve(cli, url)
+        defer { a.terminate() }
+        let (b, baseB) = try serve(cli, url)
+        defer { b.terminate() }
+        let created = try cli.run("token", "create", "--org", "212000-0084", "--name", "VS", environment: env)
+        let token = try #require(created.stdout.split(separator: "\n").last.map(String.init))
+        // From 2018-Q1 (the example's validFrom) through at least 2025-Q4, due 2026-01-31: 32.
+        var stored = 0
+        let started = Date()
+        while Date().timeIntervalSince(started) < 60 {
+            stored = Int(try psqlValue(url, "SELECT count(*) FROM quarter_closes")) ?? 0
+            let made = Int(try psqlValue(url, "SELECT count(*) FROM audit_log WHERE action = 'close'")) ?? 0
+            if stored >= 32 && made == stored {
+                try await Task.sleep(for: .seconds(1))
+                if Int(try psqlValue(url, "SELECT count(*) FROM quarter_closes")) == stored { break }
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(stored >= 32)
+        #expect(try psqlValue(url, "SELECT count(*) FROM audit_log WHERE action = 'close'") == String(stored), "one audit entry per close")
+        #expect(try psqlValue(url, "SELECT count(DISTINCT quarter) FROM quarter_closes") == String(stored))
+        let fromA = try await http("GET", "\(baseA)/api/v1/agreements/ostra-sodertorn/closes/2018-Q1", token: token)
+        let fromB = try await http("GET", "\(baseB)/api/v1/agreements/ostra-sodertorn/closes/2018-Q1", token: token)
+        #expect(fromA.0 == 200 && fromA.1 == fromB.1 && fromA.2["etag"] == fromB.2["etag"])
+    }
 }
