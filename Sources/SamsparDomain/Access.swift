@@ -77,7 +77,37 @@ public struct Consent: Sendable, Equatable {
         self.recordedBy = recordedBy
     }
 
+    /// Why a withdrawal dated `day` is refused (SPEC §2, *Consent*): it is dated from the
+    /// consent's first day through the day it is recorded (`today`, Europe/Stockholm), and a
+    /// withdrawal can be moved earlier, never undone. `nil`: it may be recorded (the same date
+    /// again changes nothing).
+    public func withdrawalRefusal(on day: Day, today: Day) -> WithdrawalRefusal? {
+        if Mutant.decide("consent.withdrawal.notAfterToday", day > today) { return .afterToday(today) }
+        if day < validFrom { return .beforeFirstDay(validFrom) }
+        if let withdrawnOn, Mutant.decide("consent.withdrawal.onlyEarlier", day > withdrawnOn) { return .notEarlier(withdrawnOn) }
+        return nil
+    }
+
     public func isValid(on day: Day) -> Bool {
         validFrom <= day && (validUntil.map { day <= $0 } ?? true) && (withdrawnOn.map { day < $0 } ?? true)
+    }
+}
+
+/// Why a consent's withdrawal is refused; each names the bound it broke.
+public enum WithdrawalRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Dated after the day it is recorded.
+    case afterToday(Day)
+    /// Dated before the consent's first day.
+    case beforeFirstDay(Day)
+    /// Dated after the withdrawal already recorded: a withdrawal is never undone.
+    case notEarlier(Day)
+
+    public var description: String {
+        switch self {
+        case .afterToday(let today): "is after today, \(today): a withdrawal is dated no later than the day it is recorded"
+        case .beforeFirstDay(let first): "is before the consent's first day, \(first)"
+        case .notEarlier(let withdrawn):
+            "is after the withdrawal already recorded (\(withdrawn)): a withdrawal can be moved earlier, never undone (record a new consent)"
+        }
     }
 }

@@ -41,15 +41,36 @@ extension Rows {
         return rows.first?["id"].int
     }
 
-    /// Withdraws one of `organisation`'s consents of `person` from `day`; false when there is
-    /// no such consent that is not already withdrawn.
+    /// Withdraws one of `organisation`'s consents of `person` from `day`, by the rule of
+    /// ``Consent/withdrawalRefusal(on:today:)``; `nil` when there is no such consent.
     static func withdrawConsent(
-        id: Int64, person: Personnummer, organisation: Organisationsnummer, on day: Day, in s: any SQLSession
-    ) async throws -> Bool {
-        let rows = try await s.query(
-            "UPDATE consents SET withdrawn_on = $1 WHERE id = $2 AND person_id = $3 AND \(Mutant.flips("sql.withdraw.own") ? "($4 = $4 OR 1 = 1)" : "org_number = $4") "
-                + "AND withdrawn_on IS NULL RETURNING id",
-            [.int(Int(day.ordinal)), .int(id), .int(person.value), .int(organisation.value)])
-        return !rows.isEmpty
+        id: Int64, person: Personnummer, organisation: Organisationsnummer, on day: Day, today: Day, in s: any SQLSession
+    ) async throws -> WithdrawalOutcome {
+        let own = Mutant.flips("sql.withdraw.own") ? "($3 = $3 OR 1 = 1)" : "org_number = $3"
+        guard
+            let consent = try await s.query(
+                "SELECT id, person_id, org_number, party, valid_from, valid_until, withdrawn_on FROM consents WHERE id = $1 AND person_id = $2 AND \(own)",
+                [.int(id), .int(person.value), .int(organisation.value)]
+            ).compactMap({ row -> Consent? in
+                guard let id = row["id"].int, let party = org(row["party"]), let from = Rows.day(row["valid_from"]), let by = org(row["org_number"])
+                else { return nil }
+                return Consent(
+                    id: id, person: person, party: party, validFrom: from, validUntil: Rows.day(row["valid_until"]),
+                    withdrawnOn: Rows.day(row["withdrawn_on"]), recordedBy: by)
+            }).first
+        else { return .noSuchConsent }
+        if let refusal = consent.withdrawalRefusal(on: day, today: today) { return .refused(refusal) }
+        if consent.withdrawnOn == day { return .unchanged }
+        _ = try await s.query("UPDATE consents SET withdrawn_on = $1 WHERE id = $2", [.int(Int(day.ordinal)), .int(id)])
+        return .withdrawn
     }
+}
+
+/// What became of a withdrawal.
+public enum WithdrawalOutcome: Sendable, Equatable {
+    case withdrawn
+    /// The same date as recorded already.
+    case unchanged
+    case refused(WithdrawalRefusal)
+    case noSuchConsent
 }

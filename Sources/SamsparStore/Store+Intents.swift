@@ -153,14 +153,16 @@ extension SamsparStore {
 
     /// Withdraws one of `organisation`'s consents from `day`: `nil` when it has not registered
     /// the person, `false` when there is no such consent that is not already withdrawn.
+    /// Withdraws `organisation`'s consent `id` of `person` from `day` (SPEC §2): `nil` when
+    /// `organisation` has not registered the person; the audit entry only with a change.
     public func withdrawConsent(
-        _ id: Int64, of person: Personnummer, by organisation: Organisationsnummer, on day: Day, audit: AuditDraft, at now: Date
-    ) async throws -> Bool? {
+        _ id: Int64, of person: Personnummer, by organisation: Organisationsnummer, on day: Day, today: Day, audit: AuditDraft, at now: Date
+    ) async throws -> WithdrawalOutcome? {
         try await transaction { s in
             guard try await Rows.hasRegistered(person, organisation: organisation, in: s) else { return nil }
-            guard try await Rows.withdrawConsent(id: id, person: person, organisation: organisation, on: day, in: s) else { return false }
-            try await AuditLog.append([audit], at: now, in: s)
-            return true
+            let outcome = try await Rows.withdrawConsent(id: id, person: person, organisation: organisation, on: day, today: today, in: s)
+            if outcome == .withdrawn { try await AuditLog.append([audit], at: now, in: s) }
+            return outcome
         }
     }
 

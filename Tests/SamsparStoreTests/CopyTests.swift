@@ -48,7 +48,8 @@ struct CopyTests {
                 person: persons[0], organisation: haninge, party: af, validFrom: Day(year: 2019, month: 1, day: 1)!, validUntil: nil, now: now, in: s)
             let withdrawn = try await Rows.giveConsent(
                 person: persons[1], organisation: af, party: tyreso, validFrom: Day(year: 2019, month: 1, day: 1)!, validUntil: nil, now: now, in: s)
-            _ = try await Rows.withdrawConsent(id: withdrawn!, person: persons[1], organisation: af, on: Day(year: 2019, month: 3, day: 1)!, in: s)
+            _ = try await Rows.withdrawConsent(
+                id: withdrawn!, person: persons[1], organisation: af, on: Day(year: 2019, month: 3, day: 1)!, today: Day(year: 2019, month: 6, day: 1)!, in: s)
             _ = try await Rows.addUser(email: "cw@haninge.se", organisation: haninge, role: .caseworker, passwordHash: "$2b$04$hash", now: now, in: s)
             _ = try await Rows.createToken(organisation: af, name: "AF VS", secret: "secret-1", now: now, in: s)
             let revoked = try await Rows.createToken(organisation: haninge, name: "old", secret: "secret-2", now: now, in: s)

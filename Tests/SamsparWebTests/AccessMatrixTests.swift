@@ -345,6 +345,12 @@ struct ConsentBoundaryTests {
             json: #"{"party": "\#(Org.tyreso)", "validFrom": "2019-03-01"}"#)
         let withdrawnID = try #require(withdrawn.json["id"] as? Int)
         #expect(bounded.status == .created)
+        // A withdrawal is recorded on its day or later, never ahead (issue 18): on 15 April.
+        #expect(
+            try await h.request(
+                .post, "/api/v1/participants/\(People.consented)/consents/\(withdrawnID)/withdraw", as: .token(haninge), json: #"{"date": "2019-04-15"}"#
+            ).status == .unprocessableContent)
+        h.setDay("2019-04-15")
         #expect(
             try await h.request(
                 .post, "/api/v1/participants/\(People.consented)/consents/\(withdrawnID)/withdraw", as: .token(haninge), json: #"{"date": "2019-04-15"}"#

@@ -193,6 +193,11 @@ public enum UserInput {
             || email.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 32 } ?? false })
         {
             problems.append(.init(line: 0, column: "email", reason: "is not an e-mail address"))
+        } else if Mutant.decide("user.reservedActor", email.hasPrefix("token:") || email.hasPrefix("cli:")) {
+            // The audit log names case systems `token:NAME` and the operator `cli:USER`: a
+            // user so named would read there as another organisation's system or the operator.
+            problems.append(
+                .init(line: 0, column: "email", reason: "may not begin with token: or cli:, which the audit log uses for case systems and the operator"))
         }
         let org = try? Organisationsnummer(organisation)
         if org == nil { problems.append(.init(line: 0, column: "organisation", reason: "is not a valid organisationsnummer")) }

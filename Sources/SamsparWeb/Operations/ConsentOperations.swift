@@ -75,13 +75,23 @@ enum ConsentOperations {
         return consent
     }
 
-    /// Withdraws one of the caller's organisation's consents from `day` (the API's and the page's).
+    /// Withdraws one of the caller's organisation's consents from `day` (the API's and the
+    /// page's): dated from the consent's first day through today, and moved only earlier
+    /// (`422` at `date` otherwise, SPEC §2).
     static func withdraw(_ id: Int64, person: Personnummer, on day: Day, _ caller: Caller, _ s: Services) async throws {
         guard let own = caller.organisation else { throw caller.refused(person) }
         let outcome = try await s.store.withdrawConsent(
-            id, of: person, by: own, on: day, audit: caller.entry("withdraw", person: person, detail: "consent \(id) from \(day)", subjects: [own]),
-            at: s.now())
-        guard let outcome else { throw caller.refused(person) }
-        guard outcome else { throw APIError.notFound("no such consent that is not already withdrawn / samtycket finns inte") }
+            id, of: person, by: own, on: day, today: s.today,
+            audit: caller.entry("withdraw", person: person, detail: "consent \(id) from \(day)", subjects: [own]), at: s.now())
+        switch outcome {
+        case nil: throw caller.refused(person)
+        case .noSuchConsent?: throw APIError.notFound("no such consent / samtycket finns inte")
+        case .refused(let refusal)?:
+            var error = APIError.invalid(
+                "the withdrawal was not saved / återkallelsen sparades inte", problems: [.init(line: 0, column: "date", reason: refusal.description)])
+            error.field = "date"
+            throw error
+        case .withdrawn?, .unchanged?: return
+        }
     }
 }
