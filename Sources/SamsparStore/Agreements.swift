@@ -63,10 +63,12 @@ public enum AgreementStoreError: Error, Equatable, CustomStringConvertible {
 /// Agreements and their versions, written once over ``SQLSession`` for both engines.
 public enum Agreements {
     static func versions(id: String, in s: any SQLSession) async throws -> [StoredAgreement] {
-        try await s.query("SELECT version, document, imported_at FROM agreement_versions WHERE agreement_id = $1 ORDER BY version", [.text(id)])
-            .map { row in
-                StoredAgreement(agreement: try parseStored(row["document"].text ?? ""), version: Int(row["version"].int ?? 0))
-            }
+        try await s.query(
+            "SELECT version, document, imported_at FROM agreement_versions WHERE agreement_id = $1 AND deleted_at IS NULL ORDER BY version", [.text(id)]
+        )
+        .map { row in
+            StoredAgreement(agreement: try parseStored(row["document"].text ?? ""), version: Int(row["version"].int ?? 0))
+        }
     }
 
     static func ids(in s: any SQLSession) async throws -> [String] {
@@ -102,6 +104,7 @@ public enum Agreements {
             if !recorded, !unchanged, Mutant.decide("agreement.signaturesBySigning", !agreement.isDraft || !agreement.signatures.isEmpty) {
                 throw AgreementStoreError.signaturesBySigning
             }
+            if !recorded { try await checkEdit(agreement, by: own, versions: versions, in: s) }
             // A revision keeps every party of the agreement signed before it: a party leaves by
             // its own notice, never by another party's draft.
             if let signed = versions.last(where: { $0.agreement.signedByAll })?.agreement {
@@ -152,8 +155,10 @@ public enum Agreements {
             try await storeTracks(agreement, in: s)
             return AgreementImportResult(id: agreement.id, version: newest.version, change: .revised, addedOrganisations: added)
         }
-        let version = (versions.last?.version ?? 0) + 1
-        if versions.isEmpty {
+        // A deleted draft's number is not reused (SPEC §2).
+        let highest = try await s.query("SELECT max(version) AS v FROM agreement_versions WHERE agreement_id = $1", [.text(agreement.id)]).first?["v"].int
+        let version = Int(highest ?? 0) + 1
+        if highest == nil {
             try await s.query("INSERT INTO agreements (id, current_version) VALUES ($1, $2)", [.text(agreement.id), .int(version)])
         } else {
             try await s.query("UPDATE agreements SET current_version = $1 WHERE id = $2", [.int(version), .text(agreement.id)])
@@ -170,7 +175,41 @@ public enum Agreements {
                 [.text(agreement.id), .int(party.orgNumber.value)])
         }
         try await storeTracks(agreement, in: s)
+        if !agreement.signedByAll {
+            // Who owns the new draft (SPEC §2): the parties of the version it revises; for a new
+            // agreement, the coordinator's organisation, or every party the operator's names.
+            let owners: [Organisationsnummer]
+            if let revised = versions.last(where: { $0.agreement.signedByAll }) ?? versions.last {
+                owners = revised.agreement.parties.map(\.orgNumber)
+            } else if case .coordinator(let own) = editor {
+                owners = [own]
+            } else {
+                owners = agreement.parties.map(\.orgNumber)
+            }
+            try await Drafts.setOwners(owners, of: agreement.id, version: version, in: s)
+        }
         return AgreementImportResult(id: agreement.id, version: version, change: versions.isEmpty ? .created : .revised, addedOrganisations: added)
+    }
+
+    /// A draft is edited by its owners, and by an invited party that accepted, in its own parts
+    /// only (SPEC §2); it carries no other party's notice: its notice is the one of the version
+    /// in force, if any, copied in.
+    static func checkEdit(_ agreement: Agreement, by own: Organisationsnummer, versions: [StoredAgreement], in s: any SQLSession) async throws {
+        if let newest = versions.last, !newest.agreement.signedByAll {
+            let members = try await Drafts.members(of: agreement.id, version: newest.version, draft: newest.agreement, in: s)
+            switch members.standing(of: own, in: newest.agreement) {
+            case nil: throw AgreementStoreError.notAPartyOfExisting(agreement.id, own)
+            case .invited?: throw DraftError.notAccepted(agreement.id)
+            case .accepted?:
+                if Mutant.decide("draft.ownParts", agreement.withoutOwnParts(of: own) != newest.agreement.withoutOwnParts(of: own)) {
+                    throw DraftError.notOwnParts(agreement.id)
+                }
+            case .owner?: break
+            }
+        }
+        if agreement.termination != versions.last(where: { $0.agreement.signedByAll })?.agreement.termination {
+            throw DraftError.notice(agreement.id)
+        }
     }
 
     /// A coordinator acts on an existing agreement only for an organisation that is a party
@@ -183,7 +222,10 @@ public enum Agreements {
         }
     }
 
+    /// A version's tracks, once every party has signed it: a draft's tracks live with the
+    /// draft (SPEC §2), so no event can name them.
     private static func storeTracks(_ agreement: Agreement, in s: any SQLSession) async throws {
+        guard Mutant.decide("tracks.signedOnly", agreement.signedByAll) else { return }
         for track in agreement.tracks {
             try await s.query(
                 "INSERT INTO tracks (agreement_id, code, name) VALUES ($1, $2, $3) ON CONFLICT (agreement_id, code) DO UPDATE SET name = excluded.name",
@@ -228,6 +270,9 @@ extension SamsparStore {
             if case .coordinator(let own) = editor { try Agreements.requireParty(own, of: newest?.agreement, id: agreement.id) }
             // Checked under the lock: a save that arrives just after the last signature is no revision.
             if let newest, !newest.agreement.isDraft { throw AgreementStoreError.signedVersion(agreement.id) }
+            if case .coordinator(let own) = editor {
+                try await Agreements.checkEdit(agreement, by: own, versions: try await Agreements.versions(id: agreement.id, in: s), in: s)
+            }
             // What the parties signed stays signed only while the text is unchanged.
             let previous = newest?.agreement
             let saved = agreement.savedOver(previous)
@@ -293,19 +338,35 @@ extension SamsparStore {
     ) async throws -> AgreementImportResult {
         try await transaction { s in
             try await s.lock("agreement:\(id)")
-            guard let newest = try await Agreements.versions(id: id, in: s).last else { throw StoreError.unknownAgreement(id) }
-            try Agreements.requireParty(termination.orgNumber, of: newest.agreement, id: id)
-            guard !newest.agreement.isDraft else { throw AgreementStoreError.draftOpen(id) }
-            guard newest.agreement.signedByAll else { throw AgreementStoreError.notSigned(id) }
-            guard newest.agreement.termination == nil else { throw AgreementStoreError.terminated(id) }
+            let versions = try await Agreements.versions(id: id, in: s)
+            guard versions.last != nil else { throw StoreError.unknownAgreement(id) }
+            // A notice is one party's own act (SPEC §2): a revision being drafted does not stop it.
+            guard let signed = versions.last(where: { $0.agreement.signedByAll }) else {
+                if let newest = versions.last { try Agreements.requireParty(termination.orgNumber, of: newest.agreement, id: id) }
+                throw AgreementStoreError.notSigned(id)
+            }
+            try Agreements.requireParty(termination.orgNumber, of: signed.agreement, id: id)
+            guard signed.agreement.termination == nil else { throw AgreementStoreError.terminated(id) }
             // Decision: a notice may be recorded up to 30 days after its date (a letter takes
             // time to reach the coordinator), never before the agreement's last signature.
-            let earliest = max(today.adding(days: -30), newest.agreement.signatures.map(\.date).max() ?? today)
+            let earliest = max(today.adding(days: -30), signed.agreement.signatures.map(\.date).max() ?? today)
             guard termination.date >= earliest else { throw AgreementStoreError.noticeTooEarly(earliest) }
-            var ended = newest.agreement
+            var ended = signed.agreement
             ended.termination = termination
             let result = try await Agreements.store(
                 ended, document: Data(ended.document.serialized().utf8), importedAt: at, editor: editor, recorded: true, in: s)
+            // A draft open meanwhile goes on after the notice, with the notice copied in (it
+            // cannot be removed there): a new number, the old one kept as deleted.
+            if let open = versions.last, !open.agreement.signedByAll {
+                var draft = open.agreement.revision()
+                draft.termination = termination
+                let moved = try await Agreements.store(
+                    draft, document: Data(draft.document.serialized().utf8), importedAt: at, editor: .operatorCommand, recorded: true, in: s)
+                try await Drafts.copyMembers(of: id, from: open.version, to: moved.version, in: s)
+                try await s.query(
+                    "UPDATE agreement_versions SET deleted_at = $1 WHERE agreement_id = $2 AND version = $3",
+                    [.text(ISO8601DateFormatter().string(from: at)), .text(id), .int(open.version)])
+            }
             if let audit { try await AuditLog.append([audit(result)], at: at, in: s) }
             return result
         }
@@ -316,13 +377,15 @@ extension SamsparStore {
         try await read { try await Agreements.versions(id: id, in: $0) }
     }
 
-    /// The newest version of every agreement `party` is a party to, in id order (what its
-    /// pages offer: its tracks, its target groups).
+    /// The newest version signed by every party of every agreement `party` is a party to in
+    /// such a version, in id order: what its pages offer (its tracks, its target groups, "Att
+    /// göra"). A draft binds nobody and has no effect outside its own pages (SPEC §2).
     public func agreements(withParty party: Organisationsnummer) async throws -> [StoredAgreement] {
         try await read { s in
             var result: [StoredAgreement] = []
             for id in try await Agreements.ids(party: party, in: s) {
-                if let stored = try await Agreements.versions(id: id, in: s).last { result.append(stored) }
+                let signed = try await Agreements.versions(id: id, in: s).filter { $0.agreement.signedByAll }
+                if let stored = signed.last, stored.agreement.parties.contains(where: { $0.orgNumber == party }) { result.append(stored) }
             }
             return result
         }

@@ -33,6 +33,7 @@ public enum DatabaseCopy {
         ("audit_subjects", ["person_id", "org_number", "seq"], nil),
         ("published_reports", ["id"], "id"),
         ("quarter_closes", ["agreement_id", "quarter"], nil),
+        ("draft_members", ["agreement_id", "version", "org_number"], nil),
     ]
 
     public static func copy(from source: some SamsparStore, to target: some SamsparStore, pageSize: Int = 5000) async throws -> Summary {

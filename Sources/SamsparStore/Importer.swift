@@ -36,6 +36,9 @@ protocol BulkWriter {
     /// kind, the registration changed most recently wins).
     func nextChange() async throws -> Int64
     func tracks() async throws -> [TrackRef]
+    /// Every stored version's document that is not a deleted draft (which agreement, in a
+    /// version signed by every party, has which tracks and parties).
+    func agreementDocuments() async throws -> [String]
     func write(participants: [Owned<ParticipantRecord>], changed: Int64) async throws
     func write(events: [Owned<TrackedEvent>]) async throws
     func write(statuses: [Owned<StatusRecord>]) async throws
@@ -72,8 +75,10 @@ struct Importer {
         let refused = Locked(Set<Personnummer>())
         var rows = 0
         var tracksByCode: [String: [TrackRef]] = [:]
+        var signedTracks: [Int64: Set<String>] = [:]
         if kind == .events {
             for track in try await writer.tracks() { tracksByCode[track.code, default: []].append(track) }
+            signedTracks = Self.signedTracks(try await writer.agreementDocuments())
         }
 
         var participants: [(line: Int, record: ParticipantRecord)] = []
@@ -162,14 +167,16 @@ struct Importer {
                 events.removeAll(keepingCapacity: true)
                 guard !batch.isEmpty else { return }
                 let tracks = tracksByCode
+                let allowed = signedTracks
                 inFlight = Task {
                     let (owners, missing) = try await Self.owners(batch.map { ($0.line, $0.record.person) }, writer, index, scope, refused, touched)
                     var found = missing
                     var resolved: [Owned<TrackedEvent>] = []
                     resolved.reserveCapacity(batch.count)
                     for (i, (line, event)) in batch.enumerated() {
-                        switch Self.resolve(event, tracks) {
-                        case .success(let id): if let org = owners[i] { resolved.append(Owned(org: org, value: TrackedEvent(record: event, track: id))) }
+                        guard let org = owners[i] else { continue }
+                        switch Self.resolve(event, tracks, allowed: allowed[org] ?? []) {
+                        case .success(let id): resolved.append(Owned(org: org, value: TrackedEvent(record: event, track: id)))
                         case .failure(let reason): found.append(.init(line: line, column: reason.column, reason: reason.reason))
                         }
                     }
@@ -323,14 +330,36 @@ struct Importer {
         return (owners, problems)
     }
 
-    private static func resolve(_ event: EventRecord, _ tracks: [String: [TrackRef]]) -> Result<Int64, ImportProblem> {
-        let candidates = tracks[event.track] ?? []
+    /// Per organisation, the tracks (`agreement` NUL `code`) of the agreements it is a party to
+    /// in a version signed by every party: the only ones its events may name (SPEC §4).
+    static func signedTracks(_ documents: [String]) -> [Int64: Set<String>] {
+        var result: [Int64: Set<String>] = [:]
+        for text in documents {
+            guard let agreement = try? parseStored(text), Mutant.decide("tracks.resolveSigned", agreement.signedByAll) else { continue }
+            for party in agreement.parties {
+                for track in agreement.tracks { result[party.orgNumber.value, default: []].insert(agreement.id + "\u{0}" + track.code) }
+            }
+        }
+        return result
+    }
+
+    /// The track an event names, among the tracks of the agreements the writing party is a
+    /// party to in a version signed by every party (`allowed`); drafts and other agreements
+    /// are never consulted, and an `agreement` naming one is refused as unknown (SPEC §4).
+    private static func resolve(_ event: EventRecord, _ tracks: [String: [TrackRef]], allowed: Set<String>) -> Result<Int64, ImportProblem> {
+        let candidates = (tracks[event.track] ?? []).filter {
+            Mutant.flips("tracks.resolveOwn") || allowed.contains($0.agreement + "\u{0}" + $0.code)
+        }
         if let agreement = event.agreement {
             if let match = candidates.first(where: { $0.agreement == agreement }) { return .success(match.id) }
-            return .failure(.init(line: 0, column: "track", reason: "agreement '\(agreement)' has no track '\(event.track)'"))
+            if allowed.contains(where: { $0.hasPrefix(agreement + "\u{0}") }) {
+                return .failure(.init(line: 0, column: "track", reason: "agreement '\(agreement)' has no track '\(event.track)'"))
+            }
+            return .failure(
+                .init(line: 0, column: "agreement", reason: "'\(agreement)' is not an agreement your organisation is a party to, signed by every party"))
         }
         switch candidates.count {
-        case 0: return .failure(.init(line: 0, column: "track", reason: "no agreement has a track '\(event.track)'"))
+        case 0: return .failure(.init(line: 0, column: "track", reason: "no agreement your organisation is a party to has a track '\(event.track)'"))
         case 1: return .success(candidates[0].id)
         default:
             let names = candidates.map(\.agreement).sorted().joined(separator: ", ")

@@ -112,10 +112,10 @@ extension SamsparStore {
     /// The version in force on `day` (the latest whose `validFrom` is on or before it; the
     /// first version when none is), or the newest when `day` is nil. Only a version signed by
     /// every party is in force (issue 9: a revision being drafted does not change the
-    /// reports); an agreement that no party has signed in full is reported on what it has.
+    /// reports); an agreement no version of which every party has signed has none (`nil`).
     public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {
-        let all = try await agreementVersions(id: id)
-        let versions = all.contains { $0.agreement.signedByAll } ? all.filter { $0.agreement.signedByAll } : all
+        // A draft has no figures, not even a preview (SPEC §2): only signed versions are in force.
+        let versions = try await agreementVersions(id: id).filter { Mutant.decide("agreement.inForceSigned", $0.agreement.signedByAll) }
         guard let day else { return versions.last }
         return versions.last { $0.agreement.validFrom <= day } ?? versions.first
     }
@@ -133,7 +133,8 @@ extension SamsparStore {
     public func report(agreementID: String, year: Int, asOf: Day) async throws -> (Report, StoredAgreement) {
         let inForce = min(Day.lastOfYear(year), asOf)
         guard let stored = try await agreement(id: agreementID, inForceOn: inForce) else {
-            throw StoreError.unknownAgreement(agreementID)
+            if try await agreementVersions(id: agreementID).isEmpty { throw StoreError.unknownAgreement(agreementID) }
+            throw StoreError.notSignedByAll(agreementID)
         }
         let input = try await reportInput(for: stored.agreement, asOf: asOf)
         return (Report.compute(for: stored.agreement, year: year, asOf: asOf, input: input), stored)
@@ -145,6 +146,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case badURL(String, reason: String)
     case unreadableFile(String)
     case unknownAgreement(String)
+    /// No version of the agreement is signed by every party: a draft has no figures (SPEC §2).
+    case notSignedByAll(String)
     case cannotOpen(String, reason: String)
     case schemaTooNew(found: Int, known: Int)
 
@@ -153,6 +156,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .badURL(let url, let reason): "bad database URL '\(url)': \(reason)"
         case .unreadableFile(let path): "cannot read \(path)"
         case .unknownAgreement(let id): "there is no agreement '\(id)' (import it with `samspar agreement import FILE.json`)"
+        case .notSignedByAll(let id): "no version of agreement '\(id)' is signed by every party: a draft has no figures, not even a preview"
         case .cannotOpen(let what, let reason): "cannot open the database \(what): \(reason)"
         case .schemaTooNew(let found, let known):
             "the database has migration \(found) but this samspar knows only up to \(known): upgrade samspar"

@@ -32,6 +32,10 @@ struct API {
         add(.put, "/api/v1/agreements/{id}") { try await AgreementRoutes.put($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/report") { try await AgreementRoutes.report($0, $1, s) }
         add(.put, "/api/v1/agreements/{id}/draft") { try await AgreementLifeRoutes.putDraft($0, $1, s) }
+        add(.delete, "/api/v1/agreements/{id}/draft") { try await AgreementLifeRoutes.deleteDraft($0, $1, s) }
+        add(.post, "/api/v1/agreements/{id}/draft/accept") { try await AgreementLifeRoutes.accept($0, $1, s) }
+        add(.post, "/api/v1/agreements/{id}/draft/decline") { try await AgreementLifeRoutes.decline($0, $1, s) }
+        add(.get, "/api/v1/invitations") { try await AgreementLifeRoutes.invitations($0, $1, s) }
         add(.get, "/api/v1/agreements/{id}/check") { try await AgreementLifeRoutes.check($0, $1, s) }
         add(.post, "/api/v1/agreements/{id}/signatures") { try await AgreementLifeRoutes.sign($0, $1, s) }
         add(.post, "/api/v1/agreements/{id}/revisions") { try await AgreementLifeRoutes.revise($0, $1, s) }

@@ -66,4 +66,40 @@ enum AgreementLifeRoutes {
         let result = try await AgreementOperations.revise(id: try context.parameter(.agreement), caller, s)
         return JSONResponse.make(.object([("id", .string(result.id)), ("version", .int(result.version)), ("status", .string("draft"))]), status: .created)
     }
+
+    // MARK: Invitations (issue 18)
+
+    /// The drafts the caller's organisation is invited to, with its standing.
+    static func invitations(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let caller = try AgreementOperations.Act.answerInvitation.authorize(context.principal, on: context.channel(request))
+        let items = try await AgreementOperations.invitations(caller, s).map { stored, standing -> JSONValue in
+            .object([
+                ("id", .string(stored.agreement.id)), ("title", .string(stored.agreement.title)), ("version", .int(stored.version)),
+                ("standing", .string(standing.rawValue)),
+            ])
+        }
+        return JSONResponse.make(.object([("items", .array(items))]))
+    }
+
+    static func accept(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let caller = try AgreementOperations.Act.answerInvitation.authorize(context.principal, on: context.channel(request))
+        let id = try context.parameter(.agreement)
+        try await AgreementOperations.accept(id, caller, s)
+        return JSONResponse.make(.object([("id", .string(id)), ("standing", .string("accepted"))]))
+    }
+
+    static func decline(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let caller = try AgreementOperations.Act.answerInvitation.authorize(context.principal, on: context.channel(request))
+        let id = try context.parameter(.agreement)
+        try await AgreementOperations.decline(id, caller, s)
+        return JSONResponse.make(.object([("id", .string(id)), ("standing", .string("declined"))]))
+    }
+
+    static func deleteDraft(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let caller = try AgreementOperations.Act.answerInvitation.authorize(context.principal, on: context.channel(request))
+        let id = try context.parameter(.agreement)
+        try await AgreementOperations.deleteDraft(id, caller, s)
+        return JSONResponse.make(
+            .object([("id", .string(id)), ("deletedVersions", .array(try await AgreementOperations.deletedVersions(id, caller, s).map { .int($0) }))]))
+    }
 }

@@ -20,9 +20,15 @@ enum AgreementRoutes {
 
     static func get(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let caller = try Caller.signedIn(context.principal, on: context.channel(request))
-        let (stored, count) = try await AgreementOperations.version(
-            try context.parameter(.agreement), request.uri.queryParameters.get("version").map { String($0) }, caller, s)
-        return JSONResponse.make(.object([("version", .int(stored.version)), ("versions", .int(count)), ("agreement", stored.agreement.document)]))
+        let id = try context.parameter(.agreement)
+        let (stored, count) = try await AgreementOperations.version(id, request.uri.queryParameters.get("version").map { String($0) }, caller, s)
+        let standing = try await AgreementOperations.standing(id, caller, s)
+        return JSONResponse.make(
+            .object([
+                ("version", .int(stored.version)), ("versions", .int(count)), ("agreement", stored.agreement.document),
+                ("deletedVersions", .array(try await AgreementOperations.deletedVersions(id, caller, s).map { .int($0) })),
+                ("draftStanding", standing.map { .string($0.rawValue) } ?? .null),
+            ]))
     }
 
     /// The agreement as its signed document (issue 9, part 6): the same HTML as the command

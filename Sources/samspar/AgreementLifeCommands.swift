@@ -19,13 +19,32 @@ struct AgreementCheckCommand: AsyncParsableCommand {
 
     private func execute() async throws {
         let context = try Context(options: database)
-        let versions = try await context.withStore { try await AgreementOperations.allVersions(id, context.caller("agreement check"), context.services($0)) }
+        let caller = context.caller("agreement check")
+        let (versions, members, deleted) = try await context.withStore { store in
+            let s = context.services(store)
+            return (
+                try await AgreementOperations.allVersions(id, caller, s), try await AgreementOperations.draftMembers(id, caller, s),
+                try await AgreementOperations.deletedVersions(id, caller, s)
+            )
+        }
         guard let newest = versions.last else {
             throw CLIFailure("no agreement '\(id)'")
         }
         let a = newest.agreement
         let life = a.lifecycle(on: context.today)
         print("\(a.id) version \(newest.version): \(life.status.rawValue)")
+        if !deleted.isEmpty { print("deleted drafts: version " + deleted.map(String.init).joined(separator: ", ")) }
+        // Drafts are invitations (issue 18): who owns the draft, who is invited, who accepted.
+        if let members, a.isDraft {
+            func named(_ orgs: [Organisationsnummer]) -> String {
+                orgs.map { org in "\(a.parties.first { $0.orgNumber == org }?.name ?? org.description) (\(org))" }.joined(separator: ", ")
+            }
+            print("owners: " + named(members.owners.sorted()))
+            let invited = a.parties.map(\.orgNumber).filter { members.standing(of: $0, in: a) == .invited }
+            let accepted = a.parties.map(\.orgNumber).filter { members.standing(of: $0, in: a) == .accepted }
+            if !invited.isEmpty { print("invited: " + named(invited)) }
+            if !accepted.isEmpty { print("accepted: " + named(accepted)) }
+        }
         for warning in a.grantsOverCap(.bundled) {
             print("warning: the grant applied for by \(warning.grant.orgNumber) (\(warning.grant.applied) kr) is above the round's cap of \(warning.cap) kr")
         }
@@ -135,5 +154,30 @@ struct AgreementTerminateCommand: AsyncParsableCommand {
             .last
         let last = stored?.agreement.lifecycle(on: day).lastDay
         print("\(id) version \(result.version): uppsagd av \(party), gäller till och med \(last?.description ?? "–") (notice recorded).")
+    }
+}
+
+/// `samspar agreement delete ID` (issue 18): the operator deletes a draft nobody has signed;
+/// its version number is kept as deleted and never reused.
+struct AgreementDeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Delete a draft nobody has signed. / Ta bort ett utkast som ingen har undertecknat.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Agreement id.") var id: String
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let context = try Context(options: database)
+        do {
+            try await context.withStore { try await AgreementOperations.deleteDraft(id, context.caller("agreement delete"), context.services($0)) }
+        } catch let error as APIError where error.status == .notFound {
+            throw CLIFailure("no agreement '\(id)'")
+        } catch let error as APIError {
+            throw CLIFailure("\(id) was not deleted: \(error.reason ?? error.message)")
+        }
+        print("the draft of \(id) is deleted / utkastet är borttaget")
     }
 }

@@ -42,7 +42,7 @@ struct AgreementCommand: AsyncParsableCommand {
         commandName: "agreement", abstract: "Agreements (överenskommelser).",
         subcommands: [
             ImportAgreement.self, AgreementDocumentCommand.self, AgreementCheckCommand.self, AgreementSignCommand.self, AgreementReviseCommand.self,
-            AgreementTerminateCommand.self,
+            AgreementTerminateCommand.self, AgreementDeleteCommand.self,
         ])
 
     struct ImportAgreement: AsyncParsableCommand {

@@ -138,7 +138,7 @@ struct StoreTests {
             #expect(
                 error.problems.map(\.description) == [
                     "line 3, column person_id: no participant 19930602-2386 (import the participants file first)",
-                    "line 4, column track: no agreement has a track 'svets'",
+                    "line 4, column track: no agreement your organisation is a party to has a track 'svets'",
                     "line 5, column event: 'graduated' is not one of invited, attended, accepted, declined, started, completed, discontinued",
                 ])
             #expect(try await store.counts()["track_events"] == 13)
@@ -248,12 +248,20 @@ struct StoreEdgeTests {
             var draft = try Fixtures.agreement
             draft.id = "utkast"
             draft.parties = draft.parties.filter { $0.kind != .municipality }
-            draft.signatures = []
-            draft.status = .draft
+            // Signed by every party it has (none of them a municipality).
+            draft.signatures = draft.signatures.filter { s in draft.parties.contains { $0.orgNumber == s.orgNumber } }
             _ = try await store.importAgreement(draft, document: Data(draft.document.serialized().utf8), importedAt: Date())
             let (report, _) = try await store.report(agreementID: "utkast", year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!)
             #expect(report.participants.active == 0)
             #expect(report.tracks.count == 4)
+            // As a draft (issue 18) it has no figures at all, not even a preview.
+            draft.id = "bara-utkast"
+            draft.signatures = []
+            draft.status = .draft
+            _ = try await store.importAgreement(draft, document: Data(draft.document.serialized().utf8), importedAt: Date())
+            await #expect(throws: StoreError.notSignedByAll("bara-utkast")) {
+                try await store.report(agreementID: "bara-utkast", year: 2018, asOf: Day(year: 2019, month: 3, day: 31)!)
+            }
         }
     }
 }

@@ -48,6 +48,9 @@ struct PageRoleTests {
         (.post, "/avtal/ostra-sodertorn/underteckna", [.coordinator]),
         (.post, "/avtal/ostra-sodertorn/uppsagning", [.coordinator]),
         (.post, "/avtal/ostra-sodertorn/revidera", [.coordinator]),
+        (.post, "/avtal/ostra-sodertorn/inbjudan/anta", [.coordinator]),
+        (.post, "/avtal/ostra-sodertorn/inbjudan/avboj", [.coordinator]),
+        (.post, "/avtal/ostra-sodertorn/utkast/ta-bort", [.coordinator]),
     ]
 
     @Test func everyRoleOnEveryPage() async throws {

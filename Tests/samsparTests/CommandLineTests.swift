@@ -138,6 +138,34 @@ struct CommandLineTests {
         #expect(again.stdout == lines[0].replacing(" made ", with: " stored ") + "\n")
     }
 
+    /// Issue 18 at the command line: `agreement check` names a draft's owners, and `agreement
+    /// delete` deletes a draft nobody has signed; its number is not reused.
+    @Test func aDraftIsCheckedAndDeleted() throws {
+        let cli = try Samspar()
+        let example = try Data(contentsOf: Samspar.shared.appendingPathComponent("examples/agreement.json"))
+        var document = try #require(try JSONSerialization.jsonObject(with: example) as? [String: Any])
+        document["id"] = "utkast-cli"
+        document["status"] = "draft"
+        document["signatures"] = [Any]()
+        let path = try cli.write("draft.json", String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self))
+        #expect(try cli.run("agreement", "import", path).status == 0)
+        let check = try cli.run("agreement", "check", "utkast-cli")
+        #expect(check.stdout.contains("utkast-cli version 1: draft"))
+        #expect(check.stdout.contains("owners: "), "\(check.stdout)")
+        #expect(check.stdout.contains("(212000-0084)"))
+        let deleted = try cli.run("agreement", "delete", "utkast-cli")
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(deleted.stdout == "the draft of utkast-cli is deleted / utkastet är borttaget\n")
+        #expect(try cli.run("agreement", "check", "utkast-cli").stderr.contains("no agreement 'utkast-cli'"))
+        #expect(try cli.run("agreement", "import", path).stdout.contains("version 2"))
+        #expect(try cli.run("agreement", "check", "utkast-cli").stdout.contains("deleted drafts: version 1"))
+        // A version signed by every party is not deleted.
+        #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)
+        let signed = try cli.run("agreement", "delete", "ostra-sodertorn")
+        #expect(signed.status == 1)
+        #expect(signed.stderr.contains("has no draft"))
+    }
+
     @Test func aBadFileIsRejectedWithEveryRowAndNothingWritten() throws {
         let cli = try Samspar()
         #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)

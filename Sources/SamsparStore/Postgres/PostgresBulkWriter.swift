@@ -75,6 +75,10 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
         Int64(try await link.rows("UPDATE registration_changes SET n = n + 1 WHERE id = 1 RETURNING n").first?.decode(Int.self) ?? 1)
     }
 
+    func agreementDocuments() async throws -> [String] {
+        try await link.rows("SELECT document FROM agreement_versions WHERE deleted_at IS NULL").map { try $0.decode(String.self) }
+    }
+
     func tracks() async throws -> [TrackRef] {
         try await link.rows("SELECT id, agreement_id, code FROM tracks").map { row in
             let (id, agreement, code) = try row.decode((Int, String, String).self)

@@ -43,6 +43,10 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
         Int64(try await store.query("UPDATE registration_changes SET n = n + 1 WHERE id = 1 RETURNING n").first?.column("n")?.integer ?? 1)
     }
 
+    func agreementDocuments() async throws -> [String] {
+        try await store.query("SELECT document FROM agreement_versions WHERE deleted_at IS NULL").compactMap { $0.column("document")?.string }
+    }
+
     func tracks() async throws -> [TrackRef] {
         try await store.query("SELECT id, agreement_id, code FROM tracks").compactMap { row in
             guard let id = row.column("id")?.integer, let agreement = row.column("agreement_id")?.string,

@@ -192,5 +192,6 @@ enum SQLiteMigrations {
         (4, "published follow-up reports (issue 9)", PublicationMigration.statements(bigint: "INTEGER", identity: "INTEGER PRIMARY KEY")),
         (5, "sign-in failures shared by every instance (issue 10)", SignInFailureMigration.statements(bigint: "INTEGER")),
         (6, "quarter closes, and the close a publication makes public (issue 17)", CloseMigration.statements(bigint: "INTEGER")),
+        (7, "drafts as invitations: owners, acceptances, deleted drafts (issue 18)", DraftMigration.statements(bigint: "INTEGER")),
     ]
 }

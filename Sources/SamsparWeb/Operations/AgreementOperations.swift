@@ -10,7 +10,7 @@ public enum AgreementOperations {
     /// The acts on agreements, each with the role rule that allows it (SPEC §1–§2). Reading an
     /// agreement, its check and its document is for everyone signed in.
     enum Act: RoleRule {
-        case importOrRevise, draft, sign, revise, terminate
+        case importOrRevise, draft, sign, revise, terminate, answerInvitation
 
         var rule: (Role) -> Bool { \.managesAgreements }
 
@@ -21,6 +21,7 @@ public enum AgreementOperations {
             case .sign: "sign agreements"
             case .revise: "revise agreements"
             case .terminate: "give notice of termination"
+            case .answerInvitation: "accept, decline or delete drafts"
             }
         }
     }
@@ -31,26 +32,46 @@ public enum AgreementOperations {
 
     // MARK: Reading
 
-    /// Every agreement, newest version (anyone signed in).
-    static func list(_ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
-        try await s.store.agreements()
-    }
-
-    /// Every version of one agreement, oldest first; none when there is no such agreement.
-    public static func allVersions(_ id: String, _ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
-        try await s.store.agreementVersions(id: id)
-    }
-
-    /// Every version of one agreement, oldest first; `404` when there is none.
-    public static func versions(_ id: String, _ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
+    /// The versions of agreement `id` the caller may see, oldest first (SPEC §2, *Drafts are
+    /// invitations*): every version signed by every party; the draft only to the coordinators
+    /// of its owners and of the parties it names (and to the operator). Empty: to the caller
+    /// there is no such agreement.
+    static func visibleVersions(_ id: String, _ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
         let versions = try await s.store.agreementVersions(id: id)
+        guard let principal = caller.principal else { return versions }
+        guard let newest = versions.last, !newest.agreement.signedByAll else { return versions }
+        let signed = Array(versions.dropLast().filter { $0.agreement.signedByAll })
+        guard Act.draft.allows(principal), let (draft, members) = try await s.store.draft(of: id), draft.version == newest.version,
+            members.sees(principal.organisation, draft.agreement)
+        else { return signed }
+        return signed + [newest]
+    }
+
+    /// Every agreement the caller may see, its newest version they may see.
+    static func list(_ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
+        var result: [StoredAgreement] = []
+        for id in try await s.store.agreementIDs() {
+            if let newest = try await visibleVersions(id, caller, s).last { result.append(newest) }
+        }
+        return result
+    }
+
+    /// Every version of one agreement the caller may see, oldest first; none when there is
+    /// none (or none they may see).
+    public static func allVersions(_ id: String, _ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
+        try await visibleVersions(id, caller, s)
+    }
+
+    /// Every version of one agreement the caller may see, oldest first; `404` when there is none.
+    public static func versions(_ id: String, _ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
+        let versions = try await visibleVersions(id, caller, s)
         guard !versions.isEmpty else { throw APIError.notFound("no such agreement / avtalet finns inte") }
         return versions
     }
 
-    /// The version asked for (`version`), or the newest.
+    /// The version asked for (`version`), or the newest the caller may see.
     static func version(_ id: String, _ number: String?, _ caller: Caller, _ s: Services) async throws -> (StoredAgreement, count: Int) {
-        let versions = try await s.store.agreementVersions(id: id)
+        let versions = try await visibleVersions(id, caller, s)
         var chosen = versions.last
         if let number {
             guard let number = Int(number) else { throw APIError.badRequest("version must be a whole number") }
@@ -60,10 +81,43 @@ public enum AgreementOperations {
         return (stored, versions.count)
     }
 
-    /// The agreements the caller's organisation is a party to (every one, for the operator).
+    /// Who owns the draft of `id` and who accepted (the operator's `samspar agreement check`).
+    public static func draftMembers(_ id: String, _ caller: Caller, _ s: Services) async throws -> DraftMembers? {
+        guard caller.principal == nil else { return nil }
+        return try await s.store.draft(of: id)?.1
+    }
+
+    /// The numbers of an agreement's deleted drafts (listed as deleted, never reused).
+    public static func deletedVersions(_ id: String, _ caller: Caller, _ s: Services) async throws -> [Int] {
+        try await s.store.deletedVersions(of: id)
+    }
+
+    /// The agreements the caller's organisation is a party to in a version signed by every
+    /// party, that version (every agreement, for the operator): what its tracks, target
+    /// groups and lists are read from. A draft has no effect outside its own pages.
     static func withParty(_ caller: Caller, _ s: Services) async throws -> [StoredAgreement] {
         guard let own = caller.organisation else { return try await s.store.agreements() }
         return try await s.store.agreements(withParty: own)
+    }
+
+    /// The drafts the caller's organisation is invited to (or accepted), with its standing:
+    /// the coordinator's "Inbjudningar".
+    static func invitations(_ caller: Caller, _ s: Services) async throws -> [(StoredAgreement, DraftMembers.Standing)] {
+        guard let own = caller.organisation else { return [] }
+        var result: [(StoredAgreement, DraftMembers.Standing)] = []
+        for id in try await s.store.agreementIDs() {
+            guard let (draft, members) = try await s.store.draft(of: id), let standing = members.standing(of: own, in: draft.agreement),
+                standing != .owner
+            else { continue }
+            result.append((draft, standing))
+        }
+        return result
+    }
+
+    /// The caller's organisation's standing in the draft of `id`; `nil` when it has none.
+    static func standing(_ id: String, _ caller: Caller, _ s: Services) async throws -> DraftMembers.Standing? {
+        guard let principal = caller.principal, Act.draft.allows(principal), let (draft, members) = try await s.store.draft(of: id) else { return nil }
+        return members.standing(of: principal.organisation, in: draft.agreement)
     }
 
     /// Whether agreement `id` has any version (a new draft's id must be unused).
@@ -74,7 +128,12 @@ public enum AgreementOperations {
     /// The newest version of agreement `id`, which the caller's organisation must be a party
     /// of (the editor's); a refusal, audited, when it is not.
     static func newestOfParty(_ id: String, _ caller: Caller, _ s: Services) async throws -> StoredAgreement {
-        guard let newest = try await s.store.agreementVersions(id: id).last else { throw APIError.notFound() }
+        guard let newest = try await visibleVersions(id, caller, s).last else {
+            // An agreement, or a draft, the caller may not see does not exist to them (audited).
+            var refusal = APIError.notFound("no such agreement / avtalet finns inte")
+            refusal.refusal = caller.refusal("no agreement \(id) it may see")
+            throw refusal
+        }
         guard caller.organisation == nil || newest.agreement.parties.contains(where: { $0.orgNumber == caller.organisation }) else {
             var refusal = APIError.forbidden("your organisation is not a party to \(id) / din organisation är inte part i avtalet")
             refusal.refusal = caller.refusal("not a party to \(id)")
@@ -99,6 +158,8 @@ public enum AgreementOperations {
                     return caller.entry("agreement", detail: "\(result.id) version \(result.version)\(added)")
                 })
         } catch let error as AgreementStoreError {
+            throw refusal(error, caller)
+        } catch let error as DraftError {
             throw refusal(error, caller)
         }
     }
@@ -127,6 +188,8 @@ public enum AgreementOperations {
             return try await s.store.saveAgreementDraft(
                 agreement, at: s.now(), editor: editor(caller), audit: { caller.entry("agreement", detail: "\($0.id) version \($0.version) draft saved") })
         } catch let error as AgreementStoreError {
+            throw refusal(error, caller)
+        } catch let error as DraftError {
             throw refusal(error, caller)
         }
     }
@@ -225,6 +288,57 @@ public enum AgreementOperations {
         } catch let error as AgreementStoreError {
             throw refusal(error, caller)
         }
+    }
+
+    // MARK: Invitations (SPEC §2, Drafts are invitations)
+
+    /// The caller's organisation accepts its invitation to the draft of `id`.
+    static func accept(_ id: String, _ caller: Caller, _ s: Services) async throws {
+        guard let own = caller.organisation else { throw APIError.badRequest("an invitation is answered by a party's coordinator") }
+        do {
+            try await s.store.acceptDraft(id, by: own, audit: caller.entry("agreement", detail: "\(id) draft accepted"), at: s.now())
+        } catch let error as DraftError {
+            throw refusal(error, caller)
+        }
+    }
+
+    /// The caller's organisation declines: it leaves the draft, whose signatures are cleared.
+    static func decline(_ id: String, _ caller: Caller, _ s: Services) async throws {
+        guard let own = caller.organisation else { throw APIError.badRequest("an invitation is answered by a party's coordinator") }
+        do {
+            try await s.store.declineDraft(id, by: own, audit: caller.entry("agreement", detail: "\(id) draft declined"), at: s.now())
+        } catch let error as DraftError {
+            throw refusal(error, caller)
+        }
+    }
+
+    /// An owner (or the operator) deletes a draft nobody has signed.
+    public static func deleteDraft(_ id: String, _ caller: Caller, _ s: Services) async throws {
+        do {
+            try await s.store.deleteDraft(id, by: caller.organisation, audit: caller.entry("agreement", detail: "\(id) draft deleted"), at: s.now())
+        } catch let error as DraftError {
+            throw refusal(error, caller)
+        }
+    }
+
+    /// How a refusal of a draft's invitation reads: to an organisation that was not invited
+    /// the draft does not exist (`404`, audited).
+    static func refusal(_ error: DraftError, _ caller: Caller) -> APIError {
+        var refused: APIError
+        switch error {
+        case .notInvited:
+            refused = APIError.notFound("no such draft / utkastet finns inte")
+            refused.refusal = caller.refusal(error.description)
+        case .notOwner, .notAccepted, .notOwnParts:
+            refused = APIError.forbidden("\(error.description) / din organisation får inte göra det i utkastet")
+            refused.refusal = caller.refusal(error.description)
+        case .owner, .partyInForce, .signed, .noDraft: refused = APIError.conflict(error.description)
+        case .notice:
+            refused = APIError.invalid(
+                "the agreement was not saved / avtalet sparades inte", problems: [.init(line: 0, column: "termination", reason: error.description)])
+        }
+        refused.reason = error.description
+        return refused
     }
 
     /// One mapping of the store's refusals of an agreement's change to answers, each keeping

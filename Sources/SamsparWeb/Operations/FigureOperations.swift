@@ -270,6 +270,11 @@ public enum FigureOperations {
     /// signed. Nothing is computed afresh: the close's suppressed form is what is published.
     static func publish(id: String, quarter: Quarter, _ caller: Caller, _ s: Services) async throws -> PublishedReport {
         guard let inForce = try await s.store.agreement(id: id, inForceOn: quarter.lastDay) else {
+            // A draft is not published: to its parties it says so; to anyone else it does not exist.
+            let versions = try await AgreementOperations.visibleVersions(id, caller, s)
+            guard versions.isEmpty else {
+                throw APIError.conflict("no version of \(id) is signed by every party: a draft is not published / ett utkast publiceras inte")
+            }
             throw APIError.notFound("no such agreement / avtalet finns inte")
         }
         // Only a coordinator of a party to the version in force publishes its follow-up, and

@@ -95,6 +95,12 @@ enum AgreementPages {
         var hasDecisions = false
         var hasGrants = false
         var hasWarnings = false
+        /// The caller's invitation to this draft (issue 18): what it is, and the answers.
+        var invitation: String? = nil
+        var acceptAction: String? = nil
+        var declineAction: String? = nil
+        var deleteAction: String? = nil
+        var deleted: String? = nil
     }
 
     struct Published: Sendable {
@@ -205,13 +211,34 @@ enum AgreementPages {
                 href: SiteURL.publication(id, String($0.id)).path)
         }
         life(&shown, a, stored.version == versions.last?.version, principal, failure: failure, r)
+        // Drafts are invitations (issue 18): an invited party accepts or declines; an owner may
+        // delete a draft nobody has signed.
+        if stored.version == versions.last?.version, !a.signedByAll, AgreementOperations.Act.answerInvitation.allows(principal) {
+            switch try await AgreementOperations.standing(id, caller, r.services) {
+            case .invited?:
+                shown.invitation = r.t("agreement.invited")
+                (shown.acceptAction, shown.declineAction) = (SiteURL.agreementAccept(id).path, SiteURL.agreementDecline(id).path)
+                // Until it accepts, an invited party does not edit (its signature accepts).
+                shown.editHref = nil
+            case .accepted?:
+                shown.invitation = r.t("agreement.accepted")
+                shown.declineAction = versions.count > 1 ? nil : SiteURL.agreementDecline(id).path
+            case .owner?:
+                if a.signatures.isEmpty { shown.deleteAction = SiteURL.agreementDelete(id).path }
+            case nil: break
+            }
+        }
+        let deleted = try await AgreementOperations.deletedVersions(id, caller, r.services)
+        if !deleted.isEmpty { shown.deleted = String(format: r.t("agreement.deletedVersions"), deleted.map(String.init).joined(separator: ", ")) }
         let q = r.request.uri.queryParameters
         let notice =
-            q.get("publicerad") != nil
-            ? r.t("agreement.publishedNotice")
-            : q.get("undertecknad") != nil
-                ? r.t("agreement.signedNotice")
-                : q.get("uppsagd") != nil ? r.t("agreement.terminatedNotice") : q.get("utkast") != nil ? r.t("agreement.notDraftNotice") : nil
+            q.get("antagen") != nil
+            ? r.t("agreement.acceptedNotice")
+            : q.get("publicerad") != nil
+                ? r.t("agreement.publishedNotice")
+                : q.get("undertecknad") != nil
+                    ? r.t("agreement.signedNotice")
+                    : q.get("uppsagd") != nil ? r.t("agreement.terminatedNotice") : q.get("utkast") != nil ? r.t("agreement.notDraftNotice") : nil
         return r.render(
             "agreement", title: a.area ?? a.title, shown, current: .agreements, notice: notice, status: failure == nil ? .ok : .unprocessableContent)
     }

@@ -24,6 +24,9 @@ enum HomePage {
         /// The coordinator's reminders of their agreements' life (issue 9, part 5).
         var reminders: [Layout.Link] = []
         var showReminders = false
+        /// The drafts the coordinator's organisation is invited to (issue 18).
+        var invitations: [Layout.Link] = []
+        var hasInvitations = false
     }
 
     static let shown = 100
@@ -60,9 +63,23 @@ enum HomePage {
             if AuditOperations.Act.search.allows(principal) { links.append(.init(href: SiteURL.audit.path, label: r.t("nav./granskning"))) }
             if AccountOperations.Act.manageUsers.allows(principal) { links.append(.init(href: SiteURL.accounts.path, label: r.t("nav./konton"))) }
             model.links = links
+            if AgreementOperations.Act.answerInvitation.allows(principal) {
+                model.invitations = try await AgreementOperations.invitations(caller, r.services).map { stored, standing in
+                    .init(
+                        href: SiteURL.agreement(stored.agreement.id).path,
+                        label: String(format: r.t("home.invitation"), stored.agreement.area ?? stored.agreement.title)
+                            + (standing == .accepted ? " (\(r.t("agreement.acceptedNotice")))" : ""))
+                }
+                model.hasInvitations = !model.invitations.isEmpty
+            }
             if AgreementOperations.Act.sign.allows(principal) {
                 model.showReminders = true
-                for stored in try await AgreementOperations.withParty(caller, r.services) {
+                // The agreements the organisation is a party to, as it may see them: drafts
+                // included (the reminders of signatures still missing).
+                let own = try await AgreementOperations.list(caller, r.services).filter {
+                    $0.agreement.parties.contains { $0.orgNumber == principal.organisation }
+                }
+                for stored in own {
                     let a = stored.agreement
                     let names = Dictionary(a.parties.map { ($0.orgNumber, $0.name) }, uniquingKeysWith: { x, _ in x })
                     for reminder in a.reminders(on: r.today) {
@@ -80,6 +97,7 @@ enum HomePage {
                 }
             }
         }
-        return r.render("home", title: r.t(principal.role == .caseworker ? "home.todo" : "home.title"), model, current: .home)
+        let declined = r.request.uri.queryParameters.get("avbojd").map { String(format: r.t("home.declined"), String($0)) }
+        return r.render("home", title: r.t(principal.role == .caseworker ? "home.todo" : "home.title"), model, current: .home, notice: declined)
     }
 }

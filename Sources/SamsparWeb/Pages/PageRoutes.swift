@@ -91,6 +91,24 @@ struct PageRoutes {
         post(.agreementSign(SiteURL.idKey)) { try await AgreementEditPage.sign($0, $1) }
         post(.agreementRevise(SiteURL.idKey)) { try await AgreementEditPage.revise($0, $1) }
         post(.agreementTerminate(SiteURL.idKey)) { try await AgreementEditPage.terminate($0, $1) }
+        post(.agreementAccept(SiteURL.idKey)) { r, _ in
+            let caller = try AgreementOperations.Act.answerInvitation.authorize(r.principal, on: r.channel)
+            let id = try r.context.parameter(.agreement)
+            try await AgreementOperations.accept(id, caller, r.services)
+            return .redirect(SiteURL.agreement(id).with([("antagen", "1")]))
+        }
+        post(.agreementDecline(SiteURL.idKey)) { r, _ in
+            let caller = try AgreementOperations.Act.answerInvitation.authorize(r.principal, on: r.channel)
+            let id = try r.context.parameter(.agreement)
+            try await AgreementOperations.decline(id, caller, r.services)
+            return .redirect(SiteURL.home.with([("avbojd", id)]))
+        }
+        post(.agreementDelete(SiteURL.idKey)) { r, _ in
+            let caller = try AgreementOperations.Act.answerInvitation.authorize(r.principal, on: r.channel)
+            let id = try r.context.parameter(.agreement)
+            try await AgreementOperations.deleteDraft(id, caller, r.services)
+            return .redirect(SiteURL.agreements.with([("borttagen", id)]))
+        }
         get(.occupations) { try OccupationPage.show($0) }
         get(.agreementDocument(SiteURL.idKey)) { r in
             let (stored, _) = try await AgreementOperations.version(

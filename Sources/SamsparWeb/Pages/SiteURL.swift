@@ -35,6 +35,9 @@ enum SiteURL: Sendable {
     case agreementSign(String)
     case agreementRevise(String)
     case agreementTerminate(String)
+    case agreementAccept(String)
+    case agreementDecline(String)
+    case agreementDelete(String)
     case occupations
     case dashboard(String)
     case dashboardPeople(String)
@@ -102,6 +105,9 @@ enum SiteURL: Sendable {
         case .agreementSign(let id): "/avtal/\(id)/underteckna"
         case .agreementRevise(let id): "/avtal/\(id)/revidera"
         case .agreementTerminate(let id): "/avtal/\(id)/uppsagning"
+        case .agreementAccept(let id): "/avtal/\(id)/inbjudan/anta"
+        case .agreementDecline(let id): "/avtal/\(id)/inbjudan/avboj"
+        case .agreementDelete(let id): "/avtal/\(id)/utkast/ta-bort"
         case .occupations: "/yrken"
         case .dashboard(let id): "/avtal/\(id)/uppfoljning"
         case .dashboardPeople(let id): "/avtal/\(id)/uppfoljning/personer"
