@@ -248,7 +248,10 @@ public enum FigureOperations {
 
     /// The stored closes of agreement `id`, and whether the caller gets their unsuppressed form.
     static func closes(_ id: String, _ caller: Caller, _ s: Services) async throws -> (closes: [QuarterClose], unsuppressed: Bool) {
-        guard try await s.store.agreementVersions(id: id).isEmpty == false else { throw APIError.notFound("no such agreement / avtalet finns inte") }
+        // An agreement the caller may not see (a draft of others) does not exist to them.
+        guard try await AgreementOperations.visibleVersions(id, caller, s).isEmpty == false else {
+            throw APIError.notFound("no such agreement / avtalet finns inte")
+        }
         return (try await s.store.closes(agreementID: id), try await readsUnsuppressedCloses(id, caller, s))
     }
 
