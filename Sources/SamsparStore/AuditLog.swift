@@ -220,6 +220,11 @@ public enum AuditLog {
         public var touching: Organisationsnummer?
         /// The newest entries first (the pages' "latest 50"); `after` still bounds from below.
         public var newestFirst = false
+        /// Only entries before this one (the page's "older entries").
+        public var before: Int64? = nil
+        /// Only entries made at or after this time, and before that one (timestamps as `at`).
+        public var fromAt: String? = nil
+        public var beforeAt: String? = nil
 
         public init(
             person: Personnummer? = nil, actor: String? = nil, organisation: Organisationsnummer? = nil, action: String? = nil, after: Int64 = 0,
@@ -266,6 +271,18 @@ public enum AuditLog {
             binds.append(.int(org.value))
             conditions.append(
                 "seq IN (SELECT x.seq FROM audit_subjects x WHERE x.person_id = $\(binds.count - 1) AND x.org_number = $\(binds.count))")
+        }
+        if let before = q.before {
+            binds.append(.int(before))
+            conditions.append("seq < $\(binds.count)")
+        }
+        if let from = q.fromAt {
+            binds.append(.text(from))
+            conditions.append("at >= $\(binds.count)")
+        }
+        if let before = q.beforeAt {
+            binds.append(.text(before))
+            conditions.append("at < $\(binds.count)")
         }
         binds.append(.int(q.limit))
         let rows = try await s.query(

@@ -55,7 +55,9 @@ struct Context {
             database = .default
         }
         now = Date()
-        operatorName = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        // The operator's user and host (issue 19: `cli:unknown` told an auditor nothing).
+        let user = environment["USER"] ?? environment["LOGNAME"] ?? Self.loginName() ?? "uid\(getuid())"
+        operatorName = "\(user)@\(ProcessInfo.processInfo.hostName)"
         if let text = environment["SAMSPAR_SUPPRESSION_THRESHOLD"] {
             guard let value = Int(text), value >= 1 else {
                 throw CLIFailure("SAMSPAR_SUPPRESSION_THRESHOLD='\(text)' is not a whole number of at least 1")
@@ -85,6 +87,12 @@ struct Context {
         calendar.timeZone = TimeZone(identifier: "Europe/Stockholm") ?? .current
         let c = calendar.dateComponents([.year, .month, .day], from: now)
         today = Day(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
+    /// The login name of the process's user, from the password database.
+    static func loginName() -> String? {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+        return String(cString: name)
     }
 
     /// A pool size from the environment or `--db-pool`: 1 to 200 connections.

@@ -181,9 +181,10 @@ struct PageSnapshotTests {
             (
                 "audit", "rows",
                 AuditPage.Model(
-                    person: s, actor: s, action: s, refusedOnly: true,
+                    person: s, actor: s, actions: [.init(value: "read", label: s, selected: true)], from: "2019-01-01", through: "2019-06-30",
+                    refusedOnly: true,
                     rows: [.init(seq: "1", at: s, who: s, role: s, organisation: s, action: s, person: s, channel: s, detail: s, refused: true)],
-                    verification: s, verified: false, verifyHref: "/granskning?verifiera=1", error: s)
+                    verification: s, verified: false, verifyHref: "/granskning?verifiera=1", error: s, older: "/granskning?fore=1", shown: s)
             ),
             ("accounts", "token-shown", accounts),
             ("accessibility", "statement", AccessibilityPage.Model(tested: s)),

@@ -279,8 +279,12 @@ struct SeveralPartiesTests {
         #expect(!actors.contains("token:AF VS"))
         #expect(!actors.contains("token:Tyresö VS"))
         let own = try await h.store.read { try await AuditLog.search(.init(actor: "auditor@example.se"), in: $0) }
-        #expect(own.map(\.draft.action) == ["audit-search", "audit-read"])
-        #expect(own.last?.draft.person?.description == Self.shown)
+        // One entry per search (issue 19), naming each person it showed: found by the person.
+        #expect(own.map(\.draft.action) == ["audit-search"])
+        #expect(own.first?.draft.detail.hasSuffix(", 1 people") == true)
+        let person = try Personnummer(Self.shown, currentYear: 2019)
+        let aboutPerson = try await h.store.read { try await AuditLog.search(.init(person: person, actor: "auditor@example.se"), in: $0) }
+        #expect(aboutPerson.map(\.draft.action) == ["audit-search"])
     }
 
     /// The samordningsförbund's coordinator sees where registrations disagree, for the people

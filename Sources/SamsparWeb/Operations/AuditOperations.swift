@@ -22,16 +22,18 @@ public enum AuditOperations {
     }
 
     /// The auditor's search (the API's and the page's): the entries their organisation may
-    /// see, and in the log the search itself with each person it showed.
+    /// see, and in the log the search itself, one entry naming every person it showed (as
+    /// registrations of the auditor's organisation: each appears in that person's access log),
+    /// so that the auditor's own reads do not bury everything else (issue 19).
     static func search(_ query: AuditLog.Query, _ caller: Caller, _ s: Services) async throws -> [AuditEntry] {
         var q = query
         q.visibleTo = caller.organisation
         let entries = try await s.store.searchAudit(q)
-        var drafts = [caller.entry("audit-search", person: q.person, detail: "\(entries.count) entries")]
-        for person in Set(entries.compactMap(\.draft.person)).sorted() {
-            drafts.append(caller.entry("audit-read", person: person))
-        }
-        try await s.auditBuffer.record(drafts)
+        let people = Set(entries.compactMap(\.draft.person)).sorted()
+        let shown = caller.organisation.map { org in people.map { PersonParty(person: $0.value, org: org.value) } } ?? []
+        try await s.auditBuffer.record([
+            caller.entry("audit-search", person: q.person, detail: "\(entries.count) entries, \(people.count) people", registrations: shown)
+        ])
         return entries
     }
 
