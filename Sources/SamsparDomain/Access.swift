@@ -12,8 +12,6 @@ public enum Role: String, CaseIterable, Sendable, Codable {
     /// May see live figures at all (SPEC §3): own figures, or a coordinator's joint ones; the
     /// other roles read the quarters' closes and the publications.
     public var seesLiveFigures: Bool { Mutant.decide("role.seesLiveFigures", readsParticipants) }
-    /// May see a report without suppression (a role with access to individual data).
-    public var seesUnsuppressedReports: Bool { Mutant.decide("role.seesUnsuppressedReports", readsParticipants) }
     /// May import and revise agreements (of its own organisation, SPEC §2) and see where
     /// registrations disagree.
     public var managesAgreements: Bool { Mutant.decide("role.managesAgreements", self == .coordinator) }

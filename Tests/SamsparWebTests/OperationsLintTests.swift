@@ -13,7 +13,7 @@ import Testing
         (#"require\(\\\."#, "a role decision (the old require(\\.…))", []),
         (#"Caller\.granted\("#, "a role decision", ["Sources/SamsparWeb/Operations/"]),
         (
-            #"\.role\.(readsParticipants|writesParticipants|seesUnsuppressedReports|managesAgreements|readsAuditLog|managesAccounts)\b"#,
+            #"\.role\.(readsParticipants|writesParticipants|seesLiveFigures|managesAgreements|readsAuditLog|managesAccounts)\b"#,
             "a role decision (ask the concern's operations: allows(_:_:))", ["Sources/SamsparWeb/Operations/", "Sources/SamsparDomain/"]
         ),
         (#"Mutant\.decide\("route:"#, "a route's role decision", ["Sources/SamsparWeb/Operations/"]),
