@@ -22,11 +22,17 @@ public struct Caseload {
     public var seed: UInt64
     /// Years the caseload covers (registrations fall in these years).
     public var years: ClosedRange<Int> = 2016...2019
+    /// The day the demo lives in (issue 19): nothing is dated after it, and the caseload runs
+    /// over the three years before it. `nil`: the fixed 2016–2019 caseload of the benchmarks
+    /// and the tests written for it, byte for byte as before.
+    public var today: Day?
 
-    public init(areas: [Area], participants: Int, seed: UInt64 = 2018) {
+    public init(areas: [Area], participants: Int, seed: UInt64 = 2018, today: Day? = nil) {
         self.areas = areas
         self.participants = participants
         self.seed = seed
+        self.today = today
+        if let today { years = (today.year - 3)...today.year }
     }
 
     /// Receives the rows of the four files, header first. Each call is one line without
@@ -62,7 +68,9 @@ public struct Caseload {
         let areaWeights = areas.map { $0.municipalities.reduce(0) { $0 + $1.weight } }
         let totalWeight = areaWeights.reduce(0, +)
         let firstYear = Day.firstOfYear(years.lowerBound)
-        let lastYear = Day.lastOfYear(years.upperBound)
+        // Living in today, the caseload ends on it: nobody is registered, leaves, takes part
+        // or has an outcome on a day still to come.
+        let lastYear = today ?? Day.lastOfYear(years.upperBound)
         let codesShared = Dictionary(grouping: areas.flatMap { $0.agreement.tracks.map(\.code) }, by: { $0 }).filter { $0.value.count > 1 }
 
         // People come out in identity-number order, as a case system's export by key would.
@@ -84,8 +92,9 @@ public struct Caseload {
 
             let sex = person.sex
             let birth = person.birthDate
-            // First permit between 2013 and mid-2019, never before the 16th birthday.
-            var permit = Day.firstOfYear(2013).adding(days: rng.int(0..<2370))
+            // First permit from three years before the first year to about half a year before
+            // the last (2013 to mid-2019 for the fixed caseload), never before the 16th birthday.
+            var permit = Day.firstOfYear(years.lowerBound - 3).adding(days: rng.int(0..<2370))
             if permit < birth.adding(years: 16) { permit = birth.adding(years: 16).adding(days: rng.int(0..<200)) }
             var registered = permit.adding(days: rng.int(20..<500))
             if registered < firstYear { registered = firstYear.adding(days: rng.int(0..<300)) }
@@ -98,6 +107,7 @@ public struct Caseload {
             if rng.chance(0.08) {
                 exited = registered.adding(days: rng.int(60..<700))
                 exitReason = ["flyttat", "annan insats", "föräldraledighet", "sjukdom"][rng.int(0..<4)]
+                if let today, let e = exited, e > today { (exited, exitReason) = (nil, "") }
             }
             let given = (sex == .female ? femaleNames : maleNames)[rng.int(0..<10)]
             let family = familyNames[rng.int(0..<familyNames.count)]
@@ -108,7 +118,7 @@ public struct Caseload {
             // Track events: some people go through one track, a few through two.
             var established: Day? = nil
             let agreementColumn = { (code: String) in codesShared[code] != nil ? area.agreement.id : "" }
-            var end = exited ?? lastYear.adding(days: 200)
+            var end = exited ?? today ?? lastYear.adding(days: 200)
             let young = ageAtRegistration <= 24 && !upperSecondary
             let trackRounds = rng.chance(0.9) ? (rng.chance(0.6) ? 2 : 1) : 0
             var cursor = registered.adding(days: rng.int(10..<120))
@@ -118,6 +128,7 @@ public struct Caseload {
                 let code = track.code
                 let agreement = agreementColumn(code)
                 func event(_ kind: TrackEventKind, _ day: Day, _ reason: String = "") {
+                    if let today, day > today { return }
                     sink.events("\(person.twelveDigits);\(code);\(kind.rawValue);\(day);\(reason);\(agreement)")
                 }
                 event(.invited, cursor)
@@ -151,6 +162,7 @@ public struct Caseload {
             // Statuses (utfall): job-seeking, then for many work, subsidised work or studies,
             // sometimes a change of outcome, sometimes job-seeking again.
             var statusDay = registered
+            if let today { end = min(end, today) }
             if rng.chance(0.1) {  // already working when the permit came
                 sink.statuses("\(person.twelveDigits);work;\(permit)")
                 statusDay = permit
@@ -290,11 +302,30 @@ public enum TestIdentityNumbers {
 extension Caseload {
     /// The Östra Södertörn caseload of `samspar demo`: Haninge, Tyresö and Nynäshamn with
     /// their rough relative sizes.
-    public static func ostraSodertorn(agreement: Agreement, participants: Int = 2000, seed: UInt64 = 2018) -> Caseload {
+    public static func ostraSodertorn(agreement: Agreement, participants: Int = 2000, seed: UInt64 = 2018, today: Day? = nil) -> Caseload {
         let weights: [Int16: Double] = [136: 0.52, 138: 0.28, 192: 0.20]
         return Caseload(
             areas: [Area(agreement: agreement, municipalities: agreement.municipalities.map { ($0, weights[$0.value] ?? 0.1) })],
-            participants: participants, seed: seed)
+            participants: participants, seed: seed, today: today)
+    }
+
+    /// The seed's 2018 agreement and its yearly revisions through `today`'s year (issue 19: a
+    /// demo that lives in today): each valid from 1 January, signed by every party the
+    /// December before, its next revision due on 30 November of its year.
+    public static func yearlyVersions(of agreement: Agreement, through today: Day) -> [Agreement] {
+        var versions = [agreement]
+        guard agreement.validFrom.year < today.year else { return versions }
+        for year in (agreement.validFrom.year + 1)...today.year {
+            var revised = agreement
+            revised.validFrom = Day.firstOfYear(year)
+            revised.nextRevision = Day(year: year, month: 11, day: 30)
+            let signed = Day(year: year - 1, month: 12, day: 10)!
+            revised.signatures = agreement.signatures.map {
+                var s = $0; s.date = signed; return s
+            }
+            versions.append(revised)
+        }
+        return versions
     }
 
     /// The bundled Östra Södertörn agreement document (the seed's agreement).
@@ -331,7 +362,12 @@ extension Caseload {
                 let org = try! Organisationsnummer(String(nine * 10 + Int64(luhnCheckDigit(ofNine: nine))))
                 agreement.parties.append(.init(orgNumber: org, name: "\(code.name) kommun", kind: .municipality, municipalityCode: code))
             }
-            agreement.signatures = []
+            // Signed by every party, as a real agreement must be before it binds anyone (issue 18:
+            // a draft has no tracks, no figures and resolves no event).
+            let signed = template.signatures.first?.date ?? template.validFrom
+            agreement.signatures = agreement.parties.map {
+                .init(orgNumber: $0.orgNumber, place: nil, date: signed, name: "Demo", title: nil)
+            }
             agreements.append(agreement)
             areas.append(Area(agreement: agreement, municipalities: group.map { ($0, 1.0) }))
         }

@@ -196,8 +196,9 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load the Östra Södertörn agreement and a realistic synthetic caseload. / Läs in demodata.",
         discussion: """
-            Default: the Östra Södertörn agreement and 2,000 participants in Haninge, Tyresö and
-            Nynäshamn, 2016–2019, built only from Skatteverket's test numbers. With --national:
+            Default: the Östra Södertörn agreement, revised each year since 2018, and 2,000
+            participants in Haninge, Tyresö and Nynäshamn over the three years up to today (or
+            --today), built only from Skatteverket's test numbers. With --national:
             all 290 municipalities in agreements of three, for benchmarks (e.g. --participants 1000000).
             """)
     @OptionGroup var database: DatabaseOptions
@@ -211,6 +212,10 @@ struct Demo: AsyncParsableCommand {
             "Row order of the files: realistic (participants by registration date, events by kind, statuses and activities by date) or sorted (by identity number)."
     )
     var order: String = "realistic"
+    @Option(
+        name: .customLong("today"),
+        help: "The day the demo lives in, YYYY-MM-DD (default: today in Sweden): its dates run up to it; the same day gives the same caseload.")
+    var todayText: String?
 
     func run() async throws {
         try await runReportingErrors(execute)
@@ -221,10 +226,20 @@ struct Demo: AsyncParsableCommand {
         let template = try Agreement.parse(json: Caseload.ostraSodertornDocument)
         let count = participants ?? (national ? 1_000_000 : 2000)
         guard count >= 1 else { throw CLIFailure("--participants must be at least 1") }
+        var today = context.today
+        if let todayText {
+            do { today = try Day(plausibleISO: todayText) } catch { throw CLIFailure("--today: \(error.description)") }
+            guard today <= context.today, today.year >= 2019 else { throw CLIFailure("--today must be from 2019-01-01 through today") }
+        }
+        // The demo lives in today (issue 19): three years of caseload up to it, under the seed's
+        // agreement revised each year since 2018. The national benchmark keeps its fixed years.
         let (caseload, agreements) =
             national
             ? Caseload.national(template: template, participants: count, seed: seed)
-            : (Caseload.ostraSodertorn(agreement: template, participants: count, seed: seed), [template])
+            : (
+                Caseload.ostraSodertorn(agreement: template, participants: count, seed: seed, today: today),
+                Caseload.yearlyVersions(of: template, through: today)
+            )
         if filesOnly && files == nil { throw CLIFailure("--files-only needs --files DIR") }
         let directory = files ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("samspar-demo-\(ProcessInfo.processInfo.processIdentifier)")
         guard let fileOrder = DemoLoader.FileOrder(rawValue: order) else { throw CLIFailure("--order \(order) is not realistic or sorted") }
@@ -265,11 +280,11 @@ struct Demo: AsyncParsableCommand {
             print(
                 """
                 Demo inläst (demo loaded) i \(context.database):
-                  Överenskommelse ostra-sodertorn – Haninge, Tyresö, Nynäshamn; \(summary), 2016–2019.
+                  Överenskommelse ostra-sodertorn – Haninge, Tyresö, Nynäshamn; \(summary), \(caseload.years.lowerBound)–\(today).
                 Titta vidare (where to look next):
-                  samspar report --agreement ostra-sodertorn --year 2018 --as-of 2019-03-31
-                  samspar report --agreement ostra-sodertorn --year 2018 --as-of 2019-03-31 --format html > rapport.html
-                  samspar report --agreement ostra-sodertorn --year 2019 --as-of 2019-12-31 --suppress
+                  samspar report --agreement ostra-sodertorn --year \(today.year) --as-of \(today)
+                  samspar report --agreement ostra-sodertorn --year \(today.year - 1) --format html > rapport.html
+                  samspar report --agreement ostra-sodertorn --year \(today.year) --as-of \(today) --suppress
                 """)
             if !accounts.isEmpty {
                 print(

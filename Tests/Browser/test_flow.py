@@ -130,12 +130,13 @@ def test_exports_round_trip_through_openpyxl(driver, base_url, accounts):
     assert rows[1][0] == NEW_PERSON and rows[1][1] == "Testa Webbsson"
     assert isinstance(rows[1][7], datetime.datetime) and rows[1][7].date().isoformat() == TODAY
 
-    kind, data = download(driver, base_url, "/avtal/ostra-sodertorn/uppfoljning/export.xlsx?ar=2018&per=2019-03-31")
+    # The demo lives in today (issue 19): the current year's figures.
+    kind, data = download(driver, base_url, f"/avtal/ostra-sodertorn/uppfoljning/export.xlsx?ar={TODAY[:4]}&per={TODAY}")
     rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     numbers = [v for r in rows[1:] for v in r if isinstance(v, (int, float))]
     assert len(numbers) > 20, rows[:5]
     assert all(isinstance(v, str) for v in rows[0])
-    kind, data = download(driver, base_url, "/avtal/ostra-sodertorn/uppfoljning/export.csv?ar=2018&per=2019-03-31")
+    kind, data = download(driver, base_url, f"/avtal/ostra-sodertorn/uppfoljning/export.csv?ar={TODAY[:4]}&per={TODAY}")
     text = data.decode("utf-8-sig")
     assert ";" in text.splitlines()[0]
     assert any("," in line.split(";")[-1] for line in text.splitlines()[1:]), "no decimal comma in the shares"

@@ -5,8 +5,8 @@ import Testing
 @testable import SamsparDomain
 
 /// Random caseloads from the demo generator (a different seed each case) to check invariants.
-func randomInput(seed: UInt64, participants: Int) -> ReportInput {
-    let caseload = Caseload.ostraSodertorn(agreement: Fixture.agreement, participants: participants, seed: seed)
+func randomInput(seed: UInt64, participants: Int, today: Day? = nil) -> ReportInput {
+    let caseload = Caseload.ostraSodertorn(agreement: Fixture.agreement, participants: participants, seed: seed, today: today)
     var people: [ParticipantFacts] = []
     var events: [TrackEventFact] = []
     var statuses: [StatusFact] = []

@@ -85,8 +85,8 @@ struct AgreementLifeCommandLineTests {
 
     @Test func theReportPageCarriesTheFollowUp() throws {
         let cli = try Samspar()
-        #expect(try cli.run("demo", "--participants", "300").status == 0)
-        let html = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31", "--format", "html")
+        #expect(try cli.run("demo", "--participants", "300", "--today", "2025-06-30").status == 0)
+        let html = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2025", "--as-of", "2025-06-30", "--format", "html")
         #expect(html.status == 0, "\(html.stderr)")
         for heading in [
             "Målen mot målvärdena", "Insatsvolym", "Timmar per insatstyp under året", "Kostnader", "Övergripande mål: etableringstid högst 730 dagar",
@@ -94,7 +94,7 @@ struct AgreementLifeCommandLineTests {
             #expect(html.stdout.contains(heading), "the report page lacks \(heading)")
         }
         // The JSON stays SPEC §5's document: no follow-up member.
-        let json = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31")
+        let json = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2025", "--as-of", "2025-06-30")
         #expect(!json.stdout.contains("followUp"))
     }
 }

@@ -230,12 +230,19 @@ struct CommandLineTests {
         #expect(badDate.stderr.contains("no day 29 in February 2019"))
     }
 
+    /// Issue 19: the demo lives in the day it is made (`--today` here, so the test holds on any
+    /// day): its current year has people, events and measurable goals.
     @Test func demoLoadsARealisticCaseloadAndEveryFormatRenders() throws {
         let cli = try Samspar()
-        let demo = try cli.run("demo")
+        let demo = try cli.run("demo", "--today", "2025-06-30")
         #expect(demo.status == 0, "\(demo.stderr)")
-        #expect(demo.stdout.contains("samspar report --agreement ostra-sodertorn"))
-        let report = try cli.report()
+        #expect(demo.stdout.contains("samspar report --agreement ostra-sodertorn --year 2025 --as-of 2025-06-30"))
+        func currentReport() throws -> [String: Any] {
+            let result = try cli.run(["report", "--agreement", "ostra-sodertorn", "--year", "2025", "--as-of", "2025-06-30"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        }
+        let report = try currentReport()
         let participants = try #require(report["participants"] as? [String: Any])
         let active = try #require(participants["active"] as? Int)
         #expect(active > 1000 && active <= 2000)
@@ -245,15 +252,20 @@ struct CommandLineTests {
         let tracks = try #require(report["tracks"] as? [[String: Any]])
         #expect((tracks.allSatisfy { ($0["invited"] as? Int ?? 0) > 0 }))
 
-        // Demo data is deterministic: a second run changes nothing.
-        #expect(try cli.run("demo").status == 0)
-        #expect(try cli.report()["participants"] as? NSDictionary == participants as NSDictionary)
+        // The yearly revisions: the version in force in 2025 is the 2025 one (2018 and 2019–2025).
+        #expect(report["agreementVersion"] as? Int == 8)
+        let establishmentFigures = try #require(report["establishment"] as? [String: Any])
+        #expect((establishmentFigures["measurable"] as? Int ?? 0) > 0)
+        // Demo data is deterministic for a given day: a second run changes nothing.
+        #expect(try cli.run("demo", "--today", "2025-06-30").status == 0)
+        #expect(try currentReport()["participants"] as? NSDictionary == participants as NSDictionary)
+        #expect(try cli.run("demo", "--today", "2099-01-01").stderr.contains("--today must be from 2019-01-01 through today"))
 
-        let csv = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31", "--format", "csv")
+        let csv = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2025", "--as-of", "2025-06-30", "--format", "csv")
         #expect(csv.status == 0)
         #expect(csv.stdout.hasPrefix("\u{FEFF}section;track;figure;value"))
         #expect(csv.stdout.contains("participants;;active;\(active)"))
-        let html = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2018", "--as-of", "2019-03-31", "--format", "html")
+        let html = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2025", "--as-of", "2025-06-30", "--format", "html")
         #expect(html.status == 0)
         #expect(html.stdout.hasPrefix("<!DOCTYPE html>"))
         #expect(html.stdout.contains("<html lang=\"sv\">"))
