@@ -136,8 +136,12 @@ struct PageSnapshotTests {
             (
                 "home", "todo",
                 HomePage.Model(
-                    caseworker: true, items: [.init(href: "/deltagare/19900101-2385", person: "19900101-2385", name: s, reasons: [s, s])], total: "1",
-                    more: false, links: [.init(href: "/", label: s)], today: s)
+                    caseworker: true, items: [.init(href: "/deltagare/19900101-2385", person: "19900101-2385", name: s, reasons: [s, s])],
+                    groups: [
+                        .init(
+                            id: "todo-no-activity", heading: s, count: "12",
+                            items: [.init(href: "/deltagare/19900101-2385", person: "19900101-2385", name: s, reasons: [s])], all: "/?grupp=no-activity")
+                    ], total: "1", more: false, links: [.init(href: "/", label: s)], today: s)
             ),
             ("home", "empty", HomePage.Model(caseworker: true, items: [], total: "0", more: false, links: [], today: s)),
             (

@@ -132,9 +132,12 @@ struct PageTests {
         #expect(page.text.contains("<strong>Läge:</strong> gäller – perioden 2019-01-01 till 2019-12-31"))
         #expect(!page.text.contains("id=\"missing\""))
         // The revision date of the seed's agreement (2018-11-30) has passed: the coordinator's
-        // start page reminds of it, the analyst's does not.
+        // start page says it is late (issue 19), the analyst's says nothing.
         let home = try await h.request(.get, "/", as: .session(cookie: session.cookie, csrf: nil))
-        #expect(home.text.contains("<li><a href=\"/avtal/ostra-sodertorn\">Östra Södertörn: nästa revidering är 2018-11-30. Revidera avtalet i tid.</a></li>"))
+        #expect(
+            home.text.contains(
+                "<li><a href=\"/avtal/ostra-sodertorn\">Östra Södertörn: revideringen skulle ha gjorts senast 2018-11-30 och är försenad. Påbörja en revidering.</a></li>"
+            ))
         let analyst = try await h.session(for: "analyst@example.se")
         #expect(!(try await h.request(.get, "/", as: .session(cookie: analyst.cookie, csrf: nil))).text.contains("Påminnelser"))
         #expect(page.text.contains("href=\"/avtal/ostra-sodertorn/dokument?version=1\""))

@@ -69,6 +69,12 @@ public enum AccountOperations {
 
     /// Disables or enables a user of the caller's organisation (any, for the operator).
     public static func setDisabled(_ disabled: Bool, id: Int64, _ caller: Caller, _ s: Services) async throws -> UserAccount {
+        // An admin does not lock themselves out (issue 19): another admin, or the operator, may.
+        if disabled, let principal = caller.principal,
+            Mutant.decide("user.notSelf", try await s.store.users(of: principal.organisation).contains { $0.id == id && $0.email == principal.actor })
+        {
+            throw APIError.conflict("you cannot disable your own account / du kan inte spärra ditt eget konto")
+        }
         let user = try await s.store.setUserDisabled(
             disabled, userID: id, of: caller.organisation,
             audit: { caller.entry(disabled ? "disable-user" : "enable-user", detail: "user \(id) \($0.email)") }, at: s.now())

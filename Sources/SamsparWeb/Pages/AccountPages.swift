@@ -11,7 +11,8 @@ enum AccountPages {
         var role: String
         var state: String
         var disabled: Bool
-        var toggle: String
+        /// Disable or enable; not offered on one's own account (issue 19).
+        var toggle: String?
         var toggleLabel: String
         var password: String
         var id: String
@@ -55,7 +56,7 @@ enum AccountPages {
             users: users.map { u in
                 UserRow(
                     email: u.email, role: r.t("role." + u.role.rawValue), state: r.t(u.disabled ? "user.disabled" : "user.active"), disabled: u.disabled,
-                    toggle: SiteURL.userAction(String(u.id), u.disabled ? "aktivera" : "sparra").path,
+                    toggle: u.email == r.principal?.actor && !u.disabled ? nil : SiteURL.userAction(String(u.id), u.disabled ? "aktivera" : "sparra").path,
                     toggleLabel: r.t(u.disabled ? "user.enable" : "user.disable"),
                     password: SiteURL.userAction(String(u.id), "losenord").path, id: String(u.id))
             },

@@ -33,17 +33,54 @@ enum Chart {
         """
     }
 
+    /// The most characters of a bar's label on one line: what fits left of the bars.
+    static let labelLine = 24
+
+    /// A label as at most two lines of at most ``labelLine`` characters, broken between words;
+    /// what does not fit ends in "…".
+    static func labelLines(_ label: String) -> [String] {
+        guard label.count > labelLine else { return [label] }
+        var lines: [String] = [""]
+        for word in label.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            let candidate = lines[lines.count - 1].isEmpty ? word : lines[lines.count - 1] + " " + word
+            if candidate.count <= labelLine || lines[lines.count - 1].isEmpty {
+                lines[lines.count - 1] = candidate
+            } else {
+                lines.append(word)
+            }
+        }
+        var kept = Array(lines.prefix(2))
+        let cut = lines.count > 2
+        for i in kept.indices where kept[i].count > labelLine || (cut && i == 1) {
+            kept[i] = String(kept[i].prefix(labelLine - 1)) + "…"
+        }
+        return kept
+    }
+
     /// Horizontal bars, with an optional target line (a share goal).
     static func bars(id: String, title: String, description: String, _ bars: [Bar], maximum: Double, target: Double? = nil, targetLabel: String = "") -> String
     {
         let labelWidth = 190
         let barWidth = 330
-        let rowHeight = 30
-        let height = bars.count * rowHeight + 30
+        // A long track name is wrapped onto two lines (issue 19: it ran off the left edge); the
+        // table beside the chart has it whole.
+        let labels = bars.map { labelLines($0.label) }
+        let rowHeights = labels.map { $0.count > 1 ? 44 : 30 }
+        let height = rowHeights.reduce(0, +) + 30
         var body = ""
+        var y = 10
         for (i, bar) in bars.enumerated() {
-            let y = 10 + i * rowHeight
-            body += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 17)\" text-anchor=\"end\" class=\"label\">\(escape(bar.label))</text>"
+            defer { y += rowHeights[i] }
+            let lines = labels[i]
+            body += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 17)\" text-anchor=\"end\" class=\"label\">"
+            if lines.count == 1 {
+                body += escape(lines[0])
+            } else {
+                for (n, line) in lines.enumerated() {
+                    body += "<tspan x=\"\(labelWidth - 8)\" dy=\"\(n == 0 ? 0 : 15)\">\(escape(line))</tspan>"
+                }
+            }
+            body += "</text>"
             let length = bar.value.map { maximum > 0 ? Int(($0 / maximum) * Double(barWidth)) : 0 } ?? 0
             body += "<rect x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(max(length, bar.value == nil ? 0 : 1))\" height=\"18\" class=\"bar\"/>"
             body += "<text x=\"\(labelWidth + length + 6)\" y=\"\(y + 17)\" class=\"value\">\(escape(bar.text))</text>"

@@ -41,6 +41,8 @@ struct FormModel: Sendable {
     var id: String
     /// Hidden inputs: `label` is the name, `value` the value.
     var hidden: [Option] = []
+    /// The form is the page: its heading is the page's `h1`, not said twice (issue 19).
+    var standalone = false
 
     init(action: String, heading: String, submit: String, fields: [FieldModel], summary: String?, id: String) {
         self.action = action
@@ -64,6 +66,14 @@ struct FormPage: Sendable {
     var form: FormModel
     var intro: String
     var back: String?
+
+    init(form: FormModel, intro: String, back: String? = nil) {
+        var form = form
+        form.standalone = true
+        self.form = form
+        self.intro = intro
+        self.back = back
+    }
 }
 
 /// Which form failed, with what the person typed and why.

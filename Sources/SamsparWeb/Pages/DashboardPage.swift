@@ -298,7 +298,10 @@ enum DashboardPage {
             }
             for t in shown.tracks {
                 guard let g = t.genderGoal else { continue }
-                let (met, cls) = verdictOf(g.met)
+                // A share hidden with the completions it is of is hidden, not "not yet
+                // measurable" (issue 19): the completers exist, suppression keeps them unsaid.
+                let hidden = g.share == nil && t.count(.completed).value == nil
+                let (met, cls) = hidden ? (r.t("verdict.hidden"), "pending") : verdictOf(g.met)
                 goals.append(
                     Goal(
                         name: String(format: r.t("goal.gender"), r.t("sexPlural." + g.sex.rawValue), t.name), value: pct(g.share),

@@ -14,9 +14,22 @@ enum HomePage {
         var reasons: [String]
     }
 
+    /// One reason of *Att göra* (issue 19): its people, soonest first, and how many there are.
+    struct Group: Sendable {
+        var id: String
+        var heading: String
+        var count: String
+        var items: [Item]
+        /// The whole group, when only its first are shown.
+        var all: String?
+    }
+
     struct Model: Sendable {
         var caseworker: Bool
         var items: [Item]
+        var groups: [Group] = []
+        /// The page shows one group whole (`?grupp=`): the way back to every group.
+        var back: String? = nil
         var total: String
         var more: Bool
         var links: [Layout.Link]
@@ -30,6 +43,8 @@ enum HomePage {
     }
 
     static let shown = 100
+    /// People shown per group on the start page; the rest one click away.
+    static let perGroup = 10
 
     static func show(_ r: PageRequest) async throws -> Response {
         let caller = try r.caller()
@@ -41,7 +56,33 @@ enum HomePage {
             let (views, agreements) = try await ParticipantOperations.caseload(caller, r.services)
             let rows = CaseRow.build(views, viewer: principal.organisation, agreements: agreements, today: r.today).filter { $0.own && !$0.attention.isEmpty }
                 .sorted { ($0.attention.map(\.day).min()!, $0.view.person) < ($1.attention.map(\.day).min()!, $1.view.person) }
-            let listed = Array(rows.prefix(shown))
+            // Grouped by reason, each group soonest first (issue 19: one long list was 7,000 px):
+            // a person with two reasons is in both groups.
+            let only = r.request.uri.queryParameters.get("grupp").flatMap { Attention.Reason(rawValue: String($0)) }
+            var listedRows: [CaseRow] = []
+            for reason in Attention.Reason.allCases where only == nil || only == reason {
+                let members = rows.compactMap { row -> (CaseRow, Day)? in
+                    row.attention.first { $0.reason == reason }.map { (row, $0.day) }
+                }.sorted { ($0.1, $0.0.view.person) < ($1.1, $1.0.view.person) }
+                guard !members.isEmpty else { continue }
+                let limit = only == nil ? perGroup : shown
+                let shownMembers = members.prefix(limit)
+                listedRows += shownMembers.map(\.0)
+                model.groups.append(
+                    Group(
+                        id: "todo-" + reason.rawValue, heading: r.t("attention." + reason.rawValue),
+                        count: NumberText.integer(members.count, r.language),
+                        items: shownMembers.map { c, day in
+                            Item(
+                                href: SiteURL.participant(c.view.person.description).path, person: c.view.person.description,
+                                name: c.name.isEmpty ? "–" : c.name, reasons: [String(format: r.t("attention.\(reason.rawValue).why"), day.description)])
+                        },
+                        all: members.count > limit && only == nil
+                            ? SiteURL.home.with([("grupp", reason.rawValue)]) : nil))
+            }
+            if only != nil { model.back = SiteURL.home.path }
+            var seen = Set<Personnummer>()
+            let listed = listedRows.filter { seen.insert($0.view.person).inserted }
             try await ParticipantOperations.listed(listed.map { ($0.view.person, $0.view.parties) }, action: "search", caller, r.services)
             model.items = listed.map { c in
                 Item(
@@ -85,7 +126,9 @@ enum HomePage {
                     for reminder in a.reminders(on: r.today) {
                         let text: String =
                             switch reminder {
-                            case .revisionDue(let day): String(format: r.t("reminder.revision"), a.area ?? a.title, day.description)
+                            case .revisionDue(let day):
+                                // A date gone by is said to be late (issue 19), not "in time".
+                                String(format: r.t(day < r.today ? "reminder.revisionLate" : "reminder.revision"), a.area ?? a.title, day.description)
                             case .signatureMissing(let parties):
                                 String(
                                     format: r.t("reminder.signature"), a.area ?? a.title, parties.map { names[$0] ?? $0.description }.joined(separator: ", "))

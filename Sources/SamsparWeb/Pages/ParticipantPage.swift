@@ -52,6 +52,9 @@ extension ParticipantPages {
         var log: [LogRow]?
         var ownRegistration: Bool
         var canWrite: Bool
+        /// What needs doing for the person (issue 19): the reasons of *Att göra*, at the top.
+        var attention: [String] = []
+        var hasAttention = false
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
@@ -157,12 +160,19 @@ extension ParticipantPages {
                     action: r.language.strings["action." + e.draft.action] ?? e.draft.action, channel: e.draft.channel)
             }
         }
-        let model = DetailModel(
+        var model = DetailModel(
             person: person.description, name: [m.givenName, m.familyName].compactMap { $0 }.joined(separator: " "), attributes: attributes,
             registrations: view.registrations.map {
                 RegistrationRow(party: party($0.party), registeredOn: $0.record.registeredOn.description, exitedOn: $0.record.exitedOn?.description ?? "–")
             },
             timeline: timeline.map(\.2), consents: consents, forms: forms, log: log, ownRegistration: own, canWrite: canWrite)
+        if own {
+            model.attention =
+                CaseRow.build([view], viewer: principal.organisation, agreements: agreements, today: r.today).first?.attention.map {
+                    String(format: r.t("attention.\($0.reason.rawValue).why"), $0.day.description)
+                } ?? []
+            model.hasAttention = !model.attention.isEmpty
+        }
         let saved = r.request.uri.queryParameters.get("sparat").flatMap { r.language.strings["saved." + $0] }
         return r.render(
             "participant", title: model.name.isEmpty ? person.description : model.name, model, current: .participants, notice: saved,
