@@ -69,3 +69,29 @@ def test_role_pages(driver, base_url, role):
     sign_out(driver)
     if failures:
         pytest.fail("\n\n".join(failures), pytrace=False)
+
+
+DAILY = {
+    "caseworker": ["/", "/deltagare", "FIRST_PARTICIPANT"],
+    "coordinator": ["/", f"{AGREEMENT}/uppfoljning"],
+    "auditor": ["/granskning"],
+}
+
+
+@pytest.mark.parametrize("role", list(DAILY))
+def test_daily_pages_fit_about_three_screens(driver, base_url, role):
+    """Issue 19: no page a role opens daily is longer than about three screens (of the test
+    window's 1,000 px) before paging."""
+    sign_in(driver, ACCOUNTS[role], PASSWORD)
+    heights = {}
+    for path in DAILY[role]:
+        if path == "FIRST_PARTICIPANT":
+            driver.get(base_url + "/deltagare")
+            click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#participants a"))
+        else:
+            driver.get(base_url + path)
+        heights[driver.current_url.replace(base_url, "")] = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.get(base_url + "/")
+    sign_out(driver)
+    too_long = {path: h for path, h in heights.items() if h > 3.5 * 1000}
+    assert not too_long, f"longer than about three screens: {too_long} (all: {heights})"

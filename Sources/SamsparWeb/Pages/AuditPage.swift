@@ -5,7 +5,7 @@ import SamsparDomain
 import SamsparStore
 
 /// The auditor's log (issue 7; issue 19): in Swedish (every action and role has its words),
-/// filtered by person, actor, action, date and refusal, fifty entries a page with the way to
+/// filtered by person, actor, action, date and refusal, twenty-five entries a page with the way to
 /// older ones.
 enum AuditPage {
     struct Row: Sendable {
@@ -38,7 +38,7 @@ enum AuditPage {
         var shown: String
     }
 
-    static let pageSize = 50
+    static let pageSize = 25
 
     /// Every action the log records, in the order the filter offers them.
     static let actions = [

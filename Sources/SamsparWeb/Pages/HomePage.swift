@@ -44,7 +44,7 @@ enum HomePage {
 
     static let shown = 100
     /// People shown per group on the start page; the rest one click away.
-    static let perGroup = 10
+    static let perGroup = 5
 
     static func show(_ r: PageRequest) async throws -> Response {
         let caller = try r.caller()

@@ -155,7 +155,7 @@ enum ParticipantPages {
             status: r.t("status." + c.status.rawValue), attention: c.attention.map { r.t("attention." + $0.reason.rawValue) }.joined(separator: "; "))
     }
 
-    static let pageSize = 50
+    static let pageSize = 25
 
     static func list(_ r: PageRequest) async throws -> Response {
         let caller = try ParticipantOperations.Act.search.authorize(r.principal, on: r.channel)
