@@ -33,16 +33,10 @@ public struct DraftMembers: Sendable, Equatable {
 }
 
 extension Agreement {
-    /// The draft without what `organisation` edits of it once it has accepted: its signatory
-    /// and title, its cost lines, decisions and grants. An accepted party's save must leave
-    /// everything else as it was.
-    public func withoutOwnParts(of organisation: Organisationsnummer) -> Agreement {
+    /// The draft without `organisation`'s cost lines, decisions and grants, every signature
+    /// cleared (any change clears them).
+    private func clearingPartsOf(_ organisation: Organisationsnummer) -> Agreement {
         var a = self
-        a.parties = a.parties.map { p in
-            var p = p
-            if p.orgNumber == organisation { (p.signatory, p.title) = (nil, nil) }
-            return p
-        }
         a.costs.removeAll { $0.orgNumber == organisation }
         a.decisions.removeAll { $0.orgNumber == organisation }
         a.grants.removeAll { $0.orgNumber == organisation }
@@ -51,16 +45,19 @@ extension Agreement {
         return a
     }
 
-    /// The draft after `organisation` declines it: off the parties, with its cost lines,
-    /// decisions and grants; every signature cleared (any change clears them).
+    /// The draft without what `organisation` edits of it once it has accepted: its signatory
+    /// and title, its cost lines, decisions and grants. An accepted party's save must leave
+    /// everything else as it was.
+    public func withoutOwnParts(of organisation: Organisationsnummer) -> Agreement {
+        var a = clearingPartsOf(organisation)
+        for i in a.parties.indices where a.parties[i].orgNumber == organisation { (a.parties[i].signatory, a.parties[i].title) = (nil, nil) }
+        return a
+    }
+
+    /// The draft after `organisation` declines it: off the parties, with its own parts.
     public func declined(by organisation: Organisationsnummer) -> Agreement {
-        var a = self
+        var a = clearingPartsOf(organisation)
         a.parties.removeAll { $0.orgNumber == organisation }
-        a.costs.removeAll { $0.orgNumber == organisation }
-        a.decisions.removeAll { $0.orgNumber == organisation }
-        a.grants.removeAll { $0.orgNumber == organisation }
-        a.signatures = []
-        a.status = .draft
         return a
     }
 }

@@ -107,6 +107,12 @@ extension SamsparStore {
         try await read { try await Drafts.draft(id, in: $0) }
     }
 
+    /// The owners and accepted parties of `draft`, version `version` of agreement `id` (read
+    /// by the caller already).
+    public func draftMembers(of id: String, version: Int, draft: Agreement) async throws -> DraftMembers {
+        try await read { try await Drafts.members(of: id, version: version, draft: draft, in: $0) }
+    }
+
     /// The numbers of the deleted drafts of agreement `id`.
     public func deletedVersions(of id: String) async throws -> [Int] {
         try await read { s in

@@ -74,7 +74,10 @@ import Testing
             try await h.request(.post, "/api/v1/imports/events", as: .token(token), csv: "person_id;track;event;date\n\(People.own);vard;accepted;2019-03-05\n")
         )
         let caseworker = try await h.session(for: "cw.haninge@example.se")
-        for path in ["/", "/deltagare", "/deltagare/\(People.own)", "/avtal", "/api/v1/agreements"] {
+        for path in [
+            "/", "/deltagare", "/deltagare/\(People.own)", "/avtal", "/api/v1/agreements",
+            "/avtal/aaa-evil/uppfoljning/personer?ar=2019&per=2019-06-30&figur=active",
+        ] {
             note(path, try await h.request(.get, path, as: .session(cookie: caseworker.cookie, csrf: nil)))
         }
         note("report", try await h.request(.get, "/api/v1/agreements/ostra-sodertorn/report?year=2019&asOf=2019-06-30", as: .token(token)))

@@ -41,8 +41,8 @@ public enum AgreementOperations {
         guard let principal = caller.principal else { return versions }
         guard let newest = versions.last, !newest.agreement.signedByAll else { return versions }
         let signed = Array(versions.dropLast().filter { $0.agreement.signedByAll })
-        guard Act.draft.allows(principal), let (draft, members) = try await s.store.draft(of: id), draft.version == newest.version,
-            members.sees(principal.organisation, draft.agreement)
+        guard Act.draft.allows(principal),
+            try await s.store.draftMembers(of: id, version: newest.version, draft: newest.agreement).sees(principal.organisation, newest.agreement)
         else { return signed }
         return signed + [newest]
     }

@@ -147,9 +147,9 @@ public enum FigureOperations {
     static func peopleBehind(_ figure: Report.Figure, of id: String, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> (
         stored: StoredAgreement, visible: [ParticipantView]
     ) {
-        let inForce = try await s.store.agreement(id: id, inForceOn: asOf)
-        let latest = try await s.store.agreementVersions(id: id).last
-        guard let stored = inForce ?? latest, let viewer = caller.organisation else { throw APIError.notFound() }
+        // Only a version signed by every party has figures (SPEC §2): a draft-only agreement has
+        // no people behind any figure, to anyone.
+        guard let stored = try await s.store.agreement(id: id, inForceOn: asOf), let viewer = caller.organisation else { throw APIError.notFound() }
         let views = try await s.store.caseload(visibleTo: viewer, on: s.today)
         let input =
             Mutant.flips("pages.drilldown.visibleOnly")
