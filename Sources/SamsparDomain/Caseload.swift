@@ -309,17 +309,20 @@ extension Caseload {
             participants: participants, seed: seed, today: today)
     }
 
-    /// The seed's 2018 agreement and its yearly revisions through `today`'s year (issue 19: a
-    /// demo that lives in today): each valid from 1 January, signed by every party the
-    /// December before, its next revision due on 30 November of its year.
+    /// The seed's 2018 agreement and its yearly revisions (issue 19: a demo that lives in
+    /// today): each valid from 1 January, signed by every party on 20 November the year before,
+    /// ahead of the revision due on 30 November. From 20 November on, next year's revision is
+    /// signed too, so a demo made in December does not open on a revision already late.
     public static func yearlyVersions(of agreement: Agreement, through today: Day) -> [Agreement] {
         var versions = [agreement]
-        guard agreement.validFrom.year < today.year else { return versions }
-        for year in (agreement.validFrom.year + 1)...today.year {
+        let signingDay = Day(year: today.year, month: 11, day: 20)!
+        let last = today >= signingDay ? today.year + 1 : today.year
+        guard agreement.validFrom.year < last else { return versions }
+        for year in (agreement.validFrom.year + 1)...last {
             var revised = agreement
             revised.validFrom = Day.firstOfYear(year)
             revised.nextRevision = Day(year: year, month: 11, day: 30)
-            let signed = Day(year: year - 1, month: 12, day: 10)!
+            let signed = Day(year: year - 1, month: 11, day: 20)!
             revised.signatures = agreement.signatures.map {
                 var s = $0; s.date = signed; return s
             }

@@ -32,10 +32,16 @@ import Testing
 
     @Test func theAgreementIsRevisedEachYear() {
         let versions = Caseload.yearlyVersions(of: Fixture.agreement, through: Self.today)
-        // The seed's 2018 agreement and one revision for each year 2019–2026.
-        #expect(versions.count == 9)
-        #expect(versions.last?.validFrom == Day(year: 2026, month: 1, day: 1))
-        #expect(versions.last?.nextRevision == Day(year: 2026, month: 11, day: 30))
+        // The seed's 2018 agreement and one revision for each year 2019–2027: on 5 December
+        // 2026 next year's revision was signed on 20 November, ahead of its 30 November due date.
+        #expect(versions.count == 10)
+        #expect(versions.last?.validFrom == Day(year: 2027, month: 1, day: 1))
+        #expect(versions.last?.nextRevision == Day(year: 2027, month: 11, day: 30))
+        #expect(versions.last?.signatures.allSatisfy { $0.date == Day(year: 2026, month: 11, day: 20) } == true)
         #expect(versions.allSatisfy { $0.signedByAll })
+        // On 19 November 2026 the 2027 revision is not signed yet: 2018 and 2019–2026.
+        let before = Caseload.yearlyVersions(of: Fixture.agreement, through: Day(year: 2026, month: 11, day: 19)!)
+        #expect(before.count == 9)
+        #expect(before.last?.nextRevision == Day(year: 2026, month: 11, day: 30))
     }
 }

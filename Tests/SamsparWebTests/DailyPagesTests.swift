@@ -99,4 +99,63 @@ import Testing
         #expect(whole.text.components(separatedBy: "<tr><th scope=\"row\">").count - 1 == 12)
         #expect(whole.text.contains("Tillbaka till alla grupper"))
     }
+
+    /// The people behind a figure page 25 at a time, and only the 25 shown are audited as read
+    /// (one `search` entry per person shown, as on the participant list):
+    /// 27 registered, so page 1 holds 25 and page 2 the other 2 (hand-counted).
+    @Test func thePeopleBehindAFigurePageAndOnlyTheShownAreAudited() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-06-30")
+        let token = try await h.token(for: Org.haninge)
+        let people = TestIdentityNumbers.all.filter { (1980...1985).contains($0.birthDate.year) }.prefix(27).map(\.description)
+        #expect(people.count == 27)
+        for (i, id) in people.enumerated() {
+            let json = People.participantJSON(id).replacing("2018-01-15", with: "2019-01-\(String(format: "%02d", i + 1))")
+            #expect(try await h.request(.post, "/api/v1/participants", as: .token(token), json: json).status == .created)
+        }
+        let caseworker = try await h.session(for: "cw.haninge@example.se")
+        let caller = Harness.Caller.session(cookie: caseworker.cookie, csrf: nil)
+        func rows(_ text: String) -> Int { text.components(separatedBy: "<tr><th scope=\"row\" class=\"nowrap\">").count - 1 }
+        func searchEntries() async throws -> Int {
+            let rows = try await h.store.read {
+                try await $0.query(
+                    "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'search'", [])
+            }
+            return rows.first?["n"].int.map { Int($0) } ?? -1
+        }
+        let first = try await h.request(.get, "/avtal/ostra-sodertorn/uppfoljning/personer?figur=active&ar=2019&per=2019-06-30", as: caller)
+        #expect(first.status == .ok)
+        #expect(first.text.contains("Personerna bakom siffran 27"))
+        #expect(rows(first.text) == 25)
+        #expect(first.text.contains("<span>sida 1 av 2</span>"))
+        #expect(try await searchEntries() == 25)
+        let next = String(try #require(first.text.firstMatch(of: /<a href="([^"]+)" rel="next">/)?.1).replacing("&amp;", with: "&"))
+        let second = try await h.request(.get, next, as: caller)
+        #expect(rows(second.text) == 2)
+        #expect(second.text.contains("<span>sida 2 av 2</span>") && second.text.contains("rel=\"prev\""))
+        #expect(try await searchEntries() == 25 + 2)
+        // Identity-number order across the pages: the last two numbers are on page 2.
+        for id in people.sorted().suffix(2) { #expect(second.text.contains(">\(id)</a>")) }
+    }
+
+    /// The admin's users are found by e-mail and page 25 at a time; revoked tokens are counted, not listed.
+    @Test func theAdminsListsPageAndFilter() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        let admin = try await h.session(for: "admin@example.se")
+        let caller = Harness.Caller.session(cookie: admin.cookie, csrf: admin.csrf)
+        for i in 1...30 {
+            let json = #"{"email": "handlaggare\#(i)@example.se", "role": "caseworker", "password": "ett långt lösenord \#(i)"}"#
+            #expect(try await h.request(.post, "/api/v1/users", as: caller, json: json).status == .created)
+        }
+        let page = try await h.request(.get, "/konton?q=handlaggare", as: .session(cookie: admin.cookie, csrf: nil))
+        #expect(page.text.contains("<strong id=\"users-total\">30</strong>"))
+        #expect(page.text.components(separatedBy: "@example.se</th>").count - 1 == 25)
+        #expect(page.text.contains("<span>sida 1 av 2</span>"))
+        let second = try await h.request(.get, "/konton?q=handlaggare&sida=2", as: .session(cookie: admin.cookie, csrf: nil))
+        #expect(second.text.components(separatedBy: "@example.se</th>").count - 1 == 5)
+        let one = try await h.request(.get, "/konton?q=HANDLAGGARE17", as: .session(cookie: admin.cookie, csrf: nil))
+        #expect(one.text.contains("<strong id=\"users-total\">1</strong>") && one.text.contains("handlaggare17@example.se"))
+    }
 }

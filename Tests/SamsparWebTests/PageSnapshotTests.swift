@@ -127,7 +127,9 @@ struct PageSnapshotTests {
                     email: s, role: s, state: s, disabled: false, toggle: "/konton/anvandare/1/sparra", toggleLabel: s,
                     password: "/konton/anvandare/1/losenord", id: "1")
             ],
-            tokens: [.init(name: s, created: s, revoked: nil, revoke: "/konton/nycklar/1/aterkalla")], addUser: form(s, id: "user", error: true),
+            q: s, total: s, pageText: s, previous: "/konton?sida=1", next: "/konton?sida=3", paged: true,
+            tokens: [.init(name: s, created: s, revoked: nil, revoke: "/konton/nycklar/1/aterkalla")], revokedHidden: s,
+            addUser: form(s, id: "user", error: true),
             createToken: form(s, id: "token", error: false), newToken: s, organisation: s)
         return [
             ("sign-in", "first", SignInPage.Model(email: s, error: nil, expired: true, back: s, formCSRF: s)),
@@ -180,8 +182,16 @@ struct PageSnapshotTests {
             ("occupations", "none", OccupationPage.Model(query: s, items: [], searched: true)),
             ("dashboard", "coordinator", dashboard(suppressed: false)),
             ("dashboard", "suppressed", dashboard(suppressed: true)),
-            ("people", "some", DashboardPage.PeopleModel(heading: s, rows: [row(s)], back: "/avtal/x/uppfoljning")),
-            ("people", "none", DashboardPage.PeopleModel(heading: s, rows: [], back: "/avtal/x/uppfoljning")),
+            (
+                "people", "some",
+                DashboardPage.PeopleModel(
+                    heading: s, rows: [row(s)], pageText: s, previous: "/avtal/x/uppfoljning/personer?sida=1",
+                    next: "/avtal/x/uppfoljning/personer?sida=3", back: "/avtal/x/uppfoljning", paged: true)
+            ),
+            (
+                "people", "none",
+                DashboardPage.PeopleModel(heading: s, rows: [], pageText: s, previous: nil, next: nil, back: "/avtal/x/uppfoljning", paged: false)
+            ),
             (
                 "audit", "rows",
                 AuditPage.Model(

@@ -144,9 +144,12 @@ public enum FigureOperations {
     /// Whether a person belongs to the figure is worked out from the visible registrations
     /// and records alone, so that no other party's record, seen without consent, puts a name
     /// on the list or moves its count.
-    static func peopleBehind(_ figure: Report.Figure, of id: String, year: Int, asOf: Day, _ caller: Caller, _ s: Services) async throws -> (
-        stored: StoredAgreement, visible: [ParticipantView]
-    ) {
+    ///
+    /// The people are in identity-number order; `page` (1-based, `pageSize` a page) picks the
+    /// ones shown, and only those are audited as read: `total` counts them all.
+    static func peopleBehind(
+        _ figure: Report.Figure, of id: String, year: Int, asOf: Day, page: Int, pageSize: Int, _ caller: Caller, _ s: Services
+    ) async throws -> (stored: StoredAgreement, total: Int, page: Int, shown: [ParticipantView]) {
         // Only a version signed by every party has figures (SPEC §2): a draft-only agreement has
         // no people behind any figure, to anyone.
         guard let stored = try await s.store.agreement(id: id, inForceOn: asOf), let viewer = caller.organisation else { throw APIError.notFound() }
@@ -155,9 +158,12 @@ public enum FigureOperations {
             Mutant.flips("pages.drilldown.visibleOnly")
             ? try await s.store.reportInput(for: stored.agreement, asOf: asOf) : visibleInput(views, stored.agreement, asOf)
         let wanted = Set(Report.members(of: figure, for: stored.agreement, year: year, asOf: asOf, input: input))
-        let visible = views.filter { wanted.contains($0.person) }
-        try await ParticipantOperations.listed(visible.map { ($0.person, $0.parties) }, action: "search", caller, s)
-        return (stored, visible)
+        let visible = views.filter { wanted.contains($0.person) }.sorted { $0.person < $1.person }
+        let pages = max(1, (visible.count + pageSize - 1) / pageSize)
+        let page = min(max(1, page), pages)
+        let shown = Array(visible.dropFirst((page - 1) * pageSize).prefix(pageSize))
+        try await ParticipantOperations.listed(shown.map { ($0.person, $0.parties) }, action: "search", caller, s)
+        return (stored, visible.count, page, shown)
     }
 
     /// The report input of what the reader may see: the visible registrations with the events

@@ -27,18 +27,40 @@ enum AccountPages {
 
     struct Model: Sendable {
         var users: [UserRow]
+        /// The e-mail filter, how many accounts it finds, and the pager (issue 19: every list pages).
+        var q: String
+        var total: String
+        var pageText: String
+        var previous: String?
+        var next: String?
+        var paged: Bool
+        var action = SiteURL.accounts.path
         var tokens: [TokenRow]
+        /// Revoked tokens are history (the audit log keeps who revoked which, and when): the
+        /// page lists the live ones and says how many revoked ones it leaves out.
+        var revokedHidden: String?
         var addUser: FormModel
         var createToken: FormModel
         var newToken: String?
         var organisation: String
     }
 
+    static let pageSize = 25
+
     static func show(_ r: PageRequest, state: FormState? = nil, newToken: String? = nil, notice: String? = nil) async throws -> Response {
         let caller = try AccountOperations.Act.manageUsers.authorize(r.principal, on: r.channel)
         let own = r.principal?.organisation.description ?? ""
-        let users = try await AccountOperations.users(caller, r.services)
-        let tokens = try await AccountOperations.tokens(caller, r.services)
+        let q = (r.request.uri.queryParameters.get("q").map { String($0) } ?? "").trimmingCharacters(in: .whitespaces)
+        let asked = Int(r.request.uri.queryParameters.get("sida").map { String($0) } ?? "1") ?? 1
+        let found = try await AccountOperations.users(caller, r.services).filter { q.isEmpty || $0.email.lowercased().contains(q.lowercased()) }
+            .sorted { $0.email < $1.email }
+        let pages = max(1, (found.count + pageSize - 1) / pageSize)
+        let page = min(max(1, asked), pages)
+        let users = Array(found.dropFirst((page - 1) * pageSize).prefix(pageSize))
+        func pageLink(_ n: Int) -> String { SiteURL.accounts.with((q.isEmpty ? [] : [("q", q)]) + [("sida", String(n))]) }
+        let allTokens = try await AccountOperations.tokens(caller, r.services)
+        let tokens = allTokens.filter { $0.revokedAt == nil }
+        let revoked = allTokens.count - tokens.count
         func values(_ id: String) -> [String: String] { state?.id == id ? state!.values : [:] }
         func errors(_ id: String) -> [String: String] { state?.id == id ? state!.errors : [:] }
         func field(_ form: String, _ name: String, type: String = "text", options: [Option]? = nil) -> FieldModel {
@@ -60,11 +82,14 @@ enum AccountPages {
                     toggleLabel: r.t(u.disabled ? "user.enable" : "user.disable"),
                     password: SiteURL.userAction(String(u.id), "losenord").path, id: String(u.id))
             },
+            q: q, total: NumberText.integer(found.count, r.language), pageText: String(format: r.t("list.page"), page, pages),
+            previous: page > 1 ? pageLink(page - 1) : nil, next: page < pages ? pageLink(page + 1) : nil, paged: pages > 1,
             tokens: tokens.map { t in
                 TokenRow(
                     name: t.name, created: String(t.createdAt.prefix(10)), revoked: t.revokedAt.map { String($0.prefix(10)) },
                     revoke: t.revokedAt == nil ? SiteURL.revokeToken(String(t.id)).path : nil)
             },
+            revokedHidden: revoked == 0 ? nil : String(format: r.t("accounts.revokedHidden"), NumberText.integer(revoked, r.language)),
             addUser: .init(
                 action: SiteURL.addUser.path, heading: r.t("accounts.addUser"), submit: r.t("accounts.addUser"),
                 fields: [field("user", "email", type: "email"), field("user", "role", options: roles), field("user", "password", type: "password")],

@@ -88,7 +88,12 @@ enum DashboardPage {
     struct PeopleModel: Sendable {
         var heading: String
         var rows: [ParticipantPages.Row]
+        var pageText: String
+        var previous: String?
+        var next: String?
         var back: String
+        /// More than one page: the pager is shown (a stored property; templates read by mirror).
+        var paged: Bool
     }
 
     struct Selection {
@@ -453,11 +458,19 @@ enum DashboardPage {
         guard let figure = figure(text) else { throw APIError.notFound() }
         // Who of the people behind the figure the reader may see (each read audited); nobody
         // else is counted.
-        let (stored, visible) = try await FigureOperations.peopleBehind(figure, of: id, year: sel.year, asOf: sel.asOf, caller, r.services)
-        let rows = CaseRow.build(visible, viewer: principal.organisation, agreements: [stored.agreement], today: r.today).map { ParticipantPages.row($0, r) }
+        let asked = Int(r.request.uri.queryParameters.get("sida").map { String($0) } ?? "1") ?? 1
+        let (stored, total, page, shown) = try await FigureOperations.peopleBehind(
+            figure, of: id, year: sel.year, asOf: sel.asOf, page: asked, pageSize: ParticipantPages.pageSize, caller, r.services)
+        let rows = CaseRow.build(shown, viewer: principal.organisation, agreements: [stored.agreement], today: r.today)
+            .sorted { $0.view.person < $1.view.person }.map { ParticipantPages.row($0, r) }
+        let pages = max(1, (total + ParticipantPages.pageSize - 1) / ParticipantPages.pageSize)
+        let query = [("figur", text), ("ar", String(sel.year)), ("per", sel.asOf.description)]
+        func pageLink(_ n: Int) -> String { SiteURL.dashboardPeople(id).with(query + [("sida", String(n))]) }
         let model = PeopleModel(
-            heading: String(format: r.t("people.heading"), NumberText.integer(visible.count, r.language)), rows: rows,
-            back: SiteURL.dashboard(id).with([("ar", String(sel.year)), ("per", sel.asOf.description)]))
+            heading: String(format: r.t("people.heading"), NumberText.integer(total, r.language)), rows: rows,
+            pageText: String(format: r.t("list.page"), page, pages),
+            previous: page > 1 ? pageLink(page - 1) : nil, next: page < pages ? pageLink(page + 1) : nil,
+            back: SiteURL.dashboard(id).with([("ar", String(sel.year)), ("per", sel.asOf.description)]), paged: pages > 1)
         return r.render("people", title: model.heading, model, current: .agreements)
     }
 
