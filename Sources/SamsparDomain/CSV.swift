@@ -38,7 +38,14 @@ public struct CSVSyntaxError: Error, Sendable, Equatable, CustomStringConvertibl
 /// quote and line breaks inside quotes, LF or CRLF. It holds one chunk and one record in
 /// memory, whatever the size of the file. Blank lines are skipped.
 public struct CSVReader {
+    /// A header is short (SPEC §4 names at most 11 columns): one with more columns than this,
+    /// or longer than ``maxHeaderBytes``, is refused as one problem at once (issue 20), before
+    /// the rest of it is read or a problem is made for each column.
+    public static let maxHeaderColumns = 64
+    public static let maxHeaderBytes = 64 << 10
+
     public private(set) var separator: UInt8 = UInt8(ascii: ";")
+    private var readingHeader = true
     private var buffer: [UInt8] = []
     private var position = 0
     private var atEnd = false
@@ -80,8 +87,9 @@ public struct CSVReader {
     private mutating func start() throws {
         started = true
         guard try fill() else { return }
-        // Gather the first line (a header is short; ensure it is all in the buffer).
-        while !buffer.contains(UInt8(ascii: "\n")), !atEnd {
+        // Gather the first line (a header is short; ensure it is all in the buffer, up to the
+        // header's limit: a longer one is refused when it is read).
+        while !buffer.contains(UInt8(ascii: "\n")), !atEnd, buffer.count <= Self.maxHeaderBytes + 3 {
             let saved = buffer
             if try fill() { buffer = saved + buffer } else { buffer = saved }
         }
@@ -96,9 +104,24 @@ public struct CSVReader {
         if !started { try start() }
         while true {
             guard try readRecord(into: &record) else { return false }
-            if !record.isBlank { return true }
+            if !record.isBlank {
+                readingHeader = false
+                return true
+            }
         }
     }
+
+    /// The header's column limit, checked as each of its fields ends.
+    private func checkHeader(_ record: CSVRecord) throws {
+        guard readingHeader else { return }
+        if record.ends.count > Self.maxHeaderColumns {
+            throw CSVSyntaxError(
+                line: record.line, reason: "the header has more than \(Self.maxHeaderColumns) columns; the file was not read further")
+        }
+    }
+
+    /// The header's bytes so far (its line breaks not counted).
+    private var headerLength = 0
 
     private mutating func readRecord(into record: inout CSVRecord) throws -> Bool {
         if position >= buffer.count, !(try fill()) { return false }
@@ -116,11 +139,19 @@ public struct CSVReader {
                         throw CSVSyntaxError(line: record.line, reason: "a quoted field is not closed before the end of the file")
                     }
                     record.ends.append(record.bytes.count)
+                    if readingHeader { try checkHeader(record) }
                     return true
                 }
             }
             let c = buffer[position]
             position += 1
+            if readingHeader && c != 10 && c != 13 {
+                headerLength += 1
+                if headerLength > Self.maxHeaderBytes {
+                    throw CSVSyntaxError(
+                        line: record.line, reason: "the header is longer than 64 KiB (\(Self.maxHeaderBytes) bytes); the file was not read further")
+                }
+            }
             if inQuotes {
                 if afterQuote {
                     afterQuote = false
@@ -142,10 +173,12 @@ public struct CSVReader {
                 record.ends.append(record.bytes.count)
                 fieldStartedQuoted = false
                 fieldLength = 0
+                if readingHeader { try checkHeader(record) }
             } else if c == lf {
                 nextLine += 1
                 if record.bytes.last == cr && !fieldStartedQuoted && fieldLength > 0 { record.bytes.removeLast() }
                 record.ends.append(record.bytes.count)
+                if readingHeader { try checkHeader(record) }
                 return true
             } else if c == quote && fieldLength == 0 && !fieldStartedQuoted {
                 inQuotes = true

@@ -169,7 +169,10 @@ public struct ImportSchema: Sendable {
         for name in kind.requiredColumns where positions[name] == nil {
             problems.append(.init(line: header.line, column: name, reason: "required column is missing"))
         }
-        guard problems.isEmpty else { throw ImportError(problems: problems) }
+        guard problems.isEmpty else {
+            let (kept, capped) = ProblemCap.apply(problems, sorted: false)
+            throw ImportError(problems: kept, capped: capped)
+        }
         self.positions = positions
         self.columnCount = header.count
     }
@@ -333,15 +336,74 @@ public struct ImportSchema: Sendable {
 }
 
 /// A file was rejected: every problem found, in line order.
+/// The bounds of a refused file's list of problems (issue 20): at most ``maxProblems`` of them
+/// and about ``maxBytes`` of text, header problems included, each reason and column cut to
+/// ``maxField`` bytes. A list that reached a bound ends with one problem that says so, and
+/// the answer states both bounds.
+public enum ProblemCap {
+    public static let maxProblems = 10_000
+    public static let maxBytes = 1 << 20
+    public static let maxField = 300
+
+    /// About what one problem costs in the answer: its text and the JSON around it.
+    public static func size(_ p: ImportProblem) -> Int { p.reason.utf8.count + p.column.utf8.count + 40 }
+
+    /// `text` cut to ``maxField`` bytes at a character boundary, with "…" when cut.
+    public static func cut(_ text: String) -> String {
+        guard text.utf8.count > maxField else { return text }
+        var result = ""
+        var bytes = 0
+        for c in text {
+            bytes += c.utf8.count
+            if bytes > maxField - 3 { break }
+            result.append(c)
+        }
+        return result + "…"
+    }
+
+    /// The problem with its reason and column cut to size.
+    public static func bounded(_ p: ImportProblem) -> ImportProblem {
+        ImportProblem(line: p.line, column: cut(p.column), reason: cut(p.reason))
+    }
+
+    /// `problems` sorted by line and cut to the bounds; `capped` tells whether any was left out.
+    public static func apply(_ problems: [ImportProblem], sorted: Bool = true) -> (problems: [ImportProblem], capped: Bool) {
+        let ordered = sorted ? problems.sorted { $0.line < $1.line } : problems
+        var kept: [ImportProblem] = []
+        var bytes = 0
+        for p in ordered {
+            let b = bounded(p)
+            if kept.count >= maxProblems || bytes + size(b) > maxBytes {
+                kept.append(stop(at: b.line))
+                return (kept, true)
+            }
+            kept.append(b)
+            bytes += size(b)
+        }
+        return (kept, false)
+    }
+
+    /// The last problem of a list that reached a bound.
+    public static func stop(at line: Int) -> ImportProblem {
+        ImportProblem(
+            line: line, column: "",
+            reason: "stopped reading here: a refused file's list holds at most \(maxProblems) problems and about 1 MB (\(maxBytes) bytes) of them")
+    }
+}
+
 public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
     public var problems: [ImportProblem]
     /// The people a row was refused for because the importing party has not registered them
     /// (whether or not anyone else has): each refusal goes into the audit log.
     public var refused: [Personnummer]
 
-    public init(problems: [ImportProblem], refused: [Personnummer] = []) {
+    /// Whether the problems were cut to ``ProblemCap``'s bounds (the file has more).
+    public var capped = false
+
+    public init(problems: [ImportProblem], refused: [Personnummer] = [], capped: Bool = false) {
         self.problems = problems
         self.refused = refused
+        self.capped = capped
     }
 
     public var description: String { problems.map(\.description).joined(separator: "\n") }

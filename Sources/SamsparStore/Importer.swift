@@ -56,8 +56,9 @@ struct Importer {
     /// Rows per batch. SQLite takes them as one multi-row statement (bound-parameter limits);
     /// PostgreSQL as one `COPY`, where fewer, larger batches save round trips.
     var batchSize = 1000
-    /// A file with this many problems stops being read: the list is already long enough to act on.
-    static let maxProblems = 10_000
+    /// A file with this many problems, or this much of their text, stops being read: the list
+    /// is already long enough to act on (``ProblemCap``).
+    static let maxProblems = ProblemCap.maxProblems
 
     let kind: ImportKind
     let currentYear: Int
@@ -86,7 +87,15 @@ struct Importer {
         var statuses: [(line: Int, record: StatusRecord)] = []
         var activities: [(line: Int, record: ActivityRecord)] = []
 
-        func note(_ error: ImportError) { problems.append(contentsOf: error.problems) }
+        // The problems' text so far (``ProblemCap``): reading stops at either bound.
+        var problemBytes = 0
+        func note(_ error: ImportError) {
+            for p in error.problems {
+                let b = ProblemCap.bounded(p)
+                problemBytes += ProblemCap.size(b)
+                problems.append(b)
+            }
+        }
         // Who each written row belongs to, for the audit entry that names every person touched.
         let touched = Locked(TouchedRegistrations())
         // One change-counter value for the whole file: it is one change by one party.
@@ -114,7 +123,7 @@ struct Importer {
         func settle() async throws {
             if let task = inFlight {
                 inFlight = nil
-                problems.append(contentsOf: try await task.value)
+                note(ImportError(problems: try await task.value))
             }
         }
 
@@ -214,7 +223,7 @@ struct Importer {
         }
 
         do {
-            while problems.count < Self.maxProblems, try readRecord(&reader, &record) {
+            while problems.count < Self.maxProblems, problemBytes < ProblemCap.maxBytes, try readRecord(&reader, &record) {
                 rows += 1
                 switch kind {
                 case .participants:
@@ -250,12 +259,16 @@ struct Importer {
             try? await settle()
             throw error
         }
-        problems.sort { $0.line < $1.line }
         guard problems.isEmpty else {
-            if problems.count >= Self.maxProblems {
-                problems.append(.init(line: record.line, column: "", reason: "stopped reading after \(Self.maxProblems) problems"))
+            // Reading stopped at a bound: the list says where, even when the batches' own
+            // problems kept it just under.
+            let stopped = problems.count >= Self.maxProblems || problemBytes >= ProblemCap.maxBytes
+            var (kept, capped) = ProblemCap.apply(problems)
+            if stopped && !capped {
+                kept.append(ProblemCap.stop(at: record.line))
+                capped = true
             }
-            throw ImportError(problems: problems, refused: refused.withLock { $0.sorted() })
+            throw ImportError(problems: kept, refused: refused.withLock { $0.sorted() }, capped: capped)
         }
         progress?(rows)
         return ImportSummary(rows: rows, touched: touched.withLock { $0.sorted(index: registrantIndex.withLock { $0 }) })

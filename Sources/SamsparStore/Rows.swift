@@ -82,6 +82,15 @@ public typealias StoredResponse = Rows.StoredResponse
 /// SHA-256 as lowercase hex: how secrets (sessions, tokens) are kept and requests fingerprinted.
 public enum Digest {
     public static func sha256(_ text: String) -> String { Rows.hex(SHA256.hash(data: Data(text.utf8))) }
+
+    /// SHA-256 of bytes that arrive a piece at a time (a request body read as a stream).
+    public struct Streaming {
+        private var hasher = SHA256()
+        public init() {}
+        public mutating func update<Bytes: DataProtocol>(_ bytes: Bytes) { hasher.update(data: bytes) }
+        public mutating func update(_ text: String) { hasher.update(data: Data(text.utf8)) }
+        public func hex() -> String { Rows.hex(hasher.finalize()) }
+    }
 }
 
 /// The answer to keep for an `Idempotency-Key` (issue 4): a write given one stores its answer

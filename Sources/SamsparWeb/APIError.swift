@@ -11,6 +11,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     public var code: String
     public var message: String
     public var problems: [ImportProblem] = []
+    /// The problems were cut to ``ProblemCap``'s bounds: the answer states them (`truncated`).
+    public var problemsCapped = false
     public var headers: HTTPFields = [:]
     /// Set when the error refuses an access decision: the refusal goes into the audit log
     /// (who, which person, why) before the answer leaves (issue 7).
@@ -45,6 +47,10 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
                             .object([("line", .int(p.line)), ("column", .string(p.column)), ("reason", .string(p.reason))])
                         })
                 ))
+        }
+        if problemsCapped {
+            members.append(
+                ("truncated", .object([("maxProblems", .int(ProblemCap.maxProblems)), ("maxBytes", .int(ProblemCap.maxBytes))])))
         }
         var response = JSONResponse.make(.object(members), status: status)
         for field in headers { response.headers.append(field) }

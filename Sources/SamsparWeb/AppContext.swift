@@ -37,10 +37,14 @@ struct AppContext: RequestContext {
     }
 }
 
-/// Request size limits (issue 4, hardening).
+/// Request size limits by route (issue 4, hardening; issue 20: each route reads at most its
+/// own, and a body declared larger is refused with 413 before it is read).
 enum Limits {
     /// A JSON body: one record, one agreement.
     static let jsonBody = 1 << 20
-    /// A bulk CSV file through the API. Larger files go through `samspar import`.
+    /// A page's form (not a file).
+    static let formBody = 1 << 20
+    /// A bulk CSV file through the API or the import page, read as a stream into a spooled
+    /// file. Larger files go through `samspar import`.
     static let importBody = 64 << 20
 }

@@ -8,12 +8,17 @@ import SamsparStore
 
 /// A request's body, read with a limit and, for JSON, decoded with a message that names what is wrong.
 enum Body {
+    /// The whole body, at most `limit` bytes: refused unread when its `Content-Length` says
+    /// more, and as soon as it passes the limit otherwise.
     static func bytes(_ request: Request, limit: Int) async throws -> [UInt8] {
+        try refuseDeclared(over: limit, request)
         do {
             var buffer = try await request.body.collect(upTo: limit)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch is NIOTooManyBytesError {
-            throw APIError(status: .contentTooLarge, code: "too_large", message: "the body is larger than \(limit / (1 << 20)) MiB")
+            throw tooLarge(limit)
+        } catch {
+            throw framing(error)
         }
     }
 

@@ -17,13 +17,25 @@ public struct Idempotency: Sendable {
     let status: HTTPResponse.Status
 
     init?(_ request: Request, _ caller: Caller, body: [UInt8], status: HTTPResponse.Status) throws {
+        var digest = Digest.Streaming()
+        digest.update(Self.digestPrefix(request))
+        digest.update(body)
+        try self.init(request, caller, fingerprint: digest.hex(), status: status)
+    }
+
+    /// `fingerprint`: the SHA-256 of ``digestPrefix(_:)`` and the body, taken as the body
+    /// arrived (a spooled import).
+    init?(_ request: Request, _ caller: Caller, fingerprint: String, status: HTTPResponse.Status) throws {
         guard let key = request.headers[HTTPField.Name("Idempotency-Key")!], let principal = caller.principal else { return nil }
         guard !key.isEmpty, key.count <= 200 else { throw APIError.badRequest("Idempotency-Key must have 1 to 200 characters") }
         self.principal = principal.actor + "@" + principal.organisation.description
         self.key = key
         self.status = status
-        self.fingerprint = Digest.sha256(request.method.rawValue + " " + request.uri.path + "\n" + String(decoding: body, as: UTF8.self))
+        self.fingerprint = fingerprint
     }
+
+    /// What a request's fingerprint covers before its body: the method and the path.
+    static func digestPrefix(_ request: Request) -> String { request.method.rawValue + " " + request.uri.path + "\n" }
 
     /// The stored answer to replay, if this key was used before.
     func replay(_ services: Services) async throws -> Response? {

@@ -12,10 +12,12 @@ enum ImportRoutes {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("text/csv") {
             throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "send the file as Content-Type: text/csv")
         }
-        let bytes = try await Body.bytes(request, limit: Limits.importBody)
-        let idempotency = try Idempotency(request, caller, body: bytes, status: .ok)
+        // Read as a stream into a spooled file (issue 20), fingerprinted as it arrives.
+        let (file, digest) = try await Body.spool(request, limit: Limits.importBody, digestPrefix: Idempotency.digestPrefix(request))
+        defer { file.remove() }
+        let idempotency = try Idempotency(request, caller, fingerprint: digest, status: .ok)
         if let replay = try await idempotency?.replay(s) { return replay }
-        let summary = try await ParticipantOperations.importFile(kind, from: .bytes(bytes, name: "body"), idempotency: idempotency, caller, s)
+        let summary = try await ParticipantOperations.importFile(kind, from: .file(path: file.path), idempotency: idempotency, caller, s)
         return JSONResponse.make(.object([("imported", .int(summary.rows))]))
     }
 }

@@ -127,33 +127,56 @@ actor TokenCache {
 }
 
 /// Sign-in attempts per account and per address: after `maxFailures` failures within
-/// `window`, further attempts are refused until the window has passed. The failures are in
-/// the database (issue 10, part 5), so every instance on it counts the same ones.
+/// `window`, further attempts on the account are refused until the window has passed. The
+/// failures are in the database (issue 10, part 5), so every instance on it counts the same
+/// ones, and each attempt is reserved there before its password is checked (issue 20): a
+/// hundred attempts at once check at most the limit's worth of passwords.
+///
+/// An address is limited by what it tried (issue 20; SECURITY.md *Sign-in limits*): after
+/// `maxFailuresPerAddress` failures from it, it may still try an account it has not failed
+/// on, once; an account it has failed on is refused. So a burst from one office's NAT does
+/// not lock out a colleague behind it, and guessing across many accounts from one address
+/// gets one guess per account per window once over the limit.
 struct SignInLimiter: Sendable {
     let maxFailures = 5
     let maxFailuresPerAddress = 20
     let window: TimeInterval = 15 * 60
     let store: any SamsparStore
 
-    /// Seconds to wait, or nil when an attempt may be made now.
-    func retryAfter(account: String, address: String, now: Date) async throws -> Int? {
-        let since = Int64((now.timeIntervalSince1970 - window).rounded(.down))
-        let keys = [("a:" + account, maxFailures), ("i:" + address, maxFailuresPerAddress)]
-        let recent = try await store.signInFailures(keys: keys.map(\.0), since: since)
-        for (key, limit) in keys {
-            if let (count, first) = recent[key], count >= limit {
-                return max(1, Int(window - (now.timeIntervalSince1970 - Double(first))))
-            }
-        }
-        return nil
+    enum Reservation {
+        case reserved(attempt: String)
+        case refused(retryAfter: Int)
     }
 
-    func failed(account: String, address: String, now: Date) async throws {
+    /// Reserves one attempt, or says how many seconds to wait.
+    func reserve(account: String, address: String, now: Date) async throws -> Reservation {
         let at = Int64(now.timeIntervalSince1970.rounded(.down))
-        try await store.recordSignInFailure(keys: ["a:" + account, "i:" + address], at: at, forgetBefore: at - Int64(window))
+        let since = at - Int64(window)
+        let (accountKey, addressKey, pairKey) = ("a:" + account, "i:" + address, "p:" + address + " " + account)
+        var rules = [SignInRule([(accountKey, maxFailures)])]
+        if !Mutant.flips("signIn.addressTriedOnly") {
+            rules.append(SignInRule([(addressKey, maxFailuresPerAddress), (pairKey, 1)]))
+        } else {
+            rules.append(SignInRule([(addressKey, maxFailuresPerAddress)]))
+        }
+        let attempt = Services.newSecret()
+        let record = Mutant.flips("signIn.reserveFirst") ? [] : [accountKey, addressKey, pairKey]
+        guard let first = try await store.reserveSignInAttempt(rules: rules, record: record, attempt: attempt, since: since, at: at) else {
+            return .reserved(attempt: attempt)
+        }
+        return .refused(retryAfter: max(1, Int(window - (now.timeIntervalSince1970 - Double(first)))))
     }
 
-    func succeeded(account: String) async throws {
-        try await store.clearSignInFailures(key: "a:" + account)
+    /// The reserved attempt failed: its rows stay as its failures (a mutant that reserves
+    /// nothing records them here instead, as before issue 20).
+    func failed(account: String, address: String, now: Date) async throws {
+        guard Mutant.flips("signIn.reserveFirst") else { return }
+        let at = Int64(now.timeIntervalSince1970.rounded(.down))
+        try await store.recordSignInFailure(
+            keys: ["a:" + account, "i:" + address, "p:" + address + " " + account], at: at, forgetBefore: at - Int64(window))
+    }
+
+    func succeeded(account: String, attempt: String) async throws {
+        try await store.signInSucceeded(attempt: attempt, clearing: "a:" + account)
     }
 }

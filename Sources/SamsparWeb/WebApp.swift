@@ -26,16 +26,6 @@ public enum WebApp {
         router.get("/api/v1/openapi.json") { _, _ in
             JSONResponse.text(OpenAPIDocument.text, contentType: "application/json; charset=utf-8")
         }
-        if let metrics {
-            routes.append(("GET", "/metrics"))
-            router.get("/metrics") { _, _ in
-                var buffer: [UInt8] = []
-                metrics.emit(into: &buffer)
-                return Response(
-                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
-            }
-        }
         var api = API(services: services, router: router)
         api.registerAll()
         routes += api.routes.map { ($0.method.rawValue, $0.path) }
@@ -51,17 +41,40 @@ public enum WebApp {
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Samspar"), logger: logger)
     }
 
+    /// The metrics' own listener (issue 20): `/metrics` and nothing else, on the address the
+    /// operator names (`serve --metrics-host/--metrics-port`, loopback by default), never on
+    /// the port people and case systems reach.
+    static func metricsRouter(_ registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { _, _ in
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        return router
+    }
+
     /// Runs until SIGTERM or SIGINT, then finishes the requests in flight and returns.
-    public static func run(services: Services, host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void) async throws {
+    /// `metrics`: where `/metrics` listens, or nil for nowhere.
+    public static func run(
+        services: Services, host: String, port: Int, metrics: (host: String, port: Int)? = nil, logger: Logger,
+        onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }, onServerRunning: @escaping @Sendable (Int) async -> Void
+    ) async throws {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let (router, _) = buildRouter(services: services, metrics: registry)
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Samspar"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [app, CloseKeeper(services: services, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [any Service] = [app, CloseKeeper(services: services, logger: logger)]
+        if let metrics {
+            services.append(
+                Application(
+                    router: metricsRouter(registry), configuration: .init(address: .hostname(metrics.host, port: metrics.port), serverName: "Samspar"),
+                    onServerRunning: { channel in await onMetricsRunning(channel.localAddress?.port ?? metrics.port) }, logger: logger))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -15,12 +15,18 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the HTTP API. / Starta HTTP-gränssnittet.",
         discussion: """
             Serves the JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json), /health and
-            /metrics. Stops gracefully on SIGTERM or SIGINT. Logs one JSON-free line per request
+            the web interface; Prometheus /metrics on its own listener (--metrics-port, loopback by
+            default), never on --port. Stops gracefully on SIGTERM or SIGINT. Logs one JSON-free line per request
             with the route's pattern, never a personnummer.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one and prints it).") var port = 8080
+    @Option(name: .customLong("metrics-host"), help: "Where /metrics listens (loopback unless you say otherwise).") var metricsHost = "127.0.0.1"
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Serve Prometheus /metrics on this port of --metrics-host (0 picks a free one and prints it); without it, nowhere.")
+    var metricsPort: Int?
     @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error") var logLevel = "info"
     @Option(
         name: .customLong("trusted-proxy"),
@@ -58,7 +64,13 @@ struct Serve: AsyncParsableCommand {
                 store: store, suppression: Suppression(threshold: context.suppressionThreshold),
                 trustedProxies: trustedProxies.isEmpty ? context.trustedProxies : Set(trustedProxies), grantRounds: rounds,
                 closeDelay: context.closeDelay)
-            try await WebApp.run(services: services, host: host, port: port, logger: logger) { port in
+            let metricsHost = self.metricsHost
+            try await WebApp.run(
+                services: services, host: host, port: port, metrics: metricsPort.map { (metricsHost, $0) }, logger: logger,
+                onMetricsRunning: { port in
+                    FileHandle.standardOutput.write(Data("Mätvärden på http://\(metricsHost):\(port)/metrics (metrics)\n".utf8))
+                }
+            ) { port in
                 FileHandle.standardOutput.write(Data("Samspår lyssnar på http://\(host):\(port) (listening)\n".utf8))
             }
             try await store.close()

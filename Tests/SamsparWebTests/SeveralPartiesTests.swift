@@ -355,6 +355,10 @@ struct TrustedProxyTests {
         }
         // 20 failures from one client, each for another account (so no account limit applies).
         for i in 0..<20 { #expect(try await attempt("nobody\(i)@example.se", from: "203.0.113.7").status == .unauthorized) }
+        // Over its limit, the client is refused on every account it failed on (issue 20)…
+        #expect(try await attempt("nobody3@example.se", from: "203.0.113.7").status == .tooManyRequests)
+        // …and gets one check on an account it has not tried, and no second.
+        #expect(try await attempt("nobody-more@example.se", from: "203.0.113.7").status == .unauthorized)
         #expect(try await attempt("nobody-more@example.se", from: "203.0.113.7").status == .tooManyRequests)
         // Another client behind the same proxy is not limited by it.
         #expect(try await attempt("nobody-more@example.se", from: "203.0.113.8").status == .unauthorized)

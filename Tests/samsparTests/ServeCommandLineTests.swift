@@ -107,7 +107,7 @@ struct ServeCommandLineTests {
         let token = try #require(try cli.run("token", "create", "--org", "212000-0084", "--name", "VS").stdout.split(separator: "\n").last.map(String.init))
         let process = Process()
         process.executableURL = Samspar.executable
-        process.arguments = ["serve", "--port", "0", "--log-level", "info"]
+        process.arguments = ["serve", "--port", "0", "--metrics-port", "0", "--log-level", "info"]
         process.currentDirectoryURL = cli.directory
         // The suppression threshold reaches serve from the one configuration.
         process.environment = ProcessInfo.processInfo.environment.merging(["SAMSPAR_SUPPRESSION_THRESHOLD": "1000"]) { $1 }
@@ -117,15 +117,18 @@ struct ServeCommandLineTests {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        // The first line names the address.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
+        // One line names the address, another the metrics' own (in either order).
+        var lines = Data()
+        while lines.split(separator: UInt8(ascii: "\n")).count < 2 || lines.last != UInt8(ascii: "\n") {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
-            line.append(chunk)
+            lines.append(chunk)
         }
-        let text = String(decoding: line, as: UTF8.self)
+        let printed = String(decoding: lines, as: UTF8.self).split(separator: "\n")
+        let text = String(try #require(printed.first { $0.contains("(listening)") }, "\(printed)"))
+        let metricsLine = String(try #require(printed.first { $0.contains("(metrics)") }, "\(printed)"))
         let port = try #require(text.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) }, "\(text)")
+        let metricsURL = try #require(metricsLine.firstMatch(of: /http:\/\/127\.0\.0\.1:[0-9]+\/metrics/).map { String($0.output) }, "\(metricsLine)")
         let base = "http://127.0.0.1:\(port)"
         #expect(try await http("GET", "\(base)/health").0 == 200)
         let csv = """
@@ -140,7 +143,9 @@ struct ServeCommandLineTests {
         #expect(report.0 == 200 && report.1.contains("\"active\":1"))
         let suppressed = try await http("GET", "\(base)/api/v1/agreements/ostra-sodertorn/report?year=2018&asOf=2019-03-31&suppress=true", token: token)
         #expect(suppressed.0 == 200 && suppressed.1.contains(#""active":"<1000""#), "\(suppressed.1)")
-        let metrics = try await http("GET", "\(base)/metrics")
+        // Metrics on their own loopback listener only, never on the port people reach (issue 20).
+        #expect(try await http("GET", "\(base)/metrics").0 == 404)
+        let metrics = try await http("GET", metricsURL)
         #expect(metrics.0 == 200 && metrics.1.contains("hb_requests"), "\(metrics.1.prefix(300))")
 
         process.interrupt()  // SIGINT; SIGTERM takes the same path

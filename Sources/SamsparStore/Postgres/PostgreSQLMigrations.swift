@@ -194,5 +194,6 @@ enum PostgreSQLMigrations {
         (5, "sign-in failures shared by every instance (issue 10)", SignInFailureMigration.statements(bigint: "BIGINT")),
         (6, "quarter closes, and the close a publication makes public (issue 17)", CloseMigration.statements(bigint: "BIGINT")),
         (7, "drafts as invitations: owners, acceptances, deleted drafts (issue 18)", DraftMigration.statements(bigint: "BIGINT")),
+        (8, "sign-in attempts reserved before the password is checked (issue 20)", SignInFailureMigration.attempts),
     ]
 }

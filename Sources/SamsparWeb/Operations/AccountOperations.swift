@@ -159,7 +159,11 @@ public enum AccountOperations {
     ) {
         let email = rawEmail.lowercased().trimmingCharacters(in: .whitespaces)
         let now = s.now()
-        if let wait = try await s.signInLimiter.retryAfter(account: email, address: address, now: now) {
+        // The attempt is reserved before its password is checked (issue 20).
+        let attempt: String
+        switch try await s.signInLimiter.reserve(account: email, address: address, now: now) {
+        case .reserved(let reserved): attempt = reserved
+        case .refused(let wait):
             throw APIError(
                 status: .tooManyRequests, code: "rate_limited", message: "too many failed sign-ins; try again in \(wait) s / för många misslyckade försök",
                 headers: [.retryAfter: String(wait)])
@@ -170,7 +174,7 @@ public enum AccountOperations {
             try await s.signInLimiter.failed(account: email, address: address, now: now)
             throw APIError(status: .unauthorized, code: "sign_in_failed", message: "wrong e-mail address or password / fel e-postadress eller lösenord")
         }
-        try await s.signInLimiter.succeeded(account: email)
+        try await s.signInLimiter.succeeded(account: email, attempt: attempt)
         let secret = Services.newSecret()
         let csrf = Services.newSecret()
         let principal = Principal(actor: user.email, role: user.role, organisation: user.organisation)

@@ -269,7 +269,9 @@ public enum ParticipantOperations {
             throw Idempotency.concurrent
         } catch let error as ImportError {
             try await s.auditBuffer.record(error.refused.map { caller.entry("refused", person: $0, detail: "not theirs or does not exist") })
-            throw APIError.invalid("the file was not imported: nothing was written / filen lästes inte in", problems: error.problems)
+            var refusal = APIError.invalid("the file was not imported: nothing was written / filen lästes inte in", problems: error.problems)
+            refusal.problemsCapped = error.capped
+            throw refusal
         }
     }
 }

@@ -25,22 +25,34 @@ enum ImportPages {
         return r.render("import", title: r.t("import.title"), model, current: .imports, status: status)
     }
 
+    /// Whether the reader may send a file at all: asked before the file is read.
+    static func mayUpload(_ r: PageRequest) throws {
+        _ = try ParticipantOperations.Act.importFile.authorize(r.principal, on: r.channel)
+    }
+
     static func upload(_ r: PageRequest, _ form: FormData) async throws -> Response {
         let caller = try ParticipantOperations.Act.importFile.authorize(r.principal, on: r.channel)
         guard let principal = caller.principal else { throw APIError.unauthenticated }
         guard let kind = form["kind"].flatMap(ImportKind.init(rawValue:)) else {
+            form.removeFiles()
             return try await show(r, error: r.t("import.noKind"), status: .unprocessableContent)
         }
-        guard let file = form.files["file"], !file.bytes.isEmpty else { return try await show(r, error: r.t("import.noFile"), status: .unprocessableContent) }
-        let lines = max(1, file.bytes.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } + (file.bytes.last == 10 ? 0 : 1) - 1)
+        guard let file = form.files["file"], file.file.size > 0 else {
+            form.removeFiles()
+            return try await show(r, error: r.t("import.noFile"), status: .unprocessableContent)
+        }
+        // The file was spooled to disk as it arrived; the job reads it from there in chunks and
+        // removes it when done.
+        let lines = max(1, file.file.lineBreaks)
         let job = await r.services.importJobs.start(owner: principal, kind: kind, file: file.name, rows: lines)
         let s = r.services
-        let bytes = file.bytes
+        let spooled = file.file
         let jobs = s.importJobs
         Task {
+            defer { form.removeFiles() }
             do {
                 let summary = try await ParticipantOperations.importFile(
-                    kind, from: .bytes(bytes, name: "body"), caller, s, progress: { rows in Task { await jobs.progress(job, rows: rows) } })
+                    kind, from: .file(path: spooled.path), caller, s, progress: { rows in Task { await jobs.progress(job, rows: rows) } })
                 await jobs.finish(job, .done(summary.rows))
             } catch let error as APIError {
                 await jobs.finish(job, .refused(error.problems.isEmpty ? [ImportProblem(line: 0, column: "", reason: error.message)] : error.problems))

@@ -22,11 +22,18 @@ struct PageRoutes {
     /// A form's target. The form is read, and its CSRF token checked, before the handler
     /// runs: no page write can skip the check. (Sign-in, which has no session yet, is the
     /// one exception and checks its own double-submit token.)
-    func post(_ url: SiteURL, limit: Int = Limits.jsonBody, _ handler: @escaping @Sendable (PageRequest, FormData) async throws -> Response) {
+    ///
+    /// `before` is the act's own role decision, taken before the body is read (issue 20: a
+    /// 64 MiB file is not read for someone who may not send it).
+    func post(
+        _ url: SiteURL, limit: Int = Limits.formBody, before: (@Sendable (PageRequest) throws -> Void)? = nil,
+        _ handler: @escaping @Sendable (PageRequest, FormData) async throws -> Response
+    ) {
         let s = services
         router.post(RouterPath(url.path)) { request, context in
             try await PageRoutes.run(request, context, s) { r in
                 _ = try r.signedIn()
+                try before?(r)
                 return try await handler(r, try await FormData.read(r, limit: limit))
             }
         }
@@ -76,7 +83,7 @@ struct PageRoutes {
         post(.withdrawConsent(SiteURL.personKey, SiteURL.consentKey)) { try await ParticipantPages.withdrawConsent($0, $1) }
 
         get(.imports) { try await ImportPages.show($0) }
-        post(.imports, limit: Limits.importBody) { try await ImportPages.upload($0, $1) }
+        post(.imports, limit: Limits.importBody, before: { try ImportPages.mayUpload($0) }) { try await ImportPages.upload($0, $1) }
         get(.importJob(SiteURL.idKey)) { try await ImportPages.job($0) }
 
         get(.agreements) { try await AgreementPages.list($0) }

@@ -86,7 +86,13 @@ struct PageRequest: Sendable {
 /// A submitted form: `application/x-www-form-urlencoded`, or `multipart/form-data` for files.
 struct FormData: Sendable {
     var fields: [String: String] = [:]
-    var files: [String: (name: String, bytes: [UInt8])] = [:]
+    /// Each file part, spooled to disk as it arrived (``MultipartReader``): the reader of the
+    /// form removes them (``removeFiles()``) once read.
+    var files: [String: (name: String, file: SpooledFile)] = [:]
+
+    func removeFiles() {
+        for (_, part) in files { part.file.remove() }
+    }
 
     subscript(_ key: String) -> String? {
         guard let value = fields[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
@@ -95,22 +101,28 @@ struct FormData: Sendable {
 
     /// Reads the body and checks its CSRF token against the session's: a form that does not
     /// carry the token this session was given is refused before anything is read of it.
-    static func read(_ r: PageRequest, limit: Int = Limits.jsonBody) async throws -> FormData {
-        let bytes = try await Body.bytes(r.request, limit: limit)
+    ///
+    /// A file form (`multipart/form-data`) carries the token in its address (`?_csrf=`), so
+    /// that it is checked before a byte of the body is read (issue 20), and the body is read
+    /// as a stream, its files spooled to disk. A plain form (1 MiB at most) carries it in the
+    /// body. A body larger than `limit` is refused from its `Content-Length`, unread.
+    static func read(_ r: PageRequest, limit: Int = Limits.formBody) async throws -> FormData {
+        try Body.refuseDeclared(over: limit, r.request)
         let type = r.request.headers[.contentType] ?? ""
-        var form = FormData()
         if type.lowercased().hasPrefix("multipart/form-data") {
-            guard let boundary = type.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { $0.hasPrefix("boundary=") })
-            else { throw APIError.badRequest("multipart without a boundary") }
-            form = try Multipart.parse(bytes, boundary: String(boundary.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
-        } else {
-            form.fields = Self.urlencoded(String(decoding: bytes, as: UTF8.self))
+            let sent = r.request.uri.queryParameters.get("_csrf").map { String($0) }
+            guard let expected = r.context.sessionCSRF, let sent, Self.constantTimeEqual(sent, expected) else { throw csrf }
+            let boundary = try MultipartReader.boundary(contentType: type)
+            return try await MultipartReader.read(r.request.body, boundary: boundary, limit: limit)
         }
-        guard let expected = r.context.sessionCSRF, let sent = form.fields["_csrf"], Self.constantTimeEqual(sent, expected) else {
-            throw APIError(status: .forbidden, code: "csrf", message: "the form is out of date; open the page again / formuläret är för gammalt")
-        }
+        var form = FormData()
+        let bytes = try await Body.bytes(r.request, limit: limit)
+        form.fields = Self.urlencoded(String(decoding: bytes, as: UTF8.self))
+        guard let expected = r.context.sessionCSRF, let sent = form.fields["_csrf"], Self.constantTimeEqual(sent, expected) else { throw csrf }
         return form
     }
+
+    static let csrf = APIError(status: .forbidden, code: "csrf", message: "the form is out of date; open the page again / formuläret är för gammalt")
 
     static func urlencoded(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
@@ -129,59 +141,6 @@ struct FormData: Sendable {
         var difference: UInt8 = 0
         for i in 0..<x.count { difference |= x[i] ^ y[i] }
         return difference == 0
-    }
-}
-
-/// Just enough of RFC 7578 for the import form: parts with a name, one of them a file.
-enum Multipart {
-    static func parse(_ body: [UInt8], boundary: String) throws -> FormData {
-        let delimiter = Array(("--" + boundary).utf8)
-        var form = FormData()
-        var positions: [Int] = []
-        var i = 0
-        while let found = find(delimiter, in: body, from: i) {
-            positions.append(found)
-            i = found + delimiter.count
-        }
-        guard positions.count >= 2 else { throw APIError.badRequest("the form's body is not multipart") }
-        for (start, end) in zip(positions, positions.dropFirst()) {
-            var partStart = start + delimiter.count
-            // The CRLF after the delimiter.
-            if partStart + 1 < body.count, body[partStart] == 13, body[partStart + 1] == 10 { partStart += 2 }
-            var partEnd = end
-            if partEnd >= 2, body[partEnd - 2] == 13, body[partEnd - 1] == 10 { partEnd -= 2 }
-            guard partStart <= partEnd, let headerEnd = find(Array("\r\n\r\n".utf8), in: body, from: partStart), headerEnd + 4 <= partEnd else { continue }
-            let headers = String(decoding: body[partStart..<headerEnd], as: UTF8.self)
-            let content = Array(body[(headerEnd + 4)..<partEnd])
-            guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition") }) else { continue }
-            func attribute(_ name: String) -> String? {
-                guard let range = disposition.range(of: " \(name)=\"") ?? disposition.range(of: ";\(name)=\"") else { return nil }
-                let rest = disposition[range.upperBound...]
-                return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
-            }
-            guard let name = attribute("name") else { continue }
-            if let filename = attribute("filename") {
-                form.files[name] = (filename, content)
-            } else {
-                form.fields[name] = String(decoding: content, as: UTF8.self)
-            }
-        }
-        return form
-    }
-
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-        var i = start
-        let first = needle[0]
-        while i <= haystack.count - needle.count {
-            if haystack[i] == first {
-                var j = 1
-                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return i }
-            }
-            i += 1
-        }
-        return nil
     }
 }
 
