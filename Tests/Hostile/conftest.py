@@ -64,9 +64,12 @@ def request(method, path, body=None, headers=None, base=URL, timeout=60):
     start = time.monotonic()
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        connection.request(method, path, body=body, headers=dict(headers or {}))
-        response = connection.getresponse()
-        data = response.read()
+        try:
+            connection.request(method, path, body=body, headers=dict(headers or {}))
+            response = connection.getresponse()
+            data = response.read()
+        except socket.timeout:
+            raise AssertionError(f"{method} {path}: no answer within {timeout} s") from None
         cookies = response.headers.get_all("Set-Cookie") or []
         return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, cookies, data, time.monotonic() - start)
     finally:
@@ -324,7 +327,7 @@ class Watch:
     runs = 0  # how many Watches the current test has run (checked by _every_test_is_watched)
 
     def __init__(self, name=None, pid=None, base=URL):
-        self.name = name or os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
+        self.name = name or os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
         self.pid = pid or PID
         self.base = base
         self.max_rss = 0.0

@@ -27,20 +27,20 @@ def too_large(early, what):
 def test_api_json_over_one_mib(caseworker):
     with Watch():
         early = send_head_only(head("POST", "/api/v1/participants", "application/json", MiB + 1, caseworker))
-    too_large(early, "POST /api/v1/participants with Content-Length 1 MiB + 1")
+        too_large(early, "POST /api/v1/participants with Content-Length 1 MiB + 1")
 
 
 def test_page_form_over_one_mib(caseworker):
     path = "/deltagare/ny?" + urllib.parse.urlencode({"_csrf": caseworker.csrf})
     with Watch():
         early = send_head_only(head("POST", path, "application/x-www-form-urlencoded", MiB + 1, caseworker, api=False))
-    too_large(early, "POST /deltagare/ny with Content-Length 1 MiB + 1")
+        too_large(early, "POST /deltagare/ny with Content-Length 1 MiB + 1")
 
 
 def test_api_import_over_64_mib(caseworker):
     with Watch():
         early = send_head_only(head("POST", "/api/v1/imports/participants", "text/csv", 64 * MiB + 1, caseworker))
-    too_large(early, "POST /api/v1/imports/participants with Content-Length 64 MiB + 1")
+        too_large(early, "POST /api/v1/imports/participants with Content-Length 64 MiB + 1")
 
 
 def test_page_import_over_64_mib(caseworker):
@@ -49,7 +49,7 @@ def test_page_import_over_64_mib(caseworker):
     with Watch():
         early = send_head_only(
             head("POST", path, f"multipart/form-data; boundary={boundary}", 64 * MiB + 1, caseworker, api=False), b"--" + b"a" * 40)
-    too_large(early, "POST /import with Content-Length 64 MiB + 1")
+        too_large(early, "POST /import with Content-Length 64 MiB + 1")
 
 
 def test_chunked_json_over_one_mib(caseworker):
@@ -71,7 +71,7 @@ def test_chunked_json_over_one_mib(caseworker):
                 try:
                     sock.sendall(b"%x\r\n" % len(payload) + payload + b"\r\n")
                     sent += len(payload)
-                except (BrokenPipeError, ConnectionResetError) as error:
+                except (BrokenPipeError, ConnectionResetError, socket.timeout) as error:
                     events.append(f"send stopped after {sent:,} bytes: {type(error).__name__}")
                     break
                 payload = b"a" * chunk
@@ -89,7 +89,7 @@ def test_chunked_json_over_one_mib(caseworker):
             if not status_of(data) and sent >= 2 * MiB:
                 try:
                     sock.sendall(b'3\r\n"}\n\r\n0\r\n\r\n')
-                except (BrokenPipeError, ConnectionResetError):
+                except (BrokenPipeError, ConnectionResetError, socket.timeout):
                     pass
             deadline = time.monotonic() + 5
             while b"\r\n" not in data and time.monotonic() < deadline:
@@ -104,5 +104,5 @@ def test_chunked_json_over_one_mib(caseworker):
                 data += got
         finally:
             sock.close()
-    assert status_of(data) == 413, (
-        f"a chunked JSON body growing to 2 MiB ({sent:,} bytes sent): expected 413, got {data[:200]!r} {events}")
+        assert status_of(data) == 413, (
+            f"a chunked JSON body growing to 2 MiB ({sent:,} bytes sent): expected 413, got {data[:200]!r} {events}")

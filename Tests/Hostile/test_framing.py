@@ -35,13 +35,13 @@ def test_malformed_request(name, caseworker):
     build, explicit = CASES[name]
     with Watch():
         data, ended = exchange(build(caseworker), timeout=5)
-    status = status_of(data)
-    if explicit:
-        assert status == 400, f"{name}: expected an explicit 400, got {data[:200]!r} ({ended})"
-    elif data == b"":
-        assert ended in ("closed", "reset"), f"{name}: no answer in 5 s and the connection still open"
-    else:
-        assert status == 400, f"{name}: expected a 400 or a closed connection, got {data[:200]!r}"
+        status = status_of(data)
+        if explicit:
+            assert status == 400, f"{name}: expected an explicit 400, got {data[:200]!r} ({ended})"
+        elif data == b"":
+            assert ended in ("closed", "reset"), f"{name}: no answer in 5 s and the connection still open"
+        else:
+            assert status == 400, f"{name}: expected a 400 or a closed connection, got {data[:200]!r}"
 
 
 def test_health_after_the_malformed_requests(caseworker):
@@ -51,4 +51,4 @@ def test_health_after_the_malformed_requests(caseworker):
             status = status_of(data)
             assert status is None or status < 500, f"{name}: a server error {data[:200]!r}"
         seconds, status, error = probe_health()
-    assert status == 200 and seconds <= 1.0, f"/health after every malformed request: {status or error} in {seconds:.2f} s"
+        assert status == 200 and seconds <= 1.0, f"/health after every malformed request: {status or error} in {seconds:.2f} s"

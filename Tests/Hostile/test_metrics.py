@@ -11,7 +11,7 @@ from conftest import METRICS_URL, Watch, request
 def test_no_metrics_on_the_public_port():
     with Watch():
         answer = request("GET", "/metrics")
-    assert answer.status == 404, f"GET /metrics on the public port: {answer.status} (404) {answer.body[:120]!r}"
+        assert answer.status == 404, f"GET /metrics on the public port: {answer.status} (404) {answer.body[:120]!r}"
 
 
 def test_metrics_on_their_own_port():
@@ -20,5 +20,5 @@ def test_metrics_on_their_own_port():
             pytest.fail("serve printed no `(metrics)` line with the metrics URL (SAMSPAR_METRICS_URL is empty)")
         parts = urllib.parse.urlsplit(METRICS_URL)
         answer = request("GET", parts.path or "/metrics", base=f"{parts.scheme}://{parts.netloc}")
-    assert answer.status == 200, f"GET {METRICS_URL}: {answer!r}"
-    assert b"hb_requests" in answer.body, f"GET {METRICS_URL} has no hb_requests: {answer.body[:300]!r}"
+        assert answer.status == 200, f"GET {METRICS_URL}: {answer!r}"
+        assert b"hb_requests" in answer.body, f"GET {METRICS_URL} has no hb_requests: {answer.body[:300]!r}"

@@ -56,52 +56,52 @@ def test_an_analyst_is_refused_before_the_body(analyst):
     boundary = "b" * 10_000
     with Watch():
         early = send_head_only(head(import_path(analyst.csrf), boundary, THREE_MB, analyst.cookie), b"--" + b"b" * 100)
-    refused_before_the_body(early, 403, "an analyst's 3 MB upload with a 10,000-character boundary")
+        refused_before_the_body(early, 403, "an analyst's 3 MB upload with a 10,000-character boundary")
 
 
 def test_a_wrong_csrf_token_is_refused_before_the_body(caseworker):
     boundary = "b" * 10_000
     with Watch():
         early = send_head_only(head(import_path("not-the-token"), boundary, THREE_MB, caseworker.cookie), b"--" + b"b" * 100)
-    refused_before_the_body(early, 403, "a caseworker's upload with a wrong _csrf")
+        refused_before_the_body(early, 403, "a caseworker's upload with a wrong _csrf")
 
 
 def test_a_missing_csrf_token_is_refused_before_the_body(caseworker):
     boundary = "b" * 10_000
     with Watch():
         early = send_head_only(head(import_path(None), boundary, THREE_MB, caseworker.cookie), b"--" + b"b" * 100)
-    refused_before_the_body(early, 403, "a caseworker's upload without _csrf")
+        refused_before_the_body(early, 403, "a caseworker's upload without _csrf")
 
 
 def test_no_session_is_sent_to_sign_in_before_the_body():
     boundary = "b" * 10_000
     with Watch():
         early = send_head_only(head(import_path("whatever"), boundary, THREE_MB), b"--" + b"b" * 100)
-    refused_before_the_body(early, 303, "an upload without a session")
-    location = [line for line in early.data.split(b"\r\n") if line.lower().startswith(b"location:")]
-    assert location and b"/logga-in" in location[0], f"the 303 does not lead to /logga-in: {early.data[:400]!r}"
+        refused_before_the_body(early, 303, "an upload without a session")
+        location = [line for line in early.data.split(b"\r\n") if line.lower().startswith(b"location:")]
+        assert location and b"/logga-in" in location[0], f"the 303 does not lead to /logga-in: {early.data[:400]!r}"
 
 
 def test_a_boundary_of_71_characters_is_a_bad_request(caseworker):
     boundary = "a" * 71
     with Watch():
         answer = post_form(caseworker, boundary, form(boundary, CSV.encode()), caseworker.csrf)
-    assert answer.status == 400, f"a 71-character boundary (RFC 2046 allows 70): {answer!r}"
+        assert answer.status == 400, f"a 71-character boundary (RFC 2046 allows 70): {answer!r}"
 
 
 def test_an_empty_boundary_is_a_bad_request(caseworker):
     with Watch():
         answer = post_form(caseworker, "", form("", CSV.encode()), caseworker.csrf, content_type="multipart/form-data; boundary=")
-    assert answer.status == 400, f"an empty boundary: {answer!r}"
+        assert answer.status == 400, f"an empty boundary: {answer!r}"
 
 
 def test_a_boundary_of_70_characters_is_accepted(caseworker):
     boundary = "a" * 70
     with Watch():
         answer = post_form(caseworker, boundary, form(boundary, CSV.encode()), caseworker.csrf)
-    assert answer.status == 303, f"a 70-character boundary and a small participants file: {answer!r}"
-    location = answer.headers.get("location", "")
-    assert location.startswith("/import/"), f"the 303 does not lead to the import's job page /import/…: {location!r}"
+        assert answer.status == 303, f"a 70-character boundary and a small participants file: {answer!r}"
+        location = answer.headers.get("location", "")
+        assert location.startswith("/import/"), f"the 303 does not lead to the import's job page /import/…: {location!r}"
 
 
 def worst_case_body(boundary, size):
@@ -128,8 +128,8 @@ def test_parsing_is_linear_in_the_worst_case(caseworker):
     with Watch():
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             results = list(pool.map(upload, range(2)))
-    for answer, seconds in results:
-        print(f"worst-case 3 MB upload: {answer.status} in {seconds:.2f} s")
-    for answer, seconds in results:
-        assert answer.status < 500, f"a worst-case 3 MB upload: {answer!r}"
-        assert seconds <= 3.0, f"a worst-case 3 MB upload (two at once) took {seconds:.2f} s (within 3 s): {answer!r}"
+        for answer, seconds in results:
+            print(f"worst-case 3 MB upload: {answer.status} in {seconds:.2f} s")
+        for answer, seconds in results:
+            assert answer.status < 500, f"a worst-case 3 MB upload: {answer!r}"
+            assert seconds <= 3.0, f"a worst-case 3 MB upload (two at once) took {seconds:.2f} s (within 3 s): {answer!r}"

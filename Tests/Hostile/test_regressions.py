@@ -18,7 +18,7 @@ def post_json(session, body):
 def test_json_nested_half_a_million_deep(caseworker):
     with Watch():
         answer = post_json(caseworker, b"[" * 500_000)
-    assert 400 <= answer.status < 500, f"JSON 500,000 '[' deep: {answer!r}"
+        assert 400 <= answer.status < 500, f"JSON 500,000 '[' deep: {answer!r}"
 
 
 def test_json_object_a_mebibyte_wide(caseworker):
@@ -34,17 +34,17 @@ def test_json_object_a_mebibyte_wide(caseworker):
     assert len(body) < MiB
     with Watch():
         answer = post_json(caseworker, body)
-    assert 400 <= answer.status < 500, f"a JSON object of {n:,} keys ({len(body):,} bytes): {answer!r}"
+        assert 400 <= answer.status < 500, f"a JSON object of {n:,} keys ({len(body):,} bytes): {answer!r}"
 
 
 @pytest.mark.parametrize("name,body", [
-    ("invalid UTF-8", b'{"personId":"\xff\xfe\xc3(","municipality":"0136"}'),
-    ("a NUL byte", b'{"personId":"1990\x000101-2385","municipality":"0136"}'),
+    pytest.param("invalid UTF-8", b'{"personId":"\xff\xfe\xc3(","municipality":"0136"}', id="invalid-utf8"),
+    pytest.param("a NUL byte", b'{"personId":"1990\x000101-2385","municipality":"0136"}', id="nul-byte"),
 ])
 def test_bad_bytes_in_a_json_string(name, body, caseworker):
     with Watch():
         answer = post_json(caseworker, body)
-    assert 400 <= answer.status < 500, f"{name} in a JSON string: {answer!r}"
+        assert 400 <= answer.status < 500, f"{name} in a JSON string: {answer!r}"
 
 
 def test_a_mebibyte_of_headers(caseworker):
@@ -57,10 +57,10 @@ def test_a_mebibyte_of_headers(caseworker):
     with Watch():
         data, ended = exchange(head, timeout=10)
         seconds, status, error = probe_health()
-    answered = status_of(data)
-    assert answered is None or 400 <= answered < 500, f"1 MiB of request headers: {data[:200]!r} ({ended})"
-    assert answered is not None or ended in ("closed", "reset"), f"1 MiB of request headers: no answer in 10 s, connection still open"
-    assert status == 200 and seconds <= 1.0, f"/health after 1 MiB of headers: {status or error} in {seconds:.2f} s"
+        answered = status_of(data)
+        assert answered is None or 400 <= answered < 500, f"1 MiB of request headers: {data[:200]!r} ({ended})"
+        assert answered is not None or ended in ("closed", "reset"), f"1 MiB of request headers: no answer in 10 s, connection still open"
+        assert status == 200 and seconds <= 1.0, f"/health after 1 MiB of headers: {status or error} in {seconds:.2f} s"
 
 
 def test_two_hundred_slowloris_connections():
@@ -87,9 +87,9 @@ def test_two_hundred_slowloris_connections():
             time.sleep(max(0.0, start + second + 1 - time.monotonic()))
         for sock in sockets:
             sock.close()
-    print(f"slowloris: {len(sockets)} connections ({refused} refused), {len(dropped)} dropped by the server, {sent_rounds} rounds")
-    # The Watch's /health probes (every 200 ms, each within 1 s) are the assertion; and they ran.
-    assert len(watch.probes) >= 30, f"only {len(watch.probes)} /health probes in 10 s of slowloris"
+        print(f"slowloris: {len(sockets)} connections ({refused} refused), {len(dropped)} dropped by the server, {sent_rounds} rounds")
+        # The Watch's /health probes (every 200 ms, each within 1 s) are the assertion; and they ran.
+        assert len(watch.probes) >= 30, f"only {len(watch.probes)} /health probes in 10 s of slowloris"
 
 
 @pytest.mark.parametrize("path", [
@@ -103,6 +103,6 @@ def test_path_traversal(path, caseworker):
         data, _ = exchange(
             f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: samspar_session={caseworker.cookie}\r\nConnection: close\r\n\r\n".encode(),
             timeout=5)
-    status = status_of(data)
-    assert status is None or status < 500, f"GET {path}: {data[:200]!r}"
-    assert not (status == 200 and b"root:" in data), f"GET {path} served /etc/passwd"
+        status = status_of(data)
+        assert status is None or status < 500, f"GET {path}: {data[:200]!r}"
+        assert not (status == 200 and b"root:" in data), f"GET {path} served /etc/passwd"
