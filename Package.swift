@@ -8,6 +8,14 @@ let package = Package(
         .executable(name: "samspar", targets: ["samspar"]),
         .library(name: "SamsparDomain", targets: ["SamsparDomain"]),
         .library(name: "SamsparStore", targets: ["SamsparStore"]),
+        // libFuzzer harnesses (issue 21): static libraries that scripts/fuzz links with
+        // `swiftc -sanitize=fuzzer,address` (SwiftPM renames an executable's main, which
+        // libFuzzer must provide; WasmKit's FuzzTesting does the same).
+        .library(name: "FuzzCSV", type: .static, targets: ["FuzzCSV"]),
+        .library(name: "FuzzIdentity", type: .static, targets: ["FuzzIdentity"]),
+        .library(name: "FuzzAgreementJSON", type: .static, targets: ["FuzzAgreementJSON"]),
+        .library(name: "FuzzForms", type: .static, targets: ["FuzzForms"]),
+        .library(name: "FuzzHeaders", type: .static, targets: ["FuzzHeaders"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -45,12 +53,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What the web takes from outside before it means anything: multipart and urlencoded
+        // forms, X-Forwarded-For, Accept-Language, return addresses. Foundation only, so the
+        // fuzz harnesses build without the server (issue 21).
+        .target(name: "SamsparWire"),
         // `samspar serve`: the HTTP API, sign-in, roles, consent and the audit log.
         .target(
             name: "SamsparWeb",
             dependencies: [
                 "SamsparDomain",
                 "SamsparStore",
+                "SamsparWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -75,6 +88,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "FuzzCSV", dependencies: ["SamsparDomain"], path: "Fuzz/FuzzCSV"),
+        .target(name: "FuzzIdentity", dependencies: ["SamsparDomain"], path: "Fuzz/FuzzIdentity"),
+        .target(name: "FuzzAgreementJSON", dependencies: ["SamsparDomain"], path: "Fuzz/FuzzAgreementJSON"),
+        .target(name: "FuzzForms", dependencies: ["SamsparWire"], path: "Fuzz/FuzzForms"),
+        .target(
+            name: "FuzzHeaders",
+            dependencies: [
+                "SamsparWire", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
+            ], path: "Fuzz/FuzzHeaders"),
         .testTarget(
             name: "SamsparDomainTests",
             dependencies: [
@@ -95,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "SamsparWebTests",
             dependencies: [
-                "SamsparWeb", "SamsparStore", "SamsparDomain", "SamsparTestSupport",
+                "SamsparWeb", "SamsparStore", "SamsparDomain", "SamsparWire", "SamsparTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             // Read from the source tree by PageSnapshotTests, not bundled.

@@ -17,7 +17,29 @@ extension Agreement {
     /// Validates an agreement document (SPEC §4): organisation numbers, kommunkoder,
     /// unique track codes, goal shares in (0, 1], dates; and, once signed, the five model
     /// parts and at least three tracks (SPEC §2).
+    /// Where the first byte that is not UTF-8 is (line and column in bytes, from 1), or nil.
+    static func firstNonUTF8(_ data: Data) -> (line: Int, column: Int)? {
+        guard String(validating: data, as: UTF8.self) == nil else { return nil }
+        var (line, column) = (1, 1)
+        var decoder = Unicode.UTF8.ForwardParser()
+        var iterator = data.makeIterator()
+        while true {
+            switch decoder.parseScalar(from: &iterator) {
+            case .valid(let scalar):
+                if scalar.count == 1 && scalar.first == 10 { (line, column) = (line + 1, 1) } else { column += scalar.count }
+            case .error: return (line, column)
+            case .emptyInput: return (line, column)
+            }
+        }
+    }
+
     public static func parse(json data: Data) throws(AgreementError) -> Agreement {
+        // JSON is UTF-8 (RFC 8259). Found by fuzzing (issue 21): Foundation's decoder let an
+        // invalid byte through while the check for misspelt keys could not read the document,
+        // so a misspelt key was accepted in silence.
+        if let (line, column) = Self.firstNonUTF8(data) {
+            throw AgreementError(problems: [.init(path: "$", reason: "line \(line), column \(column): the document is not UTF-8 text")])
+        }
         let dto: AgreementDTO
         do {
             dto = try JSONDecoder().decode(AgreementDTO.self, from: data)

@@ -108,7 +108,7 @@ enum AgreementRoutes {
     static func put(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let caller = try AgreementOperations.Act.importOrRevise.authorize(context.principal, on: context.channel(request))
         let id = try context.parameter(.agreement)
-        let bytes = try await Body.bytes(request, limit: Limits.jsonBody)
+        let bytes = try await Body.jsonBytes(request)
         let agreement: Agreement
         do {
             agreement = try Agreement.parse(json: Data(bytes))

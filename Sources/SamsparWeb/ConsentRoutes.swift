@@ -39,7 +39,7 @@ enum ConsentRoutes {
         let caller = try ConsentOperations.Act.withdraw.authorize(context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let person = try context.parameter(.person)
         let id = try context.parameter(.consent)
-        let bytes = try await Body.bytes(request, limit: Limits.jsonBody)
+        let bytes = try await Body.jsonBytes(request)
         var day = s.today
         if !bytes.isEmpty {
             guard let body = try? JSONDecoder().decode(Withdraw.self, from: Data(bytes)) else {

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 /// Turns every error into the API's JSON error body, so that no route, and no unknown path,
 /// answers in another shape. Unexpected errors are logged by type only (no personal data)
@@ -70,6 +71,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.cacheControl] = "no-store"
         response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("Cross-Origin-Resource-Policy")!] = "same-origin"
+        // Browsers heed it only over HTTPS, i.e. behind the TLS proxy Samspår expects (issue 21, ASVS 9.1.1).
+        response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000"
         return response
     }
 }
@@ -119,7 +122,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 // Pages send the token in the form instead (``FormData/read(_:limit:)`` checks it
                 // before a page reads anything else of the form).
                 let api = request.uri.path.hasPrefix("/api/")
-                if api && !safe && request.headers[HTTPField.Name("X-CSRF-Token")!] != session.csrfToken {
+                if api && !safe && !FormData.constantTimeEqual(request.headers[HTTPField.Name("X-CSRF-Token")!] ?? "", session.csrfToken) {
                     throw APIError(
                         status: .forbidden, code: "csrf",
                         message: "a signed-in write needs the X-CSRF-Token header from sign-in / skrivning kräver X-CSRF-Token")

@@ -21,7 +21,8 @@ public enum PDFPrinter {
             throw PDFError(description: "PDF needs Chromium at \(chromium) (Debian: apt-get install chromium), or SAMSPAR_CHROMIUM")
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-pdf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // The page holds personal data: a folder only this process's user may read (issue 21).
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: folder) }
         let page = folder.appendingPathComponent("document.html")
         let pdf = folder.appendingPathComponent("document.pdf")

@@ -11,7 +11,7 @@ enum ParticipantRoutes {
     /// the same answer whether or not another party has registered them (SPEC §2).
     static func create(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let caller = try ParticipantOperations.Act.register.authorize(context.principal, on: context.channel(request))
-        let body = try await Body.bytes(request, limit: Limits.jsonBody)
+        let body = try await Body.jsonBytes(request)
         let record = try ParticipantOperations.record(.participants, body: body, person: nil, s)
         let idempotency = try Idempotency(request, caller, body: body, status: .created)
         if let replay = try await idempotency?.replay(s) { return replay }
@@ -25,7 +25,7 @@ enum ParticipantRoutes {
         let caller = try ParticipantOperations.Act.change.authorize(context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let person = try context.parameter(.person)
         try await ParticipantOperations.mayChange(person, caller, s)
-        let body = try await Body.bytes(request, limit: Limits.jsonBody)
+        let body = try await Body.jsonBytes(request)
         let record = try ParticipantOperations.record(.participants, body: body, person: person, s)
         let idempotency = try Idempotency(request, caller, body: body, status: .ok)
         if let replay = try await idempotency?.replay(s) { return replay }
@@ -37,7 +37,7 @@ enum ParticipantRoutes {
         let caller = try ParticipantOperations.Act.record(kind).authorize(
             context.principal, on: context.channel(request), person: try? context.parameter(.person))
         let person = try context.parameter(.person)
-        let body = try await Body.bytes(request, limit: Limits.jsonBody)
+        let body = try await Body.jsonBytes(request)
         let record = try ParticipantOperations.record(kind, body: body, person: person, s)
         let idempotency = try Idempotency(request, caller, body: body, status: .created)
         if let replay = try await idempotency?.replay(s) { return replay }

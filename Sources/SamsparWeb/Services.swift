@@ -3,6 +3,7 @@ import HummingbirdBcrypt
 import NIOPosix
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 /// What the routes share: the store, the clock, and the sign-in policy.
 public struct Services: Sendable {
@@ -92,15 +93,29 @@ public struct Services: Sendable {
     /// address in `X-Forwarded-For` that is not one (the header's earlier entries are the
     /// client's own say and could be anything).
     func clientAddress(peer: String, forwardedFor: String?) -> String {
-        guard trustedProxies.contains(peer), let forwardedFor else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return hops.last(where: { !trustedProxies.contains($0) }) ?? peer
+        Self.clientAddress(peer: peer, forwardedFor: forwardedFor, trusted: trustedProxies)
+    }
+
+    static func clientAddress(peer: String, forwardedFor: String?, trusted trustedProxies: Set<String>) -> String {
+        ForwardedFor.client(peer: peer, forwardedFor: forwardedFor, trusted: trustedProxies)
     }
 
     /// The password rule: long enough to resist guessing, nothing else imposed.
+    ///
+    /// bcrypt reads at most 72 bytes and stops at a NUL (issue 21, ASVS 2.1.2): a longer
+    /// password, or one with a NUL, would be kept as less than it is, so it is refused rather
+    /// than cut. 72 bytes are 72 ASCII characters, or 36 of Swedish letters at worst.
     public static func checkPassword(_ password: String) -> String? {
-        password.count < 12 ? "the password must have at least 12 characters / lösenordet måste ha minst 12 tecken" : nil
+        if password.count < 12 { return "the password must have at least 12 characters / lösenordet måste ha minst 12 tecken" }
+        if password.utf8.contains(0) { return "the password may not hold a NUL character / lösenordet får inte innehålla NUL" }
+        if password.utf8.count > maxPasswordBytes {
+            return "the password may be at most 72 bytes (72 letters a–z, fewer with å, ä, ö) / lösenordet får vara högst 72 byte"
+        }
+        return nil
     }
+
+    /// What bcrypt reads of a password.
+    static let maxPasswordBytes = 72
 }
 
 /// Recently authenticated API tokens, by the digest of their secret.

@@ -32,6 +32,7 @@ enum SessionRoutes {
         try await AccountOperations.signOut(secret: request.cookies[Services.sessionCookie]?.value, caller, s)
         var response = Response(status: .noContent)
         response.setCookie(SessionCookie.ended)
+        response.headers[SessionCookie.clearSiteData] = SessionCookie.clearEverything
         return response
     }
 

@@ -46,6 +46,11 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func execute() async throws {
+        // The mutation switch turns an access decision around in a debug build: it is for
+        // scripts/mutants' tests, never for a server people use (issue 21, ASVS 14.3.2).
+        if ProcessInfo.processInfo.environment["SAMSPAR_MUTANT"].map({ !$0.isEmpty }) == true {
+            throw CLIFailure("SAMSPAR_MUTANT is set: it turns an access decision around, and serve refuses to run with it")
+        }
         var context = try Context(options: database)
         if let dbPool { context.poolSize = try Context.poolSize(dbPool, source: "--db-pool") }
         guard let level = Logger.Level(rawValue: logLevel) else { throw CLIFailure("--log-level \(logLevel) is not a level") }

@@ -1,4 +1,5 @@
 import Foundation
+import SamsparWire
 import Testing
 
 @testable import SamsparWeb
@@ -63,11 +64,11 @@ import Testing
         let seventy = String(repeating: "7", count: 70)
         #expect(try MultipartReader.boundary(contentType: "multipart/form-data; boundary=\(seventy)") == seventy)
         for bad in ["", "\"\"", String(repeating: "7", count: 71), String(repeating: "z", count: 10_000), "a<b", "\"ends in space \""] {
-            #expect(throws: APIError.self, "boundary '\(bad.prefix(20))'") {
+            #expect(throws: WireError.self, "boundary '\(bad.prefix(20))'") {
                 try MultipartReader.boundary(contentType: "multipart/form-data; boundary=\(bad)")
             }
         }
-        #expect(throws: APIError.self) { try MultipartReader.boundary(contentType: "multipart/form-data") }
+        #expect(throws: WireError.self) { try MultipartReader.boundary(contentType: "multipart/form-data") }
     }
 
     @Test func aBodyWithoutItsClosingBoundaryIsRefusedAndLeavesNoFile() throws {
@@ -77,7 +78,7 @@ import Testing
         try body.withUnsafeBytes { try reader.feed($0) }
         let spooled = try #require(reader.form.files["file"]).file.path
         #expect(FileManager.default.fileExists(atPath: spooled))
-        #expect(throws: APIError.self) { try reader.finish() }
+        #expect(throws: WireError.self) { try reader.finish() }
         reader.abandon()
         #expect(!FileManager.default.fileExists(atPath: spooled))
     }
@@ -85,6 +86,6 @@ import Testing
     @Test func aFieldLongerThan64KiBIsRefused() throws {
         let body = Array(("--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n" + String(repeating: "v", count: 65_537) + "\r\n--B--").utf8)
         var reader = MultipartReader(boundary: "B")
-        #expect(throws: APIError.self) { try body.withUnsafeBytes { try reader.feed($0) } }
+        #expect(throws: WireError.self) { try body.withUnsafeBytes { try reader.feed($0) } }
     }
 }

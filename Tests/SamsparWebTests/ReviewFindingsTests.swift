@@ -3,6 +3,7 @@ import HTTPTypes
 import SamsparDomain
 import SamsparStore
 import SamsparTestSupport
+import SamsparWire
 import Testing
 
 @testable import SamsparWeb

@@ -101,6 +101,14 @@ struct ServeCommandLineTests {
         sqlite.waitUntilExit()
     }
 
+    /// The mutation switch is for scripts/mutants' tests: serve will not run with it (issue 21).
+    @Test func serveRefusesTheMutationSwitch() throws {
+        let cli = try Samspar()
+        let refused = try cli.run("serve", "--port", "0", environment: ["SAMSPAR_MUTANT": "access.consent"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("SAMSPAR_MUTANT is set"), "\(refused.stderr)")
+    }
+
     @Test func serveAnswersACaseSystemAndStopsGracefullyOnSIGTERM() async throws {
         let cli = try Samspar()
         #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)

@@ -169,7 +169,10 @@ public enum AccountOperations {
                 headers: [.retryAfter: String(wait)])
         }
         let user = try await s.store.user(email: email)
-        let valid = try await Services.verifyPassword(password, hash: user?.passwordHash ?? dummyHash)
+        // A password bcrypt would read as less than it is (a NUL, more than 72 bytes) is never
+        // one that was set (``Services/checkPassword(_:)``): it is wrong, and counted so.
+        let readable = !password.utf8.contains(0) && password.utf8.count <= Services.maxPasswordBytes
+        let valid = try await Services.verifyPassword(readable ? password : "", hash: user?.passwordHash ?? dummyHash) && readable
         guard let user, valid, !user.disabled else {
             try await s.signInLimiter.failed(account: email, address: address, now: now)
             throw APIError(status: .unauthorized, code: "sign_in_failed", message: "wrong e-mail address or password / fel e-postadress eller lösenord")

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 /// An admin's users and API tokens, of their own organisation only (SPEC §1).
 enum AccountPages {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 /// Drafting an agreement in the browser (issue 9, parts 1–3 and 5): a coordinator of a party
 /// starts a draft, empty or from an earlier agreement, and edits it section by section; each

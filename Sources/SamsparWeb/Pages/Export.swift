@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SamsparDomain
+import SamsparWire
 import ZIPFoundation
 
 /// One cell of an exported table.
@@ -145,7 +146,8 @@ enum XLSX {
             ("xl/sharedStrings.xml", sharedXML),
             ("xl/worksheets/sheet1.xml", sheet),
         ]
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-\(UUID().uuidString).xlsx")
+        // Names and identity numbers: written in the process's own 0700 directory (issue 21).
+        let url = URL(fileURLWithPath: SpooledFile.directory).appendingPathComponent("export-\(UUID().uuidString).xlsx")
         defer { try? FileManager.default.removeItem(at: url) }
         let archive = try Archive(url: url, accessMode: .create)
         for (path, text) in files {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 /// Bulk files through the browser, as the signed-in person's organisation: each runs as a job
 /// whose page shows its progress and, when a file is refused, every bad row.

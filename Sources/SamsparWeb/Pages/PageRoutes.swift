@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 /// The web interface's routes, in the same process and behind the same middleware as the API
 /// (issue 8). Every page goes through ``run(_:_:_:_:)``: a refusal is audited exactly as the
@@ -249,6 +250,7 @@ enum SignInPage {
         try await AccountOperations.signOut(secret: r.request.cookies[Services.sessionCookie]?.value, try r.caller(), r.services)
         var response = Response.redirect(SiteURL.signIn.with([("utloggad", "1")]))
         response.setCookie(SessionCookie.ended)
+        response.headers[SessionCookie.clearSiteData] = SessionCookie.clearEverything
         return response
     }
 }

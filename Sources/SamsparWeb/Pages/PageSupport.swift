@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 /// Sends the browser elsewhere (sign-in, after a form) from inside a page handler.
 struct PageRedirect: Error {
@@ -83,22 +84,7 @@ struct PageRequest: Sendable {
     }
 }
 
-/// A submitted form: `application/x-www-form-urlencoded`, or `multipart/form-data` for files.
-struct FormData: Sendable {
-    var fields: [String: String] = [:]
-    /// Each file part, spooled to disk as it arrived (``MultipartReader``): the reader of the
-    /// form removes them (``removeFiles()``) once read.
-    var files: [String: (name: String, file: SpooledFile)] = [:]
-
-    func removeFiles() {
-        for (_, part) in files { part.file.remove() }
-    }
-
-    subscript(_ key: String) -> String? {
-        guard let value = fields[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
-        return value
-    }
-
+extension FormData {
     /// Reads the body and checks its CSRF token against the session's: a form that does not
     /// carry the token this session was given is refused before anything is read of it.
     ///
@@ -112,7 +98,8 @@ struct FormData: Sendable {
         if type.lowercased().hasPrefix("multipart/form-data") {
             let sent = r.request.uri.queryParameters.get("_csrf").map { String($0) }
             guard let expected = r.context.sessionCSRF, let sent, Self.constantTimeEqual(sent, expected) else { throw csrf }
-            let boundary = try MultipartReader.boundary(contentType: type)
+            let boundary: String
+            do { boundary = try MultipartReader.boundary(contentType: type) } catch { throw error.apiError }
             return try await MultipartReader.read(r.request.body, boundary: boundary, limit: limit)
         }
         var form = FormData()
@@ -124,24 +111,6 @@ struct FormData: Sendable {
 
     static let csrf = APIError(status: .forbidden, code: "csrf", message: "the form is out of date; open the page again / formuläret är för gammalt")
 
-    static func urlencoded(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { s.replacing("+", with: " ").removingPercentEncoding ?? "" }
-            fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return fields
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for i in 0..<x.count { difference |= x[i] ^ y[i] }
-        return difference == 0
-    }
 }
 
 /// The importer's and the API's reasons (English, for the contract) as the page says them in

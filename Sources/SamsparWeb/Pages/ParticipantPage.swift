@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 extension ParticipantPages {
     struct Attribute: Sendable {

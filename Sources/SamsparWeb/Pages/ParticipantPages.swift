@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 /// One participant as a list shows them, with what the lists filter and sort on. Built from
 /// what the reader may see (``Rows/caseload(viewer:on:in:)``) and the domain's rules.

@@ -1,5 +1,6 @@
 import Foundation
 import SamsparDomain
+import SamsparWire
 
 /// Every page of the web interface, once (issue 8; SwiftPackageIndex-Server's `SiteURL`).
 /// A link is `SiteURL.participant(id).path`; the router registers the same case with its
@@ -138,7 +139,5 @@ enum SiteURL: Sendable {
     /// A path this site may send someone back to after signing in: local, not another host's.
     /// Only printable ASCII without a backslash: browsers drop tabs and line breaks and read
     /// `\\` as `/`, which would turn `/<TAB>/host` into another site's address.
-    static func isLocal(_ target: String) -> Bool {
-        target.hasPrefix("/") && !target.hasPrefix("//") && target.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E && $0 != UInt8(ascii: "\\") }
-    }
+    static func isLocal(_ target: String) -> Bool { ReturnAddress.isLocal(target) }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Mustache
 import SamsparDomain
+import SamsparWire
 
 /// The page templates (issue 8). swift-mustache was chosen over Plot 0.14 because Plot writes
 /// attribute values unescaped: with Mustache every `{{value}}`, in text or in an attribute,
@@ -103,15 +104,12 @@ enum Language: String, Sendable {
             self = language
             return
         }
-        let accept = request.headers[.acceptLanguage] ?? ""
-        // The first language named that we speak; Swedish when none.
-        for part in accept.split(separator: ",") {
-            guard let first = part.split(separator: ";").first else { continue }
-            let tag = first.trimmingCharacters(in: .whitespaces).lowercased()
-            if tag.hasPrefix("sv") || tag.hasPrefix("nb") || tag.hasPrefix("da") { self = .sv; return }
-            if tag.hasPrefix("en") { self = .en; return }
-        }
-        self = .sv
+        self = Language(acceptLanguage: request.headers[.acceptLanguage] ?? "")
+    }
+
+    /// The first language an `Accept-Language` header names that we speak; Swedish when none.
+    init(acceptLanguage accept: String) {
+        self = AcceptLanguage.prefersEnglish(accept) ? .en : .sv
     }
 
     var strings: [String: String] { self == .sv ? Strings.sv : Strings.en }
