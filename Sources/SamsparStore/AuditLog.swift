@@ -312,6 +312,13 @@ public enum AuditLog {
 
     /// The chain's length and its last hash, to keep somewhere else: with it, ``verify(head:in:)``
     /// also finds entries cut off the end, which the chain alone cannot show.
+    /// The actions that change no fact a report or a close counts: reads, searches, exports,
+    /// refusals, sign-ins, the log's own reads, and the closes and publications themselves.
+    public static let changesNoFact: Set<String> = [
+        "read", "read-access-log", "search", "export", "refused", "audit-search", "audit-verify", "audit-read", "read-joint-figures",
+        "sign-in", "close", "publish",
+    ]
+
     public struct Head: Sendable, Equatable, CustomStringConvertible {
         public var count: Int64
         public var hash: String

@@ -60,4 +60,34 @@ import Testing
         #expect(try await FigureOperations.makeCloses(nil, quarter: nil, Self.operatorCaller, h.services).isEmpty)
         #expect(try await h.store.closes(agreementID: "ostra-sodertorn").count == 2)
     }
+
+    /// Found by the soak (issue 21): a case system reading all the time moved the audit log's
+    /// head under every snapshot, and a busy server never made its closes. Reads change no
+    /// fact a close counts: the five quarters due on 2019-05-01 are made while reads land.
+    @Test func closesAreMadeWhileReadsLand() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        h.setDay("2019-05-01")
+        let token = try await h.token(for: Org.haninge)
+        #expect(try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(People.own)).status == .created)
+        // Reads' entries, as fast as the store takes them (an HTTP read through the test
+        // client is slower than a close's snapshot); one read over HTTP first, as a case system's.
+        #expect(try await h.request(.get, "/api/v1/participants/\(People.own)", as: .token(token)).status == .ok)
+        let reader = try Caller.signedIn(
+            Principal(actor: "token:case system", role: .system, organisation: Org.haninge),
+            on: .route(method: "GET", pattern: "/api/v1/participants/{personId}"))
+        let reading = Task {
+            var reads = 0
+            while !Task.isCancelled {
+                try? await h.services.auditBuffer.record([reader.entry("read", person: try Personnummer(People.own, currentYear: 2019))])
+                reads += 1
+            }
+            return reads
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        let made = try await FigureOperations.makeCloses(nil, quarter: nil, Self.operatorCaller, h.services)
+        reading.cancel()
+        #expect(await reading.value > 0)
+        #expect(made.map { "\($0.close.quarter) \($0.made)" } == ["2018-Q1 true", "2018-Q2 true", "2018-Q3 true", "2018-Q4 true", "2019-Q1 true"])
+    }
 }
