@@ -44,9 +44,9 @@ enum Body {
     }
 
     static func json<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> (T, [UInt8]) {
-        try requireJSON(request)
         let bytes = try await bytes(request, limit: Limits.jsonBody)
         guard !bytes.isEmpty else { throw APIError.badRequest("a JSON body is required") }
+        try requireJSON(request)
         do {
             return (try JSONDecoder().decode(T.self, from: Data(bytes)), bytes)
         } catch let error as DecodingError {
