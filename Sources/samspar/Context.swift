@@ -26,6 +26,7 @@ struct DatabaseOptions: ParsableArguments {
 /// | days after a quarter before its close is due | `SAMSPAR_CLOSE_DELAY_DAYS` | 31 |
 /// | trusted proxies | `SAMSPAR_TRUSTED_PROXIES` (comma-separated addresses) | none |
 /// | PostgreSQL connections of `serve` | `SAMSPAR_DATABASE_POOL` (or `serve --db-pool`) | 10 |
+/// | SQLite's page cache, all connections together | `SAMSPAR_SQLITE_CACHE_MIB` (8–65536) | 128 |
 struct Context {
     let database: DatabaseURL
     let today: Day
@@ -41,6 +42,8 @@ struct Context {
     /// one connection; SQLite has its own writer and readers.
     var poolSize: Int
     static let defaultPoolSize = 10
+    /// How much of a SQLite database is kept in memory (``SQLiteStore/PageCache``).
+    let sqliteCache: SQLiteStore.PageCache
     private let auditKeyHex: String?
     private let auditKeyFile: String?
 
@@ -78,6 +81,14 @@ struct Context {
         }
         poolSize = Self.defaultPoolSize
         if let text = environment["SAMSPAR_DATABASE_POOL"] { poolSize = try Self.poolSize(text, source: "SAMSPAR_DATABASE_POOL") }
+        if let text = environment["SAMSPAR_SQLITE_CACHE_MIB"] {
+            guard let value = Int(text), let cache = SQLiteStore.PageCache(totalMiB: value) else {
+                throw CLIFailure("SAMSPAR_SQLITE_CACHE_MIB='\(text)' is not a number of MiB from 8 to 65536")
+            }
+            sqliteCache = cache
+        } else {
+            sqliteCache = .standard
+        }
         auditKeyHex = environment["SAMSPAR_AUDIT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         auditKeyFile = environment["SAMSPAR_AUDIT_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         if let hex = auditKeyHex, AuditKey(text: hex) == nil {
@@ -201,7 +212,7 @@ struct Context {
     private func open(_ url: DatabaseURL, auditKey: AuditKey?, migrate: Bool, pooled: Bool = false) async throws -> any SamsparStore {
         switch url {
         case .sqlite(let path):
-            return try await SQLiteStore.open(path: path, migrate: migrate, auditKey: auditKey)
+            return try await SQLiteStore.open(path: path, migrate: migrate, auditKey: auditKey, pageCache: sqliteCache)
         case .postgres(let location):
             return try await PostgreSQLStore.open(location, migrate: migrate, auditKey: auditKey, poolSize: pooled ? poolSize : nil)
         }

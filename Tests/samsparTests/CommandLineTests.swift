@@ -357,6 +357,9 @@ struct SettingsAndUpgradeCommandLineTests {
         #expect(
             environment.status == 1 && environment.stderr.contains("SAMSPAR_DATABASE_POOL='many' is not a number of connections from 1 to 200"),
             "\(environment.stderr)")
+        let cache = try cli.run(["serve", "--port", "0"], environment: ["SAMSPAR_SQLITE_CACHE_MIB": "4"])
+        #expect(
+            cache.status == 1 && cache.stderr.contains("SAMSPAR_SQLITE_CACHE_MIB='4' is not a number of MiB from 8 to 65536"), "\(cache.stderr)")
     }
 
     /// A database written by main (before registrations and keys): only `samspar migrate`

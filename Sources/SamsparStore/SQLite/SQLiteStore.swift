@@ -25,14 +25,14 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     private var openReaders: [SQLiteConnection] = []
     private var readerWaiters: [CheckedContinuation<SQLiteConnection, Never>] = []
     static let readerCount = 4
-    /// The writer's page cache, and the smaller one it uses during a bulk import.
-    static let cacheKiB = 65536
-    static let importCacheKiB = 24576
+    /// The pages of the database this store keeps in memory (``PageCache``).
+    public nonisolated let pageCache: PageCache
 
     /// Opens (creating if needed) the file and applies pending migrations: the embedded
     /// default migrates itself on first use (STYLE §6).
     public static func open(
-        path: String, migrate: Bool = true, auditKey: AuditKey? = nil, logger: Logger = Logger(label: "samspar.sqlite")
+        path: String, migrate: Bool = true, auditKey: AuditKey? = nil, pageCache: PageCache = .standard,
+        logger: Logger = Logger(label: "samspar.sqlite")
     ) async throws -> SQLiteStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -47,11 +47,11 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         } catch {
             throw StoreError.cannotOpen(path, reason: "\(error)")
         }
-        let store = SQLiteStore(connection: connection, path: path, auditKey: auditKey)
+        let store = SQLiteStore(connection: connection, path: path, auditKey: auditKey, pageCache: pageCache)
         do {
             for pragma in [
                 "PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000",
-                "PRAGMA cache_size = -\(cacheKiB)", "PRAGMA temp_store = FILE",
+                "PRAGMA cache_size = -\(pageCache.writerKiB)", "PRAGMA temp_store = FILE",
             ] {
                 _ = try await connection.query(pragma)
             }
@@ -63,10 +63,11 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         return store
     }
 
-    init(connection: SQLiteConnection, path: String, auditKey: AuditKey?) {
+    init(connection: SQLiteConnection, path: String, auditKey: AuditKey?, pageCache: PageCache = .standard) {
         self.connection = connection
         self.path = path
         self.auditKey = auditKey
+        self.pageCache = pageCache
     }
 
     public func close() async throws {
@@ -108,7 +109,9 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
             let reader = try await SQLiteConnection.open(storage: .file(path: path))
             openReaders.append(reader)
             do {
-                for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -16384"] { _ = try await reader.query(pragma) }
+                for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -\(pageCache.readerKiB)"] {
+                    _ = try await reader.query(pragma)
+                }
             } catch {
                 openReaders.removeLast()
                 try? await reader.close()
@@ -186,7 +189,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
             // A smaller page cache while a file goes in (its B-trees are written in key order,
             // so a small cache is enough), which keeps a national file near issue 10's 150 MB;
             // the sorter's memory is bounded by the same setting. Set back on the way out.
-            try await query("PRAGMA cache_size = -\(Self.importCacheKiB)")
+            try await query("PRAGMA cache_size = -\(pageCache.importKiB)")
             do {
                 try await query(staging.drop)
                 try await query(staging.create)
@@ -194,10 +197,10 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
                 try await query(staging.upsert)
                 try await query(staging.drop)
                 try await scope.finish(summary, in: session)
-                try await query("PRAGMA cache_size = -\(Self.cacheKiB)")
+                try await query("PRAGMA cache_size = -\(pageCache.writerKiB)")
                 return summary
             } catch {
-                _ = try? await query("PRAGMA cache_size = -\(Self.cacheKiB)")
+                _ = try? await query("PRAGMA cache_size = -\(pageCache.writerKiB)")
                 throw error
             }
         }
@@ -361,5 +364,31 @@ final class Collector<T>: @unchecked Sendable {
         lock.lock()
         body(&items[0])
         lock.unlock()
+    }
+}
+
+extension SQLiteStore {
+    /// How much of the database SQLite keeps in memory, in all: the writer's connection keeps
+    /// half, each of the ``readerCount`` readers an eighth, and a bulk import lowers the writer's
+    /// to at most 24 MiB while its file goes in (its B-trees are written in key order).
+    ///
+    /// The memory of a SQLite `serve` grows with its database until these caches are full, and
+    /// then stays (the soak in BENCHMARKS.md measured it); an operator on a small machine lowers
+    /// the total with `SAMSPAR_SQLITE_CACHE_MIB`, at the cost of reads that go to the file
+    /// (or the operating system's cache) more often.
+    public struct PageCache: Sendable, Equatable {
+        /// In MiB, from 8 to 65,536.
+        public let totalMiB: Int
+        public static let standard = PageCache(totalMiB: 128)!
+        public static let allowed = 8...65_536
+
+        public init?(totalMiB: Int) {
+            guard Self.allowed.contains(totalMiB) else { return nil }
+            self.totalMiB = totalMiB
+        }
+
+        var writerKiB: Int { totalMiB * 1024 / 2 }
+        var readerKiB: Int { totalMiB * 1024 / 8 }
+        var importKiB: Int { min(24 * 1024, writerKiB) }
     }
 }
