@@ -103,7 +103,9 @@ public enum AuditLog {
 
     /// Appends entries in order, in the caller's transaction, chained under the session's
     /// audit key (SHA-256 alone only where the store was opened without one: tests of the
-    /// history before keys existed).
+    /// history before keys existed). Every identity an entry names enters the chain as a
+    /// salted digest (``Chain``), its salt stored beside it, so that removing the identity and
+    /// its salt later leaves a chain that still verifies (issue 22).
     static func append(_ drafts: [AuditDraft], at now: Date, in s: any SQLSession) async throws {
         guard !drafts.isEmpty else { return }
         let key = s.auditKey
@@ -112,31 +114,41 @@ public enum AuditLog {
         var seq = head?["seq"].int ?? 0
         var previous = head?["hash"].text ?? genesis
         let at = Rows.timestamp(now)
+        var salted: [(seq: Int64, subjects: [PersonParty], salts: [Chain.Salt])] = []
         // Multi-row inserts, 50 entries at a time (bound-parameter limits).
         for chunk in drafts.chunked(50) {
             var binds: [SQLValue] = []
             var tuples: [String] = []
             for draft in chunk {
                 seq += 1
-                let hash = chainHash(previous: previous, seq: seq, at: at, draft: draft, key: key)
+                let personSalt = draft.person.map { _ in Chain.Salt.random() }
+                var personDigest: Chain.Digest? = nil
+                if let person = draft.person, let personSalt { personDigest = Chain.person(person.value, salt: personSalt) }
+                let subjects = Self.sortedUnique(draft.subjects)
+                let salts = subjects.map { _ in Chain.Salt.random() }
+                let hash = chainHash(
+                    previous: previous, seq: seq, at: at, draft: draft,
+                    person: personDigest,
+                    subjects: zip(subjects, salts).map { Chain.subject($0.0, salt: $0.1) }, legacyHash: nil, key: key)
                 let base = binds.count
-                tuples.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+                tuples.append("(" + (1...13).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
                 binds += [
                     .int(seq), .text(at), .text(draft.actor), .text(draft.role), .optional(draft.organisation?.value), .text(draft.action),
                     .optional(draft.person?.value), .text(draft.channel), .text(draft.detail), .text(previous), .text(hash), .int(key == nil ? 0 : 1),
+                    personSalt.map { .text($0.hex) } ?? .null,
                 ]
+                if !subjects.isEmpty { salted.append((seq, subjects, salts)) }
                 previous = hash
             }
             try await s.query(
                 """
-                INSERT INTO audit_log (seq, at, actor, role, org_number, action, person_id, channel, detail, prev_hash, hash, keyed)
+                INSERT INTO audit_log (seq, at, actor, role, org_number, action, person_id, channel, detail, prev_hash, hash, keyed, person_salt)
                 VALUES \(tuples.joined(separator: ", "))
                 """, binds)
         }
-        // Which registrations each entry touched (a bulk write names every one).
-        let firstSeq = seq - Int64(drafts.count) + 1
-        for (i, draft) in drafts.enumerated() where !draft.subjects.isEmpty {
-            try await s.insertAuditSubjects(seq: firstSeq + Int64(i), Self.sortedUnique(draft.subjects))
+        // Which registrations each entry touched (a bulk write names every one), each with its salt.
+        for entry in salted {
+            try await s.insertAuditSubjects(seq: entry.seq, entry.subjects, salts: entry.salts)
         }
     }
 
@@ -146,9 +158,30 @@ public enum AuditLog {
         return Set(subjects).sorted()
     }
 
-    /// Keyed entries also chain the registrations they touched (as one digest), so that a
-    /// subject added or removed later breaks the chain too.
-    public static func chainHash(previous: String, seq: Int64, at: String, draft: AuditDraft, key: AuditKey?) -> String {
+    /// Chain version 2 (issue 22): every field of the entry, its person and the registrations
+    /// it touched as salted digests (``Chain``; the subjects as one digest over their sorted
+    /// digests, so that the order does not depend on identities that may go), and for an
+    /// entry written before version 2 the hash it had then (``rechain(in:at:)``).
+    public static func chainHash(
+        previous: String, seq: Int64, at: String, draft: AuditDraft, person: Chain.Digest?, subjects: [Chain.Digest], legacyHash: String?, key: AuditKey?
+    ) -> String {
+        let fields: [String] = [
+            "2", previous, String(seq), at, draft.actor, draft.role, draft.organisation.map { String($0.value) } ?? "", draft.action,
+            person?.hex ?? "", draft.channel, draft.detail, Chain.combined(subjects), legacyHash ?? "",
+        ]
+        var bytes: [UInt8] = []
+        for field in fields {
+            let utf8 = Array(field.utf8)
+            bytes += Array(String(utf8.count).utf8) + [58] + utf8
+        }
+        if let key { return Rows.hex(HMAC<SHA256>.authenticationCode(for: bytes, using: key.key)) }
+        return Rows.hex(SHA256.hash(data: bytes))
+    }
+
+    /// Chain version 1 (issues 4 and 7), which named identities in the clear: only
+    /// ``rechain(in:at:)`` still computes it, to check the chain it replaces. Keyed entries
+    /// also chained the registrations they touched, as one digest.
+    static func legacyChainHash(previous: String, seq: Int64, at: String, draft: AuditDraft, key: AuditKey?) -> String {
         var fields: [String] = [
             previous, String(seq), at, draft.actor, draft.role, draft.organisation.map { String($0.value) } ?? "", draft.action,
             draft.person.map { String($0.value) } ?? "", draft.channel, draft.detail,
@@ -358,6 +391,8 @@ public enum AuditLog {
 
     /// Walks the chain and, given a head kept elsewhere, checks that the log still reaches it
     /// with the same hash there (entries cut off the end, or a rewritten tail).
+    /// A head kept from before the log was rechained (migration 9) is accepted through the hash
+    /// the entry had then, which version 2 chains (``rechain(in:at:)``).
     static func verify(head: Head, in s: any SQLSession) async throws -> Verification {
         var result = try await verify(in: s)
         guard result.problem == nil else { return result }
@@ -366,15 +401,86 @@ public enum AuditLog {
             return result
         }
         if head.count > 0 {
-            let hash = try await s.query("SELECT hash FROM audit_log WHERE seq = $1", [.int(head.count)]).first?["hash"].text
-            if hash != head.hash { result.problem = "entry \(head.count) does not have the kept head's hash: the log was rewritten up to there" }
+            let row = try await s.query("SELECT hash, legacy_hash FROM audit_log WHERE seq = $1", [.int(head.count)]).first
+            if row?["hash"].text != head.hash && row?["legacy_hash"].text != head.hash {
+                result.problem = "entry \(head.count) does not have the kept head's hash: the log was rewritten up to there"
+            }
         }
         return result
     }
 
     /// Walks the chain from the first entry, a page at a time. Entries chained with the key
-    /// need it: without it they cannot be checked, which is a problem too.
+    /// need it: without it they cannot be checked, which is a problem too. An identity still
+    /// held is checked through its salt; one removed by retention or erasure enters as the
+    /// digest kept in its place.
     static func verify(in s: any SQLSession) async throws -> Verification {
+        let key = s.auditKey
+        var previous = genesis
+        var expectedSeq: Int64 = 1
+        var count = 0
+        while true {
+            let page = try await s.query(
+                """
+                SELECT seq, at, actor, role, org_number, action, person_id, person_salt, person_digest, channel, detail, prev_hash, hash, keyed,
+                       legacy_hash
+                FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000
+                """, [.int(expectedSeq)])
+            guard let first = page.first?["seq"].int, let last = page.last?["seq"].int else { return Verification(entries: count, problem: nil) }
+            var subjects: [Int64: [Chain.Digest]] = [:]
+            var unsalted: Set<Int64> = []
+            for row in try await s.query(
+                "SELECT seq, person_id, org_number, salt FROM audit_subjects WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)])
+            {
+                guard let seq = row["seq"].int, let person = row["person_id"].int, let org = row["org_number"].int else { continue }
+                guard let salt = row["salt"].text.flatMap(Chain.Salt.init(hex:)) else {
+                    unsalted.insert(seq)
+                    continue
+                }
+                subjects[seq, default: []].append(Chain.subject(PersonParty(person: person, org: org), salt: salt))
+            }
+            for row in try await s.query("SELECT seq, digest FROM audit_removed_subjects WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)]) {
+                guard let seq = row["seq"].int, let digest = row["digest"].text.flatMap(Chain.Digest.init(hex:)) else { continue }
+                subjects[seq, default: []].append(digest)
+            }
+            for row in page {
+                let e = entry(row)
+                if e.seq != expectedSeq {
+                    return Verification(entries: count, problem: "entry \(expectedSeq) is missing (the next entry is \(e.seq))")
+                }
+                if e.previousHash != previous {
+                    return Verification(entries: count, problem: "entry \(e.seq) does not follow entry \(e.seq - 1): its link was changed")
+                }
+                if e.keyed && key == nil {
+                    return Verification(entries: count, problem: "entry \(e.seq) is chained with the audit key, which was not given")
+                }
+                if let key, !e.keyed, e.seq >= key.keyedFrom {
+                    return Verification(
+                        entries: count, problem: "entry \(e.seq) is not chained with the audit key, which chains every entry from \(key.keyedFrom)")
+                }
+                let person: Chain.Digest?
+                if let id = e.draft.person {
+                    guard let salt = row["person_salt"].text.flatMap(Chain.Salt.init(hex:)) else {
+                        return Verification(entries: count, problem: "entry \(e.seq) was changed after it was written")
+                    }
+                    person = Chain.person(id.value, salt: salt)
+                } else {
+                    person = row["person_digest"].text.flatMap(Chain.Digest.init(hex:))
+                }
+                let hash = chainHash(
+                    previous: previous, seq: e.seq, at: e.at, draft: e.draft, person: person, subjects: subjects[e.seq] ?? [],
+                    legacyHash: row["legacy_hash"].text, key: e.keyed ? key : nil)
+                if hash != e.hash || unsalted.contains(e.seq) {
+                    return Verification(entries: count, problem: "entry \(e.seq) was changed after it was written")
+                }
+                previous = e.hash
+                expectedSeq += 1
+                count += 1
+            }
+        }
+    }
+
+    /// Walks a chain of version 1 (before migration 9), as ``verify(in:)`` did then.
+    static func verifyLegacy(in s: any SQLSession) async throws -> Verification {
         let key = s.auditKey
         var previous = genesis
         var expectedSeq: Int64 = 1
@@ -406,7 +512,7 @@ public enum AuditLog {
                 }
                 var draft = e.draft
                 if e.keyed { draft.subjects = subjects[e.seq] ?? [] }
-                if chainHash(previous: previous, seq: e.seq, at: e.at, draft: draft, key: e.keyed ? key : nil) != e.hash {
+                if legacyChainHash(previous: previous, seq: e.seq, at: e.at, draft: draft, key: e.keyed ? key : nil) != e.hash {
                     return Verification(entries: count, problem: "entry \(e.seq) was changed after it was written")
                 }
                 previous = e.hash

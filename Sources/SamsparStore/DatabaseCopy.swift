@@ -31,6 +31,7 @@ public enum DatabaseCopy {
         ("api_tokens", ["id"], "id"),
         ("audit_log", ["seq"], nil),
         ("audit_subjects", ["person_id", "org_number", "seq"], nil),
+        ("audit_removed_subjects", ["seq", "digest"], nil),
         ("published_reports", ["id"], "id"),
         ("quarter_closes", ["agreement_id", "quarter"], nil),
         ("draft_members", ["agreement_id", "version", "org_number"], nil),

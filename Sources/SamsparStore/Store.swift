@@ -82,8 +82,19 @@ public protocol SamsparStore: Sendable {
     /// the domain merges each person's registrations).
     func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts]
 
+    /// After retention or erasure removed rows (issue 22): no copy of them stays in the
+    /// engine's files. SQLite rewrites the file (VACUUM) and empties its write-ahead log;
+    /// PostgreSQL vacuums the tables a removal touches. Returns what was done, in words.
+    func reclaimRemoved() async throws -> String
+
     func close() async throws
 }
+
+/// The tables a removal touches (``SamsparStore/reclaimRemoved()``).
+let removalTables = [
+    "registrations", "track_events", "status_changes", "activities", "consents", "audit_log", "audit_subjects", "audit_removed_subjects",
+    "idempotency_keys",
+]
 
 extension SamsparStore {
     /// The facts a report of `agreement` needs, as of `asOf`: each person once (SPEC §2).

@@ -218,6 +218,17 @@ struct Context {
         }
     }
 
+    /// The removal list beside the audit key (``RemovalList``): `KEYFILE.removed`, where
+    /// KEYFILE is `SAMSPAR_AUDIT_KEY_FILE` or the default key file, also when the key itself
+    /// comes from `SAMSPAR_AUDIT_KEY` (keep that path with the secret store, not the backups).
+    func removalList(_ store: any SamsparStore) throws -> RemovalList {
+        let keyPath = auditKeyPath(for: database)
+        guard let key = try loadAuditKey(path: keyPath) else {
+            throw CLIFailure("no audit key at \(keyPath): retention and erasure keep their removal list beside it")
+        }
+        return RemovalList(path: keyPath + ".removed", key: key)
+    }
+
     private func loadAuditKey(path: String) throws -> AuditKey? {
         if let auditKeyHex { return AuditKey(text: auditKeyHex) }
         guard FileManager.default.fileExists(atPath: path) else { return nil }

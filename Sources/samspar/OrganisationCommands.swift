@@ -75,12 +75,28 @@ struct OrganisationCommand: AsyncParsableCommand {
         @Option(help: "A new name.") var name: String?
         @Option(help: "A new kind.") var kind: String?
         @Option(help: "A new kommunkod (a municipality's).") var kommunkod: String?
+        @Option(help: "The retention period in years (with --retention-decision).") var retentionYears: Int?
+        @Option(help: "The retention decision (gallringsbeslut) the period comes from, e.g. a diary number.") var retentionDecision: String?
 
         func run() async throws {
             try await runReportingErrors {
                 let context = try Context(options: database)
-                guard name != nil || kind != nil || kommunkod != nil else { throw CLIFailure("nothing to change: give --name, --kind or --kommunkod") }
                 let org = try OrganisationCommand.number(number)
+                if retentionYears != nil || retentionDecision != nil {
+                    guard let years = retentionYears, let decision = retentionDecision else {
+                        throw CLIFailure("a retention period needs both --retention-years and --retention-decision")
+                    }
+                    try await context.withStore { store in
+                        guard try await store.organisation(org) != nil else { throw CLIFailure(OrganisationError.unknown(org).description) }
+                        try await RetentionOperations.setRetention(
+                            years: years, decision: decision, of: org, context.caller("org update"), context.services(store))
+                    }
+                    print("Gallring (retention) för \(org): \(years) år enligt \(decision.trimmingCharacters(in: .whitespaces))")
+                    if name == nil && kind == nil && kommunkod == nil { return }
+                }
+                guard name != nil || kind != nil || kommunkod != nil else {
+                    throw CLIFailure("nothing to change: give --name, --kind, --kommunkod or --retention-years with --retention-decision")
+                }
                 let newKind = try kind.map(OrganisationCommand.kind)
                 let code: Kommunkod?? = try kommunkod.map { .some(try OrganisationCommand.kommunkod($0)) }
                 let newName = name?.trimmingCharacters(in: .whitespaces)

@@ -10,7 +10,8 @@ struct Samspar: AsyncParsableCommand {
         discussion: "Shared follow-up for agreements on newly arrived people's establishment (SPEC §5).",
         subcommands: [
             Migrate.self, Demo.self, AgreementCommand.self, Import.self, ReportCommand.self, Serve.self, UserCommand.self, TokenCommand.self,
-            AuditCommand.self, DatabaseCommand.self, OrganisationCommand.self, BenchReports.self, CloseCommand.self,
+            AuditCommand.self, DatabaseCommand.self, OrganisationCommand.self, BenchReports.self, CloseCommand.self, RetentionCommand.self,
+            EraseCommand.self,
         ]
     )
 }

@@ -216,7 +216,16 @@ struct ServerTests {
         // Re-hashing the changed entry without the key does not help: the chain is an HMAC.
         let row = try await h.store.transaction { try await AuditLog.search(.init(after: 4, limit: 1), in: $0) }.first!
         #expect(row.keyed)
-        let plain = AuditLog.chainHash(previous: row.previousHash, seq: row.seq, at: row.at, draft: row.draft, key: nil)
+        // The entry's identities as the chain takes them: salted digests (issue 22).
+        let personSalt = try await h.store.read { try await $0.query("SELECT person_salt FROM audit_log WHERE seq = 5") }.first?["person_salt"].text
+        let person = zip(row.draft.person.map { [$0.value] } ?? [], personSalt.flatMap(Chain.Salt.init(hex:)).map { [$0] } ?? []).map {
+            Chain.person($0.0, salt: $0.1)
+        }.first
+        let subjects = try await h.store.read { try await $0.query("SELECT person_id, org_number, salt FROM audit_subjects WHERE seq = 5") }.map {
+            Chain.subject(PersonParty(person: $0["person_id"].int!, org: $0["org_number"].int!), salt: Chain.Salt(hex: $0["salt"].text!)!)
+        }
+        let plain = AuditLog.chainHash(
+            previous: row.previousHash, seq: row.seq, at: row.at, draft: row.draft, person: person, subjects: subjects, legacyHash: nil, key: nil)
         try await h.store.transaction { try await $0.query("UPDATE audit_log SET hash = $1 WHERE seq = 5", [.text(plain)]) }
         result = try await h.store.transaction { try await AuditLog.verify(in: $0) }
         #expect(result.problem == "entry 5 was changed after it was written")
@@ -226,11 +235,9 @@ struct ServerTests {
         #expect(result.problem == "entry 5 is not chained with the audit key, which chains every entry from 1")
         try await h.store.transaction { try await $0.query("UPDATE audit_log SET keyed = 1 WHERE seq = 5") }
         // Even with the key (and the entry's subjects), the next entry no longer follows it.
-        var draft = row.draft
-        draft.subjects = try await h.store.read { try await $0.query("SELECT person_id, org_number FROM audit_subjects WHERE seq = 5") }.map {
-            PersonParty(person: $0["person_id"].int!, org: $0["org_number"].int!)
-        }
-        let forged = AuditLog.chainHash(previous: row.previousHash, seq: row.seq, at: row.at, draft: draft, key: Engine.auditKey)
+        let forged = AuditLog.chainHash(
+            previous: row.previousHash, seq: row.seq, at: row.at, draft: row.draft, person: person, subjects: subjects, legacyHash: nil,
+            key: Engine.auditKey)
         try await h.store.transaction { try await $0.query("UPDATE audit_log SET hash = $1 WHERE seq = 5", [.text(forged)]) }
         result = try await h.store.transaction { try await AuditLog.verify(in: $0) }
         #expect(result.problem == "entry 6 does not follow entry 5: its link was changed")

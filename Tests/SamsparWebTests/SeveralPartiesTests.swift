@@ -373,5 +373,6 @@ struct DummyStore: SamsparStore {
     { fatalError("not used") }
     var engine: StoreEngine { fatalError("not used") }
     func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts] { fatalError("not used") }
+    func reclaimRemoved() async throws -> String { fatalError("not used") }
     func close() async throws {}
 }

@@ -195,5 +195,9 @@ enum PostgreSQLMigrations {
         (6, "quarter closes, and the close a publication makes public (issue 17)", CloseMigration.statements(bigint: "BIGINT")),
         (7, "drafts as invitations: owners, acceptances, deleted drafts (issue 18)", DraftMigration.statements(bigint: "BIGINT")),
         (8, "sign-in attempts reserved before the password is checked (issue 20)", SignInFailureMigration.attempts),
+        (
+            RechainMigration.version, "the audit chain names identities as salted digests; retention settings (issue 22)",
+            RechainMigration.statements(bigint: "BIGINT", withoutRowID: "")
+        ),
     ]
 }

@@ -226,7 +226,12 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
     /// Safe to run from several instances at once: the whole migration runs in one
     /// transaction holding an advisory lock.
     @discardableResult
-    public func migrate() async throws -> [Int] {
+    public func migrate() async throws -> [Int] { try await migrate(through: nil) }
+
+    /// Applies the migrations up to `last` (all when `nil`): tests build a database as an
+    /// earlier samspar left it.
+    @discardableResult
+    func migrate(through last: Int?) async throws -> [Int] {
         try await inTransaction { link in
             try await link.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
             try await link.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
@@ -234,8 +239,11 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             let known = PostgreSQLMigrations.all.map(\.version).max() ?? 0
             if let newest = applied.max(), newest > known { throw StoreError.schemaTooNew(found: newest, known: known) }
             var done: [Int] = []
-            for migration in PostgreSQLMigrations.all where !applied.contains(migration.version) {
+            for migration in PostgreSQLMigrations.all where !applied.contains(migration.version) && migration.version <= (last ?? .max) {
                 for statement in migration.statements { try await link.execute(statement) }
+                if migration.version == RechainMigration.version {
+                    try await AuditLog.rechain(in: PostgresSession(link: link, auditKey: auditKey), at: Date())
+                }
                 try await link.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                     Self.binds([migration.version, migration.name, ISO8601DateFormatter().string(from: Date())]))
@@ -243,6 +251,15 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             }
             return done
         }
+    }
+
+    /// VACUUM (outside a transaction) of every table a removal touches: their dead rows'
+    /// space is marked free for reuse and the visibility map updated.
+    public func reclaimRemoved() async throws -> String {
+        try await lease { link in
+            for table in removalTables { try await link.execute("VACUUM \(table)") }
+        }
+        return "the tables \(removalTables.joined(separator: ", ")) were vacuumed"
     }
 
     static let migrationLock = 7_263_772_001
@@ -377,16 +394,23 @@ struct PostgresSession: SQLSession {
     }
 
     /// As two arrays per 100,000 rows, unpacked by `unnest`.
-    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty]) async throws {
-        for chunk in subjects.chunked(100_000) {
+    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: [Chain.Salt]) async throws {
+        for (chunk, saltChunk) in zip(subjects.chunked(100_000), salts.chunked(100_000)) {
             var binds = PostgresBindings()
             binds.append(Int(seq))
             binds.append(chunk.map { Int($0.person) })
             binds.append(chunk.map { Int($0.org) })
+            binds.append(saltChunk.map(\.hex))
             try await link.execute(
-                "INSERT INTO audit_subjects (seq, person_id, org_number) SELECT $1::bigint, p, o FROM unnest($2::bigint[], $3::bigint[]) AS u(p, o)", binds)
+                """
+                INSERT INTO audit_subjects (seq, person_id, org_number, salt)
+                SELECT $1::bigint, p, o, x FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS u(p, o, x)
+                """, binds)
         }
     }
+
+    /// `gen_random_uuid()` draws from the server's strong random source (PostgreSQL 13 and later).
+    var randomSaltSQL: String { "replace(gen_random_uuid()::text, '-', '')" }
 
     func restartIdentity(_ table: String, column: String) async throws {
         try await link.execute(

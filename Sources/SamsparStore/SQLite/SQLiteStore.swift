@@ -156,18 +156,45 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         return try await inTransaction { try await body(session) }
     }
 
+    /// VACUUM rewrites every page of the file from the live rows (freed pages, freed cells
+    /// and the keys interior B-tree pages kept of deleted rows all go), then a TRUNCATE
+    /// checkpoint empties the write-ahead log. A reader of another process (serve) holding an
+    /// old snapshot keeps the log from emptying; it is tried for 30 seconds.
+    public func reclaimRemoved() async throws -> String {
+        try await serially(gate) {
+            _ = try await query("VACUUM")
+            for attempt in 0..<300 {
+                let row = try await query("PRAGMA wal_checkpoint(TRUNCATE)").first
+                if row?.column("busy")?.integer == 0 {
+                    return "the file was rewritten (VACUUM) and its write-ahead log emptied" + (attempt > 0 ? " after \(attempt / 10) s" : "")
+                }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            throw StoreError.cannotOpen(
+                path, reason: "the write-ahead log could not be emptied in 30 s while another process reads: stop `samspar serve` and run again")
+        }
+    }
+
     // MARK: Migrations
 
     @discardableResult
-    public func migrate() async throws -> [Int] {
+    public func migrate() async throws -> [Int] { try await migrate(through: nil) }
+
+    /// Applies the migrations up to `last` (all when `nil`): tests build a database as an
+    /// earlier samspar left it.
+    @discardableResult
+    func migrate(through last: Int?) async throws -> [Int] {
         try await query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
         return try await inTransaction {
             let applied = Set(try await query("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer })
             let known = SQLiteMigrations.all.map(\.version).max() ?? 0
             if let newest = applied.max(), newest > known { throw StoreError.schemaTooNew(found: newest, known: known) }
             var done: [Int] = []
-            for migration in SQLiteMigrations.all where !applied.contains(migration.version) {
+            for migration in SQLiteMigrations.all where !applied.contains(migration.version) && migration.version <= (last ?? .max) {
                 for statement in migration.statements { try await query(statement) }
+                if migration.version == RechainMigration.version {
+                    try await AuditLog.rechain(in: SQLiteSession(connection: connection, auditKey: auditKey), at: Date())
+                }
                 try await query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     [.integer(migration.version), .text(migration.name), .text(ISO8601DateFormatter().string(from: Date()))])
@@ -332,20 +359,22 @@ struct SQLiteSession: SQLSession {
     func restartIdentity(_ table: String, column: String) async throws {}
 
     /// As one JSON array of `[person, org]` per 100,000 rows, unpacked by `json_each`.
-    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty]) async throws {
-        for chunk in subjects.chunked(100_000) {
+    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: [Chain.Salt]) async throws {
+        for (chunk, saltChunk) in zip(subjects.chunked(100_000), salts.chunked(100_000)) {
             var json = "["
-            json.reserveCapacity(chunk.count * 26)
-            for (i, subject) in chunk.enumerated() {
+            json.reserveCapacity(chunk.count * 62)
+            for (i, (subject, salt)) in zip(chunk, saltChunk).enumerated() {
                 if i > 0 { json += "," }
-                json += "[\(subject.person),\(subject.org)]"
+                json += "[\(subject.person),\(subject.org),\"\(salt.hex)\"]"
             }
             json += "]"
             _ = try await connection.query(
-                "INSERT INTO audit_subjects (seq, person_id, org_number) SELECT ?1, value ->> 0, value ->> 1 FROM json_each(?2)",
+                "INSERT INTO audit_subjects (seq, person_id, org_number, salt) SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2)",
                 [.integer(Int(seq)), .text(json)])
         }
     }
+
+    var randomSaltSQL: String { "lower(hex(randomblob(16)))" }
 }
 
 /// Gathers rows handed over one by one from the driver's thread (the callback is synchronous

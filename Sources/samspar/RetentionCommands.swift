@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import SamsparDomain
+import SamsparStore
+import SamsparWeb
+
+/// `samspar retention plan|run [--org ORGNR]` and `samspar erase PERSON --org ORGNR --reason
+/// TEXT` (SPEC §5, issue 22): the operator's retention (gallring) and erasure. Both remove
+/// whole or nothing, add each removed registration to the removal list beside the audit key
+/// (`KEYFILE.removed`), and then leave no copy in the database's files.
+struct RetentionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention", abstract: "Retention under each organisation's decision. / Gallring enligt gallringsbeslut.",
+        subcommands: [Plan.self, Run.self])
+
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what a run would remove today, per organisation and kind, with the oldest date. Changes nothing.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "One organisation (default: every one).") var org: String?
+
+        func run() async throws {
+            try await runReportingErrors {
+                let context = try Context(options: database)
+                let only = try org.map(OrganisationCommand.number)
+                let plan = try await context.withStore {
+                    try await RetentionOperations.plan(for: only, today: context.today, context.caller("retention plan"), context.services($0))
+                }
+                if let only, plan.lines.isEmpty { throw CLIFailure("organisation \(only) is not in the registry") }
+                print("Gallringsplan \(plan.today) (retention plan; nothing was removed)")
+                for line in plan.lines { print(RetentionCommand.text(line)) }
+            }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove everything due today, whole or not at all, and leave no copy in the database's files.",
+            discussion: """
+                Run it from cron or a systemd timer (once a month is enough: a registration is due
+                from 1 January). With SQLite, the file is rewritten afterwards (VACUUM), which takes
+                as long as a copy of the file and waits up to 30 s for serve's readers.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "One organisation (default: every one).") var org: String?
+
+        func run() async throws {
+            try await runReportingErrors {
+                let context = try Context(options: database)
+                let only = try org.map(OrganisationCommand.number)
+                let (done, reclaimed) = try await context.withStore { store in
+                    let list = try context.removalList(store)
+                    let done = try await RetentionOperations.run(
+                        for: only, today: context.today, removalList: list, context.caller("retention run"), context.services(store))
+                    let removedAny = done.contains { $0.1.registrations > 0 }
+                    return (done, removedAny ? try await store.reclaimRemoved() : nil)
+                }
+                if let only, done.isEmpty { throw CLIFailure("organisation \(only) is not in the registry") }
+                print("Gallring \(context.today) (retention run)")
+                for (line, removal) in done {
+                    if line.setting == nil {
+                        print(RetentionCommand.text(line))
+                    } else {
+                        print("\(line.organisation) \(line.name): borttaget (removed) \(removal.summary)")
+                    }
+                }
+                if let reclaimed { print("Databasen: \(reclaimed)") }
+            }
+        }
+    }
+
+    static func text(_ line: RetentionPlan.Line) -> String {
+        guard let setting = line.setting else {
+            return "\(line.organisation) \(line.name): inget gallringsbeslut, gallras aldrig (no retention decision: nothing is ever removed)"
+        }
+        var text = "\(line.organisation) \(line.name): \(setting.years) år enligt \(setting.decision) (years under the decision)"
+        for part in line.parts {
+            text += "\n  \(part.kind): \(part.count)" + (part.oldest.map { ", äldsta (oldest) \($0)" } ?? "")
+        }
+        return text
+    }
+}
+
+/// `samspar erase PERSON --org ORGNR --reason TEXT`.
+struct EraseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erase", abstract: "Erase one registration made in error or without legal ground. / Radera en registrering.",
+        discussion: """
+            Removes the organisation's registration of the person as retention removes it, citing
+            the organisation's decision in --reason (which the log keeps; name no one in it). Other
+            parties' registrations of the person stay.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The person's personnummer or samordningsnummer.") var person: String
+    @Option(help: "The organisation whose registration goes.") var org: String
+    @Option(help: "The organisation's decision, for example a diary number.") var reason: String
+
+    func run() async throws {
+        try await runReportingErrors {
+            let context = try Context(options: database)
+            let organisation = try OrganisationCommand.number(org)
+            let id: Personnummer
+            do { id = try Personnummer(person, currentYear: context.today.year) } catch { throw CLIFailure("\(person): \(error)") }
+            let (removal, reclaimed) = try await context.withStore { store in
+                let list = try context.removalList(store)
+                let removal = try await RetentionOperations.erase(
+                    id, of: organisation, reason: reason, removalList: list, context.caller("erase"), context.services(store))
+                return (removal, removal == nil ? nil : try await store.reclaimRemoved())
+            }
+            guard let removal else {
+                throw CLIFailure("\(organisation) holds no registration of this person: nothing was erased / inget raderades")
+            }
+            print("Raderat (erased): \(removal.summary)")
+            if let reclaimed { print("Databasen: \(reclaimed)") }
+        }
+    }
+}

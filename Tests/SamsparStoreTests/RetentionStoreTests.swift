@@ -1,0 +1,196 @@
+import Foundation
+import SamsparDomain
+import SamsparTestSupport
+import Testing
+
+@testable import SamsparStore
+
+/// Issue 22, part 2: a run removes exactly what is due, whole, and nothing that identifies a
+/// removed person remains in any table, column or (SQLite) byte of the file. Expected values
+/// are counted by hand from `Fixtures` (Engines.swift):
+///
+/// | registration | latest date that counts | period | due |
+/// | --- | --- | --- | --- |
+/// | Amina, Haninge | status 2018-10-15 | 5 | 2024-01-01 |
+/// | Ali, Haninge | status 2019-01-15 | 5 | 2025-01-01 |
+/// | Omar, Tyresö | exit 2018-06-30 | 7 | 2026-01-01 |
+@Suite("Retention: the plan and the run")
+struct RetentionStoreTests {
+    static let haninge = try! Organisationsnummer("212000-0084")
+    static let tyreso = try! Organisationsnummer("212000-0092")
+    static let nynashamn = try! Organisationsnummer("212000-0233")
+    static let amina = Personnummer(storedValue: 199_001_012_385)
+    static let ali = Personnummer(storedValue: 199_009_132_391)
+
+    static func day(_ text: String) -> Day { try! Day(iso: text) }
+
+    static func setUp(_ store: any SamsparStore) async throws {
+        try await Fixtures.load(store)
+        let operatorEntry = AuditDraft(actor: "cli:test", role: "operator", organisation: nil, action: "retention-setting", person: nil, channel: "test")
+        try await store.setRetention(RetentionSetting(years: 5, decision: "KS 2024/118 § 12"), of: haninge, audit: operatorEntry, at: Date())
+        try await store.setRetention(RetentionSetting(years: 7, decision: "BUN 2023/40"), of: tyreso, audit: operatorEntry, at: Date())
+    }
+
+    static func plan(_ store: any SamsparStore, _ today: String, _ org: Organisationsnummer) async throws -> [String] {
+        let plan = try await store.retentionPlan(for: org, today: day(today), audit: { _ in nil }, at: Date())
+        return plan.lines.flatMap { line in line.parts.map { "\($0.kind) \($0.count) \($0.oldest?.description ?? "-")" } }
+    }
+
+    @Test(arguments: Engine.available)
+    func dueExactlyAtTheBoundaries(engine: Engine) async throws {
+        try await withStore(engine) { store in
+            try await Self.setUp(store)
+            let none = ["registrations 0 -", "track events 0 -", "status changes 0 -", "activities 0 -", "consents 0 -"]
+            #expect(try await Self.plan(store, "2023-12-31", Self.haninge) == none)
+            #expect(
+                try await Self.plan(store, "2024-01-01", Self.haninge) == [
+                    "registrations 1 2017-01-10", "track events 5 2018-01-15", "status changes 2 2017-01-10", "activities 2 2017-01-15", "consents 0 -",
+                ])
+            #expect(
+                try await Self.plan(store, "2025-01-01", Self.haninge) == [
+                    "registrations 2 2017-01-10", "track events 8 2018-01-15", "status changes 3 2017-01-10", "activities 2 2017-01-15", "consents 0 -",
+                ])
+            // Omar's exit decides his year.
+            #expect(try await Self.plan(store, "2025-12-31", Self.tyreso) == none)
+            #expect(
+                try await Self.plan(store, "2026-01-01", Self.tyreso) == [
+                    "registrations 1 2016-06-01", "track events 0 -", "status changes 1 2015-01-31", "activities 0 -", "consents 0 -",
+                ])
+            // An organisation without a decision is never weeded, and the plan says so.
+            let unset = try await store.retentionPlan(for: Self.nynashamn, today: Self.day("2099-01-01"), audit: { _ in nil }, at: Date())
+            #expect(unset.lines.count == 1 && unset.lines[0].setting == nil && unset.lines[0].parts.isEmpty)
+            // An activity without a last day keeps Ali (it counts as today).
+            let open = "person_id;activity;start;end;hours_per_week;provider\n199009132391;sfi;2019-02-01;;10;Haninge vuxenutbildning\n"
+            _ = try await store.importFile(.activities, from: .bytes(Array(open.utf8)), currentYear: 2026, progress: nil)
+            #expect(try await Self.plan(store, "2030-01-01", Self.haninge).first == "registrations 1 2017-01-10")
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func aPlanChangesNothingButTheLog(engine: Engine) async throws {
+        try await withStore(engine) { store in
+            try await Self.setUp(store)
+            let before = try await store.counts()
+            let head = try await store.auditHead()
+            let plan = try await store.retentionPlan(
+                for: nil, today: Self.day("2030-01-01"),
+                audit: {
+                    AuditDraft(
+                        actor: "cli:test", role: "operator", organisation: nil, action: "retention-plan", person: nil, channel: "test",
+                        detail: "\($0.organisation)")
+                },
+                at: Date())
+            #expect(plan.lines.map(\.registrations) == [0, 2, 1, 0, 0, 0])
+            #expect(try await store.counts() == before)
+            // One entry per organisation, after the head from before.
+            #expect(try await store.auditHead().count == head.count + 6)
+            #expect(try await store.verifyAudit(head: head).problem == nil)
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func aRunRemovesWhatIsDueAndNothingIdentifiesThemAfter(engine: Engine) async throws {
+        try await withStore(engine) { store in
+            try await Self.setUp(store)
+            // Acts that name Amina and Ali, and a stored idempotent answer naming Amina.
+            try await store.appendAudit(
+                [
+                    AuditDraft(
+                        actor: "token:Haninge VS", role: "case_system", organisation: Self.haninge, action: "read", person: Self.amina, channel: "test",
+                        subjects: [PersonParty(person: Self.amina.value, org: Self.haninge.value)]),
+                    AuditDraft(actor: "token:AF VS", role: "case_system", organisation: nil, action: "refused", person: Self.ali, channel: "test"),
+                ], at: Date())
+            try await store.transaction { s in
+                try await s.query(
+                    "INSERT INTO idempotency_keys (principal, key, fingerprint, status, body, created_at) VALUES ('token:Haninge VS', 'k1', 'f', 201, $1, $2)",
+                    [.text("{\"personId\":\"19900101-2385\",\"givenName\":\"Amina\"}"), .text("2026-12-05T10:00:00.000Z")])
+            }
+            let head = try await store.auditHead()
+            let list = RemovalList(
+                path: FileManager.default.temporaryDirectory.appendingPathComponent("removed-\(UUID().uuidString)").path, key: Engine.auditKey)
+            let done = try await store.retentionRun(
+                for: nil, today: Self.day("2025-01-01"), beforeCommit: { try list.append($0) }, audit: { _, _ in nil }, at: Date())
+            let haninge = try #require(done.first { $0.0.organisation == Self.haninge }?.1)
+            let counts: [Int] = [
+                haninge.registrations, haninge.trackEvents, haninge.statusChanges, haninge.activities, haninge.consents, haninge.storedAnswers,
+            ]
+            #expect(counts == [2, 8, 3, 2, 0, 1])
+            #expect(done.filter { $0.0.organisation != Self.haninge }.allSatisfy { $0.1 == Removal() })
+            // The removal list names the two registrations, under the key.
+            #expect(
+                try list.lines() == [
+                    list.line(PersonParty(person: Self.amina.value, org: Self.haninge.value)),
+                    list.line(PersonParty(person: Self.ali.value, org: Self.haninge.value)),
+                ])
+            #expect(try list.lines().allSatisfy { $0.count == 64 && !$0.contains("199001012385") })
+            try? FileManager.default.removeItem(atPath: list.path)
+            // What remains: Omar, Sara and Karim; the chain verifies through the head before.
+            let left = try await store.read { s in
+                try await s.query("SELECT person_id, org_number FROM registrations ORDER BY person_id", []).map {
+                    "\($0["person_id"].int!) \($0["org_number"].int!)"
+                }
+            }
+            #expect(left == ["199105152392 2120000092", "199201202398 2120000282", "200001012384 2120000233"])
+            #expect(try await store.verifyAudit(head: head).problem == nil)
+
+            _ = try await store.reclaimRemoved()
+            let traces = ["199001012385", "19900101-2385", "900101-2385", "Testsson", "199009132391", "19900913-2391", "Provsson"]
+            #expect(try await Self.tablesNaming(traces, in: store) == [String]())
+            if let sqlite = store as? SQLiteStore {
+                let path = await sqlite.path
+                #expect(try Self.bytesNaming(traces, ids: [Self.amina.value, Self.ali.value], path: path) == [String]())
+            }
+        }
+    }
+
+    /// Every table and column (as text) that contains one of `traces`.
+    static func tablesNaming(_ traces: [String], in store: any SamsparStore) async throws -> [String] {
+        try await store.read { s in
+            let columns: [(String, String)]
+            if store is SQLiteStore {
+                var found: [(String, String)] = []
+                for table in try await s.query("SELECT name FROM sqlite_master WHERE type = 'table'", []).compactMap({ $0["name"].text }) {
+                    for column in try await s.query("SELECT name FROM pragma_table_info($1)", [.text(table)]) { found.append((table, column["name"].text!)) }
+                }
+                columns = found
+            } else {
+                columns = try await s.query(
+                    "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns WHERE table_schema = current_schema()", []
+                ).map { ($0["t"].text!, $0["c"].text!) }
+            }
+            var hits: [String] = []
+            for (table, column) in columns {
+                for trace in traces {
+                    let n = try await s.query("SELECT count(*) AS n FROM \(table) WHERE CAST(\(column) AS TEXT) LIKE $1", [.text("%\(trace)%")]).first?["n"].int
+                    if (n ?? 0) > 0 { hits.append("\(table).\(column): \(trace)") }
+                }
+            }
+            return hits
+        }
+    }
+
+    /// Which of `traces` (as UTF-8) or of `ids` (as SQLite stores an integer of that size: six
+    /// bytes, big-endian) occur anywhere in the file or its write-ahead log.
+    static func bytesNaming(_ traces: [String], ids: [Int64], path: String) throws -> [String] {
+        var hits: [String] = []
+        for file in [path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+            for trace in traces where contains(bytes, Array(trace.utf8)) { hits.append("\(file): \(trace)") }
+            for id in ids {
+                let six = (0..<6).map { UInt8(truncatingIfNeeded: id >> (8 * (5 - $0))) }
+                if contains(bytes, six) { hits.append("\(file): \(id) as an integer") }
+            }
+        }
+        return hits
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count, let first = needle.first else { return false }
+        var i = 0
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first && Array(haystack[i..<i + needle.count]) == needle { return true }
+            i += 1
+        }
+        return false
+    }
+}
