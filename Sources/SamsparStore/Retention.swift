@@ -4,7 +4,7 @@ import SamsparDomain
 
 /// An organisation's retention period and the reference of the decision behind it (SPEC §2
 /// *Retention*; the operator's `samspar org update --retention-years N --retention-decision TEXT`).
-public struct RetentionSetting: Sendable, Equatable {
+public struct RetentionSetting: Sendable, Equatable, CustomStringConvertible {
     public var years: Int
     /// The retention decision (gallringsbeslut) as the organisation refers to it, for example
     /// "KS 2024/118 § 12".
@@ -14,6 +14,9 @@ public struct RetentionSetting: Sendable, Equatable {
         self.years = years
         self.decision = decision
     }
+
+    /// "5 years under KS 2024/118 § 12".
+    public var description: String { "\(years) year\(years == 1 ? "" : "s") under \(decision)" }
 }
 
 /// What a retention run would remove, per organisation (`samspar retention plan`).
@@ -59,7 +62,7 @@ public struct Removal: Sendable, Equatable {
     public init() {}
 
     public var summary: String {
-        "\(registrations) registrations, \(trackEvents) track events, \(statusChanges) status changes, \(activities) activities, \(consents) consents"
+        "registrations \(registrations), track events \(trackEvents), status changes \(statusChanges), activities \(activities), consents \(consents)"
     }
 }
 

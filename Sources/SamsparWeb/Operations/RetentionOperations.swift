@@ -28,7 +28,8 @@ public enum RetentionOperations {
         }
         try await s.store.setRetention(
             RetentionSetting(years: years, decision: reference), of: org,
-            audit: caller.entry("retention-setting", detail: "\(org): \(years) years under \(reference)", registrations: [marker(org)]), at: s.now())
+            audit: caller.entry("retention-setting", detail: "\(org): \(RetentionSetting(years: years, decision: reference))", registrations: [marker(org)]),
+            at: s.now())
     }
 
     /// What a run would remove as of `today`; changes nothing but the log (one entry per
@@ -54,7 +55,7 @@ public enum RetentionOperations {
                 guard let setting = line.setting else { return nil }
                 return caller.entry(
                     "retention-run",
-                    detail: "\(line.organisation) as of \(today), \(setting.years) years under \(setting.decision): removed \(removal.summary)",
+                    detail: "\(line.organisation) as of \(today), \(setting): removed \(removal.summary)",
                     registrations: [marker(line.organisation)])
             }, at: s.now())
     }
@@ -90,6 +91,6 @@ public enum RetentionOperations {
     public static func describe(_ line: RetentionPlan.Line) -> String {
         guard let setting = line.setting else { return "no retention decision: nothing is ever removed" }
         let parts = line.parts.map { "\($0.count) \($0.kind)" + ($0.oldest.map { " (oldest \($0))" } ?? "") }
-        return "\(setting.years) years under \(setting.decision): due \(parts.joined(separator: ", "))"
+        return "\(setting): due \(parts.joined(separator: ", "))"
     }
 }
