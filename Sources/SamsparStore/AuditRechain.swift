@@ -103,7 +103,7 @@ extension AuditLog {
         try await append(
             [
                 AuditDraft(
-                    actor: "samspar", role: "operator", organisation: nil, action: "audit-rechain", person: nil, channel: "samspar migrate",
+                    actor: "samspar", role: "operator", organisation: nil, action: "audit-rechain", person: nil, channel: "migration 9",
                     detail: "chain version 2: identities as salted digests; the head before was \(oldHead)")
             ], at: now, in: s)
     }

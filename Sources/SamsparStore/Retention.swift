@@ -177,7 +177,8 @@ enum RetentionRows {
             touched[r.person, default: []].formUnion(seqs)
         }
         for (person, seqs) in touched.sorted(by: { $0.key < $1.key }) {
-            let held = !(try await s.query("SELECT 1 AS x FROM registrations WHERE person_id = $1 LIMIT 1", [.int(person)]).isEmpty)
+            let held = Mutant.decide(
+                "retention.keepWhileHeld", !(try await s.query("SELECT 1 AS x FROM registrations WHERE person_id = $1 LIMIT 1", [.int(person)]).isEmpty))
             var entries: [SQLRow]
             if held {
                 // The person stays (another registration): entries keep them while they name a

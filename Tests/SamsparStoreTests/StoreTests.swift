@@ -364,11 +364,16 @@ struct KeyedAuditChainTests {
                     AuditDraft(actor: "token:VS", role: "system", organisation: nil, action: "read", person: nil, channel: "test"),
                 ], at: Date(timeIntervalSince1970: 1e9))
             #expect(try await store.verifyAudit().problem == nil)
+            let salt = try await store.read {
+                try await $0.query("SELECT salt FROM audit_subjects WHERE seq = 1 AND person_id = 199009132391", []).first?["salt"].text
+            }
             try await store.transaction { try await $0.query("DELETE FROM audit_subjects WHERE seq = 1 AND person_id = 199009132391") }
             #expect(try await store.verifyAudit().problem == "entry 1 was changed after it was written")
+            // Put back with its salt, entry 1 is whole again; added to entry 2, it breaks that one.
             try await store.transaction {
-                try await $0.query("INSERT INTO audit_subjects (seq, person_id, org_number) VALUES (1, 199009132391, 2120000084)")
-                try await $0.query("INSERT INTO audit_subjects (seq, person_id, org_number) VALUES (2, 199009132391, 2120000084)")
+                try await $0.query("INSERT INTO audit_subjects (seq, person_id, org_number, salt) VALUES (1, 199009132391, 2120000084, $1)", [.optional(salt)])
+                try await $0.query(
+                    "INSERT INTO audit_subjects (seq, person_id, org_number, salt) VALUES (2, 199009132391, 2120000084, $1)", [.optional(salt)])
             }
             #expect(try await store.verifyAudit().problem == "entry 2 was changed after it was written")
         }

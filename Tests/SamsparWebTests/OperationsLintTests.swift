@@ -22,7 +22,9 @@ import Testing
         (#"auditBuffer\.record\("#, "an audit entry", ["Sources/SamsparWeb/Operations/"]),
         (#"appendAudit\("#, "an audit entry", ["Sources/SamsparWeb/Operations/", "Sources/SamsparStore/"]),
         (#"\.refusal\s*=(?!=)"#, "a refusal for the audit log", ["Sources/SamsparWeb/Operations/"]),
-        (#"channel:\s*""#, "a channel typed by hand (it comes from the route or the command)", []),
+        // Migration 9's own entry is written while the store opens, under whichever command
+        // opened it: its channel is the migration's.
+        (#"channel:\s*""#, "a channel typed by hand (it comes from the route or the command)", ["Sources/SamsparStore/AuditRechain.swift"]),
         (#"parameters\.get\("#, "a route parameter read by hand (use context.parameter(_:))", ["Sources/SamsparWeb/RouteParameters.swift"]),
         (#"\bSQLSession\b"#, "a raw database session outside the store", ["Sources/SamsparStore/"]),
         (
