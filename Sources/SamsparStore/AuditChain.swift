@@ -88,6 +88,14 @@ public enum Chain {
         return Digest(hasher.finalize())
     }
 
+    /// The digest of a value an entry kept from before its write (a correction).
+    public static func previous(_ value: PreviousValue, salt: Salt) -> Digest {
+        var hasher = SHA256()
+        hasher.update(data: salt.raw)
+        hasher.update(data: Array("b:\(value.registration.person):\(value.registration.org):\(value.content)".utf8))
+        return Digest(hasher.finalize())
+    }
+
     /// The subjects of one entry as one field of its chain hash: empty for none, else SHA-256
     /// over their digests in byte order.
     static func combined(_ digests: [Digest]) -> String {

@@ -18,6 +18,9 @@ public struct AuditDraft: Sendable, Equatable {
     /// The registrations (person and party) whose records the act read or wrote: each party's
     /// access log of a person lists the entries that touched its own records (issue 7).
     public var subjects: [PersonParty]
+    /// What a write changed, as it was before (a correction keeps it, SPEC §2): chained with the
+    /// entry, removed with the registration by retention or erasure (its digest stays).
+    public var previous: [PreviousValue] = []
 
     public init(
         actor: String, role: String, organisation: Organisationsnummer?, action: String, person: Personnummer?, channel: String, detail: String = "",
@@ -115,6 +118,7 @@ public enum AuditLog {
         var previous = head?["hash"].text ?? genesis
         let at = Rows.timestamp(now)
         var salted: [(seq: Int64, subjects: [PersonParty], salts: [Chain.Salt])] = []
+        var copies: [(seq: Int64, value: PreviousValue, salt: Chain.Salt)] = []
         // Multi-row inserts, 50 entries at a time (bound-parameter limits).
         for chunk in drafts.chunked(50) {
             var binds: [SQLValue] = []
@@ -126,10 +130,12 @@ public enum AuditLog {
                 if let person = draft.person, let personSalt { personDigest = Chain.person(person.value, salt: personSalt) }
                 let subjects = Self.sortedUnique(draft.subjects)
                 let salts = subjects.map { _ in Chain.Salt.random() }
+                let previousSalts = draft.previous.map { _ in Chain.Salt.random() }
                 let hash = chainHash(
                     previous: previous, seq: seq, at: at, draft: draft,
                     person: personDigest,
-                    subjects: zip(subjects, salts).map { Chain.subject($0.0, salt: $0.1) }, legacyHash: nil, key: key)
+                    subjects: zip(subjects, salts).map { Chain.subject($0.0, salt: $0.1) }
+                        + zip(draft.previous, previousSalts).map { Chain.previous($0.0, salt: $0.1) }, legacyHash: nil, key: key)
                 let base = binds.count
                 tuples.append("(" + (1...13).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
                 binds += [
@@ -138,6 +144,7 @@ public enum AuditLog {
                     personSalt.map { .text($0.hex) } ?? .null,
                 ]
                 if !subjects.isEmpty { salted.append((seq, subjects, salts)) }
+                for (value, salt) in zip(draft.previous, previousSalts) { copies.append((seq, value, salt)) }
                 previous = hash
             }
             try await s.query(
@@ -149,6 +156,19 @@ public enum AuditLog {
         // Which registrations each entry touched (a bulk write names every one), each with its salt.
         for entry in salted {
             try await s.insertAuditSubjects(seq: entry.seq, entry.subjects, salts: entry.salts)
+        }
+        for chunk in copies.chunked(100) {
+            var binds: [SQLValue] = []
+            var tuples: [String] = []
+            for copy in chunk {
+                let base = binds.count
+                tuples.append("(" + (1...5).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+                binds += [
+                    .int(copy.seq), .int(copy.value.registration.person), .int(copy.value.registration.org), .text(copy.salt.hex), .text(copy.value.content),
+                ]
+            }
+            try await s.query(
+                "INSERT INTO audit_previous (seq, person_id, org_number, salt, content) VALUES \(tuples.joined(separator: ", "))", binds)
         }
     }
 
@@ -438,6 +458,16 @@ public enum AuditLog {
                 }
                 subjects[seq, default: []].append(Chain.subject(PersonParty(person: person, org: org), salt: salt))
             }
+            for row in try await s.query(
+                "SELECT seq, person_id, org_number, salt, content FROM audit_previous WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)])
+            {
+                guard let seq = row["seq"].int, let value = PreviousValue(row: row) else { continue }
+                guard let salt = row["salt"].text.flatMap(Chain.Salt.init(hex:)) else {
+                    unsalted.insert(seq)
+                    continue
+                }
+                subjects[seq, default: []].append(Chain.previous(value, salt: salt))
+            }
             for row in try await s.query("SELECT seq, digest FROM audit_removed_subjects WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)]) {
                 guard let seq = row["seq"].int, let digest = row["digest"].text.flatMap(Chain.Digest.init(hex:)) else { continue }
                 subjects[seq, default: []].append(digest)
@@ -520,5 +550,22 @@ public enum AuditLog {
                 count += 1
             }
         }
+    }
+}
+
+/// A registration's values (or one record's) as they were before a write changed them.
+public struct PreviousValue: Sendable, Equatable {
+    public var registration: PersonParty
+    /// The old values as one JSON object, column by column.
+    public var content: String
+
+    public init(registration: PersonParty, content: String) {
+        self.registration = registration
+        self.content = content
+    }
+
+    init?(row: SQLRow) {
+        guard let person = row["person_id"].int, let org = row["org_number"].int, let content = row["content"].text else { return nil }
+        self.init(registration: PersonParty(person: person, org: org), content: content)
     }
 }

@@ -28,6 +28,18 @@ enum RechainMigration {
                 PRIMARY KEY (seq, digest)
             )\(withoutRowID)
             """,
+            // What a correction changed, as it was (issue 22, part 4), chained with its entry.
+            """
+            CREATE TABLE audit_previous (
+                seq \(bigint) NOT NULL REFERENCES audit_log(seq),
+                person_id \(bigint) NOT NULL,
+                org_number \(bigint) NOT NULL,
+                salt TEXT NOT NULL,
+                content TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_previous_by_registration ON audit_previous (person_id, org_number)",
+            "CREATE INDEX audit_previous_by_seq ON audit_previous (seq)",
             "ALTER TABLE organisations ADD COLUMN retention_years INTEGER",
             "ALTER TABLE organisations ADD COLUMN retention_decision TEXT",
         ]

@@ -493,10 +493,12 @@ public struct ImportScope: Sendable {
 
     /// What runs in the import's transaction once every row is written: the audit entry,
     /// naming every registration touched, then the idempotent answer.
-    func finish(_ summary: ImportSummary, in session: any SQLSession) async throws {
+    /// `previous`: what the file changed, as it was (kept with the entry, chained).
+    func finish(_ summary: ImportSummary, previous: [PreviousValue] = [], in session: any SQLSession) async throws {
         if let audit {
             var draft = audit(summary)
             draft.subjects += summary.touched
+            draft.previous = previous
             try await AuditLog.append([draft], at: now, in: session)
         }
         try await idempotency?.store(summary, now: now, in: session)

@@ -122,6 +122,24 @@ enum StoredTables {
         name: "activities", columns: ["person_id", "org_number", "kind", "start", "end_date", "hours_per_week", "provider"],
         key: ["person_id", "org_number", "kind", "start"], update: ["end_date", "hours_per_week", "provider"])
 
+    /// The rows an upsert from `staging` is about to change, as they are (issue 22, part 4: a
+    /// correction keeps what was there before): each registration touched and its old values
+    /// as one JSON object. `distinct` compares two values (`IS NOT`, `IS DISTINCT FROM`),
+    /// `json` builds an object (`json_object`, `json_build_object`). The change counter of
+    /// registrations is not a value.
+    static func previous(_ table: Table, staging: String, distinct: String, json: String, text: String) -> String {
+        let compared = table.update.filter { $0 != "changed" }
+        let key = table.key.map { "s.\($0) = t.\($0)" }.joined(separator: " AND ")
+        let differs = compared.map { "s.\($0) \(distinct) t.\($0)" }.joined(separator: " OR ")
+        let values = table.columns.filter { $0 != "changed" && $0 != "person_id" && $0 != "org_number" }.map { "'\($0)', t.\($0)" }
+        // From the staged rows, each looked up by the table's key (the staging table has none).
+        return """
+            SELECT DISTINCT t.person_id, t.org_number, \(json)(\(values.joined(separator: ", ")))\(text) AS content
+            FROM \(staging) s JOIN \(table.name) t ON \(key) WHERE \(differs)
+            ORDER BY t.person_id, t.org_number
+            """
+    }
+
     static func table(for kind: ImportKind) -> Table {
         switch kind {
         case .participants: registrations

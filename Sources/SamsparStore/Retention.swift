@@ -193,7 +193,10 @@ enum RetentionRows {
                 }
             } else {
                 // Nothing of the person remains: no entry, and no subject row, names them.
-                for row in try await s.query("SELECT DISTINCT org_number FROM audit_subjects WHERE person_id = $1", [.int(person)]) {
+                for row in try await s.query(
+                    "SELECT org_number FROM audit_subjects WHERE person_id = $1 UNION SELECT org_number FROM audit_previous WHERE person_id = $1",
+                    [.int(person)])
+                {
                     if let org = row["org_number"].int { removal.auditSubjects += try await removeSubjects(person: person, org: org, in: s).count }
                 }
                 entries = try await s.query("SELECT seq, person_salt FROM audit_log WHERE person_id = $1", [.int(person)])
@@ -215,8 +218,18 @@ enum RetentionRows {
         return removal
     }
 
-    /// Moves the subject rows of one registration to their digests; returns the entries.
+    /// Moves the subject rows of one registration, and the values corrections kept of it, to
+    /// their digests; returns the entries that touched it.
     private static func removeSubjects(person: Int64, org: Int64, in s: any SQLSession) async throws -> [Int64] {
+        for row in try await s.query(
+            "SELECT seq, person_id, org_number, salt, content FROM audit_previous WHERE person_id = $1 AND org_number = $2", [.int(person), .int(org)])
+        {
+            guard let seq = row["seq"].int, let value = PreviousValue(row: row), let salt = row["salt"].text.flatMap(Chain.Salt.init(hex:)) else {
+                continue
+            }
+            try await s.query("INSERT INTO audit_removed_subjects (seq, digest) VALUES ($1, $2)", [.int(seq), .text(Chain.previous(value, salt: salt).hex)])
+        }
+        try await s.query("DELETE FROM audit_previous WHERE person_id = $1 AND org_number = $2", [.int(person), .int(org)])
         let rows = try await s.query("SELECT seq, salt FROM audit_subjects WHERE person_id = $1 AND org_number = $2", [.int(person), .int(org)])
         var seqs: [Int64] = []
         for row in rows {

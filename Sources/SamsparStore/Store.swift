@@ -93,7 +93,7 @@ public protocol SamsparStore: Sendable {
 /// The tables a removal touches (``SamsparStore/reclaimRemoved()``).
 let removalTables = [
     "registrations", "track_events", "status_changes", "activities", "consents", "audit_log", "audit_subjects", "audit_removed_subjects",
-    "idempotency_keys",
+    "audit_previous", "idempotency_keys",
 ]
 
 extension SamsparStore {

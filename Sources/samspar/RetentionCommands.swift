@@ -52,8 +52,9 @@ struct RetentionCommand: AsyncParsableCommand {
                     let list = try context.removalList(store)
                     let done = try await RetentionOperations.run(
                         for: only, today: context.today, removalList: list, context.caller("retention run"), context.services(store))
-                    let removedAny = done.contains { $0.1.registrations > 0 }
-                    return (done, removedAny ? try await store.reclaimRemoved() : nil)
+                    // Always, not only when this run removed something: a run or an erasure
+                    // stopped after its commit (a crash) has its rewrite done by the next run.
+                    return (done, try await store.reclaimRemoved())
                 }
                 if let only, done.isEmpty { throw CLIFailure("organisation \(only) is not in the registry") }
                 print("Gallring \(context.today) (retention run)")
@@ -64,7 +65,7 @@ struct RetentionCommand: AsyncParsableCommand {
                         print("\(line.organisation) \(line.name): borttaget (removed) \(removal.summary)")
                     }
                 }
-                if let reclaimed { print("Databasen: \(reclaimed)") }
+                print("Databasen: \(reclaimed)")
             }
         }
     }

@@ -143,6 +143,54 @@ struct RetentionStoreTests {
         }
     }
 
+    /// Part 4: a correction keeps what was there before, chained with its entry, and the
+    /// registration's removal takes that copy too (its digest stays).
+    @Test(arguments: Engine.available)
+    func aCorrectionKeepsWhatWasThereAndRetentionTakesIt(engine: Engine) async throws {
+        try await withStore(engine) { store in
+            try await Self.setUp(store)
+            let entry: @Sendable (ImportSummary) -> AuditDraft = { _ in
+                AuditDraft(actor: "token:Haninge VS", role: "system", organisation: Self.haninge, action: "update", person: nil, channel: "test")
+            }
+            let scope = ImportScope(organisation: Self.haninge.value, today: Self.day("2026-12-05"), audit: entry, now: Date())
+            // Amina's family name and one status are corrected; Ali's row is sent again unchanged.
+            let people = """
+                person_id;given_name;family_name;sex;municipality;first_permit_date;registered_on;exited_on;exit_reason;upper_secondary_completed;education_level
+                199001012385;Amina;Rättad;;0136;2016-03-01;2017-01-10;;;yes;3
+                199009132391;Ali;Provsson;;0136;2017-05-15;2018-02-01;;;no;2
+                """
+            _ = try await store.importFile(.participants, from: .bytes(Array(people.utf8)), currentYear: 2026, scope: scope, progress: nil)
+            let statuses = "person_id;status;date\n199001012385;studies;2018-10-15\n199001012385;work;2020-01-01\n"
+            _ = try await store.importFile(.statuses, from: .bytes(Array(statuses.utf8)), currentYear: 2026, scope: scope, progress: nil)
+            let kept = try await store.read { s in
+                try await s.query("SELECT person_id, org_number, content FROM audit_previous ORDER BY seq", []).map {
+                    "\($0["person_id"].int!) \($0["org_number"].int!) \($0["content"].text!)"
+                }
+            }
+            #expect(kept.count == 2, "\(kept)")
+            #expect(kept.first?.hasPrefix("199001012385 2120000084 ") == true && kept.first?.contains("\"family_name\":\"Testsson\"") == true, "\(kept)")
+            #expect(kept.last?.hasPrefix("199001012385 2120000084 ") == true && kept.last?.contains("\"status\":1") == true, "\(kept)")
+            #expect(try await store.verifyAudit().problem == nil)
+            // The copy is chained: changing it breaks the chain at its entry.
+            let seq = try await store.read { try await $0.query("SELECT min(seq) AS s FROM audit_previous", []).first?["s"].int }!
+            try await store.transaction { try await $0.query("UPDATE audit_previous SET content = 'x' WHERE seq = $1", [.int(seq)]) }
+            #expect(try await store.verifyAudit().problem == "entry \(seq) was changed after it was written")
+            try await store.transaction {
+                try await $0.query(
+                    "UPDATE audit_previous SET content = $1 WHERE seq = $2", [.text(String(kept[0].split(separator: " ", maxSplits: 2)[2])), .int(seq)])
+            }
+            #expect(try await store.verifyAudit().problem == nil)
+            // Erasing Amina's registration takes the copies; the chain still verifies.
+            let erased = try await store.erase(
+                Self.amina, of: Self.haninge, beforeCommit: { _ in },
+                audit: { _ in AuditDraft(actor: "cli:test", role: "operator", organisation: nil, action: "erase", person: nil, channel: "test") }, at: Date())
+            #expect(erased?.registrations == 1)
+            #expect(try await store.read { try await $0.query("SELECT count(*) AS n FROM audit_previous", []).first?["n"].int } == 0)
+            #expect(try await store.verifyAudit().problem == nil)
+            #expect(try await Self.tablesNaming(["Testsson", "Rättad", "199001012385"], in: store) == [String]())
+        }
+    }
+
     /// At the demo's scale some removed identity numbers sit as keys in interior B-tree pages,
     /// which deleting the rows (even with SQLite's secure delete) leaves in the file: the run
     /// rewrites the file. (The small fixture above has no interior pages; this one has.)

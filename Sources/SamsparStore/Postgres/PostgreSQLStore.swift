@@ -279,8 +279,12 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             let summary = try await importer.run(source: source, writer: PostgresBulkWriter(link: link, kind: kind))
             // One table's upserts run one process at a time; COPY into staging ran in parallel.
             try await link.execute("SELECT pg_advisory_xact_lock(\(Self.importLock + ImportKind.allCases.firstIndex(of: kind)!))")
+            let session = PostgresSession(link: link, auditKey: auditKey)
+            let previous = try await session.query(
+                StoredTables.previous(
+                    StoredTables.table(for: kind), staging: table.staging, distinct: "IS DISTINCT FROM", json: "json_build_object", text: "::text"), [])
             try await link.execute(table.upsert)
-            try await scope.finish(summary, in: PostgresSession(link: link, auditKey: auditKey))
+            try await scope.finish(summary, previous: previous.compactMap(PreviousValue.init(row:)), in: session)
             return summary
         }
     }

@@ -221,9 +221,11 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
                 try await query(staging.drop)
                 try await query(staging.create)
                 let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self, staging: staging))
+                let previous = try await session.query(
+                    StoredTables.previous(staging.table, staging: "temp.\(staging.name)", distinct: "IS NOT", json: "json_object", text: ""), [])
                 try await query(staging.upsert)
                 try await query(staging.drop)
-                try await scope.finish(summary, in: session)
+                try await scope.finish(summary, previous: previous.compactMap(PreviousValue.init(row:)), in: session)
                 try await query("PRAGMA cache_size = -\(pageCache.writerKiB)")
                 return summary
             } catch {
