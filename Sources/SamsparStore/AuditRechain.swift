@@ -40,6 +40,15 @@ enum RechainMigration {
             """,
             "CREATE INDEX audit_previous_by_registration ON audit_previous (person_id, org_number)",
             "CREATE INDEX audit_previous_by_seq ON audit_previous (seq)",
+            // Which years' live figures a run or an erasure changed (the dashboard says so).
+            """
+            CREATE TABLE retention_effects (
+                org_number \(bigint) NOT NULL,
+                ran_on INTEGER NOT NULL,
+                first_year INTEGER NOT NULL,
+                last_year INTEGER NOT NULL
+            )
+            """,
             "ALTER TABLE organisations ADD COLUMN retention_years INTEGER",
             "ALTER TABLE organisations ADD COLUMN retention_decision TEXT",
         ]

@@ -33,6 +33,7 @@ public enum DatabaseCopy {
         ("audit_subjects", ["person_id", "org_number", "seq"], nil),
         ("audit_removed_subjects", ["seq", "digest"], nil),
         ("audit_previous", ["seq", "person_id", "org_number", "salt"], nil),
+        ("retention_effects", ["org_number", "ran_on", "first_year", "last_year"], nil),
         ("published_reports", ["id"], "id"),
         ("quarter_closes", ["agreement_id", "quarter"], nil),
         ("draft_members", ["agreement_id", "version", "org_number"], nil),

@@ -58,6 +58,9 @@ public struct Removal: Sendable, Equatable {
     /// touched that were removed (their digests stay).
     public var auditPeople = 0
     public var auditSubjects = 0
+    /// The years whose live figures counted what went: from the earliest registration date to
+    /// the latest date that counted (``Retention/latest(_:today:)``).
+    public var years: ClosedRange<Int>? = nil
 
     public init() {}
 
@@ -156,12 +159,37 @@ enum RetentionRows {
     /// identity of every subject row of theirs and of every entry whose person no longer has a
     /// registration it touched (the digests stay, so the chain still verifies). In the
     /// caller's transaction.
-    static func remove(_ registrations: [PersonParty], in s: any SQLSession) async throws -> Removal {
+    /// Notes which years' live figures a removal changed, for the dashboard.
+    static func noteEffect(_ removal: Removal, of org: Int64, today: Day, in s: any SQLSession) async throws {
+        guard let years = removal.years, removal.registrations > 0 else { return }
+        try await s.query(
+            "INSERT INTO retention_effects (org_number, ran_on, first_year, last_year) VALUES ($1, $2, $3, $4)",
+            [.int(org), .int(Int64(today.ordinal)), .int(Int64(years.lowerBound)), .int(Int64(years.upperBound))])
+    }
+
+    static func remove(_ registrations: [PersonParty], today: Day, in s: any SQLSession) async throws -> Removal {
         var removal = Removal()
         var touched: [Int64: Set<Int64>] = [:]  // person → entries that touched a removed registration of theirs
         for r in registrations {
             let binds: [SQLValue] = [.int(r.person), .int(r.org)]
-            guard !(try await s.query("SELECT 1 AS x FROM registrations WHERE person_id = $1 AND org_number = $2", binds)).isEmpty else { continue }
+            let dates = try await s.query(
+                """
+                SELECT r.registered_on, r.exited_on,
+                       (SELECT max(e.date) FROM track_events e WHERE e.person_id = r.person_id AND e.org_number = r.org_number) AS latest_event,
+                       (SELECT max(c.date) FROM status_changes c WHERE c.person_id = r.person_id AND c.org_number = r.org_number) AS latest_status,
+                       (SELECT max(a.start) FROM activities a WHERE a.person_id = r.person_id AND a.org_number = r.org_number) AS latest_start,
+                       (SELECT max(a.end_date) FROM activities a WHERE a.person_id = r.person_id AND a.org_number = r.org_number) AS latest_end
+                FROM registrations r WHERE r.person_id = $1 AND r.org_number = $2
+                """, binds)
+            guard let row = dates.first, let registered = Rows.day(row["registered_on"]) else { continue }
+            let latest = Retention.latest(
+                .init(
+                    registeredOn: registered, exitedOn: Rows.day(row["exited_on"]),
+                    latestRecord: ["latest_event", "latest_status", "latest_start", "latest_end"].compactMap { Rows.day(row[$0]) }.max()), today: today)
+            // Counted as active from its registration through its exit, or through today.
+            let through = max(latest.year, Rows.day(row["exited_on"])?.year ?? today.year)
+            let span = registered.year...max(registered.year, through)
+            removal.years = removal.years.map { min($0.lowerBound, span.lowerBound)...max($0.upperBound, span.upperBound) } ?? span
             removal.trackEvents += try await s.query(
                 "DELETE FROM track_events WHERE person_id = $1 AND org_number = $2 RETURNING person_id", binds
             ).count
@@ -245,6 +273,21 @@ enum RetentionRows {
 }
 
 extension SamsparStore {
+    /// The days on which retention or erasure removed registrations of `organisations` whose
+    /// live figures counted in `year` (newest first).
+    public func retentionEffects(on organisations: [Organisationsnummer], year: Int) async throws -> [Day] {
+        guard !organisations.isEmpty else { return [] }
+        return try await read { s in
+            try await s.query(
+                """
+                SELECT DISTINCT ran_on FROM retention_effects
+                WHERE org_number IN (\(organisations.map { String($0.value) }.joined(separator: ", "))) AND first_year <= $1 AND last_year >= $1
+                ORDER BY ran_on DESC
+                """, [.int(Int64(year))]
+            ).compactMap { Rows.day($0["ran_on"]) }
+        }
+    }
+
     public func retentionSetting(of org: Organisationsnummer) async throws -> RetentionSetting? {
         try await read { try await RetentionRows.setting(org, in: $0) }
     }
@@ -283,7 +326,8 @@ extension SamsparStore {
             var removed: [PersonParty] = []
             for line in plan.lines {
                 let registrations = line.due.map { PersonParty(person: $0, org: line.organisation.value) }
-                let removal = line.setting == nil ? Removal() : try await RetentionRows.remove(registrations, in: s)
+                let removal = line.setting == nil ? Removal() : try await RetentionRows.remove(registrations, today: today, in: s)
+                try await RetentionRows.noteEffect(removal, of: line.organisation.value, today: today, in: s)
                 removed += registrations
                 done.append((line, removal))
             }
@@ -297,13 +341,14 @@ extension SamsparStore {
     /// retention removes it. `nil` when the organisation holds no registration of the person,
     /// whoever else does.
     public func erase(
-        _ person: Personnummer, of org: Organisationsnummer, beforeCommit: @Sendable ([PersonParty]) throws -> Void,
+        _ person: Personnummer, of org: Organisationsnummer, today: Day, beforeCommit: @Sendable ([PersonParty]) throws -> Void,
         audit: @Sendable (Removal) -> AuditDraft, at now: Date
     ) async throws -> Removal? {
         try await transaction { s in
             let registration = PersonParty(person: person.value, org: org.value)
-            let removal = try await RetentionRows.remove([registration], in: s)
+            let removal = try await RetentionRows.remove([registration], today: today, in: s)
             guard removal.registrations == 1 else { return nil }
+            try await RetentionRows.noteEffect(removal, of: org.value, today: today, in: s)
             try await AuditLog.append([audit(removal)], at: now, in: s)
             try beforeCommit([registration])
             return removal

@@ -108,7 +108,7 @@ struct RechainTests {
         // Haninge's registration of Amina goes: the entries that touched only it lose her,
         // the one that also touched Arbetsförmedlingen's keeps her, and the chain verifies.
         let removal = try await store.transaction { s in
-            try await RetentionRows.remove([PersonParty(person: Self.amina, org: Self.haninge)], in: s)
+            try await RetentionRows.remove([PersonParty(person: Self.amina, org: Self.haninge)], today: try Day(iso: "2026-12-05"), in: s)
         }
         #expect(removal.registrations == 1 && removal.auditSubjects == 3 && removal.auditPeople == 1, "\(removal)")
         let people = try await store.read { s in
@@ -135,7 +135,9 @@ struct RechainTests {
         let store = try await Self.storeAtMigration8(engine)
         defer { Task { try? await store.close() } }
         try await Self.migrate(store)
-        _ = try await store.transaction { try await RetentionRows.remove([PersonParty(person: Self.ali, org: Self.haninge)], in: $0) }
+        _ = try await store.transaction {
+            try await RetentionRows.remove([PersonParty(person: Self.ali, org: Self.haninge)], today: try Day(iso: "2026-12-05"), in: $0)
+        }
         #expect(try await store.verifyAudit().problem == nil)
         // Ali is held by nobody now: no entry and no subject names him.
         let named = try await store.read { s in

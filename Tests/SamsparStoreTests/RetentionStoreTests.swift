@@ -182,7 +182,7 @@ struct RetentionStoreTests {
             #expect(try await store.verifyAudit().problem == nil)
             // Erasing Amina's registration takes the copies; the chain still verifies.
             let erased = try await store.erase(
-                Self.amina, of: Self.haninge, beforeCommit: { _ in },
+                Self.amina, of: Self.haninge, today: Self.day("2026-12-05"), beforeCommit: { _ in },
                 audit: { _ in AuditDraft(actor: "cli:test", role: "operator", organisation: nil, action: "erase", person: nil, channel: "test") }, at: Date())
             #expect(erased?.registrations == 1)
             #expect(try await store.read { try await $0.query("SELECT count(*) AS n FROM audit_previous", []).first?["n"].int } == 0)

@@ -88,6 +88,18 @@ struct RetentionTests {
         #expect(actions.filter { $0.hasPrefix("retention") } == ["retention-setting", "retention-run"])
         #expect(!log.text.contains(People.own) && !log.text.contains("19900101-2385"))
         #expect(try await h.request(.get, "/api/v1/audit/verify", as: .session(cookie: auditor.cookie, csrf: nil)).json["intact"] as? Bool == true)
+        // The dashboard says which live figures a run changed: to joint figures every party's
+        // runs, to a party's own figures only its own (Tyresö weeded nothing).
+        let notice = "Gallring den 2030-01-01 tog bort uppgifter som räknades för 2019."
+        let joint = try await h.request(.get, "/avtal/ostra-sodertorn/uppfoljning?ar=2019", as: caller)
+        #expect(joint.status == .ok && joint.text.contains(notice), "\(joint.status)")
+        let haninge = try await h.session(for: "cw.haninge@example.se")
+        #expect(try await h.request(.get, "/avtal/ostra-sodertorn/uppfoljning?ar=2019", as: .session(cookie: haninge.cookie, csrf: nil)).text.contains(notice))
+        let tyreso = try await h.session(for: "cw.tyreso@example.se")
+        let tyresoPage = try await h.request(.get, "/avtal/ostra-sodertorn/uppfoljning?ar=2019", as: .session(cookie: tyreso.cookie, csrf: nil))
+        #expect(tyresoPage.status == .ok && !tyresoPage.text.contains("Gallring den"))
+        // A year before the person was registered was not touched.
+        #expect(!(try await h.request(.get, "/avtal/ostra-sodertorn/uppfoljning?ar=2017", as: caller)).text.contains("Gallring den"))
         // The person is gone (asking for them is a new act, refused and audited as such).
         #expect(try await h.request(.get, "/api/v1/participants/\(People.own)", as: .token(token)).status == .notFound)
     }

@@ -253,6 +253,20 @@ public enum FigureOperations {
     }
 
     /// The stored closes of agreement `id`, and whether the caller gets their unsuppressed form.
+    /// The days on which retention or erasure removed records that live figures of `year`
+    /// counted, as far as the reader's scope goes: every party's for joint figures, the
+    /// reader's own organisation's for its own (another party's weeding is not theirs to learn).
+    static func retentionEffects(_ stored: StoredAgreement, year: Int, scope: Scope, _ caller: Caller, _ s: Services) async throws -> [Day] {
+        let organisations: [Organisationsnummer]
+        switch scope {
+        case .joint: organisations = stored.agreement.parties.map(\.orgNumber)
+        case .own:
+            organisations =
+                Mutant.flips("figures.retentionNoticeOwn") ? stored.agreement.parties.map(\.orgNumber) : caller.organisation.map { [$0] } ?? []
+        }
+        return try await s.store.retentionEffects(on: organisations, year: year)
+    }
+
     static func closes(_ id: String, _ caller: Caller, _ s: Services) async throws -> (closes: [QuarterClose], unsuppressed: Bool) {
         // An agreement the caller may not see (a draft of others) does not exist to them.
         guard try await AgreementOperations.visibleVersions(id, caller, s).isEmpty == false else {

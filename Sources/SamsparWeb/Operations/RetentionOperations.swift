@@ -72,7 +72,7 @@ public enum RetentionOperations {
             throw APIError.invalid("--reason must cite the organisation's decision on one line of at most \(maxDecisionLength) characters")
         }
         let removal = try await s.store.erase(
-            person, of: org, beforeCommit: { try removalList.append($0) },
+            person, of: org, today: s.today, beforeCommit: { try removalList.append($0) },
             audit: { caller.entry("erase", detail: "\(org): one registration erased (\($0.summary)); reason: \(why)", registrations: [marker(org)]) },
             at: s.now())
         if removal == nil {

@@ -74,6 +74,8 @@ enum DashboardPage {
         /// What the figures are (SPEC §3): the reader's own live figures, the joint live
         /// figures, or a quarter's close.
         var scopeText = ""
+        /// Set when a retention run or an erasure removed records this year's live figures counted.
+        var retentionNotice: String? = nil
         /// Live figures: the year and as-of may be chosen, and exported.
         var live = true
         /// The latest close beside live figures: its heading and counts.
@@ -160,6 +162,11 @@ enum DashboardPage {
             csv: SiteURL.dashboardExport(id, "csv").with(query), xlsx: SiteURL.dashboardExport(id, "xlsx").with(query),
             agreement: SiteURL.agreement(id).path)
         page.scopeText = r.t(live.scope == .joint ? "dashboard.scopeJoint" : "dashboard.scopeOwn")
+        // Retention or erasure removed records these figures counted (issue 22, part 5).
+        let weeded = try await FigureOperations.retentionEffects(stored, year: sel.year, scope: live.scope, caller, r.services)
+        if let last = weeded.first {
+            page.retentionNotice = String(format: r.t("dashboard.retentionTouched"), last.description, String(sel.year))
+        }
         page.volume = writer.volume(shown)
         page.costs = writer.costs(followUp, shown)
         (page.hasVolume, page.hasCosts) = (!page.volume.isEmpty, !page.costs.isEmpty)

@@ -223,6 +223,8 @@ enum Strings {
         "dashboard.scopeClose": "Kvartalsbokslut %@ (per %@): siffrorna som de sparades när kvartalet stängdes. De ändras aldrig.",
         "dashboard.noCloses": "Inget kvartal är stängt ännu. Din roll ser inga löpande siffror, bara stängda kvartal och publiceringar.",
         "dashboard.latestClose": "Senaste kvartalsbokslut, alla parter gemensamt: %@",
+        "dashboard.retentionTouched":
+            "Gallring den %@ tog bort uppgifter som räknades för %@. Siffrorna här kan därför skilja sig från tidigare uttag. Stängda kvartal och publicerade rapporter är oförändrade.",
         "dashboard.close": "Kvartal",
         "dashboard.publishHint": "Publicera ett stängt kvartal för parternas styrelser: kvartalsbokslutet med små tal dolda, precis som det sparades.",
         "agreement.missingLabel": "Det här saknas innan parterna kan skriva under",
@@ -483,6 +485,8 @@ enum Strings {
         "dashboard.scopeClose": "Quarter close %@ (as of %@): the figures as stored when the quarter closed. They never change.",
         "dashboard.noCloses": "No quarter is closed yet. Your role sees no live figures, only closed quarters and publications.",
         "dashboard.latestClose": "Latest quarter close, all parties together: %@",
+        "dashboard.retentionTouched":
+            "Retention on %@ removed records counted for %@. These figures may therefore differ from earlier extracts. Closed quarters and published reports are unchanged.",
         "dashboard.close": "Quarter",
         "dashboard.publishHint": "Publish a closed quarter for the parties' boards: the close with small counts hidden, exactly as it was stored.",
         "agreement.missingLabel": "Missing before the parties can sign",
