@@ -568,4 +568,16 @@ public struct PreviousValue: Sendable, Equatable {
         guard let person = row["person_id"].int, let org = row["org_number"].int, let content = row["content"].text else { return nil }
         self.init(registration: PersonParty(person: person, org: org), content: content)
     }
+
+    /// As captured from an import: the engine's JSON written one way (keys sorted, no spaces),
+    /// so both engines keep the same text of the same values.
+    static func captured(_ row: SQLRow) -> PreviousValue? {
+        guard var value = PreviousValue(row: row) else { return nil }
+        if let object = try? JSONSerialization.jsonObject(with: Data(value.content.utf8)),
+            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        {
+            value.content = String(decoding: data, as: UTF8.self)
+        }
+        return value
+    }
 }

@@ -88,6 +88,9 @@ struct RetentionTests {
         #expect(actions.filter { $0.hasPrefix("retention") } == ["retention-setting", "retention-run"])
         #expect(!log.text.contains(People.own) && !log.text.contains("19900101-2385"))
         #expect(try await h.request(.get, "/api/v1/audit/verify", as: .session(cookie: auditor.cookie, csrf: nil)).json["intact"] as? Bool == true)
+        // …and on the auditor's page, in words, found by the action.
+        let page = try await h.request(.get, "/granskning?handling=retention-run", as: .session(cookie: auditor.cookie, csrf: nil))
+        #expect(page.status == .ok && page.text.contains("gallrade") && page.text.contains("212000-0084 as of 2030-01-01, 1 year under KS 2024/118 § 12"))
         // The dashboard says which live figures a run changed: to joint figures every party's
         // runs, to a party's own figures only its own (Tyresö weeded nothing).
         let notice = "Gallring den 2030-01-01 tog bort uppgifter som räknades för 2019."

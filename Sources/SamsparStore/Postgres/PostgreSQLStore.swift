@@ -284,7 +284,7 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
                 StoredTables.previous(
                     StoredTables.table(for: kind), staging: table.staging, distinct: "IS DISTINCT FROM", json: "json_build_object", text: "::text"), [])
             try await link.execute(table.upsert)
-            try await scope.finish(summary, previous: previous.compactMap(PreviousValue.init(row:)), in: session)
+            try await scope.finish(summary, previous: previous.compactMap(PreviousValue.captured), in: session)
             return summary
         }
     }

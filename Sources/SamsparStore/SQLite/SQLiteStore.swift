@@ -225,7 +225,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
                     StoredTables.previous(staging.table, staging: "temp.\(staging.name)", distinct: "IS NOT", json: "json_object", text: ""), [])
                 try await query(staging.upsert)
                 try await query(staging.drop)
-                try await scope.finish(summary, previous: previous.compactMap(PreviousValue.init(row:)), in: session)
+                try await scope.finish(summary, previous: previous.compactMap(PreviousValue.captured), in: session)
                 try await query("PRAGMA cache_size = -\(pageCache.writerKiB)")
                 return summary
             } catch {
