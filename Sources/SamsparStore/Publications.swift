@@ -51,10 +51,10 @@ extension SamsparStore {
     public func publishClose(
         agreementID: String, quarter: Quarter, by actor: String, organisation: Organisationsnummer,
         audit: @escaping @Sendable (PublishedReport) -> AuditDraft, at now: Date
-    ) async throws -> PublishedReport? {
+    ) async throws -> (report: PublishedReport, made: Bool)? {
         try await transaction { s in
             guard let close = try await CloseRows.all(agreementID: agreementID, quarter: quarter, in: s).first else { return nil }
-            if let existing = try await Publications.find(hash: close.suppressedHash, in: s) { return existing }
+            if let existing = try await Publications.find(hash: close.suppressedHash, in: s) { return (existing, false) }
             let rows = try await s.query(
                 """
                 INSERT INTO published_reports (agreement_id, year, as_of, agreement_version, content_hash, document, published_at, published_by, org_number, quarter)
@@ -70,7 +70,7 @@ extension SamsparStore {
                 contentHash: close.suppressedHash, document: close.suppressed, publishedAt: Rows.timestamp(now), publishedBy: actor,
                 organisation: organisation, quarter: quarter)
             try await AuditLog.append([audit(published)], at: now, in: s)
-            return published
+            return (published, true)
         }
     }
 

@@ -53,7 +53,7 @@ enum AgreementRoutes {
         let (body, _) = try await Body.json(Publish.self, request)
         let quarter = try FigureOperations.quarter(named: body.quarter, year: body.year, asOf: body.asOf)
         let published = try await FigureOperations.publish(id: try context.parameter(.agreement), quarter: quarter, caller, s)
-        return JSONResponse.make(publicationSummary(published), status: .created)
+        return JSONResponse.make(publicationSummary(published.report), status: published.made ? .created : .ok)
     }
 
     /// The stored closes (SPEC §6): each with the hash of the form this caller reads.

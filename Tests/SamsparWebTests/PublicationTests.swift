@@ -65,6 +65,7 @@ struct PublicationTests {
         // The same close published again is the same publication.
         let same = try await h.request(.post, "/api/v1/agreements/ostra-sodertorn/published", as: caller, json: #"{"year": 2019, "asOf": "2019-03-31"}"#)
         #expect(same.json["id"] as? Int == id)
+        #expect(same.status == .ok)
 
         // A coordinator of an organisation that is no party publishes nothing, and is audited.
         let analyst = try await h.session(for: "analyst@example.se")

@@ -291,7 +291,9 @@ public enum FigureOperations {
     /// Publishes a closed quarter (SPEC §3: a publication is a close made public): a
     /// coordinator of a party to the version in force, of an agreement every party has
     /// signed. Nothing is computed afresh: the close's suppressed form is what is published.
-    static func publish(id: String, quarter: Quarter, _ caller: Caller, _ s: Services) async throws -> PublishedReport {
+    /// The publication of `quarter`'s close, and whether this call made it (a close already
+    /// published is the same publication, answered as it is).
+    static func publish(id: String, quarter: Quarter, _ caller: Caller, _ s: Services) async throws -> (report: PublishedReport, made: Bool) {
         guard let inForce = try await s.store.agreement(id: id, inForceOn: quarter.lastDay) else {
             // A draft is not published: to its parties it says so; to anyone else it does not exist.
             let versions = try await AgreementOperations.visibleVersions(id, caller, s)
