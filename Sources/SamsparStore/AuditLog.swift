@@ -94,6 +94,8 @@ public struct AuditEntry: Sendable, Equatable {
     public var hash: String
     /// Chained with the installation's key (HMAC); false for entries written before it existed.
     public var keyed: Bool = false
+    /// What the write changed, as it was, of the searching organisation's own registrations.
+    public var previous: [PreviousValue] = []
 }
 
 /// The append-only, hash-chained audit log (issue 4, part 6). Each entry's hash is SHA-256
@@ -343,7 +345,20 @@ public enum AuditLog {
             SELECT seq, at, actor, role, org_number, action, person_id, channel, detail, prev_hash, hash, keyed FROM audit_log
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq\(q.newestFirst ? " DESC" : "") LIMIT $\(binds.count)
             """, binds)
-        return rows.map(entry)
+        var entries = rows.map(entry)
+        // A correction's kept values, of the searching organisation's own registrations only.
+        if let org = q.visibleTo, !entries.isEmpty {
+            let list = entries.map { String($0.seq) }.joined(separator: ", ")
+            var kept: [Int64: [PreviousValue]] = [:]
+            for row in try await s.query(
+                "SELECT seq, person_id, org_number, content FROM audit_previous WHERE org_number = $1 AND seq IN (\(list)) ORDER BY seq, person_id",
+                [.int(org.value)])
+            {
+                if let seq = row["seq"].int, let value = PreviousValue(row: row) { kept[seq, default: []].append(value) }
+            }
+            for i in entries.indices { entries[i].previous = kept[entries[i].seq] ?? [] }
+        }
+        return entries
     }
 
     static func entry(_ r: SQLRow) -> AuditEntry {

@@ -288,6 +288,22 @@ extension SamsparStore {
         }
     }
 
+    /// Forgets what the installation keeps only for a while (ASVS 8.3.8): sessions past their
+    /// end, and stored idempotent answers older than 24 hours (a retry a day later is a new
+    /// request). Audited with the counts when anything went.
+    public func forgetExpired(now: Date, audit: @Sendable (_ sessions: Int, _ answers: Int) -> AuditDraft) async throws -> (sessions: Int, answers: Int) {
+        try await transaction { s in
+            let sessions = try await s.query(
+                "DELETE FROM sessions WHERE expires_at <= $1 RETURNING token_hash", [.int(Int64(now.timeIntervalSince1970))]
+            ).count
+            let answers = try await s.query(
+                "DELETE FROM idempotency_keys WHERE created_at < $1 RETURNING key", [.text(Rows.timestamp(now.addingTimeInterval(-86_400)))]
+            ).count
+            if sessions + answers > 0 { try await AuditLog.append([audit(sessions, answers)], at: now, in: s) }
+            return (sessions, answers)
+        }
+    }
+
     public func retentionSetting(of org: Organisationsnummer) async throws -> RetentionSetting? {
         try await read { try await RetentionRows.setting(org, in: $0) }
     }

@@ -13,7 +13,36 @@ enum AuditRoutes {
             ("organisation", e.draft.organisation.map { .string($0.description) } ?? .null), ("action", .string(e.draft.action)),
             ("personId", e.draft.person.map { .string($0.description) } ?? .null), ("channel", .string(e.draft.channel)),
             ("detail", .string(e.draft.detail)), ("hash", .string(e.hash)),
+            (
+                "previous",
+                .array(
+                    e.previous.map {
+                        .object([
+                            ("personId", .string(Personnummer(storedValue: $0.registration.person).description)),
+                            ("organisation", .string(Organisationsnummer(storedValue: $0.registration.org).description)),
+                            ("before", jsonValue(parsing: $0.content)),
+                        ])
+                    })
+            ),
         ])
+    }
+
+    /// A kept value's JSON text as a value of the answer (a string if it does not parse).
+    static func jsonValue(parsing text: String) -> JSONValue {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return .string(text) }
+        func convert(_ any: Any) -> JSONValue {
+            switch any {
+            case is NSNull: return .null
+            case let s as String: return .string(s)
+            case let i as Int: return .int(i)
+            case let d as Double: return .double(d)
+            case let b as Bool: return .bool(b)
+            case let a as [Any]: return .array(a.map(convert))
+            case let d as [String: Any]: return .object(d.keys.sorted().map { ($0, convert(d[$0]!)) })
+            default: return .string("\(any)")
+            }
+        }
+        return convert(object)
     }
 
     /// The auditor's search of the log (``AuditOperations/search(_:_:_:)``).

@@ -48,13 +48,14 @@ struct RetentionCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let context = try Context(options: database)
                 let only = try org.map(OrganisationCommand.number)
-                let (done, reclaimed) = try await context.withStore { store in
+                let (done, forgotten, reclaimed) = try await context.withStore { store in
                     let list = try context.removalList(store)
                     let done = try await RetentionOperations.run(
                         for: only, today: context.today, removalList: list, context.caller("retention run"), context.services(store))
+                    let forgotten = try await RetentionOperations.forgetExpired(context.caller("retention run"), context.services(store))
                     // Always, not only when this run removed something: a run or an erasure
                     // stopped after its commit (a crash) has its rewrite done by the next run.
-                    return (done, try await store.reclaimRemoved())
+                    return (done, forgotten, try await store.reclaimRemoved())
                 }
                 if let only, done.isEmpty { throw CLIFailure("organisation \(only) is not in the registry") }
                 print("Gallring \(context.today) (retention run)")
@@ -65,6 +66,7 @@ struct RetentionCommand: AsyncParsableCommand {
                         print("\(line.organisation) \(line.name): borttaget (removed) \(removal.summary)")
                     }
                 }
+                print("Utgångna inloggningar (expired sessions): \(forgotten.sessions); sparade svar äldre än 24 timmar (stored answers): \(forgotten.answers)")
                 print("Databasen: \(reclaimed)")
             }
         }
@@ -76,10 +78,15 @@ struct RetentionCommand: AsyncParsableCommand {
         }
         var text = "\(line.organisation) \(line.name): \(setting.years) år enligt \(setting.decision) (years under the decision)"
         for part in line.parts {
-            text += "\n  \(part.kind): \(part.count)" + (part.oldest.map { ", äldsta (oldest) \($0)" } ?? "")
+            text += "\n  \(swedish[part.kind] ?? part.kind) (\(part.kind)): \(part.count)" + (part.oldest.map { ", äldsta (oldest) \($0)" } ?? "")
         }
         return text
     }
+
+    static let swedish = [
+        "registrations": "registreringar", "track events": "spårhändelser", "status changes": "statusändringar", "activities": "aktiviteter",
+        "consents": "samtycken",
+    ]
 }
 
 /// `samspar erase PERSON --org ORGNR --reason TEXT`.

@@ -191,6 +191,43 @@ struct RetentionStoreTests {
         }
     }
 
+    /// ASVS 8.3.8: what is kept only for a while goes with every run.
+    @Test(arguments: Engine.available)
+    func expiredSessionsAndOldAnswersAreForgotten(engine: Engine) async throws {
+        try await withStore(engine) { store in
+            let now = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15T08:00:00Z
+            try await store.transaction { s in
+                try await s.query(
+                    "INSERT INTO users (id, email, org_number, role, password_hash, created_at) VALUES (1, 'a@example.se', 2120000084, 'caseworker', 'x', 'x')")
+                for (token, expires) in [("gone", 1_799_999_999), ("ends-now", 1_800_000_000), ("live", 1_800_000_001)] {
+                    try await s.query(
+                        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, 1, 'c', 'x', $2)",
+                        [.text(token), .int(Int64(expires))])
+                }
+                for (key, at) in [("old", "2027-01-14T07:59:59.999Z"), ("day", "2027-01-14T08:00:00.000Z"), ("new", "2027-01-15T07:00:00.000Z")] {
+                    try await s.query(
+                        "INSERT INTO idempotency_keys (principal, key, fingerprint, status, body, created_at) VALUES ('p', $1, 'f', 201, '{}', $2)",
+                        [.text(key), .text(at)])
+                }
+            }
+            let forgotten = try await store.forgetExpired(
+                now: now,
+                audit: {
+                    AuditDraft(
+                        actor: "cli:test", role: "operator", organisation: nil, action: "forget-expired", person: nil, channel: "test", detail: "\($0) \($1)")
+                })
+            #expect(forgotten.sessions == 2 && forgotten.answers == 1)
+            let left = try await store.read { s in
+                (
+                    try await s.query("SELECT token_hash FROM sessions ORDER BY token_hash", []).compactMap { $0["token_hash"].text },
+                    try await s.query("SELECT key FROM idempotency_keys ORDER BY key", []).compactMap { $0["key"].text }
+                )
+            }
+            #expect(left.0 == ["live"] && left.1 == ["day", "new"])
+            #expect(try await store.searchAudit(.init(action: "forget-expired")).map(\.draft.detail) == ["2 1"])
+        }
+    }
+
     /// At the demo's scale some removed identity numbers sit as keys in interior B-tree pages,
     /// which deleting the rows (even with SQLite's secure delete) leaves in the file: the run
     /// rewrites the file. (The small fixture above has no interior pages; this one has.)

@@ -107,6 +107,32 @@ struct RetentionTests {
         #expect(try await h.request(.get, "/api/v1/participants/\(People.own)", as: .token(token)).status == .notFound)
     }
 
+    /// Part 4 over HTTP: a correction's entry shows the registration's auditor what was there.
+    @Test(arguments: Engine.available)
+    func theAuditorSeesWhatACorrectionChanged(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        let token = try await h.token(for: Org.haninge)
+        #expect(try await h.request(.post, "/api/v1/participants", as: .token(token), json: People.participantJSON(People.own)).status == .created)
+        let corrected = try await h.request(
+            .put, "/api/v1/participants/\(People.own)", as: .token(token), json: People.participantJSON(People.own, given: "Ändrad"))
+        #expect(corrected.status == .ok, "\(corrected.text)")
+        let auditor = try await h.session(for: "auditor@example.se")
+        let log = try await h.request(.get, "/api/v1/audit?action=update", as: .session(cookie: auditor.cookie, csrf: nil))
+        let items = try #require(log.json["items"] as? [[String: Any]])
+        #expect(items.count == 1)
+        let previous = try #require(items.first?["previous"] as? [[String: Any]])
+        #expect(previous.count == 1)
+        #expect(previous.first?["personId"] as? String == "19900101-2385")
+        #expect(previous.first?["organisation"] as? String == "212000-0084")
+        let before = try #require(previous.first?["before"] as? [String: Any])
+        #expect(before["given_name"] as? String == "Test" && before["family_name"] as? String == "Person")
+        #expect(before["registered_on"] != nil)
+        // Registering is no correction: nothing was there before.
+        let created = try await h.request(.get, "/api/v1/audit?action=create", as: .session(cookie: auditor.cookie, csrf: nil))
+        #expect(((created.json["items"] as? [[String: Any]])?.first?["previous"] as? [Any])?.isEmpty == true)
+    }
+
     /// Erasing a person the organisation does not hold answers alike whether another party
     /// holds them or nobody does, and the entry names nobody.
     @Test(arguments: Engine.available)

@@ -60,6 +60,15 @@ public enum RetentionOperations {
             }, at: s.now())
     }
 
+    /// What the installation keeps only for a while goes with every run: expired sessions and
+    /// stored idempotent answers older than 24 hours.
+    public static func forgetExpired(_ caller: Caller, _ s: Services) async throws -> (sessions: Int, answers: Int) {
+        guard mayRemove(caller) else { throw APIError.forbidden("retention is run by the operator only") }
+        return try await s.store.forgetExpired(
+            now: s.now(),
+            audit: { caller.entry("forget-expired", detail: "\($0) expired sessions, \($1) stored answers older than 24 hours") })
+    }
+
     /// Erases `person`'s registration at `org`, citing `reason`. `nil` when the organisation
     /// holds none: the same answer whether or not another party holds the person, and an
     /// entry that says nothing was erased (naming nobody).
