@@ -40,7 +40,14 @@ struct AgreementDTO: Decodable {
 
     /// Every key of the document that the format does not have, by path.
     static func unknownKeys(in data: Data) -> [AgreementProblem] {
-        guard let root = try? JSONSerialization.jsonObject(with: data) else { return [] }
+        // What the decoder read and this cannot is refused, never let through unchecked.
+        let root: Any
+        do { root = try JSONSerialization.jsonObject(with: data) } catch {
+            return [
+                .init(
+                    path: "$", reason: "the document cannot be checked for misspelt keys: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
+            ]
+        }
         var problems: [AgreementProblem] = []
         func walk(_ value: Any, _ shape: Shape, _ path: String) {
             switch shape {

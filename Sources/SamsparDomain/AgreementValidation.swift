@@ -40,6 +40,12 @@ extension Agreement {
         if let (line, column) = Self.firstNonUTF8(data) {
             throw AgreementError(problems: [.init(path: "$", reason: "line \(line), column \(column): the document is not UTF-8 text")])
         }
+        // Found by fuzzing too: a raw control character in a string, or a key written twice,
+        // is read one way by the decoder and another (or not at all) by the check for
+        // misspelt keys (``StrictJSON``).
+        if let problem = StrictJSON.firstProblem([UInt8](data)) {
+            throw AgreementError(problems: [.init(path: "$", reason: "line \(problem.line), column \(problem.column): \(problem.reason)")])
+        }
         let dto: AgreementDTO
         do {
             dto = try JSONDecoder().decode(AgreementDTO.self, from: data)
