@@ -80,6 +80,14 @@ extension SamsparStore {
     /// The participant as `viewer` may see them on `day`: its own registration and records,
     /// and another party's under a valid consent that party recorded. `nil`: to `viewer`
     /// there is no such person, whether or not anyone else holds them.
+    /// `organisation`'s own registration of `person`, with the records and consents it keeps and
+    /// nothing of another party's, whatever consent says (a register extract, issue 23).
+    public func registration(of person: Personnummer, heldBy organisation: Organisationsnummer) async throws -> ParticipantView? {
+        try await read { s in
+            try await Rows.views(where: "r.person_id = $1 AND r.org_number = $2", [.int(person.value), .int(organisation.value)], in: s).first
+        }
+    }
+
     public func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day) async throws -> ParticipantView? {
         try await read { try await Rows.participant(person, visibleTo: viewer, on: day, in: $0) }
     }

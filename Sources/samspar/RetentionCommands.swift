@@ -123,3 +123,42 @@ struct EraseCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `samspar extract PERSON --org ORGNR [--format json] [--output FILE]` (SPEC §5, issue 23): the
+/// register extract of one person at one party, made by the operator and audited.
+struct ExtractCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract", abstract: "A register extract (GDPR art. 15) of one person at one party. / Registerutdrag.",
+        discussion: """
+            What the organisation holds of the person (its own registration, records and consents,
+            never another party's), when and by which organisation and role it was read or
+            changed, the purposes, recipients, retention and the right to complain. A person the
+            organisation does not hold gets an extract that says so, worded alike for everyone.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The person's personnummer or samordningsnummer.") var person: String
+    @Option(help: "The organisation whose extract it is.") var org: String
+    @Option(help: "json (the printed form comes with the auditor's page).") var format: String = "json"
+    @Option(help: "Write to this file (mode 0600) instead of standard output.") var output: String?
+
+    func run() async throws {
+        try await runReportingErrors {
+            let context = try Context(options: database)
+            guard format == "json" else { throw CLIFailure("--format \(format): only json is made from the command line so far") }
+            let organisation = try OrganisationCommand.number(org)
+            let id: Personnummer
+            do { id = try Personnummer(person, currentYear: context.today.year) } catch { throw CLIFailure("\(person): \(error)") }
+            let extract = try await context.withStore { store in
+                try await ExtractOperations.make(id, of: organisation, context.caller("extract"), context.services(store))
+            }
+            let text = ExtractOperations.document(extract).serialized() + "\n"
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+                    throw CLIFailure("cannot write \(output)")
+                }
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
+}

@@ -95,4 +95,33 @@ struct RetentionCommandLineTests {
         #expect(after.stdout.contains("  registreringar (registrations): 0\n"))
         #expect(try cli.run("audit", "verify", "--head", Self.headBefore).status == 0)
     }
+
+    /// Issue 23: `samspar extract`, the operator's register extract, on the same database:
+    /// Arbetsförmedlingen's extract of Amina has its own registration and acts, none of
+    /// Haninge's (her events are Haninge's).
+    @Test func anExtractFromTheCommandLine() throws {
+        let cli = try Samspar()
+        try Self.copyFixture(to: cli)
+        let path = cli.directory.appendingPathComponent("utdrag.json").path
+        let made = try cli.run("extract", "19900101-2385", "--org", "202100-2114", "--output", path)
+        #expect(made.status == 0, "\(made.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        #expect(json["holds"] as? Bool == true)
+        let registration = try #require(json["registration"] as? [String: Any])
+        #expect((registration["registrations"] as? [[String: Any]])?.map { $0["party"] as? String } == ["202100-2114"])
+        #expect((registration["events"] as? [Any])?.isEmpty == true)
+        let log = try #require(json["accessLog"] as? [[String: Any]])
+        #expect(
+            log.map { "\($0["organisation"] as? String ?? "-") \($0["role"] as? String ?? "-") \($0["action"] as? String ?? "-")" } == [
+                "202100-2114 system create", "202100-2114 system read",
+            ])
+        // Haninge's: its registration with the two events, and Haninge's own read.
+        let haninge = try cli.run("extract", "19900101-2385", "--org", "212000-0084")
+        let other = try #require(try JSONSerialization.jsonObject(with: Data(haninge.stdout.utf8)) as? [String: Any])
+        #expect(((other["registration"] as? [String: Any])?["events"] as? [Any])?.count == 2)
+        let pdf = try cli.run("extract", "19900101-2385", "--org", "212000-0084", "--format", "pdf")
+        #expect(pdf.status == 1 && pdf.stderr.contains("--format pdf: only json"))
+    }
 }

@@ -1,0 +1,103 @@
+import Foundation
+import SamsparDomain
+import SamsparTestSupport
+import Testing
+
+@testable import SamsparStore
+@testable import SamsparWeb
+
+/// Issue 23, part 1: the register extract holds everything of one party and nothing of another,
+/// and a person the party does not hold gets the same extract whoever else holds them. The
+/// world is AccessMatrixTests.setUp's: Haninge registers four people (given name "Test"),
+/// Arbetsförmedlingen registers People.both as "Af-namn" with a status of its own, and Haninge
+/// consents People.consented to Tyresö, the samordningsförbund and Arbetsförmedlingen.
+@Suite("Register extracts")
+struct ExtractTests {
+    static let operatorCaller = Caller.operator("test", on: .command("extract"))
+
+    static func auditor(_ org: Organisationsnummer) throws -> Caller {
+        try Caller.signedIn(Principal(actor: "auditor@\(org)", role: .auditor, organisation: org), on: .command("test"))
+    }
+
+    @Test(arguments: Engine.available)
+    func anExtractHoldsTheOwnPartysRecordsAndNothingOfAnothers(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        _ = try await AccessMatrixTests.setUp(h)
+        let both = try Personnummer(People.both, currentYear: 2026)
+        let extract = try await ExtractOperations.make(both, of: Org.haninge, try Self.auditor(Org.haninge), h.services)
+        let text = ExtractOperations.document(extract).serialized()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(json["holds"] as? Bool == true)
+        let registration = try #require(json["registration"] as? [String: Any])
+        #expect((registration["registrations"] as? [[String: Any]])?.map { $0["party"] as? String } == ["212000-0084"])
+        #expect(registration["givenName"] as? String == "Test")
+        // Arbetsförmedlingen's registration and its status are not Haninge's to give out.
+        #expect((registration["statuses"] as? [Any])?.isEmpty == true)
+        #expect(!text.contains("Af-namn") && !text.contains("\"work\""))
+        // The log of acts on Haninge's registration: Haninge's token created it; no staff name.
+        let log = try #require(json["accessLog"] as? [[String: Any]])
+        #expect(
+            log.map { "\($0["organisation"] as? String ?? "-") \($0["role"] as? String ?? "-") \($0["action"] as? String ?? "-")" } == [
+                "212000-0084 system create"
+            ])
+        #expect(!text.contains("Haninge VS") && !text.contains("auditor@"))
+        #expect((json["retention"] as? [String: Any])?["text"] as? String == ExtractOperations.Words.noDecision)
+        #expect(json["complaint"] as? String == ExtractOperations.Words.complaint)
+        // Made and audited: the extract is in the log, as an act on Haninge's registration.
+        let entries = try await h.store.searchAudit(.init(action: "extract"))
+        #expect(entries.map(\.draft.detail) == ["register extract of 212000-0084"])
+    }
+
+    @Test(arguments: Engine.available)
+    func theRecipientsAreThePartiesUnderConsent(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        _ = try await AccessMatrixTests.setUp(h)
+        let consented = try Personnummer(People.consented, currentYear: 2026)
+        let extract = try await ExtractOperations.make(consented, of: Org.haninge, Self.operatorCaller, h.services)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(ExtractOperations.document(extract).serialized().utf8)) as? [String: Any])
+        let recipients = try #require((json["recipients"] as? [String: Any])?["underConsent"] as? [[String: Any]])
+        #expect(Set(recipients.compactMap { $0["organisation"] as? String }) == ["212000-0092", "222000-2162", "202100-2114"])
+        #expect(recipients.allSatisfy { $0["from"] as? String == "2019-01-01" && $0["withdrawnOn"] is NSNull })
+    }
+
+    /// Tyresö holds none of them: not People.both (Haninge's and Arbetsförmedlingen's), not
+    /// People.consented (Haninge's, which Tyresö may read under consent), not People.stranger
+    /// (nobody's). All three extracts are the same but for the identity number.
+    @Test(arguments: Engine.available)
+    func aPersonNotHeldGetsTheSameExtractWhoeverHoldsThem(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        _ = try await AccessMatrixTests.setUp(h)
+        let tyreso = try Self.auditor(Org.tyreso)
+        var texts: [String] = []
+        for id in [People.both, People.consented, People.stranger] {
+            let person = try Personnummer(id, currentYear: 2026)
+            let extract = try await ExtractOperations.make(person, of: Org.tyreso, tyreso, h.services)
+            texts.append(ExtractOperations.document(extract).serialized().replacingOccurrences(of: person.description, with: "PERSON"))
+        }
+        #expect(texts[0] == texts[1] && texts[1] == texts[2])
+        #expect(texts[0].contains("\"holds\" : false") || texts[0].contains("\"holds\": false"), "\(texts[0])")
+        #expect(
+            texts[0].contains(
+                ExtractOperations.Words.nothing(Organisation(number: Org.tyreso, name: "Tyresö kommun", kind: .municipality, municipalityCode: nil))))
+    }
+
+    /// Who may: the party's own auditor and the operator; nobody else, not another party's
+    /// auditor, not the party's caseworker.
+    @Test(arguments: Engine.available)
+    func onlyThePartysAuditorOrTheOperatorMakesOne(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        _ = try await AccessMatrixTests.setUp(h)
+        let own = try Personnummer(People.own, currentYear: 2026)
+        for role in Role.allCases where role != .auditor {
+            let caller = try Caller.signedIn(Principal(actor: "x", role: role, organisation: Org.haninge), on: .command("test"))
+            await #expect(throws: APIError.self) { try await ExtractOperations.make(own, of: Org.haninge, caller, h.services) }
+        }
+        await #expect(throws: APIError.self) { try await ExtractOperations.make(own, of: Org.haninge, try Self.auditor(Org.tyreso), h.services) }
+        #expect(try await ExtractOperations.make(own, of: Org.haninge, try Self.auditor(Org.haninge), h.services).registration != nil)
+        #expect(try await ExtractOperations.make(own, of: Org.haninge, Self.operatorCaller, h.services).registration != nil)
+    }
+}
