@@ -138,18 +138,30 @@ struct ExtractCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The person's personnummer or samordningsnummer.") var person: String
     @Option(help: "The organisation whose extract it is.") var org: String
-    @Option(help: "json (the printed form comes with the auditor's page).") var format: String = "json"
+    @Option(help: "json, or pdf (printed by headless chromium; needs --output).") var format: String = "json"
     @Option(help: "Write to this file (mode 0600) instead of standard output.") var output: String?
 
     func run() async throws {
         try await runReportingErrors {
             let context = try Context(options: database)
-            guard format == "json" else { throw CLIFailure("--format \(format): only json is made from the command line so far") }
+            guard format == "json" || format == "pdf" else { throw CLIFailure("--format \(format) is not json or pdf") }
+            if format == "pdf" && output == nil { throw CLIFailure("--format pdf needs --output FILE") }
             let organisation = try OrganisationCommand.number(org)
             let id: Personnummer
             do { id = try Personnummer(person, currentYear: context.today.year) } catch { throw CLIFailure("\(person): \(error)") }
-            let extract = try await context.withStore { store in
-                try await ExtractOperations.make(id, of: organisation, context.caller("extract"), context.services(store))
+            let (extract, names) = try await context.withStore { store in
+                let extract = try await ExtractOperations.make(id, of: organisation, context.caller("extract"), context.services(store))
+                let names = Dictionary(
+                    try await OrganisationOperations.registry(context.services(store)).map { ($0.number, $0.name) }, uniquingKeysWith: { a, _ in a })
+                return (extract, names)
+            }
+            if format == "pdf", let output {
+                // Personal data: the file is 0600 from its first byte.
+                let pdf = try PDFPrinter.render(html: ExtractOperations.printable(extract, names: names))
+                guard FileManager.default.createFile(atPath: output, contents: pdf, attributes: [.posixPermissions: 0o600]) else {
+                    throw CLIFailure("cannot write \(output)")
+                }
+                return
             }
             let text = ExtractOperations.document(extract).serialized() + "\n"
             if let output {

@@ -100,4 +100,50 @@ struct ExtractTests {
         #expect(try await ExtractOperations.make(own, of: Org.haninge, try Self.auditor(Org.haninge), h.services).registration != nil)
         #expect(try await ExtractOperations.make(own, of: Org.haninge, Self.operatorCaller, h.services).registration != nil)
     }
+
+    /// The auditor's page: the form on the log page, the printable extract in Swedish with what
+    /// each field means, the JSON, and a number that is not one sent back to the form.
+    @Test(arguments: Engine.available)
+    func theAuditorMakesItOnAPage(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        _ = try await AccessMatrixTests.setUp(h)
+        let auditor = try await h.session(for: "auditor@example.se")
+        let caller = Harness.Caller.session(cookie: auditor.cookie, csrf: nil)
+        let page = try await h.request(.get, "/granskning", as: caller)
+        #expect(page.text.contains("id=\"extract\"") && page.text.contains("Registerutdrag"))
+        let html = try await h.request(.get, "/granskning/utdrag.html?person=19920213-2396", as: caller)
+        #expect(html.status == .ok)
+        for words in [
+            "<h1>Registerutdrag</h1>", "Haninge kommun (212000-0084)", "Personnummer: 19920213-2396", "Dagen då du registrerades i samverkan.",
+            "Integritetsskyddsmyndigheten (IMY)", "Namnen på de anställda står inte här.",
+        ] {
+            #expect(html.text.contains(words), "\(words)")
+        }
+        #expect(!html.text.contains("Af-namn"))
+        let json = try await h.request(.get, "/granskning/utdrag.json?person=19920213-2396", as: caller)
+        #expect(json.json["holds"] as? Bool == true && json.json["personId"] as? String == "19920213-2396")
+        let wrong = try await h.request(.get, "/granskning/utdrag.html?person=19920213-2397", as: caller)
+        #expect(wrong.status == .seeOther && wrong.headers[.location] == "/granskning?utdrag=19920213-2397", "\(wrong.status)")
+        let again = try await h.request(.get, "/granskning?utdrag=19920213-2397", as: caller)
+        #expect(again.text.contains("Skriv ett giltigt personnummer"))
+        // Both extracts are in the log, as the auditor's acts.
+        #expect(try await h.store.searchAudit(.init(action: "extract")).count == 2)
+    }
+
+    /// The printed form, read back with `pdftotext`.
+    @Test(.enabled(if: PDFDownloadTests.printable, "needs Debian's chromium and poppler-utils (.ci/run installs both)"))
+    func theExtractAsPDF() async throws {
+        let h = try await Harness()
+        defer { Task { try? await h.close() } }
+        _ = try await AccessMatrixTests.setUp(h)
+        let auditor = try await h.session(for: "auditor@example.se")
+        let pdf = try await h.request(.get, "/granskning/utdrag.pdf?person=19920213-2396", as: .session(cookie: auditor.cookie, csrf: nil))
+        #expect(pdf.status == .ok && pdf.headers[.contentType] == "application/pdf")
+        let text = try PDFDownloadTests.text(of: pdf.bytes)
+        for phrase in ["Registerutdrag", "Personnummer: 19920213-2396", "Vad vi har registrerat", "Dina rättigheter", "Integritetsskyddsmyndigheten (IMY)"] {
+            #expect(text.contains(phrase), "the PDF lacks \(phrase)")
+        }
+        #expect(!text.contains("Af-namn"))
+    }
 }

@@ -26,6 +26,7 @@ struct PageRoleTests {
         (.get, "/avtal/ostra-sodertorn/uppfoljning/personer?ar=2019&per=2019-06-30&figur=active", [.caseworker, .coordinator]),
         (.get, "/import", [.caseworker]),
         (.get, "/granskning", [.auditor]),
+        (.get, "/granskning/utdrag.html?person=19900101-2385", [.auditor]),
         (.get, "/konton", [.admin]),
         (.post, "/deltagare/ny", [.caseworker]),
         (.post, "/deltagare/19900101-2385/handelser", [.caseworker]),

@@ -216,6 +216,21 @@ struct PageSnapshotTests {
                     stylesheet: nil, inlineCSS: s)
             ),
             (
+                "extract-document", "holds",
+                ExtractDocument.Model(
+                    css: "body { margin: 0; }", organisation: s, number: s, person: s, madeOn: s, holds: true, summary: s,
+                    fields: [.init(label: s, value: s, meaning: s)], events: [.init(date: s, track: s, kind: s, reason: s)],
+                    statuses: [.init(date: s, status: s)], activities: [.init(activity: s, start: s, end: s, hours: s, provider: s)],
+                    consents: [.init(party: s, from: s, until: s, withdrawn: s)], log: [.init(at: s, organisation: s, role: s, action: s)],
+                    recipients: [.init(name: s)], purpose: s, jointFigures: s, retention: s, source: s, complaint: s)
+            ),
+            (
+                "extract-document", "nothing",
+                ExtractDocument.Model(
+                    css: "body { margin: 0; }", organisation: s, number: s, person: s, madeOn: s, holds: false, summary: s, purpose: s, jointFigures: s,
+                    retention: s, source: s, complaint: s)
+            ),
+            (
                 "report-document", "full",
                 ReportPage.Model(
                     year: s, title: s, agreement: s, asOf: s, suppressed: true, threshold: s, largestSmall: s, participants: [.init(sv: s, en: s, value: s)],
@@ -229,7 +244,7 @@ struct PageSnapshotTests {
     }
 
     func render(_ template: String, _ model: Any, _ s: String) -> String {
-        if template == "agreement-document" || template == "report-document" { return Templates.shared.render(model, template) }
+        if ["agreement-document", "report-document", "extract-document"].contains(template) { return Templates.shared.render(model, template) }
         return Templates.shared.render(Page(layout: layout(s, signedIn: template != "sign-in"), t: Language.sv.tree, page: model), template)
     }
 

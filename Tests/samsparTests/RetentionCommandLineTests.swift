@@ -121,7 +121,14 @@ struct RetentionCommandLineTests {
         let haninge = try cli.run("extract", "19900101-2385", "--org", "212000-0084")
         let other = try #require(try JSONSerialization.jsonObject(with: Data(haninge.stdout.utf8)) as? [String: Any])
         #expect(((other["registration"] as? [String: Any])?["events"] as? [Any])?.count == 2)
-        let pdf = try cli.run("extract", "19900101-2385", "--org", "212000-0084", "--format", "pdf")
-        #expect(pdf.status == 1 && pdf.stderr.contains("--format pdf: only json"))
+        let noFile = try cli.run("extract", "19900101-2385", "--org", "212000-0084", "--format", "pdf")
+        #expect(noFile.status == 1 && noFile.stderr.contains("--format pdf needs --output FILE"))
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") && ProcessInfo.processInfo.environment["SAMSPAR_SKIP_BROWSER"] != "1" {
+            let pdfPath = cli.directory.appendingPathComponent("utdrag.pdf").path
+            let pdf = try cli.run("extract", "19900101-2385", "--org", "212000-0084", "--format", "pdf", "--output", pdfPath)
+            #expect(pdf.status == 0, "\(pdf.stderr)")
+            #expect(FileManager.default.contents(atPath: pdfPath)?.starts(with: Data("%PDF".utf8)) == true)
+            #expect((try FileManager.default.attributesOfItem(atPath: pdfPath)[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        }
     }
 }

@@ -9,6 +9,13 @@ import SamsparStore
 /// that the party holds nothing, worded the same whether another party holds them or nobody
 /// does.
 public enum ExtractOperations {
+    /// The page's act: an auditor's (the operator has the command line).
+    enum Act: RoleRule {
+        case make
+        var rule: (Role) -> Bool { { $0 == .auditor } }
+        var what: String { "make a register extract" }
+    }
+
     /// The party's own auditor, or the operator (`samspar extract`).
     static func mayMake(_ caller: Caller, for org: Organisationsnummer) -> Bool {
         Mutant.decide(
@@ -75,6 +82,12 @@ public enum ExtractOperations {
         static func retention(_ r: RetentionSetting) -> String {
             "Uppgifterna gallras \(r.years) år efter det år då de senast ändrades eller användes, enligt beslut \(r.decision)."
         }
+    }
+
+    /// The printed form (HTML for Chromium to print): Swedish, in plain words, each field with
+    /// what it means; `names` gives the organisations' names.
+    public static func printable(_ e: Extract, names: [Organisationsnummer: String]) -> String {
+        ExtractDocument.html(e, names: names)
     }
 
     /// The extract as JSON: the same content as the printed form.

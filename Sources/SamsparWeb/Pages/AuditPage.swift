@@ -36,6 +36,12 @@ enum AuditPage {
         var error: String?
         var older: String?
         var shown: String
+        /// The register extract's form (issue 23): the number asked for, and why it was not made.
+        var extractPerson = ""
+        var extractError: String? = nil
+        var extractHTML = SiteURL.extract("html").path
+        var extractPDF = SiteURL.extract("pdf").path
+        var extractJSON = SiteURL.extract("json").path
     }
 
     static let pageSize = 25
@@ -45,7 +51,7 @@ enum AuditPage {
         "read", "search", "export", "read-access-log", "create", "update", "record", "import", "consent", "withdraw", "refused", "sign-in",
         "read-joint-figures", "publish", "close", "agreement", "add-user", "disable-user", "enable-user", "reset-password", "create-token",
         "revoke-token", "org-add", "org-update", "audit-search", "audit-verify", "demo", "db-copy", "retention-setting", "retention-plan",
-        "retention-run", "erase", "forget-expired", "audit-rechain",
+        "retention-run", "erase", "forget-expired", "extract", "audit-rechain",
     ]
 
     /// An action in the reader's words; an action without words (a newer one) as its code.
@@ -119,10 +125,14 @@ enum AuditPage {
         let options =
             [Option(value: "", label: r.t("audit.anyAction"), selected: action.isEmpty)]
             + actions.map { Option(value: $0, label: actionText($0, r), selected: $0 == action) }
-        let model = Model(
+        var model = Model(
             person: personText, actor: actor, actions: options, from: fromText, through: throughText, refusedOnly: refusedOnly, rows: rows,
             verification: verification, verified: verified, verifyHref: SiteURL.audit.with([("verifiera", "1")]), error: problem, older: older,
             shown: String(format: r.t("audit.shown"), NumberText.integer(rows.count, r.language)))
+        if let asked = q.get("utdrag") {
+            model.extractPerson = String(asked)
+            model.extractError = r.t("audit.extract.invalid")
+        }
         return r.render("audit", title: r.t("audit.title"), model, current: .audit)
     }
 }

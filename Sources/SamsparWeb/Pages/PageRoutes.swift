@@ -140,6 +140,25 @@ struct PageRoutes {
         }
 
         get(.audit) { try await AuditPage.show($0) }
+        get(.extract(SiteURL.formatKey)) { r in
+            let caller = try ExtractOperations.Act.make.authorize(r.principal, on: r.channel)
+            let format = try r.context.parameter(.format)
+            guard ["html", "pdf", "json"].contains(format) else { throw APIError.notFound() }
+            let text = r.request.uri.queryParameters.get("person").map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+            guard let person = try? Personnummer(text, currentYear: r.today.year), let own = caller.organisation else {
+                return .redirect(SiteURL.audit.with([("utdrag", text)]))
+            }
+            let extract = try await ExtractOperations.make(person, of: own, caller, r.services)
+            let name = "registerutdrag-\(own)-\(r.today)"
+            switch format {
+            case "json": return JSONResponse.make(ExtractOperations.document(extract))
+            default:
+                let names = Dictionary(
+                    try await OrganisationOperations.registry(r.services).map { ($0.number, $0.name) }, uniquingKeysWith: { first, _ in first })
+                let html = ExtractDocument.html(extract, names: names)
+                return format == "pdf" ? try await PDFResponse.make(html, name: name) : .html(html)
+            }
+        }
         get(.accounts) { try await AccountPages.show($0) }
         post(.addUser) { try await AccountPages.addUser($0, $1) }
         post(.userAction(SiteURL.idKey, SiteURL.actionKey)) { try await AccountPages.userAction($0, $1) }

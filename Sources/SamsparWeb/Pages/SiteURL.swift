@@ -46,6 +46,8 @@ enum SiteURL: Sendable {
     case publish(String)
     case publication(String, String)
     case audit
+    /// The register extract of one person: `html`, `pdf` or `json` (issue 23).
+    case extract(String)
     case accounts
     case addUser
     case userAction(String, String)
@@ -116,6 +118,7 @@ enum SiteURL: Sendable {
         case .publish(let id): "/avtal/\(id)/uppfoljning/publicera"
         case .publication(let id, let number): "/api/v1/agreements/\(id)/published/\(number)"
         case .audit: "/granskning"
+        case .extract(let format): "/granskning/utdrag.\(format)"
         case .accounts: "/konton"
         case .addUser: "/konton/anvandare"
         case .userAction(let id, let action): "/konton/anvandare/\(id)/\(action)"
