@@ -45,11 +45,27 @@ enum ExtractDocument {
 
     static func word(_ key: String, _ fallback: String) -> String { Strings.sv[key] ?? fallback }
 
+    /// Print stylesheet, written into the page escaped like all text: so it holds none of
+    /// `<>&"'` (font names unquoted).
+    static let css = """
+        body { font-family: DejaVu Serif, Georgia, serif; font-size: 11pt; line-height: 1.45; color: #111111; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
+        h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+        h2 { font-size: 1.2rem; margin-top: 1.4rem; }
+        h3 { font-size: 1.05rem; }
+        table { border-collapse: collapse; width: 100%; margin: 0.6rem 0; }
+        th, td { border-bottom: 1px solid #777777; padding: 0.25rem 0.4rem; text-align: left; vertical-align: top; }
+        caption { text-align: left; font-weight: bold; }
+        .meta { color: #444444; }
+        .nowrap { white-space: nowrap; }
+        @page { size: A4; margin: 2cm; }
+        @media print { body { margin: 0; max-width: none; } }
+        """
+
     static func html(_ e: ExtractOperations.Extract, names: [Organisationsnummer: String]) -> String {
         typealias W = ExtractOperations.Words
         let name = { (o: Organisationsnummer?) in o.map { names[$0].map { n in "\(n) (\(o!))" } ?? $0.description } ?? "–" }
         var model = Model(
-            css: AgreementDocument.css, organisation: e.organisation.name, number: e.organisation.number.description, person: e.person.description,
+            css: css, organisation: e.organisation.name, number: e.organisation.number.description, person: e.person.description,
             madeOn: e.madeOn.description, holds: e.registration != nil,
             summary: e.registration == nil ? W.nothing(e.organisation) : W.source(e.organisation), purpose: W.purpose, jointFigures: W.jointFigures,
             retention: e.retention.map(W.retention) ?? W.noDecision, source: W.source(e.organisation), complaint: W.complaint)
