@@ -421,3 +421,25 @@ public struct RemovalListError: Error, CustomStringConvertible {
     public let reason: String
     public var description: String { "cannot write the removal list \(path) (kept beside the audit key): \(reason)" }
 }
+
+extension SamsparStore {
+    /// What a record of processing counts of one controller (issue 23, part 3): how many people
+    /// it holds, and the parties its valid consents name on `day`, with how many people each.
+    public func processingCounts(of org: Organisationsnummer, on day: Day) async throws -> (registrations: Int, recipients: [(Organisationsnummer, Int)]) {
+        try await read { s in
+            let registrations = Int(
+                try await s.query("SELECT count(*) AS n FROM registrations WHERE org_number = $1", [.int(org.value)]).first?["n"].int ?? 0)
+            let recipients = try await s.query(
+                """
+                SELECT party, count(DISTINCT person_id) AS n FROM consents
+                WHERE org_number = $1 AND withdrawn_on IS NULL AND valid_from <= $2 AND (valid_until IS NULL OR valid_until >= $2)
+                GROUP BY party ORDER BY party
+                """, [.int(org.value), .int(Int64(day.ordinal))]
+            ).compactMap { row -> (Organisationsnummer, Int)? in
+                guard let party = row["party"].int, let n = row["n"].int else { return nil }
+                return (Organisationsnummer(storedValue: party), Int(n))
+            }
+            return (registrations, recipients)
+        }
+    }
+}

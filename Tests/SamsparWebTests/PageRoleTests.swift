@@ -27,6 +27,8 @@ struct PageRoleTests {
         (.get, "/import", [.caseworker]),
         (.get, "/granskning", [.auditor]),
         (.get, "/granskning/utdrag.html?person=19900101-2385", [.auditor]),
+        (.get, "/granskning/behandlingar", [.auditor, .admin]),
+        (.get, "/granskning/behandlingar/bitrade", [.auditor, .admin]),
         (.get, "/konton", [.admin]),
         (.post, "/deltagare/ny", [.caseworker]),
         (.post, "/deltagare/19900101-2385/handelser", [.caseworker]),

@@ -222,13 +222,26 @@ struct PageSnapshotTests {
                     fields: [.init(label: s, value: s, meaning: s)], events: [.init(date: s, track: s, kind: s, reason: s)],
                     statuses: [.init(date: s, status: s)], activities: [.init(activity: s, start: s, end: s, hours: s, provider: s)],
                     consents: [.init(party: s, from: s, until: s, withdrawn: s)], log: [.init(at: s, organisation: s, role: s, action: s)],
-                    recipients: [.init(name: s)], purpose: s, jointFigures: s, retention: s, source: s, complaint: s)
+                    recipients: [.init(name: s)], hasEvents: true, hasStatuses: true, hasActivities: true, hasConsents: true, hasLog: true,
+                    hasRecipients: true, purpose: s, jointFigures: s, retention: s, source: s, complaint: s)
             ),
             (
                 "extract-document", "nothing",
                 ExtractDocument.Model(
                     css: "body { margin: 0; }", organisation: s, number: s, person: s, madeOn: s, holds: false, summary: s, purpose: s, jointFigures: s,
                     retention: s, source: s, complaint: s)
+            ),
+            (
+                "processing-controller", "full",
+                ProcessingDocument.ControllerModel(
+                    css: "body { margin: 0; }", organisation: s, number: s, madeOn: s, people: s, agreements: s,
+                    recipients: [.init(name: s, number: s, count: s)], smallest: s, retention: s, engine: s,
+                    readers: [.init(agreement: s, organisation: s, coordinators: s)], hasRecipients: true, hasReaders: true)
+            ),
+            (
+                "processing-processor", "full",
+                ProcessingDocument.ProcessorModel(
+                    css: "body { margin: 0; }", madeOn: s, controllers: [.init(name: s, number: s)], engine: s, hasControllers: true)
             ),
             (
                 "report-document", "full",
@@ -244,7 +257,9 @@ struct PageSnapshotTests {
     }
 
     func render(_ template: String, _ model: Any, _ s: String) -> String {
-        if ["agreement-document", "report-document", "extract-document"].contains(template) { return Templates.shared.render(model, template) }
+        if ["agreement-document", "report-document", "extract-document", "processing-controller", "processing-processor"].contains(template) {
+            return Templates.shared.render(model, template)
+        }
         return Templates.shared.render(Page(layout: layout(s, signedIn: template != "sign-in"), t: Language.sv.tree, page: model), template)
     }
 

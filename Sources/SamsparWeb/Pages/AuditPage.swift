@@ -42,6 +42,8 @@ enum AuditPage {
         var extractHTML = SiteURL.extract("html").path
         var extractPDF = SiteURL.extract("pdf").path
         var extractJSON = SiteURL.extract("json").path
+        var processingHref = SiteURL.processingRecord.path
+        var processorHref = SiteURL.processorRecord.path
     }
 
     static let pageSize = 25

@@ -24,18 +24,19 @@ enum ExtractDocument {
         var holds: Bool
         var summary: String
         var fields: [Field] = []
+        // Stored, not computed: templates see a model's stored properties only (by reflection).
         var events: [Row] = []
         var statuses: [Row] = []
         var activities: [Row] = []
         var consents: [Row] = []
         var log: [Row] = []
         var recipients: [Row] = []
-        var hasEvents: Bool { !events.isEmpty }
-        var hasStatuses: Bool { !statuses.isEmpty }
-        var hasActivities: Bool { !activities.isEmpty }
-        var hasConsents: Bool { !consents.isEmpty }
-        var hasLog: Bool { !log.isEmpty }
-        var hasRecipients: Bool { !recipients.isEmpty }
+        var hasEvents = false
+        var hasStatuses = false
+        var hasActivities = false
+        var hasConsents = false
+        var hasLog = false
+        var hasRecipients = false
         var purpose: String
         var jointFigures: String
         var retention: String
@@ -115,6 +116,12 @@ enum ExtractDocument {
                     role: word("role." + $0.draft.role, $0.draft.role), action: word("audit.action." + $0.draft.action, $0.draft.action))
             }
         }
+        model.hasEvents = !model.events.isEmpty
+        model.hasStatuses = !model.statuses.isEmpty
+        model.hasActivities = !model.activities.isEmpty
+        model.hasConsents = !model.consents.isEmpty
+        model.hasLog = !model.log.isEmpty
+        model.hasRecipients = !model.recipients.isEmpty
         return Templates.shared.render(model, "extract-document")
     }
 }

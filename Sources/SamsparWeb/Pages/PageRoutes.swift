@@ -140,6 +140,16 @@ struct PageRoutes {
         }
 
         get(.audit) { try await AuditPage.show($0) }
+        get(.processingRecord) { r in
+            let caller = try ProcessingOperations.Act.read.authorize(r.principal, on: r.channel)
+            let record = try await ProcessingOperations.controller(caller, r.services)
+            let names = Dictionary(try await OrganisationOperations.registry(r.services).map { ($0.number, $0.name) }, uniquingKeysWith: { a, _ in a })
+            return .html(ProcessingDocument.controller(record, names: names))
+        }
+        get(.processorRecord) { r in
+            let caller = try ProcessingOperations.Act.read.authorize(r.principal, on: r.channel)
+            return .html(ProcessingDocument.processor(try await ProcessingOperations.processor(caller, r.services)))
+        }
         get(.extract(SiteURL.formatKey)) { r in
             let caller = try ExtractOperations.Act.make.authorize(r.principal, on: r.channel)
             let format = try r.context.parameter(.format)

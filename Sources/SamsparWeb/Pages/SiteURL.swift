@@ -48,6 +48,9 @@ enum SiteURL: Sendable {
     case audit
     /// The register extract of one person: `html`, `pdf` or `json` (issue 23).
     case extract(String)
+    /// The records of processing (issue 23): the organisation's as controller, the processor's.
+    case processingRecord
+    case processorRecord
     case accounts
     case addUser
     case userAction(String, String)
@@ -119,6 +122,8 @@ enum SiteURL: Sendable {
         case .publication(let id, let number): "/api/v1/agreements/\(id)/published/\(number)"
         case .audit: "/granskning"
         case .extract(let format): "/granskning/utdrag.\(format)"
+        case .processingRecord: "/granskning/behandlingar"
+        case .processorRecord: "/granskning/behandlingar/bitrade"
         case .accounts: "/konton"
         case .addUser: "/konton/anvandare"
         case .userAction(let id, let action): "/konton/anvandare/\(id)/\(action)"

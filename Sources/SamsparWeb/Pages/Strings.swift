@@ -188,6 +188,8 @@ enum Strings {
         "audit.action.close": "stängde kvartal",
         "audit.action.extract": "gjorde registerutdrag",
         "audit.extract.title": "Registerutdrag",
+        "audit.processing": "Er registerförteckning (artikel 30)",
+        "audit.processor": "Personuppgiftsbiträdets registerförteckning",
         "audit.extract.intro":
             "En person har rätt att få veta vad er organisation har registrerat om hen. Skriv personnumret: utdraget visar bara er organisations uppgifter, aldrig en annan parts, och att ni gör det loggas.",
         "audit.extract.person": "Personnummer eller samordningsnummer",
@@ -465,6 +467,8 @@ enum Strings {
         "audit.action.close": "closed a quarter",
         "audit.action.extract": "made a register extract",
         "audit.extract.title": "Register extract",
+        "audit.processing": "Your record of processing (article 30)",
+        "audit.processor": "The processor's record of processing",
         "audit.extract.intro":
             "A person may ask what your organisation has registered about them. Enter their identity number: the extract shows only your organisation's records, never another party's, and making it is logged.",
         "audit.extract.person": "Personnummer or samordningsnummer",
