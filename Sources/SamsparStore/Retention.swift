@@ -170,6 +170,7 @@ enum RetentionRows {
     static func remove(_ registrations: [PersonParty], today: Day, in s: any SQLSession) async throws -> Removal {
         var removal = Removal()
         var touched: [Int64: Set<Int64>] = [:]  // person → entries that touched a removed registration of theirs
+        var removedBy: [Int64: Set<Int64>] = [:]  // person → the organisations whose registration went
         for r in registrations {
             let binds: [SQLValue] = [.int(r.person), .int(r.org)]
             let dates = try await s.query(
@@ -203,6 +204,7 @@ enum RetentionRows {
             let seqs = try await removeSubjects(person: r.person, org: r.org, in: s)
             removal.auditSubjects += seqs.count
             touched[r.person, default: []].formUnion(seqs)
+            removedBy[r.person, default: []].insert(r.org)
         }
         for (person, seqs) in touched.sorted(by: { $0.key < $1.key }) {
             let held = Mutant.decide(
@@ -229,12 +231,22 @@ enum RetentionRows {
                 }
                 entries = try await s.query("SELECT seq, person_salt FROM audit_log WHERE person_id = $1", [.int(person)])
             }
-            // A stored answer naming the person may hold the removed records (whichever party's
-            // it was, it only serves a retry within 24 hours).
-            removal.storedAnswers += try await s.query(
-                "DELETE FROM idempotency_keys WHERE body LIKE $1 OR body LIKE $2 RETURNING key",
-                [.text("%\(Personnummer(storedValue: person))%"), .text("%\(person)%")]
-            ).count
+            // A stored answer naming the person may hold the removed records. While another
+            // party still holds the person, only the removing party's own answers go (a principal
+            // is `actor@ORGNR`): another party's retries must not change because of this one's.
+            let naming: [SQLValue] = [.text("%\(Personnummer(storedValue: person))%"), .text("%\(person)%")]
+            if held {
+                for org in (removedBy[person] ?? []).sorted() {
+                    removal.storedAnswers += try await s.query(
+                        "DELETE FROM idempotency_keys WHERE (body LIKE $1 OR body LIKE $2) AND principal LIKE $3 RETURNING key",
+                        naming + [.text("%@\(Organisationsnummer(storedValue: org))")]
+                    ).count
+                }
+            } else {
+                removal.storedAnswers += try await s.query(
+                    "DELETE FROM idempotency_keys WHERE body LIKE $1 OR body LIKE $2 RETURNING key", naming
+                ).count
+            }
             for entry in entries {
                 guard let seq = entry["seq"].int, let salt = entry["person_salt"].text.flatMap(Chain.Salt.init(hex:)) else { continue }
                 try await s.query(

@@ -107,10 +107,24 @@ struct RechainTests {
 
         // Haninge's registration of Amina goes: the entries that touched only it lose her,
         // the one that also touched Arbetsförmedlingen's keeps her, and the chain verifies.
+        // Stored answers naming Amina: Haninge's goes with its registration; Arbetsförmedlingen's,
+        // which still holds her, stays.
+        try await store.transaction { s in
+            for principal in ["token:H@212000-0084", "token:AF@202100-2114"] {
+                try await s.query(
+                    "INSERT INTO idempotency_keys (principal, key, fingerprint, status, body, created_at) VALUES ($1, 'k', 'f', 201, $2, 'x')",
+                    [.text(principal), .text("{\"personId\":\"19900101-2385\"}")])
+            }
+        }
         let removal = try await store.transaction { s in
             try await RetentionRows.remove([PersonParty(person: Self.amina, org: Self.haninge)], today: try Day(iso: "2026-12-05"), in: s)
         }
         #expect(removal.registrations == 1 && removal.auditSubjects == 3 && removal.auditPeople == 1, "\(removal)")
+        #expect(removal.storedAnswers == 1)
+        #expect(
+            try await store.read { try await $0.query("SELECT principal FROM idempotency_keys", []).compactMap { $0["principal"].text } } == [
+                "token:AF@202100-2114"
+            ])
         let people = try await store.read { s in
             try await s.query("SELECT seq, person_id, person_digest IS NOT NULL AS digest FROM audit_log ORDER BY seq", []).map {
                 "\($0["seq"].int!) \($0["person_id"].int.map(String.init) ?? "-") \($0["digest"].int!)"
