@@ -14,7 +14,7 @@ public enum ImportKind: String, Sendable, CaseIterable {
 
     public var optionalColumns: [String] {
         switch self {
-        case .participants: ["given_name", "family_name", "sex", "exited_on", "exit_reason", "education_level"]
+        case .participants: ["given_name", "family_name", "sex", "exited_on", "exit_reason", "education_level", "protected"]
         case .events: ["reason", "agreement"]
         case .statuses: []
         case .activities: ["end", "hours_per_week", "provider"]
@@ -66,12 +66,16 @@ public struct ParticipantRecord: Sendable, Equatable {
     public var exitReason: String?
     public var upperSecondaryCompleted: Bool
     public var educationLevel: String?
+    /// Protected identity (SPEC §2): in a file or a request, `true` marks the registration,
+    /// `false` removes the mark, `nil` (an absent or empty cell) leaves it as it is. Read from
+    /// the store, whether the registration is marked. Never a figure's input.
+    public var protected: Bool?
 
     public var sex: Sex { explicitSex ?? person.sex }
 
     public init(
         person: Personnummer, givenName: String?, familyName: String?, explicitSex: Sex?, municipality: Kommunkod, firstPermitDate: Day,
-        registeredOn: Day, exitedOn: Day?, exitReason: String?, upperSecondaryCompleted: Bool, educationLevel: String?
+        registeredOn: Day, exitedOn: Day?, exitReason: String?, upperSecondaryCompleted: Bool, educationLevel: String?, protected: Bool? = nil
     ) {
         self.person = person
         self.givenName = givenName
@@ -84,6 +88,7 @@ public struct ParticipantRecord: Sendable, Equatable {
         self.exitReason = exitReason
         self.upperSecondaryCompleted = upperSecondaryCompleted
         self.educationLevel = educationLevel
+        self.protected = protected
     }
 }
 
@@ -273,6 +278,15 @@ public struct ImportSchema: Sendable {
             }
         }
         let education = c.text("education_level", maxLength: 40)
+        // Only `no` removes a mark: an empty cell, or a file without the column, leaves it.
+        var protected: Bool?
+        if let bytes = c.raw("protected") {
+            switch String(decoding: bytes, as: UTF8.self).lowercased() {
+            case "yes", "ja": protected = true
+            case "no", "nej": protected = false
+            case let other: c.fail("protected", "'\(other)' is not yes or no (leave the cell empty to keep the mark as it is)")
+            }
+        }
         if let person, let permit, permit < person.earliestBirthDate {
             c.fail("first_permit_date", "\(permit) is before the birth date \(person.earliestBirthDate)")
         }
@@ -289,7 +303,7 @@ public struct ImportSchema: Sendable {
             ParticipantRecord(
                 person: person, givenName: given, familyName: family, explicitSex: sex, municipality: municipality,
                 firstPermitDate: permit, registeredOn: registered, exitedOn: exited, exitReason: exitReason,
-                upperSecondaryCompleted: upperSecondary, educationLevel: education))
+                upperSecondaryCompleted: upperSecondary, educationLevel: education, protected: protected))
     }
 
     public func event(_ record: CSVRecord) -> Result<EventRecord, ImportError> {

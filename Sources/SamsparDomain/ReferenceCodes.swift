@@ -20,11 +20,16 @@ public struct Kommunkod: Hashable, Comparable, Sendable, TextCoded {
         value = storedValue
     }
 
-    public var name: String { ReferenceData.kommuner[value]?.name ?? description }
+    public var name: String { self == .withheld ? "Skyddad" : ReferenceData.kommuner[value]?.name ?? description }
     public var county: String { ReferenceData.kommuner[value]?.county ?? "" }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
     public var description: String { String(value).leftPadded(to: 4) }
+
+    /// Not a municipality: what another party sees in place of a protected person's home
+    /// municipality (SPEC §2, *Protected identity*). SCB has no code 0000, so it is never a
+    /// party to an agreement and never in a population.
+    public static let withheld = Kommunkod(storedValue: 0)
 
     /// Every municipality in SCB's list, in code order.
     public static var all: [Kommunkod] { ReferenceData.kommuner.keys.sorted().map(Kommunkod.init(storedValue:)) }

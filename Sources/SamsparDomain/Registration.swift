@@ -7,15 +7,27 @@ public struct Registration: Sendable, Equatable {
     public var partyKind: OrganisationKind?
     /// Larger is more recent (the store's change counter).
     public var changed: Int64
+    /// The party's own reference to a protected registration (SPEC §2, *Protected identity*):
+    /// what its pages link with instead of the identity number. `nil` when it is not marked,
+    /// and in what another party gets.
+    public var protectedRef: String?
+    /// True when what is protected was taken out before the viewer got it (another party's
+    /// protected registration, seen under consent): its name, home municipality and exit
+    /// reason are gone, and its records' providers and reasons.
+    public var withheld = false
 
-    public init(record: ParticipantRecord, party: Organisationsnummer, partyKind: OrganisationKind?, changed: Int64) {
+    public init(record: ParticipantRecord, party: Organisationsnummer, partyKind: OrganisationKind?, changed: Int64, protectedRef: String? = nil) {
         self.record = record
         self.party = party
         self.partyKind = partyKind
         self.changed = changed
+        self.protectedRef = protectedRef
     }
 
     public var person: Personnummer { record.person }
+    /// Whether the party marked its registration as protected (also when what it protects was
+    /// already withheld from the viewer).
+    public var isProtected: Bool { protectedRef != nil || withheld }
 }
 
 /// A registration with the events and status changes its party recorded.
@@ -133,7 +145,7 @@ public enum Registrations {
         guard ordered.count > 1 else { return [] }
         let attributes: [(String, (ParticipantRecord) -> String?)] = [
             ("givenName", { $0.givenName }), ("familyName", { $0.familyName }), ("sex", { $0.explicitSex?.rawValue }),
-            ("municipality", { $0.municipality.description }), ("firstPermitDate", { $0.firstPermitDate.description }),
+            ("municipality", { $0.municipality == .withheld ? nil : $0.municipality.description }), ("firstPermitDate", { $0.firstPermitDate.description }),
             ("upperSecondaryCompleted", { $0.upperSecondaryCompleted ? "yes" : "no" }), ("educationLevel", { $0.educationLevel }),
         ]
         var result: [(attribute: String, values: [(party: Organisationsnummer, value: String)])] = []

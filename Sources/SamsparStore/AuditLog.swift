@@ -280,6 +280,9 @@ public enum AuditLog {
         /// Only entries made at or after this time, and before that one (timestamps as `at`).
         public var fromAt: String? = nil
         public var beforeAt: String? = nil
+        /// Only entries that touched one of this organisation's registrations that are marked
+        /// protected now (SPEC §2: the auditor sees every look at a protected person).
+        public var protectedOf: Organisationsnummer? = nil
 
         public init(
             person: Personnummer? = nil, actor: String? = nil, organisation: Organisationsnummer? = nil, action: String? = nil, after: Int64 = 0,
@@ -326,6 +329,14 @@ public enum AuditLog {
             binds.append(.int(org.value))
             conditions.append(
                 "seq IN (SELECT x.seq FROM audit_subjects x WHERE x.person_id = $\(binds.count - 1) AND x.org_number = $\(binds.count))")
+        }
+        if let org = q.protectedOf {
+            binds.append(.int(org.value))
+            conditions.append(
+                """
+                EXISTS (SELECT 1 FROM audit_subjects x JOIN registrations r ON r.person_id = x.person_id AND r.org_number = x.org_number \
+                WHERE x.seq = audit_log.seq AND x.org_number = $\(binds.count) AND r.protected_ref IS NOT NULL)
+                """)
         }
         if let before = q.before {
             binds.append(.int(before))

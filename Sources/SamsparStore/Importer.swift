@@ -494,12 +494,23 @@ public struct ImportScope: Sendable {
     /// What runs in the import's transaction once every row is written: the audit entry,
     /// naming every registration touched, then the idempotent answer.
     /// `previous`: what the file changed, as it was (kept with the entry, chained).
-    func finish(_ summary: ImportSummary, previous: [PreviousValue] = [], in session: any SQLSession) async throws {
+    /// `protection`: the marks the file set or removed (SPEC §2), each an entry of its own
+    /// (`protect`, `unprotect`) by the same actor, after the write's.
+    func finish(_ summary: ImportSummary, previous: [PreviousValue] = [], protection: [ProtectionChange] = [], in session: any SQLSession) async throws {
         if let audit {
             var draft = audit(summary)
+            var drafts: [AuditDraft] = []
+            for change in protection {
+                var entry = draft
+                entry.action = change.marked ? "protect" : "unprotect"
+                entry.person = change.person
+                entry.detail = change.marked ? "protected identity marked" : "protected identity mark removed"
+                entry.subjects = [PersonParty(person: change.person.value, org: change.organisation.value)]
+                drafts.append(entry)
+            }
             draft.subjects += summary.touched
             draft.previous = previous
-            try await AuditLog.append([draft], at: now, in: session)
+            try await AuditLog.append([draft] + drafts, at: now, in: session)
         }
         try await idempotency?.store(summary, now: now, in: session)
     }

@@ -100,18 +100,34 @@ enum StoredTables {
         var columns: [String]
         var key: [String]
         var update: [String]
+        /// What an upsert's `DO UPDATE` sets a column to, where it is not `excluded.NAME`.
+        var updated: [String: String] = [:]
+
+        /// `SET` of an upsert's `DO UPDATE`.
+        var assignments: String {
+            update.map { "\($0) = \(updated[$0] ?? "excluded.\($0)")" }.joined(separator: ", ")
+        }
     }
 
     static let registrations = Table(
         name: "registrations",
         columns: [
             "person_id", "org_number", "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date",
-            "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level", "changed",
+            "registered_on", "exited_on", "exit_reason", "upper_secondary_completed", "education_level", "changed", "protected_ref",
         ],
         key: ["person_id", "org_number"],
         update: [
             "given_name", "family_name", "sex", "sex_explicit", "municipality", "first_permit_date", "registered_on", "exited_on",
-            "exit_reason", "upper_secondary_completed", "education_level", "changed",
+            "exit_reason", "upper_secondary_completed", "education_level", "changed", "protected_ref",
+        ],
+        // The mark (SPEC §2): staged NULL leaves it, '' removes it, a reference sets it unless
+        // one is already there (``ProtectedIdentityMigration/staged(_:)``); a new row's ''
+        // is cleared after the upsert (``ProtectedIdentityMigration/clearEmpty``).
+        updated: [
+            "protected_ref": """
+            CASE WHEN excluded.protected_ref IS NULL THEN registrations.protected_ref WHEN excluded.protected_ref = '' THEN NULL \
+            ELSE COALESCE(registrations.protected_ref, excluded.protected_ref) END
+            """
         ])
     static let events = Table(
         name: "track_events", columns: ["person_id", "org_number", "track_id", "kind", "date", "reason"],
@@ -128,10 +144,12 @@ enum StoredTables {
     /// `json` builds an object (`json_object`, `json_build_object`). The change counter of
     /// registrations is not a value.
     static func previous(_ table: Table, staging: String, distinct: String, json: String, text: String) -> String {
-        let compared = table.update.filter { $0 != "changed" }
+        // The mark is not a value a correction keeps: setting and removing it are entries of
+        // their own (``ProtectedIdentityMigration/changes(staging:)``).
+        let compared = table.update.filter { $0 != "changed" && $0 != "protected_ref" }
         let key = table.key.map { "s.\($0) = t.\($0)" }.joined(separator: " AND ")
         let differs = compared.map { "s.\($0) \(distinct) t.\($0)" }.joined(separator: " OR ")
-        let values = table.columns.filter { $0 != "changed" && $0 != "person_id" && $0 != "org_number" }.map { "'\($0)', t.\($0)" }
+        let values = table.columns.filter { !["changed", "person_id", "org_number", "protected_ref"].contains($0) }.map { "'\($0)', t.\($0)" }
         // From the staged rows, each looked up by the table's key (the staging table has none).
         return """
             SELECT DISTINCT t.person_id, t.org_number, \(json)(\(values.joined(separator: ", ")))\(text) AS content

@@ -39,8 +39,54 @@ public struct ParticipantView: Sendable {
     /// The consents recorded by the visible parties.
     public var consents: [Consent] = []
 
+    /// The viewer's own registration's reference when the viewer marked it protected (its
+    /// pages link with it instead of the identity number).
+    public var ownProtectedRef: String?
+    /// The viewer's own registration is protected and no reason was given: every name is
+    /// taken out, and pages show "Skyddad identitet" in place of the name and the number.
+    public var identityHidden = false
+
+    public init(person: Personnummer, registrations: [Registration], merged: ParticipantRecord) {
+        self.person = person
+        self.registrations = registrations
+        self.merged = merged
+    }
+
     /// The parties whose records are in the view.
     public var parties: [Organisationsnummer] { registrations.map(\.party) }
+    /// The viewer's own registration is protected.
+    public var isOwnProtected: Bool { ownProtectedRef != nil }
+    /// What a page shows as the home municipality is withheld (it came only from another
+    /// party's protected registration).
+    public var municipalityWithheld: Bool { merged.municipality == .withheld }
+
+    /// The view as `viewer` may see it (SPEC §2, *Protected identity*): another party's
+    /// protected registration withheld (`withholdingOthers`), and, when the viewer's own
+    /// registration is protected and `hidingOwn`, every name taken out. The operations layer
+    /// decides both; the figures never read a view.
+    public func shielded(for viewer: Organisationsnummer, hidingOwn: Bool, withholdingOthers: Bool) -> ParticipantView {
+        var v = self
+        let withheld = Set(registrations.filter { $0.isProtected && $0.party != viewer }.map(\.party))
+        if withholdingOthers && !withheld.isEmpty {
+            v.registrations = registrations.map { withheld.contains($0.party) ? ProtectedIdentity.withheld($0) : $0 }
+            v.events = events.map { withheld.contains($0.recordedBy) ? Recorded(ProtectedIdentity.withheld($0.value), by: $0.recordedBy) : $0 }
+            v.activities = activities.map {
+                withheld.contains($0.recordedBy) ? Recorded(ProtectedIdentity.withheld($0.value), by: $0.recordedBy) : $0
+            }
+            v.merged = ProtectedIdentity.merge(v.registrations, asOf: Day(ordinal: Int32.max)) ?? merged
+        }
+        v.ownProtectedRef = registrations.first { $0.party == viewer }?.protectedRef
+        if hidingOwn && v.ownProtectedRef != nil {
+            v.identityHidden = true
+            v.merged.givenName = nil
+            v.merged.familyName = nil
+            for i in v.registrations.indices {
+                v.registrations[i].record.givenName = nil
+                v.registrations[i].record.familyName = nil
+            }
+        }
+        return v
+    }
 }
 
 /// A record and the organisation that made it.
@@ -61,6 +107,9 @@ public struct Disagreement: Sendable {
     public var values: [(party: Organisationsnummer, value: String)]
     /// Every party whose registration of the person the viewer saw (the read's subjects).
     public var parties: [Organisationsnummer]
+    /// The viewer's own registration of the person is protected: the list shows "Skyddad
+    /// identitet" in place of the identity number.
+    public var identityHidden = false
 }
 
 extension Rows {
@@ -90,7 +139,7 @@ extension Rows {
 
     static let registrationColumns = """
         r.person_id, r.org_number, o.kind, r.changed, r.given_name, r.family_name, r.sex, r.sex_explicit, r.municipality, r.first_permit_date, \
-        r.registered_on, r.exited_on, r.exit_reason, r.upper_secondary_completed, r.education_level
+        r.registered_on, r.exited_on, r.exit_reason, r.upper_secondary_completed, r.education_level, r.protected_ref
         """
 
     static func registration(_ r: SQLRow) -> Registration? {
@@ -104,8 +153,9 @@ extension Rows {
                 explicitSex: r["sex_explicit"].int == 1 ? (r["sex"].int == 1 ? .male : .female) : nil,
                 municipality: Kommunkod(storedValue: Int16(r["municipality"].int ?? 0)), firstPermitDate: permit, registeredOn: registered,
                 exitedOn: day(r["exited_on"]), exitReason: r["exit_reason"].text, upperSecondaryCompleted: r["upper_secondary_completed"].int == 1,
-                educationLevel: r["education_level"].text),
-            party: party, partyKind: r["kind"].text.flatMap(OrganisationKind.init(rawValue:)), changed: r["changed"].int ?? 0)
+                educationLevel: r["education_level"].text, protected: r["protected_ref"].text == nil ? nil : true),
+            party: party, partyKind: r["kind"].text.flatMap(OrganisationKind.init(rawValue:)), changed: r["changed"].int ?? 0,
+            protectedRef: r["protected_ref"].text)
     }
 
     /// The participant as `viewer` may see them on `day`: the registrations picked by the same
@@ -238,13 +288,24 @@ extension Rows {
         public var person: Personnummer
         public var merged: ParticipantRecord
         public var parties: [Organisationsnummer]
+        /// The visible registrations the hit was merged from, in precedence order.
+        public var registrations: [Registration] = []
+        /// The viewer's own registration is protected and the caller gave no reason (the
+        /// operations layer's decision): names are out, and so is the identity number unless
+        /// the search named it.
+        public var identityHidden = false
     }
 
     /// One page of the participants `viewer` may see on `day`, found by identity number
     /// (exact) or by name (a case-insensitive part of a visible registration's given or
     /// family name), ordered by identity number.
+    ///
+    /// A protected registration's names are not searched (SPEC §2): a search by name would
+    /// tell whoever finds the person what they are called. `ownProtectedNames` lets the
+    /// viewer's own protected registrations be found by name (a case system's token).
     static func searchParticipants(
-        viewer: Organisationsnummer, person: Personnummer?, name: String?, on day: Day, limit: Int, offset: Int, in s: any SQLSession
+        viewer: Organisationsnummer, person: Personnummer?, name: String?, on day: Day, limit: Int, offset: Int, ownProtectedNames: Bool = false,
+        in s: any SQLSession
     ) async throws -> [SearchHit] {
         var conditions = [AccessSQL.visible("r", viewer: "$1", day: "$2")]
         var binds: [SQLValue] = [.int(viewer.value), .int(Int(day.ordinal))]
@@ -255,6 +316,7 @@ extension Rows {
         if let name, !name.isEmpty {
             binds.append(.text("%" + name.lowercased() + "%"))
             conditions.append("(lower(r.given_name) LIKE $\(binds.count) OR lower(r.family_name) LIKE $\(binds.count))")
+            conditions.append(ownProtectedNames ? "(r.protected_ref IS NULL OR r.org_number = $1)" : "r.protected_ref IS NULL")
         }
         binds.append(.int(limit))
         binds.append(.int(offset))
@@ -275,14 +337,18 @@ extension Rows {
         return persons.compactMap { id in
             let person = Personnummer(storedValue: id)
             guard let regs = byPerson[person], let merged = Registrations.merge(regs, asOf: Day(ordinal: Int32.max)) else { return nil }
-            return SearchHit(person: person, merged: merged, parties: regs.map(\.party).sorted())
+            return SearchHit(person: person, merged: merged, parties: regs.map(\.party).sorted(), registrations: regs.sorted(by: Registrations.precedes))
         }
     }
 
     /// Where registrations of one person disagree (SPEC §2, issue 7), among the people `viewer`
     /// may see at least two registrations of that day: for every attribute, how many of them
     /// disagree on it, and the values by party.
-    static func disagreements(viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws -> (
+    ///
+    /// `withholdingProtected`: every protected registration is withheld before it is compared
+    /// (SPEC §2): another party's as consent carries it, the viewer's own because a list shows
+    /// a protected person as "Skyddad identitet" (``Disagreement/identityHidden``).
+    static func disagreements(viewer: Organisationsnummer, on day: Day, withholdingProtected: Bool = true, in s: any SQLSession) async throws -> (
         counts: [String: Int], visible: [Disagreement]
     ) {
         let rows = try await s.query(
@@ -305,9 +371,14 @@ extension Rows {
             // Counted and shown only from the registrations the viewer may see that day (SPEC
             // §3, issue 17): a count for everyone else would move when another party's
             // records change, and tell the viewer who else holds a person.
-            for d in Registrations.disagreements(Mutant.flips("disagreements.visibleOnly") ? g.all : g.visible) {
+            let compared = (Mutant.flips("disagreements.visibleOnly") ? g.all : g.visible).map {
+                withholdingProtected && $0.isProtected ? ProtectedIdentity.withheld($0) : $0
+            }
+            let hidden = g.visible.contains { $0.party == viewer && $0.isProtected }
+            for d in Registrations.disagreements(compared) {
                 counts[d.attribute, default: 0] += 1
-                visible.append(Disagreement(person: g.person, attribute: d.attribute, values: d.values, parties: g.visible.map(\.party)))
+                visible.append(
+                    Disagreement(person: g.person, attribute: d.attribute, values: d.values, parties: g.visible.map(\.party), identityHidden: hidden))
             }
         }
         return (counts, visible)

@@ -98,9 +98,42 @@ extension SamsparStore {
     }
 
     public func searchParticipants(
-        visibleTo viewer: Organisationsnummer, person: Personnummer?, name: String?, on day: Day, limit: Int, offset: Int
+        visibleTo viewer: Organisationsnummer, person: Personnummer?, name: String?, on day: Day, limit: Int, offset: Int, ownProtectedNames: Bool = false
     ) async throws -> [SearchHit] {
-        try await read { try await Rows.searchParticipants(viewer: viewer, person: person, name: name, on: day, limit: limit, offset: offset, in: $0) }
+        try await read {
+            try await Rows.searchParticipants(
+                viewer: viewer, person: person, name: name, on: day, limit: limit, offset: offset, ownProtectedNames: ownProtectedNames, in: $0)
+        }
+    }
+
+    /// Sets or removes `organisation`'s mark on its registration of `person` (SPEC §2), with
+    /// its audit entry in the same transaction. `nil` when it has not registered the person;
+    /// `false` when the mark was already so (nothing written, nothing audited).
+    public func setProtected(
+        _ person: Personnummer, keptBy organisation: Organisationsnummer, marked: Bool, audit: AuditDraft, at now: Date
+    ) async throws -> Bool? {
+        try await transaction { s in
+            let rows = try await s.query(
+                "SELECT protected_ref FROM registrations WHERE person_id = $1 AND org_number = $2", [.int(person.value), .int(organisation.value)])
+            guard let row = rows.first else { return nil }
+            guard (row["protected_ref"].text != nil) != marked else { return false }
+            try await s.query(
+                "UPDATE registrations SET protected_ref = $3 WHERE person_id = $1 AND org_number = $2",
+                [.int(person.value), .int(organisation.value), marked ? .text(ProtectedIdentityMigration.newReference()) : .null])
+            try await AuditLog.append([audit], at: now, in: s)
+            return true
+        }
+    }
+
+    /// The person of `organisation`'s protected registration with reference `ref` (what its
+    /// pages link with instead of the identity number, SPEC §2); `nil` for any other reference,
+    /// another organisation's included.
+    public func protectedPerson(ref: String, keptBy organisation: Organisationsnummer) async throws -> Personnummer? {
+        try await read { s in
+            try await s.query(
+                "SELECT person_id FROM registrations WHERE protected_ref = $1 AND org_number = $2", [.text(ref), .int(organisation.value)]
+            ).first?["person_id"].int.map(Personnummer.init(storedValue:))
+        }
     }
 
     /// Whether `organisation` has registered `person` (what it takes to record anything of them).
@@ -120,8 +153,10 @@ extension SamsparStore {
         }
     }
 
-    public func disagreements(visibleTo viewer: Organisationsnummer, on day: Day) async throws -> (counts: [String: Int], visible: [Disagreement]) {
-        try await read { try await Rows.disagreements(viewer: viewer, on: day, in: $0) }
+    public func disagreements(visibleTo viewer: Organisationsnummer, on day: Day, withholdingProtected: Bool = true) async throws -> (
+        counts: [String: Int], visible: [Disagreement]
+    ) {
+        try await read { try await Rows.disagreements(viewer: viewer, on: day, withholdingProtected: withholdingProtected, in: $0) }
     }
 
     // MARK: Consent

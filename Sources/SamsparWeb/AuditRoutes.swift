@@ -60,9 +60,17 @@ enum AuditRoutes {
         }
         q.actor = query.get("actor").map { String($0) }
         q.action = query.get("action").map { String($0) }
+        // `protected=true`: only entries that touched a registration the caller's organisation
+        // marked protected (SPEC §2: every look at a protected person).
+        var protectedOnly = false
+        switch query.get("protected") {
+        case nil, "false"?: break
+        case "true"?: protectedOnly = true
+        default: throw APIError.badRequest("protected must be true or false")
+        }
         q.after = Int64(try QueryParameter.int(query.get("after"), "after", default: 0, range: 0...Int.max))
         q.limit = try QueryParameter.int(query.get("limit"), "limit", default: 100, range: 1...1000)
-        let entries = try await AuditOperations.search(q, caller, s)
+        let entries = try await AuditOperations.search(q, protectedOnly: protectedOnly, caller, s)
         return JSONResponse.make(.object([("items", .array(entries.map(document)))]))
     }
 

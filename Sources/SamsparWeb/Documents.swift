@@ -11,12 +11,18 @@ enum Documents {
         let d = v.merged
         var members: [(String, JSONValue)] = [("personId", .string(v.person.description))]
         members += attributes(d)
+        // SPEC §2, protected identity: whether the caller's own registration is marked, and
+        // whether its names were held back because no reason was given (`?reason=`).
+        members += [("protected", .bool(v.isOwnProtected)), ("identityHidden", .bool(v.identityHidden))]
         members.append(
             (
                 "registrations",
                 .array(
                     v.registrations.map { r in
-                        .object([("party", .string(r.party.description))] + attributes(r.record))
+                        .object(
+                            [("party", .string(r.party.description))] + attributes(r.record) + [
+                                ("protected", .bool(r.isProtected)), ("withheld", .bool(r.withheld)),
+                            ])
                     })
             ))
         members.append(
@@ -59,7 +65,7 @@ enum Documents {
     private static func attributes(_ d: ParticipantRecord) -> [(String, JSONValue)] {
         [
             ("givenName", text(d.givenName)), ("familyName", text(d.familyName)), ("sex", .string(d.sex.rawValue)),
-            ("municipality", .string(d.municipality.description)), ("firstPermitDate", day(d.firstPermitDate)),
+            ("municipality", d.municipality == .withheld ? .null : .string(d.municipality.description)), ("firstPermitDate", day(d.firstPermitDate)),
             ("registeredOn", day(d.registeredOn)), ("exitedOn", day(d.exitedOn)), ("exitReason", text(d.exitReason)),
             ("upperSecondaryCompleted", .bool(d.upperSecondaryCompleted)), ("educationLevel", text(d.educationLevel)),
         ]

@@ -49,7 +49,11 @@ enum ParticipantRoutes {
     /// otherwise. The read is in the audit log before the answer leaves.
     static func get(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let caller = try ParticipantOperations.Act.read.authorize(context.principal, on: context.channel(request), person: try? context.parameter(.person))
-        let view = try await ParticipantOperations.read(try context.parameter(.person), caller, s)
+        // `reason`: why a person looks at their own organisation's protected person (SPEC §2);
+        // a token needs none.
+        let reason = request.uri.queryParameters.get("reason").map { String($0) }
+        if let reason, reason.count > 500 { throw APIError.badRequest("reason must be at most 500 characters") }
+        let view = try await ParticipantOperations.read(try context.parameter(.person), reason: reason, caller, s)
         return JSONResponse.make(Documents.participant(view))
     }
 
@@ -67,11 +71,14 @@ enum ParticipantRoutes {
         let limit = try QueryParameter.int(query.get("limit"), "limit", default: 50, range: 1...100)
         let offset = try QueryParameter.int(query.get("offset"), "offset", default: 0, range: 0...10_000_000)
         let found = try await ParticipantOperations.search(person: person, name: name, limit: limit, offset: offset, caller, s)
+        // A person the caller's own organisation protected, found without their number, is
+        // listed without it (SPEC §2): only "protected" says that someone is there.
         let items = found.map { f -> JSONValue in
             .object([
-                ("personId", .string(f.person.description)), ("givenName", f.merged.givenName.map { .string($0) } ?? .null),
-                ("familyName", f.merged.familyName.map { .string($0) } ?? .null), ("municipality", .string(f.merged.municipality.description)),
-                ("parties", .array(f.parties.map { .string($0.description) })),
+                ("personId", f.identityHidden && person == nil ? .null : .string(f.person.description)),
+                ("givenName", f.merged.givenName.map { .string($0) } ?? .null), ("familyName", f.merged.familyName.map { .string($0) } ?? .null),
+                ("municipality", f.merged.municipality == .withheld ? .null : .string(f.merged.municipality.description)),
+                ("parties", .array(f.parties.map { .string($0.description) })), ("identityHidden", .bool(f.identityHidden)),
             ])
         }
         return JSONResponse.make(.object([("items", .array(items)), ("limit", .int(limit)), ("offset", .int(offset))]))
@@ -101,7 +108,7 @@ enum ParticipantRoutes {
                     .array(
                         visible.map { d in
                             .object([
-                                ("personId", .string(d.person.description)), ("attribute", .string(d.attribute)),
+                                ("personId", d.identityHidden ? .null : .string(d.person.description)), ("attribute", .string(d.attribute)),
                                 (
                                     "values",
                                     .array(d.values.map { .object([("party", .string($0.party.description)), ("value", .string($0.value))]) })

@@ -30,6 +30,10 @@ extension PathParameter where Value == String {
     static let agreement = PathParameter(name: "id") { text, _ in String(text) }
     /// A file format (`export.{format}`).
     static let format = PathParameter(name: "format") { text, _ in String(text) }
+    /// A protected registration's reference (`/deltagare/skyddad/{id}`): 32 hexadecimal digits.
+    static let reference = PathParameter(name: "id") { text, _ in
+        text.utf8.count == 32 && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) } ? String(text) : nil
+    }
     /// An account page's action (`/konton/anvandare/{id}/{action}`).
     static let action = PathParameter(name: "action") { text, _ in String(text) }
 }

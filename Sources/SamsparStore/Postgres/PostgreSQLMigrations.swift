@@ -198,6 +198,6 @@ enum PostgreSQLMigrations {
         (
             RechainMigration.version, "the audit chain names identities as salted digests; retention settings (issue 22)",
             RechainMigration.statements(bigint: "BIGINT", withoutRowID: "")
-        ),
+        ), (10, "protected identity: a party's mark on its registration (issue 23)", ProtectedIdentityMigration.statements),
     ]
 }

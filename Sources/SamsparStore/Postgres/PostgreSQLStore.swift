@@ -283,8 +283,11 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             let previous = try await session.query(
                 StoredTables.previous(
                     StoredTables.table(for: kind), staging: table.staging, distinct: "IS DISTINCT FROM", json: "json_build_object", text: "::text"), [])
+            let marks = kind == .participants ? try await session.query(ProtectedIdentityMigration.changes(staging: table.staging), []) : []
             try await link.execute(table.upsert)
-            try await scope.finish(summary, previous: previous.compactMap(PreviousValue.captured), in: session)
+            if kind == .participants { try await link.execute(ProtectedIdentityMigration.clearEmpty) }
+            try await scope.finish(
+                summary, previous: previous.compactMap(PreviousValue.captured), protection: marks.compactMap(ProtectionChange.init(row:)), in: session)
             return summary
         }
     }

@@ -11,11 +11,12 @@ enum PostgresStaging {
         var columns: [String]
         var key: [String]
         var update: [String]
+        var stored: StoredTables.Table
 
         var upsert: String {
             let cols = columns.joined(separator: ", ")
             let keys = key.joined(separator: ", ")
-            let action = "DO UPDATE SET " + update.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+            let action = "DO UPDATE SET " + stored.assignments
             return """
                 INSERT INTO \(name) (\(cols))
                 SELECT \(cols) FROM (SELECT DISTINCT ON (\(keys)) \(cols) FROM \(staging) ORDER BY \(keys), seq DESC) AS latest
@@ -27,7 +28,7 @@ enum PostgresStaging {
 
     static func table(for kind: ImportKind) -> Table {
         let t = StoredTables.table(for: kind)
-        return Table(name: t.name, staging: "staging_\(t.name)", columns: t.columns, key: t.key, update: t.update)
+        return Table(name: t.name, staging: "staging_\(t.name)", columns: t.columns, key: t.key, update: t.update, stored: t)
     }
 }
 
@@ -109,6 +110,7 @@ struct PostgresBulkWriter: BulkWriter, Sendable {
             b.int(p.upperSecondaryCompleted ? 1 : 0)
             b.text(p.educationLevel)
             b.int(Int(changed))
+            b.text(ProtectedIdentityMigration.staged(p.protected))
             b.endRow()
         }
         try await send(b.buffer)

@@ -63,14 +63,14 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
 
     func write(participants: [Owned<ParticipantRecord>], changed: Int64) async throws {
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(participants.count * 14)
+        binds.reserveCapacity(participants.count * 15)
         for owned in participants {
             let p = owned.value
             binds += [
                 .integer(Int(p.person.value)), .integer(Int(owned.org)), text(p.givenName), text(p.familyName), .integer(p.sex == .male ? 1 : 0),
                 .integer(p.explicitSex == nil ? 0 : 1), .integer(Int(p.municipality.value)), day(p.firstPermitDate),
                 day(p.registeredOn), day(p.exitedOn), text(p.exitReason), .integer(p.upperSecondaryCompleted ? 1 : 0),
-                text(p.educationLevel), .integer(Int(changed)),
+                text(p.educationLevel), .integer(Int(changed)), text(ProtectedIdentityMigration.staged(p.protected)),
             ]
         }
         try await stage(rows: participants.count, binds: binds)
@@ -139,8 +139,11 @@ struct SQLiteStaging: Sendable {
     var upsert: String {
         let columns = table.columns.joined(separator: ", ")
         let key = table.key.joined(separator: ", ")
-        let action = "DO UPDATE SET " + table.update.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        return "INSERT INTO \(table.name) (\(columns)) SELECT \(columns) FROM temp.\(name) WHERE true ORDER BY \(key), seq ON CONFLICT (\(key)) \(action)"
+        let action = "DO UPDATE SET " + table.assignments
+        return """
+            INSERT INTO \(table.name) (\(columns)) SELECT \(columns) FROM temp.\(name) WHERE true ORDER BY \(key), seq \
+            ON CONFLICT (\(key)) \(action)
+            """
     }
 }
 

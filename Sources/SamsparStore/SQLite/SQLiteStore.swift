@@ -223,9 +223,14 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
                 let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self, staging: staging))
                 let previous = try await session.query(
                     StoredTables.previous(staging.table, staging: "temp.\(staging.name)", distinct: "IS NOT", json: "json_object", text: ""), [])
+                let marks =
+                    kind == .participants ? try await session.query(ProtectedIdentityMigration.changes(staging: "temp.\(staging.name)"), []) : []
                 try await query(staging.upsert)
+                if kind == .participants { try await query(ProtectedIdentityMigration.clearEmpty) }
                 try await query(staging.drop)
-                try await scope.finish(summary, previous: previous.compactMap(PreviousValue.captured), in: session)
+                try await scope.finish(
+                    summary, previous: previous.compactMap(PreviousValue.captured), protection: marks.compactMap(ProtectionChange.init(row:)),
+                    in: session)
                 try await query("PRAGMA cache_size = -\(pageCache.writerKiB)")
                 return summary
             } catch {

@@ -25,9 +25,12 @@ public enum AuditOperations {
     /// see, and in the log the search itself, one entry naming every person it showed (as
     /// registrations of the auditor's organisation: each appears in that person's access log),
     /// so that the auditor's own reads do not bury everything else (issue 19).
-    static func search(_ query: AuditLog.Query, _ caller: Caller, _ s: Services) async throws -> [AuditEntry] {
+    /// `protectedOnly`: only entries that touched a registration the auditor's own
+    /// organisation marked protected (SPEC §2: the auditor sees every look at a protected person).
+    static func search(_ query: AuditLog.Query, protectedOnly: Bool = false, _ caller: Caller, _ s: Services) async throws -> [AuditEntry] {
         var q = query
         q.visibleTo = caller.organisation
+        q.protectedOf = protectedOnly ? caller.organisation : nil
         let entries = try await s.store.searchAudit(q)
         let people = Set(entries.compactMap(\.draft.person)).sorted()
         let shown = caller.organisation.map { org in people.map { PersonParty(person: $0.value, org: org.value) } } ?? []

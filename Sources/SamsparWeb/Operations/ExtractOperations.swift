@@ -41,7 +41,10 @@ public enum ExtractOperations {
             throw refusal
         }
         guard let organisation = try await s.store.organisation(org) else { throw APIError.notFound("no such organisation / organisationen finns inte") }
-        let registration = try await s.store.registration(of: person, heldBy: org)
+        // The person's own copy: nothing of theirs is hidden from them, and the mark is said.
+        let registration = try await s.store.registration(of: person, heldBy: org).map {
+            $0.shielded(for: org, hidingOwn: false, withholdingOthers: true)
+        }
         var log: [AuditEntry] = []
         if registration != nil {
             var query = AuditLog.Query(person: person, limit: 1000, touching: org)

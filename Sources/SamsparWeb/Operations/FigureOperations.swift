@@ -161,7 +161,13 @@ public enum FigureOperations {
         let visible = views.filter { wanted.contains($0.person) }.sorted { $0.person < $1.person }
         let pages = max(1, (visible.count + pageSize - 1) / pageSize)
         let page = min(max(1, page), pages)
-        let shown = Array(visible.dropFirst((page - 1) * pageSize).prefix(pageSize))
+        // Who belongs is worked out above from what the registrations say; what a row shows of
+        // a protected person is the shield's (SPEC §2), and a hidden person is never placed by
+        // their identity number: they come last.
+        let shielded = visible.map { ParticipantOperations.shield($0, caller) }
+        let ordered =
+            shielded.filter { !$0.identityHidden } + shielded.filter(\.identityHidden).sorted { ($0.ownProtectedRef ?? "") < ($1.ownProtectedRef ?? "") }
+        let shown = Array(ordered.dropFirst((page - 1) * pageSize).prefix(pageSize))
         try await ParticipantOperations.listed(shown.map { ($0.person, $0.parties) }, action: "search", caller, s)
         return (stored, visible.count, page, shown)
     }

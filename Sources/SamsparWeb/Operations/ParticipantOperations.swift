@@ -38,15 +38,73 @@ public enum ParticipantOperations {
         }
     }
 
+    // MARK: Protected identity (SPEC §2)
+
+    /// Whether the caller sees the name and identity number of a person whose registration its
+    /// own organisation marked protected: a case system's token always (it holds the record
+    /// itself), a person only after giving a reason, which the look's audit entry keeps.
+    static func revealsProtected(_ caller: Caller, reason: String?) -> Bool {
+        let given = !(reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        return Mutant.decide("protected.reasonToReveal", caller.principal?.role == .system || given)
+    }
+
+    /// Whether another party's protected registration reaches the caller withheld: without
+    /// name, home municipality, exit reason, providers and reasons (SPEC §2: consent carries
+    /// the records, not where the person lives or spends their days).
+    static var consentWithholds: Bool { !Mutant.flips("protected.consentWithholds") }
+
+    /// The view as the caller may see it: another party's protected registration withheld, and
+    /// the caller's own protected registration's names hidden unless ``revealsProtected(_:reason:)``.
+    static func shield(_ view: ParticipantView, _ caller: Caller, reason: String? = nil) -> ParticipantView {
+        guard let viewer = caller.organisation else { return view }
+        return view.shielded(for: viewer, hidingOwn: !revealsProtected(caller, reason: reason), withholdingOthers: consentWithholds)
+    }
+
+    /// The audit entry of a read of one person: a look at the caller's own protected person
+    /// whose name and number it showed is `read-protected`, with the reason given (or that a
+    /// case system read it), so that the auditor's list of looks says why.
+    static func readEntry(_ view: ParticipantView, reason: String?, _ caller: Caller, detail: String = "") -> AuditDraft {
+        guard view.isOwnProtected && !view.identityHidden else { return caller.entry("read", person: view.person, detail: detail, subjects: view.parties) }
+        let why = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        return caller.entry(
+            "read-protected", person: view.person, detail: why.isEmpty ? "case system (token)" : "reason: " + String(why.prefix(500)), subjects: view.parties)
+    }
+
+    /// Whether a person goes into an export of a list: not when the caller's own organisation
+    /// marked them protected (SPEC §2), whatever reason was given; a file travels further.
+    static func exported(_ view: ParticipantView) -> Bool { Mutant.decide("protected.leftOutOfExports", !view.isOwnProtected) }
+
+    /// The person of the caller's own protected registration `ref` (what pages link with);
+    /// "not found" for any other reference, as for a stranger.
+    static func protectedPerson(_ ref: String, _ caller: Caller, _ s: Services) async throws -> Personnummer {
+        guard let own = caller.organisation, let person = try await s.store.protectedPerson(ref: ref, keptBy: own) else { throw caller.refused(nil) }
+        return person
+    }
+
+    /// Marks the caller's organisation's registration of the person protected, or removes the
+    /// mark (the participant page's form; a file or the API does it with `protected`). Audited
+    /// as `protect` or `unprotect`; nothing is written when the mark is already so.
+    static func setProtected(_ person: Personnummer, marked: Bool, _ caller: Caller, _ s: Services) async throws {
+        guard let own = caller.organisation,
+            try await s.store.setProtected(
+                person, keptBy: own, marked: marked,
+                audit: caller.entry(
+                    marked ? "protect" : "unprotect", person: person, detail: marked ? "protected identity marked" : "protected identity mark removed",
+                    subjects: [own]), at: s.now()) != nil
+        else { throw caller.refused(person) }
+    }
+
     // MARK: Reading
 
     /// The participant as the caller may see them, audited as a read naming every party whose
-    /// records it showed; a refusal (audited) when they see nothing of the person.
-    static func read(_ person: Personnummer, _ caller: Caller, _ s: Services) async throws -> ParticipantView {
-        guard let viewer = caller.organisation, let view = try await s.store.participant(person, visibleTo: viewer, on: s.today) else {
+    /// records it showed; a refusal (audited) when they see nothing of the person. `reason`:
+    /// why a person looks at their own organisation's protected person (SPEC §2).
+    static func read(_ person: Personnummer, reason: String? = nil, _ caller: Caller, _ s: Services) async throws -> ParticipantView {
+        guard let viewer = caller.organisation, let raw = try await s.store.participant(person, visibleTo: viewer, on: s.today) else {
             throw caller.refused(person)
         }
-        try await s.auditBuffer.record([caller.entry("read", person: person, subjects: view.parties)])
+        let view = shield(raw, caller, reason: reason)
+        try await s.auditBuffer.record([readEntry(view, reason: reason, caller)])
         return view
     }
 
@@ -64,12 +122,13 @@ public enum ParticipantOperations {
     /// The participant page's two reads, the person and the acts on the caller's own records
     /// of them (`nil` when the caller's organisation has not registered the person), audited
     /// in one commit as the two API reads are.
-    static func page(_ person: Personnummer, _ caller: Caller, _ s: Services) async throws -> (ParticipantView, [AuditEntry]?) {
-        guard let own = caller.organisation, let view = try await s.store.participant(person, visibleTo: own, on: s.today) else {
+    static func page(_ person: Personnummer, reason: String? = nil, _ caller: Caller, _ s: Services) async throws -> (ParticipantView, [AuditEntry]?) {
+        guard let own = caller.organisation, let raw = try await s.store.participant(person, visibleTo: own, on: s.today) else {
             throw caller.refused(person)
         }
+        let view = shield(raw, caller, reason: reason)
         let log = try await s.store.accessLog(of: person, keptBy: own, after: 0, limit: 50, newestFirst: true)
-        var drafts = [caller.entry("read", person: person, subjects: view.parties)]
+        var drafts = [readEntry(view, reason: reason, caller)]
         if log != nil { drafts.append(caller.entry("read-access-log", person: person, subjects: [own])) }
         try await s.auditBuffer.record(drafts)
         return (view, log)
@@ -81,9 +140,19 @@ public enum ParticipantOperations {
         -> [SearchHit]
     {
         guard let viewer = caller.organisation else { return [] }
-        let found = try await s.store.searchParticipants(visibleTo: viewer, person: person, name: name, on: s.today, limit: limit, offset: offset)
+        // Only a token finds its own protected people by name; nobody finds another party's.
+        let found = try await s.store.searchParticipants(
+            visibleTo: viewer, person: person, name: name, on: s.today, limit: limit, offset: offset,
+            ownProtectedNames: revealsProtected(caller, reason: nil))
         try await listed(found.map { ($0.person, $0.parties) }, action: "search", caller, s)
-        return found
+        return found.map { hit in
+            var view = ParticipantView(person: hit.person, registrations: hit.registrations, merged: hit.merged)
+            view = shield(view, caller)
+            var shown = hit
+            shown.merged = view.merged
+            shown.identityHidden = view.identityHidden
+            return shown
+        }
     }
 
     /// Everyone the caller may see, with the agreements their organisation is a party to (the
@@ -91,7 +160,7 @@ public enum ParticipantOperations {
     /// (``listed(_:action:_:_:)``).
     static func caseload(_ caller: Caller, _ s: Services) async throws -> (views: [ParticipantView], agreements: [Agreement]) {
         guard let viewer = caller.organisation else { return ([], []) }
-        let views = try await s.store.caseload(visibleTo: viewer, on: s.today)
+        let views = try await s.store.caseload(visibleTo: viewer, on: s.today).map { shield($0, caller) }
         let agreements = try await s.store.agreements(withParty: viewer).map(\.agreement)
         return (views, agreements)
     }
@@ -108,7 +177,7 @@ public enum ParticipantOperations {
     /// a read of personal data, and audited as one.
     static func disagreements(_ caller: Caller, _ s: Services) async throws -> (counts: [String: Int], visible: [Disagreement]) {
         guard let viewer = caller.organisation else { return ([:], []) }
-        let (counts, visible) = try await s.store.disagreements(visibleTo: viewer, on: s.today)
+        let (counts, visible) = try await s.store.disagreements(visibleTo: viewer, on: s.today, withholdingProtected: consentWithholds)
         var seen = Set<Personnummer>()
         var drafts: [AuditDraft] = []
         for d in visible where seen.insert(d.person).inserted {
@@ -125,7 +194,7 @@ public enum ParticipantOperations {
         .participants: [
             ("personId", "person_id"), ("givenName", "given_name"), ("familyName", "family_name"), ("sex", "sex"), ("municipality", "municipality"),
             ("firstPermitDate", "first_permit_date"), ("registeredOn", "registered_on"), ("exitedOn", "exited_on"), ("exitReason", "exit_reason"),
-            ("upperSecondaryCompleted", "upper_secondary_completed"), ("educationLevel", "education_level"),
+            ("upperSecondaryCompleted", "upper_secondary_completed"), ("educationLevel", "education_level"), ("protected", "protected"),
         ],
         .events: [("personId", "person_id"), ("track", "track"), ("event", "event"), ("date", "date"), ("reason", "reason"), ("agreement", "agreement")],
         .statuses: [("personId", "person_id"), ("status", "status"), ("date", "date")],
@@ -169,10 +238,12 @@ public enum ParticipantOperations {
             switch object[json] {
             case nil, .null?: value = nil
             case .text(let text)?: value = text
-            case .bool(let flag)? where json == "upperSecondaryCompleted": value = flag ? "yes" : "no"
+            case .bool(let flag)? where json == "upperSecondaryCompleted" || json == "protected": value = flag ? "yes" : "no"
             case .number(let number)? where json == "hoursPerWeek": value = String(number)
             default:
-                problems.append(.init(line: 0, column: json, reason: json == "upperSecondaryCompleted" ? "must be true or false" : "must be a string"))
+                problems.append(
+                    .init(
+                        line: 0, column: json, reason: ["upperSecondaryCompleted", "protected"].contains(json) ? "must be true or false" : "must be a string"))
             }
             if json == "personId", let person {
                 if let value, (try? Personnummer(value, currentYear: year)) != person {

@@ -28,6 +28,9 @@ enum AuditPage {
         var from: String
         var through: String
         var refusedOnly: Bool
+        /// Only looks at people the auditor's organisation marked protected (SPEC §2).
+        var protectedOnly = false
+        var protectedHref = SiteURL.audit.with([("skyddade", "1")])
         var rows: [Row]
         var verification: String?
         var verified: Bool
@@ -53,7 +56,7 @@ enum AuditPage {
         "read", "search", "export", "read-access-log", "create", "update", "record", "import", "consent", "withdraw", "refused", "sign-in",
         "read-joint-figures", "publish", "close", "agreement", "add-user", "disable-user", "enable-user", "reset-password", "create-token",
         "revoke-token", "org-add", "org-update", "audit-search", "audit-verify", "demo", "db-copy", "retention-setting", "retention-plan",
-        "retention-run", "erase", "forget-expired", "extract", "audit-rechain",
+        "retention-run", "erase", "forget-expired", "extract", "audit-rechain", "read-protected", "protect", "unprotect",
     ]
 
     /// An action in the reader's words; an action without words (a newer one) as its code.
@@ -78,6 +81,7 @@ enum AuditPage {
         let text = { (name: String) in q.get(name).map { String($0).trimmingCharacters(in: .whitespaces) } ?? "" }
         let (personText, actor, action, fromText, throughText) = (text("person"), text("vem"), text("handling"), text("fran"), text("till"))
         let refusedOnly = q.get("nekade") == "1"
+        let protectedOnly = q.get("skyddade") == "1"
         var problem: String?
         var query = AuditLog.Query()
         if !personText.isEmpty {
@@ -99,13 +103,16 @@ enum AuditPage {
             query.limit = pageSize + 1
             query.newestFirst = true
             query.before = q.get("fore").flatMap { Int64($0) }
-            var entries = try await AuditOperations.search(query, caller, r.services)
+            // Every look at a person whose registration the auditor's own organisation marked
+            // protected: reads, lists and changes by anyone, and each reason given to see them.
+            var entries = try await AuditOperations.search(query, protectedOnly: protectedOnly, caller, r.services)
             if entries.count > pageSize {
                 entries.removeLast()
                 var parameters = [("person", personText), ("vem", actor), ("handling", action), ("fran", fromText), ("till", throughText)].filter {
                     !$0.1.isEmpty
                 }
                 if refusedOnly { parameters.append(("nekade", "1")) }
+                if protectedOnly { parameters.append(("skyddade", "1")) }
                 older = SiteURL.audit.with(parameters + [("fore", String(entries.last?.seq ?? 0))])
             }
             rows = entries.map { e in
@@ -131,6 +138,7 @@ enum AuditPage {
             person: personText, actor: actor, actions: options, from: fromText, through: throughText, refusedOnly: refusedOnly, rows: rows,
             verification: verification, verified: verified, verifyHref: SiteURL.audit.with([("verifiera", "1")]), error: problem, older: older,
             shown: String(format: r.t("audit.shown"), NumberText.integer(rows.count, r.language)))
+        model.protectedOnly = protectedOnly
         if let asked = q.get("utdrag") {
             model.extractPerson = String(asked)
             model.extractError = r.t("audit.extract.invalid")

@@ -468,8 +468,7 @@ enum DashboardPage {
         let asked = Int(r.request.uri.queryParameters.get("sida").map { String($0) } ?? "1") ?? 1
         let (stored, total, page, shown) = try await FigureOperations.peopleBehind(
             figure, of: id, year: sel.year, asOf: sel.asOf, page: asked, pageSize: ParticipantPages.pageSize, caller, r.services)
-        let rows = CaseRow.build(shown, viewer: principal.organisation, agreements: [stored.agreement], today: r.today)
-            .sorted { $0.view.person < $1.view.person }.map { ParticipantPages.row($0, r) }
+        let rows = CaseRow.build(shown, viewer: principal.organisation, agreements: [stored.agreement], today: r.today).map { ParticipantPages.row($0, r) }
         let pages = max(1, (total + ParticipantPages.pageSize - 1) / ParticipantPages.pageSize)
         let query = [("figur", text), ("ar", String(sel.year)), ("per", sel.asOf.description)]
         func pageLink(_ n: Int) -> String { SiteURL.dashboardPeople(id).with(query + [("sida", String(n))]) }

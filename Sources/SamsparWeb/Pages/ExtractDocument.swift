@@ -88,6 +88,11 @@ enum ExtractDocument {
                     label: "Gymnasieutbildning", value: r.upperSecondaryCompleted ? "fullföljd" : "inte fullföljd",
                     meaning: "Om du har fullföljt gymnasiet. Avgör om du hör till målgruppen unga."),
                 Field(label: "Utbildningsnivå", value: r.educationLevel ?? "–", meaning: "Din högsta utbildning, som den är registrerad."),
+                Field(
+                    label: "Skyddad identitet", value: registration.isProtected ? "ja" : "nej",
+                    meaning:
+                        "Ja betyder att vi har markerat att dina uppgifter är skyddade. Då visas ditt namn och personnummer bara för den som skriver varför, och andra parter ser inte var du bor eller var du är om dagarna."
+                ),
             ]
             model.events = view.events.map {
                 Row(

@@ -55,7 +55,7 @@ enum HomePage {
             // registrations; soonest first.
             let (views, agreements) = try await ParticipantOperations.caseload(caller, r.services)
             let rows = CaseRow.build(views, viewer: principal.organisation, agreements: agreements, today: r.today).filter { $0.own && !$0.attention.isEmpty }
-                .sorted { ($0.attention.map(\.day).min()!, $0.view.person) < ($1.attention.map(\.day).min()!, $1.view.person) }
+                .sorted { ($0.attention.map(\.day).min()!, $0.sortID) < ($1.attention.map(\.day).min()!, $1.sortID) }
             // Grouped by reason, each group soonest first (issue 19: one long list was 7,000 px):
             // a person with two reasons is in both groups.
             let only = r.request.uri.queryParameters.get("grupp").flatMap { Attention.Reason(rawValue: String($0)) }
@@ -63,7 +63,7 @@ enum HomePage {
             for reason in Attention.Reason.allCases where only == nil || only == reason {
                 let members = rows.compactMap { row -> (CaseRow, Day)? in
                     row.attention.first { $0.reason == reason }.map { (row, $0.day) }
-                }.sorted { ($0.1, $0.0.view.person) < ($1.1, $1.0.view.person) }
+                }.sorted { ($0.1, $0.0.sortID) < ($1.1, $1.0.sortID) }
                 guard !members.isEmpty else { continue }
                 let limit = only == nil ? perGroup : shown
                 let shownMembers = members.prefix(limit)
@@ -74,8 +74,8 @@ enum HomePage {
                         count: NumberText.integer(members.count, r.language),
                         items: shownMembers.map { c, day in
                             Item(
-                                href: SiteURL.participant(c.view.person.description).path, person: c.view.person.description,
-                                name: c.name.isEmpty ? "–" : c.name, reasons: [String(format: r.t("attention.\(reason.rawValue).why"), day.description)])
+                                href: c.href, person: c.person(r), name: c.name.isEmpty ? "–" : c.name,
+                                reasons: [String(format: r.t("attention.\(reason.rawValue).why"), day.description)])
                         },
                         all: members.count > limit && only == nil
                             ? SiteURL.home.with([("grupp", reason.rawValue)]) : nil))
@@ -86,7 +86,7 @@ enum HomePage {
             try await ParticipantOperations.listed(listed.map { ($0.view.person, $0.view.parties) }, action: "search", caller, r.services)
             model.items = listed.map { c in
                 Item(
-                    href: SiteURL.participant(c.view.person.description).path, person: c.view.person.description, name: c.name.isEmpty ? "–" : c.name,
+                    href: c.href, person: c.person(r), name: c.name.isEmpty ? "–" : c.name,
                     reasons: c.attention.map { String(format: r.t("attention.\($0.reason.rawValue).why"), $0.day.description) })
             }
             model.total = NumberText.integer(rows.count, r.language)

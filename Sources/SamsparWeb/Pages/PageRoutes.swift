@@ -77,6 +77,9 @@ struct PageRoutes {
         post(.newParticipant) { try await ParticipantPages.register($0, $1) }
         get(.checkPersonnummer) { try ParticipantPages.check($0) }
         get(.participant(SiteURL.personKey)) { try await ParticipantPages.show($0) }
+        get(.protectedParticipant(SiteURL.idKey)) { try await ParticipantPages.showProtected($0) }
+        post(.protectedParticipant(SiteURL.idKey)) { try await ParticipantPages.reveal($0, $1) }
+        post(.participantProtection(SiteURL.personKey)) { try await ParticipantPages.protect($0, $1) }
         for form in SiteURL.RecordForm.allCases {
             post(.participantRecord(SiteURL.personKey, form)) { try await ParticipantPages.record(form, $0, $1) }
         }

@@ -56,6 +56,15 @@ extension ParticipantPages {
         /// What needs doing for the person (issue 19): the reasons of *Att göra*, at the top.
         var attention: [String] = []
         var hasAttention = false
+        /// The reader's own organisation protected the person and no reason was given: no
+        /// name, no number, no forms (their addresses hold the number), and the form that asks
+        /// for a reason (SPEC §2).
+        var hidden = false
+        var reveal: FormModel?
+        /// The reader's own organisation protected the person: what the page says about it.
+        var protectedNotice: String?
+        /// The form that sets or removes the mark (the reader's own registration, shown).
+        var protection: FormModel?
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
@@ -64,8 +73,41 @@ extension ParticipantPages {
 
     static func show(_ r: PageRequest, state: FormState?) async throws -> Response {
         let caller = try ParticipantOperations.Act.read.authorize(r.principal, on: r.channel, person: try? r.context.parameter(.person))
+        return try await detail(r, caller, person: try r.context.parameter(.person), reason: nil, state: state)
+    }
+
+    /// A protected person's page by the organisation's reference: without their name and
+    /// number until a reason is given.
+    static func showProtected(_ r: PageRequest) async throws -> Response {
+        let caller = try ParticipantOperations.Act.read.authorize(r.principal, on: r.channel)
+        let person = try await ParticipantOperations.protectedPerson(try r.context.parameter(.reference), caller, r.services)
+        return try await detail(r, caller, person: person, reason: nil, state: nil)
+    }
+
+    /// The reason form's answer: the page with the name and number, the look audited with the
+    /// reason; without a reason, the form again with what is missing.
+    static func reveal(_ r: PageRequest, _ form: FormData) async throws -> Response {
+        let caller = try ParticipantOperations.Act.read.authorize(r.principal, on: r.channel)
+        let person = try await ParticipantOperations.protectedPerson(try r.context.parameter(.reference), caller, r.services)
+        let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else {
+            return try await detail(
+                r, caller, person: person, reason: nil, state: FormState(id: "reveal", values: [:], errors: ["reason": r.t("protected.reasonMissing")]))
+        }
+        return try await detail(r, caller, person: person, reason: reason, state: nil)
+    }
+
+    /// Sets or removes the mark on the reader's own registration.
+    static func protect(_ r: PageRequest, _ form: FormData) async throws -> Response {
+        let caller = try ParticipantOperations.Act.change.authorize(r.principal, on: r.channel, person: try? r.context.parameter(.person))
         let person = try r.context.parameter(.person)
-        let (view, entries) = try await ParticipantOperations.page(person, caller, r.services)
+        guard let value = form["protected"], value == "yes" || value == "no" else { throw APIError.badRequest("protected must be yes or no") }
+        try await ParticipantOperations.setProtected(person, marked: value == "yes", caller, r.services)
+        return .redirect(SiteURL.participant(person.description).with([("sparat", value == "yes" ? "skyddad" : "oskyddad")]))
+    }
+
+    static func detail(_ r: PageRequest, _ caller: Caller, person: Personnummer, reason: String?, state: FormState?) async throws -> Response {
+        let (view, entries) = try await ParticipantOperations.page(person, reason: reason, caller, r.services)
         guard let principal = caller.principal else { throw APIError.unauthenticated }
         let own = view.registrations.contains { $0.party == principal.organisation }
         let registry = try await OrganisationOperations.all(caller, r.services)
@@ -73,10 +115,13 @@ extension ParticipantPages {
         func party(_ o: Organisationsnummer) -> String { r.organisationName(o, names) }
         let m = view.merged
         let lang = r.language
+        let hidden = view.identityHidden
         var attributes = [
-            Attribute(label: r.t("field.personId"), value: person.description),
+            Attribute(label: r.t("field.personId"), value: hidden ? r.t("protected.label") : person.description),
             Attribute(label: r.t("field.sex"), value: r.t("sex." + m.sex.rawValue)),
-            Attribute(label: r.t("field.municipality"), value: "\(m.municipality.name) (\(m.municipality))"),
+            Attribute(
+                label: r.t("field.municipality"),
+                value: view.municipalityWithheld ? r.t("protected.withheld") : "\(m.municipality.name) (\(m.municipality))"),
             Attribute(label: r.t("field.firstPermitDate"), value: m.firstPermitDate.description),
             Attribute(label: r.t("field.registeredOn"), value: m.registeredOn.description),
             Attribute(label: r.t("field.upperSecondaryCompleted"), value: r.t(m.upperSecondaryCompleted ? "yes" : "no")),
@@ -133,7 +178,7 @@ extension ParticipantPages {
         }
         timeline.sort { ($0.0, $0.1) > ($1.0, $1.1) }
 
-        let canWrite = ParticipantOperations.Act.register.allows(principal) && own
+        let canWrite = ParticipantOperations.Act.register.allows(principal) && own && !hidden
         let consents = view.consents.map { c in
             let state: String =
                 if let withdrawn = c.withdrawnOn { String(format: r.t("consent.withdrawn"), withdrawn.description) } else if c.isValid(on: r.today) {
@@ -162,11 +207,40 @@ extension ParticipantPages {
             }
         }
         var model = DetailModel(
-            person: person.description, name: [m.givenName, m.familyName].compactMap { $0 }.joined(separator: " "), attributes: attributes,
+            person: hidden ? r.t("protected.label") : person.description, name: [m.givenName, m.familyName].compactMap { $0 }.joined(separator: " "),
+            attributes: attributes,
             registrations: view.registrations.map {
-                RegistrationRow(party: party($0.party), registeredOn: $0.record.registeredOn.description, exitedOn: $0.record.exitedOn?.description ?? "–")
+                RegistrationRow(
+                    party: party($0.party) + ($0.withheld ? " – " + r.t("protected.withheldParty") : ""),
+                    registeredOn: $0.record.registeredOn.description, exitedOn: $0.record.exitedOn?.description ?? "–")
             },
             timeline: timeline.map(\.2), consents: consents, forms: forms, log: log, ownRegistration: own, canWrite: canWrite)
+        model.hidden = hidden
+        if view.isOwnProtected {
+            model.protectedNotice = r.t(hidden ? "protected.hiddenNotice" : "protected.shownNotice")
+        }
+        if hidden, let ref = view.ownProtectedRef {
+            var reveal = FormModel(
+                action: SiteURL.protectedParticipant(ref).path, heading: r.t("protected.revealHeading"), submit: r.t("protected.revealSubmit"),
+                fields: [
+                    {
+                        var f = FieldModel(
+                            name: "reason", label: r.t("protected.reason"), hint: r.t("protected.reasonHint"), value: "",
+                            error: state?.id == "reveal" ? state?.errors["reason"] : nil, required: true, type: "text")
+                        f.textarea = true
+                        return f
+                    }()
+                ], summary: state?.id == "reveal" ? r.t("form.errors") : nil, id: "reveal")
+            reveal.standalone = false
+            model.reveal = reveal
+        }
+        if canWrite {
+            let marked = view.isOwnProtected
+            model.protection = FormModel(
+                action: SiteURL.participantProtection(person.description).path, heading: r.t("protected.markHeading"),
+                submit: r.t(marked ? "protected.unmarkSubmit" : "protected.markSubmit"), fields: [], summary: nil, id: "protection")
+            model.protection?.hidden = [Option(value: marked ? "no" : "yes", label: "protected", selected: false)]
+        }
         if own {
             model.attention =
                 CaseRow.build([view], viewer: principal.organisation, agreements: agreements, today: r.today).first?.attention.map {
@@ -176,8 +250,8 @@ extension ParticipantPages {
         }
         let saved = r.request.uri.queryParameters.get("sparat").flatMap { r.language.strings["saved." + $0] }
         return r.render(
-            "participant", title: model.name.isEmpty ? person.description : model.name, model, current: .participants, notice: saved,
-            status: state == nil ? .ok : .unprocessableContent)
+            "participant", title: hidden ? r.t("protected.label") : model.name.isEmpty ? person.description : model.name, model, current: .participants,
+            notice: saved, status: state == nil ? .ok : .unprocessableContent)
     }
 
     static func recordForms(

@@ -20,6 +20,21 @@ struct CaseRow: Sendable {
     /// Whether the reader's organisation registered the person itself (its own caseload).
     var own: Bool
 
+    /// Where the row goes among rows otherwise equal, and in identity-number order: a person
+    /// whose identity is hidden (SPEC §2) after everyone else, by their reference, so that
+    /// their place in a list never tells their number.
+    var sortID: String { view.identityHidden ? "~" + (view.ownProtectedRef ?? "") : view.person.description }
+
+    /// The row's link: the participant's page by identity number, or, for a protected person
+    /// whose identity is hidden, by the organisation's reference.
+    var href: String {
+        if view.identityHidden, let ref = view.ownProtectedRef { return SiteURL.protectedParticipant(ref).path }
+        return SiteURL.participant(view.person.description).path
+    }
+
+    /// The identity number as a list shows it: "Skyddad identitet" when it is hidden.
+    func person(_ r: PageRequest) -> String { view.identityHidden ? r.t("protected.label") : view.person.description }
+
     static func build(_ views: [ParticipantView], viewer: Organisationsnummer, agreements: [Agreement], today: Day) -> [CaseRow] {
         var groupsByMunicipality: [Kommunkod: Agreement] = [:]
         for a in agreements { for m in a.municipalities where groupsByMunicipality[m] == nil { groupsByMunicipality[m] = a } }
@@ -127,6 +142,8 @@ enum ParticipantPages {
         let q = f.q.trimmingCharacters(in: .whitespaces)
         if !q.isEmpty {
             if let person = try? Personnummer(q, currentYear: r.today.year) {
+                // Whoever typed the number knows it: a hidden person is found by it, and still
+                // shown without name or number.
                 rows = rows.filter { $0.view.person == person }
             } else {
                 let needle = q.lowercased()
@@ -140,17 +157,17 @@ enum ParticipantPages {
         if let status = Outcome(rawValue: f.status) { rows = rows.filter { $0.status == status } }
         if f.attention { rows = rows.filter { !$0.attention.isEmpty } }
         switch f.sort {
-        case "namn": rows.sort { ($0.name.lowercased(), $0.view.person) < ($1.name.lowercased(), $1.view.person) }
-        case "kommun": rows.sort { ($0.municipality.name, $0.view.person) < ($1.municipality.name, $1.view.person) }
-        case "registrerad": rows.sort { ($0.view.merged.registeredOn, $0.view.person) > ($1.view.merged.registeredOn, $1.view.person) }
-        default: rows.sort { $0.view.person < $1.view.person }
+        case "namn": rows.sort { ($0.name.lowercased(), $0.sortID) < ($1.name.lowercased(), $1.sortID) }
+        case "kommun": rows.sort { ($0.municipality.name, $0.sortID) < ($1.municipality.name, $1.sortID) }
+        case "registrerad": rows.sort { ($0.view.merged.registeredOn, $0.sortID) > ($1.view.merged.registeredOn, $1.sortID) }
+        default: rows.sort { $0.sortID < $1.sortID }
         }
         return (rows, agreements)
     }
 
     static func row(_ c: CaseRow, _ r: PageRequest) -> Row {
         Row(
-            href: SiteURL.participant(c.view.person.description).path, person: c.view.person.description, name: c.name.isEmpty ? "–" : c.name,
+            href: c.href, person: c.person(r), name: c.name.isEmpty ? "–" : c.name,
             municipality: c.municipality.name, track: c.latestTrack ?? "–",
             groups: [c.inA ? "A" : nil, c.inB ? "B" : nil].compactMap { $0 }.joined(separator: ", "),
             status: r.t("status." + c.status.rawValue), attention: c.attention.map { r.t("attention." + $0.reason.rawValue) }.joined(separator: "; "))
@@ -192,7 +209,9 @@ enum ParticipantPages {
         let caller = try ParticipantOperations.Act.export.authorize(r.principal, on: r.channel)
         let format = try r.context.parameter(.format)
         guard format == "csv" || format == "xlsx" else { throw APIError.notFound() }
-        let (rows, _) = try await filtered(r, caller, Filters(query(r)))
+        // A protected person of the reader's own organisation is left out of every export
+        // (SPEC §2): a file travels further than a page.
+        let rows = try await filtered(r, caller, Filters(query(r))).rows.filter { ParticipantOperations.exported($0.view) }
         try await ParticipantOperations.listed(rows.map { ($0.view.person, $0.view.parties) }, action: "export", caller, r.services)
         let header = ["personnummer", "namn", "kommun", "spår", "målgrupp", "status", "behöver uppmärksamhet", "registrerad"].map { r.t("export." + $0) }
         let table: [[Cell]] = rows.map { c in
@@ -238,6 +257,12 @@ enum ParticipantPages {
                     options: [("no", r.t("no")), ("yes", r.t("yes"))].map {
                         Option(value: $0.0, label: $0.1, selected: (values["upperSecondaryCompleted"] ?? "no") == $0.0)
                     }),
+                // Only `no` removes a mark (SPEC §2): the first choice leaves it as it is.
+                field(
+                    "protected",
+                    options: [("", r.t("protected.unchanged")), ("yes", r.t("yes")), ("no", r.t("no"))].map {
+                        Option(value: $0.0, label: $0.1, selected: (values["protected"] ?? "") == $0.0)
+                    }),
             ], summary: errors.isEmpty ? nil : r.t("form.errors"), id: "register")
     }
 
@@ -282,6 +307,7 @@ enum ParticipantPages {
             var fields: [String: Any] = ["personId": person.description]
             for key in ["givenName", "familyName", "sex", "municipality", "firstPermitDate", "registeredOn"] { if let v = form[key] { fields[key] = v } }
             fields["upperSecondaryCompleted"] = form["upperSecondaryCompleted"] == "yes"
+            if let mark = form["protected"], !mark.isEmpty { fields["protected"] = mark }
             if let problems = try await write(.participants, r, caller, person: nil, fields: fields, action: "create") {
                 errors = problems
             } else {

@@ -20,6 +20,10 @@ enum SiteURL: Sendable {
     case newParticipant
     case checkPersonnummer
     case participant(String)
+    /// A protected person's page by the organisation's own reference (SPEC §2, issue 23).
+    case protectedParticipant(String)
+    /// The form that sets or removes the mark on a registration.
+    case participantProtection(String)
     case participantRecord(String, RecordForm)
     case giveConsent(String)
     case withdrawConsent(String, String)
@@ -95,6 +99,8 @@ enum SiteURL: Sendable {
         case .newParticipant: "/deltagare/ny"
         case .checkPersonnummer: "/deltagare/kontrollera"
         case .participant(let id): "/deltagare/\(id)"
+        case .protectedParticipant(let ref): "/deltagare/skyddad/\(ref)"
+        case .participantProtection(let id): "/deltagare/\(id)/skydd"
         case .participantRecord(let id, let form): "/deltagare/\(id)/\(form.rawValue)"
         case .giveConsent(let id): "/deltagare/\(id)/samtycken"
         case .withdrawConsent(let id, let consent): "/deltagare/\(id)/samtycken/\(consent)/aterkalla"
