@@ -58,8 +58,12 @@ public struct Caseload {
     public func generate(into sink: Sink) {
         var rng = SplitMix64(seed: seed)
         var numbers = IdentityNumberPool(seed: seed)
+        // The demo that lives in today marks a few people protected (SPEC §2), so that its
+        // lists show what a protected identity looks like; the fixed caseload stays as it was.
+        let marks = today != nil
         sink.participants(
-            "person_id;given_name;family_name;sex;municipality;first_permit_date;registered_on;exited_on;exit_reason;upper_secondary_completed;education_level")
+            "person_id;given_name;family_name;sex;municipality;first_permit_date;registered_on;exited_on;exit_reason;upper_secondary_completed;education_level"
+                + (marks ? ";protected" : ""))
         sink.events("person_id;track;event;date;reason;agreement")
         sink.statuses("person_id;status;date")
         sink.activities("person_id;activity;start;end;hours_per_week;provider")
@@ -113,6 +117,7 @@ public struct Caseload {
             let family = familyNames[rng.int(0..<familyNames.count)]
             sink.participants(
                 "\(person.twelveDigits);\(given);\(family);;\(municipality);\(permit);\(registered);\(exited.map(\.description) ?? "");\(exitReason);\(upperSecondary ? "yes" : "no");\(education)"
+                    + (marks ? (person.value % 127 == 11 ? ";yes" : ";") : "")
             )
 
             // Track events: some people go through one track, a few through two.

@@ -46,8 +46,8 @@ struct PageSnapshotTests {
                 rows: rows, total: String(rows.count), pageText: s, previous: rows.isEmpty ? nil : "/deltagare?sida=1", next: nil, csv: "/deltagare/export.csv",
                 xlsx: "/deltagare/export.xlsx")
         }
-        func detail(consents: Bool, own: Bool) -> P.DetailModel {
-            P.DetailModel(
+        func detail(consents: Bool, own: Bool, hidden: Bool = false) -> P.DetailModel {
+            var model = P.DetailModel(
                 person: "19900101-2385", name: s, attributes: [.init(label: s, value: s)], registrations: [.init(party: s, registeredOn: s, exitedOn: s)],
                 timeline: [
                     .init(date: "2026-11-01", kind: s, text: s, party: s, own: true), .init(date: "2026-10-01", kind: s, text: s, party: s, own: false),
@@ -57,6 +57,18 @@ struct PageSnapshotTests {
                 forms: own ? [form(s, error: true), form(s, id: "consent", error: false)] : [],
                 log: own ? [.init(at: s, who: s, organisation: s, action: s, channel: s)] : nil,
                 ownRegistration: own, canWrite: own)
+            model.heading = s
+            if hidden {
+                // Issue 23: the own organisation's protected person before a reason is given.
+                model.hidden = true
+                model.protectedNotice = s
+                model.reveal = form(s, id: "reveal", error: true)
+                model.forms = []
+                model.canWrite = false
+            } else if own {
+                model.protection = form(s, id: "protection", error: false)
+            }
+            return model
         }
         func dashboard(suppressed: Bool) -> DashboardPage.Model {
             let svg =
@@ -156,6 +168,7 @@ struct PageSnapshotTests {
             ("participant", "own-with-consent", detail(consents: true, own: true)),
             ("participant", "no-consent", detail(consents: false, own: true)),
             ("participant", "under-consent", detail(consents: true, own: false)),
+            ("participant", "protected-hidden", detail(consents: true, own: true, hidden: true)),
             ("import", "first", ImportPages.Model(kinds: [.init(value: "events", label: s)], error: s)),
             (
                 "import-job", "running",

@@ -121,6 +121,37 @@ struct RetentionCommandLineTests {
         let haninge = try cli.run("extract", "19900101-2385", "--org", "212000-0084")
         let other = try #require(try JSONSerialization.jsonObject(with: Data(haninge.stdout.utf8)) as? [String: Any])
         #expect(((other["registration"] as? [String: Any])?["events"] as? [Any])?.count == 2)
+        // Protected identity from the command line (issue 23, part 2): the participants file's
+        // `protected` column marks Haninge's registration of Ali; an empty cell leaves the mark,
+        // only `no` removes it; his extract says it, and each change is in the log.
+        func mark(_ value: String) throws -> Bool? {
+            let file = try cli.write(
+                "ali.csv",
+                "person_id;given_name;family_name;municipality;first_permit_date;registered_on;upper_secondary_completed;protected\n"
+                    + "19900913-2391;Ali;Provsson;0136;2016-05-01;2018-02-01;no;\(value)\n")
+            let imported = try cli.run("import", "participants", file, "--org", "212000-0084")
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let extract = try cli.run("extract", "19900913-2391", "--org", "212000-0084")
+            let json = try JSONSerialization.jsonObject(with: Data(extract.stdout.utf8)) as? [String: Any]
+            return ((json?["registration"] as? [String: Any])?["registrations"] as? [[String: Any]])?.first?["protected"] as? Bool
+        }
+        #expect(try mark("yes") == true)
+        #expect(try mark("") == true)
+        #expect(try mark("no") == false)
+        let refused = try cli.run(
+            "import", "participants",
+            try cli.write(
+                "bad.csv",
+                "person_id;municipality;first_permit_date;registered_on;upper_secondary_completed;protected\n19900913-2391;0136;2016-05-01;2018-02-01;no;kanske\n"
+            ), "--org", "212000-0084")
+        #expect(refused.status != 0 && refused.stderr.contains("protected"), "\(refused.stderr)")
+        let last = try cli.run("extract", "19900913-2391", "--org", "212000-0084")
+        let acts = ((try JSONSerialization.jsonObject(with: Data(last.stdout.utf8)) as? [String: Any])?["accessLog"] as? [[String: Any]] ?? []).compactMap {
+            $0["action"] as? String
+        }
+        #expect(acts.filter { $0 == "protect" || $0 == "unprotect" } == ["protect", "unprotect"], "\(acts)")
+        #expect(try cli.run("audit", "verify", "--head", Self.headBefore).status == 0)
+
         let noFile = try cli.run("extract", "19900101-2385", "--org", "212000-0084", "--format", "pdf")
         #expect(noFile.status == 1 && noFile.stderr.contains("--format pdf needs --output FILE"))
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") && ProcessInfo.processInfo.environment["SAMSPAR_SKIP_BROWSER"] != "1" {

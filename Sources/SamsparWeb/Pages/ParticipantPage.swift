@@ -65,6 +65,9 @@ extension ParticipantPages {
         var protectedNotice: String?
         /// The form that sets or removes the mark (the reader's own registration, shown).
         var protection: FormModel?
+        /// The page's heading: the name, else the identity number (or "Skyddad identitet").
+        /// A stored value: swift-mustache takes an empty text for true in a section.
+        var heading = ""
     }
 
     static func show(_ r: PageRequest) async throws -> Response {
@@ -216,6 +219,7 @@ extension ParticipantPages {
             },
             timeline: timeline.map(\.2), consents: consents, forms: forms, log: log, ownRegistration: own, canWrite: canWrite)
         model.hidden = hidden
+        model.heading = model.name.isEmpty ? model.person : model.name
         if view.isOwnProtected {
             model.protectedNotice = r.t(hidden ? "protected.hiddenNotice" : "protected.shownNotice")
         }

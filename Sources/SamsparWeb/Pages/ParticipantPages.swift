@@ -183,7 +183,9 @@ enum ParticipantPages {
         let page = min(f.page, pages)
         let shown = Array(rows.dropFirst((page - 1) * pageSize).prefix(pageSize))
         try await ParticipantOperations.listed(shown.map { ($0.view.person, $0.view.parties) }, action: "search", caller, r.services)
-        let municipalities = Set(rows.map(\.municipality)).union(agreements.flatMap(\.municipalities)).sorted { $0.name < $1.name }
+        let municipalities = Set(rows.map(\.municipality)).union(agreements.flatMap(\.municipalities)).subtracting([.withheld]).sorted {
+            $0.name < $1.name
+        }
         let tracks = Set(agreements.flatMap { $0.tracks.map { ($0.code) } }).sorted()
         func pageLink(_ n: Int) -> String { SiteURL.participants.with(f.query + [("sida", String(n))]) }
         let model = ListModel(
