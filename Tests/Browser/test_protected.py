@@ -1,7 +1,7 @@
 """Protected identity as a caseworker meets it (issue 23, part 2): the demo marks a few of its
 people protected; the list shows them as "Skyddad identitet" without name or number, their page
 hides both until the caseworker writes why, and the auditor finds the look with its reason.
-axe runs on every page reached."""
+axe runs on every page reached, the auditor's printable documents included."""
 import re
 
 from selenium.webdriver.common.by import By
@@ -19,6 +19,8 @@ def test_a_protected_person_is_named_only_after_a_reason_and_the_auditor_sees_it
     assert links, "the demo marks a few of Haninge's people protected"
     assert links[0].text == "Skyddad identitet"
     check_page(driver, "protected-list")
+    # Someone Haninge holds, for the auditor's register extract below.
+    held = NUMBER.search(driver.find_element(By.ID, "participants").text).group(0)
 
     click_and_wait(driver, links[0])
     assert "/deltagare/skyddad/" in driver.current_url
@@ -46,4 +48,12 @@ def test_a_protected_person_is_named_only_after_a_reason_and_the_auditor_sees_it
     driver.get(base_url + "/granskning?skyddade=1")
     assert "reason: Ringa inför mötet" in driver.find_element(By.ID, "audit").text
     check_page(driver, "protected-looks")
+    # The printable documents of issue 23 pass axe too: a register extract, the records of processing.
+    driver.get(f"{base_url}/granskning/utdrag.html?person={held}")
+    assert held in driver.find_element(By.TAG_NAME, "body").text
+    check_page(driver, "extract")
+    for path, name in (("/granskning/behandlingar", "processing-controller"), ("/granskning/behandlingar/bitrade", "processing-processor")):
+        driver.get(base_url + path)
+        check_page(driver, name)
+    driver.get(base_url + "/")
     sign_out(driver)
