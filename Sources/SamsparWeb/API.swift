@@ -63,6 +63,7 @@ struct API {
 
         add(.get, "/api/v1/audit") { try await AuditRoutes.search($0, $1, s) }
         add(.get, "/api/v1/audit/verify") { try await AuditRoutes.verify($0, $1, s) }
+        add(.get, "/api/v1/audit/extract") { try await AuditRoutes.extract($0, $1, s) }
 
         add(.get, "/api/v1/disagreements") { try await ParticipantRoutes.disagreements($0, $1, s) }
 

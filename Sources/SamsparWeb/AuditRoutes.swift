@@ -45,6 +45,18 @@ enum AuditRoutes {
         return convert(object)
     }
 
+    /// The register extract of one person for the caller's own organisation (issue 23): the
+    /// JSON of the page's `utdrag.json` and of `samspar extract`, made and audited by
+    /// ``ExtractOperations/make(_:of:_:_:)``.
+    static func extract(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
+        let caller = try ExtractOperations.Act.make.authorize(context.principal, on: context.channel(request))
+        guard let text = request.uri.queryParameters.get("personId"), let person = try? Personnummer(text, currentYear: s.today.year) else {
+            throw APIError.badRequest("personId must be a personnummer or samordningsnummer")
+        }
+        guard let own = caller.organisation else { throw APIError.unauthenticated }
+        return JSONResponse.make(ExtractOperations.document(try await ExtractOperations.make(person, of: own, caller, s)))
+    }
+
     /// The auditor's search of the log (``AuditOperations/search(_:_:_:)``).
     static func search(_ request: Request, _ context: AppContext, _ s: Services) async throws -> Response {
         let caller = try AuditOperations.Act.search.authorize(context.principal, on: context.channel(request))

@@ -146,4 +146,31 @@ struct ExtractTests {
         }
         #expect(!text.contains("Af-namn"))
     }
+
+    /// The API's extract: the auditor's own organisation's, the same JSON as the page's; a
+    /// protected registration's extract says so and shows the person everything.
+    @Test(arguments: Engine.available)
+    func theExtractThroughTheAPI(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        let scenario = try await AccessMatrixTests.setUp(h)
+        #expect(
+            try await h.request(
+                .put, "/api/v1/participants/\(People.both)", as: .token(scenario.haninge),
+                json: People.participantJSON(People.both, given: "Hemlig").replacingOccurrences(of: "}", with: #", "protected": true}"#)
+            ).status == .ok)
+        let auditor = try await h.session(for: "auditor@example.se")
+        let reply = try await h.request(.get, "/api/v1/audit/extract?personId=\(People.both)", as: .session(cookie: auditor.cookie, csrf: auditor.csrf))
+        #expect(reply.status == .ok, "\(reply.text)")
+        #expect(reply.json["holds"] as? Bool == true && reply.json["personId"] as? String == "19920213-2396")
+        let registration = try #require(reply.json["registration"] as? [String: Any])
+        #expect(registration["givenName"] as? String == "Hemlig" && registration["protected"] as? Bool == true)
+        #expect((registration["registrations"] as? [[String: Any]])?.map { $0["party"] as? String } == ["212000-0084"])
+        #expect(!reply.text.contains("Af-namn"))
+        let bad = try await h.request(.get, "/api/v1/audit/extract?personId=12345", as: .session(cookie: auditor.cookie, csrf: auditor.csrf))
+        #expect(bad.status == .badRequest)
+        // The printed form says it too.
+        let page = try await h.request(.get, "/granskning/utdrag.html?person=\(People.both)", as: .session(cookie: auditor.cookie, csrf: nil))
+        #expect(page.text.contains("Skyddad identitet") && page.text.contains("Hemlig"))
+    }
 }
