@@ -395,7 +395,7 @@ public enum AuditLog {
     /// refusals, sign-ins, the log's own reads, and the closes and publications themselves.
     public static let changesNoFact: Set<String> = [
         "read", "read-access-log", "search", "export", "refused", "audit-search", "audit-verify", "audit-read", "read-joint-figures",
-        "sign-in", "close", "publish",
+        "sign-in", "close", "publish", "backup",
     ]
 
     public struct Head: Sendable, Equatable, CustomStringConvertible {

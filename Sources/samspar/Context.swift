@@ -229,6 +229,17 @@ struct Context {
         return RemovalList(path: keyPath + ".removed", key: key)
     }
 
+    /// The installation's audit key, which must exist: backup and restore never make one.
+    func installationKey() throws -> AuditKey {
+        let path = auditKeyPath(for: database)
+        guard let key = try loadAuditKey(path: path) else {
+            throw CLIFailure(
+                "no audit key at \(path): a backup and a restore use the installation's key and never make one; put it there from the secret store, or set SAMSPAR_AUDIT_KEY / SAMSPAR_AUDIT_KEY_FILE"
+            )
+        }
+        return key
+    }
+
     private func loadAuditKey(path: String) throws -> AuditKey? {
         if let auditKeyHex { return AuditKey(text: auditKeyHex) }
         guard FileManager.default.fileExists(atPath: path) else { return nil }

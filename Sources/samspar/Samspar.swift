@@ -11,7 +11,7 @@ struct Samspar: AsyncParsableCommand {
         subcommands: [
             Migrate.self, Demo.self, AgreementCommand.self, Import.self, ReportCommand.self, Serve.self, UserCommand.self, TokenCommand.self,
             AuditCommand.self, DatabaseCommand.self, OrganisationCommand.self, BenchReports.self, CloseCommand.self, RetentionCommand.self,
-            EraseCommand.self, ExtractCommand.self,
+            EraseCommand.self, ExtractCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 }

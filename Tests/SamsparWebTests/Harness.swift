@@ -25,7 +25,7 @@ final class Harness: @unchecked Sendable {
     let services: Services
     let router: Router<AppContext>
     let routes: [(method: String, path: String)]
-    private let clock: Clock
+    let clock: Clock
 
     final class Clock: @unchecked Sendable {
         private let lock = NSLock()
