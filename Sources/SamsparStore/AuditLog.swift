@@ -472,32 +472,7 @@ public enum AuditLog {
                 FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000
                 """, [.int(expectedSeq)])
             guard let first = page.first?["seq"].int, let last = page.last?["seq"].int else { return Verification(entries: count, problem: nil) }
-            var subjects: [Int64: [Chain.Digest]] = [:]
-            var unsalted: Set<Int64> = []
-            for row in try await s.query(
-                "SELECT seq, person_id, org_number, salt FROM audit_subjects WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)])
-            {
-                guard let seq = row["seq"].int, let person = row["person_id"].int, let org = row["org_number"].int else { continue }
-                guard let salt = row["salt"].text.flatMap(Chain.Salt.init(hex:)) else {
-                    unsalted.insert(seq)
-                    continue
-                }
-                subjects[seq, default: []].append(Chain.subject(PersonParty(person: person, org: org), salt: salt))
-            }
-            for row in try await s.query(
-                "SELECT seq, person_id, org_number, salt, content FROM audit_previous WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)])
-            {
-                guard let seq = row["seq"].int, let value = PreviousValue(row: row) else { continue }
-                guard let salt = row["salt"].text.flatMap(Chain.Salt.init(hex:)) else {
-                    unsalted.insert(seq)
-                    continue
-                }
-                subjects[seq, default: []].append(Chain.previous(value, salt: salt))
-            }
-            for row in try await s.query("SELECT seq, digest FROM audit_removed_subjects WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)]) {
-                guard let seq = row["seq"].int, let digest = row["digest"].text.flatMap(Chain.Digest.init(hex:)) else { continue }
-                subjects[seq, default: []].append(digest)
-            }
+            let (subjects, unsalted) = try await chainInputs(from: first, through: last, in: s)
             for row in page {
                 let e = entry(row)
                 if e.seq != expectedSeq {
@@ -533,6 +508,99 @@ public enum AuditLog {
                 count += 1
             }
         }
+    }
+
+    /// What the chain hashes of entries `first` through `last` besides their own columns: each
+    /// entry's subjects as salted digests, the old values a correction kept, and the digests
+    /// retention left in place of removed identities; and the entries with a subject whose salt
+    /// is gone (which no longer verify).
+    static func chainInputs(from first: Int64, through last: Int64, in s: any SQLSession) async throws -> (
+        subjects: [Int64: [Chain.Digest]], unsalted: Set<Int64>
+    ) {
+        var subjects: [Int64: [Chain.Digest]] = [:]
+        var unsalted: Set<Int64> = []
+        for row in try await s.query(
+            "SELECT seq, person_id, org_number, salt FROM audit_subjects WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)])
+        {
+            guard let seq = row["seq"].int, let person = row["person_id"].int, let org = row["org_number"].int else { continue }
+            guard let salt = row["salt"].text.flatMap(Chain.Salt.init(hex:)) else {
+                unsalted.insert(seq)
+                continue
+            }
+            subjects[seq, default: []].append(Chain.subject(PersonParty(person: person, org: org), salt: salt))
+        }
+        for row in try await s.query(
+            "SELECT seq, person_id, org_number, salt, content FROM audit_previous WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)])
+        {
+            guard let seq = row["seq"].int, let value = PreviousValue(row: row) else { continue }
+            guard let salt = row["salt"].text.flatMap(Chain.Salt.init(hex:)) else {
+                unsalted.insert(seq)
+                continue
+            }
+            subjects[seq, default: []].append(Chain.previous(value, salt: salt))
+        }
+        for row in try await s.query("SELECT seq, digest FROM audit_removed_subjects WHERE seq >= $1 AND seq <= $2", [.int(first), .int(last)]) {
+            guard let seq = row["seq"].int, let digest = row["digest"].text.flatMap(Chain.Digest.init(hex:)) else { continue }
+            subjects[seq, default: []].append(digest)
+        }
+        return (subjects, unsalted)
+    }
+
+    /// A new chain after the audit key was lost (SPEC §5 `samspar audit rekey`, issue 24): every
+    /// entry is chained anew with the session's key, in order, keeping its columns, its salts
+    /// and its kept hash from before migration 9; nothing can check the entries against the
+    /// lost key, so the `audit-rekey` entry (`draft`, whose detail gets the old head) records
+    /// where the old chain ended. Returns the old head.
+    static func rekey(_ draft: AuditDraft, in s: any SQLSession, at now: Date) async throws -> Head {
+        guard let key = s.auditKey else { throw RechainError(description: "a new chain needs the new key") }
+        try await s.lockAuditChain()
+        let old = try await head(in: s)
+        var previous = genesis
+        var after: Int64 = 0
+        while true {
+            let page = try await s.query(
+                """
+                SELECT seq, at, actor, role, org_number, action, person_id, person_salt, person_digest, channel, detail, prev_hash, hash, keyed,
+                       legacy_hash
+                FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 2000
+                """, [.int(after)])
+            guard let first = page.first?["seq"].int, let last = page.last?["seq"].int else { break }
+            let (subjects, _) = try await chainInputs(from: first, through: last, in: s)
+            var tuples: [String] = []
+            var binds: [SQLValue] = []
+            for row in page {
+                let e = entry(row)
+                let person =
+                    e.draft.person.flatMap { id in row["person_salt"].text.flatMap(Chain.Salt.init(hex:)).map { Chain.person(id.value, salt: $0) } }
+                    ?? row["person_digest"].text.flatMap(Chain.Digest.init(hex:))
+                let hash = chainHash(
+                    previous: previous, seq: e.seq, at: e.at, draft: e.draft, person: person, subjects: subjects[e.seq] ?? [],
+                    legacyHash: row["legacy_hash"].text, key: key)
+                let base = binds.count
+                tuples.append("(CAST($\(base + 1) AS BIGINT), CAST($\(base + 2) AS TEXT), CAST($\(base + 3) AS TEXT))")
+                binds += [.int(e.seq), .text(previous), .text(hash)]
+                previous = hash
+                after = e.seq
+                if tuples.count == 200 {
+                    try await rewriteKeyed(tuples, binds, in: s)
+                    (tuples, binds) = ([], [])
+                }
+            }
+            if !tuples.isEmpty { try await rewriteKeyed(tuples, binds, in: s) }
+        }
+        var entry = draft
+        entry.detail = (draft.detail.isEmpty ? "" : draft.detail + "; ") + "the head of the chain under the lost key was \(old)"
+        try await append([entry], at: now, in: s)
+        return old
+    }
+
+    private static func rewriteKeyed(_ tuples: [String], _ binds: [SQLValue], in s: any SQLSession) async throws {
+        try await s.query(
+            """
+            UPDATE audit_log SET prev_hash = v.column2, hash = v.column3, keyed = 1
+            FROM (VALUES \(tuples.joined(separator: ", "))) AS v
+            WHERE audit_log.seq = v.column1
+            """, binds)
     }
 
     /// Walks a chain of version 1 (before migration 9), as ``verify(in:)`` did then.

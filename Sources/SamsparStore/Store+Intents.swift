@@ -21,6 +21,12 @@ extension SamsparStore {
     // MARK: Audit
 
     /// Appends entries in one transaction of their own.
+    /// Chains the whole log anew with this store's key after the old key was lost
+    /// (``AuditLog/rekey(_:in:at:)``); returns the old head, which `draft`'s entry records.
+    public func rekeyAudit(_ draft: AuditDraft, at now: Date) async throws -> AuditLog.Head {
+        try await transaction { try await AuditLog.rekey(draft, in: $0, at: now) }
+    }
+
     public func appendAudit(_ drafts: [AuditDraft], at now: Date) async throws {
         guard !drafts.isEmpty else { return }
         try await transaction { try await AuditLog.append(drafts, at: now, in: $0) }

@@ -229,6 +229,38 @@ struct Context {
         return RemovalList(path: keyPath + ".removed", key: key)
     }
 
+    /// `audit rekey`: only when no key is there. A new key is written first (mode 0600, never
+    /// over an existing file), then `body` chains the log with it; if that fails the new key is
+    /// removed again, so the key on disk always matches the chain. The old removal list is
+    /// kept aside (`.removed.lost-key`): its lines are under the lost key.
+    func rekey(_ body: (any SamsparStore) async throws -> (old: AuditLog.Head, new: AuditLog.Head)) async throws -> (
+        old: AuditLog.Head, new: AuditLog.Head, path: String
+    ) {
+        let path = auditKeyPath(for: database)
+        if auditKeyHex != nil { throw CLIFailure("SAMSPAR_AUDIT_KEY is set: `audit rekey` is for a lost key; unset it") }
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw CLIFailure("the audit key \(path) exists: `audit rekey` starts a new chain only when the key is lost")
+        }
+        let key = AuditKey.random(keyedFrom: 1)
+        guard try writeAuditKey(key, path: path) else { throw CLIFailure("the audit key \(path) appeared meanwhile; nothing was changed") }
+        do {
+            let store = try await open(database, auditKey: key, migrate: true)
+            do {
+                let heads = try await body(store)
+                try await store.close()
+                let list = path + ".removed"
+                if FileManager.default.fileExists(atPath: list) { try FileManager.default.moveItem(atPath: list, toPath: list + ".lost-key") }
+                return (heads.old, heads.new, path)
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+    }
+
     /// The installation's audit key, which must exist: backup and restore never make one.
     func installationKey() throws -> AuditKey {
         let path = auditKeyPath(for: database)

@@ -287,7 +287,32 @@ struct TokenCommand: AsyncParsableCommand {
 /// `samspar audit verify|head`.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "The audit log. / Loggen över åtkomst och ändringar.", subcommands: [Verify.self, Head.self])
+        commandName: "audit", abstract: "The audit log. / Loggen över åtkomst och ändringar.", subcommands: [Verify.self, Head.self, Rekey.self])
+
+    /// `samspar audit rekey --reason TEXT` (SPEC §5, issue 24): only when the key is lost. Makes
+    /// a new key (0600, where the key belongs), chains every entry anew with it, and records the
+    /// reason and the old head in an `audit-rekey` entry. Backups from before cannot be
+    /// restored any more (their chain is under the lost key): take a new one at once.
+    struct Rekey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a new audit chain after the audit key was lost. / Ny granskningsnyckel när den gamla är förlorad.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Why (the log keeps it; name no one in it), e.g. the incident's diary number.") var reason: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let context = try Context(options: database)
+                guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CLIFailure("--reason must say why") }
+                let (old, new, path) = try await context.rekey { store in
+                    try await AuditOperations.rekey(reason: reason, context.caller("audit rekey"), context.services(store))
+                }
+                print("Ny granskningsnyckel (new audit key) i \(path): keep it in the secret store, apart from backups.")
+                print("Huvudet under den förlorade nyckeln (the head under the lost key): \(old)")
+                print("Nytt huvud (new head): \(new)")
+                print("Säkerhetskopior från före bytet kan inte återställas: ta en ny nu (backups from before cannot be restored).")
+            }
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

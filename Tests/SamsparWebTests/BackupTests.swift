@@ -55,4 +55,24 @@ struct BackupTests {
         #expect(try await target.registration(of: try Personnummer(People.consented, currentYear: 2026), heldBy: Org.haninge) != nil)
         #expect(try await target.verifyAudit(head: made.head).problem == nil)
     }
+
+    /// Only the operator starts a new audit chain; the chain then verifies with the store's key
+    /// and its `audit-rekey` entry names the old head.
+    @Test(arguments: Engine.available)
+    func onlyTheOperatorStartsANewChain(engine: Engine) async throws {
+        let h = try await Harness(engine: engine)
+        defer { Task { try? await h.close() } }
+        _ = try await AccessMatrixTests.setUp(h)
+        let before = try await h.store.auditHead()
+        for role in Role.allCases {
+            let caller = try Caller.signedIn(Principal(actor: "x@example.se", role: role, organisation: Org.haninge), on: .command("test"))
+            await #expect(throws: APIError.self, "\(role)") { _ = try await AuditOperations.rekey(reason: "prov", caller, h.services) }
+        }
+        #expect(try await h.store.auditHead() == before)
+        let (old, new) = try await AuditOperations.rekey(reason: "KS 2026/1", Self.operatorCaller, h.services)
+        #expect(old == before && new.count == before.count + 1)
+        #expect(try await h.store.verifyAudit().problem == nil)
+        let entry = try #require(try await h.store.searchAudit(.init(action: "audit-rekey")).first)
+        #expect(entry.draft.detail == "a new key after the old was lost: KS 2026/1; the head of the chain under the lost key was \(before)")
+    }
 }

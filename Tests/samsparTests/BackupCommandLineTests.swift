@@ -166,6 +166,46 @@ struct BackupCommandLineTests {
         #expect(keyless.status != 0 && keyless.stderr.contains("never make one"), "\(keyless.stderr)")
     }
 
+    /// The key is lost: `audit rekey` makes a new one and chains the log anew, recording the
+    /// reason and the old head; backups from before no longer restore.
+    @Test func aLostKeyGivesANewChainThatRecordsTheOldHead() throws {
+        let cli = try Self.installation()
+        let keyPath = cli.directory.appendingPathComponent("samspar.sqlite.audit-key").path
+        let present = try cli.run("audit", "rekey", "--reason", "prov")
+        #expect(present.status != 0 && present.stderr.contains("exists"), "\(present.stderr)")
+        #expect(try cli.run("backup", "old.sqlite").status == 0)
+        let before = try cli.run("audit", "head").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try FileManager.default.removeItem(atPath: keyPath)
+        #expect(try cli.run("audit", "verify").status != 0)
+        let rekeyed = try cli.run("audit", "rekey", "--reason", "nyckeln förlorad, KS 2026/1")
+        #expect(rekeyed.status == 0, "\(rekeyed.stderr)")
+        #expect(rekeyed.stdout.contains("(the head under the lost key): \(before)\n"), "\(rekeyed.stdout)")
+        #expect((try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let verified = try cli.run("audit", "verify")
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [
+            cli.directory.appendingPathComponent("samspar.sqlite").path, "SELECT actor || ' ' || detail FROM audit_log WHERE action = 'audit-rekey'",
+        ]
+        let out = Pipe()
+        sqlite.standardOutput = out
+        try sqlite.run()
+        let detail = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        sqlite.waitUntilExit()
+        #expect(detail.contains("nyckeln förlorad, KS 2026/1") && detail.contains(before) && detail.hasPrefix("cli:"), "\(detail)")
+        // One changed byte still shows under the new key.
+        let tamper = Process()
+        tamper.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        tamper.arguments = [cli.directory.appendingPathComponent("samspar.sqlite").path, "UPDATE audit_log SET detail = detail || ' ' WHERE seq = 2"]
+        try tamper.run()
+        tamper.waitUntilExit()
+        #expect(try cli.run("audit", "verify").status != 0)
+        // A backup from before cannot be restored into this installation.
+        let old = try cli.run(["restore", "old.sqlite", "--db", "sqlite://restored.sqlite"], environment: Self.key(cli))
+        #expect(old.status != 0 && old.stderr.contains("does not verify"), "\(old.stderr)")
+    }
+
     /// `kill -9` at any moment of a backup: either no file named FILE, or one that restores.
     @Test func aBackupKilledHalfWayLeavesNoFileThatClaimsToBeComplete() throws {
         let cli = try Samspar()
@@ -240,5 +280,10 @@ struct PostgresBackupTests {
         let third = try #require(try freshPostgresURL())
         #expect(try cli.run(["restore", "from-sqlite.sqlite", "--db", third], environment: env).status == 0)
         #expect(try report(third) == expected)
+        // The key is lost: a new chain on PostgreSQL too.
+        try FileManager.default.removeItem(atPath: keyFile)
+        let rekeyed = try cli.run(["audit", "rekey", "--reason", "KS 2026/1", "--db", third], environment: env)
+        #expect(rekeyed.status == 0, "\(rekeyed.stderr)")
+        #expect(try cli.run(["audit", "verify", "--db", third], environment: env).status == 0)
     }
 }

@@ -61,6 +61,17 @@ public enum AuditOperations {
 
     /// An act of the operator on the whole database (`samspar db copy`), in its own commit
     /// before the act begins.
+    /// `samspar audit rekey` (SPEC §5, issue 24): after the audit key was lost, the operator
+    /// chains the log anew with a new key (the store's); the `audit-rekey` entry records the
+    /// reason and the old head. Returns the old head and the new one.
+    public static func rekey(reason: String, _ caller: Caller, _ s: Services) async throws -> (old: AuditLog.Head, new: AuditLog.Head) {
+        guard Mutant.decide("audit.rekeyOperatorOnly", caller.principal == nil) else {
+            throw APIError.forbidden("a new audit chain is started by the operator")
+        }
+        let old = try await s.store.rekeyAudit(caller.entry("audit-rekey", detail: "a new key after the old was lost: \(reason)"), at: s.now())
+        return (old, try await s.store.auditHead())
+    }
+
     public static func recordAct(_ action: String, detail: String, _ caller: Caller, _ s: Services) async throws {
         try await s.store.appendAudit([caller.entry(action, detail: detail)], at: s.now())
     }

@@ -56,7 +56,8 @@ enum AuditPage {
         "read", "search", "export", "read-access-log", "create", "update", "record", "import", "consent", "withdraw", "refused", "sign-in",
         "read-joint-figures", "publish", "close", "agreement", "add-user", "disable-user", "enable-user", "reset-password", "create-token",
         "revoke-token", "org-add", "org-update", "audit-search", "audit-verify", "demo", "db-copy", "retention-setting", "retention-plan",
-        "retention-run", "erase", "forget-expired", "extract", "audit-rechain", "read-protected", "protect", "unprotect",
+        "retention-run", "erase", "forget-expired", "extract", "audit-rechain", "read-protected", "protect", "unprotect", "backup", "restore",
+        "restore-removal", "audit-rekey",
     ]
 
     /// An action in the reader's words; an action without words (a newer one) as its code.
