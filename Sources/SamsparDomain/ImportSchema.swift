@@ -235,6 +235,18 @@ public struct ImportSchema: Sendable {
             }
         }
 
+        /// `yes`/`ja` or `no`/`nej`, in any case; `nil` when absent (or wrong, with its problem).
+        mutating func yesNo(_ column: String, required isRequired: Bool, hint: String = "") -> Bool? {
+            guard let bytes = isRequired ? required(column) : raw(column) else { return nil }
+            switch String(decoding: bytes, as: UTF8.self).lowercased() {
+            case "yes", "ja": return true
+            case "no", "nej": return false
+            case let other:
+                fail(column, "'\(other)' is not yes or no" + hint)
+                return nil
+            }
+        }
+
         mutating func choice<T: RawRepresentable & CaseIterable>(_ column: String, _: T.Type, required isRequired: Bool) -> T?
         where T.RawValue == String {
             guard let bytes = isRequired ? required(column) : raw(column) else { return nil }
@@ -269,24 +281,10 @@ public struct ImportSchema: Sendable {
         let registered = c.day("registered_on", required: true)
         let exited = c.day("exited_on", required: false)
         let exitReason = c.text("exit_reason")
-        var upperSecondary: Bool?
-        if let bytes = c.required("upper_secondary_completed") {
-            switch String(decoding: bytes, as: UTF8.self).lowercased() {
-            case "yes", "ja": upperSecondary = true
-            case "no", "nej": upperSecondary = false
-            case let other: c.fail("upper_secondary_completed", "'\(other)' is not yes or no")
-            }
-        }
+        let upperSecondary = c.yesNo("upper_secondary_completed", required: true)
         let education = c.text("education_level", maxLength: 40)
         // Only `no` removes a mark: an empty cell, or a file without the column, leaves it.
-        var protected: Bool?
-        if let bytes = c.raw("protected") {
-            switch String(decoding: bytes, as: UTF8.self).lowercased() {
-            case "yes", "ja": protected = true
-            case "no", "nej": protected = false
-            case let other: c.fail("protected", "'\(other)' is not yes or no (leave the cell empty to keep the mark as it is)")
-            }
-        }
+        let protected = c.yesNo("protected", required: false, hint: " (leave the cell empty to keep the mark as it is)")
         if let person, let permit, permit < person.earliestBirthDate {
             c.fail("first_permit_date", "\(permit) is before the birth date \(person.earliestBirthDate)")
         }

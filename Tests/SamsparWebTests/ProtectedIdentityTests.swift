@@ -22,14 +22,9 @@ struct ProtectedIdentityTests {
     static let provider = "Komvux Brandbergen"
     static let exitPlace = "flyttade till Jordbro"
 
-    func form(_ fields: [(String, String)]) -> String {
-        fields.map { "\(SiteURL.encode($0.0))=\(SiteURL.encode($0.1))" }.joined(separator: "&")
-    }
-
+    /// A form as the browser sends it, with the session's CSRF token (PageTests' helper).
     func post(_ h: Harness, _ uri: String, as session: (cookie: String, csrf: String), _ fields: [(String, String)]) async throws -> Harness.Reply {
-        try await h.request(
-            .post, uri, as: .session(cookie: session.cookie, csrf: nil), headers: [.contentType: "application/x-www-form-urlencoded"],
-            body: form([("_csrf", session.csrf)] + fields))
+        try await PageTests().post(h, uri, as: session, [("_csrf", session.csrf)] + fields)
     }
 
     static func participant(marked: Bool?) -> String {
