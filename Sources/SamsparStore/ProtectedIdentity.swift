@@ -33,15 +33,18 @@ enum ProtectedIdentityMigration {
         }
     }
 
-    /// The marks a staged file is about to set or remove (each registration's last row), as
-    /// `person_id`, `org_number` and `marked` (1 set, 0 removed): each becomes an audit entry.
+    /// The marks a staged file is about to set or remove (each registration's last row that
+    /// says `yes` or `no`), as `person_id`, `org_number` and `marked` (1 set, 0 removed): each
+    /// becomes an audit entry. One pass over the staging table and a group of the rows that
+    /// name a mark, never a lookup per row (a correlated "last row" subquery was quadratic in a
+    /// national file that marks people).
     static func changes(staging: String) -> String {
         """
         SELECT s.person_id, s.org_number, CASE WHEN s.protected_ref = '' THEN 0 ELSE 1 END AS marked
-        FROM \(staging) s LEFT JOIN registrations t ON t.person_id = s.person_id AND t.org_number = s.org_number
-        WHERE s.protected_ref IS NOT NULL
-          AND s.seq = (SELECT max(x.seq) FROM \(staging) x WHERE x.person_id = s.person_id AND x.org_number = s.org_number)
-          AND ((s.protected_ref = '' AND t.protected_ref IS NOT NULL) OR (s.protected_ref <> '' AND t.protected_ref IS NULL))
+        FROM (SELECT max(seq) AS seq FROM \(staging) WHERE protected_ref IS NOT NULL GROUP BY person_id, org_number) l
+        JOIN \(staging) s ON s.seq = l.seq
+        LEFT JOIN registrations t ON t.person_id = s.person_id AND t.org_number = s.org_number
+        WHERE (s.protected_ref = '' AND t.protected_ref IS NOT NULL) OR (s.protected_ref <> '' AND t.protected_ref IS NULL)
         ORDER BY s.person_id, s.org_number
         """
     }
