@@ -39,11 +39,15 @@ public struct Principal: Sendable, Equatable {
     public var actor: String
     public var role: Role
     public var organisation: Organisationsnummer
+    /// The role the person holds, when they signed in with one factor and so act with less
+    /// (SPEC §1: what an analyst gets); `nil` when `role` is the role they hold.
+    public var heldRole: Role?
 
-    public init(actor: String, role: Role, organisation: Organisationsnummer) {
+    public init(actor: String, role: Role, organisation: Organisationsnummer, heldRole: Role? = nil) {
         self.actor = actor
         self.role = role
         self.organisation = organisation
+        self.heldRole = heldRole
     }
 }
 

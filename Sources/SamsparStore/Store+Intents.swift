@@ -229,11 +229,16 @@ extension SamsparStore {
     /// Adds a user of an organisation of the registry; throws ``OrganisationError/unknown(_:)``
     /// or ``AccountError/conflict(_:)``.
     public func addUser(
-        email: String, organisation: Organisationsnummer, role: Role, passwordHash: String, audit: AuditDraft, at now: Date
+        email: String, organisation: Organisationsnummer, role: Role, passwordHash: String, totpSecret: String? = nil, recoveryDigests: [String] = [],
+        audit: AuditDraft, at now: Date
     ) async throws -> Int64 {
         try await transaction { s in
             guard try await Organisations.find(organisation, in: s) != nil else { throw OrganisationError.unknown(organisation) }
             let id = try await Rows.addUser(email: email, organisation: organisation, role: role, passwordHash: passwordHash, now: now, in: s)
+            if let totpSecret {
+                _ = try await SignInRows.setSecondFactor(
+                    secret: totpSecret, recoveryDigests: recoveryDigests, userID: id, organisation: organisation, keepingSession: nil, in: s)
+            }
             try await AuditLog.append([audit], at: now, in: s)
             return id
         }

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SamsparDomain
+import SamsparStore
 
 /// The per-request context: who is asking, and how they proved it.
 struct AppContext: RequestContext {
@@ -10,6 +11,12 @@ struct AppContext: RequestContext {
     var principal: Principal?
     /// The CSRF token of the cookie session, when the request came with one (writes must echo it).
     var sessionCSRF: String?
+    /// How the cookie session was begun (factors, method, a provider's `acr`), when there is one.
+    var sessionProof: SignInProof?
+    /// The account behind the cookie session (its own sessions page, its second factor).
+    var sessionUser: UserAccount?
+    /// The session's secret, so the person's own page can tell "this session" among theirs.
+    var sessionHandle: String?
     /// The peer's IP address (sign-in rate limits); never logged.
     let remoteAddress: String
     /// Today in Sweden, set by ``AuthenticationMiddleware`` from the injected clock.
@@ -19,6 +26,9 @@ struct AppContext: RequestContext {
         coreContext = .init(source: source)
         principal = nil
         sessionCSRF = nil
+        sessionProof = nil
+        sessionUser = nil
+        sessionHandle = nil
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 

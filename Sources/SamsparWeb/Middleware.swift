@@ -116,8 +116,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
             context.principal = Principal(actor: "token:\(token.name)", role: .system, organisation: token.organisation)
         } else if let secret = request.cookies[Services.sessionCookie]?.value {
             if let session = try await services.session(secret) {
-                context.principal = Principal(actor: session.user.email, role: session.user.role, organisation: session.user.organisation)
+                context.principal = SignInOperations.principal(of: session)
                 context.sessionCSRF = session.csrfToken
+                context.sessionProof = session.proof
+                context.sessionUser = session.user
+                context.sessionHandle = session.handle
                 let safe = request.method == .get || request.method == .head || request.method == .options
                 // Pages send the token in the form instead (``FormData/read(_:limit:)`` checks it
                 // before a page reads anything else of the form).

@@ -34,8 +34,17 @@ extension PathParameter where Value == String {
     static let reference = PathParameter(name: "id") { text, _ in
         text.utf8.count == 32 && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) } ? String(text) : nil
     }
+    /// One of a person's own sessions (`/konto/sessioner/{id}/avsluta`): 16 hexadecimal digits.
+    static let sessionHandle = PathParameter(name: "id") { text, _ in
+        text.utf8.count == 16 && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) } ? String(text) : nil
+    }
     /// An account page's action (`/konton/anvandare/{id}/{action}`).
     static let action = PathParameter(name: "action") { text, _ in String(text) }
+}
+
+extension PathParameter where Value == Organisationsnummer {
+    /// The organisation whose identity provider a sign-in is at (`/logga-in/idp/{orgNumber}`).
+    static let organisation = PathParameter(name: "orgNumber") { text, _ in try? Organisationsnummer(String(text)) }
 }
 
 extension PathParameter where Value == Quarter {

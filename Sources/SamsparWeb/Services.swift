@@ -27,14 +27,24 @@ public struct Services: Sendable {
     let auditBuffer: AuditBuffer
     let tokenCache = TokenCache()
     let importJobs = ImportJobs()
+    /// The organisations' identity providers (issue 25): discovery and keys, sign-ins under
+    /// way, and the client secrets `serve` read at start.
+    let providerCache = ProviderCache()
+    let pendingSignIns = PendingSignIns()
+    let providerSecrets = ProviderSecrets()
+    /// The address people reach Samspår at (`serve --public-url`), which a provider sends
+    /// them back to; without it, the request's own `Host`.
+    public let publicURL: String?
+    let demoMark = DemoMark()
 
     static let sessionCookie = "samspar_session"
 
     public init(
         store: any SamsparStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12, sessionLifetime: TimeInterval = 8 * 3600,
         suppression: Suppression = Suppression(), trustedProxies: Set<String> = [], grantRounds: GrantRounds = .bundled,
-        closeDelay: Int = Closes.defaultDelay
+        closeDelay: Int = Closes.defaultDelay, publicURL: String? = nil
     ) {
+        self.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.grantRounds = grantRounds
         self.closeDelay = closeDelay
         self.store = store
@@ -70,6 +80,21 @@ public struct Services: Sendable {
     func session(_ secret: String) async throws -> UserSession? {
         let now = now()
         return try await store.session(secret: secret, now: now)
+    }
+
+    /// Whether this is a demo database (`samspar demo`): asked once, then known for good.
+    func isDemo() async throws -> Bool {
+        if await demoMark.known { return true }
+        let demo = try await store.isDemo()
+        if demo { await demoMark.set() }
+        return demo
+    }
+
+    /// Reads the client secrets of every organisation's provider (`serve`, at start); what
+    /// could not be read is returned, one line each.
+    public func loadProviderSecrets() async throws -> [String] {
+        await providerSecrets.load(try await store.identityProviders())
+        return await providerSecrets.problems
     }
 
     /// 256 random bits, URL-safe.
@@ -116,6 +141,12 @@ public struct Services: Sendable {
 
     /// What bcrypt reads of a password.
     static let maxPasswordBytes = 72
+}
+
+/// The demo mark, once seen (it is never removed).
+actor DemoMark {
+    private(set) var known = false
+    func set() { known = true }
 }
 
 /// Recently authenticated API tokens, by the digest of their secret.

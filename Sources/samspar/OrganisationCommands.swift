@@ -77,6 +77,20 @@ struct OrganisationCommand: AsyncParsableCommand {
         @Option(help: "A new kommunkod (a municipality's).") var kommunkod: String?
         @Option(help: "The retention period in years (with --retention-decision).") var retentionYears: Int?
         @Option(help: "The retention decision (gallringsbeslut) the period comes from, e.g. a diary number.") var retentionDecision: String?
+        @Option(name: .customLong("oidc-issuer"), help: "The organisation's OpenID Connect provider (its issuer URL).") var oidcIssuer: String?
+        @Option(name: .customLong("oidc-client-id"), help: "Samspår's client id at that provider.") var oidcClientID: String?
+        @Option(name: .customLong("oidc-client-secret-file"), help: "A file holding the client secret (read by every serve at start).")
+        var oidcSecretFile: String?
+        @Option(name: .customLong("oidc-client-secret-env"), help: "An environment variable holding the client secret (read by every serve at start).")
+        var oidcSecretEnv: String?
+        @Option(name: .customLong("oidc-role-claim"), help: "The ID token's claim whose values map to roles.") var oidcRoleClaim: String?
+        @Option(name: .customLong("oidc-role"), help: "VALUE=ROLE: a value of the role claim and the role it gives (repeat).") var oidcRoles: [String] = []
+        @Option(name: .customLong("oidc-two-factor-acr"), help: "An acr value that counts as two factors (repeat).") var oidcACR: [String] = []
+
+        var oidcGiven: Bool {
+            oidcIssuer != nil || oidcClientID != nil || oidcSecretFile != nil || oidcSecretEnv != nil || oidcRoleClaim != nil || !oidcRoles.isEmpty
+                || !oidcACR.isEmpty
+        }
 
         func run() async throws {
             try await runReportingErrors {
@@ -92,10 +106,16 @@ struct OrganisationCommand: AsyncParsableCommand {
                             years: years, decision: decision, of: org, context.caller("org update"), context.services(store))
                     }
                     print("Gallring (retention) för \(org): \(years) år enligt \(decision.trimmingCharacters(in: .whitespaces))")
+                    if name == nil && kind == nil && kommunkod == nil && !oidcGiven { return }
+                }
+                if oidcGiven {
+                    try await setProvider(org, context)
                     if name == nil && kind == nil && kommunkod == nil { return }
                 }
                 guard name != nil || kind != nil || kommunkod != nil else {
-                    throw CLIFailure("nothing to change: give --name, --kind, --kommunkod or --retention-years with --retention-decision")
+                    throw CLIFailure(
+                        "nothing to change: give --name, --kind, --kommunkod, --retention-years with --retention-decision, or --oidc-issuer with --oidc-client-id"
+                    )
                 }
                 let newKind = try kind.map(OrganisationCommand.kind)
                 let code: Kommunkod?? = try kommunkod.map { .some(try OrganisationCommand.kommunkod($0)) }
@@ -111,6 +131,59 @@ struct OrganisationCommand: AsyncParsableCommand {
                 }
                 print("Organisation ändrad (updated): \(OrganisationCommand.line(updated))")
             }
+        }
+
+        /// The organisation's identity provider (SPEC §5): a new one needs the issuer and the
+        /// client id; later calls change what they name and keep the rest. The secret is never
+        /// an argument: only the file or the variable that holds it.
+        func setProvider(_ org: Organisationsnummer, _ context: Context) async throws {
+            try await context.withStore { store in
+                let existing = try await store.identityProvider(of: org)
+                guard try await store.organisation(org) != nil else { throw CLIFailure(OrganisationError.unknown(org).description) }
+                guard let issuerText = oidcIssuer ?? existing?.issuer, let client = oidcClientID ?? existing?.clientID else {
+                    throw CLIFailure("an identity provider needs both --oidc-issuer and --oidc-client-id")
+                }
+                let issuer = issuerText.hasSuffix("/") ? String(issuerText.dropLast()) : issuerText
+                guard let url = URL(string: issuer), let host = url.host, url.query == nil, url.fragment == nil,
+                    url.scheme == "https" || (url.scheme == "http" && (host == "127.0.0.1" || host == "localhost" || host == "::1"))
+                else {
+                    throw CLIFailure("--oidc-issuer \(issuerText): must be an https:// address (http:// only on loopback, for tests)")
+                }
+                guard !client.isEmpty, client.count <= 200, !client.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+                    throw CLIFailure("--oidc-client-id: 1 to 200 characters without spaces")
+                }
+                if oidcSecretFile != nil && oidcSecretEnv != nil {
+                    throw CLIFailure("give the client secret in a file or in the environment, not both")
+                }
+                if let file = oidcSecretFile, !FileManager.default.isReadableFile(atPath: file) {
+                    throw CLIFailure("--oidc-client-secret-file \(file): cannot be read")
+                }
+                if let name = oidcSecretEnv,
+                    name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }) || name.first!.isNumber
+                {
+                    throw CLIFailure("--oidc-client-secret-env \(name): an environment variable's name (A–Z, 0–9, _)")
+                }
+                var roles = existing?.roles ?? [:]
+                for (n, pair) in oidcRoles.enumerated() {
+                    let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, !parts[0].isEmpty, let role = Role(rawValue: parts[1]), role != .system else {
+                        throw CLIFailure("--oidc-role \(pair) (\(n + 1)): must be VALUE=ROLE, ROLE one of caseworker, coordinator, analyst, auditor, admin")
+                    }
+                    roles[parts[0]] = role
+                }
+                let settings = IdentityProviderSettings(
+                    organisation: org, issuer: issuer, clientID: client,
+                    secretFile: oidcSecretFile ?? (oidcSecretEnv == nil ? existing?.secretFile : nil),
+                    secretEnvironment: oidcSecretEnv ?? (oidcSecretFile == nil ? existing?.secretEnvironment : nil),
+                    roleClaim: oidcRoleClaim ?? existing?.roleClaim, roles: roles,
+                    twoFactorACR: oidcACR.isEmpty ? existing?.twoFactorACR ?? [] : oidcACR)
+                do {
+                    try await SignInOperations.setProvider(settings, context.caller("org update"), context.services(store))
+                } catch let error as APIError {
+                    throw CLIFailure(error.message)
+                }
+            }
+            print("Inloggningstjänst (identity provider) för \(org): \(oidcIssuer ?? "oförändrad")")
         }
     }
 }

@@ -40,6 +40,12 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("db-pool"),
         help: "PostgreSQL: the most connections to keep open (default: $SAMSPAR_DATABASE_POOL, else 10). SQLite ignores it.")
     var dbPool: String?
+    @Option(
+        name: .customLong("public-url"),
+        help:
+            "The address people reach Samspår at (https://samspar.example.se), which identity providers send them back to (default: $SAMSPAR_PUBLIC_URL, else the request's Host)."
+    )
+    var publicURL: String?
 
     func run() async throws {
         try await runReportingErrors(execute)
@@ -68,7 +74,13 @@ struct Serve: AsyncParsableCommand {
             let services = Services(
                 store: store, suppression: Suppression(threshold: context.suppressionThreshold),
                 trustedProxies: trustedProxies.isEmpty ? context.trustedProxies : Set(trustedProxies), grantRounds: rounds,
-                closeDelay: context.closeDelay)
+                closeDelay: context.closeDelay,
+                publicURL: publicURL ?? ProcessInfo.processInfo.environment["SAMSPAR_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 })
+            // Every serve reads the providers' client secrets at start (SPEC §5); one that cannot
+            // be read leaves that provider without a secret, said here, and the rest work.
+            for problem in try await services.loadProviderSecrets() {
+                FileHandle.standardError.write(Data("samspar: identity provider of \(problem)\n".utf8))
+            }
             let metricsHost = self.metricsHost
             try await WebApp.run(
                 services: services, host: host, port: port, metrics: metricsPort.map { (metricsHost, $0) }, logger: logger,
@@ -114,11 +126,12 @@ struct UserCommand: AsyncParsableCommand {
                 throw CLIFailure("the user was not added", details: error.problems.map { "--\($0.column == "organisation" ? "org" : $0.column): \($0.reason)" })
             }
             let (email, org, role) = validated
+            let factor = SignInOperations.newSecondFactor(for: email)
             do {
                 _ = try await context.withStore { store in
                     try await AccountOperations.addUser(
-                        email: email, organisation: org.description, role: role.rawValue, password: password, context.caller("user add"),
-                        context.services(store))
+                        email: email, organisation: org.description, role: role.rawValue, password: password, secondFactor: factor,
+                        context.caller("user add"), context.services(store))
                 }
             } catch let error as APIError where error.status == .conflict {
                 throw CLIFailure(error.message)
@@ -126,6 +139,11 @@ struct UserCommand: AsyncParsableCommand {
                 throw CLIFailure("--org \(org): \(error.problems[0].reason)")
             }
             print("Användare \(email) tillagd: \(role.label), \(org) (user added).")
+            // SPEC §5: the TOTP secret as an otpauth:// URI alone on the last line; the
+            // recovery codes before it, each usable once, shown only now.
+            print("Reservkoder (recovery codes), var och en gäller en gång:")
+            for code in factor.recoveryCodes { print("  \(code)") }
+            print(factor.uri)
         }
 
         fileprivate static func readPassword() throws -> String {

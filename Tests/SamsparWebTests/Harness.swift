@@ -61,9 +61,21 @@ final class Harness: @unchecked Sendable {
         let now = clock.now
         try await store.transaction { s in
             for (email, org, role) in users {
-                _ = try await Rows.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: now, in: s)
+                let id = try await Rows.addUser(email: email, organisation: org, role: role, passwordHash: hash, now: now, in: s)
+                _ = try await SignInRows.setSecondFactor(
+                    secret: Self.totp.base32, recoveryDigests: [], userID: id, organisation: org, keepingSession: nil, in: s)
             }
         }
+    }
+
+    /// Every harness user's TOTP secret (RFC 6238's test key, "12345678901234567890").
+    static let totp = TOTP(secret: Array("12345678901234567890".utf8))
+
+    /// A TOTP code for a harness user's sign-in: the clock first moves on one step, since each
+    /// step's code is accepted once.
+    func code() -> String {
+        clock.set(clock.now.addingTimeInterval(Double(TOTP.period)))
+        return Self.totp.code(at: clock.now)
     }
 
     func close() async throws { try await store.close() }

@@ -137,15 +137,44 @@ struct PageSnapshotTests {
             users: [
                 .init(
                     email: s, role: s, state: s, disabled: false, toggle: "/konton/anvandare/1/sparra", toggleLabel: s,
-                    password: "/konton/anvandare/1/losenord", id: "1")
+                    password: "/konton/anvandare/1/losenord", id: "1", signInHow: s, resetSecondFactor: "/konton/anvandare/1/tvasteg")
             ],
             q: s, total: s, pageText: s, previous: "/konton?sida=1", next: "/konton?sida=3", paged: true,
             tokens: [.init(name: s, created: s, revoked: nil, revoke: "/konton/nycklar/1/aterkalla")], revokedHidden: s,
             addUser: form(s, id: "user", error: true),
-            createToken: form(s, id: "token", error: false), newToken: s, organisation: s)
+            createToken: form(s, id: "token", error: false), newToken: s, organisation: s,
+            provider: .init(intro: s, map: s))
         return [
-            ("sign-in", "first", SignInPage.Model(email: s, error: nil, expired: true, back: s, formCSRF: s)),
-            ("sign-in", "failed", SignInPage.Model(email: s, error: s, expired: false, back: s, formCSRF: s)),
+            (
+                "sign-in", "first",
+                SignInPage.Model(email: s, error: nil, expired: true, signedOut: false, back: s, formCSRF: s, providers: [], hasProviders: false)
+            ),
+            (
+                "sign-in", "failed",
+                SignInPage.Model(
+                    email: s, error: s, expired: false, signedOut: true, back: s, formCSRF: s, providers: [.init(href: "/logga-in/idp/212000-0084", label: s)],
+                    hasProviders: true)
+            ),
+            (
+                "second-factor", "set-up",
+                OwnAccountPages.SecondFactorModel(
+                    provider: false, active: false, unused: s, setUp: true, qr: .init(svg: QRCode(text: "otpauth://totp/x")!.svg(label: s)), uri: s, secret: s,
+                    error: s,
+                    recoveryCodes: [], done: false)
+            ),
+            (
+                "second-factor", "done",
+                OwnAccountPages.SecondFactorModel(
+                    provider: false, active: true, unused: s, setUp: false, qr: nil, uri: s, secret: s, error: nil, recoveryCodes: [s, s], done: true)
+            ),
+            (
+                "sessions", "two",
+                OwnAccountPages.SessionsModel(sessions: [
+                    .init(started: s, address: s, how: s, current: true, end: "/konto/sessioner/0123456789abcdef/avsluta", handle: "0123456789abcdef"),
+                    .init(started: s, address: s, how: s, current: false, end: "/konto/sessioner/fedcba9876543210/avsluta", handle: "fedcba9876543210"),
+                ])
+            ),
+            ("provider-done", "done", ProviderPages.Done(back: "/")),
             ("error", "404", ErrorPage.Model(heading: s, message: s, detail: s)),
             (
                 "home", "todo",

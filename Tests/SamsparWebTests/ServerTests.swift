@@ -103,7 +103,7 @@ struct ServerTests {
         let h = try await Harness()
         defer { Task { try? await h.close() } }
         let signIn = try await h.request(
-            .post, "/api/v1/session", as: .anonymous, json: #"{"email": "CW.Haninge@example.se", "password": "\#(Harness.password)"}"#)
+            .post, "/api/v1/session", as: .anonymous, json: #"{"email": "CW.Haninge@example.se", "password": "\#(Harness.password)", "code": "\#(h.code())"}"#)
         #expect(signIn.status == .ok)
         let cookie = try #require(signIn.headers[.setCookie])
         #expect(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"))
@@ -134,7 +134,8 @@ struct ServerTests {
         let limited = try await h.request(.post, "/api/v1/session", as: .anonymous, json: #"{"email": "admin@example.se", "password": "\#(Harness.password)"}"#)
         #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil)
         // Another account is not locked by it.
-        let other = try await h.request(.post, "/api/v1/session", as: .anonymous, json: #"{"email": "auditor@example.se", "password": "\#(Harness.password)"}"#)
+        let other = try await h.request(
+            .post, "/api/v1/session", as: .anonymous, json: #"{"email": "auditor@example.se", "password": "\#(Harness.password)", "code": "\#(h.code())"}"#)
         #expect(other.status == .ok)
     }
 

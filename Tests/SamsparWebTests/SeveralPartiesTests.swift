@@ -215,7 +215,7 @@ struct SeveralPartiesTests {
         #expect(
             try await h.request(.post, "/api/v1/users/\(haningeUser.id)/password", as: caller, json: #"{"password": "a new long password"}"#).status == .ok)
         let signIn = try await h.request(
-            .post, "/api/v1/session", as: .anonymous, json: #"{"email": "cw.haninge@example.se", "password": "a new long password"}"#)
+            .post, "/api/v1/session", as: .anonymous, json: #"{"email": "cw.haninge@example.se", "password": "a new long password", "code": "\#(h.code())"}"#)
         #expect(signIn.status == .ok)
         // Every act, refusals included, is in the log.
         let actions = try await h.store.read { try await AuditLog.search(.init(actor: "admin@example.se"), in: $0) }.map(\.draft.action)

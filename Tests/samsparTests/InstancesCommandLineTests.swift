@@ -58,7 +58,9 @@ struct InstancesCommandLineTests {
         return (process, "http://127.0.0.1:\(port)")
     }
 
-    func addUser(_ cli: Samspar, _ url: String, _ email: String, role: String) throws {
+    /// Adds a user; returns their TOTP secret from the URI `user add` prints on its last line.
+    @discardableResult
+    func addUser(_ cli: Samspar, _ url: String, _ email: String, role: String) throws -> OneTimeCodes {
         let process = Process()
         process.executableURL = Samspar.executable
         process.arguments = ["user", "add", "--org", "212000-0084", "--role", role, "--email", email]
@@ -66,12 +68,15 @@ struct InstancesCommandLineTests {
         process.environment = ProcessInfo.processInfo.environment.merging(["SAMSPAR_DATABASE_URL": url]) { $1 }
         let inp = Pipe()
         process.standardInput = inp
-        process.standardOutput = FileHandle.nullDevice
+        let out = Pipe()
+        process.standardOutput = out
         try process.run()
         inp.fileHandleForWriting.write(Data("a long enough password\n".utf8))
         try inp.fileHandleForWriting.close()
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+        return try #require(OneTimeCodes(uri: printed.split(separator: "\n").last.map(String.init) ?? ""))
     }
 
     @Test func sessionsLimitsAndRevocationHoldAcrossInstances() async throws {
@@ -82,15 +87,17 @@ struct InstancesCommandLineTests {
         #expect(try cli.run("migrate", environment: env).status == 0)
         let imported = try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path, environment: env)
         #expect(imported.status == 0, "\(imported.stderr)")
-        try addUser(cli, url, "samordnare@haninge.se", role: "coordinator")
-        try addUser(cli, url, "annan@haninge.se", role: "caseworker")
+        let coordinatorCodes = try addUser(cli, url, "samordnare@haninge.se", role: "coordinator")
+        let otherCodes = try addUser(cli, url, "annan@haninge.se", role: "caseworker")
         let (a, baseA) = try serve(cli, url)
         defer { a.terminate() }
         let (b, baseB) = try serve(cli, url)
         defer { b.terminate() }
 
         // A session begun on A is a session on B.
-        let signIn = try await http("POST", "\(baseA)/api/v1/session", json: #"{"email": "samordnare@haninge.se", "password": "a long enough password"}"#)
+        let signIn = try await http(
+            "POST", "\(baseA)/api/v1/session",
+            json: #"{"email": "samordnare@haninge.se", "password": "a long enough password", "code": "\#(coordinatorCodes.now())"}"#)
         #expect(signIn.0 == 200, "\(signIn.1)")
         let cookie = try #require(signIn.2["set-cookie"]?.split(separator: ";").first.map(String.init))
         #expect(try await http("GET", "\(baseB)/api/v1/session", cookie: cookie).0 == 200)
@@ -101,7 +108,7 @@ struct InstancesCommandLineTests {
             let wrong = try await http("POST", "\(base)/api/v1/session", json: #"{"email": "annan@haninge.se", "password": "wrong guess \#(i)"}"#)
             #expect(wrong.0 == 401)
         }
-        let right = #"{"email": "annan@haninge.se", "password": "a long enough password"}"#
+        let right = #"{"email": "annan@haninge.se", "password": "a long enough password", "code": "\#(otherCodes.now())"}"#
         #expect(try await http("POST", "\(baseA)/api/v1/session", json: right).0 == 429)
         #expect(try await http("POST", "\(baseB)/api/v1/session", json: right).0 == 429)
 

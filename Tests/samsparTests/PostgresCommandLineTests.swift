@@ -62,7 +62,7 @@ struct PostgresCommandLineTests {
             let (status, stderr) = finish(run)
             #expect(status == 0, "\(stderr)")
         }
-        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "10", "each migration applied once (1–10)")
+        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "11", "each migration applied once (1–11)")
     }
 
     @Test func twoOverlappingImportsAtOnceLoseAndDuplicateNothing() throws {

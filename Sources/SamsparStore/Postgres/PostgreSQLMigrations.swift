@@ -199,5 +199,6 @@ enum PostgreSQLMigrations {
             RechainMigration.version, "the audit chain names identities as salted digests; retention settings (issue 22)",
             RechainMigration.statements(bigint: "BIGINT", withoutRowID: "")
         ), (10, "protected identity: a party's mark on its registration (issue 23)", ProtectedIdentityMigration.statements),
+        (11, "sign-in: second factors, identity providers, sessions a person sees, the demo mark (issue 25)", SignInMigration.statements(bigint: "BIGINT")),
     ]
 }

@@ -198,5 +198,6 @@ enum SQLiteMigrations {
             RechainMigration.version, "the audit chain names identities as salted digests; retention settings (issue 22)",
             RechainMigration.statements(bigint: "INTEGER", withoutRowID: " WITHOUT ROWID")
         ), (10, "protected identity: a party's mark on its registration (issue 23)", ProtectedIdentityMigration.statements),
+        (11, "sign-in: second factors, identity providers, sessions a person sees, the demo mark (issue 25)", SignInMigration.statements(bigint: "INTEGER")),
     ]
 }

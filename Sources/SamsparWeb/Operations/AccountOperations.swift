@@ -48,16 +48,24 @@ public enum AccountOperations {
     }
 
     /// Adds a user of `organisation` (the API's, the accounts page's and `samspar user add`'s), audited.
-    public static func addUser(email rawEmail: String, organisation: String?, role rawRole: String, password: String, _ caller: Caller, _ s: Services)
-        async throws -> (id: Int64, email: String, organisation: Organisationsnummer, role: Role)
-    {
+    ///
+    /// `samspar user add` gives the account its second factor at once (`secondFactor`, whose
+    /// URI the command prints); the API and the admin's page make it without one, and the
+    /// person sets it up at their first sign-in (SPEC §1: a one-factor session whose only extra
+    /// page is that set-up).
+    public static func addUser(
+        email rawEmail: String, organisation: String?, role rawRole: String, password: String, secondFactor: SignInOperations.NewSecondFactor? = nil,
+        _ caller: Caller, _ s: Services
+    ) async throws -> (id: Int64, email: String, organisation: Organisationsnummer, role: Role) {
         // An admin's own organisation, checked first; the operator's, checked with the rest.
         let named = caller.organisation == nil ? organisation ?? "" : try ownOrganisation(organisation, caller).description
         let (email, org, role) = try UserInput.validate(email: rawEmail, organisation: named, role: rawRole, password: password)
         let hash = try await Services.hashPassword(password, cost: s.bcryptCost)
         do {
             let id = try await s.store.addUser(
-                email: email, organisation: org, role: role, passwordHash: hash, audit: caller.entry("add-user", detail: "\(email) \(role.rawValue) \(org)"),
+                email: email, organisation: org, role: role, passwordHash: hash, totpSecret: secondFactor?.totp.base32,
+                recoveryDigests: secondFactor?.digests ?? [],
+                audit: caller.entry("add-user", detail: "\(email) \(role.rawValue) \(org)" + (secondFactor == nil ? ", no second factor" : ", with TOTP")),
                 at: s.now())
             return (id, email, org, role)
         } catch let error as AccountError {
@@ -152,11 +160,12 @@ public enum AccountOperations {
     static let dummyHash = Bcrypt.hash("not a real password, only for timing", cost: 12)
 
     /// Signs a person in (the API's `POST /session` and the sign-in page): the rate limits,
-    /// the password check that takes as long for an unknown account, the session and its
-    /// audit entry. Throws the API's `rate_limited` or `sign_in_failed`.
-    static func signIn(email rawEmail: String, password: String, from address: String, on channel: Channel, _ s: Services) async throws -> (
-        secret: String, csrf: String, principal: Principal
-    ) {
+    /// the password check that takes as long for an unknown account, the second factor
+    /// (``SignInOperations/secondFactor(of:code:_:)``), the session and its audit entry. A
+    /// failure is audited too. Throws the API's `rate_limited` or `sign_in_failed`.
+    static func signIn(email rawEmail: String, password: String, code: String? = nil, from address: String, on channel: Channel, _ s: Services)
+        async throws -> (secret: String, csrf: String, principal: Principal, proof: SignInProof)
+    {
         let email = rawEmail.lowercased().trimmingCharacters(in: .whitespaces)
         let now = s.now()
         // The attempt is reserved before its password is checked (issue 20).
@@ -164,6 +173,7 @@ public enum AccountOperations {
         switch try await s.signInLimiter.reserve(account: email, address: address, now: now) {
         case .reserved(let reserved): attempt = reserved
         case .refused(let wait):
+            try await SignInOperations.recordFailure(try await s.store.user(email: email), reason: "too many failed sign-ins", on: channel, s)
             throw APIError(
                 status: .tooManyRequests, code: "rate_limited", message: "too many failed sign-ins; try again in \(wait) s / för många misslyckade försök",
                 headers: [.retryAfter: String(wait)])
@@ -173,24 +183,36 @@ public enum AccountOperations {
         // one that was set (``Services/checkPassword(_:)``): it is wrong, and counted so.
         let readable = !password.utf8.contains(0) && password.utf8.count <= Services.maxPasswordBytes
         let valid = try await Services.verifyPassword(readable ? password : "", hash: user?.passwordHash ?? dummyHash) && readable
-        guard let user, valid, !user.disabled else {
+        func fail(_ reason: String) async throws -> Never {
             try await s.signInLimiter.failed(account: email, address: address, now: now)
-            throw APIError(status: .unauthorized, code: "sign_in_failed", message: "wrong e-mail address or password / fel e-postadress eller lösenord")
+            try await SignInOperations.recordFailure(user, reason: reason, on: channel, s)
+            throw APIError(
+                status: .unauthorized, code: "sign_in_failed",
+                message: "wrong e-mail address, password or code / fel e-postadress, lösenord eller kod")
+        }
+        guard let user else { try await fail("no such account") }
+        guard valid else { try await fail(user.provider == nil ? "wrong password" : "the account signs in at its identity provider") }
+        guard !user.disabled else { try await fail("the account is disabled") }
+        // A wrong or used code counts as a failed sign-in (SPEC §5).
+        guard let proof = try await SignInOperations.secondFactor(of: user, code: code, s) else {
+            try await fail((code ?? "").isEmpty ? "the password was right; no code was given" : "the password was right; the code was wrong or used")
         }
         try await s.signInLimiter.succeeded(account: email, attempt: attempt)
         let secret = Services.newSecret()
         let csrf = Services.newSecret()
-        let principal = Principal(actor: user.email, role: user.role, organisation: user.organisation)
+        let principal = SignInOperations.principal(of: UserSession(user: user, csrfToken: csrf, expiresAt: 0, proof: proof))
         let caller = try Caller.signedIn(principal, on: channel)
         try await s.store.createSession(
-            userID: user.id, secret: secret, csrfToken: csrf, lifetime: s.sessionLifetime, audit: caller.entry("sign-in"), at: now)
-        return (secret, csrf, principal)
+            userID: user.id, secret: secret, csrfToken: csrf, proof: proof, address: address, lifetime: s.sessionLifetime,
+            audit: caller.entry("sign-in", detail: SignInOperations.describe(proof)), at: now)
+        return (secret, csrf, principal, proof)
     }
 
     /// Ends the session with this secret (signing out).
     static func signOut(secret: String?, _ caller: Caller, _ s: Services) async throws {
         guard let secret else { return }
         try await s.store.deleteSession(secret: secret)
+        try await s.store.appendAudit([caller.entry("sign-out")], at: s.now())
     }
 }
 

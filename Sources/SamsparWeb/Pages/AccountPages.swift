@@ -17,6 +17,17 @@ enum AccountPages {
         var toggleLabel: String
         var password: String
         var id: String
+        /// How the person signs in: a provider, a password and an app, or a password alone.
+        var signInHow: String
+        /// Removes the second factor (a Samspår account that has one), audited.
+        var resetSecondFactor: String?
+    }
+
+    /// The organisation's identity provider and the admin's map of its role claim.
+    struct ProviderModel: Sendable {
+        var intro: String
+        var map: String
+        var action = SiteURL.roleMap.path
     }
 
     struct TokenRow: Sendable {
@@ -44,6 +55,7 @@ enum AccountPages {
         var createToken: FormModel
         var newToken: String?
         var organisation: String
+        var provider: ProviderModel?
     }
 
     static let pageSize = 25
@@ -81,7 +93,9 @@ enum AccountPages {
                     email: u.email, role: r.t("role." + u.role.rawValue), state: r.t(u.disabled ? "user.disabled" : "user.active"), disabled: u.disabled,
                     toggle: u.email == r.principal?.actor && !u.disabled ? nil : SiteURL.userAction(String(u.id), u.disabled ? "aktivera" : "sparra").path,
                     toggleLabel: r.t(u.disabled ? "user.enable" : "user.disable"),
-                    password: SiteURL.userAction(String(u.id), "losenord").path, id: String(u.id))
+                    password: SiteURL.userAction(String(u.id), "losenord").path, id: String(u.id),
+                    signInHow: r.t(u.provider != nil ? "accounts.viaProvider" : u.totpSecret != nil ? "accounts.twoFactor" : "accounts.noSecondFactor"),
+                    resetSecondFactor: u.provider == nil && u.totpSecret != nil ? SiteURL.userAction(String(u.id), "tvasteg").path : nil)
             },
             q: q, total: NumberText.integer(found.count, r.language), pageText: String(format: r.t("list.page"), page, pages),
             previous: page > 1 ? pageLink(page - 1) : nil, next: page < pages ? pageLink(page + 1) : nil, paged: pages > 1,
@@ -98,8 +112,32 @@ enum AccountPages {
             createToken: .init(
                 action: SiteURL.createToken.path, heading: r.t("accounts.createToken"), submit: r.t("accounts.createToken"),
                 fields: [field("token", "name")], summary: errors("token").isEmpty ? nil : r.t("form.errors"), id: "token"),
-            newToken: newToken, organisation: own)
+            newToken: newToken, organisation: own, provider: try await providerModel(r))
         return r.render("accounts", title: r.t("accounts.title"), model, current: .accounts, notice: notice, status: state == nil ? .ok : .unprocessableContent)
+    }
+
+    static func providerModel(_ r: PageRequest) async throws -> ProviderModel? {
+        guard let p = try await SignInOperations.ownProvider(try r.caller(), r.services) else { return nil }
+        return ProviderModel(
+            intro: String(format: r.t("accounts.providerIntro"), p.issuer, p.roleClaim ?? r.t("accounts.noRoleClaim")),
+            map: p.roles.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: "\n"))
+    }
+
+    /// The admin's map of the provider's role claim (one `value=role` a line), audited.
+    static func roleMap(_ r: PageRequest, _ form: FormData) async throws -> Response {
+        let caller = try AccountOperations.Act.manageUsers.authorize(r.principal, on: r.channel)
+        var map: [String: Role] = [:]
+        for (n, line) in (form.fields["map"] ?? "").split(whereSeparator: \.isNewline).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let role = Role(rawValue: parts[1]), role != .system else {
+                return try await show(r, notice: String(format: r.t("accounts.roleMapBad"), String(n + 1)))
+            }
+            map[parts[0]] = role
+        }
+        try await SignInOperations.setRoleMap(map, caller, r.services)
+        return try await show(r, notice: r.t("accounts.changed"))
     }
 
     static func errors(_ error: APIError, _ r: PageRequest) -> [String: String] {
@@ -129,6 +167,7 @@ enum AccountPages {
         switch try r.context.parameter(.action) {
         case "sparra": _ = try await AccountOperations.setDisabled(true, id: id, caller, r.services)
         case "aktivera": _ = try await AccountOperations.setDisabled(false, id: id, caller, r.services)
+        case "tvasteg": _ = try await SignInOperations.resetSecondFactor(id: id, caller, r.services)
         case "losenord":
             do {
                 _ = try await AccountOperations.resetPassword(id: id, to: form.fields["password"] ?? "", caller, r.services)

@@ -45,6 +45,7 @@ struct PageRoutes {
         if let caller = try? Caller.signedIn(context.principal, on: context.channel(request)) {
             r.organisationName = try await OrganisationOperations.own(caller, s)?.name
         }
+        r.demo = try await s.isDemo()
         do {
             return try await handler(r)
         } catch let redirect as PageRedirect {
@@ -62,6 +63,13 @@ struct PageRoutes {
             try await PageRoutes.run(request, context, services) { try await SignInPage.submit($0) }
         }
         post(.signOut) { try await SignInPage.signOut($0, $1) }
+        get(.providerSignIn(SiteURL.orgKey)) { try await ProviderPages.begin($0) }
+        get(.providerCallback(SiteURL.orgKey)) { try await ProviderPages.callback($0) }
+        get(.secondFactor) { try await OwnAccountPages.secondFactor($0) }
+        post(.secondFactor) { try await OwnAccountPages.setUpSecondFactor($0, $1) }
+        get(.ownSessions) { try await OwnAccountPages.sessions($0) }
+        post(.endSession(SiteURL.idKey)) { try await OwnAccountPages.endSession($0, $1) }
+        post(.roleMap) { try await AccountPages.roleMap($0, $1) }
         get(.language) { LanguageSwitch.handle($0) }
         get(.stylesheet) { _ in StaticFile.response("samspar.css", type: "text/css; charset=utf-8") }
         get(.script) { _ in StaticFile.response("samspar.js", type: "text/javascript; charset=utf-8") }
@@ -234,13 +242,22 @@ enum ErrorPage {
 }
 
 enum SignInPage {
+    struct Provider: Sendable {
+        var href: String
+        var label: String
+    }
+
     struct Model {
         var email: String
         var error: String?
         var expired: Bool
+        var signedOut: Bool
         var back: String
         var formCSRF: String
         var action = SiteURL.signIn.path
+        /// The organisations whose identity providers people sign in at (SPEC §5).
+        var providers: [Provider]
+        var hasProviders: Bool
     }
 
     static let cookie = "samspar_signin"
@@ -251,7 +268,14 @@ enum SignInPage {
         let query = r.request.uri.queryParameters
         let back = query.get("till").map { String($0) }.flatMap { SiteURL.isLocal($0) ? $0 : nil } ?? SiteURL.home.path
         let token = Services.newSecret()
-        let model = Model(email: email, error: error, expired: query.get("utgangen") != nil && error == nil, back: back, formCSRF: token)
+        let providers = try await SignInOperations.providerChoices(r.services).map { choice in
+            Provider(
+                href: SiteURL.providerSignIn(choice.organisation.description).with(back == SiteURL.home.path ? [] : [("till", back)]),
+                label: String(format: r.t("signIn.provider"), choice.name))
+        }
+        let model = Model(
+            email: email, error: error, expired: query.get("utgangen") != nil && error == nil, signedOut: query.get("utloggad") != nil && error == nil,
+            back: back, formCSRF: token, providers: providers, hasProviders: !providers.isEmpty)
         var response = r.render("sign-in", title: r.t("signIn.title"), model, status: status)
         response.setCookie(Cookie(name: cookie, value: token, maxAge: 3600, path: SiteURL.signIn.path, secure: true, httpOnly: true, sameSite: .strict))
         return response
@@ -266,8 +290,8 @@ enum SignInPage {
         let back = fields["till"].flatMap { SiteURL.isLocal($0) ? $0 : nil } ?? SiteURL.home.path
         do {
             let started = try await AccountOperations.signIn(
-                email: fields["email"] ?? "", password: fields["password"] ?? "", from: r.context.clientAddress(r.request, r.services), on: r.channel,
-                r.services)
+                email: fields["email"] ?? "", password: fields["password"] ?? "", code: fields["code"],
+                from: r.context.clientAddress(r.request, r.services), on: r.channel, r.services)
             var response = Response.redirect(back)
             response.setCookie(SessionCookie.started(started.secret, r.services))
             return response
@@ -278,9 +302,12 @@ enum SignInPage {
         }
     }
 
+    /// Ends the session; a person a provider signed in goes on to the provider's sign-out,
+    /// when it offers one (RP-Initiated Logout), and comes back to the sign-in page.
     static func signOut(_ r: PageRequest, _ form: FormData) async throws -> Response {
+        let providerEnd = await SignInOperations.providerSignOut(r.context.sessionUser, base: ProviderPages.base(r), r.services)
         try await AccountOperations.signOut(secret: r.request.cookies[Services.sessionCookie]?.value, try r.caller(), r.services)
-        var response = Response.redirect(SiteURL.signIn.with([("utloggad", "1")]))
+        var response = Response.redirect(providerEnd ?? SiteURL.signIn.with([("utloggad", "1")]))
         response.setCookie(SessionCookie.ended)
         response.headers[SessionCookie.clearSiteData] = SessionCookie.clearEverything
         return response

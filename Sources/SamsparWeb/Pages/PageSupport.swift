@@ -18,6 +18,8 @@ struct PageRequest: Sendable {
     let language: Language
     /// The signed-in person's organisation as the registry names it (the page header).
     var organisationName: String? = nil
+    /// Whether this is a demo database (every page says so).
+    var demo = false
 
     var principal: Principal? { context.principal }
     var today: Day { services.today }
@@ -54,7 +56,12 @@ struct PageRequest: Sendable {
             switchLanguage: .init(
                 href: SiteURL.language.with([("till", switchTo.rawValue), ("tillbaka", here)]), label: switchTo == .en ? "English" : "Svenska"),
             switchLang: switchTo.rawValue, notice: notice, year: String(today.year))
+        layout.demo = demo
         if let p = principal {
+            if let held = p.heldRole {
+                layout.oneFactor = String(format: t("oneFactor.held"), t("role." + held.rawValue))
+                layout.offerSetUp = context.sessionUser.map { $0.provider == nil && $0.totpSecret == nil } ?? false
+            }
             layout.who = .init(
                 name: p.actor, organisation: organisationName.map { "\($0) (\(p.organisation))" } ?? p.organisation.description,
                 role: t("role." + p.role.rawValue))
@@ -71,10 +78,13 @@ struct PageRequest: Sendable {
         return layout
     }
 
-    func render<Model>(_ template: String, title: String, _ model: Model, current: SiteURL? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok)
-        -> Response
-    {
-        let page = Page(layout: layout(title: title, current: current, notice: notice), t: language.tree, page: model)
+    func render<Model>(
+        _ template: String, title: String, _ model: Model, current: SiteURL? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok,
+        refresh: String? = nil
+    ) -> Response {
+        var layout = self.layout(title: title, current: current, notice: notice)
+        layout.refresh = refresh
+        let page = Page(layout: layout, t: language.tree, page: model)
         return .html(Templates.shared.render(page, template), status: status)
     }
 

@@ -10,6 +10,15 @@ enum SiteURL: Sendable {
     case home
     case signIn
     case signOut
+    /// Signing in at an organisation's identity provider, and the provider's return (issue 25).
+    case providerSignIn(String)
+    case providerCallback(String)
+    /// A person's own second factor and sessions (issue 25).
+    case secondFactor
+    case ownSessions
+    case endSession(String)
+    /// The admin's map of the provider's role claim to roles.
+    case roleMap
     case language
     case accessibility
     case stylesheet
@@ -83,12 +92,19 @@ enum SiteURL: Sendable {
     static let actionKey = "{action}"
     static let consentKey = "{consentId}"
     static let formKey = "{form}"
+    static let orgKey = "{orgNumber}"
 
     var path: String {
         switch self {
         case .home: "/"
         case .signIn: "/logga-in"
         case .signOut: "/logga-ut"
+        case .providerSignIn(let org): "/logga-in/idp/\(org)"
+        case .providerCallback(let org): "/logga-in/idp/\(org)/callback"
+        case .secondFactor: "/konto/tvastegsverifiering"
+        case .ownSessions: "/konto/sessioner"
+        case .endSession(let id): "/konto/sessioner/\(id)/avsluta"
+        case .roleMap: "/konton/roller"
         case .language: "/sprak"
         case .accessibility: "/tillganglighet"
         case .stylesheet: "/static/samspar.css"

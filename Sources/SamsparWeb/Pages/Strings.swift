@@ -26,8 +26,8 @@ enum Strings {
     nonisolated(unsafe) static let svTree = tree(sv)
     nonisolated(unsafe) static let enTree = tree(en)
 
-    static let sv = svBase.merging(svLife) { base, _ in base }
-    static let en = enBase.merging(enLife) { base, _ in base }
+    static let sv = svBase.merging(svLife) { base, _ in base }.merging(svSignIn) { _, new in new }
+    static let en = enBase.merging(enLife) { base, _ in base }.merging(enSignIn) { _, new in new }
 
     static let svBase: [String: String] = [
         "skip": "Hoppa till innehållet", "signedInAs": "Inloggad:", "signOut": "Logga ut", "navLabel": "Huvudmeny", "required": "obligatoriskt",

@@ -90,6 +90,16 @@ struct Layout: Sendable {
     var stylesheet = SiteURL.stylesheet.path
     var script = SiteURL.script.path
     var year: String
+    /// A demo database says so on every page (SPEC §1).
+    var demo = false
+    /// With one factor: the role the person holds, which they act without (SPEC §1).
+    var oneFactor: String?
+    /// Whether the one-factor notice offers the set-up of a second factor (a Samspår account without one).
+    var offerSetUp = false
+    var secondFactor = SiteURL.secondFactor.path
+    var ownSessions = SiteURL.ownSessions.path
+    /// Where the page sends the browser at once (after a provider's sign-in).
+    var refresh: String?
 }
 
 /// The interface's two languages: Swedish first, English by a switch that persists in a cookie
