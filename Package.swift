@@ -123,6 +123,8 @@ let package = Package(
             dependencies: [
                 "SamsparWeb", "SamsparStore", "SamsparDomain", "SamsparWire", "SamsparTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Read from the source tree by PageSnapshotTests, not bundled.
             exclude: ["Snapshots"]

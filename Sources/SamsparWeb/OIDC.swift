@@ -25,11 +25,14 @@ enum OIDC {
     enum Failure: Error, CustomStringConvertible {
         case provider(String)
         case token(String)
+        /// The signature does not verify with the keys at hand.
+        case signature
 
         var description: String {
             switch self {
             case .provider(let why): "the identity provider could not be used: \(why)"
             case .token(let why): "the ID token was refused: \(why)"
+            case .signature: "the ID token was refused: the signature does not verify with the provider's keys"
             }
         }
     }
@@ -79,7 +82,7 @@ enum OIDC {
         do {
             verified = try await keys.verify(token, as: IDToken.self)
         } catch {
-            throw Failure.token("the signature does not verify with the provider's keys")
+            throw Failure.signature
         }
         guard Mutant.decide("oidc.issuerChecked", verified.iss.value == issuer) else { throw Failure.token("iss is \(verified.iss.value), not \(issuer)") }
         guard Mutant.decide("oidc.audienceChecked", verified.aud.value.contains(clientID)) else { throw Failure.token("aud does not name this client") }
@@ -150,10 +153,21 @@ enum OIDC {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
+    /// No cache and no cookies: a provider's keys are read anew when they are asked for.
+    private static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.httpShouldSetCookies = false
+        return URLSession(configuration: configuration)
+    }()
+
     private static func send(_ request: URLRequest) async throws -> Data {
+        var request = request
+        request.cachePolicy = .reloadIgnoringLocalCacheData
         let (data, response): (Data, URLResponse)
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            (data, response) = try await session.data(for: request)
         } catch {
             throw Failure.provider("\(request.url?.host ?? "?") did not answer")
         }
@@ -184,10 +198,10 @@ actor ProviderCache {
     }
 
     /// The provider's keys for a token whose header names `kid`.
-    func keys(issuer: String, jwksURI: String, kid: String?, now: Date) async throws -> JWTKeyCollection {
+    func keys(issuer: String, jwksURI: String, kid: String?, now: Date, force: Bool = false) async throws -> JWTKeyCollection {
         if let cached = keys[issuer] {
-            let known = kid.map { cached.kids.contains($0) } ?? true
-            if known || now.timeIntervalSince(cached.fetched) < 60 { return cached.collection }
+            let known = !force && (kid.map { cached.kids.contains($0) } ?? true)
+            if known || abs(now.timeIntervalSince(cached.fetched)) < 60 { return cached.collection }
         }
         let data = try await OIDC.get(jwksURI)
         let json = String(decoding: data, as: UTF8.self)

@@ -94,14 +94,17 @@ final class Harness: @unchecked Sendable {
     }
 
     /// A cookie session for a user: the Cookie header value and the CSRF token.
-    func session(for email: String) async throws -> (cookie: String, csrf: String) {
+    /// A cookie session for a user, begun with two factors unless `factors` says one.
+    func session(for email: String, factors: Int = 2) async throws -> (cookie: String, csrf: String) {
         let secret = Services.newSecret()
         let csrf = Services.newSecret()
         let now = clock.now
         let lifetime = services.sessionLifetime
         try await store.transaction { s in
             guard let user = try await Rows.user(email: email, in: s) else { throw APIError.notFound() }
-            try await Rows.createSession(userID: user.id, secret: secret, csrfToken: csrf, now: now, lifetime: lifetime, in: s)
+            try await Rows.createSession(
+                userID: user.id, secret: secret, csrfToken: csrf, proof: SignInProof(factors: factors, method: factors == 2 ? "password+totp" : "password"),
+                now: now, lifetime: lifetime, in: s)
         }
         return ("\(Services.sessionCookie)=\(secret)", csrf)
     }

@@ -86,9 +86,9 @@ extension SignInOperations {
         else {
             throw APIError.badRequest("the sign-in was begun elsewhere; start again / inloggningen påbörjades någon annanstans")
         }
-        func refuse(_ reason: String, _ user: UserAccount? = nil, message: String) async throws -> Never {
+        func refuse(_ reason: String, _ user: UserAccount? = nil, code: String = "sign_in_refused", message: String) async throws -> Never {
             try await recordFailure(user, reason: "provider \(settings.issuer): \(reason)", on: channel, s, organisation: organisation)
-            throw APIError(status: .forbidden, code: "sign_in_refused", message: message)
+            throw APIError(status: .forbidden, code: code, message: message)
         }
         if let error = answer.error {
             try await refuse("the provider answered \(error.prefix(100))", message: "the sign-in was cancelled at the provider / inloggningen avbröts")
@@ -120,7 +120,16 @@ extension SignInOperations {
                 OIDC.base64URLDecode(String(idToken.split(separator: ".").first ?? ""))
                 .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }?["kid"] as? String
             let keys = try await s.providerCache.keys(issuer: settings.issuer, jwksURI: metadata.jwks_uri, kid: kid, now: s.now())
-            identity = try await OIDC.verify(idToken, keys: keys, issuer: settings.issuer, clientID: settings.clientID, nonce: pending.nonce, now: s.now())
+            do {
+                identity = try await OIDC.verify(
+                    idToken, keys: keys, issuer: settings.issuer, clientID: settings.clientID, nonce: pending.nonce, now: s.now())
+            } catch OIDC.Failure.signature {
+                // The provider may have rotated its key (with a token that names no kid): its
+                // keys are read again, at most once a minute, and the token checked once more.
+                let fresh = try await s.providerCache.keys(issuer: settings.issuer, jwksURI: metadata.jwks_uri, kid: kid, now: s.now(), force: true)
+                identity = try await OIDC.verify(
+                    idToken, keys: fresh, issuer: settings.issuer, clientID: settings.clientID, nonce: pending.nonce, now: s.now())
+            }
         } catch let failure as OIDC.Failure {
             try await refuse(failure.description, message: "the provider's answer could not be accepted / svaret från inloggningstjänsten godtogs inte")
         }
@@ -155,7 +164,7 @@ extension SignInOperations {
                     message: "your organisation has given you no role in Samspår / din organisation har inte gett dig någon roll i Samspår")
             }
             try await refuse(
-                "no role maps from the claims",
+                "no role maps from the claims", code: "no_role",
                 message: "your organisation has given you no role in Samspår / din organisation har inte gett dig någon roll i Samspår")
         }
         let proof = SignInProof(factors: providerFactors(acr: identity.acr, accepted: settings.twoFactorACR), method: "provider", acr: identity.acr)
