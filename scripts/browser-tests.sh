@@ -60,6 +60,7 @@ cleanup() {
     kill -KILL "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
+  [ -z "${OIDC_PID:-}" ] || kill -KILL "$OIDC_PID" 2>/dev/null || true
   cp "$WORK/serve.log" "$SHOTS/serve.log" 2>/dev/null || true
   rm -rf "$WORK"
   exit "$status"
@@ -70,7 +71,29 @@ trap 'exit 143' TERM
 
 DB="sqlite://$WORK/demo.sqlite"
 "$BIN" demo --db "$DB" >"$WORK/demo.log" 2>&1 || { cat "$WORK/demo.log" >&2; exit 1; }
-"$BIN" serve --db "$DB" --host 127.0.0.1 --port 0 >"$WORK/serve.out" 2>"$WORK/serve.log" &
+
+# Haninge's identity provider (issue 25): oidc-provider-mock, a real OpenID Connect provider,
+# on loopback; the operator sets it as SPEC §5 says, the client secret in the environment.
+"$PYTHON" -c 'import oidc_provider_mock' 2>/dev/null || "$PYTHON" -m pip install -q "oidc-provider-mock==0.3.4"
+OIDC_PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$PYTHON" -m oidc_provider_mock --host 127.0.0.1 --port "$OIDC_PORT" >"$WORK/oidc.log" 2>&1 &
+OIDC_PID=$!
+disown "$OIDC_PID" 2>/dev/null || true   # its SIGKILL at the end is not news
+OIDC_ISSUER=http://127.0.0.1:$OIDC_PORT
+for i in $(seq 100); do
+  "$PYTHON" -c 'import sys, urllib.request; sys.exit(urllib.request.urlopen(sys.argv[1], timeout=2).status != 200)' \
+    "$OIDC_ISSUER/.well-known/openid-configuration" 2>/dev/null && break
+  [ "$i" -lt 100 ] || { cat "$WORK/oidc.log" >&2; echo "browser-tests.sh: oidc-provider-mock did not start" >&2; exit 1; }
+  sleep 0.1
+done
+"$BIN" org update 212000-0084 --db "$DB" --oidc-issuer "$OIDC_ISSUER" --oidc-client-id samspar-haninge \
+  --oidc-client-secret-env SAMSPAR_BROWSER_OIDC_SECRET --oidc-role-claim groups --oidc-role samspar-handlaggare=caseworker \
+  --oidc-two-factor-acr http://id.elegnamnden.se/loa/1.0/loa3 >/dev/null
+# A Samspår account with a second factor, as `samspar user add` makes it.
+echo "a browser test password" | "$BIN" user add --db "$DB" --org 212000-0084 --role caseworker --email totp@haninge.example \
+  | tail -1 >"$WORK/totp.uri"
+
+SAMSPAR_BROWSER_OIDC_SECRET=a-browser-client-secret "$BIN" serve --db "$DB" --host 127.0.0.1 --port 0 >"$WORK/serve.out" 2>"$WORK/serve.log" &
 SERVER_PID=$!
 
 # The port: the last ":NUMBER" of the first line that mentions "listening".
@@ -92,5 +115,6 @@ for i in $(seq 100); do
 done
 echo "samspar serve on $URL (pid $SERVER_PID)" >&2
 
-SAMSPAR_URL=$URL SAMSPAR_AXE=$PWD/$AXE SAMSPAR_SCREENSHOTS=$PWD/$SHOTS \
+SAMSPAR_URL=$URL SAMSPAR_AXE=$PWD/$AXE SAMSPAR_SCREENSHOTS=$PWD/$SHOTS SAMSPAR_OIDC_ISSUER=$OIDC_ISSUER \
+  SAMSPAR_TOTP_URI=$(cat "$WORK/totp.uri") SAMSPAR_SCRIPTS=$PWD/scripts \
   "$PYTHON" -m pytest -q Tests/Browser "$@"

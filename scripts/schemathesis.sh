@@ -26,6 +26,7 @@ shift || true
 [ -x "$BIN" ] || { echo "schemathesis.sh: no executable samspar at $BIN (build it first)" >&2; exit 2; }
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 PYTHON=${PYTHON:-python3}
+TOTP=$(cd "$(dirname "$0")" && pwd)/totp.py
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-100}
 SEED=${SCHEMATHESIS_SEED:-2018}
 WORKERS=${SCHEMATHESIS_WORKERS:-1}
@@ -106,9 +107,11 @@ PASSWORD='schemathesis-password-1'
 declare -A COOKIES CSRFS
 for role in admin auditor coordinator; do
   email="$role@schemathesis.example"
-  echo "$PASSWORD" | "$BIN" user add --org 212000-0084 --role "$role" --email "$email" >/dev/null
+  # `user add` prints the account's TOTP secret on its last line (issue 25): sign in with a code.
+  uri=$(echo "$PASSWORD" | "$BIN" user add --org 212000-0084 --role "$role" --email "$email" | tail -1)
+  code=$("$PYTHON" "$TOTP" "$uri")
   answer=$(curl -fsS -c "cookies-$role" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$email\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/session")
+    -d "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"code\":\"$code\"}" "$BASE/api/v1/session")
   CSRFS[$role]=$(printf '%s' "$answer" | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["csrfToken"])')
   COOKIES[$role]=$(awk '$6 == "samspar_session" { print $7 }' "cookies-$role")
   [ -n "${COOKIES[$role]}" ] && [ -n "${CSRFS[$role]}" ] || { echo "schemathesis.sh: could not sign in as $role" >&2; exit 1; }

@@ -175,6 +175,7 @@ struct PageSnapshotTests {
                 ])
             ),
             ("provider-done", "done", ProviderPages.Done(back: "/")),
+            ("signed-out", "provider", ProviderPages.Done(back: "https://idp.example.se/end_session?client_id=x&post_logout_redirect_uri=y")),
             ("error", "404", ErrorPage.Model(heading: s, message: s, detail: s)),
             (
                 "home", "todo",

@@ -57,7 +57,8 @@ enum AuditPage {
         "read-joint-figures", "publish", "close", "agreement", "add-user", "disable-user", "enable-user", "reset-password", "create-token",
         "revoke-token", "org-add", "org-update", "audit-search", "audit-verify", "demo", "db-copy", "retention-setting", "retention-plan",
         "retention-run", "erase", "forget-expired", "extract", "audit-rechain", "read-protected", "protect", "unprotect", "backup", "restore",
-        "restore-removal", "audit-rekey",
+        "restore-removal", "audit-rekey", "sign-in-failed", "sign-out", "end-session", "set-up-totp", "reset-second-factor", "role-from-provider",
+        "set-identity-provider", "set-role-map",
     ]
 
     /// An action in the reader's words; an action without words (a newer one) as its code.

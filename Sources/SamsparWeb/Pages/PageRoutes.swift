@@ -307,7 +307,11 @@ enum SignInPage {
     static func signOut(_ r: PageRequest, _ form: FormData) async throws -> Response {
         let providerEnd = await SignInOperations.providerSignOut(r.context.sessionUser, base: ProviderPages.base(r), r.services)
         try await AccountOperations.signOut(secret: r.request.cookies[Services.sessionCookie]?.value, try r.caller(), r.services)
-        var response = Response.redirect(providerEnd ?? SiteURL.signIn.with([("utloggad", "1")]))
+        // A page that moves on, not a redirect: the form's CSP (form-action 'self') holds a
+        // redirect after a form to this site.
+        var response =
+            providerEnd.map { end in r.render("signed-out", title: r.t("signedOut.title"), ProviderPages.Done(back: end), refresh: end) }
+            ?? Response.redirect(SiteURL.signIn.with([("utloggad", "1")]))
         response.setCookie(SessionCookie.ended)
         response.headers[SessionCookie.clearSiteData] = SessionCookie.clearEverything
         return response

@@ -71,6 +71,8 @@ struct PageRequest: Sendable {
             links.append(.agreements)
             if AuditOperations.Act.search.allows(p) { links.append(.audit) }
             if AccountOperations.Act.manageUsers.allows(p) { links.append(.accounts) }
+            // Everyone's own sign-ins and second factor (issue 25).
+            links.append(.ownSessions)
             layout.nav = links.map { link in
                 Layout.Link(href: link.path, label: t("nav." + link.path), current: current.map { $0.path == link.path } ?? false)
             }

@@ -134,10 +134,20 @@ enum OwnAccountPages {
             how += ", " + r.t(s.proof.factors == 2 ? "session.twoFactors" : "session.oneFactor")
             if let acr = s.proof.acr { how += " (acr \(acr))" }
             return SessionRow(
-                started: s.createdAt.replacing("T", with: " ").prefix(16).description, address: s.address ?? "–", how: how,
+                started: swedishTime(s.createdAt), address: s.address ?? "–", how: how,
                 current: s.handle == r.context.sessionHandle, end: SiteURL.endSession(s.handle).path, handle: s.handle)
         }
         return r.render("sessions", title: r.t("sessions.title"), SessionsModel(sessions: rows), current: .ownSessions, notice: notice)
+    }
+
+    /// A stored UTC time (`2026-12-06T02:32:10.123Z`) as Swedish local time, to the minute.
+    static func swedishTime(_ stored: String) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = formatter.date(from: stored) else { return String(stored.prefix(16)).replacing("T", with: " ") }
+        let local = date.addingTimeInterval(Double(Services.sweden.secondsFromGMT(for: date)))
+        let text = Rows.timestamp(local)
+        return String(text.prefix(16)).replacing("T", with: " ")
     }
 
     static func endSession(_ r: PageRequest, _ form: FormData) async throws -> Response {

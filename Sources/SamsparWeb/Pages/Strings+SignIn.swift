@@ -12,6 +12,7 @@ extension Strings {
         "field.code": "Kod",
         "hint.code": "Skriv de sex siffror som appen visar just nu.",
         "provider.done": "Du är inloggad", "provider.continue": "Fortsätt till Samspår",
+        "signedOut.title": "Du är utloggad från Samspår", "signedOut.provider": "Logga ut från organisationens inloggning också",
         "provider.refused": "Inloggningen godtogs inte",
         "provider.refusedWhy":
             "Inloggningstjänstens svar gav ingen inloggning i Samspår. Försöket har loggats. Kontakta administratören i din organisation om du tror att det är fel.",
@@ -39,7 +40,7 @@ extension Strings {
         "secondFactor.unused": "Du har %@ oanvända reservkoder.",
         "secondFactor.lost": "Har du tappat telefonen och reservkoderna? Be administratören i din organisation att återställa tvåstegsverifieringen.",
         "secondFactor.provider": "Du loggar in via din organisations inloggningstjänst. Den sköter tvåstegsverifieringen.",
-        "sessions.link": "Mina inloggningar", "sessions.title": "Mina inloggningar",
+        "sessions.link": "Mina inloggningar", "nav./konto/sessioner": "Mina inloggningar", "sessions.title": "Mina inloggningar",
         "sessions.intro": "Här är de platser där du är inloggad just nu. Avsluta en inloggning som du inte känner igen och byt lösenord.",
         "sessions.caption": "Aktiva inloggningar", "sessions.started": "Började", "sessions.from": "Från adress", "sessions.how": "Hur",
         "sessions.current": "den här", "sessions.end": "Avsluta", "sessions.ended": "Inloggningen är avslutad.",
@@ -53,6 +54,10 @@ extension Strings {
         "accounts.roleMap": "Roller från inloggningstjänsten",
         "accounts.roleMapHint":
             "En rad per värde: värde=roll. Roller: caseworker, coordinator, analyst, auditor, admin. Den som inte får någon roll kommer inte in.",
+        "audit.action.sign-in-failed": "misslyckades att logga in", "audit.action.sign-out": "loggade ut",
+        "audit.action.end-session": "avslutade en inloggning", "audit.action.set-up-totp": "slog på tvåstegsverifiering",
+        "audit.action.reset-second-factor": "återställde tvåstegsverifiering", "audit.action.role-from-provider": "fick ny roll från inloggningstjänsten",
+        "audit.action.set-identity-provider": "ställde in inloggningstjänst", "audit.action.set-role-map": "ändrade roller från inloggningstjänsten",
         "accounts.saveRoleMap": "Spara rollerna", "accounts.roleMapBad": "Rad %@ är inte på formen värde=roll med en av rollerna. Inget sparades.",
         "accounts.noRoleClaim": "(inget anspråk är valt; driftansvarig väljer det)",
     ]
@@ -68,6 +73,7 @@ extension Strings {
         "field.code": "Code",
         "hint.code": "Type the six digits the app shows right now.",
         "provider.done": "You are signed in", "provider.continue": "Continue to Samspår",
+        "signedOut.title": "You are signed out of Samspår", "signedOut.provider": "Sign out of the organisation's sign-in too",
         "provider.refused": "The sign-in was not accepted",
         "provider.refusedWhy":
             "The identity provider's answer did not give a sign-in to Samspår. The attempt is logged. Contact your organisation's administrator if you think this is wrong.",
@@ -95,7 +101,7 @@ extension Strings {
         "secondFactor.unused": "You have %@ unused recovery codes.",
         "secondFactor.lost": "Lost your phone and your recovery codes? Ask your organisation's administrator to reset two-step verification.",
         "secondFactor.provider": "You sign in through your organisation's identity provider. It takes care of the two steps.",
-        "sessions.link": "My sign-ins", "sessions.title": "My sign-ins",
+        "sessions.link": "My sign-ins", "nav./konto/sessioner": "My sign-ins", "sessions.title": "My sign-ins",
         "sessions.intro": "These are the places where you are signed in right now. End a sign-in you do not recognise and change your password.",
         "sessions.caption": "Active sign-ins", "sessions.started": "Began", "sessions.from": "From address", "sessions.how": "How",
         "sessions.current": "this one", "sessions.end": "End", "sessions.ended": "The sign-in is ended.",
@@ -109,6 +115,10 @@ extension Strings {
         "accounts.roleMap": "Roles from the identity provider",
         "accounts.roleMapHint":
             "One line per value: value=role. Roles: caseworker, coordinator, analyst, auditor, admin. Someone who gets no role does not get in.",
+        "audit.action.sign-in-failed": "failed to sign in", "audit.action.sign-out": "signed out",
+        "audit.action.end-session": "ended a sign-in", "audit.action.set-up-totp": "turned on two-step verification",
+        "audit.action.reset-second-factor": "reset two-step verification", "audit.action.role-from-provider": "got a new role from the identity provider",
+        "audit.action.set-identity-provider": "set the identity provider", "audit.action.set-role-map": "changed the roles from the identity provider",
         "accounts.saveRoleMap": "Save the roles", "accounts.roleMapBad": "Line %@ is not value=role with one of the roles. Nothing was saved.",
         "accounts.noRoleClaim": "(no claim is chosen; the operator chooses it)",
     ]
