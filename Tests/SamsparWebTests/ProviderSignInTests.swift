@@ -18,10 +18,26 @@ final class MockProvider: @unchecked Sendable {
     var issuer: String { "http://127.0.0.1:\(port)" }
 
     init() throws {
-        port = Int.random(in: 20_000..<40_000)
+        port = try Self.freePort()
         try start()
     }
 
+    /// A port no one listens on (the system's choice, through Python's socket).
+    static func freePort() throws -> Int {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw MockError.notStarted("no free port") }
+        return port
+    }
+
+    /// Starts the provider and waits for its discovery document: up to a minute, since the
+    /// whole suite on two cores can slow Python's start a great deal.
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -30,10 +46,12 @@ final class MockProvider: @unchecked Sendable {
         p.standardError = FileHandle.nullDevice
         try p.run()
         process = p
-        for _ in 0..<100 {
-            if (try? curl(["-sf", issuer + "/.well-known/openid-configuration"]))?.contains("jwks_uri") == true { return }
+        for _ in 0..<600 {
+            if (try? curl(["-sf", "-m", "2", issuer + "/.well-known/openid-configuration"]))?.contains("jwks_uri") == true { return }
+            guard p.isRunning else { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
+        stop()
         throw MockError.notStarted("oidc-provider-mock did not start on \(port) (pip install oidc-provider-mock)")
     }
 
@@ -190,19 +208,39 @@ struct ProviderSignInTests {
                 "anna.andersson@haninge.example caseworker first sign-in, provider, 2 factors, provider \(mock.issuer), acr \(Self.loa3)",
                 "anna.andersson@haninge.example caseworker provider, 2 factors, provider \(mock.issuer), acr \(Self.loa3)",
             ])
+        // The admin disables her: the provider's word no longer lets her in.
+        let anna = try #require(accounts.first)
+        _ = try await h.store.setUserDisabled(
+            true, userID: anna.id, of: Org.haninge,
+            audit: { _ in
+                AuditDraft(
+                    actor: "test", role: "admin", organisation: Org.haninge, action: "disable-user", person: nil, channel: "test", detail: "", subjects: [])
+            },
+            at: h.clock.now)
+        let disabled = try await signIn(h, mock, as: "anna")
+        #expect(disabled.callback.status == .forbidden && disabled.session == nil)
+        #expect(try await entries(h, "sign-in-failed").last == "anna.andersson@haninge.example caseworker provider \(mock.issuer): the account is disabled")
+        _ = try await h.store.setUserDisabled(
+            false, userID: anna.id, of: Org.haninge,
+            audit: { _ in
+                AuditDraft(
+                    actor: "test", role: "admin", organisation: Org.haninge, action: "enable-user", person: nil, channel: "test", detail: "", subjects: [])
+            },
+            at: h.clock.now)
         // A password is no way into a provider's account.
         let password = try await h.request(
             .post, "/api/v1/session", as: .anonymous, json: #"{"email": "anna.andersson@haninge.example", "password": "!", "code": "000000"}"#)
         #expect(password.status == .unauthorized)
 
         // Signing out ends the session here and goes on to the provider's end_session.
-        guard case .session(let pair, _) = session else { return }
-        let csrf = try #require(me.json["csrfToken"] as? String)
+        let again = try #require(try await signIn(h, mock, as: "anna").session)
+        guard case .session(let pair, _) = again else { return }
+        let csrf = try #require(try await h.request(.get, "/api/v1/session", as: again).json["csrfToken"] as? String)
         let out = try await PageTests().post(h, "/logga-ut", as: (pair, csrf), [("_csrf", csrf)])
         #expect(out.status == .ok)
         let end = try #require(out.text.firstMatch(of: /<meta http-equiv="refresh" content="0;url=([^"]+)">/)?.1).replacing("&amp;", with: "&")
         #expect(end.hasPrefix("\(mock.issuer)/oauth2/end_session?client_id=samspar-haninge&post_logout_redirect_uri="))
-        #expect(try await h.request(.get, "/api/v1/session", as: session).status == .unauthorized)
+        #expect(try await h.request(.get, "/api/v1/session", as: again).status == .unauthorized)
         #expect(try await entries(h, "sign-out") == ["anna.andersson@haninge.example caseworker "])
     }
 

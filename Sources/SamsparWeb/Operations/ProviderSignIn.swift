@@ -141,6 +141,10 @@ extension SignInOperations {
                 "the identity belongs to another organisation (\(existing.organisation))", existing,
                 message: "you are known in another organisation; sign in there / du är känd i en annan organisation")
         }
+        // An admin's "spärra" holds for a provider's person too.
+        if let existing, existing.disabled {
+            try await refuse("the account is disabled", existing, message: "your account is disabled / ditt konto är spärrat")
+        }
         if let sent = identity.strings(orgNumberClaim).first {
             let number = try? Organisationsnummer(sent.count == 10 ? String(sent.prefix(6)) + "-" + String(sent.suffix(4)) : sent)
             guard Mutant.decide("oidc.orgNumberMatches", number == organisation) else {
