@@ -3,6 +3,7 @@ import Foundation
 import JWTKit
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -88,7 +89,7 @@ enum OIDC {
         guard Mutant.decide("oidc.audienceChecked", verified.aud.value.contains(clientID)) else { throw Failure.token("aud does not name this client") }
         if verified.aud.value.count > 1, verified.azp != clientID { throw Failure.token("azp does not name this client") }
         guard verified.exp.value.addingTimeInterval(60) > now else { throw Failure.token("it has expired") }
-        guard Mutant.decide("oidc.nonceChecked", verified.nonce.map { constantTimeEqual($0, nonce) } ?? false) else {
+        guard Mutant.decide("oidc.nonceChecked", verified.nonce.map { FormData.constantTimeEqual($0, nonce) } ?? false) else {
             throw Failure.token("the nonce is not this sign-in's")
         }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
@@ -96,12 +97,6 @@ enum OIDC {
             throw Failure.token("the payload is not JSON")
         }
         return Identity(subject: verified.sub.value, acr: verified.acr, claims: claims)
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     static func base64URLDecode(_ text: String) -> Data? {

@@ -83,10 +83,13 @@ public struct Services: Sendable {
     }
 
     /// Whether this is a demo database (`samspar demo`): asked once, then known for good.
+    /// Every page asks, so "no" is remembered for a minute (a `samspar demo` run beside a
+    /// running server shows within that time), and "yes" for good.
     func isDemo() async throws -> Bool {
-        if await demoMark.known { return true }
+        let now = now()
+        if let known = await demoMark.answer(at: now) { return known }
         let demo = try await store.isDemo()
-        if demo { await demoMark.set() }
+        await demoMark.set(demo, at: now)
         return demo
     }
 
@@ -101,7 +104,7 @@ public struct Services: Sendable {
     public static func newSecret() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_").replacing("=", with: "")
+        return OIDC.base64URL(bytes)
     }
 
     /// bcrypt runs on NIO's blocking thread pool: at cost 12 it takes a quarter of a second
@@ -145,8 +148,19 @@ public struct Services: Sendable {
 
 /// The demo mark, once seen (it is never removed).
 actor DemoMark {
-    private(set) var known = false
-    func set() { known = true }
+    private var demo = false
+    private var checked: Date?
+
+    func answer(at now: Date) -> Bool? {
+        if demo { return true }
+        guard let checked, abs(now.timeIntervalSince(checked)) < 60 else { return nil }
+        return false
+    }
+
+    func set(_ demo: Bool, at now: Date) {
+        self.demo = self.demo || demo
+        checked = now
+    }
 }
 
 /// Recently authenticated API tokens, by the digest of their secret.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SamsparWire
 
 /// Time-based one-time passwords (RFC 6238): HMAC-SHA-1 over the 30-second step since the
 /// epoch, six digits, as every authenticator app reads an `otpauth://totp/` URI by default.
@@ -48,7 +49,7 @@ public struct TOTP: Sendable, Equatable {
         let digits = code.filter { !$0.isWhitespace }
         guard digits.count == Self.digits, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
         let now = Self.step(at: date)
-        for step in [now - 1, now, now + 1] where constantTimeEqual(self.code(step: step), digits) { return step }
+        for step in [now - 1, now, now + 1] where FormData.constantTimeEqual(self.code(step: step), digits) { return step }
         return nil
     }
 
@@ -65,11 +66,6 @@ public struct TOTP: Sendable, Equatable {
         return "otpauth://totp/\(i):\(a)?secret=\(base32)&issuer=\(iq)&algorithm=SHA1&digits=\(Self.digits)&period=\(Self.period)"
     }
 
-    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 }
 
 /// RFC 4648 base32 without padding, as TOTP secrets are written.

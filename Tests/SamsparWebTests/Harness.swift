@@ -71,6 +71,15 @@ final class Harness: @unchecked Sendable {
     /// Every harness user's TOTP secret (RFC 6238's test key, "12345678901234567890").
     static let totp = TOTP(secret: Array("12345678901234567890".utf8))
 
+    /// The audit entries of an action, oldest first, as "actor role detail".
+    func auditEntries(_ action: String) async throws -> [String] {
+        try await store.read { s in
+            try await s.query("SELECT actor, role, detail FROM audit_log WHERE action = $1 ORDER BY seq", [.text(action)]).map {
+                "\($0["actor"].text ?? "") \($0["role"].text ?? "") \($0["detail"].text ?? "")"
+            }
+        }
+    }
+
     /// A TOTP code for a harness user's sign-in: the clock first moves on one step, since each
     /// step's code is accepted once.
     func code() -> String {

@@ -160,14 +160,6 @@ struct ProviderSignInTests {
         return Attempt(begin: begin, callback: callback, path: path, cookie: cookie)
     }
 
-    func entries(_ h: Harness, _ action: String) async throws -> [String] {
-        try await h.store.read { s in
-            try await s.query("SELECT actor, role, detail FROM audit_log WHERE action = $1 ORDER BY seq", [.text(action)]).map {
-                "\($0["actor"].text ?? "") \($0["role"].text ?? "") \($0["detail"].text ?? "")"
-            }
-        }
-    }
-
     @Test(arguments: Engine.available)
     func aHaningeCaseworkerSignsInAtHaningesProviderAndWorks(_ engine: Engine) async throws {
         let mock = try MockProvider()
@@ -187,7 +179,7 @@ struct ProviderSignInTests {
         for part in ["code_challenge_method=S256", "code_challenge=", "nonce=", "state=", "client_id=samspar-haninge", "response_type=code"] {
             #expect(location.contains(part), "\(part)")
         }
-        let failures = try await entries(h, "sign-in-failed")
+        let failures = try await h.auditEntries("sign-in-failed")
         #expect(first.callback.status == .ok, "\(failures)")
         #expect(first.callback.text.contains(#"<meta http-equiv="refresh" content="0;url=/">"#))
         let session = try #require(first.session)
@@ -204,7 +196,7 @@ struct ProviderSignInTests {
         let accounts = try await h.store.users(of: Org.haninge).filter { $0.provider != nil }
         #expect(accounts.map(\.email) == ["anna.andersson@haninge.example"])
         #expect(
-            try await entries(h, "sign-in") == [
+            try await h.auditEntries("sign-in") == [
                 "anna.andersson@haninge.example caseworker first sign-in, provider, 2 factors, provider \(mock.issuer), acr \(Self.loa3)",
                 "anna.andersson@haninge.example caseworker provider, 2 factors, provider \(mock.issuer), acr \(Self.loa3)",
             ])
@@ -219,7 +211,7 @@ struct ProviderSignInTests {
             at: h.clock.now)
         let disabled = try await signIn(h, mock, as: "anna")
         #expect(disabled.callback.status == .forbidden && disabled.session == nil)
-        #expect(try await entries(h, "sign-in-failed").last == "anna.andersson@haninge.example caseworker provider \(mock.issuer): the account is disabled")
+        #expect(try await h.auditEntries("sign-in-failed").last == "anna.andersson@haninge.example caseworker provider \(mock.issuer): the account is disabled")
         _ = try await h.store.setUserDisabled(
             false, userID: anna.id, of: Org.haninge,
             audit: { _ in
@@ -241,7 +233,7 @@ struct ProviderSignInTests {
         let end = try #require(out.text.firstMatch(of: /<meta http-equiv="refresh" content="0;url=([^"]+)">/)?.1).replacing("&amp;", with: "&")
         #expect(end.hasPrefix("\(mock.issuer)/oauth2/end_session?client_id=samspar-haninge&post_logout_redirect_uri="))
         #expect(try await h.request(.get, "/api/v1/session", as: again).status == .unauthorized)
-        #expect(try await entries(h, "sign-out") == ["anna.andersson@haninge.example caseworker "])
+        #expect(try await h.auditEntries("sign-out") == ["anna.andersson@haninge.example caseworker "])
     }
 
     @Test func oneFactorAtTheProviderSeesNoPersonalData() async throws {
@@ -261,7 +253,7 @@ struct ProviderSignInTests {
         #expect(home.text.contains("Du är inloggad med bara ett steg.") && !home.text.contains("Slå på tvåstegsverifiering"))
         // With no provider e-mail, the account is named by a digest of (issuer, sub).
         #expect(try #require(me.json["actor"] as? String).hasPrefix("oidc-"))
-        #expect(try await entries(h, "sign-in").first?.hasSuffix("provider, 1 factor, provider \(mock.issuer), acr \(Self.loa2)") == true)
+        #expect(try await h.auditEntries("sign-in").first?.hasSuffix("provider, 1 factor, provider \(mock.issuer), acr \(Self.loa2)") == true)
     }
 
     @Test func whoHasNoMappedRoleIsRefusedAndARoleTakenAwayEndsTheSessions() async throws {
@@ -273,7 +265,7 @@ struct ProviderSignInTests {
         let refused = try await signIn(h, mock, as: "cecilia")
         #expect(refused.callback.status == .forbidden && refused.session == nil)
         #expect(refused.callback.text.contains("Din organisation har inte gett dig någon roll i Samspår."))
-        #expect(try await entries(h, "sign-in-failed") == ["unknown none provider \(mock.issuer): no role maps from the claims"])
+        #expect(try await h.auditEntries("sign-in-failed") == ["unknown none provider \(mock.issuer): no role maps from the claims"])
         #expect(try await h.store.users(of: Org.haninge).filter { $0.provider != nil }.isEmpty)
 
         // Anna has a role, then loses it at the provider: her next sign-in is refused, and her session ends.
@@ -288,7 +280,7 @@ struct ProviderSignInTests {
         try mock.setUser("anna", Self.claims(groups: ["samspar-handlaggare"]))
         let back = try #require(try await signIn(h, mock, as: "anna").session)
         #expect(try await h.request(.get, "/api/v1/session", as: back).json["role"] as? String == "caseworker")
-        #expect(try await entries(h, "role-from-provider").last?.hasSuffix("auditor → caseworker") == true)
+        #expect(try await h.auditEntries("role-from-provider").last?.hasSuffix("auditor → caseworker") == true)
     }
 
     @Test func aWrongNonceAWrongClientAUsedStateAndAnotherBrowserAreRefused() async throws {
@@ -312,7 +304,7 @@ struct ProviderSignInTests {
             })
         #expect(client.callback.status == .forbidden && client.session == nil)
         #expect(
-            try await entries(h, "sign-in-failed").map { $0.replacing(/\s\(.*\)$/, with: "") } == [
+            try await h.auditEntries("sign-in-failed").map { $0.replacing(/\s\(.*\)$/, with: "") } == [
                 "unknown none provider \(mock.issuer): the ID token was refused: the nonce is not this sign-in's",
                 "unknown none provider \(mock.issuer): the identity provider could not be used: /oauth2/token answered 400",
             ])
@@ -347,7 +339,7 @@ struct ProviderSignInTests {
         let there = try await signIn(h, mock, as: "anna", org: "212000-0092")
         #expect(there.callback.status == .forbidden && there.session == nil)
         #expect(
-            try await entries(h, "sign-in-failed").last
+            try await h.auditEntries("sign-in-failed").last
                 == "oidc-\(Digest.sha256(mock.issuer + " anna").prefix(12))@127.0.0.1 caseworker provider \(mock.issuer): the identity belongs to another organisation (212000-0084)"
         )
         // A state begun at Tyresö is not Haninge's.
@@ -375,7 +367,7 @@ struct ProviderSignInTests {
         try mock.setUser("anna", Self.claims(groups: ["samspar-handlaggare"]))
         h.clock.set(h.clock.now.addingTimeInterval(120))
         let again = try await signIn(h, mock, as: "anna")
-        let failures = try await entries(h, "sign-in-failed")
+        let failures = try await h.auditEntries("sign-in-failed")
         #expect(again.callback.status == .ok && again.session != nil, "\(failures)")
     }
 
@@ -398,7 +390,7 @@ struct ProviderSignInTests {
         let weak = try await h.session(for: "admin@example.se", factors: 1)
         #expect(try await PageTests().post(h, "/konton/roller", as: weak, [("_csrf", weak.csrf), ("map", "a=admin")]).status == .forbidden)
         #expect(try await h.request(.get, "/konton", as: .session(cookie: weak.cookie, csrf: nil)).status == .forbidden)
-        #expect(try await entries(h, "set-role-map") == ["admin@example.se admin samspar-handlaggare=caseworker,samspar-samordnare=coordinator"])
+        #expect(try await h.auditEntries("set-role-map") == ["admin@example.se admin samspar-handlaggare=caseworker,samspar-samordnare=coordinator"])
         // The issuer, the client and the claim are the operator's alone, whatever role asks.
         let adminCaller = try Caller.signedIn(Principal(actor: "admin@example.se", role: .admin, organisation: Org.haninge), on: .command("test"))
         let settings = try #require(try await h.store.identityProvider(of: Org.haninge))

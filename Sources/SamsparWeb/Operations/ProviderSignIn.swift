@@ -1,6 +1,7 @@
 import Foundation
 import SamsparDomain
 import SamsparStore
+import SamsparWire
 
 /// Signing in at an organisation's identity provider (SPEC §1, §5; issue 25): the
 /// authorization code flow with PKCE S256, `state` bound to the organisation and used once,
@@ -82,7 +83,7 @@ extension SignInOperations {
             throw APIError.badRequest("the sign-in is unknown or already used; start again / inloggningen är okänd eller redan använd")
         }
         guard Mutant.decide("oidc.stateOwnOrganisation", pending.organisation == organisation),
-            answer.browserState.map({ OIDC.constantTimeEqual($0, state) }) ?? false
+            answer.browserState.map({ FormData.constantTimeEqual($0, state) }) ?? false
         else {
             throw APIError.badRequest("the sign-in was begun elsewhere; start again / inloggningen påbörjades någon annanstans")
         }

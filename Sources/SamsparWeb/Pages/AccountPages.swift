@@ -131,7 +131,8 @@ enum AccountPages {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
             let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, !parts[0].isEmpty, let role = Role(rawValue: parts[1]), role != .system else {
+            guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 200, map.count < 200, let role = Role(rawValue: parts[1]), role != .system
+            else {
                 return try await show(r, notice: String(format: r.t("accounts.roleMapBad"), String(n + 1)))
             }
             map[parts[0]] = role

@@ -58,7 +58,8 @@ extension Strings {
         "audit.action.end-session": "avslutade en inloggning", "audit.action.set-up-totp": "slog på tvåstegsverifiering",
         "audit.action.reset-second-factor": "återställde tvåstegsverifiering", "audit.action.role-from-provider": "fick ny roll från inloggningstjänsten",
         "audit.action.set-identity-provider": "ställde in inloggningstjänst", "audit.action.set-role-map": "ändrade roller från inloggningstjänsten",
-        "accounts.saveRoleMap": "Spara rollerna", "accounts.roleMapBad": "Rad %@ är inte på formen värde=roll med en av rollerna. Inget sparades.",
+        "accounts.saveRoleMap": "Spara rollerna",
+        "accounts.roleMapBad": "Rad %@ är inte på formen värde=roll med en av rollerna (högst 200 rader, värden på högst 200 tecken). Inget sparades.",
         "accounts.noRoleClaim": "(inget anspråk är valt; driftansvarig väljer det)",
     ]
 
@@ -119,7 +120,8 @@ extension Strings {
         "audit.action.end-session": "ended a sign-in", "audit.action.set-up-totp": "turned on two-step verification",
         "audit.action.reset-second-factor": "reset two-step verification", "audit.action.role-from-provider": "got a new role from the identity provider",
         "audit.action.set-identity-provider": "set the identity provider", "audit.action.set-role-map": "changed the roles from the identity provider",
-        "accounts.saveRoleMap": "Save the roles", "accounts.roleMapBad": "Line %@ is not value=role with one of the roles. Nothing was saved.",
+        "accounts.saveRoleMap": "Save the roles",
+        "accounts.roleMapBad": "Line %@ is not value=role with one of the roles (at most 200 lines, values of at most 200 characters). Nothing was saved.",
         "accounts.noRoleClaim": "(no claim is chosen; the operator chooses it)",
     ]
 }
