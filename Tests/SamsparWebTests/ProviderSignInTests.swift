@@ -13,13 +13,23 @@ import Testing
 /// underneath), which `.ci/run` installs. It signs ID tokens with a fresh RSA key at each
 /// start, takes any client, and lets a test set a person's claims (`PUT /users/{sub}`).
 final class MockProvider: @unchecked Sendable {
-    let port: Int
+    private(set) var port: Int
     private var process: Process?
     var issuer: String { "http://127.0.0.1:\(port)" }
 
+    /// The port is free when chosen but may be taken before the provider binds it (the suite
+    /// opens many connections at once): a provider that exits at start is started again on
+    /// another port, up to five times.
     init() throws {
         port = try Self.freePort()
-        try start()
+        for attempt in 1...5 {
+            do {
+                try start()
+                return
+            } catch MockError.exited where attempt < 5 {
+                port = try Self.freePort()
+            }
+        }
     }
 
     /// A port no one listens on (the system's choice, through Python's socket).
@@ -48,11 +58,14 @@ final class MockProvider: @unchecked Sendable {
         process = p
         for _ in 0..<600 {
             if (try? curl(["-sf", "-m", "2", issuer + "/.well-known/openid-configuration"]))?.contains("jwks_uri") == true { return }
-            guard p.isRunning else { break }
+            guard p.isRunning else {
+                process = nil
+                throw MockError.exited("oidc-provider-mock exited at start on \(port) (taken? or: pip install oidc-provider-mock)")
+            }
             Thread.sleep(forTimeInterval: 0.1)
         }
         stop()
-        throw MockError.notStarted("oidc-provider-mock did not start on \(port) (pip install oidc-provider-mock)")
+        throw MockError.notStarted("oidc-provider-mock did not answer on \(port) within a minute")
     }
 
     /// A restart: a new signing key, as a provider that rotates its keys (and no one remembered).
@@ -72,7 +85,7 @@ final class MockProvider: @unchecked Sendable {
 
     deinit { stop() }
 
-    enum MockError: Error { case notStarted(String), curl(String) }
+    enum MockError: Error { case notStarted(String), exited(String), curl(String) }
 
     @discardableResult
     func curl(_ arguments: [String]) throws -> String {
