@@ -121,6 +121,10 @@ public struct Agreement: Sendable, Equatable {
     public var perspectives: [String: String] = [:]
     public var costs: [CostLine] = []
     public var subGoals = SubGoalTargets()
+    /// The parties' own wording per section (issue 26, SPEC §4).
+    public var texts = Texts()
+    /// Dated milestones for the decision memo (issue 26); optional.
+    public var timePlan: [Milestone] = []
 
     public init(
         id: String, title: String, area: String?, purpose: String?, validFrom: Day, periodMonths: Int, nextRevision: Day?, maxEstablishmentDays: Int,

@@ -36,6 +36,8 @@ struct AgreementDTO: Decodable {
         "perspectives": .object(Dictionary(uniqueKeysWithValues: Agreement.requiredPerspectives.map { ($0, Shape.leaf) })),
         "costs": .array(.object(["track": .leaf, "orgNumber": .leaf, "year": .leaf, "amount": .leaf, "source": .leaf, "spent": .leaf])),
         "subGoals": .object(["recruitment": .leaf, "acceptance": .leaf, "completion": .leaf, "outcome": .leaf]),
+        "texts": .object(Dictionary(uniqueKeysWithValues: Agreement.Texts.keys.map { ($0, Shape.leaf) })),
+        "timePlan": .array(.object(["date": .leaf, "milestone": .leaf])),
     ])
 
     /// Every key of the document that the format does not have, by path.
@@ -130,6 +132,12 @@ struct AgreementDTO: Decodable {
     var perspectives: [String: String]?
     var costs: [CostDTO]?
     var subGoals: SubGoalsDTO?
+    var texts: [String: String]?
+    var timePlan: [MilestoneDTO]?
+    struct MilestoneDTO: Decodable {
+        var date: String
+        var milestone: String
+    }
     struct CoordinatorDTO: Decodable {
         var name: String
         var title: String?

@@ -113,6 +113,10 @@ extension Agreement {
                     ("completion", double(subGoals.completion)), ("outcome", double(subGoals.outcome)),
                 ])
             ))
+        // Only the sections the parties worded themselves, in the document's order.
+        members.append(("texts", .object(Texts.keys.compactMap { key in texts[key].map { (key, JSONValue.string($0)) } })))
+        members.append(
+            ("timePlan", .array(timePlan.map { .object([("date", .string($0.date.description)), ("milestone", .string($0.milestone))]) })))
         return .object(members)
     }
 }

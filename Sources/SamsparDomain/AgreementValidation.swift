@@ -270,6 +270,23 @@ extension Agreement {
             recruitment: share("subGoals.recruitment", dto.subGoals?.recruitment), acceptance: share("subGoals.acceptance", dto.subGoals?.acceptance),
             completion: share("subGoals.completion", dto.subGoals?.completion), outcome: share("subGoals.outcome", dto.subGoals?.outcome))
 
+        // The parties' own words (issue 26): printed exactly as written, so never empty and
+        // never longer than a page and a half.
+        var texts = Texts()
+        for (key, value) in (dto.texts ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let path = "texts.\(key)"
+            if value.count > maxTextLength { note(path, "is \(value.count) characters; at most \(maxTextLength)") }
+            texts[key] = text(path, value)
+        }
+        var timePlan: [Milestone] = []
+        for (i, m) in (dto.timePlan ?? []).enumerated() {
+            let path = "timePlan[\(i)]"
+            let what = text("\(path).milestone", m.milestone)
+            if what.count > maxTextLength { note("\(path).milestone", "is \(what.count) characters; at most \(maxTextLength)") }
+            if let date = day("\(path).date", m.date) { timePlan.append(Milestone(date: date, milestone: what)) }
+        }
+        if timePlan.count > 100 { note("timePlan", "has \(timePlan.count) milestones; at most 100") }
+
         guard problems.isEmpty, let validFrom else { throw AgreementError(problems: problems) }
         var agreement = Agreement(
             id: dto.id, title: dto.title, area: dto.area, purpose: dto.purpose, validFrom: validFrom,
@@ -283,6 +300,8 @@ extension Agreement {
         agreement.perspectives = perspectives
         agreement.costs = costs
         agreement.subGoals = subGoals
+        agreement.texts = texts
+        agreement.timePlan = timePlan
         return agreement
     }
 }
