@@ -41,7 +41,8 @@ struct AgreementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agreement", abstract: "Agreements (överenskommelser).",
         subcommands: [
-            ImportAgreement.self, AgreementDocumentCommand.self, AgreementCheckCommand.self, AgreementSignCommand.self, AgreementReviseCommand.self,
+            ImportAgreement.self, AgreementDocumentCommand.self, AgreementMemoCommand.self, AgreementCheckCommand.self, AgreementSignCommand.self,
+            AgreementReviseCommand.self,
             AgreementTerminateCommand.self, AgreementDeleteCommand.self,
         ])
 
@@ -182,14 +183,26 @@ struct ReportCommand: AsyncParsableCommand {
             // The page carries the annual follow-up's further content (issue 9, part 7); the
             // JSON and CSV stay the contract of SPEC §5.
             document.followUp = followUp
-            print(ReportPage.html(document.shown, agreementTitle: stored.agreement.title), terminator: "")
+            print(ReportPage.html(Self.printable(document, report), agreementTitle: Self.title(stored.agreement)), terminator: "")
         case .pdf:
             document.followUp = followUp
             guard let output else { throw CLIFailure("--format pdf needs --output FILE.pdf") }
-            try PDFPrinter.print(html: ReportPage.html(document.shown, agreementTitle: stored.agreement.title), to: output)
+            try PDFPrinter.print(html: ReportPage.html(Self.printable(document, report), agreementTitle: Self.title(stored.agreement)), to: output)
             print(output)
         }
     }
+}
+
+extension ReportCommand {
+    /// The follow-up for the nämnd (issue 26): the document's figures as shown, with the
+    /// Kaplan–Meier steps its chart is drawn from (kept only as suppression allows).
+    static func printable(_ document: ReportDocument, _ report: Report) -> ShownReport {
+        var shown = document.shown
+        shown.keepSteps(of: report.establishment.kaplanMeier)
+        return shown
+    }
+
+    static func title(_ a: Agreement) -> String { a.title + (a.area.map { " – \($0)" } ?? "") }
 }
 
 struct Demo: AsyncParsableCommand {
@@ -348,6 +361,57 @@ struct AgreementDocumentCommand: AsyncParsableCommand {
             throw CLIFailure("agreement '\(id)' has no version \(version ?? 0) (versions 1–\(versions.count))")
         }
         let html = AgreementDocument.html(stored)
+        switch format {
+        case .html:
+            if let output {
+                try Data(html.utf8).write(to: URL(fileURLWithPath: output))
+                print(output)
+            } else {
+                print(html, terminator: "")
+            }
+        case .pdf:
+            guard let output else { throw CLIFailure("--format pdf needs --output FILE.pdf") }
+            try PDFPrinter.print(html: html, to: output)
+            print(output)
+        }
+    }
+}
+
+/// `samspar agreement memo ID --org ORGNR`: a municipal party's decision memo (issue 26).
+struct AgreementMemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memo",
+        abstract: "Write a municipal party's decision memo for its board (HTML or PDF). / Tjänsteskrivelse till en kommuns nämnd.",
+        discussion: """
+            The memo (tjänsteskrivelse, as seed 000) is made from the open draft, or the newest
+            version when there is none, unless --version names another. HTML goes to standard
+            output unless --output is given; PDF needs --output.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The agreement's id, e.g. ostra-sodertorn.") var id: String
+    @Option(help: "The municipal party's organisation number.") var org: String
+    @Option(help: "A version number (default: the open draft, else the newest).") var version: Int?
+    @Option(help: "html | pdf") var format: AgreementDocumentCommand.Format = .html
+    @Option(help: "The file to write.") var output: String?
+
+    func run() async throws {
+        try await runReportingErrors(execute)
+    }
+
+    private func execute() async throws {
+        let party: Organisationsnummer
+        do { party = try Organisationsnummer(org) } catch { throw CLIFailure("--org '\(org)': \(error.description)") }
+        let context = try Context(options: database)
+        let versions = try await context.withStore {
+            try await AgreementOperations.allVersions(id, context.caller("agreement memo"), context.services($0))
+        }
+        guard !versions.isEmpty else { throw CLIFailure("no agreement '\(id)'") }
+        let chosen = version.map { v in versions.first { $0.version == v } } ?? versions.last
+        guard let stored = chosen else {
+            throw CLIFailure("agreement '\(id)' has no version \(version ?? 0) (versions 1–\(versions.count))")
+        }
+        let html: String
+        do { html = try AgreementMemo.html(stored, party: party, today: context.today) } catch { throw CLIFailure(error.description) }
         switch format {
         case .html:
             if let output {

@@ -123,7 +123,8 @@ struct PageSnapshotTests {
         let editor = AgreementEditPage.Model(
             id: s, title: s, agreementHref: "/avtal/x", documentHref: "/avtal/x/dokument", removeAction: "/avtal/x/redigera/ta-bort", missing: [s, s],
             hasMissing: true, warnings: [s], hasWarnings: true, summary: s, basics: textForm("grund", error: true), model: textForm("modell", error: false),
-            perspectives: textForm("perspektiv", error: false), coordinator: form(s, id: "samordnare", error: false), parties: rows("part"),
+            perspectives: textForm("perspektiv", error: false), texts: textForm("texter", error: false), timePlan: rows("tidplan"),
+            milestoneForm: form(s, id: "tidplan", error: false), coordinator: form(s, id: "samordnare", error: false), parties: rows("part"),
             partyForm: form(s, id: "part", error: false), tracks: rows("spar"), trackForm: form(s, id: "spar", error: true), costs: rows("kostnad"),
             costTotals: rows(s), costForm: form(s, id: "kostnad", error: false), decisions: rows("beslut"), decisionForm: form(s, id: "beslut", error: false),
             grants: rows("bidrag"), grantForm: form(s, id: "bidrag", error: false))
@@ -251,12 +252,44 @@ struct PageSnapshotTests {
             ),
             ("agreement-compare", "same", AgreementPages.DiffModel(heading: s, rows: [], back: "/avtal/x", from: "1", to: "2")),
             (
-                "agreement-document", "full",
+                "agreement-document", "signed",
                 AgreementDocument.Model(
-                    title: s, area: s, version: s, parties: [.init(name: s, number: s, signatory: s)], purpose: s, overallGoal: s, localGoals: [.init(text: s)],
-                    groupA: s, groupB: s, modelParts: [.init(heading: s, text: s)], tracks: [.init(name: s, kind: s, occupations: s, goal: s)], validity: s,
-                    revision: s, signatures: [.init(placeAndDate: s, name: s, title: s, party: s)], unsigned: [.init(name: s, number: s, signatory: s)],
-                    stylesheet: nil, inlineCSS: s)
+                    title: s, area: s, draft: false, footer: s, parties: [.init(name: s, number: s, signatory: s)], purpose: s, overallGoal: s,
+                    localGoalsLead: s, localGoals: [.init(text: s)], subGoalsLead: s, subGoals: [.init(text: s)], subGoalTargets: [.init(text: s)],
+                    hasSubGoalTargets: true, groupA: s, groupB: s, establishmentNote: s, groupANote: s, modelLead: s, modelHeadings: [.init(text: s)],
+                    followUp: s, duration: s, revision: s, termination: s,
+                    signatures: [.init(place: s, date: s, name: s, title: s, party: s, signed: true)],
+                    annexes: [
+                        .init(
+                            heading: s, paragraphs: [.init(text: s)], parts: [.init(heading: s, text: s)], tableCaption: s, header: [s],
+                            rows: [.init(cells: [s])],
+                            hasTable: true, totals: [.init(label: s, amount: s)], hasTotals: true)
+                    ], stylesheet: nil, inlineCSS: s)
+            ),
+            (
+                "agreement-document", "draft",
+                AgreementDocument.Model(
+                    title: s, area: "", draft: true, footer: s, parties: [], purpose: s, overallGoal: s, localGoalsLead: s, localGoals: [], subGoalsLead: s,
+                    subGoals: [], subGoalTargets: [], hasSubGoalTargets: false, groupA: s, groupB: s, establishmentNote: s, groupANote: s, modelLead: s,
+                    modelHeadings: [], followUp: s, duration: s, revision: s, termination: nil,
+                    signatures: [.init(place: nil, date: nil, name: nil, title: nil, party: s, signed: false)], annexes: [], stylesheet: s, inlineCSS: nil)
+            ),
+            (
+                "agreement-memo", "full",
+                AgreementMemo.Model(
+                    party: s, date: s, footer: s, draft: false, body: s, subject: s, summary: [.init(text: s)], decider: s, proposals: [.init(text: s)],
+                    matter: [.init(text: s)], tracks: [.init(text: s)], modelParts: [.init(heading: s, text: s)], coordinator: s,
+                    decisions: [.init(text: s)], hasDecisions: true, ownCosts: [.init(cells: [s])], hasOwnCosts: true, ownTotal: s,
+                    totals: [.init(cells: [s, s])], hasTotals: true, grants: [.init(text: s)], hasGrants: true, perspectives: [.init(heading: s, text: s)],
+                    timePlan: [.init(date: s, text: s)], hasTimePlan: true, annexes: [.init(text: s)], inlineCSS: "body { margin: 0; }")
+            ),
+            (
+                "agreement-memo", "bare",
+                AgreementMemo.Model(
+                    party: s, date: s, footer: s, draft: false, body: nil, subject: s, summary: [], decider: s, proposals: [], matter: [], tracks: [],
+                    modelParts: [], coordinator: nil, decisions: [], hasDecisions: false, ownCosts: [], hasOwnCosts: false, ownTotal: s, totals: [],
+                    hasTotals: false, grants: [], hasGrants: false, perspectives: [], timePlan: [], hasTimePlan: false, annexes: [],
+                    inlineCSS: "body { margin: 0; }")
             ),
             (
                 "extract-document", "holds",
@@ -289,25 +322,33 @@ struct PageSnapshotTests {
             (
                 "report-document", "full",
                 ReportPage.Model(
-                    year: s, title: s, agreement: s, asOf: s, suppressed: true, threshold: s, largestSmall: s, participants: [.init(sv: s, en: s, value: s)],
-                    trackNames: [s], trackRows: [.init(sv: s, en: s, values: [s])], genderGoals: [s], establishment: [.init(sv: s, en: s, value: s)],
-                    followUp: .init(
-                        year: s, goals: [.init(sv: s, en: s, track: s, value: s, target: s, met: true, notMet: false, unknown: false)],
-                        activities: [.init(name: s, participants: s, hours: s)], hasActivities: true,
-                        costs: [.init(track: s, party: s, source: s, planned: s, spent: s)], hasCosts: true, planned: s, spent: s))
+                    year: s, title: s, asOf: s, version: s, quarter: s, ownHeading: s, scopeText: s, suppressed: true, threshold: s, largestSmall: s,
+                    goals: [.init(name: s, definition: s, value: s, target: s, verdict: s)], participants: [.init(name: s, definition: s, value: s)],
+                    municipalities: [.init(name: s, definition: s, value: s)], hasMunicipalities: true, trackNames: [s],
+                    trackRows: [.init(name: s, definition: s, values: [s])], establishment: [.init(name: s, definition: s, value: s)],
+                    charts: [.init(svg: Chart.bars(id: s, title: s, description: s, [.init(label: s, value: 1, text: s)], maximum: 1), caption: s)],
+                    hasCharts: true, activities: [.init(name: s, participants: s, hours: s)], hasActivities: true,
+                    costs: [.init(track: s, party: s, source: s, planned: s, spent: s)], hasCosts: true, planned: s, spent: s, hasFollowUp: true)
+            ),
+            (
+                "report-document", "bare",
+                ReportPage.Model(
+                    year: s, title: s, asOf: s, version: nil, quarter: nil, ownHeading: nil, scopeText: s, suppressed: false, threshold: s, largestSmall: s,
+                    goals: [], participants: [], municipalities: [], hasMunicipalities: false, trackNames: [], trackRows: [], establishment: [], charts: [],
+                    hasCharts: false, activities: [], hasActivities: false, costs: [], hasCosts: false, planned: s, spent: s, hasFollowUp: false)
             ),
         ]
     }
 
     func render(_ template: String, _ model: Any, _ s: String) -> String {
-        if ["agreement-document", "report-document", "extract-document", "processing-controller", "processing-processor"].contains(template) {
+        if ["agreement-document", "agreement-memo", "report-document", "extract-document", "processing-controller", "processing-processor"].contains(template) {
             return Templates.shared.render(model, template)
         }
         return Templates.shared.render(Page(layout: layout(s, signedIn: template != "sign-in"), t: Language.sv.tree, page: model), template)
     }
 
     @Test func everyTemplateHasViews() {
-        #expect(Set(views("x").map(\.0)) == Set(Templates.names.filter { !["header", "footer", "form", "remove"].contains($0) }))
+        #expect(Set(views("x").map(\.0)) == Set(Templates.names.filter { !["header", "footer", "form", "remove", "document-page"].contains($0) }))
     }
 
     /// The hostile string in every field comes out escaped, in text and in attributes alike.

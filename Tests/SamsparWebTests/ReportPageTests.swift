@@ -32,23 +32,34 @@ import Testing
         #expect(html.contains("Östra Södertörn &lt;2018&gt; &amp; co"))
         #expect(!html.contains("<2018>"))
         #expect(html.contains("Vård &amp; omsorg"))
-        // 1 of 2: 50 %, with a no-break space; the gender goal's target as 40 %.
+        // 1 of 2: 50 %, with a no-break space; the gender goal's target as 40 %, nobody
+        // completed, so its share does not apply ("–").
         #expect(html.contains("<td class=\"n\">50\u{00A0}%</td>"))
-        #expect(html.contains("minst 40\u{00A0}% män: –"))
-        #expect(html.contains("<tr><th scope=\"row\">Aktiva <span class=\"en\" lang=\"en\">Active</span></th><td class=\"n\">2</td></tr>"))
+        #expect(html.contains("– män (mål minst 40\u{00A0}%)"))
+        #expect(
+            html.contains(
+                "<tr><th scope=\"row\">Aktiva deltagare<span class=\"def\">Registrerade senast årets sista dag (eller per-datumet) och inte avslutade före årets början.</span></th><td class=\"n\">2</td></tr>"
+            ))
+        // Swedish only (issue 26): no English gloss, no code font.
+        #expect(!html.contains("lang=\"en\""))
+        #expect(!html.contains("<code>"))
         // Standalone: nothing loaded from elsewhere.
         #expect(!html.contains("<script"))
         #expect(!html.contains("<link"))
         #expect(!html.contains("src="))
-        #expect(!html.contains("Små tal"))
+        #expect(!html.contains("&lt;5 betyder"))
     }
 
     @Test func suppressedCountsShowTheirMarkAndTheNoteSaysWhy() {
         let html = ReportPage.html(ShownReport(Self.report(), suppression: Suppression()), agreementTitle: "Östra Södertörn")
         #expect(html.contains("<td class=\"n\">&lt;5</td>"))
-        #expect(html.contains("Små tal (1–4) visas som &lt;5"))
-        // 1 of 2 is a share of small counts: hidden.
+        #expect(html.contains("&lt;5 betyder ett litet antal (1–4) som inte visas"))
+        // 1 of 2 is a share of small counts: hidden, and said so with "..", not "–".
         #expect(!html.contains("50\u{00A0}%"))
+        #expect(
+            html.contains(
+                "Andel på rekryteringsträff (delmål 1)<span class=\"def\">Andel av de aktiva deltagarna som var på en rekryteringsträff för något yrkesspår under året.</span></th><td class=\"n\">..</td>"
+            ))
     }
 
     @Test func theFollowUpHasItsGoalsActivitiesAndCosts() throws {
@@ -61,10 +72,10 @@ import Testing
         // 1 of 2 ≥ 50 %: met.
         #expect(
             html.contains(
-                "Andel på rekryteringsträff (delmål 1) <span class=\"en\" lang=\"en\">Recruitment share</span></th><td class=\"n\">50\u{00A0}%</td><td>≥ 50\u{00A0}%</td><td>Uppfyllt"
+                "Delmål 1: rekryteringsträff<span class=\"def\">Andel av de aktiva deltagarna som var på en rekryteringsträff.</span></th><td class=\"n\">50\u{00A0}%</td><td class=\"nowrap\">minst 50\u{00A0}%</td><td>Uppfyllt"
             ))
         // Six people, 7 hours a week for 7 days each: 42 hours.
         #expect(html.contains("<tr><th scope=\"row\">Sfi</th><td class=\"n\">6</td><td class=\"n\">42,0</td></tr>"))
-        #expect(html.contains("Inga kostnadsrader för året."))
+        #expect(html.contains("Inga kostnader är införda för året."))
     }
 }

@@ -89,7 +89,7 @@ struct AgreementLifeCommandLineTests {
         let html = try cli.run("report", "--agreement", "ostra-sodertorn", "--year", "2025", "--as-of", "2025-06-30", "--format", "html")
         #expect(html.status == 0, "\(html.stderr)")
         for heading in [
-            "Målen mot målvärdena", "Insatsvolym", "Timmar per insatstyp under året", "Kostnader", "Övergripande mål: etableringstid högst 730 dagar",
+            "Målen mot målvärdena", "Insatser", "Timmar per insatstyp under året", "Kostnader", "Övergripande mål: etableringstid", "högst 730 dagar",
         ] {
             #expect(html.stdout.contains(heading), "the report page lacks \(heading)")
         }

@@ -19,6 +19,8 @@ enum AgreementEditPage {
     enum Part: String, CaseIterable, Sendable {
         case basics = "grund", model = "modell", perspectives = "perspektiv", coordinator = "samordnare", party = "part", track = "spar"
         case cost = "kostnad", decision = "beslut", grant = "bidrag", remove = "ta-bort"
+        /// Issue 26: the parties' own wording per section, and the time plan's milestones.
+        case texts = "texter", milestone = "tidplan"
     }
 
     typealias Row = TableRow
@@ -37,6 +39,9 @@ enum AgreementEditPage {
         var basics: Form
         var model: Form
         var perspectives: Form
+        var texts: Form
+        var timePlan: [Row]
+        var milestoneForm: Form
         var coordinator: Form
         var parties: [Row]
         var partyForm: Form
@@ -251,6 +256,15 @@ enum AgreementEditPage {
             for key in Agreement.requiredModelParts { a.modelParts[key] = form[key] }
         case .perspectives:
             for key in Agreement.requiredPerspectives { a.perspectives[key] = form[key] }
+        case .texts:
+            // An empty field gives the section back its standard sentence.
+            for key in Agreement.Texts.keys { a.texts[key] = form[key]?.trimmed.nilIfEmpty }
+        case .milestone:
+            let date = day("milestoneDate", required: true)
+            let what = required("milestone")
+            guard errors.isEmpty, let date else { return }
+            a.timePlan.append(.init(date: date, milestone: what))
+            a.timePlan.sort { $0.date < $1.date }
         case .coordinator:
             let name = required("name")
             a.coordinator = .init(
@@ -363,6 +377,7 @@ enum AgreementEditPage {
             case "kostnad" where a.costs.indices.contains(index): a.costs.remove(at: index)
             case "beslut" where a.decisions.indices.contains(index): a.decisions.remove(at: index)
             case "bidrag" where a.grants.indices.contains(index): a.grants.remove(at: index)
+            case "tidplan" where a.timePlan.indices.contains(index): a.timePlan.remove(at: index)
             default: errors["vad"] = r.t("edit.error.nothingToRemove")
             }
         }
@@ -435,6 +450,9 @@ enum AgreementEditPage {
             ])
         let model = form(.model, Agreement.requiredModelParts.map { field($0, a.modelParts[$0] ?? "", textarea: true) })
         let perspectives = form(.perspectives, Agreement.requiredPerspectives.map { field($0, a.perspectives[$0] ?? "", textarea: true) })
+        let texts = form(.texts, Agreement.Texts.keys.map { field($0, a.texts[$0] ?? "", textarea: true) })
+        let milestoneForm = form(
+            .milestone, [field("milestoneDate", required: true, type: "date"), field("milestone", required: true)], submit: r.t("edit.addMilestone"))
         let coordinator = form(
             .coordinator,
             [
@@ -495,7 +513,9 @@ enum AgreementEditPage {
             id: a.id, title: a.area ?? a.title, agreementHref: SiteURL.agreement(a.id).path, documentHref: SiteURL.agreementDocument(a.id).path,
             removeAction: SiteURL.agreementEditPart(a.id, .remove).path, missing: missing, hasMissing: !missing.isEmpty, warnings: lists.warnings,
             hasWarnings: !lists.warnings.isEmpty, summary: failed == .remove ? summary : nil, basics: basics, model: model, perspectives: perspectives,
-            coordinator: coordinator,
+            texts: texts,
+            timePlan: a.timePlan.enumerated().map { i, m in Row(cells: [m.milestone], name: m.date.description, kind: "tidplan", key: String(i)) },
+            milestoneForm: milestoneForm, coordinator: coordinator,
             parties: a.parties.map {
                 Row(
                     cells: [$0.orgNumber.description, r.t("orgKind." + $0.kind.rawValue), [$0.signatory, $0.title].compactMap { $0 }.joined(separator: ", ")],

@@ -77,6 +77,7 @@ enum AgreementPages {
         var missing: [String]
         var hasMissing: Bool
         var published: [Published] = []
+        var memos: [MemoLink] = []
         // Issue 9: the life of the agreement.
         var editHref: String? = nil
         var reviseAction: String? = nil
@@ -110,6 +111,15 @@ enum AgreementPages {
         var by: String
         var hash: String
         var href: String
+        /// The follow-up for the nämnd, printed from the published document (issue 26).
+        var pdf: String
+    }
+
+    /// A link to a municipal party's decision memo (issue 26).
+    struct MemoLink: Sendable {
+        var party: String
+        var html: String
+        var pdf: String
     }
 
     /// The status today and its period, in the reader's language (issue 9, part 4).
@@ -161,6 +171,29 @@ enum AgreementPages {
         var message: String
     }
 
+    /// A municipal party's decision memo (`?org=ORGNR[&version=N]`, issue 26): from the open
+    /// draft, or the newest version the reader may see, unless a version is named. A party that
+    /// is not a municipality gets 422 and the reason.
+    static func memo(_ r: PageRequest) async throws -> String {
+        let caller = try r.caller()
+        let query = r.request.uri.queryParameters
+        guard let text = query.get("org").map({ String($0) }), let org = try? Organisationsnummer(text) else {
+            throw APIError.badRequest("org must name a party by its organisation number / ange partens organisationsnummer (org)")
+        }
+        let (stored, _) = try await AgreementOperations.version(
+            try r.context.parameter(.agreement), query.get("version").map { String($0) }, caller, r.services)
+        do {
+            return try AgreementMemo.html(stored, party: org, today: r.today)
+        } catch {
+            var refusal = APIError(status: .unprocessableContent, code: "not_a_municipal_party", message: error.description)
+            switch error {
+            case .notAMunicipality(let name): (refusal.pageText, refusal.pageArgument) = ("memo.notMunicipality", name)
+            case .notAParty(let org): (refusal.pageText, refusal.pageArgument) = ("memo.notAParty", org)
+            }
+            throw refusal
+        }
+    }
+
     static func show(_ r: PageRequest, failure: FormFailure? = nil) async throws -> Response {
         let caller = try r.caller()
         guard let principal = caller.principal else { throw APIError.unauthenticated }
@@ -208,7 +241,11 @@ enum AgreementPages {
         shown.published = try await FigureOperations.publications(id, caller, r.services).map {
             Published(
                 year: String($0.year), asOf: $0.asOf.description, at: LocalTime.text($0.publishedAt), by: $0.publishedBy, hash: $0.contentHash,
-                href: SiteURL.publication(id, String($0.id)).path)
+                href: SiteURL.publication(id, String($0.id)).path, pdf: SiteURL.publicationDocument(id, String($0.id)).path)
+        }
+        shown.memos = a.parties.filter { $0.kind == .municipality }.map {
+            let query = [("org", $0.orgNumber.description), ("version", String(stored.version))]
+            return MemoLink(party: $0.name, html: SiteURL.agreementMemo(id).with(query), pdf: SiteURL.agreementMemoPDF(id).with(query))
         }
         life(&shown, a, stored.version == versions.last?.version, principal, failure: failure, r)
         // Drafts are invitations (issue 18): an invited party accepts or declines; an owner may

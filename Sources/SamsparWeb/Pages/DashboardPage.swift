@@ -510,7 +510,16 @@ enum DashboardPage {
         if format == "pdf" {
             // The follow-up for the parties' boards (issue 9, part 7), as `samspar report --format pdf` prints it.
             document.followUp = FollowUp(report: report, agreement: stored.agreement, activities: live.activities)
-            return try await PDFResponse.make(ReportPage.html(document.shown, agreementTitle: stored.agreement.title), name: name)
+            var shown = document.shown
+            shown.keepSteps(of: report.establishment.kaplanMeier)
+            // A party's own figures say so at the top (issue 26): they are not the agreement's.
+            var scope = ReportPage.Scope.joint
+            if live.scope != .joint, let org = caller.organisation {
+                let name = try await OrganisationOperations.registry(r.services).first { $0.number == org }?.name ?? org.description
+                scope = .own(name)
+            }
+            let title = stored.agreement.title + (stored.agreement.area.map { " – \($0)" } ?? "")
+            return try await PDFResponse.make(ReportPage.html(shown, agreementTitle: title, scope: scope), name: name)
         }
         if format == "csv" {
             return Response(

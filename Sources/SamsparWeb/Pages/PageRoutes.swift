@@ -53,7 +53,9 @@ struct PageRoutes {
         } catch let error as APIError {
             if error.code == "unauthenticated" { return .redirect(r.signInFirst(back: request.method == .get ? r.here : nil).location) }
             try await AuditOperations.recordRefusal(error, principal: context.principal, s)
-            return ErrorPage.response(r, status: error.status, message: error.status == .badRequest ? error.message : nil)
+            // A refusal with a sentence of its own in the reader's language says it (issue 26).
+            let sentence = error.pageText.flatMap { r.language.strings[$0] }.map { String(format: $0, error.pageArgument ?? "") }
+            return ErrorPage.response(r, status: error.status, message: sentence ?? (error.status == .badRequest ? error.message : nil))
         }
     }
 
@@ -138,6 +140,28 @@ struct PageRoutes {
             let (stored, _) = try await AgreementOperations.version(
                 try r.context.parameter(.agreement), r.request.uri.queryParameters.get("version").map { String($0) }, try r.caller(), r.services)
             return try await PDFResponse.make(AgreementDocument.html(stored), name: "overenskommelse-\(stored.agreement.id)-version-\(stored.version)")
+        }
+        // A municipal party's decision memo (issue 26): `?org=ORGNR[&version=N]`, from the
+        // open draft (the newest version the reader may see) unless a version is named.
+        get(.agreementMemo(SiteURL.idKey)) { r in .html(try await AgreementPages.memo(r)) }
+        get(.agreementMemoPDF(SiteURL.idKey)) { r in
+            let html = try await AgreementPages.memo(r)
+            return try await PDFResponse.make(html, name: "tjansteskrivelse-\(try r.context.parameter(.agreement))")
+        }
+        // A publication as the follow-up for the nämnd (issue 26, part 4): printed from the
+        // stored document alone.
+        get(.publicationDocument(SiteURL.idKey, "{publicationId}")) { r in
+            let caller = try r.caller()
+            let id = try r.context.parameter(.agreement)
+            let number = (try? r.context.parameter(.publication)) ?? -1
+            let p = try await FigureOperations.publication(number, of: id, caller, r.services)
+            // The threshold the document was suppressed at, as its own marks say ("<5").
+            let threshold = p.document.firstMatch(of: /"<([0-9]+)"/).flatMap { Int($0.1) }
+            guard let shown = ShownReport(stored: p.document, threshold: threshold) else { throw APIError.notFound() }
+            let title = (try? await AgreementOperations.version(id, String(p.agreementVersion), caller, r.services).0.agreement) ?? nil
+            return try await PDFResponse.make(
+                ReportPage.html(shown, agreementTitle: title.map { $0.title + ($0.area.map { " – \($0)" } ?? "") } ?? id, scope: .published),
+                name: "uppfoljning-\(id)-\(shown.quarter?.description ?? String(shown.year))")
         }
         get(.dashboard(SiteURL.idKey)) { try await DashboardPage.show($0) }
         get(.dashboardPeople(SiteURL.idKey)) { try await DashboardPage.people($0) }

@@ -42,6 +42,9 @@ enum SiteURL: Sendable {
     case agreement(String)
     case agreementDocument(String)
     case agreementDocumentPDF(String)
+    case agreementMemo(String)
+    case agreementMemoPDF(String)
+    case publicationDocument(String, String)
     case agreementCompare(String)
     case newAgreement
     case agreementEdit(String)
@@ -126,6 +129,9 @@ enum SiteURL: Sendable {
         case .agreement(let id): "/avtal/\(id)"
         case .agreementDocument(let id): "/avtal/\(id)/dokument"
         case .agreementDocumentPDF(let id): "/avtal/\(id)/dokument.pdf"
+        case .agreementMemo(let id): "/avtal/\(id)/tjansteskrivelse"
+        case .agreementMemoPDF(let id): "/avtal/\(id)/tjansteskrivelse.pdf"
+        case .publicationDocument(let id, let number): "/avtal/\(id)/publicerad/\(number).pdf"
         case .agreementCompare(let id): "/avtal/\(id)/jamfor"
         case .newAgreement: "/avtal/nytt"
         case .agreementEdit(let id): "/avtal/\(id)/redigera"
