@@ -279,8 +279,9 @@ struct PageSnapshotTests {
                 AgreementMemo.Model(
                     party: s, date: s, footer: s, draft: false, body: s, subject: s, summary: [.init(text: s)], decider: s, proposals: [.init(text: s)],
                     matter: [.init(text: s)], tracks: [.init(text: s)], modelParts: [.init(heading: s, text: s)], coordinator: s,
-                    decisions: [.init(text: s)], hasDecisions: true, ownCosts: [.init(cells: [s])], hasOwnCosts: true, ownTotal: s,
-                    totals: [.init(cells: [s, s])], hasTotals: true, grants: [.init(text: s)], hasGrants: true, perspectives: [.init(heading: s, text: s)],
+                    decisions: [.init(text: s)], hasDecisions: true, ownCosts: [.init(track: s, year: s, source: s, amount: s)], hasOwnCosts: true, ownTotal: s,
+                    totals: [.init(label: s, amount: s)], hasTotals: true, grants: [.init(text: s)], hasGrants: true,
+                    perspectives: [.init(heading: s, text: s)],
                     timePlan: [.init(date: s, text: s)], hasTimePlan: true, annexes: [.init(text: s)], inlineCSS: "body { margin: 0; }")
             ),
             (

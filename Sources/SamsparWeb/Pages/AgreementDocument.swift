@@ -52,8 +52,18 @@ public enum AgreementDocument {
         var signed: Bool
     }
 
+    /// A table cell; a date or an amount never breaks across lines.
+    struct Cell: Sendable {
+        var text: String
+        var nowrap: Bool
+    }
+
     struct Row: Sendable {
-        var cells: [String]
+        var cells: [Cell]
+
+        init(cells: [String]) {
+            self.cells = cells.map { Cell(text: $0, nowrap: $0.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9 \u{00A0}]+kr/) != nil) }
+        }
     }
 
     struct Total: Sendable {
@@ -304,7 +314,7 @@ public enum AgreementDocument {
     /// Print stylesheet of the documents (agreement and decision memo), placed inline in
     /// files. No `<>&"'` in it.
     static let css = """
-        body { font-family: "DejaVu Serif", Georgia, serif; font-size: 11.5pt; line-height: 1.45; color: #111111; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
+        body { font-family: DejaVu Serif, Georgia, serif; font-size: 11.5pt; line-height: 1.45; color: #111111; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
         h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
         h2 { font-size: 1.2rem; margin-top: 1.6rem; break-after: avoid; page-break-after: avoid; }
         h3 { font-size: 1.05rem; break-after: avoid; page-break-after: avoid; }
@@ -319,7 +329,6 @@ public enum AgreementDocument {
         .draft { border: 2px solid #9b1c1c; color: #9b1c1c; padding: 0.3rem 0.6rem; font-weight: bold; letter-spacing: 0.1em; display: inline-block; }
         .notes { font-size: 0.9rem; }
         ul.parts { list-style: none; padding-left: 0.5rem; }
-        ul.parts li::before { content: "» "; }
         .signing { break-inside: avoid; page-break-inside: avoid; }
         .signatures { display: grid; grid-template-columns: 1fr 1fr; gap: 1.6rem 2.5rem; margin-top: 1rem; }
         .signature { break-inside: avoid; page-break-inside: avoid; }

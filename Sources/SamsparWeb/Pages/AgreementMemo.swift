@@ -34,8 +34,16 @@ public enum AgreementMemo {
         var text: String
     }
 
-    struct Row: Sendable {
-        var cells: [String]
+    struct CostLine: Sendable {
+        var track: String
+        var year: String
+        var source: String
+        var amount: String
+    }
+
+    struct Total: Sendable {
+        var label: String
+        var amount: String
     }
 
     struct Step: Sendable {
@@ -64,10 +72,10 @@ public enum AgreementMemo {
         var coordinator: String?
         var decisions: [Item]
         var hasDecisions: Bool
-        var ownCosts: [Row]
+        var ownCosts: [CostLine]
         var hasOwnCosts: Bool
         var ownTotal: String
-        var totals: [Row]
+        var totals: [Total]
         var hasTotals: Bool
         var grants: [Item]
         var hasGrants: Bool
@@ -76,6 +84,11 @@ public enum AgreementMemo {
         var hasTimePlan: Bool
         var annexes: [Item]
         var inlineCSS: String
+    }
+
+    /// "Syftet är att …" where the purpose begins "Att …", as the seed's does.
+    static func purposeSentence(_ purpose: String) -> String {
+        purpose.hasPrefix("Att ") ? "Syftet är att " + purpose.dropFirst(4) : "Syftet är: " + purpose
     }
 
     static func kronor(_ n: Int) -> String { NumberText.integer(n, .sv) + "\u{00A0}kr" }
@@ -103,7 +116,7 @@ public enum AgreementMemo {
         let version = "version \(stored.version)" + (a.isDraft ? " (utkast)" : "")
 
         var summary = [
-            Item(text: "\(party.name) föreslås ingå en \(title) med \(list(others)). \(a.purpose.map { "Syftet är: \($0)" } ?? "")"),
+            Item(text: "\(party.name) föreslås ingå en \(title) med \(list(others)). \(a.purpose.map(purposeSentence) ?? "")"),
             Item(
                 text: "Överenskommelsen gäller fr.o.m. \(AgreementDocument.longDate(a.validFrom)) och \(period). Den omfattar \(a.tracks.count) lokala spår: "
                     + list(a.tracks.map(\.name)) + "."),
@@ -164,15 +177,14 @@ public enum AgreementMemo {
         }
         let decisions = a.decisions.sorted { $0.date < $1.date }.map { Item(text: "\($0.date) \($0.body), \(name($0.orgNumber)): \($0.decision)") }
         let ownCosts = ownLines.map { c in
-            Row(cells: [
-                c.track.map { trackNames[$0] ?? $0 } ?? "Gemensamt", String(c.year), FundingSourceName.swedish[c.source.rawValue] ?? c.source.rawValue,
-                kronor(c.amount),
-            ])
+            CostLine(
+                track: c.track.map { trackNames[$0] ?? $0 } ?? "Gemensamt", year: String(c.year),
+                source: FundingSourceName.swedish[c.source.rawValue] ?? c.source.rawValue, amount: kronor(c.amount))
         }
         let totalRows =
-            totals.byParty.map { Row(cells: [name($0.0), kronor($0.1)]) }
-            + totals.bySource.map { Row(cells: ["Finansiering: \(FundingSourceName.swedish[$0.0.rawValue] ?? $0.0.rawValue)", kronor($0.1)]) }
-            + [Row(cells: ["Summa för överenskommelsen", kronor(totals.total)])]
+            totals.byParty.map { Total(label: name($0.0), amount: kronor($0.1)) }
+            + totals.bySource.map { Total(label: "Finansiering: \(FundingSourceName.swedish[$0.0.rawValue] ?? $0.0.rawValue)", amount: kronor($0.1)) }
+            + [Total(label: "Summa för överenskommelsen", amount: kronor(totals.total))]
         let grants = a.grants.filter { $0.orgNumber == orgNumber }.map { g in
             Item(
                 text: "Statsbidrag för \(g.purpose.prefix(1).lowercased() + g.purpose.dropFirst()): ansökt \(kronor(g.applied))"

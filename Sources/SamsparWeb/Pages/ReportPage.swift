@@ -290,7 +290,9 @@ public enum ReportPage {
                             maximum: 1, target: b.1, targetLabel: "Mål " + share(b.1, of: [], suppressed: false))
                     }.joined(), caption: "Jämställdhetsmålen: andel av dem som fullföljde, mot målvärdet"))
         }
-        if let steps = shown.kaplanMeierSteps, !steps.isEmpty, shown.establishment.kmShareWithinGoal != nil {
+        // A suppressed document keeps only the steps that stand for enough events; with fewer
+        // than two left there is no curve to draw, and none is drawn.
+        if let steps = shown.kaplanMeierSteps, steps.count >= 2, shown.establishment.kmShareWithinGoal != nil {
             let goal = Double(shown.establishment.goalDays)
             let xMax = max(goal * 1.25, Double(steps.last?.days ?? 0))
             let points = [(x: 0.0, y: 0.0)] + steps.map { (x: Double($0.days), y: 1 - $0.survival) }
