@@ -276,7 +276,9 @@ def test_agreement_life_draft_sign_document_revise(driver, base_url):
     driver.get(base_url + f"{AGREEMENT}/dokument")
     headings = [text(h) for h in driver.find_elements(By.TAG_NAME, "h2")]
     expected = ["1. Parter", "2. Syfte", "3. Mål", "4. Lokal modell", "5. Uppföljning", "6. Överenskommelsens varaktighet och revidering", "7. Underskrifter"]
-    assert headings == expected, headings
+    assert headings[:7] == expected, headings
+    # Issue 26: the annexes carry what the parties wrote, each after the signatures.
+    assert headings[7:10] == ["Bilaga 1 Lokal modell", "Bilaga 2 Ekonomiska konsekvenser", "Bilaga 3 Perspektiv"], headings
     signatures = text(driver.find_element(By.CSS_SELECTOR, ".signatures"))
     for _, _, signatory, _ in PARTIES.values():
         assert signatory in signatures, (signatory, signatures)
@@ -292,6 +294,13 @@ def test_agreement_life_draft_sign_document_revise(driver, base_url):
         assert heading in words, (heading, words[:400])
     for _, _, signatory, _ in PARTIES.values():
         assert signatory in words, signatory
+    # The decision memo for Haninge's board, linked from the agreement page (issue 26).
+    memo = driver.find_element(By.CSS_SELECTOR, "p.memo a").get_attribute("href")
+    driver.get(memo)
+    memo_headings = [text(h) for h in driver.find_elements(By.TAG_NAME, "h2")]
+    assert memo_headings[:3] == ["Sammanfattning", "Förslag till beslut", "Ärendet"], memo_headings
+    assert "Bilagor" in memo_headings, memo_headings
+    check_page(driver, "agreement-memo")
     sign_out_from(driver, base_url)
 
     # 7. A revision: version 2 is a draft beside the signed version 1.

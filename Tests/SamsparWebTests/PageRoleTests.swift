@@ -50,6 +50,9 @@ struct PageRoleTests {
         (.get, "/konto/tvastegsverifiering", [.caseworker, .coordinator, .analyst, .auditor, .admin]),
         (.post, "/avtal/ostra-sodertorn/uppfoljning/publicera", [.coordinator]),
         (.get, "/avtal/nytt", [.coordinator]),
+        // A decision memo is the agreement's words for a board: whoever reads the agreement
+        // reads it (issue 26).
+        (.get, "/avtal/ostra-sodertorn/tjansteskrivelse?org=212000-0084", [.caseworker, .coordinator, .analyst, .auditor, .admin]),
         (.get, "/yrken?q=v%C3%A5rd", [.caseworker, .coordinator, .analyst, .auditor, .admin]),
         (.post, "/avtal/nytt", [.coordinator]),
         (.get, "/avtal/ostra-sodertorn/redigera", [.coordinator]),

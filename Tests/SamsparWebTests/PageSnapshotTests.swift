@@ -282,7 +282,8 @@ struct PageSnapshotTests {
                     decisions: [.init(text: s)], hasDecisions: true, ownCosts: [.init(track: s, year: s, source: s, amount: s)], hasOwnCosts: true, ownTotal: s,
                     totals: [.init(label: s, amount: s)], hasTotals: true, grants: [.init(text: s)], hasGrants: true,
                     perspectives: [.init(heading: s, text: s)],
-                    timePlan: [.init(date: s, text: s)], hasTimePlan: true, annexes: [.init(text: s)], inlineCSS: "body { margin: 0; }")
+                    timePlan: [.init(date: s, text: s)], hasTimePlan: true, annexes: [.init(text: s)], stylesheet: nil,
+                    inlineCSS: "body { margin: 0; }")
             ),
             (
                 "agreement-memo", "bare",
@@ -290,7 +291,7 @@ struct PageSnapshotTests {
                     party: s, date: s, footer: s, draft: false, body: nil, subject: s, summary: [], decider: s, proposals: [], matter: [], tracks: [],
                     modelParts: [], coordinator: nil, decisions: [], hasDecisions: false, ownCosts: [], hasOwnCosts: false, ownTotal: s, totals: [],
                     hasTotals: false, grants: [], hasGrants: false, perspectives: [], timePlan: [], hasTimePlan: false, annexes: [],
-                    inlineCSS: "body { margin: 0; }")
+                    stylesheet: s, inlineCSS: nil)
             ),
             (
                 "extract-document", "holds",

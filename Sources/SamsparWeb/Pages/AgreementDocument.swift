@@ -339,6 +339,11 @@ public enum AgreementDocument {
         .annex { break-before: page; page-break-before: always; }
         .meta { color: #444444; }
         .fill { display: inline-block; min-width: 14rem; border-bottom: 1px solid #111111; }
+        .memo-head { display: flex; justify-content: space-between; align-items: flex-start; gap: 2rem; margin-bottom: 1.5rem; }
+        .memo-head p { margin: 0.1rem 0; }
+        .sign-off { margin-top: 3rem; break-inside: avoid; page-break-inside: avoid; max-width: 22rem; }
+        .sign-off .line { border-bottom: 1px solid #111111; height: 2rem; }
+        .sign-off .label { font-size: 0.75rem; color: #444444; margin: 0.1rem 0 0.6rem; }
         @page { size: A4; margin: 2cm 2cm 2.2cm; }
         @media print { body { margin: 0; max-width: none; padding: 0; } }
         """

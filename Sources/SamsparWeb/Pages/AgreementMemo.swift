@@ -83,7 +83,10 @@ public enum AgreementMemo {
         var timePlan: [Step]
         var hasTimePlan: Bool
         var annexes: [Item]
-        var inlineCSS: String
+        /// The stylesheet: a link when served (the pages' CSP allows no inline style), inline
+        /// in a file or a PDF.
+        var stylesheet: String?
+        var inlineCSS: String?
     }
 
     /// "Syftet är att …" where the purpose begins "Att …", as the seed's does.
@@ -99,7 +102,7 @@ public enum AgreementMemo {
         return names.dropLast().joined(separator: ", ") + " och " + names.last!
     }
 
-    static func model(_ stored: StoredAgreement, party orgNumber: Organisationsnummer, today: Day) throws(MemoError) -> Model {
+    static func model(_ stored: StoredAgreement, party orgNumber: Organisationsnummer, today: Day, stylesheet: String? = nil) throws(MemoError) -> Model {
         let a = stored.agreement
         guard let party = a.parties.first(where: { $0.orgNumber == orgNumber }) else { throw .notAParty(orgNumber.description) }
         guard party.kind == .municipality else { throw .notAMunicipality(party.name) }
@@ -201,11 +204,11 @@ public enum AgreementMemo {
             ownCosts: ownCosts, hasOwnCosts: !ownCosts.isEmpty, ownTotal: kronor(ownSum), totals: totalRows, hasTotals: !a.costs.isEmpty,
             grants: grants, hasGrants: !grants.isEmpty, perspectives: perspectives, timePlan: timePlan, hasTimePlan: !timePlan.isEmpty,
             annexes: [Item(text: "Överenskommelse om fördjupad samverkan om nyanländas etablering\(a.area.map { " – \($0)" } ?? ""), \(version)")],
-            inlineCSS: AgreementDocument.css)
+            stylesheet: stylesheet, inlineCSS: stylesheet == nil ? AgreementDocument.css : nil)
     }
 
     /// The memo as a standalone, printable HTML page.
-    public static func html(_ stored: StoredAgreement, party: Organisationsnummer, today: Day) throws(MemoError) -> String {
-        Templates.shared.render(try model(stored, party: party, today: today), "agreement-memo")
+    public static func html(_ stored: StoredAgreement, party: Organisationsnummer, today: Day, stylesheet: String? = nil) throws(MemoError) -> String {
+        Templates.shared.render(try model(stored, party: party, today: today, stylesheet: stylesheet), "agreement-memo")
     }
 }

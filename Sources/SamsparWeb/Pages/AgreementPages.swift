@@ -174,7 +174,7 @@ enum AgreementPages {
     /// A municipal party's decision memo (`?org=ORGNR[&version=N]`, issue 26): from the open
     /// draft, or the newest version the reader may see, unless a version is named. A party that
     /// is not a municipality gets 422 and the reason.
-    static func memo(_ r: PageRequest) async throws -> String {
+    static func memo(_ r: PageRequest, stylesheet: String? = nil) async throws -> String {
         let caller = try r.caller()
         let query = r.request.uri.queryParameters
         guard let text = query.get("org").map({ String($0) }), let org = try? Organisationsnummer(text) else {
@@ -183,7 +183,7 @@ enum AgreementPages {
         let (stored, _) = try await AgreementOperations.version(
             try r.context.parameter(.agreement), query.get("version").map { String($0) }, caller, r.services)
         do {
-            return try AgreementMemo.html(stored, party: org, today: r.today)
+            return try AgreementMemo.html(stored, party: org, today: r.today, stylesheet: stylesheet)
         } catch {
             var refusal = APIError(status: .unprocessableContent, code: "not_a_municipal_party", message: error.description)
             switch error {

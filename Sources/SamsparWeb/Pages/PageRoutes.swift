@@ -143,7 +143,7 @@ struct PageRoutes {
         }
         // A municipal party's decision memo (issue 26): `?org=ORGNR[&version=N]`, from the
         // open draft (the newest version the reader may see) unless a version is named.
-        get(.agreementMemo(SiteURL.idKey)) { r in .html(try await AgreementPages.memo(r)) }
+        get(.agreementMemo(SiteURL.idKey)) { r in .html(try await AgreementPages.memo(r, stylesheet: SiteURL.documentStylesheet.path)) }
         get(.agreementMemoPDF(SiteURL.idKey)) { r in
             let html = try await AgreementPages.memo(r)
             return try await PDFResponse.make(html, name: "tjansteskrivelse-\(try r.context.parameter(.agreement))")
