@@ -361,6 +361,13 @@ struct AgreementDocumentCommand: AsyncParsableCommand {
             throw CLIFailure("agreement '\(id)' has no version \(version ?? 0) (versions 1–\(versions.count))")
         }
         let html = AgreementDocument.html(stored)
+        try AgreementDocumentCommand.write(html, format: format, output: output)
+    }
+}
+
+extension AgreementDocumentCommand {
+    /// A document's HTML to standard output or `output`, or printed to a PDF at `output`.
+    static func write(_ html: String, format: Format, output: String?) throws {
         switch format {
         case .html:
             if let output {
@@ -412,18 +419,6 @@ struct AgreementMemoCommand: AsyncParsableCommand {
         }
         let html: String
         do { html = try AgreementMemo.html(stored, party: party, today: context.today) } catch { throw CLIFailure(error.description) }
-        switch format {
-        case .html:
-            if let output {
-                try Data(html.utf8).write(to: URL(fileURLWithPath: output))
-                print(output)
-            } else {
-                print(html, terminator: "")
-            }
-        case .pdf:
-            guard let output else { throw CLIFailure("--format pdf needs --output FILE.pdf") }
-            try PDFPrinter.print(html: html, to: output)
-            print(output)
-        }
+        try AgreementDocumentCommand.write(html, format: format, output: output)
     }
 }

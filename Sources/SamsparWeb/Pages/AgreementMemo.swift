@@ -94,7 +94,7 @@ public enum AgreementMemo {
         purpose.hasPrefix("Att ") ? "Syftet är att " + purpose.dropFirst(4) : "Syftet är: " + purpose
     }
 
-    static func kronor(_ n: Int) -> String { NumberText.integer(n, .sv) + "\u{00A0}kr" }
+    static func kronor(_ n: Int) -> String { AgreementDocument.kronor(n) }
 
     /// "A, B och C".
     static func list(_ names: [String]) -> String {

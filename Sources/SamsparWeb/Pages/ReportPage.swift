@@ -107,7 +107,7 @@ public enum ReportPage {
         return suppressed && !nothing ? ".." : "–"
     }
 
-    static func kronor(_ n: Int?) -> String { n.map { NumberText.integer($0, .sv) + "\u{00A0}kr" } ?? "–" }
+    static func kronor(_ n: Int?) -> String { n.map(AgreementDocument.kronor) ?? "–" }
 
     static func verdict(_ met: Bool?, hidden: Bool = false) -> String {
         if hidden { return "Dolt" }
