@@ -27,6 +27,8 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     static let readerCount = 4
     /// The pages of the database this store keeps in memory (``PageCache``).
     public nonisolated let pageCache: PageCache
+    /// The read-only connections of ``read(_:)`` (issue 27), opened on first use.
+    nonisolated let readers: SQLiteReaderPool
 
     /// Opens (creating if needed) the file and applies pending migrations: the embedded
     /// default migrates itself on first use (STYLE §6).
@@ -68,22 +70,38 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         self.path = path
         self.auditKey = auditKey
         self.pageCache = pageCache
+        readers = SQLiteReaderPool(path: path, cacheKiB: pageCache.readerKiB, limit: Self.readerCount)
     }
 
     public func close() async throws {
         guard !isClosed else { return }
         isClosed = true
+        readers.close()
         for reader in openReaders { try? await reader.close() }
         openReaders = []
         idleReaders = []
         try await connection.close()
     }
 
-    /// Off the actor: only the check-out and check-in of a connection are isolated, so reads
-    /// run in parallel on the pool.
+    /// Off the actor, through SQLite's C API (issue 27): a read checks out a connection of
+    /// ``readers``, and its `BEGIN`, queries (each statement prepared once per connection and
+    /// reused) and `COMMIT` run as one job on ``SQLiteReadExecutor``, in one read transaction
+    /// (a consistent snapshot beside the writer).
     nonisolated func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        let key = auditKey
-        return try await withReader { try await body(SQLiteSession(connection: $0, auditKey: key)) }
+        let reader = try await readers.checkOut()
+        defer { readers.checkIn(reader) }
+        let session = SQLiteReaderSession(reader: reader, auditKey: auditKey)
+        return try await withTaskExecutorPreference(SQLiteReadExecutor.shared) {
+            try reader.execute("BEGIN")
+            do {
+                let result = try await body(session)
+                try reader.execute("COMMIT")
+                return result
+            } catch {
+                try? reader.execute("ROLLBACK")
+                throw error
+            }
+        }
     }
 
     /// Runs `body` on a read-only connection of the pool, in one read transaction (a

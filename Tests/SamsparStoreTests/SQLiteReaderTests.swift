@@ -1,0 +1,94 @@
+import Foundation
+import SamsparDomain
+import SamsparTestSupport
+import Testing
+
+@testable import SamsparStore
+
+/// The embedded engine's read path through SQLite's C API (issue 27, part 1): what it reads
+/// back, its statement cache, its snapshot, and reads waiting for a connection.
+@Suite("SQLite's read path")
+struct SQLiteReaderTests {
+    func store() async throws -> SQLiteStore {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-reader-\(UUID().uuidString).sqlite").path
+        return try await SQLiteStore.open(path: path, auditKey: Engine.auditKey)
+    }
+
+    @Test func valuesComeBackAsTheyWereWritten() async throws {
+        let store = try await store()
+        defer { Task { try? await store.close() } }
+        try await store.transaction { s in
+            try await s.query("CREATE TABLE kinds (i INTEGER, r REAL, t TEXT, b BLOB, n TEXT)")
+            try await s.query(
+                "INSERT INTO kinds VALUES ($1, $2, $3, CAST($4 AS BLOB), $5)",
+                [.int(9_007_199_254_740_993), .real(0.125), .text("Östra Södertörn – ”citat” \u{1F600}"), .text("blob as text"), .null])
+        }
+        let rows = try await store.read {
+            try await $0.query("SELECT i, r, t, b, n, i + $1 AS more, $2 AS empty, $2 IS NULL AS wasNull FROM kinds", [.int(1), .text("")])
+        }
+        #expect(rows.count == 1)
+        let row = try #require(rows.first)
+        #expect(row.names == ["i", "r", "t", "b", "n", "more", "empty", "wasNull"])
+        // An empty text is bound as "", not as NULL.
+        #expect(row["empty"] == .text("") && row["wasNull"] == .int(0))
+        #expect(row["i"] == .int(9_007_199_254_740_993))
+        #expect(row["r"] == .real(0.125))
+        #expect(row["t"] == .text("Östra Södertörn – ”citat” \u{1F600}"))
+        #expect(row["b"] == .text("blob as text"))
+        #expect(row["n"] == .null)
+        #expect(row["more"] == .int(9_007_199_254_740_994))
+    }
+
+    @Test func aStatementIsReusedWithNewValuesAndTheCacheIsBounded() async throws {
+        let store = try await store()
+        defer { Task { try? await store.close() } }
+        let reader = try SQLiteReader(path: await store.path, cacheKiB: 1024)
+        defer { reader.close() }
+        for n in 1...5 {
+            let rows = try reader.query("SELECT $1 * 2 AS twice, $2 AS text", [.int(Int64(n)), .text("n\(n)")], rewrite: true)
+            #expect(rows.map { $0["twice"] } == [.int(Int64(n * 2))])
+            #expect(rows.map { $0["text"] } == [.text("n\(n)")])
+        }
+        // 200 different statements: the cache starts again past its limit, every answer right.
+        for n in 0..<200 {
+            let rows = try reader.query("SELECT \(n) AS n", [])
+            #expect(rows.first?["n"] == .int(Int64(n)))
+        }
+        #expect(reader.cachedStatements <= SQLiteReader.cacheLimit)
+        #expect(throws: SQLiteReaderError.self) { try reader.query("SELECT * FROM no_such_table", []) }
+        // A read-only connection refuses to write.
+        #expect(throws: SQLiteReaderError.self) { try reader.query("CREATE TABLE t (x)", []) }
+    }
+
+    @Test func aReadSeesOneSnapshotWhileTheWriterCommits() async throws {
+        let store = try await store()
+        defer { Task { try? await store.close() } }
+        try await store.transaction { s in
+            try await s.query("CREATE TABLE counter (n INTEGER)")
+            try await s.query("INSERT INTO counter VALUES (1)")
+        }
+        let (first, second) = try await store.read { s in
+            let first = try await s.query("SELECT n FROM counter").first?["n"]
+            // The writer commits in between; the read keeps its snapshot.
+            _ = try await store.transaction { w in try await w.query("UPDATE counter SET n = 2") }
+            let second = try await s.query("SELECT n FROM counter").first?["n"]
+            return (first, second)
+        }
+        #expect(first == .int(1) && second == .int(1))
+        #expect(try await store.read { try await $0.query("SELECT n FROM counter").first?["n"] } == .int(2))
+    }
+
+    @Test func moreReadsThanConnectionsAllFinish() async throws {
+        let store = try await store()
+        defer { Task { try? await store.close() } }
+        let answers = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for n in 0..<64 {
+                group.addTask { try await store.read { try await $0.query("SELECT $1 + 1 AS n", [.int(Int64(n))]).first?["n"].int ?? -1 } }
+            }
+            var all: [Int64] = []
+            for try await answer in group { all.append(answer) }
+            return all.sorted()
+        }
+        #expect(answers == (1...64).map(Int64.init))
+    }
+}
