@@ -10,9 +10,11 @@ extension Rows {
         return try await s.query(
             """
             SELECT id, person_id, org_number, party, valid_from, valid_until, withdrawn_on FROM consents
-            WHERE person_id = $1 AND org_number IN (\(parties.map { String($0.value) }.joined(separator: ","))) ORDER BY id
+            WHERE person_id = $1 AND org_number IN (\((2...parties.count + 1).map { "$\($0)" }.joined(separator: ","))) ORDER BY id
             """,
-            [.int(person.value)]
+            // Bound, not written into the text: one statement per count of parties, which
+            // SQLite's read path prepares once and reuses (issue 27).
+            [.int(person.value)] + parties.map { .int($0.value) }
         ).compactMap { row in
             guard let id = row["id"].int, let party = org(row["party"]), let from = day(row["valid_from"]), let by = org(row["org_number"])
             else { return nil }

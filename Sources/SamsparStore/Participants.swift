@@ -203,8 +203,11 @@ extension Rows {
             var all: [SQLRow] = []
             var start = 0
             while start < people.count {
-                let list = people[start..<min(start + 5000, people.count)].map(String.init).joined(separator: ",")
-                all += try await s.query(sql("x.person_id IN (\(list))"), []).filter { row in
+                // The identity numbers are bound, not written into the text: one statement
+                // per chunk size, which SQLite's read path prepares once and reuses (issue 27).
+                let chunk = people[start..<min(start + 5000, people.count)]
+                let list = (1...chunk.count).map { "$\($0)" }.joined(separator: ",")
+                all += try await s.query(sql("x.person_id IN (\(list))"), chunk.map { .int($0) }).filter { row in
                     guard let p = row["person_id"].int, let o = row["org_number"].int else { return false }
                     return chosen.contains(PersonParty(person: p, org: o))
                 }
@@ -330,8 +333,8 @@ extension Rows {
         let rows = try await s.query(
             """
             SELECT \(registrationColumns) FROM registrations r LEFT JOIN organisations o ON o.org_number = r.org_number
-            WHERE r.person_id IN (\(persons.map(String.init).joined(separator: ","))) AND \(AccessSQL.visible("r", viewer: "$1", day: "$2"))
-            """, [.int(viewer.value), .int(Int(day.ordinal))]
+            WHERE r.person_id IN (\((3...persons.count + 2).map { "$\($0)" }.joined(separator: ","))) AND \(AccessSQL.visible("r", viewer: "$1", day: "$2"))
+            """, [.int(viewer.value), .int(Int(day.ordinal))] + persons.map { .int($0) }
         ).compactMap(registration)
         let byPerson = Dictionary(grouping: rows, by: \.person)
         return persons.compactMap { id in
