@@ -452,6 +452,12 @@ struct AgreementLifeTests {
         #expect(planned.timePlan.map { "\($0.date) \($0.milestone)" } == ["2018-11-30 Till nämnderna", "2018-12-20 Parterna undertecknar"])
         let listed = try await h.request(.get, "/avtal/ny-samverkan/redigera", as: haninge)
         #expect(listed.text.contains("<tr><th scope=\"row\">2018-11-30</th><td>Till nämnderna</td>"))
+        // The agreement page shows the plan too, in date order.
+        let shown = try await h.request(.get, "/avtal/ny-samverkan", as: haninge).text
+        #expect(
+            shown.contains(
+                "<tbody><tr><th scope=\"row\">2018-11-30</th><td>Till nämnderna</td></tr>\n<tr><th scope=\"row\">2018-12-20</th><td>Parterna undertecknar</td></tr>"
+            ))
         #expect(try await post("/avtal/ny-samverkan/redigera/ta-bort", [("vad", "tidplan"), ("nyckel", "0")]).status == .seeOther)
         #expect(
             try await post("/avtal/ny-samverkan/redigera/texter", [("localGoals", ""), ("duration", "Fr.o.m. 1 januari 2019 och ett år i taget.")]).status

@@ -116,6 +116,7 @@ struct PageSnapshotTests {
         signing.subGoals = [.init(name: s, number: "", kind: "", signatory: s)]
         (signing.costs, signing.costTotals, signing.decisions, signing.grants, signing.warnings) = (rows(""), rows(s), rows(""), rows(""), [s])
         (signing.hasCosts, signing.hasDecisions, signing.hasGrants, signing.hasWarnings) = (true, true, true, true)
+        (signing.timePlan, signing.hasTimePlan) = (rows(s), true)
         var signed = agreement
         signed.reviseAction = "/avtal/x/revidera"
         signed.terminateForm = form(s, id: "uppsagning", error: false)

@@ -95,6 +95,9 @@ enum AgreementPages {
         var hasCosts = false
         var hasDecisions = false
         var hasGrants = false
+        /// The time plan's milestones (issue 26): the date as the row's name, what as its cell.
+        var timePlan: [TableRow] = []
+        var hasTimePlan = false
         var hasWarnings = false
         /// The caller's invitation to this draft (issue 18): what it is, and the answers.
         var invitation: String? = nil
@@ -354,5 +357,7 @@ enum AgreementPages {
         (m.costs, m.decisions, m.grants, m.warnings) = (lists.costs, lists.decisions, lists.grants, lists.warnings)
         m.costTotals = a.costs.isEmpty ? [] : lists.costTotals
         (m.hasCosts, m.hasDecisions, m.hasGrants, m.hasWarnings) = (!m.costs.isEmpty, !m.decisions.isEmpty, !m.grants.isEmpty, !m.warnings.isEmpty)
+        m.timePlan = a.timePlan.sorted { $0.date < $1.date }.map { TableRow(cells: [$0.milestone], name: $0.date.description, kind: "", key: "") }
+        m.hasTimePlan = !m.timePlan.isEmpty
     }
 }
