@@ -78,4 +78,35 @@ import Testing
         #expect(html.contains("<tr><th scope=\"row\">Sfi</th><td class=\"n\">6</td><td class=\"n\">42,0</td></tr>"))
         #expect(html.contains("Inga kostnader är införda för året."))
     }
+
+    /// Issue 26: the overall goal's outcome is its median against the goal, and a share that
+    /// is hidden ("..") is told apart from one with nothing to measure ("–"). Values set by hand
+    /// on the shown report: a median of 895 days against 730; one track whose meeting nobody
+    /// attended (a shown zero), another whose attendance is itself hidden.
+    @Test func theMedianAgainstTheGoalAndHiddenToldFromNotApplicable() {
+        var shown = ShownReport(Self.report(), suppression: Suppression())
+        shown.establishment.kmMedianDays = 895
+        shown.establishment.kmShareWithinGoal = 0.4
+        shown.establishment.overallGoalMet = false
+        shown.establishment.overallGoalHidden = false
+        var none = shown.tracks[0]
+        none.events = TrackEventKind.allCases.map { _ in .value(0) }
+        none.acceptanceShare = nil
+        var hidden = none
+        (hidden.code, hidden.name) = ("bygg", "Bygg")
+        hidden.events = TrackEventKind.allCases.map { $0 == .attended ? .hidden("<5") : .value(0) }
+        shown.tracks = [none, hidden]
+        let html = ReportPage.html(shown, agreementTitle: "Östra Södertörn")
+        #expect(html.contains("<td class=\"n\">median 895\u{00A0}dagar</td><td class=\"nowrap\">högst 730 dagar</td><td>Ej uppfyllt</td>"))
+        #expect(html.contains("<td class=\"n\">895\u{00A0}dagar</td>"))
+        #expect(
+            html.contains(
+                "Andel som tackade ja (delmål 2)<span class=\"def\">Av dem som var på spårets rekryteringsträff: andel som sedan tackade ja.</span></th><td class=\"n\">–</td><td class=\"n\">..</td>"
+            ))
+        // Without suppression a missing share can only mean nothing to measure.
+        var open = ShownReport(Self.report(), suppression: nil)
+        open.tracks = [hidden]
+        open.tracks[0].events = TrackEventKind.allCases.map { $0 == .attended ? .value(3) : .value(0) }
+        #expect(ReportPage.html(open, agreementTitle: "X").contains("andel som sedan tackade ja.</span></th><td class=\"n\">–</td>"))
+    }
 }
