@@ -17,7 +17,7 @@ struct PageCacheTests {
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let cache = try #require(SQLiteStore.PageCache(totalMiB: total))
         let store = try await SQLiteStore.open(path: path, pageCache: cache)
-        let writerSetting: Int? = try await store.query("PRAGMA cache_size").first?.column("cache_size")?.integer
+        let writerSetting: Int? = try await store.query("PRAGMA cache_size").first?["cache_size"].int.map { Int($0) }
         let readerSetting: Int? = try await store.read { session -> Int? in
             let rows = try await session.query("PRAGMA cache_size", [])
             return rows.first?["cache_size"].int.map { Int($0) }

@@ -42,7 +42,7 @@ struct SQLiteReaderTests {
     @Test func aStatementIsReusedWithNewValuesAndTheCacheIsBounded() async throws {
         let store = try await store()
         defer { Task { try? await store.close() } }
-        let reader = try SQLiteReader(path: await store.path, cacheKiB: 1024)
+        let reader = try SQLiteHandle(path: await store.path, cacheKiB: 1024)
         defer { reader.close() }
         for n in 1...5 {
             let rows = try reader.query("SELECT $1 * 2 AS twice, $2 AS text", [.int(Int64(n)), .text("n\(n)")], rewrite: true)
@@ -54,10 +54,10 @@ struct SQLiteReaderTests {
             let rows = try reader.query("SELECT \(n) AS n", [])
             #expect(rows.first?["n"] == .int(Int64(n)))
         }
-        #expect(reader.cachedStatements <= SQLiteReader.cacheLimit)
-        #expect(throws: SQLiteReaderError.self) { try reader.query("SELECT * FROM no_such_table", []) }
+        #expect(reader.cachedStatements <= SQLiteHandle.cacheLimit)
+        #expect(throws: SQLiteFailure.self) { try reader.query("SELECT * FROM no_such_table", []) }
         // A read-only connection refuses to write.
-        #expect(throws: SQLiteReaderError.self) { try reader.query("CREATE TABLE t (x)", []) }
+        #expect(throws: SQLiteFailure.self) { try reader.query("CREATE TABLE t (x)", []) }
     }
 
     @Test func aReadSeesOneSnapshotWhileTheWriterCommits() async throws {

@@ -1,119 +1,137 @@
-import SQLiteNIO
 import SamsparDomain
 
-/// Multi-row inserts into the import's staging table, inside the store's open transaction.
+/// Row-by-row inserts into the import's staging table, inside the store's open transaction:
+/// one prepared statement, bound and stepped per row as `sqlite3 .import` does it (issue 27;
+/// sqlite-nio parsed a 1,000-row statement per batch and bound every value through an enum).
 ///
 /// Rows land in a temporary table in file order (appends to one B-tree, whatever order the
 /// file has); ``SQLiteStaging/upsert`` then moves the whole file into place in key order with
 /// SQLite's external sorter, so each table's B-tree is written left to right instead of one
 /// random page per row (issue 10: a case system writes by registration date or by kind,
 /// not by key).
+///
+/// Its calls use the writer directly; the import's transaction holds the store's gate, and
+/// the importer has at most one batch in flight, so they never overlap. Each batch is one
+/// job on ``SQLiteExecutor``.
 struct SQLiteBulkWriter: BulkWriter, Sendable {
-    let store: SQLiteStore
+    let connection: SQLiteHandle
     let staging: SQLiteStaging
+
+    private func run<T: Sendable>(_ body: @Sendable () throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(SQLiteExecutor.shared) { try body() }
+    }
+
+    private func query(_ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
+        let connection = connection
+        return try await run { try connection.query(sql, binds) }
+    }
 
     func registrants(_ persons: [Int64]) async throws -> [Int64: [Int64]] {
         var found: [Int64: [Int64]] = [:]
         for chunk in persons.chunked(900) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try await store.query(
-                "SELECT person_id, org_number FROM registrations WHERE person_id IN (\(placeholders))", chunk.map { .integer(Int($0)) })
+            let rows = try await query(
+                "SELECT person_id, org_number FROM registrations WHERE person_id IN (\(placeholders))", chunk.map { .int($0) })
             for row in rows {
-                if let id = row.column("person_id")?.integer, let org = row.column("org_number")?.integer { found[Int64(id), default: []].append(Int64(org)) }
+                if let id = row["person_id"].int, let org = row["org_number"].int { found[id, default: []].append(org) }
             }
         }
         return found
     }
 
     func allRegistrants(of organisation: Int64?) async throws -> RegistrantIndex {
-        try await store.registrantIndex(of: organisation)
+        let connection = connection
+        return try await run { try SQLiteStore.registrantIndex(of: organisation, on: connection) }
     }
 
     func municipalityOrganisations() async throws -> [Int16: [Int64]] {
         var result: [Int16: [Int64]] = [:]
-        for row in try await store.query("SELECT org_number, municipality_code FROM organisations WHERE kind = 'municipality'") {
-            if let org = row.column("org_number")?.integer, let code = row.column("municipality_code")?.integer {
-                result[Int16(code), default: []].append(Int64(org))
-            }
+        for row in try await query("SELECT org_number, municipality_code FROM organisations WHERE kind = 'municipality'") {
+            if let org = row["org_number"].int, let code = row["municipality_code"].int { result[Int16(code), default: []].append(org) }
         }
         return result
     }
 
     func nextChange() async throws -> Int64 {
-        Int64(try await store.query("UPDATE registration_changes SET n = n + 1 WHERE id = 1 RETURNING n").first?.column("n")?.integer ?? 1)
+        try await query("UPDATE registration_changes SET n = n + 1 WHERE id = 1 RETURNING n").first?["n"].int ?? 1
     }
 
     func agreementDocuments() async throws -> [String] {
-        try await store.query("SELECT document FROM agreement_versions WHERE deleted_at IS NULL").compactMap { $0.column("document")?.string }
+        try await query("SELECT document FROM agreement_versions WHERE deleted_at IS NULL").compactMap { $0["document"].text }
     }
 
     func tracks() async throws -> [TrackRef] {
-        try await store.query("SELECT id, agreement_id, code FROM tracks").compactMap { row in
-            guard let id = row.column("id")?.integer, let agreement = row.column("agreement_id")?.string,
-                let code = row.column("code")?.string
-            else { return nil }
-            return TrackRef(agreement: agreement, code: code, id: Int64(id))
+        try await query("SELECT id, agreement_id, code FROM tracks").compactMap { row in
+            guard let id = row["id"].int, let agreement = row["agreement_id"].text, let code = row["code"].text else { return nil }
+            return TrackRef(agreement: agreement, code: code, id: id)
         }
     }
 
-    private func stage(rows: Int, binds: [SQLiteData]) async throws {
-        guard rows > 0 else { return }
-        try await store.query(staging.insert(rows: rows), binds)
+    /// Stages `rows`, `bind` giving each row's values in the staging table's column order.
+    private func stage<Row: Sendable>(_ rows: [Row], _ bind: @escaping @Sendable (inout SQLiteBinder, Row) -> Void) async throws {
+        guard !rows.isEmpty else { return }
+        let connection = connection
+        let sql = staging.insertRow
+        try await run { try connection.insert(sql, rows: rows.count) { binder, i in bind(&binder, rows[i]) } }
     }
 
     func write(participants: [Owned<ParticipantRecord>], changed: Int64) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(participants.count * 15)
-        for owned in participants {
+        try await stage(participants) { b, owned in
             let p = owned.value
-            binds += [
-                .integer(Int(p.person.value)), .integer(Int(owned.org)), text(p.givenName), text(p.familyName), .integer(p.sex == .male ? 1 : 0),
-                .integer(p.explicitSex == nil ? 0 : 1), .integer(Int(p.municipality.value)), day(p.firstPermitDate),
-                day(p.registeredOn), day(p.exitedOn), text(p.exitReason), .integer(p.upperSecondaryCompleted ? 1 : 0),
-                text(p.educationLevel), .integer(Int(changed)), text(ProtectedIdentityMigration.staged(p.protected)),
-            ]
+            b.int(p.person.value)
+            b.int(owned.org)
+            b.text(p.givenName)
+            b.text(p.familyName)
+            b.int(p.sex == .male ? 1 : 0)
+            b.int(p.explicitSex == nil ? 0 : 1)
+            b.int(Int64(p.municipality.value))
+            b.int(Self.day(p.firstPermitDate))
+            b.int(Self.day(p.registeredOn))
+            b.int(Self.day(p.exitedOn))
+            b.text(p.exitReason)
+            b.int(p.upperSecondaryCompleted ? 1 : 0)
+            b.text(p.educationLevel)
+            b.int(changed)
+            b.text(ProtectedIdentityMigration.staged(p.protected))
         }
-        try await stage(rows: participants.count, binds: binds)
     }
 
     func write(events: [Owned<TrackedEvent>]) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(events.count * 6)
-        for owned in events {
+        try await stage(events) { b, owned in
             let e = owned.value.record
-            binds += [
-                .integer(Int(e.person.value)), .integer(Int(owned.org)), .integer(Int(owned.value.track)), .integer(Int(e.kind.code)), day(e.date),
-                text(e.reason),
-            ]
+            b.int(e.person.value)
+            b.int(owned.org)
+            b.int(owned.value.track)
+            b.int(Int64(e.kind.code))
+            b.int(Self.day(e.date))
+            b.text(e.reason)
         }
-        try await stage(rows: events.count, binds: binds)
     }
 
     func write(statuses: [Owned<StatusRecord>]) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(statuses.count * 4)
-        for owned in statuses {
+        try await stage(statuses) { b, owned in
             let s = owned.value
-            binds += [.integer(Int(s.person.value)), .integer(Int(owned.org)), day(s.date), .integer(Int(s.status.code))]
+            b.int(s.person.value)
+            b.int(owned.org)
+            b.int(Self.day(s.date))
+            b.int(Int64(s.status.code))
         }
-        try await stage(rows: statuses.count, binds: binds)
     }
 
     func write(activities: [Owned<ActivityRecord>]) async throws {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(activities.count * 7)
-        for owned in activities {
+        try await stage(activities) { b, owned in
             let a = owned.value
-            binds += [
-                .integer(Int(a.person.value)), .integer(Int(owned.org)), .text(a.activity.rawValue), day(a.start), day(a.end),
-                a.hoursPerWeek.map { .float($0) } ?? .null, text(a.provider),
-            ]
+            b.int(a.person.value)
+            b.int(owned.org)
+            b.text(a.activity.rawValue)
+            b.int(Self.day(a.start))
+            b.int(Self.day(a.end))
+            b.real(a.hoursPerWeek)
+            b.text(a.provider)
         }
-        try await stage(rows: activities.count, binds: binds)
     }
 
-    private func text(_ s: String?) -> SQLiteData { s.map { .text($0) } ?? .null }
-    private func day(_ d: Day?) -> SQLiteData { d.map { .integer(Int($0.ordinal)) } ?? .null }
+    private static func day(_ d: Day?) -> Int64? { d.map { Int64($0.ordinal) } }
 }
 
 /// The temporary table a file is staged in, and the statements that fill it and move it
@@ -129,9 +147,10 @@ struct SQLiteStaging: Sendable {
     var create: String { "CREATE TEMP TABLE \(name) (seq INTEGER PRIMARY KEY, \(table.columns.joined(separator: ", ")))" }
     var drop: String { "DROP TABLE IF EXISTS temp.\(name)" }
 
-    func insert(rows: Int) -> String {
-        let tuple = "(" + Array(repeating: "?", count: table.columns.count).joined(separator: ",") + ")"
-        return "INSERT INTO temp.\(name) (\(table.columns.joined(separator: ", "))) VALUES " + Array(repeating: tuple, count: rows).joined(separator: ",")
+    /// One row; `seq` is SQLite's next rowid, so rows keep their order in the file.
+    var insertRow: String {
+        "INSERT INTO temp.\(name) (\(table.columns.joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: table.columns.count).joined(separator: ",") + ")"
     }
 
     /// Every staged row in key order, then file order: a later row of the same key updates

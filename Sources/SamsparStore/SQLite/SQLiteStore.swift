@@ -1,18 +1,20 @@
 import Foundation
 import Logging
-import SQLiteNIO
 import SamsparDomain
 
 /// The embedded default engine: one SQLite file in WAL mode with foreign keys on.
 ///
-/// One connection, used by one operation at a time (the actor). Bulk imports stage the file
+/// One writing connection, used by one operation at a time (the actor and its gate), and a
+/// pool of read-only ones, all through SQLite's C API (``SQLiteHandle``). Bulk imports stage the file
 /// in a temporary table (on disk: `temp_store = FILE`, so a 10-million-row file does not
 /// live in memory) and move it into place in key order, all inside one `BEGIN IMMEDIATE`
 /// transaction, so a file is all-or-nothing and the WAL keeps readers going meanwhile.
 public actor SQLiteStore: SamsparStore, SQLEngine {
     public nonisolated var engine: StoreEngine { StoreEngine(sql: self) }
 
-    let connection: SQLiteConnection
+    /// The writer. Its calls block, so they run on ``SQLiteExecutor``: a transaction runs
+    /// there whole (``inTransaction(_:)``).
+    nonisolated let connection: SQLiteHandle
     public let path: String
     /// Chains the audit log (issue 7); `nil` only for tests of history written before keys.
     public nonisolated let auditKey: AuditKey?
@@ -20,14 +22,11 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     /// One operation at a time on the one connection (the actor alone would interleave
     /// statements of two callers at every `await`).
     let gate = SerialGate()
-    /// Read-only connections for ``read(_:)``, opened on first use.
-    private var idleReaders: [SQLiteConnection] = []
-    private var openReaders: [SQLiteConnection] = []
-    private var readerWaiters: [CheckedContinuation<SQLiteConnection, Never>] = []
     static let readerCount = 4
     /// The pages of the database this store keeps in memory (``PageCache``).
     public nonisolated let pageCache: PageCache
-    /// The read-only connections of ``read(_:)`` (issue 27), opened on first use.
+    /// The read-only connections of ``read(_:)`` and of the reports (issue 27), opened on
+    /// first use.
     nonisolated let readers: SQLiteReaderPool
 
     /// Opens (creating if needed) the file and applies pending migrations: the embedded
@@ -43,29 +42,30 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
                 throw StoreError.cannotOpen(path, reason: "the folder \(directory) does not exist")
             }
         }
-        let connection: SQLiteConnection
+        let connection: SQLiteHandle
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            connection = try await withTaskExecutorPreference(SQLiteExecutor.shared) {
+                try SQLiteHandle(
+                    path: path, mode: .readWrite,
+                    pragmas: [
+                        "PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL",
+                        "PRAGMA cache_size = -\(pageCache.writerKiB)", "PRAGMA temp_store = FILE",
+                    ])
+            }
         } catch {
             throw StoreError.cannotOpen(path, reason: "\(error)")
         }
         let store = SQLiteStore(connection: connection, path: path, auditKey: auditKey, pageCache: pageCache)
         do {
-            for pragma in [
-                "PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000",
-                "PRAGMA cache_size = -\(pageCache.writerKiB)", "PRAGMA temp_store = FILE",
-            ] {
-                _ = try await connection.query(pragma)
-            }
             if migrate { try await store.migrate() }
         } catch {
-            try? await connection.close()
+            connection.close()
             throw StoreError.cannotOpen(path, reason: "\(error)")
         }
         return store
     }
 
-    init(connection: SQLiteConnection, path: String, auditKey: AuditKey?, pageCache: PageCache = .standard) {
+    init(connection: SQLiteHandle, path: String, auditKey: AuditKey?, pageCache: PageCache = .standard) {
         self.connection = connection
         self.path = path
         self.auditKey = auditKey
@@ -77,21 +77,18 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         guard !isClosed else { return }
         isClosed = true
         readers.close()
-        for reader in openReaders { try? await reader.close() }
-        openReaders = []
-        idleReaders = []
-        try await connection.close()
+        connection.close()
     }
 
     /// Off the actor, through SQLite's C API (issue 27): a read checks out a connection of
     /// ``readers``, and its `BEGIN`, queries (each statement prepared once per connection and
-    /// reused) and `COMMIT` run as one job on ``SQLiteReadExecutor``, in one read transaction
+    /// reused) and `COMMIT` run as one job on ``SQLiteExecutor``, in one read transaction
     /// (a consistent snapshot beside the writer).
     nonisolated func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         let reader = try await readers.checkOut()
         defer { readers.checkIn(reader) }
         let session = SQLiteReaderSession(reader: reader, auditKey: auditKey)
-        return try await withTaskExecutorPreference(SQLiteReadExecutor.shared) {
+        return try await withTaskExecutorPreference(SQLiteExecutor.shared) {
             try reader.execute("BEGIN")
             do {
                 let result = try await body(session)
@@ -105,66 +102,48 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     }
 
     /// Runs `body` on a read-only connection of the pool, in one read transaction (a
-    /// consistent snapshot beside the writer).
-    nonisolated func withReader<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
-        let reader = try await checkOutReader()
-        do {
-            _ = try await reader.query("BEGIN")
-            let result = try await body(reader)
-            _ = try await reader.query("COMMIT")
-            await checkIn(reader)
-            return result
-        } catch {
-            _ = try? await reader.query("ROLLBACK")
-            await checkIn(reader)
-            throw error
-        }
-    }
-
-    private func checkOutReader() async throws -> SQLiteConnection {
-        if let reader = idleReaders.popLast() { return reader }
-        if openReaders.count < Self.readerCount {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path))
-            openReaders.append(reader)
+    /// consistent snapshot beside the writer), on ``SQLiteExecutor``: the report's loader,
+    /// which steps through its rows itself.
+    nonisolated func withReader<T: Sendable>(_ body: @Sendable (SQLiteHandle) throws -> T) async throws -> T {
+        let reader = try await readers.checkOut()
+        defer { readers.checkIn(reader) }
+        return try await withTaskExecutorPreference(SQLiteExecutor.shared) {
+            try reader.execute("BEGIN")
             do {
-                for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -\(pageCache.readerKiB)"] {
-                    _ = try await reader.query(pragma)
-                }
+                let result = try body(reader)
+                try reader.execute("COMMIT")
+                return result
             } catch {
-                openReaders.removeLast()
-                try? await reader.close()
+                try? reader.execute("ROLLBACK")
                 throw error
             }
-            return reader
-        }
-        return await withCheckedContinuation { readerWaiters.append($0) }
-    }
-
-    private func checkIn(_ reader: SQLiteConnection) {
-        if readerWaiters.isEmpty {
-            idleReaders.append(reader)
-        } else {
-            readerWaiters.removeFirst().resume(returning: reader)
         }
     }
 
     // MARK: Helpers
 
+    /// A statement on the writer, prepared for this one use (schema changes, pragmas, the
+    /// import's one-off statements); ``SQLiteSession`` keeps its statements.
     @discardableResult
-    func query(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await connection.query(sql, binds)
+    func query(_ sql: String, _ binds: [SQLValue] = []) throws -> [SQLRow] {
+        try connection.query(sql, binds, keep: false)
     }
 
+    /// One write transaction, holding the gate, run whole on ``SQLiteExecutor`` (the actor
+    /// runs on a task's preferred executor): the writer's calls block there, not on Swift's
+    /// cooperative threads.
     func inTransaction<T>(_ body: () async throws -> T) async throws -> T {
         try await serially(gate) {
-            try await query("BEGIN IMMEDIATE")
-            do {
-                let result = try await body()
-                try await query("COMMIT")
-                return result
-            } catch {
-                _ = try? await query("ROLLBACK")
-                throw error
+            try await withTaskExecutorPreference(SQLiteExecutor.shared) {
+                try connection.execute("BEGIN IMMEDIATE")
+                do {
+                    let result = try await body()
+                    try connection.execute("COMMIT")
+                    return result
+                } catch {
+                    try? connection.execute("ROLLBACK")
+                    throw error
+                }
             }
         }
     }
@@ -180,10 +159,10 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     /// old snapshot keeps the log from emptying; it is tried for 30 seconds.
     public func reclaimRemoved() async throws -> String {
         try await serially(gate) {
-            if !Mutant.flips("retention.rewriteFile") { _ = try await query("VACUUM") }
+            if !Mutant.flips("retention.rewriteFile") { _ = try await withTaskExecutorPreference(SQLiteExecutor.shared) { try query("VACUUM") } }
             for attempt in 0..<300 {
-                let row = try await query("PRAGMA wal_checkpoint(TRUNCATE)").first
-                if row?.column("busy")?.integer == 0 {
+                let row = try await withTaskExecutorPreference(SQLiteExecutor.shared) { try query("PRAGMA wal_checkpoint(TRUNCATE)").first }
+                if row?["busy"] == .int(0) {
                     return "the file was rewritten (VACUUM) and its write-ahead log emptied" + (attempt > 0 ? " after \(attempt / 10) s" : "")
                 }
                 try await Task.sleep(nanoseconds: 100_000_000)
@@ -202,20 +181,22 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     /// earlier samspar left it.
     @discardableResult
     func migrate(through last: Int?) async throws -> [Int] {
-        try await query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        _ = try await withTaskExecutorPreference(SQLiteExecutor.shared) {
+            try query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        }
         return try await inTransaction {
-            let applied = Set(try await query("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer })
+            let applied = Set(try query("SELECT version FROM schema_migrations").compactMap { $0["version"].int.map(Int.init) })
             let known = SQLiteMigrations.all.map(\.version).max() ?? 0
             if let newest = applied.max(), newest > known { throw StoreError.schemaTooNew(found: newest, known: known) }
             var done: [Int] = []
             for migration in SQLiteMigrations.all where !applied.contains(migration.version) && migration.version <= (last ?? .max) {
-                for statement in migration.statements { try await query(statement) }
+                for statement in migration.statements { try query(statement) }
                 if migration.version == RechainMigration.version {
                     try await AuditLog.rechain(in: SQLiteSession(connection: connection, auditKey: auditKey), at: Date())
                 }
-                try await query(
+                try query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    [.integer(migration.version), .text(migration.name), .text(ISO8601DateFormatter().string(from: Date()))])
+                    [.int(migration.version), .text(migration.name), .text(ISO8601DateFormatter().string(from: Date()))])
                 done.append(migration.version)
             }
             return done
@@ -234,48 +215,48 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
             // A smaller page cache while a file goes in (its B-trees are written in key order,
             // so a small cache is enough), which keeps a national file near issue 10's 150 MB;
             // the sorter's memory is bounded by the same setting. Set back on the way out.
-            try await query("PRAGMA cache_size = -\(pageCache.importKiB)")
+            try query("PRAGMA cache_size = -\(pageCache.importKiB)")
             do {
-                try await query(staging.drop)
-                try await query(staging.create)
-                let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(store: self, staging: staging))
+                try query(staging.drop)
+                try query(staging.create)
+                let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(connection: connection, staging: staging))
                 let previous = try await session.query(
                     StoredTables.previous(staging.table, staging: "temp.\(staging.name)", distinct: "IS NOT", json: "json_object", text: ""), [])
                 let marks =
                     kind == .participants ? try await session.query(ProtectedIdentityMigration.changes(staging: "temp.\(staging.name)"), []) : []
-                try await query(staging.upsert)
-                if kind == .participants { try await query(ProtectedIdentityMigration.clearEmpty) }
-                try await query(staging.drop)
+                try query(staging.upsert)
+                if kind == .participants { try query(ProtectedIdentityMigration.clearEmpty) }
+                try query(staging.drop)
                 try await scope.finish(
                     summary, previous: previous.compactMap(PreviousValue.captured), protection: marks.compactMap(ProtectionChange.init(row:)),
                     in: session)
-                try await query("PRAGMA cache_size = -\(pageCache.writerKiB)")
+                try query("PRAGMA cache_size = -\(pageCache.writerKiB)")
                 return summary
             } catch {
-                _ = try? await query("PRAGMA cache_size = -\(pageCache.writerKiB)")
+                _ = try? query("PRAGMA cache_size = -\(pageCache.writerKiB)")
                 throw error
             }
         }
     }
 
-    /// Streamed row by row (a million rows as `SQLiteRow`s at once would be hundreds of MB).
-    func registrantIndex(of organisation: Int64?) async throws -> RegistrantIndex {
-        let collector = Collector<RegistrantIndex>()
-        collector.append(RegistrantIndex())
+    /// Streamed row by row (a million rows as ``SQLRow``s at once would be hundreds of MB), on
+    /// the writer inside the import's transaction.
+    static func registrantIndex(of organisation: Int64?, on connection: SQLiteHandle) throws -> RegistrantIndex {
+        var index = RegistrantIndex()
         let filter = organisation.map { "WHERE org_number = \($0)" } ?? ""
-        try await connection.query("SELECT person_id, org_number FROM registrations \(filter) ORDER BY person_id, org_number", []) { row in
-            guard let person = row.column("person_id")?.integer, let org = row.column("org_number")?.integer else { return }
-            collector.withFirst { $0.append(person: Int64(person), organisation: Int64(org)) }
+        try connection.forEach("SELECT person_id, org_number FROM registrations \(filter) ORDER BY person_id, org_number", [], keep: false) { row in
+            guard let person = row.int(0), let org = row.int(1) else { return }
+            index.append(person: person, organisation: org)
         }
-        return collector.items[0]
+        return index
     }
 
     // MARK: Reports
 
     /// One row per participant of the agreement's municipalities, with that person's events
     /// of the agreement's tracks and status changes packed into integer lists
-    /// (``PackedFacts``): one row instead of ten keeps the driver's per-row cost off the hot
-    /// path. Facts dated after `asOf` are left out; the rules ignore them anyway. It runs on a
+    /// (``PackedFacts``): one row instead of ten keeps the per-row cost off the hot path.
+    /// Facts dated after `asOf` are left out; the rules ignore them anyway. It runs on a
     /// read-only connection, so audited reads and writes never queue behind a report.
     ///
     /// The population is read in two halves (by identity number) on two reader connections
@@ -285,98 +266,76 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     /// the halves are read again (after three tries, on one connection).
     public nonisolated func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts] {
         for _ in 0..<3 {
-            async let first = withReader { try await Self.loadHalf(0, of: agreement, asOf: asOf, on: $0) }
-            async let second = withReader { try await Self.loadHalf(1, of: agreement, asOf: asOf, on: $0) }
+            async let first = withReader { try Self.loadHalf(0, of: agreement, asOf: asOf, on: $0) }
+            async let second = withReader { try Self.loadHalf(1, of: agreement, asOf: asOf, on: $0) }
             let (a, b) = try await (first, second)
             if a.head == b.head { return a.facts + b.facts }
         }
-        return try await withReader { try await Self.loadReportFacts(for: agreement, asOf: asOf, on: $0) }
+        return try await withReader { try Self.loadReportFacts(for: agreement, asOf: asOf, on: $0) }
     }
 
-    private static func loadHalf(_ part: Int, of agreement: Agreement, asOf: Day, on connection: SQLiteConnection) async throws -> (
-        head: Int?, facts: [RegisteredFacts]
+    private static func loadHalf(_ part: Int, of agreement: Agreement, asOf: Day, on connection: SQLiteHandle) throws -> (
+        head: Int64?, facts: [RegisteredFacts]
     ) {
         // The first statement of the transaction fixes its snapshot.
-        let head = try await connection.query("SELECT max(seq) AS head FROM audit_log").first?.column("head")?.integer
-        return (head, try await loadReportFacts(for: agreement, asOf: asOf, part: part, parts: 2, on: connection))
+        let head = try connection.query("SELECT max(seq) AS head FROM audit_log", []).first?["head"].int
+        return (head, try loadReportFacts(for: agreement, asOf: asOf, part: part, parts: 2, on: connection))
     }
 
     private static func loadReportFacts(
-        for agreement: Agreement, asOf: Day, part: Int = 0, parts: Int = 1, on connection: SQLiteConnection
-    ) async throws -> [RegisteredFacts] {
-        let tracks = try await connection.query("SELECT id, code FROM tracks WHERE agreement_id = ?", [.text(agreement.id)])
-        var trackIndexBuilder: [Int: Int] = [:]
-        for row in tracks {
-            if let id = row.column("id")?.integer, let code = row.column("code")?.string,
-                let index = agreement.tracks.firstIndex(where: { $0.code == code })
-            {
-                trackIndexBuilder[id] = index
+        for agreement: Agreement, asOf: Day, part: Int = 0, parts: Int = 1, on connection: SQLiteHandle
+    ) throws -> [RegisteredFacts] {
+        var trackIndex: [Int: Int] = [:]
+        for row in try connection.query("SELECT id, code FROM tracks WHERE agreement_id = ?", [.text(agreement.id)]) {
+            if let id = row["id"].int, let code = row["code"].text, let index = agreement.tracks.firstIndex(where: { $0.code == code }) {
+                trackIndex[Int(id)] = index
             }
         }
-        let trackIndex = trackIndexBuilder
-        let collector = Collector<PackedFacts.Builder>()
-        collector.append(PackedFacts.Builder())
-        try await connection.query(
+        var builder = PackedFacts.Builder()
+        var columns: [Int32]?
+        let names = [
+            "person_id", "org_number", "sex_explicit", "sex", "municipality", "first_permit_date", "registered_on", "exited_on",
+            "upper_secondary_completed", "kind", "changed", "events", "statuses",
+        ]
+        try connection.forEach(
             ReportQuery.sql(
                 municipalities: agreement.municipalities,
                 events: "group_concat(\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))",
                 statuses: "group_concat(\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))", asOf: "?1", part: part, parts: parts),
-            [.integer(Int(asOf.ordinal))]
+            [.int(Int64(asOf.ordinal))]
         ) { row in
-            guard let id = row.column("person_id")?.integer, let org = row.column("org_number")?.integer else { return }
-            let person = Personnummer(storedValue: Int64(id))
-            let explicit = row.column("sex_explicit")?.integer == 1
+            if columns == nil { columns = names.map { row.index(of: $0) ?? -1 } }
+            let c = columns ?? []
+            guard let id = row.int(c[0]), let org = row.int(c[1]) else { return }
+            let person = Personnummer(storedValue: id)
+            let explicit = row.int(c[2]) == 1
             let registration = Registration(
                 record: ParticipantRecord(
                     person: person, givenName: nil, familyName: nil,
-                    explicitSex: explicit ? (row.column("sex")?.integer == 1 ? .male : .female) : nil,
-                    municipality: Kommunkod(storedValue: Int16(row.column("municipality")?.integer ?? 0)),
-                    firstPermitDate: Day(ordinal: Int32(row.column("first_permit_date")?.integer ?? 0)),
-                    registeredOn: Day(ordinal: Int32(row.column("registered_on")?.integer ?? 0)),
-                    exitedOn: row.column("exited_on")?.integer.map { Day(ordinal: Int32($0)) }, exitReason: nil,
-                    upperSecondaryCompleted: row.column("upper_secondary_completed")?.integer == 1, educationLevel: nil),
-                party: Organisationsnummer(storedValue: Int64(org)),
-                partyKind: row.column("kind")?.string.flatMap(OrganisationKind.init(rawValue:)),
-                changed: Int64(row.column("changed")?.integer ?? 0))
-            collector.withFirst { builder in
-                builder.add(registration, events: row.column("events")?.string, statuses: row.column("statuses")?.string, trackIndex: trackIndex)
-            }
+                    explicitSex: explicit ? (row.int(c[3]) == 1 ? .male : .female) : nil,
+                    municipality: Kommunkod(storedValue: Int16(row.int(c[4]) ?? 0)),
+                    firstPermitDate: Day(ordinal: Int32(row.int(c[5]) ?? 0)),
+                    registeredOn: Day(ordinal: Int32(row.int(c[6]) ?? 0)),
+                    exitedOn: row.int(c[7]).map { Day(ordinal: Int32($0)) }, exitReason: nil,
+                    upperSecondaryCompleted: row.int(c[8]) == 1, educationLevel: nil),
+                party: Organisationsnummer(storedValue: org),
+                partyKind: row.text(c[9]).flatMap(OrganisationKind.init(rawValue:)),
+                changed: row.int(c[10]) ?? 0)
+            builder.add(registration, events: row.text(c[11]), statuses: row.text(c[12]), trackIndex: trackIndex)
         }
-        return collector.items[0].facts
+        return builder.facts
     }
 }
 
-/// The store's connection seen through ``SQLSession``, inside a transaction the store opened.
+/// The store's writer seen through ``SQLSession``, inside a transaction the store opened: its
+/// statements are prepared once and kept.
 struct SQLiteSession: SQLSession {
-    let connection: SQLiteConnection
+    let connection: SQLiteHandle
     let auditKey: AuditKey?
 
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let rows = try await connection.query(
-            sqlitePlaceholders(sql),
-            binds.map { value -> SQLiteData in
-                switch value {
-                case .null: .null
-                case .int(let v): .integer(Int(v))
-                case .real(let v): .float(v)
-                case .text(let v): .text(v)
-                }
-            })
-        return rows.map { row in
-            let columns = row.columns
-            return SQLRow(
-                names: columns.map(\.name),
-                values: columns.map { column in
-                    switch column.data {
-                    case .integer(let v): .int(Int64(v))
-                    case .float(let v): .real(v)
-                    case .text(let v): .text(v)
-                    case .blob(var buffer): .text(buffer.readString(length: buffer.readableBytes) ?? "")
-                    case .null: .null
-                    }
-                })
-        }
+        try connection.query(sql, binds, rewrite: true)
     }
 
     func lockAuditChain() async throws {}
@@ -393,32 +352,13 @@ struct SQLiteSession: SQLSession {
                 json += "[\(subject.person),\(subject.org),\"\(salt.hex)\"]"
             }
             json += "]"
-            _ = try await connection.query(
+            _ = try connection.query(
                 "INSERT INTO audit_subjects (seq, person_id, org_number, salt) SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2)",
-                [.integer(Int(seq)), .text(json)])
+                [.int(seq), .text(json)])
         }
     }
 
     var randomSaltSQL: String { "lower(hex(randomblob(16)))" }
-}
-
-/// Gathers rows handed over one by one from the driver's thread (the callback is synchronous
-/// and runs before the query returns, so a lock is all the coordination needed).
-final class Collector<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var items: [T] = []
-
-    func append(_ item: T) {
-        lock.lock()
-        items.append(item)
-        lock.unlock()
-    }
-
-    func withFirst(_ body: (inout T) -> Void) {
-        lock.lock()
-        body(&items[0])
-        lock.unlock()
-    }
 }
 
 extension SQLiteStore {
