@@ -160,14 +160,25 @@ extension Rows {
 
     /// The participant as `viewer` may see them on `day`: the registrations picked by the same
     /// decision as ``visibleParties(of:to:on:in:)`` (``AccessSQL/visible(_:viewer:day:)``), in
-    /// the registrations' own query rather than one before it (an audited read is a handful
-    /// of statements, and each one's parsing counts: issue 10).
+    /// the registrations' own query rather than one before it, and the records of exactly those
+    /// registrations read by the same statement's `visible` set (issue 27: on PostgreSQL the
+    /// five queries are one statement and one round trip, ``SQLSession/queryTogether(with:_:_:)``).
     static func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws
         -> ParticipantView?
     {
-        try await views(
-            where: "r.person_id = $1 AND \(AccessSQL.visible("r", viewer: "$2", day: "$3"))",
-            [.int(person.value), .int(viewer.value), .int(Int(day.ordinal))], in: s
+        let condition = "r.person_id = $1 AND \(AccessSQL.visible("r", viewer: "$2", day: "$3"))"
+        let chosen = "(x.person_id, x.org_number) IN (SELECT person_id, org_number FROM visible)"
+        let parts =
+            [
+                SQLPart(
+                    select: registrationColumns, from: "registrations r LEFT JOIN organisations o ON o.org_number = r.org_number", where: condition,
+                    order: "person_id")
+            ] + recordParts.map { $0.restricted(to: chosen) }
+        let answers = try await s.queryTogether(
+            with: "SELECT r.person_id, r.org_number FROM registrations r WHERE \(condition)", parts,
+            [.int(person.value), .int(viewer.value), .int(Int(day.ordinal))])
+        return assemble(
+            answers[0].compactMap(registration), events: answers[1], statuses: answers[2], activities: answers[3], consents: answers[4]
         ).first
     }
 
@@ -185,6 +196,20 @@ extension Rows {
                 """, [.int(viewer.value), .int(Int(day.ordinal))], in: s)
     }
 
+    /// The four kinds of record and the consents a view holds, in the order ``assemble`` takes
+    /// them (`x` is the record's table).
+    static let recordParts = [
+        SQLPart(
+            select: "x.person_id, t.agreement_id, t.code, x.kind, x.date, x.reason, x.org_number",
+            from: "track_events x JOIN tracks t ON t.id = x.track_id", order: "person_id, date, code, kind, org_number"),
+        SQLPart(select: "x.person_id, x.date, x.status, x.org_number", from: "status_changes x", order: "person_id, date, org_number"),
+        SQLPart(
+            select: "x.person_id, x.kind, x.start, x.end_date, x.hours_per_week, x.provider, x.org_number", from: "activities x",
+            order: "person_id, start, kind, org_number"),
+        SQLPart(
+            select: "x.id, x.person_id, x.org_number, x.party, x.valid_from, x.valid_until, x.withdrawn_on", from: "consents x", order: "id"),
+    ]
+
     /// The views of the registrations matching `condition` (on alias `r`), with the records and
     /// consents their parties keep, in identity-number order.
     static func views(where condition: String, _ binds: [SQLValue], in s: any SQLSession) async throws -> [ParticipantView] {
@@ -199,7 +224,8 @@ extension Rows {
         // begin with it), in chunks, and kept where the party matches a chosen registration.
         let chosen = Set(registrations.map { PersonParty(person: $0.person.value, org: $0.party.value) })
         let people = Array(Set(registrations.map(\.person.value))).sorted()
-        func rows(_ sql: (String) -> String) async throws -> [SQLRow] {
+        var answers: [[SQLRow]] = []
+        for part in recordParts {
             var all: [SQLRow] = []
             var start = 0
             while start < people.count {
@@ -207,21 +233,25 @@ extension Rows {
                 // per chunk size, which SQLite's read path prepares once and reuses (issue 27).
                 let chunk = people[start..<min(start + 5000, people.count)]
                 let list = (1...chunk.count).map { "$\($0)" }.joined(separator: ",")
-                all += try await s.query(sql("x.person_id IN (\(list))"), chunk.map { .int($0) }).filter { row in
+                all += try await s.query(part.restricted(to: "x.person_id IN (\(list))").sql, chunk.map { .int($0) }).filter { row in
                     guard let p = row["person_id"].int, let o = row["org_number"].int else { return false }
                     return chosen.contains(PersonParty(person: p, org: o))
                 }
                 start += 5000
             }
-            return all
+            answers.append(all)
         }
+        return assemble(registrations, events: answers[0], statuses: answers[1], activities: answers[2], consents: answers[3])
+    }
+
+    /// The views of `registrations` from the rows of ``recordParts``, in identity-number order.
+    static func assemble(
+        _ registrations: [Registration], events eventRows: [SQLRow], statuses statusRows: [SQLRow], activities activityRows: [SQLRow],
+        consents consentRows: [SQLRow]
+    ) -> [ParticipantView] {
+        guard !registrations.isEmpty else { return [] }
         var events: [Personnummer: [Recorded<EventRecord>]] = [:]
-        for r in try await rows({
-            """
-            SELECT x.person_id, t.agreement_id, t.code, x.kind, x.date, x.reason, x.org_number FROM track_events x JOIN tracks t ON t.id = x.track_id
-            WHERE \($0) ORDER BY x.person_id, x.date, t.code, x.kind, x.org_number
-            """
-        }) {
+        for r in eventRows {
             guard let id = r["person_id"].int, let kind = r["kind"].int.flatMap({ TrackEventKind(code: UInt8($0)) }), let date = day(r["date"]),
                 let by = org(r["org_number"])
             else { continue }
@@ -233,9 +263,7 @@ extension Rows {
                     by: by))
         }
         var statuses: [Personnummer: [Recorded<StatusRecord>]] = [:]
-        for r in try await rows({
-            "SELECT x.person_id, x.date, x.status, x.org_number FROM status_changes x WHERE \($0) ORDER BY x.person_id, x.date, x.org_number"
-        }) {
+        for r in statusRows {
             guard let id = r["person_id"].int, let status = r["status"].int.flatMap({ Outcome(code: UInt8($0)) }), let date = day(r["date"]),
                 let by = org(r["org_number"])
             else { continue }
@@ -243,12 +271,7 @@ extension Rows {
             statuses[person, default: []].append(Recorded(StatusRecord(person: person, status: status, date: date), by: by))
         }
         var activities: [Personnummer: [Recorded<ActivityRecord>]] = [:]
-        for r in try await rows({
-            """
-            SELECT x.person_id, x.kind, x.start, x.end_date, x.hours_per_week, x.provider, x.org_number FROM activities x
-            WHERE \($0) ORDER BY x.person_id, x.start, x.kind, x.org_number
-            """
-        }) {
+        for r in activityRows {
             guard let id = r["person_id"].int, let kind = r["kind"].text.flatMap(ActivityKind.init(rawValue:)), let start = day(r["start"]),
                 let by = org(r["org_number"])
             else { continue }
@@ -261,9 +284,7 @@ extension Rows {
                     by: by))
         }
         var consents: [Personnummer: [Consent]] = [:]
-        for row in try await rows({
-            "SELECT x.id, x.person_id, x.org_number, x.party, x.valid_from, x.valid_until, x.withdrawn_on FROM consents x WHERE \($0) ORDER BY x.id"
-        }) {
+        for row in consentRows {
             guard let id = row["id"].int, let personID = row["person_id"].int, let party = org(row["party"]), let from = day(row["valid_from"]),
                 let by = org(row["org_number"])
             else { continue }

@@ -73,6 +73,44 @@ protocol SQLSession: Sendable {
     /// An SQL expression that gives 16 random bytes as 32 hex digits, a new value per row
     /// (a salt of ``Chain`` made in the database, for the rechaining migration).
     var randomSaltSQL: String { get }
+
+    /// The rows of each of `parts`, which may read the common table `visible` that `cte`
+    /// defines, all with the same `binds`. SQLite runs them one by one (each prepared once
+    /// and kept, with no round trip to pay); PostgreSQL sends them as one statement that
+    /// returns each part's rows as JSON, so a participant's read is one round trip (issue 27).
+    func queryTogether(with cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]]
+}
+
+extension SQLSession {
+    func queryTogether(with cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]] {
+        var answers: [[SQLRow]] = []
+        for part in parts { answers.append(try await query("WITH visible AS (\(cte)) \(part.sql)", binds)) }
+        return answers
+    }
+}
+
+/// One `SELECT` of ``SQLSession/queryTogether(with:_:_:)``: `order` names its own output columns.
+struct SQLPart: Sendable {
+    var select: String
+    var from: String
+    var `where`: String?
+    var order: String
+
+    init(select: String, from: String, where condition: String? = nil, order: String) {
+        self.select = select
+        self.from = from
+        self.where = condition
+        self.order = order
+    }
+
+    func restricted(to condition: String) -> SQLPart {
+        var part = self
+        part.where = self.where.map { "(\($0)) AND \(condition)" } ?? condition
+        return part
+    }
+
+    var body: String { "SELECT \(select) FROM \(from)" + (self.where.map { " WHERE \($0)" } ?? "") }
+    var sql: String { body + " ORDER BY \(order)" }
 }
 
 extension SQLSession {
@@ -91,6 +129,11 @@ protocol SQLEngine: Sendable {
     /// small pool of read-only connections beside the writer, so they neither wait for writes
     /// nor for each other.
     func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
+
+    /// ``read(_:)`` for a `body` of one statement, which is its own snapshot: PostgreSQL then
+    /// needs no `BEGIN` and `COMMIT`, two round trips of three (issue 27). A second statement
+    /// in `body` is refused.
+    func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
 }
 
 /// An engine as the public protocol hands it out: a type others can name and hold, with
@@ -109,6 +152,11 @@ extension SamsparStore {
     /// One consistent read on this store's engine (this module's code only).
     func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await engine.sql.read(body)
+    }
+
+    /// One read of one statement on this store's engine (this module's code only).
+    func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await engine.sql.readOneStatement(body)
     }
 }
 

@@ -239,6 +239,62 @@ struct TextRoundTripTests {
     }
 }
 
+/// Issue 27: one person's read is one statement on PostgreSQL (each part's rows come back as
+/// JSON) and five kept statements on SQLite; every kind of value comes back as it went in,
+/// in order, and the same as the caseload's view of the same person.
+@Suite("One participant's read")
+struct OneParticipantReadTests {
+    @Test(arguments: Engine.available)
+    func everyKindOfValueComesBackInOrder(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let haninge = try Organisationsnummer("212000-0084")
+            let day = Day(year: 2019, month: 1, day: 1)!
+            let amina = try #require(try await store.participant(Personnummer(storedValue: 199_001_012_385), visibleTo: haninge, on: day))
+            // Engines.swift's fixture, by hand: five events of "vard" in date order, two
+            // statuses, two activities (15 hours a whole number, 20,5 not).
+            #expect(
+                amina.events.map { "\($0.value.kind)@\($0.value.date)" } == [
+                    "invited@2018-01-15", "attended@2018-01-25", "accepted@2018-02-01", "started@2018-02-15", "completed@2018-08-31",
+                ])
+            #expect(amina.events.allSatisfy { $0.value.track == "vard" && $0.value.reason == nil && $0.recordedBy == haninge })
+            #expect(amina.statuses.map { "\($0.value.status)@\($0.value.date)" } == ["none@2017-01-10", "work@2018-10-15"])
+            #expect(amina.activities.map(\.value.hoursPerWeek) == [15, 20.5])
+            #expect(amina.activities.map(\.value.provider) == ["Haninge vuxenutbildning", "Arbetsförmedlingen"])
+            #expect(amina.activities.map { $0.value.end?.description } == ["2017-12-20", "2018-03-30"])
+            #expect(amina.registrations.map(\.party) == [haninge])
+            #expect(amina.merged.givenName == "Amina" && amina.merged.upperSecondaryCompleted && amina.merged.exitedOn == nil)
+            #expect(amina.consents.isEmpty)
+            // Another party sees nothing of her, not even that she exists.
+            #expect(try await store.participant(amina.person, visibleTo: try Organisationsnummer("212000-0092"), on: day) == nil)
+
+            let nynashamn = try Organisationsnummer("212000-0233")
+            let sara = try #require(try await store.participant(Personnummer(storedValue: 200_001_012_384), visibleTo: nynashamn, on: day))
+            #expect(sara.events.last.map { "\($0.value.kind) \($0.value.reason ?? "-")" } == "discontinued ohälsa")
+            // The caseload's view of the same people (the other path through the records) agrees.
+            for (viewer, view) in [(haninge, amina), (nynashamn, sara)] {
+                let same = try #require(try await store.caseload(visibleTo: viewer, on: day).first { $0.person == view.person })
+                #expect(same.events.map(\.value.date) == view.events.map(\.value.date))
+                #expect(same.statuses.map(\.value.status) == view.statuses.map(\.value.status))
+                #expect(same.activities.map(\.value.hoursPerWeek) == view.activities.map(\.value.hoursPerWeek))
+                #expect(same.merged.familyName == view.merged.familyName)
+            }
+        }
+    }
+
+    @Test func aReadOfOneStatementRefusesASecond() async throws {
+        guard Engine.available.contains(.postgres) else { return }
+        try await withStore(.postgres) { (store: any SamsparStore) async throws in
+            await #expect(throws: PostgresFailure.self) {
+                try await store.readOneStatement { s in
+                    try await s.query("SELECT 1 AS one")
+                    return try await s.query("SELECT 2 AS two").count
+                }
+            }
+        }
+    }
+}
+
 @Suite("Edges of the store")
 struct StoreEdgeTests {
     @Test(arguments: Engine.available)

@@ -18,7 +18,7 @@ struct SQLiteBulkWriter: BulkWriter, Sendable {
     let staging: SQLiteStaging
 
     private func run<T: Sendable>(_ body: @Sendable () throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(SQLiteExecutor.shared) { try body() }
+        try await withTaskExecutorPreference(SQLiteExecutor.writer) { try body() }
     }
 
     private func query(_ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {

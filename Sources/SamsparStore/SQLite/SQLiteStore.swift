@@ -44,7 +44,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         }
         let connection: SQLiteHandle
         do {
-            connection = try await withTaskExecutorPreference(SQLiteExecutor.shared) {
+            connection = try await withTaskExecutorPreference(SQLiteExecutor.writer) {
                 try SQLiteHandle(
                     path: path, mode: .readWrite,
                     pragmas: [
@@ -88,7 +88,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         let reader = try await readers.checkOut()
         defer { readers.checkIn(reader) }
         let session = SQLiteReaderSession(reader: reader, auditKey: auditKey)
-        return try await withTaskExecutorPreference(SQLiteExecutor.shared) {
+        return try await withTaskExecutorPreference(SQLiteExecutor.readers) {
             try reader.execute("BEGIN")
             do {
                 let result = try await body(session)
@@ -101,13 +101,18 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         }
     }
 
+    /// The embedded engine has no round trips to save: one read as any other.
+    nonisolated func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await read(body)
+    }
+
     /// Runs `body` on a read-only connection of the pool, in one read transaction (a
     /// consistent snapshot beside the writer), on ``SQLiteExecutor``: the report's loader,
     /// which steps through its rows itself.
     nonisolated func withReader<T: Sendable>(_ body: @Sendable (SQLiteHandle) throws -> T) async throws -> T {
         let reader = try await readers.checkOut()
         defer { readers.checkIn(reader) }
-        return try await withTaskExecutorPreference(SQLiteExecutor.shared) {
+        return try await withTaskExecutorPreference(SQLiteExecutor.readers) {
             try reader.execute("BEGIN")
             do {
                 let result = try body(reader)
@@ -134,7 +139,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     /// cooperative threads.
     func inTransaction<T>(_ body: () async throws -> T) async throws -> T {
         try await serially(gate) {
-            try await withTaskExecutorPreference(SQLiteExecutor.shared) {
+            try await withTaskExecutorPreference(SQLiteExecutor.writer) {
                 try connection.execute("BEGIN IMMEDIATE")
                 do {
                     let result = try await body()
@@ -159,9 +164,9 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     /// old snapshot keeps the log from emptying; it is tried for 30 seconds.
     public func reclaimRemoved() async throws -> String {
         try await serially(gate) {
-            if !Mutant.flips("retention.rewriteFile") { _ = try await withTaskExecutorPreference(SQLiteExecutor.shared) { try query("VACUUM") } }
+            if !Mutant.flips("retention.rewriteFile") { _ = try await withTaskExecutorPreference(SQLiteExecutor.writer) { try query("VACUUM") } }
             for attempt in 0..<300 {
-                let row = try await withTaskExecutorPreference(SQLiteExecutor.shared) { try query("PRAGMA wal_checkpoint(TRUNCATE)").first }
+                let row = try await withTaskExecutorPreference(SQLiteExecutor.writer) { try query("PRAGMA wal_checkpoint(TRUNCATE)").first }
                 if row?["busy"] == .int(0) {
                     return "the file was rewritten (VACUUM) and its write-ahead log emptied" + (attempt > 0 ? " after \(attempt / 10) s" : "")
                 }
@@ -181,7 +186,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     /// earlier samspar left it.
     @discardableResult
     func migrate(through last: Int?) async throws -> [Int] {
-        _ = try await withTaskExecutorPreference(SQLiteExecutor.shared) {
+        _ = try await withTaskExecutorPreference(SQLiteExecutor.writer) {
             try query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
         }
         return try await inTransaction {
@@ -219,7 +224,12 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
             do {
                 try query(staging.drop)
                 try query(staging.create)
-                let summary = try await importer.run(source: source, writer: SQLiteBulkWriter(connection: connection, staging: staging))
+                // The file is read and checked on Swift's own threads; each batch's rows go to
+                // the writer's thread in one job (SQLiteBulkWriter).
+                let writer = SQLiteBulkWriter(connection: connection, staging: staging)
+                let summary = try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                    try await importer.run(source: source, writer: writer)
+                }
                 let previous = try await session.query(
                     StoredTables.previous(staging.table, staging: "temp.\(staging.name)", distinct: "IS NOT", json: "json_object", text: ""), [])
                 let marks =
