@@ -21,7 +21,7 @@ extension SamsparStore {
             FROM activities a JOIN registrations r ON r.person_id = a.person_id AND r.org_number = a.org_number
             WHERE a.org_number IN (\(orgs)) AND r.municipality IN (\(codes)) AND r.registered_on <= $1
               AND a.start <= $2 AND (a.end_date IS NULL OR a.end_date >= $3)
-            ORDER BY a.person_id, a.kind, a.start
+            ORDER BY a.person_id, a.kind, a.start, a.org_number
             """
         return try await read { s in
             try await s.query(sql, [.int(Int(asOf.ordinal)), .int(last), .int(first)]).compactMap { row in
@@ -29,6 +29,38 @@ extension SamsparStore {
                 return ActivitySpan(
                     person: person, kind: kind, start: Day(ordinal: Int32(start)), end: row["end_date"].int.map { Day(ordinal: Int32($0)) },
                     hoursPerWeek: row["hours_per_week"].real, party: row["org_number"].int ?? 0)
+            }
+        }
+    }
+
+    /// The activities of ``activitySpans(for:year:asOf:)`` for every year from `firstYear`
+    /// through `asOf`'s, each with its registration's date, for quarters' closes to cut from
+    /// (``CloseSnapshot/cut(_:to:)``).
+    func datedActivitySpans(for agreement: Agreement, from firstYear: Int, asOf: Day) async throws -> [(span: ActivitySpan, registeredOn: Day)] {
+        let municipal = agreement.parties.filter { $0.kind == .municipality && $0.municipalityCode != nil }
+        guard !municipal.isEmpty else { return [] }
+        let first = Int(Day.firstOfYear(firstYear).ordinal)
+        let last = Int(asOf.ordinal)
+        guard first <= last else { return [] }
+        // Only integers go into the statement's text; they come from validated numbers.
+        let orgs = municipal.map { String($0.orgNumber.value) }.joined(separator: ", ")
+        let codes = municipal.compactMap { $0.municipalityCode.map { String($0.value) } }.joined(separator: ", ")
+        let sql = """
+            SELECT a.person_id, a.org_number, a.kind, a.start, a.end_date, a.hours_per_week, r.registered_on
+            FROM activities a JOIN registrations r ON r.person_id = a.person_id AND r.org_number = a.org_number
+            WHERE a.org_number IN (\(orgs)) AND r.municipality IN (\(codes)) AND r.registered_on <= $1
+              AND a.start <= $2 AND (a.end_date IS NULL OR a.end_date >= $3)
+            ORDER BY a.person_id, a.kind, a.start, a.org_number
+            """
+        return try await read { s in
+            try await s.query(sql, [.int(last), .int(last), .int(first)]).compactMap { row in
+                guard let person = row["person_id"].int, let kind = row["kind"].text, let start = row["start"].int,
+                    let registered = row["registered_on"].int
+                else { return nil }
+                let span = ActivitySpan(
+                    person: person, kind: kind, start: Day(ordinal: Int32(start)), end: row["end_date"].int.map { Day(ordinal: Int32($0)) },
+                    hoursPerWeek: row["hours_per_week"].real, party: row["org_number"].int ?? 0)
+                return (span, Day(ordinal: Int32(registered)))
             }
         }
     }

@@ -225,23 +225,42 @@ public enum FigureOperations {
                 wanted = [quarter]
             }
             let stored = Set(try await s.store.closes(agreementID: id).map(\.quarter))
-            for q in wanted {
-                if stored.contains(q) {
-                    if quarter != nil, let existing = try await s.store.close(agreementID: id, quarter: q) { result.append((existing, false)) }
-                    continue
-                }
-                result.append(try await makeClose(id, q, caller, s))
+            if quarter != nil, let q = wanted.first, stored.contains(q), let existing = try await s.store.close(agreementID: id, quarter: q) {
+                result.append((existing, false))
+                continue
             }
+            result += try await makeCloses(id, wanted.filter { !stored.contains($0) }, caller, s)
         }
         return result
     }
 
-    /// Computes and stores one close from one snapshot (SPEC §3): the quarter's report and
-    /// follow-up in two forms, the suppressed one also hiding what one party's own figures fill.
-    static func makeClose(_ id: String, _ quarter: Quarter, _ caller: Caller, _ s: Services) async throws -> (close: QuarterClose, made: Bool) {
-        let asOf = quarter.lastDay
-        guard let stored = try await s.store.agreement(id: id, inForceOn: asOf) else { throw APIError.notFound("no such agreement / avtalet finns inte") }
-        let snapshot = try await s.store.closeSnapshot(for: stored.agreement, year: quarter.year, asOf: asOf, on: s.today)
+    /// Computes and stores the closes of `quarters` (SPEC §3), oldest first: the quarters that
+    /// one version of the agreement is in force for are read once, as of the last of them,
+    /// and each is cut from that read (``SamsparStore/closeSnapshots(for:quarters:on:)``).
+    static func makeCloses(_ id: String, _ quarters: [Quarter], _ caller: Caller, _ s: Services) async throws -> [(close: QuarterClose, made: Bool)] {
+        var runs: [(stored: StoredAgreement, quarters: [Quarter])] = []
+        for q in quarters.sorted() {
+            guard let stored = try await s.store.agreement(id: id, inForceOn: q.lastDay) else {
+                throw APIError.notFound("no such agreement / avtalet finns inte")
+            }
+            if let lastRun = runs.last, lastRun.stored.version == stored.version {
+                runs[runs.count - 1].quarters.append(q)
+            } else {
+                runs.append((stored, [q]))
+            }
+        }
+        var result: [(close: QuarterClose, made: Bool)] = []
+        for run in runs {
+            let snapshots = try await s.store.closeSnapshots(for: run.stored.agreement, quarters: run.quarters, on: s.today)
+            for (q, snapshot) in zip(run.quarters, snapshots) { result.append(try await storeClose(id, q, run.stored, snapshot, caller, s)) }
+        }
+        return result
+    }
+
+    /// Computes one close from its snapshot and stores it.
+    static func storeClose(_ id: String, _ quarter: Quarter, _ stored: StoredAgreement, _ snapshot: CloseSnapshot, _ caller: Caller, _ s: Services)
+        async throws -> (close: QuarterClose, made: Bool)
+    {
         let document = CloseDocument.make(stored: stored, quarter: quarter, snapshot: snapshot, suppression: s.suppression)
         let close = QuarterClose(
             agreementID: id, quarter: quarter, agreementVersion: stored.version, threshold: s.suppression.threshold,
