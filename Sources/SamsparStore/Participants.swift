@@ -167,7 +167,9 @@ extension Rows {
         -> ParticipantView?
     {
         let condition = "r.person_id = $1 AND \(AccessSQL.visible("r", viewer: "$2", day: "$3"))"
-        let chosen = "(x.person_id, x.org_number) IN (SELECT person_id, org_number FROM visible)"
+        // The person named first, so that each table is searched by its key (PostgreSQL
+        // otherwise joined the whole table against the common table: half the reads per second).
+        let chosen = "x.person_id = $1 AND (x.person_id, x.org_number) IN (SELECT person_id, org_number FROM visible)"
         let parts =
             [
                 SQLPart(
