@@ -161,8 +161,8 @@ extension Rows {
     /// The participant as `viewer` may see them on `day`: the registrations picked by the same
     /// decision as ``visibleParties(of:to:on:in:)`` (``AccessSQL/visible(_:viewer:day:)``), in
     /// the registrations' own query rather than one before it, and the records of exactly those
-    /// registrations read by the same statement's `visible` set (issue 27: on PostgreSQL the
-    /// five queries are one statement and one round trip, ``SQLSession/queryTogether(with:_:_:)``).
+    /// registrations, each query reading the same `visible` set
+    /// (``SQLSession/queryTogether(with:_:_:)``).
     static func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day, in s: any SQLSession) async throws
         -> ParticipantView?
     {

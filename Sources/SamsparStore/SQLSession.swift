@@ -74,14 +74,13 @@ protocol SQLSession: Sendable {
     /// (a salt of ``Chain`` made in the database, for the rechaining migration).
     var randomSaltSQL: String { get }
 
-    /// The rows of each of `parts`, which may read the common table `visible` that `cte`
-    /// defines, all with the same `binds`. SQLite runs them one by one (each prepared once
-    /// and kept, with no round trip to pay); PostgreSQL sends them as one statement that
-    /// returns each part's rows as JSON, so a participant's read is one round trip (issue 27).
-    func queryTogether(with cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]]
 }
 
 extension SQLSession {
+    /// The rows of each of `parts`, which may read the common table `visible` that `cte`
+    /// defines, all with the same `binds`, one statement each. (Issue 27 tried one statement
+    /// for all on PostgreSQL, each part as `json_agg`: it answered fewer reads per second
+    /// than the separate statements, BENCHMARKS.md.)
     func queryTogether(with cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]] {
         var answers: [[SQLRow]] = []
         for part in parts { answers.append(try await query("WITH visible AS (\(cte)) \(part.sql)", binds)) }
@@ -129,11 +128,6 @@ protocol SQLEngine: Sendable {
     /// small pool of read-only connections beside the writer, so they neither wait for writes
     /// nor for each other.
     func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
-
-    /// ``read(_:)`` for a `body` of one statement, which is its own snapshot: PostgreSQL then
-    /// needs no `BEGIN` and `COMMIT`, two round trips of three (issue 27). A second statement
-    /// in `body` is refused.
-    func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
 }
 
 /// An engine as the public protocol hands it out: a type others can name and hold, with
@@ -152,11 +146,6 @@ extension SamsparStore {
     /// One consistent read on this store's engine (this module's code only).
     func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await engine.sql.read(body)
-    }
-
-    /// One read of one statement on this store's engine (this module's code only).
-    func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        try await engine.sql.readOneStatement(body)
     }
 }
 

@@ -95,7 +95,7 @@ extension SamsparStore {
     }
 
     public func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day) async throws -> ParticipantView? {
-        try await readOneStatement { try await Rows.participant(person, visibleTo: viewer, on: day, in: $0) }
+        try await read { try await Rows.participant(person, visibleTo: viewer, on: day, in: $0) }
     }
 
     /// Every participant `viewer` may see on `day`, with the records it may see.

@@ -213,11 +213,6 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
         try await inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body(PostgresSession(link: $0, auditKey: auditKey)) }
     }
 
-    /// One statement needs no transaction: PostgreSQL runs it on one snapshot of its own.
-    func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        try await lease { try await body(PostgresSession(link: $0, auditKey: auditKey, statements: StatementCount())) }
-    }
-
     static func binds(_ values: [(any PostgresThrowingDynamicTypeEncodable)?]) -> PostgresBindings {
         var b = PostgresBindings()
         for value in values {
@@ -365,14 +360,9 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
 struct PostgresSession: SQLSession {
     let link: PostgresLink
     let auditKey: AuditKey?
-    /// Set in ``PostgreSQLStore/readOneStatement(_:)``: the session refuses a second statement.
-    var statements: StatementCount? = nil
 
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        if let statements, statements.next() > 1 {
-            throw PostgresFailure(message: "a read of one statement ran a second one (a read that needs a snapshot across statements uses read)")
-        }
         var b = PostgresBindings()
         for value in binds {
             switch value {
@@ -426,22 +416,6 @@ struct PostgresSession: SQLSession {
         }
     }
 
-    /// One statement: each part's rows as one JSON array (`json_agg` in the part's order), so
-    /// a participant's read is one round trip instead of five.
-    func queryTogether(with cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]] {
-        let columns = parts.enumerated().map { i, part in
-            let order = part.order.split(separator: ",").map { "q." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
-            return "(SELECT coalesce(json_agg(q ORDER BY \(order)), '[]'::json) FROM (\(part.body)) q)::text AS p\(i)"
-        }
-        let row = try await query("WITH visible AS (\(cte)) SELECT \(columns.joined(separator: ", "))", binds).first
-        return try parts.indices.map { i in
-            guard let text = row?["p\(i)"].text else { throw PostgresFailure(message: "part \(i) of a read came back empty") }
-            return try JSONDecoder().decode([[String: JSONCell]].self, from: Data(text.utf8)).map { object in
-                SQLRow(names: Array(object.keys), values: object.values.map(\.value))
-            }
-        }
-    }
-
     /// `gen_random_uuid()` draws from the server's strong random source (PostgreSQL 13 and later).
     var randomSaltSQL: String { "replace(gen_random_uuid()::text, '-', '')" }
 
@@ -490,38 +464,4 @@ public struct PostgresFailure: Error, CustomStringConvertible {
     public var message: String
     public var sqlState: String?
     public var description: String { message }
-}
-
-/// Counts a session's statements (``PostgreSQLStore/readOneStatement(_:)``).
-final class StatementCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func next() -> Int {
-        lock.withLock {
-            count += 1; return count
-        }
-    }
-}
-
-/// One value of a row that PostgreSQL sent as JSON (`row_to_json`): an integer column comes
-/// as a whole number, a `DOUBLE PRECISION` one as a number that may have a fraction (a whole
-/// one reads back through ``SQLValue/real``), text as a string.
-struct JSONCell: Decodable {
-    let value: SQLValue
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-            value = .null
-        } else if let b = try? c.decode(Bool.self) {
-            value = .int(b ? 1 : 0)
-        } else if let i = try? c.decode(Int64.self) {
-            value = .int(i)
-        } else if let d = try? c.decode(Double.self) {
-            value = .real(d)
-        } else {
-            value = .text(try c.decode(String.self))
-        }
-    }
 }

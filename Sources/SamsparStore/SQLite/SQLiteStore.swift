@@ -101,11 +101,6 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         }
     }
 
-    /// The embedded engine has no round trips to save: one read as any other.
-    nonisolated func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        try await read(body)
-    }
-
     /// Runs `body` on a read-only connection of the pool, in one read transaction (a
     /// consistent snapshot beside the writer), on ``SQLiteExecutor``: the report's loader,
     /// which steps through its rows itself.
