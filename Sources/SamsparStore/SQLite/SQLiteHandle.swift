@@ -279,11 +279,13 @@ struct SQLiteFailure: Error, CustomStringConvertible {
 /// for another process's lock) without holding up Swift's cooperative threads or
 /// libdispatch's.
 ///
-/// Measured: a concurrent dispatch queue for both (the first step) cut the national
-/// import's events from 14.7 to 51 s and the audited reads from 3,594 to 2,462/s, because
-/// libdispatch on Linux adds a worker only when a core is idle, so the writer's jobs queued
-/// behind the reads and the import's parse. The writer has one thread (writes are one at a
-/// time anyway, ``SQLiteStore/gate``) and the readers one each, so neither waits for the other.
+/// A concurrent dispatch queue for both (the first step) is the wrong home for calls that
+/// block: libdispatch on Linux adds a worker only when a core is idle, so the writer's jobs
+/// (the audit log's group commits) waited behind reads. Measured on the national database with
+/// the closes running beside the reads in both runs: 2,462 reads/s and a half-load p99 of
+/// 74.7 ms on the queue, 2,852/s and 13.9 ms on these threads (BENCHMARKS.md). The writer has
+/// one thread (writes are one at a time anyway, ``SQLiteStore/gate``) and the readers one
+/// each, so neither waits for the other.
 final class SQLiteExecutor: TaskExecutor, @unchecked Sendable {
     static let writer = SQLiteExecutor(name: "samspar.sqlite.writer", threads: 1)
     static let readers = SQLiteExecutor(name: "samspar.sqlite.reader", threads: SQLiteStore.readerCount)
