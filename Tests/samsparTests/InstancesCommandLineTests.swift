@@ -120,15 +120,24 @@ struct InstancesCommandLineTests {
         let id = try #require(try cli.run("token", "list", environment: env).stdout.split(separator: "\t").first.map(String.init))
         let revokedAt = Date()
         #expect(try cli.run("token", "revoke", id, environment: env).status == 0)
+        // Each request's start is what counts: on a loaded machine a poll (two requests and a
+        // pause) can take a second, so the moment a refusal is seen says little; no request
+        // started after the bound may be accepted.
         var refused: [String: TimeInterval] = [:]
+        var lastAccepted: [String: TimeInterval] = [:]
         while refused.count < 2 && Date().timeIntervalSince(revokedAt) < 15 {
             for base in [baseA, baseB] where refused[base] == nil {
-                if try await http("GET", "\(base)/api/v1/participants", token: token).0 == 401 { refused[base] = Date().timeIntervalSince(revokedAt) }
+                let started = Date().timeIntervalSince(revokedAt)
+                if try await http("GET", "\(base)/api/v1/participants", token: token).0 == 401 {
+                    refused[base] = started
+                } else {
+                    lastAccepted[base] = started
+                }
             }
             try await Task.sleep(for: .milliseconds(250))
         }
         #expect(refused.count == 2, "the revoked token still works on \(2 - refused.count) instance(s) after 15 s")
-        for (_, seconds) in refused { #expect(seconds <= 11, "refused after \(seconds) s; the bound is 10 s") }
+        for (_, seconds) in lastAccepted { #expect(seconds <= 10.5, "accepted a request started \(seconds) s after revocation; the bound is 10 s") }
     }
 
     /// Issue 17: both instances make the quarters' closes that are due at start, in the

@@ -206,32 +206,52 @@ public enum FigureOperations {
         } else {
             ids = try await s.store.agreements().map(\.agreement.id)
         }
-        var result: [(QuarterClose, Bool)] = []
-        for id in ids {
-            let versions = try await s.store.agreementVersions(id: id)
-            let due = Closes.dueQuarters(of: versions.map(\.agreement), today: s.today, delay: s.closeDelay)
-            var wanted = due
-            if let quarter {
-                guard Closes.isDue(quarter, today: s.today, delay: s.closeDelay) else {
-                    throw APIError.conflict(
-                        "the close of \(quarter) is not yet due: it is made from \(Closes.dueOn(quarter, delay: s.closeDelay)) / kvartalet stängs först \(Closes.dueOn(quarter, delay: s.closeDelay))"
-                    )
-                }
-                guard due.contains(quarter) else {
-                    if ids.count > 1 { continue }
-                    throw APIError.conflict(
-                        "\(quarter) is not a quarter of \(id) signed by every party / kvartalet hör inte till avtalets undertecknade tid")
-                }
-                wanted = [quarter]
+        // The agreements on every core at once (issue 27: a national database's first start
+        // has 97 of them due, and a close is mostly computing), each agreement's in order.
+        let width = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+        return try await withThrowingTaskGroup(of: (Int, [(close: QuarterClose, made: Bool)]).self) { group in
+            var next = 0
+            func start() {
+                guard next < ids.count else { return }
+                let (index, id) = (next, ids[next])
+                next += 1
+                group.addTask { (index, try await closesDue(id, quarter: quarter, among: ids.count, caller, s)) }
             }
-            let stored = Set(try await s.store.closes(agreementID: id).map(\.quarter))
-            if quarter != nil, let q = wanted.first, stored.contains(q), let existing = try await s.store.close(agreementID: id, quarter: q) {
-                result.append((existing, false))
-                continue
+            for _ in 0..<width { start() }
+            var done: [Int: [(close: QuarterClose, made: Bool)]] = [:]
+            while let (index, closes) = try await group.next() {
+                done[index] = closes
+                start()
             }
-            result += try await makeCloses(id, wanted.filter { !stored.contains($0) }, caller, s)
+            return ids.indices.flatMap { done[$0] ?? [] }
         }
-        return result
+    }
+
+    /// The closes of one agreement that ``makeCloses(_:quarter:_:_:)`` makes: those due and not
+    /// yet stored, or the named `quarter`'s (`among`: how many agreements the call covers).
+    static func closesDue(_ id: String, quarter: Quarter?, among: Int, _ caller: Caller, _ s: Services) async throws -> [(
+        close: QuarterClose, made: Bool
+    )] {
+        let versions = try await s.store.agreementVersions(id: id)
+        let due = Closes.dueQuarters(of: versions.map(\.agreement), today: s.today, delay: s.closeDelay)
+        var wanted = due
+        if let quarter {
+            guard Closes.isDue(quarter, today: s.today, delay: s.closeDelay) else {
+                throw APIError.conflict(
+                    "the close of \(quarter) is not yet due: it is made from \(Closes.dueOn(quarter, delay: s.closeDelay)) / kvartalet stängs först \(Closes.dueOn(quarter, delay: s.closeDelay))"
+                )
+            }
+            guard due.contains(quarter) else {
+                if among > 1 { return [] }
+                throw APIError.conflict("\(quarter) is not a quarter of \(id) signed by every party / kvartalet hör inte till avtalets undertecknade tid")
+            }
+            wanted = [quarter]
+        }
+        let stored = Set(try await s.store.closes(agreementID: id).map(\.quarter))
+        if quarter != nil, let q = wanted.first, stored.contains(q), let existing = try await s.store.close(agreementID: id, quarter: q) {
+            return [(existing, false)]
+        }
+        return try await makeCloses(id, wanted.filter { !stored.contains($0) }, caller, s)
     }
 
     /// Computes and stores the closes of `quarters` (SPEC §3), oldest first: the quarters that
