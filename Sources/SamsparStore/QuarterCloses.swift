@@ -47,6 +47,14 @@ public struct QuarterClose: Sendable, Equatable {
     public var year: Int { quarter.year }
     public var asOf: Day { quarter.lastDay }
 
+    /// The close as a list of what was made names it: its hashes, without its two documents.
+    public var withoutDocuments: QuarterClose {
+        var close = self
+        close.unsuppressed = ""
+        close.suppressed = ""
+        return close
+    }
+
     /// The form and its hash: unsuppressed or suppressed.
     public func form(suppressed hidden: Bool) -> (document: String, hash: String) {
         hidden ? (suppressed, suppressedHash) : (unsuppressed, unsuppressedHash)

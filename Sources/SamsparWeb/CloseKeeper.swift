@@ -19,7 +19,7 @@ struct CloseKeeper: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    for (close, made) in try await FigureOperations.makeCloses(nil, quarter: nil, caller, services) where made {
+                    for (close, made) in try await FigureOperations.makeCloses(nil, quarter: nil, documents: false, caller, services) where made {
                         logger.notice("closed \(close.agreementID) \(close.quarter)")
                     }
                 } catch {

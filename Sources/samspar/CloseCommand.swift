@@ -33,7 +33,7 @@ struct CloseCommand: AsyncParsableCommand {
             named = q
         }
         let closes = try await context.withStore {
-            try await FigureOperations.makeCloses(agreement, quarter: named, context.caller("close"), context.services($0))
+            try await FigureOperations.makeCloses(agreement, quarter: named, documents: false, context.caller("close"), context.services($0))
         }
         for (close, made) in closes {
             print("\(close.agreementID) \(close.quarter) \(made ? "made" : "stored") \(close.unsuppressedHash) \(close.suppressedHash)")
