@@ -156,7 +156,8 @@ def test_a_new_account_sets_up_totp(driver, base_url, accounts):
     driver.find_element(By.ID, "email").send_keys("ny.kollega@haninge.example")
     driver.find_element(By.ID, "password").send_keys("a long new password")
     driver.find_element(By.ID, "sign-in").click()
-    assert driver.find_element(By.ID, "sign-in-error")
+    # The click returns before the answer's page is there: wait for it (CI saw the old page).
+    wait(driver).until(lambda d: d.find_elements(By.ID, "sign-in-error"))
     for field, value in (("password", "a long new password"), ("code", codes[0])):
         element = driver.find_element(By.ID, field)
         element.clear()
