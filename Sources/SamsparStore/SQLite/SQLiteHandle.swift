@@ -410,24 +410,3 @@ final class SQLiteReaderPool: @unchecked Sendable {
         for reader in readers { reader.close() }
     }
 }
-
-/// ``SQLSession`` over a read-only ``SQLiteHandle``: its queries run where it is called, with no hop.
-struct SQLiteReaderSession: SQLSession {
-    let reader: SQLiteHandle
-    let auditKey: AuditKey?
-
-    @discardableResult
-    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try reader.query(sql, binds, rewrite: true)
-    }
-
-    func lockAuditChain() async throws {}
-    func lock(_ name: String) async throws {}
-    func restartIdentity(_ table: String, column: String) async throws {}
-
-    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: [Chain.Salt]) async throws {
-        throw SQLiteFailure(message: "a read does not write audit subjects")
-    }
-
-    var randomSaltSQL: String { "lower(hex(randomblob(16)))" }
-}

@@ -87,7 +87,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     nonisolated func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         let reader = try await readers.checkOut()
         defer { readers.checkIn(reader) }
-        let session = SQLiteReaderSession(reader: reader, auditKey: auditKey)
+        let session = SQLiteSession(connection: reader, auditKey: auditKey)
         return try await withTaskExecutorPreference(SQLiteExecutor.readers) {
             try reader.execute("BEGIN")
             do {
@@ -332,8 +332,9 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     }
 }
 
-/// The store's writer seen through ``SQLSession``, inside a transaction the store opened: its
-/// statements are prepared once and kept.
+/// A connection of the store seen through ``SQLSession``, inside a transaction the store
+/// opened: the writer's, or a reader's (which SQLite itself keeps from writing,
+/// `query_only`). Its statements are prepared once and kept, and run where they are called.
 struct SQLiteSession: SQLSession {
     let connection: SQLiteHandle
     let auditKey: AuditKey?
