@@ -49,6 +49,10 @@ struct SQLiteReaderTests {
             #expect(rows.map { $0["twice"] } == [.int(Int64(n * 2))])
             #expect(rows.map { $0["text"] } == [.text("n\(n)")])
         }
+        // Fewer values than parameters: the rest are NULL, not the last use's values.
+        let short = try reader.query("SELECT $1 * 2 AS twice, $2 AS text", [.int(7)], rewrite: true)
+        #expect(short.map { $0["twice"] } == [.int(14)])
+        #expect(short.map { $0["text"] } == [.null])
         // 200 different statements: the cache starts again past its limit, every answer right.
         for n in 0..<200 {
             let rows = try reader.query("SELECT \(n) AS n", [])
@@ -58,6 +62,28 @@ struct SQLiteReaderTests {
         #expect(throws: SQLiteFailure.self) { try reader.query("SELECT * FROM no_such_table", []) }
         // A read-only connection refuses to write.
         #expect(throws: SQLiteFailure.self) { try reader.query("CREATE TABLE t (x)", []) }
+    }
+
+    /// A participant's read is the server's busiest path: its kept statements must not be
+    /// prepared again on each use (SQLite does that to a statement whose plan depends on a
+    /// value bound to it, which keeping it was to avoid).
+    @Test func aParticipantsReadPreparesItsStatementsOnce() async throws {
+        let store = try await store()
+        defer { Task { try? await store.close() } }
+        try await Fixtures.load(store)
+        let reader = try SQLiteHandle(path: await store.path, cacheKiB: 1024)
+        defer { reader.close() }
+        let session = SQLiteSession(connection: reader, auditKey: nil)
+        let haninge = try Organisationsnummer("212000-0084")
+        for person in ["199001012385", "199009132391", "199001012385"] {
+            try reader.execute("BEGIN")
+            let view = try await Rows.participant(
+                try Personnummer(person, currentYear: 2026), visibleTo: haninge, on: Day(year: 2019, month: 1, day: 1)!, in: session)
+            try reader.execute("COMMIT")
+            #expect(view?.person.value == Int64(person))
+        }
+        #expect(reader.cachedStatements == 5)
+        #expect(reader.reprepared.values.sorted() == [0, 0, 0, 0, 0])
     }
 
     @Test func aReadSeesOneSnapshotWhileTheWriterCommits() async throws {

@@ -31,6 +31,11 @@ final class SQLiteHandle: @unchecked Sendable {
     private var statements: [String: OpaquePointer] = [:]
     static let cacheLimit = 128
     var cachedStatements: Int { statements.count }
+    /// How often SQLite prepared each kept statement again (`SQLITE_STMTSTATUS_REPREPARE`): a
+    /// statement it expires on every use is parsed on every use, which keeping it was to avoid.
+    var reprepared: [String: Int32] {
+        statements.mapValues { sqlite_nio_sqlite3_stmt_status($0, SQLITE_STMTSTATUS_REPREPARE, 0) }
+    }
 
     init(path: String, mode: Mode = .readOnly, pragmas: [String]) throws {
         var db: OpaquePointer?
@@ -105,7 +110,14 @@ final class SQLiteHandle: @unchecked Sendable {
         return statement
     }
 
+    /// Binds `binds` in order. A kept statement still holds the values of its last use: when
+    /// fewer are given than it has parameters, the rest are cleared to NULL first, as on a
+    /// fresh statement. Clearing is not done otherwise: SQLite expires a statement whose plan
+    /// looked at a bound value (a parameter equal to an `ORDER BY` column, say) when its
+    /// bindings are cleared, and then prepares it again on the next step; clearing after every
+    /// use made every statement of a participant's read be parsed anew on every read.
     private func bind(_ binds: [SQLValue], to statement: OpaquePointer) throws {
+        if binds.count < Int(sqlite_nio_sqlite3_bind_parameter_count(statement)) { sqlite_nio_sqlite3_clear_bindings(statement) }
         for (i, value) in binds.enumerated() {
             let index = Int32(i + 1)
             let status: Int32
@@ -148,7 +160,6 @@ final class SQLiteHandle: @unchecked Sendable {
         defer {
             if keep {
                 sqlite_nio_sqlite3_reset(statement)
-                sqlite_nio_sqlite3_clear_bindings(statement)
             } else {
                 sqlite_nio_sqlite3_finalize(statement)
             }
