@@ -76,19 +76,7 @@ protocol SQLSession: Sendable {
 
 }
 
-extension SQLSession {
-    /// The rows of each of `parts`, which may read the common table `visible` that `cte`
-    /// defines, all with the same `binds`, one statement each. (Issue 27 tried one statement
-    /// for all on PostgreSQL, each part as `json_agg`: it answered fewer reads per second
-    /// than the separate statements, BENCHMARKS.md.)
-    func queryTogether(with cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]] {
-        var answers: [[SQLRow]] = []
-        for part in parts { answers.append(try await query("WITH visible AS (\(cte)) \(part.sql)", binds)) }
-        return answers
-    }
-}
-
-/// One `SELECT` of ``SQLSession/queryTogether(with:_:_:)``: `order` names its own output columns.
+/// One `SELECT` of a personal read (``Rows/recordParts``): `order` names its own output columns.
 struct SQLPart: Sendable {
     var select: String
     var from: String
