@@ -114,29 +114,59 @@ public enum Registrations {
 
     /// The report's input from every party's registrations and records, each person once.
     /// Registrations dated after `asOf` do not exist for the report, nor do their records.
+    ///
+    /// A close makes five or six reports from one snapshot (issue 27), so the common cases
+    /// copy nothing they need not: facts already cut to `asOf` and in person order are taken
+    /// as they are, and a person with one registration is merged without building a group.
     public static func reportInput(_ all: [RegisteredFacts], asOf: Day) -> ReportInput {
-        var facts = all.filter { $0.registration.record.registeredOn <= asOf }
+        var facts = all
+        if !all.allSatisfy({ $0.registration.record.registeredOn <= asOf }) {
+            facts = all.filter { $0.registration.record.registeredOn <= asOf }
+        }
         if !zip(facts, facts.dropFirst()).allSatisfy({ $0.registration.person <= $1.registration.person }) {
             facts.sort { $0.registration.person < $1.registration.person }
         }
         var input = ReportInput(participants: [], events: [], statuses: [])
         input.participants.reserveCapacity(facts.count)
+        input.events.reserveCapacity(facts.reduce(0) { $0 + $1.events.count })
+        func append(_ merged: ParticipantRecord) {
+            input.participants.append(
+                ParticipantFacts(
+                    person: merged.person, sex: merged.sex, municipality: merged.municipality, firstPermitDate: merged.firstPermitDate,
+                    registeredOn: merged.registeredOn, exitedOn: merged.exitedOn, upperSecondaryCompleted: merged.upperSecondaryCompleted))
+        }
         var start = 0
         while start < facts.count {
             var end = start + 1
             while end < facts.count && facts[end].registration.person == facts[start].registration.person { end += 1 }
-            let group = Array(facts[start..<end])
-            if let merged = merge(group.map(\.registration), asOf: asOf) {
-                input.participants.append(
-                    ParticipantFacts(
-                        person: merged.person, sex: merged.sex, municipality: merged.municipality, firstPermitDate: merged.firstPermitDate,
-                        registeredOn: merged.registeredOn, exitedOn: merged.exitedOn, upperSecondaryCompleted: merged.upperSecondaryCompleted))
-                for f in group { input.events.append(contentsOf: f.events) }
-                input.statuses.append(contentsOf: statuses(group))
+            if end == start + 1 {
+                let only = facts[start]
+                if let merged = merge(only.registration, asOf: asOf) {
+                    append(merged)
+                    input.events.append(contentsOf: only.events)
+                    input.statuses.append(contentsOf: only.statuses)
+                }
+            } else {
+                let group = Array(facts[start..<end])
+                if let merged = merge(group.map(\.registration), asOf: asOf) {
+                    append(merged)
+                    for f in group { input.events.append(contentsOf: f.events) }
+                    input.statuses.append(contentsOf: statuses(group))
+                }
             }
             start = end
         }
         return input
+    }
+
+    /// ``merge(_:asOf:)`` of one registration, without the arrays: the same rules, where
+    /// "every registration" and "the first with a value" are this one.
+    static func merge(_ only: Registration, asOf: Day) -> ParticipantRecord? {
+        guard only.record.registeredOn <= asOf else { return nil }
+        var merged = only.record
+        merged.exitedOn = merged.exitedOn.flatMap { $0 <= asOf ? $0 : nil }
+        if merged.exitedOn == nil { merged.exitReason = nil }
+        return merged
     }
 
     /// The attributes on which registrations of one person disagree (for the coordinator's

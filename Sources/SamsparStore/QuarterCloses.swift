@@ -125,8 +125,23 @@ public struct CloseSnapshot: Sendable {
     }
 }
 
+/// The snapshots of several quarters' closes from one read
+/// (``SamsparStore/closeSnapshots(for:quarters:on:)``), each cut when it is asked for: a
+/// national first start makes 35 quarters of an agreement from one read, and holding all 35
+/// cuts at once (each with its own array of facts and visible sets) was most of the close
+/// run's gigabyte (issue 27).
+public struct CloseSnapshots: Sendable, RandomAccessCollection {
+    let read: CloseRead
+    /// The quarters, in the order they were asked for.
+    public let quarters: [Quarter]
+
+    public var startIndex: Int { quarters.startIndex }
+    public var endIndex: Int { quarters.endIndex }
+    public subscript(position: Int) -> CloseSnapshot { CloseSnapshot.cut(read, to: quarters[position]) }
+}
+
 /// One read for several quarters' closes (``SamsparStore/closeSnapshots(for:quarters:on:)``).
-struct CloseRead {
+struct CloseRead: Sendable {
     var municipalities: Set<Int16>
     var facts: [RegisteredFacts]
     var activities: [(span: ActivitySpan, registeredOn: Day)]
@@ -184,8 +199,10 @@ extension SamsparStore {
     /// closes were read tell: only reads (and other acts that change no fact a close counts)
     /// leave the snapshot good. Found by the soak (issue 21): with any audited read in between,
     /// a busy server never made its closes.
-    public func closeSnapshots(for agreement: Agreement, quarters: [Quarter], on day: Day) async throws -> [CloseSnapshot] {
-        guard let last = quarters.map(\.lastDay).max(), let firstYear = quarters.map(\.year).min() else { return [] }
+    public func closeSnapshots(for agreement: Agreement, quarters: [Quarter], on day: Day) async throws -> CloseSnapshots {
+        guard let last = quarters.map(\.lastDay).max(), let firstYear = quarters.map(\.year).min() else {
+            return CloseSnapshots(read: CloseRead(municipalities: [], facts: [], activities: [], organisations: [], consented: []), quarters: [])
+        }
         for _ in 0..<5 {
             let before = try await auditHead()
             let facts = try await reportFacts(for: agreement, asOf: last)
@@ -200,7 +217,7 @@ extension SamsparStore {
                 let read = CloseRead(
                     municipalities: Set(agreement.municipalities.map(\.value)), facts: facts, activities: activities, organisations: organisations,
                     consented: consented)
-                return quarters.map { CloseSnapshot.cut(read, to: $0) }
+                return CloseSnapshots(read: read, quarters: quarters)
             }
         }
         throw StoreError.cannotOpen("snapshot", reason: "writes kept landing while the closes were read; they will be made on the next round")

@@ -180,6 +180,39 @@ struct RegistrationTests {
         #expect(S.track(r, "vard").acceptance == Ratio(1, of: 1))
     }
 
+    /// A person with one registration takes the report input's short way (issue 27): the same
+    /// rules as a group's, checked here on values worked out by hand.
+    @Test func aLoneRegistrationKeepsTheRulesOfTheGroup() throws {
+        let p = S.people(3)
+        let agreement = S.agreement(municipalities: ["0136"])
+        let facts = [
+            // Given out of order: person 2 first. Person 2 registers after the day: absent, events and all.
+            RegisteredFacts(
+                registration: Self.registration(p[2], by: Self.haninge, .municipality, registered: "2019-04-02"),
+                events: [S.event(p[2], "vard", .attended, "2019-04-03", in: agreement)]),
+            // Person 0 exits on 2019-04-01, after the day: not exited yet, no exit reason.
+            RegisteredFacts(
+                registration: Self.registration(p[0], by: Self.haninge, .municipality, registered: "2018-02-01", exited: "2019-04-01", sex: .female),
+                events: [S.event(p[0], "vard", .attended, "2018-03-10", in: agreement)],
+                statuses: [StatusFact(person: p[0], status: .work, date: S.day("2018-09-01"))]),
+            // Person 1 exits on 2019-03-01, by the day: exited then.
+            RegisteredFacts(registration: Self.registration(p[1], by: Self.af, .employmentService, registered: "2018-05-05", exited: "2019-03-01")),
+        ]
+        let asOf = S.day("2019-03-31")
+        let input = Registrations.reportInput(facts, asOf: asOf)
+        #expect(input.participants.map(\.person) == [p[0], p[1]])
+        #expect(input.participants.map(\.exitedOn) == [nil, S.day("2019-03-01")])
+        #expect(input.participants.map(\.registeredOn) == [S.day("2018-02-01"), S.day("2018-05-05")])
+        #expect(input.participants[0].sex == .female)
+        #expect(input.events.map(\.person) == [p[0]])
+        #expect(input.statuses == [StatusFact(person: p[0], status: .work, date: S.day("2018-09-01"))])
+        let lone = try #require(Registrations.merge(facts[1].registration, asOf: asOf))
+        #expect(lone.exitedOn == nil && lone.exitReason == nil)
+        let gone = try #require(Registrations.merge(facts[2].registration, asOf: asOf))
+        #expect(gone.exitedOn == S.day("2019-03-01") && gone.exitReason == "work")
+        #expect(Registrations.merge(facts[0].registration, asOf: asOf) == nil)
+    }
+
     @Test func disagreementsNameTheAttributeAndEveryPartysValue() {
         let p = S.people(1)[0]
         let found = Registrations.disagreements([
