@@ -92,17 +92,30 @@ public struct FollowUp: Sendable, Equatable {
         let first = Day.firstOfYear(year)
         let last = min(Day.lastOfYear(year), asOf)
         guard first <= last else { return [] }
-        var hours: [String: Double] = [:]
-        var people: [String: Set<Int64>] = [:]
+        // The few kinds by their place in first-seen order, not hashed per span (issue 27: a
+        // national close run spent a tenth of its time here); each kind's hours are still
+        // summed in the spans' order.
+        var kinds: [String] = []
+        var hours: [Double] = []
+        var people: [Set<Int64>] = []
         for span in spans {
             let from = max(span.start, first)
             let through = min(span.end ?? asOf, last)
             guard from <= through else { continue }
             let days = Double(through - from + 1)
-            hours[span.kind, default: 0] += (span.hoursPerWeek ?? 0) * days / 7
-            people[span.kind, default: []].insert(span.person)
+            let k: Int
+            if let found = kinds.firstIndex(of: span.kind) {
+                k = found
+            } else {
+                k = kinds.count
+                kinds.append(span.kind)
+                hours.append(0)
+                people.append([])
+            }
+            hours[k] += (span.hoursPerWeek ?? 0) * days / 7
+            people[k].insert(span.person)
         }
-        return people.keys.sorted().map { Volume(kind: $0, people: people[$0]!.count, hours: hours[$0] ?? 0) }
+        return kinds.indices.sorted { kinds[$0] < kinds[$1] }.map { Volume(kind: kinds[$0], people: people[$0].count, hours: hours[$0]) }
     }
 
     /// Met or not: the share against its target; nil while the share is unknown (or hidden).

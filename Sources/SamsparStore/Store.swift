@@ -5,6 +5,15 @@ import SamsparDomain
 public struct StoredAgreement: Sendable {
     public var agreement: Agreement
     public var version: Int
+
+    /// The version of `versions` (one agreement's, oldest first) in force on `day`, the newest
+    /// when `day` is `nil`. A draft has no figures, not even a preview (SPEC §2): only
+    /// versions signed by every party are in force.
+    public static func inForce(_ versions: [StoredAgreement], on day: Day?) -> StoredAgreement? {
+        let signed = versions.filter { Mutant.decide("agreement.inForceSigned", $0.agreement.signedByAll) }
+        guard let day else { return signed.last }
+        return signed.last { $0.agreement.validFrom <= day } ?? signed.first
+    }
 }
 
 /// What an agreement import did.
@@ -125,10 +134,7 @@ extension SamsparStore {
     /// every party is in force (issue 9: a revision being drafted does not change the
     /// reports); an agreement no version of which every party has signed has none (`nil`).
     public func agreement(id: String, inForceOn day: Day?) async throws -> StoredAgreement? {
-        // A draft has no figures, not even a preview (SPEC §2): only signed versions are in force.
-        let versions = try await agreementVersions(id: id).filter { Mutant.decide("agreement.inForceSigned", $0.agreement.signedByAll) }
-        guard let day else { return versions.last }
-        return versions.last { $0.agreement.validFrom <= day } ?? versions.first
+        StoredAgreement.inForce(try await agreementVersions(id: id), on: day)
     }
 
     /// Every agreement, newest version, in id order.
