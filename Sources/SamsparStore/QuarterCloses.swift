@@ -202,7 +202,12 @@ extension SamsparStore {
     /// closes were read tell: only reads (and other acts that change no fact a close counts)
     /// leave the snapshot good. Found by the soak (issue 21): with any audited read in between,
     /// a busy server never made its closes.
-    public func closeSnapshots(for agreement: Agreement, quarters: [Quarter], on day: Day) async throws -> CloseSnapshots {
+    ///
+    /// `whileReading` runs after each attempt's read and before its check: a test's way of
+    /// landing an act inside the window for certain (the server passes nothing).
+    public func closeSnapshots(
+        for agreement: Agreement, quarters: [Quarter], on day: Day, whileReading: (@Sendable () async throws -> Void)? = nil
+    ) async throws -> CloseSnapshots {
         guard let last = quarters.map(\.lastDay).max(), let firstYear = quarters.map(\.year).min() else {
             return CloseSnapshots(read: CloseRead(municipalities: [], facts: [], activities: [], organisations: [], consented: []), quarters: [])
         }
@@ -220,6 +225,7 @@ extension SamsparStore {
             let (organisations, consented) = try await read { s in
                 (try await Rows.registeringOrganisations(in: s), try await Rows.consentedRegistrations(on: day, in: s))
             }
+            try await whileReading?()
             let appended = try await read { s in
                 try await s.query("SELECT action FROM audit_log WHERE seq > $1", [.int(before.count)]).compactMap { $0["action"].text }
             }

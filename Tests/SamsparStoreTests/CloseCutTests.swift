@@ -1,5 +1,6 @@
 import Foundation
 import SamsparDomain
+import SamsparTestSupport
 import Testing
 
 @testable import SamsparStore
@@ -118,5 +119,32 @@ struct CloseCutTests {
         let snapshots = CloseSnapshots(read: Self.read, quarters: [Quarter(year: 2018, number: 1)!, Quarter(year: 2018, number: 2)!])
         #expect(snapshots.count == 2)
         #expect(snapshots.map { $0.facts.count } == [2, 5])
+    }
+
+    /// The closes' read is one snapshot only when nothing but reads landed while it was taken
+    /// (issue 21's soak: a case system reading all the time must not keep the closes from being
+    /// made). An act lands inside the window for certain here: a read's entry lets the
+    /// snapshot stand, an import's makes every attempt fail.
+    @Test(arguments: Engine.available)
+    func aReadInTheWindowLeavesTheSnapshotAndAWriteDoesNot(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let agreement = try Fixtures.agreement
+            let quarters = [Quarter(year: 2018, number: 1)!, Quarter(year: 2018, number: 2)!]
+            func landing(_ action: String) -> @Sendable () async throws -> Void {
+                {
+                    try await store.appendAudit(
+                        [AuditDraft(actor: "token:case system", role: "system", organisation: Self.haninge, action: action, person: nil, channel: "test")],
+                        at: Date())
+                }
+            }
+            let snapshots = try await store.closeSnapshots(for: agreement, quarters: quarters, on: Self.day("2019-05-01"), whileReading: landing("read"))
+            // Haninge's 199001012385 (registered 2017-01-10) and 199009132391 (2018-02-01) by Q1; Q2 the same.
+            #expect(
+                snapshots.map { $0.facts.map(\.registration.person.value).filter { [Self.a, Self.b].contains($0) } } == [[Self.a, Self.b], [Self.a, Self.b]])
+            await #expect(throws: StoreError.self) {
+                _ = try await store.closeSnapshots(for: agreement, quarters: quarters, on: Self.day("2019-05-01"), whileReading: landing("import"))
+            }
+        }
     }
 }
