@@ -58,6 +58,37 @@ extension RegisteredFacts {
     }
 }
 
+extension RegisteredFacts {
+    /// The two halves of a report's read (each person whole in one of them) as one array in
+    /// identity-number order, so that the report input need not sort it (issue 27: every
+    /// report, and each of a close's five or six, sorted the concatenated halves again). Two
+    /// halves each in order are merged in one pass; otherwise they are joined and sorted.
+    /// Either way each person's registrations keep the order they were read in.
+    public static func inPersonOrder(_ a: [RegisteredFacts], _ b: [RegisteredFacts]) -> [RegisteredFacts] {
+        func sorted(_ x: [RegisteredFacts]) -> Bool { zip(x, x.dropFirst()).allSatisfy { $0.registration.person <= $1.registration.person } }
+        guard sorted(a), sorted(b) else {
+            var all = a + b
+            all.sort { $0.registration.person < $1.registration.person }
+            return all
+        }
+        var result: [RegisteredFacts] = []
+        result.reserveCapacity(a.count + b.count)
+        var (i, j) = (a.startIndex, b.startIndex)
+        while i < a.endIndex, j < b.endIndex {
+            if b[j].registration.person < a[i].registration.person {
+                result.append(b[j])
+                j += 1
+            } else {
+                result.append(a[i])
+                i += 1
+            }
+        }
+        result.append(contentsOf: a[i...])
+        result.append(contentsOf: b[j...])
+        return result
+    }
+}
+
 /// How the figures count one person from several parties' registrations (SPEC §2): once,
 /// from the union of the registrations that exist at `asOf` and all their dated records.
 public enum Registrations {

@@ -213,6 +213,29 @@ struct RegistrationTests {
         #expect(Registrations.merge(facts[0].registration, asOf: asOf) == nil)
     }
 
+    /// A report is read in two halves by identity number's remainder; they come together in
+    /// identity-number order, each person's registrations as read.
+    @Test func theTwoHalvesOfAReadComeTogetherInPersonOrder() {
+        let p = S.people(4)
+        func f(_ i: Int, _ party: Organisationsnummer) -> RegisteredFacts {
+            RegisteredFacts(registration: Self.registration(p[i], by: party, party == Self.af ? .employmentService : .municipality))
+        }
+        func described(_ x: [RegisteredFacts]) -> [String] {
+            x.map { "\(p.firstIndex(of: $0.registration.person)!)\($0.registration.party == Self.af ? "af" : "h")" }
+        }
+        // Each half in order: merged.
+        #expect(
+            described(RegisteredFacts.inPersonOrder([f(0, Self.af), f(0, Self.haninge), f(2, Self.haninge)], [f(1, Self.haninge), f(3, Self.af)])) == [
+                "0af", "0h", "1h", "2h", "3af",
+            ])
+        // A half out of order: sorted, person 2's two registrations in the order read.
+        #expect(
+            described(RegisteredFacts.inPersonOrder([f(2, Self.haninge), f(2, Self.af), f(0, Self.af)], [f(3, Self.af), f(1, Self.haninge)])) == [
+                "0af", "1h", "2h", "2af", "3af",
+            ])
+        #expect(described(RegisteredFacts.inPersonOrder([], [f(1, Self.haninge)])) == ["1h"])
+    }
+
     @Test func disagreementsNameTheAttributeAndEveryPartysValue() {
         let p = S.people(1)[0]
         let found = Registrations.disagreements([

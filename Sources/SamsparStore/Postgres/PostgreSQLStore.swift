@@ -317,7 +317,7 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
                 return try await Self.loadReportFacts(for: agreement, asOf: asOf, part: 1, parts: 2, on: second)
             }
             let firstHalf = try await Self.loadReportFacts(for: agreement, asOf: asOf, part: 0, parts: 2, on: first)
-            return firstHalf + (try await secondHalf)
+            return RegisteredFacts.inPersonOrder(firstHalf, try await secondHalf)
         }
     }
 

@@ -274,7 +274,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
             async let first = withReader { try Self.loadHalf(0, of: agreement, asOf: asOf, on: $0) }
             async let second = withReader { try Self.loadHalf(1, of: agreement, asOf: asOf, on: $0) }
             let (a, b) = try await (first, second)
-            if a.head == b.head { return a.facts + b.facts }
+            if a.head == b.head { return RegisteredFacts.inPersonOrder(a.facts, b.facts) }
         }
         return try await withReader { try Self.loadReportFacts(for: agreement, asOf: asOf, on: $0) }
     }
