@@ -64,8 +64,9 @@ extension RegisteredFacts {
     /// report, and each of a close's five or six, sorted the concatenated halves again). Two
     /// halves each in order are merged in one pass; otherwise they are joined and sorted.
     /// Either way each person's registrations keep the order they were read in.
-    public static func inPersonOrder(_ a: [RegisteredFacts], _ b: [RegisteredFacts]) -> [RegisteredFacts] {
+    public static func inPersonOrder(_ a: [RegisteredFacts], _ b: [RegisteredFacts] = []) -> [RegisteredFacts] {
         func sorted(_ x: [RegisteredFacts]) -> Bool { zip(x, x.dropFirst()).allSatisfy { $0.registration.person <= $1.registration.person } }
+        if b.isEmpty && sorted(a) { return a }
         guard sorted(a), sorted(b) else {
             var all = a + b
             all.sort { $0.registration.person < $1.registration.person }
@@ -154,9 +155,7 @@ public enum Registrations {
         if !all.allSatisfy({ $0.registration.record.registeredOn <= asOf }) {
             facts = all.filter { $0.registration.record.registeredOn <= asOf }
         }
-        if !zip(facts, facts.dropFirst()).allSatisfy({ $0.registration.person <= $1.registration.person }) {
-            facts.sort { $0.registration.person < $1.registration.person }
-        }
+        facts = RegisteredFacts.inPersonOrder(facts)
         var input = ReportInput(participants: [], events: [], statuses: [])
         input.participants.reserveCapacity(facts.count)
         input.events.reserveCapacity(facts.reduce(0) { $0 + $1.events.count })
