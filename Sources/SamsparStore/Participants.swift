@@ -181,7 +181,7 @@ extension Rows {
         let visible = "WITH visible AS (SELECT r.person_id, r.org_number FROM registrations r WHERE \(condition)) "
         var answers: [[SQLRow]] = []
         for part in parts {
-            answers.append(try await s.query(visible + part.sql, [.int(person.value), .int(viewer.value), .int(Int(day.ordinal))]))
+            answers.append(try await s.queryKept(visible + part.sql, [.int(person.value), .int(viewer.value), .int(Int(day.ordinal))]))
         }
         return assemble(
             answers[0].compactMap(registration), events: answers[1], statuses: answers[2], activities: answers[3], consents: answers[4]

@@ -51,6 +51,12 @@ protocol SQLSession: Sendable {
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
 
+    /// ``query(_:_:)`` of a statement the server should plan once per connection and keep: the
+    /// participant read's, run thousands of times a second with new values. SQLite keeps every
+    /// statement anyway; PostgreSQL prepares it by name (issue 27: planning was 84% of the
+    /// server's time in a read).
+    func queryKept(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+
     /// Serialises appends to the audit chain across every instance sharing the database
     /// (SQLite's write transaction already does; PostgreSQL takes an advisory lock).
     func lockAuditChain() async throws
@@ -103,6 +109,8 @@ struct SQLPart: Sendable {
 extension SQLSession {
     @discardableResult
     func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
+
+    func queryKept(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await query(sql, binds) }
 }
 
 /// What an engine gives the store's own code, and nothing above it (issue 16: the store's

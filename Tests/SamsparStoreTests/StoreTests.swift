@@ -244,6 +244,31 @@ struct TextRoundTripTests {
 /// the caseload's view of the same person.
 @Suite("One participant's read")
 struct OneParticipantReadTests {
+    /// PostgreSQL plans a participant read's five statements once per connection (issue 27:
+    /// planning was 84% of the server's time in a read): the second read on the same
+    /// connection prepares nothing new.
+    @Test func onPostgreSQLAReadsStatementsArePreparedOncePerConnection() async throws {
+        guard Engine.available.contains(.postgres) else { return }
+        let store = try #require(try await Engine.postgres.makeStore() as? PostgreSQLStore)
+        defer { Task { try? await store.close() } }
+        try await Fixtures.load(store)
+        let haninge = try Organisationsnummer("212000-0084")
+        let day = Day(year: 2019, month: 1, day: 1)!
+        let counts = try await store.read { s in
+            func prepared() async throws -> Int64 {
+                try await s.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'samspar_%'", []).first?["n"].int ?? -1
+            }
+            var counts = [try await prepared()]
+            for person: Int64 in [199_001_012_385, 199_009_132_391, 199_001_012_385] {
+                let view = try await Rows.participant(Personnummer(storedValue: person), visibleTo: haninge, on: day, in: s)
+                #expect(view?.person.value == person)
+                counts.append(try await prepared())
+            }
+            return counts
+        }
+        #expect(counts == [0, 5, 5, 5])
+    }
+
     @Test(arguments: Engine.available)
     func everyKindOfValueComesBackInOrder(engine: Engine) async throws {
         try await withStore(engine) { (store: any SamsparStore) async throws in

@@ -392,6 +392,28 @@ struct PostgresSession: SQLSession {
         }
     }
 
+    /// Prepared once per connection under a name made from the statement's text
+    /// (`PREPARE samspar_…`), then `EXECUTE`d with the values. A prepared statement belongs to
+    /// the connection, not to a transaction: a rollback keeps it. PostgreSQL plans it for the
+    /// values of its first five uses and then keeps one generic plan when that costs no more
+    /// (`plan_cache_mode = auto`), which a lookup by identity number does.
+    ///
+    /// Decided: the statements are named here, not through postgres-nio's
+    /// `PostgresPreparedStatement`, which takes its text from a type (one type per statement);
+    /// these texts are built at run time from ``AccessSQL/visible(_:viewer:day:)``. A schema
+    /// change under a running server (a migration by a newer instance) can make `EXECUTE` fail
+    /// once with "cached plan must not change result type"; that read fails, as any read does
+    /// when its tables change under it.
+    func queryKept(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let name = "samspar_" + Digest.sha256(sql).prefix(24)
+        if PreparedStatements.shared.needs(name, on: link.connection) {
+            try await link.execute("PREPARE \(name) AS \(sql)")
+            PreparedStatements.shared.prepared(name, on: link.connection)
+        }
+        let arguments = binds.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+        return try await query(binds.isEmpty ? "EXECUTE \(name)" : "EXECUTE \(name)(\(arguments))", binds)
+    }
+
     func lockAuditChain() async throws {
         try await link.execute("SELECT pg_advisory_xact_lock(\(PostgreSQLStore.auditLock))")
     }
@@ -455,6 +477,40 @@ struct PostgresLink: Sendable {
             }
         } catch let error as PSQLError {
             throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
+        }
+    }
+}
+
+/// The statements each connection has prepared (``PostgresSession/queryKept(_:_:)``). A
+/// connection is known by its object; the entry holds it weakly, so a new connection that
+/// happens to get a closed one's address starts with nothing prepared.
+final class PreparedStatements: Sendable {
+    static let shared = PreparedStatements()
+
+    private final class Entry: @unchecked Sendable {
+        weak var connection: PostgresConnection?
+        var names: Set<String> = []
+        init(_ connection: PostgresConnection) { self.connection = connection }
+    }
+
+    private let entries = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
+
+    func needs(_ name: String, on connection: PostgresConnection) -> Bool {
+        entries.withLockedValue { entries in
+            guard let entry = entries[ObjectIdentifier(connection)], entry.connection === connection else { return true }
+            return !entry.names.contains(name)
+        }
+    }
+
+    func prepared(_ name: String, on connection: PostgresConnection) {
+        entries.withLockedValue { entries in
+            let key = ObjectIdentifier(connection)
+            if entries[key]?.connection !== connection {
+                // Entries of closed connections go when a new one comes (a pool opens few).
+                entries = entries.filter { $0.value.connection != nil }
+                entries[key] = Entry(connection)
+            }
+            entries[key]!.names.insert(name)
         }
     }
 }
