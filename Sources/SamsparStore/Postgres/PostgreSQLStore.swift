@@ -410,8 +410,19 @@ struct PostgresSession: SQLSession {
             try await link.execute("PREPARE \(name) AS \(sql)")
             PreparedStatements.shared.prepared(name, on: link.connection)
         }
-        let arguments = binds.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
-        return try await query(binds.isEmpty ? "EXECUTE \(name)" : "EXECUTE \(name)(\(arguments))", binds)
+        // `EXECUTE` is a utility statement, which takes no bound parameters: the values are
+        // written into it as literals (numbers as Swift writes them, text quoted by doubling
+        // its quotes, which `standard_conforming_strings`, on since PostgreSQL 9.1, makes
+        // the whole of quoting). Its text is new each time, but parsing it plans nothing.
+        let arguments = binds.map { value -> String in
+            switch value {
+            case .null: "NULL"
+            case .int(let v): String(v)
+            case .real(let v): v.isFinite ? "\(v)::float8" : "NULL"
+            case .text(let v): PostgreSQLStore.literal(v)
+            }
+        }
+        return try await query(binds.isEmpty ? "EXECUTE \(name)" : "EXECUTE \(name)(\(arguments.joined(separator: ", ")))", [])
     }
 
     func lockAuditChain() async throws {
@@ -484,26 +495,28 @@ struct PostgresLink: Sendable {
 /// The statements each connection has prepared (``PostgresSession/queryKept(_:_:)``). A
 /// connection is known by its object; the entry holds it weakly, so a new connection that
 /// happens to get a closed one's address starts with nothing prepared.
-final class PreparedStatements: Sendable {
+final class PreparedStatements: @unchecked Sendable {
     static let shared = PreparedStatements()
 
-    private final class Entry: @unchecked Sendable {
+    private final class Entry {
         weak var connection: PostgresConnection?
         var names: Set<String> = []
         init(_ connection: PostgresConnection) { self.connection = connection }
     }
 
-    private let entries = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
+    /// Guards `entries`, the only state.
+    private let lock = NSLock()
+    private var entries: [ObjectIdentifier: Entry] = [:]
 
     func needs(_ name: String, on connection: PostgresConnection) -> Bool {
-        entries.withLockedValue { entries in
+        lock.withLock {
             guard let entry = entries[ObjectIdentifier(connection)], entry.connection === connection else { return true }
             return !entry.names.contains(name)
         }
     }
 
     func prepared(_ name: String, on connection: PostgresConnection) {
-        entries.withLockedValue { entries in
+        lock.withLock {
             let key = ObjectIdentifier(connection)
             if entries[key]?.connection !== connection {
                 // Entries of closed connections go when a new one comes (a pool opens few).
