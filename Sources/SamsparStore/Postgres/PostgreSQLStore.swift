@@ -405,21 +405,28 @@ struct PostgresSession: SQLSession {
     /// once with "cached plan must not change result type"; that read fails, as any read does
     /// when its tables change under it.
     func queryKept(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        // Text is bound, never written into a statement: such a statement is not kept.
+        if binds.contains(where: { if case .text = $0 { true } else { false } }) { return try await query(sql, binds) }
         let name = "samspar_" + Digest.sha256(sql).prefix(24)
         if PreparedStatements.shared.needs(name, on: link.connection) {
-            try await link.execute("PREPARE \(name) AS \(sql)")
+            do {
+                try await link.execute("PREPARE \(name) AS \(sql)")
+            } catch let failure as PostgresFailure where failure.sqlState == "42P05" {
+                // Prepared already (an earlier PREPARE whose answer never reached us): this read
+                // fails with its transaction, the next on this connection runs it.
+                PreparedStatements.shared.prepared(name, on: link.connection)
+                throw failure
+            }
             PreparedStatements.shared.prepared(name, on: link.connection)
         }
-        // `EXECUTE` is a utility statement, which takes no bound parameters: the values are
-        // written into it as literals (numbers as Swift writes them, text quoted by doubling
-        // its quotes, which `standard_conforming_strings`, on since PostgreSQL 9.1, makes
-        // the whole of quoting). Its text is new each time, but parsing it plans nothing.
+        // `EXECUTE` is a utility statement, which takes no bound parameters: the values, all
+        // numbers or NULL here, are written into it as Swift writes them. Its text is new each
+        // time, but parsing it plans nothing.
         let arguments = binds.map { value -> String in
             switch value {
-            case .null: "NULL"
             case .int(let v): String(v)
             case .real(let v): v.isFinite ? "\(v)::float8" : "NULL"
-            case .text(let v): PostgreSQLStore.literal(v)
+            case .null, .text: "NULL"
             }
         }
         return try await query(binds.isEmpty ? "EXECUTE \(name)" : "EXECUTE \(name)(\(arguments.joined(separator: ", ")))", [])
