@@ -111,6 +111,8 @@ def test_a_samspar_account_needs_its_code(driver, base_url):
     for field, value in (("email", "totp@haninge.example"), ("password", "a browser test password")):
         driver.find_element(By.ID, field).send_keys(value)
     driver.find_element(By.ID, "sign-in").click()
+    # The click returns before the answer's page is there: wait for the refusal.
+    wait(driver).until(lambda d: d.find_elements(By.ID, "sign-in-error"))
     assert "Fel e-postadress, lösenord eller kod." in driver.find_element(By.ID, "sign-in-error").text
     assert driver.find_element(By.ID, "code").get_attribute("autocomplete") == "one-time-code"
     for field, value in (("email", "totp@haninge.example"), ("password", "a browser test password"), ("code", totp.fresh(uri))):
