@@ -67,6 +67,191 @@ enum PackedFacts {
     }
 }
 
+/// Every agreement's report input from one read of every registration in identity-number
+/// order (issue 27, part 3): each person's registrations and their facts are held until the
+/// next person's first row, then appended to the input of each agreement whose population
+/// holds the person (``Populations``), each event as a fact of that agreement's track, merged
+/// as ``Registrations/reportInput(_:asOf:)`` merges them (``Registrations/append(person:asOf:to:)``).
+/// An event of a track of another agreement is not a fact of this one's (as in
+/// ``PackedFacts/Builder``, whose `trackIndex` holds only the agreement's own tracks).
+///
+/// Nothing of a person is kept after their last row but what the inputs hold: a national
+/// read's registrations as ``RegisteredFacts`` were 300 MB, and copying them into the inputs
+/// a third of the time.
+struct EveryReportBuilder {
+    let populations: Populations
+    let asOf: Day
+    /// By a track's row id: its agreement's position and its position among that agreement's
+    /// tracks (agreement -1: a track of none of them). Track ids are the database's row
+    /// numbers, small and dense: looked up by index, not hashed, for each of millions of events;
+    /// an id beyond the table (never made by the database itself) is looked up in `farTracks`.
+    private let tracks: [(agreement: Int32, index: Int32)]
+    private let farTracks: [Int: (agreement: Int32, index: Int32)]
+    private static let tableSize = 1 << 20
+    /// Per agreement, in the order of `populations.agreements`: its report's input.
+    private(set) var inputs: [ReportInput]
+    // The current person: their registrations, and each one's events and statuses as a range
+    // of one buffer (no arrays per registration).
+    private var registrations: [Registration] = []
+    private var eventStarts: [Int] = []
+    private var events: [(track: Int, kind: TrackEventKind, date: Day)] = []
+    private var statusStarts: [Int] = []
+    private var statuses: [StatusFact] = []
+    private var person: [RegisteredFacts] = []
+    private var ownEvents: [TrackEventFact] = []
+
+    /// `trackRows`: every stored track, as (row id, agreement id, code). Every registration
+    /// added must be made by `asOf`, and every fact dated by then.
+    init(_ populations: Populations, asOf: Day, trackRows: [(id: Int, agreement: String, code: String)]) {
+        self.populations = populations
+        self.asOf = asOf
+        var position: [String: Int] = [:]
+        for (i, a) in populations.agreements.enumerated() where position[a.id] == nil { position[a.id] = i }
+        let near = trackRows.map(\.id).filter { $0 >= 0 && $0 < Self.tableSize }
+        var tracks = Array(repeating: (agreement: Int32(-1), index: Int32(-1)), count: (near.max() ?? -1) + 1)
+        var far: [Int: (agreement: Int32, index: Int32)] = [:]
+        for row in trackRows {
+            guard let a = position[row.agreement], let index = populations.agreements[a].tracks.firstIndex(where: { $0.code == row.code }) else {
+                continue
+            }
+            if row.id >= 0 && row.id < tracks.count { tracks[row.id] = (Int32(a), Int32(index)) } else { far[row.id] = (Int32(a), Int32(index)) }
+        }
+        self.tracks = tracks
+        farTracks = far
+        inputs = Array(repeating: ReportInput(participants: [], events: [], statuses: []), count: populations.agreements.count)
+    }
+
+    /// The next registration of the read; its events and status changes follow
+    /// (``addEvent(track:kind:date:)``, ``addStatus(_:date:)``). Registrations must come in
+    /// identity-number order.
+    mutating func add(_ registration: Registration) {
+        if let last = registrations.last, last.person != registration.person { flush() }
+        registrations.append(registration)
+        eventStarts.append(events.count)
+        statusStarts.append(statuses.count)
+    }
+
+    /// An event of the registration added last, by its track's row id.
+    mutating func addEvent(track: Int, kind: TrackEventKind, date: Day) { events.append((track, kind, date)) }
+
+    /// A status change of the registration added last.
+    mutating func addStatus(_ status: Outcome, date: Day) {
+        statuses.append(StatusFact(person: registrations[registrations.count - 1].person, status: status, date: date))
+    }
+
+    /// ``add(_:)`` with the events and statuses packed (``PackedFacts``).
+    mutating func add(_ registration: Registration, packedEvents: String?, packedStatuses: String?) {
+        add(registration)
+        if let packedEvents {
+            PackedFacts.forEachInteger(in: packedEvents) { value in
+                let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
+                if let kind = TrackEventKind(code: UInt8((value >> 20) & 0x7)) { addEvent(track: value >> 23, kind: kind, date: date) }
+            }
+        }
+        if let packedStatuses {
+            PackedFacts.forEachInteger(in: packedStatuses) { value in
+                let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
+                if let status = Outcome(code: UInt8(value >> 20)) { addStatus(status, date: date) }
+            }
+        }
+    }
+
+    /// Every agreement's input, after the last person's.
+    mutating func finish() -> [ReportInput] {
+        flush()
+        return inputs
+    }
+
+    /// The events of registration `k` that are facts of agreement `a`'s tracks, into `ownEvents`.
+    private mutating func gatherEvents(of k: Int, in a: Int) {
+        ownEvents.removeAll(keepingCapacity: true)
+        let end = k + 1 < eventStarts.count ? eventStarts[k + 1] : events.count
+        let person = registrations[k].person
+        for i in eventStarts[k]..<end {
+            let e = events[i]
+            let track = e.track >= 0 && e.track < tracks.count ? tracks[e.track] : farTracks[e.track] ?? (-1, -1)
+            if track.agreement == a { ownEvents.append(TrackEventFact(person: person, track: Int(track.index), kind: e.kind, date: e.date)) }
+        }
+    }
+
+    private func statuses(of k: Int) -> ArraySlice<StatusFact> {
+        statuses[statusStarts[k]..<(k + 1 < statusStarts.count ? statusStarts[k + 1] : statuses.count)]
+    }
+
+    private mutating func flush() {
+        defer {
+            registrations.removeAll(keepingCapacity: true)
+            eventStarts.removeAll(keepingCapacity: true)
+            events.removeAll(keepingCapacity: true)
+            statusStarts.removeAll(keepingCapacity: true)
+            statuses.removeAll(keepingCapacity: true)
+        }
+        guard !registrations.isEmpty else { return }
+        for a in populations.agreements(of: registrations) {
+            if registrations.count == 1 {
+                // Most people: one registration, appended without gathering anything.
+                guard populations.counts(registrations[0], in: a) else { continue }
+                gatherEvents(of: 0, in: a)
+                Registrations.append(only: registrations[0], events: ownEvents, statuses: statuses(of: 0), asOf: asOf, to: &inputs[a])
+                continue
+            }
+            person.removeAll(keepingCapacity: true)
+            for k in registrations.indices where populations.counts(registrations[k], in: a) {
+                gatherEvents(of: k, in: a)
+                person.append(RegisteredFacts(registration: registrations[k], events: ownEvents, statuses: Array(statuses(of: k))))
+            }
+            Registrations.append(person: person[...], asOf: asOf, to: &inputs[a])
+        }
+    }
+}
+
+extension ReportInput {
+    /// `self` and then `later`, whose people all come after this input's (the upper half of a
+    /// read by identity number after the lower).
+    mutating func append(_ later: ReportInput) {
+        participants.append(contentsOf: later.participants)
+        events.append(contentsOf: later.events)
+        statuses.append(contentsOf: later.statuses)
+    }
+}
+
+extension Registration {
+    /// A registration as a report reads it: the columns the figures use, no names (both
+    /// engines' report loaders).
+    static func reportRow(
+        person: Int64, org: Int64, sexExplicit: Bool, male: Bool, municipality: Int64, firstPermit: Int64, registeredOn: Int64, exitedOn: Int64?,
+        upperSecondary: Bool, kind: OrganisationKind?, changed: Int64
+    ) -> Registration {
+        Registration(
+            record: ParticipantRecord(
+                person: Personnummer(storedValue: person), givenName: nil, familyName: nil, explicitSex: sexExplicit ? (male ? .male : .female) : nil,
+                municipality: Kommunkod(storedValue: Int16(truncatingIfNeeded: municipality)),
+                firstPermitDate: Day(ordinal: Int32(truncatingIfNeeded: firstPermit)),
+                registeredOn: Day(ordinal: Int32(truncatingIfNeeded: registeredOn)), exitedOn: exitedOn.map { Day(ordinal: Int32(truncatingIfNeeded: $0)) },
+                exitReason: nil, upperSecondaryCompleted: upperSecondary, educationLevel: nil),
+            party: Organisationsnummer(storedValue: org), partyKind: kind, changed: changed)
+    }
+}
+
+/// The reads of every registration for ``EveryReportBuilder``, each in key order and each
+/// limited to a range of identity numbers (`?2 <= person_id < ?3`), so that two connections
+/// can each read half (``SQLiteStore/reportInputs(forEach:asOf:)``); `?1` is the report's day.
+enum EveryReportQuery {
+    static let registrations = """
+        SELECT person_id, org_number, sex_explicit, sex, municipality, first_permit_date, registered_on, exited_on,
+               upper_secondary_completed, changed
+        FROM registrations WHERE person_id >= ?2 AND person_id < ?3 AND registered_on <= ?1 ORDER BY person_id, org_number
+        """
+    static let events = """
+        SELECT person_id, org_number, track_id, kind, date FROM track_events
+        WHERE person_id >= ?2 AND person_id < ?3 AND date <= ?1 ORDER BY person_id, org_number, track_id, kind, date
+        """
+    static let statuses = """
+        SELECT person_id, org_number, date, status FROM status_changes
+        WHERE person_id >= ?2 AND person_id < ?3 AND date <= ?1 ORDER BY person_id, org_number, date
+        """
+}
+
 /// The report's one query, shared by both engines (each brings its own aggregate function):
 /// every registration, with its party's kind and its own events and statuses, of every person
 /// with a registration in one of the agreement's municipalities, as of `asOf`. The domain

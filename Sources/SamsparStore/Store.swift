@@ -91,6 +91,11 @@ public protocol SamsparStore: Sendable {
     /// the domain merges each person's registrations).
     func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts]
 
+    /// The report input (``reportInput(for:asOf:)``) of each of `agreements`, in their order,
+    /// from one read of every registration in identity-number order (issue 27, part 3): each
+    /// person goes to every agreement whose population holds them (``Populations``).
+    func reportInputs(forEach agreements: [Agreement], asOf: Day) async throws -> [ReportInput]
+
     /// After retention or erasure removed rows (issue 22): no copy of them stays in the
     /// engine's files. SQLite rewrites the file (VACUUM) and empties its write-ahead log;
     /// PostgreSQL vacuums the tables a removal touches. Returns what was done, in words.
@@ -155,6 +160,30 @@ extension SamsparStore {
         }
         let input = try await reportInput(for: stored.agreement, asOf: asOf)
         return (Report.compute(for: stored.agreement, year: year, asOf: asOf, input: input), stored)
+    }
+}
+
+extension SamsparStore {
+    /// Every agreement's report for `year` as of `asOf` (SPEC §3), in id order, each as
+    /// ``report(agreementID:year:asOf:)`` computes it, from one read of the whole population
+    /// (issue 27, part 3: a national database's 97 reports read each person's rows once, not
+    /// a million index seeks per report), computed on every core. An agreement that no version
+    /// every party signed has no figures (a draft), and is not among them.
+    public func reports(year: Int, asOf: Day) async throws -> [(Report, StoredAgreement)] {
+        let inForce = min(Day.lastOfYear(year), asOf)
+        var stored: [StoredAgreement] = []
+        for id in try await agreementIDs() {
+            if let version = StoredAgreement.inForce(try await agreementVersions(id: id), on: inForce) { stored.append(version) }
+        }
+        let inputs = try await reportInputs(forEach: stored.map(\.agreement), asOf: asOf)
+        return try await withThrowingTaskGroup(of: (Int, Report).self) { group in
+            for (i, (version, input)) in zip(stored, inputs).enumerated() {
+                group.addTask { (i, Report.compute(for: version.agreement, year: year, asOf: asOf, input: input)) }
+            }
+            var reports: [Report?] = Array(repeating: nil, count: stored.count)
+            for try await (i, report) in group { reports[i] = report }
+            return zip(reports, stored).map { ($0!, $1) }
+        }
     }
 }
 

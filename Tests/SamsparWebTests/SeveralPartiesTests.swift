@@ -373,6 +373,7 @@ struct DummyStore: SamsparStore {
     { fatalError("not used") }
     var engine: StoreEngine { fatalError("not used") }
     func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts] { fatalError("not used") }
+    func reportInputs(forEach agreements: [Agreement], asOf: Day) async throws -> [ReportInput] { fatalError("not used") }
     func reclaimRemoved() async throws -> String { fatalError("not used") }
     func close() async throws {}
 }

@@ -298,6 +298,40 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
     /// on two connections at once, the second in the first's exported snapshot (`SET
     /// TRANSACTION SNAPSHOT`), so both halves see one state (issue 10: one report, both cores).
     public func reportFacts(for agreement: Agreement, asOf: Day) async throws -> [RegisteredFacts] {
+        try await inHalves(
+            whole: { try await Self.loadReportFacts(for: agreement, asOf: asOf, on: $0) },
+            halves: { first, second in
+                async let secondHalf = Self.loadReportFacts(for: agreement, asOf: asOf, part: 1, parts: 2, on: second)
+                let firstHalf = try await Self.loadReportFacts(for: agreement, asOf: asOf, part: 0, parts: 2, on: first)
+                return RegisteredFacts.inPersonOrder(firstHalf, try await secondHalf)
+            })
+    }
+
+    /// Every agreement's report input from one read of every registration in key order
+    /// (issue 27, part 3), each registration with its events and statuses aggregated by the
+    /// server in one pass over each table; with a pool, the lower and upper halves of the
+    /// identity numbers on two connections in one snapshot.
+    public func reportInputs(forEach agreements: [Agreement], asOf: Day) async throws -> [ReportInput] {
+        try await inHalves(
+            whole: { try await Self.loadEvery(agreements, asOf: asOf, from: Int.min, to: Int.max, on: $0) },
+            halves: { first, second in
+                let middle =
+                    try await first.rows("SELECT person_id FROM registrations ORDER BY person_id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM registrations)")
+                    .first?.decode(Int.self) ?? Int.max
+                async let upper = Self.loadEvery(agreements, asOf: asOf, from: middle, to: Int.max, on: second)
+                var inputs = try await Self.loadEvery(agreements, asOf: asOf, from: Int.min, to: middle, on: first)
+                let later = try await upper
+                for i in inputs.indices { inputs[i].append(later[i]) }
+                return inputs
+            })
+    }
+
+    /// A report's read: `whole` on one connection, or with a pool of two or more `halves` on
+    /// two connections at once, the second in the first's exported snapshot (`SET TRANSACTION
+    /// SNAPSHOT`), so both halves see one state (issue 10: one report, both cores).
+    private func inHalves<T: Sendable>(
+        whole: (PostgresLink) async throws -> T, halves: (PostgresLink, PostgresLink) async throws -> T
+    ) async throws -> T {
         let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         // A split report holds one connection while it waits for a second: at most half the
         // pool does that at once, so the rest always frees up (no report waits on another).
@@ -306,19 +340,52 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             permits -= 1
             return true
         }
-        guard split else {
-            return try await inTransaction(begin: begin) { try await Self.loadReportFacts(for: agreement, asOf: asOf, on: $0) }
-        }
+        guard split else { return try await inTransaction(begin: begin) { try await whole($0) } }
         defer { splitPermits.withLock { $0 += 1 } }
         return try await inTransaction(begin: begin) { first in
             let snapshot = try await first.rows("SELECT pg_export_snapshot()").first?.decode(String.self) ?? ""
-            async let secondHalf = inTransaction(begin: begin) { second in
+            return try await inTransaction(begin: begin) { second in
                 try await second.execute("SET TRANSACTION SNAPSHOT " + Self.literal(snapshot))
-                return try await Self.loadReportFacts(for: agreement, asOf: asOf, part: 1, parts: 2, on: second)
+                return try await halves(first, second)
             }
-            let firstHalf = try await Self.loadReportFacts(for: agreement, asOf: asOf, part: 0, parts: 2, on: first)
-            return RegisteredFacts.inPersonOrder(firstHalf, try await secondHalf)
         }
+    }
+
+    private static func loadEvery(_ agreements: [Agreement], asOf: Day, from: Int, to: Int, on link: PostgresLink) async throws -> [ReportInput] {
+        var kinds: [Int: OrganisationKind] = [:]
+        for row in try await link.rows("SELECT org_number, kind FROM organisations") {
+            let (org, kind) = try row.decode((Int, String).self)
+            kinds[org] = OrganisationKind(rawValue: kind)
+        }
+        let trackRows = try await link.rows("SELECT id, agreement_id, code FROM tracks").map { row -> (id: Int, agreement: String, code: String) in
+            let (id, agreement, code) = try row.decode((Int, String, String).self)
+            return (id, agreement, code)
+        }
+        var builder = EveryReportBuilder(Populations(agreements), asOf: asOf, trackRows: trackRows)
+        let event = PackedFacts.eventSQL(track: "track_id", kind: "kind", date: "date")
+        let status = PackedFacts.statusSQL(status: "status", date: "date")
+        let range = "person_id >= $2 AND person_id < $3"
+        let sql = """
+            SELECT r.person_id, r.org_number, r.sex_explicit, r.sex, r.municipality, r.first_permit_date, r.registered_on, r.exited_on,
+                   r.upper_secondary_completed, r.changed, e.events, s.statuses
+            FROM registrations r
+            LEFT JOIN (SELECT person_id, org_number, string_agg((\(event))::text, ',' ORDER BY track_id, kind, date) AS events
+                       FROM track_events WHERE \(range) AND date <= $1 GROUP BY person_id, org_number) e USING (person_id, org_number)
+            LEFT JOIN (SELECT person_id, org_number, string_agg((\(status))::text, ',' ORDER BY date) AS statuses
+                       FROM status_changes WHERE \(range) AND date <= $1 GROUP BY person_id, org_number) s USING (person_id, org_number)
+            WHERE r.\(range) AND r.registered_on <= $1
+            ORDER BY r.person_id, r.org_number
+            """
+        try await link.forEachRow(sql, Self.binds([Int(asOf.ordinal), from, to])) { row in
+            let (person, org, sexExplicit, sex, municipality, permit, registered, exited, upper, changed, events, statuses) =
+                try row.decode((Int, Int, Int, Int, Int, Int, Int, Int?, Int, Int, String?, String?).self)
+            let registration = Registration.reportRow(
+                person: Int64(person), org: Int64(org), sexExplicit: sexExplicit == 1, male: sex == 1, municipality: Int64(municipality),
+                firstPermit: Int64(permit), registeredOn: Int64(registered), exitedOn: exited.map(Int64.init), upperSecondary: upper == 1,
+                kind: kinds[org], changed: Int64(changed))
+            builder.add(registration, packedEvents: events, packedStatuses: statuses)
+        }
+        return builder.finish()
     }
 
     /// A string as an SQL literal (a snapshot id is digits and dashes; quoted all the same).
@@ -485,6 +552,16 @@ struct PostgresLink: Sendable {
 
     func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws {
         try await rows(sql, binds)
+    }
+
+    /// Hands each row of `sql` to `body` as it arrives, without gathering them (a read of every
+    /// registration, ``PostgreSQLStore/reportInputs(forEach:asOf:)``).
+    func forEachRow(_ sql: String, _ binds: PostgresBindings, _ body: (PostgresRow) throws -> Void) async throws {
+        do {
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { try body(row) }
+        } catch let error as PSQLError {
+            throw PostgresFailure(message: PostgreSQLStore.describe(error), sqlState: error.serverInfo?[.sqlState])
+        }
     }
 
     /// `COPY` of one batch into the staging table, in text format.

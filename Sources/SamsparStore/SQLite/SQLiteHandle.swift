@@ -73,7 +73,7 @@ final class SQLiteHandle: @unchecked Sendable {
         handle = nil
     }
 
-    private func error(_ what: String) -> SQLiteFailure {
+    fileprivate func error(_ what: String) -> SQLiteFailure {
         SQLiteFailure(message: "\(what): \(handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "closed")")
     }
 
@@ -174,6 +174,17 @@ final class SQLiteHandle: @unchecked Sendable {
         }
     }
 
+    /// Runs `sql` (kept) with `binds` and hands `body` its rows to step through itself
+    /// (``SQLiteRows/next()``), so that several statements can be walked side by side: a merge
+    /// of reads each in key order (``SQLiteStore/reportInputs(forEach:asOf:)``).
+    func rows<T>(_ sql: String, _ binds: [SQLValue], _ body: (inout SQLiteRows) throws -> T) throws -> T {
+        let statement = try prepared(sql, rewrite: false)
+        defer { sqlite_nio_sqlite3_reset(statement) }
+        try bind(binds, to: statement)
+        var rows = SQLiteRows(statement: statement, connection: self)
+        return try body(&rows)
+    }
+
     /// Runs the one-row statement `sql` (kept) `count` times, `bind` giving row `i`'s values
     /// in order: the import's staging, one prepared insert stepped per row as `sqlite3
     /// .import` does it.
@@ -216,6 +227,8 @@ struct SQLiteCursor {
 
     func isNull(_ column: Int32) -> Bool { sqlite_nio_sqlite3_column_type(statement, column) == SQLITE_NULL }
     func int(_ column: Int32) -> Int64? { isNull(column) ? nil : sqlite_nio_sqlite3_column_int64(statement, column) }
+    /// A column that is never NULL (a key, a `NOT NULL` column): no check of its type.
+    func int64(_ column: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(statement, column) }
 
     /// Text, and a blob read as text (as sqlite-nio's rows were).
     func text(_ column: Int32) -> String? {
@@ -232,6 +245,27 @@ struct SQLiteCursor {
         case SQLITE_NULL: .null
         default: .text(text(column) ?? "")
         }
+    }
+}
+
+/// A statement's rows stepped one at a time (``SQLiteHandle/rows(_:_:_:)``).
+struct SQLiteRows {
+    let statement: OpaquePointer
+    let connection: SQLiteHandle
+    /// True once the last row has been stepped past.
+    private(set) var done = false
+
+    /// The current row, after ``next()`` answered `true`.
+    var cursor: SQLiteCursor { SQLiteCursor(statement: statement) }
+
+    /// Steps to the next row: `false` when there is none.
+    mutating func next() throws -> Bool {
+        guard !done else { return false }
+        let status = sqlite_nio_sqlite3_step(statement)
+        if status == SQLITE_ROW { return true }
+        done = true
+        guard status == SQLITE_DONE else { throw connection.error("step") }
+        return false
     }
 }
 

@@ -279,6 +279,84 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         return try await withReader { try Self.loadReportFacts(for: agreement, asOf: asOf, on: $0) }
     }
 
+    /// Every agreement's report input as of `asOf`, from one read of every registration
+    /// (issue 27, part 3): three reads in key order (registrations, events, status changes)
+    /// merged by (person, party), instead of a report's index seeks per person. Two reader
+    /// connections each read half of the identity numbers, checked to be one snapshot as in
+    /// ``reportFacts(for:asOf:)``.
+    public nonisolated func reportInputs(forEach agreements: [Agreement], asOf: Day) async throws -> [ReportInput] {
+        for _ in 0..<3 {
+            // The identity number half of the registrations come before (the primary key's
+            // order; counted on the smallest index).
+            let middle = try await withReader { connection in
+                try connection.query(
+                    "SELECT person_id FROM registrations ORDER BY person_id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM registrations)", []
+                ).first?["person_id"].int ?? Int64.max
+            }
+            async let first = withReader { try Self.loadEvery(agreements, asOf: asOf, from: Int64.min, to: middle, on: $0) }
+            async let second = withReader { try Self.loadEvery(agreements, asOf: asOf, from: middle, to: Int64.max, on: $0) }
+            let (a, b) = try await (first, second)
+            if a.head == b.head {
+                var inputs = a.inputs
+                for i in inputs.indices { inputs[i].append(b.inputs[i]) }
+                return inputs
+            }
+        }
+        return try await withReader { try Self.loadEvery(agreements, asOf: asOf, from: Int64.min, to: Int64.max, on: $0).inputs }
+    }
+
+    /// The people with identity numbers in `from..<to`: their registrations made by `asOf`,
+    /// each with its events and status changes dated by then, walked side by side.
+    private static func loadEvery(_ agreements: [Agreement], asOf: Day, from: Int64, to: Int64, on connection: SQLiteHandle) throws -> (
+        head: Int64?, inputs: [ReportInput]
+    ) {
+        // The first statement of the transaction fixes its snapshot.
+        let head = try connection.query("SELECT max(seq) AS head FROM audit_log", []).first?["head"].int
+        var kinds: [Int64: OrganisationKind] = [:]
+        for row in try connection.query("SELECT org_number, kind FROM organisations", []) {
+            if let org = row["org_number"].int, let kind = row["kind"].text.flatMap(OrganisationKind.init(rawValue:)) { kinds[org] = kind }
+        }
+        let trackRows = try connection.query("SELECT id, agreement_id, code FROM tracks", []).compactMap { row -> (id: Int, agreement: String, code: String)? in
+            guard let id = row["id"].int, let agreement = row["agreement_id"].text, let code = row["code"].text else { return nil }
+            return (Int(id), agreement, code)
+        }
+        var builder = EveryReportBuilder(Populations(agreements), asOf: asOf, trackRows: trackRows)
+        let binds: [SQLValue] = [.int(Int64(asOf.ordinal)), .int(from), .int(to)]
+        try connection.rows(EveryReportQuery.events, binds) { events in
+            try connection.rows(EveryReportQuery.statuses, binds) { statuses in
+                var (moreEvents, moreStatuses) = (try events.next(), try statuses.next())
+                try connection.forEach(EveryReportQuery.registrations, binds) { row in
+                    let (person, org) = (row.int64(0), row.int64(1))
+                    builder.add(
+                        Registration.reportRow(
+                            person: person, org: org, sexExplicit: row.int64(2) == 1, male: row.int64(3) == 1, municipality: row.int64(4),
+                            firstPermit: row.int64(5), registeredOn: row.int64(6), exitedOn: row.int(7), upperSecondary: row.int64(8) == 1,
+                            kind: kinds[org], changed: row.int64(9)))
+                    // Facts of a registration made after `asOf` (not read) come before this one's.
+                    while moreEvents {
+                        let e = events.cursor
+                        let (p, o) = (e.int64(0), e.int64(1))
+                        if (p, o) > (person, org) { break }
+                        if (p, o) == (person, org), let kind = TrackEventKind(code: UInt8(truncatingIfNeeded: e.int64(3))) {
+                            builder.addEvent(track: Int(e.int64(2)), kind: kind, date: Day(ordinal: Int32(truncatingIfNeeded: e.int64(4))))
+                        }
+                        moreEvents = try events.next()
+                    }
+                    while moreStatuses {
+                        let s = statuses.cursor
+                        let (p, o) = (s.int64(0), s.int64(1))
+                        if (p, o) > (person, org) { break }
+                        if (p, o) == (person, org), let status = Outcome(code: UInt8(truncatingIfNeeded: s.int64(3))) {
+                            builder.addStatus(status, date: Day(ordinal: Int32(truncatingIfNeeded: s.int64(2))))
+                        }
+                        moreStatuses = try statuses.next()
+                    }
+                }
+            }
+        }
+        return (head, builder.finish())
+    }
+
     private static func loadHalf(_ part: Int, of agreement: Agreement, asOf: Day, on connection: SQLiteHandle) throws -> (
         head: Int64?, facts: [RegisteredFacts]
     ) {
