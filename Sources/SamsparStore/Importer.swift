@@ -546,6 +546,10 @@ public struct PersonParty: Sendable, Hashable, Comparable {
     }
 
     public static func < (a: PersonParty, b: PersonParty) -> Bool { (a.person, a.org) < (b.person, b.org) }
+
+    /// One word to hash, not two: a close builds and probes sets of these for every
+    /// registration of its population and party (issue 27). Equality still compares both.
+    public func hash(into hasher: inout Hasher) { hasher.combine(person &* 1_000_000_007 &+ org) }
 }
 
 /// A value the import's batch tasks share (the registrations touched, the people refused,

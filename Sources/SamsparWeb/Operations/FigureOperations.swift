@@ -121,10 +121,15 @@ public enum FigureOperations {
     /// party keeps) and activities that `visible` names (SPEC §3, *own* figures).
     static func own(_ facts: [RegisteredFacts], _ activities: [ActivitySpan], visible: Set<PersonParty>) -> ([RegisteredFacts], [ActivitySpan]) {
         if Mutant.flips("figures.own.visible") { return (facts, activities) }
-        return (
-            facts.filter { visible.contains(PersonParty(person: $0.registration.record.person.value, org: $0.registration.party.value)) },
-            activities.filter { visible.contains(PersonParty(person: $0.person, org: $0.party)) }
-        )
+        // By index, so that a registration not kept is never copied (a close makes this for
+        // every registering party of a national agreement, 35 quarters over).
+        var kept: [RegisteredFacts] = []
+        for i in facts.indices where visible.contains(PersonParty(person: facts[i].registration.record.person.value, org: facts[i].registration.party.value)) {
+            kept.append(facts[i])
+        }
+        var spans: [ActivitySpan] = []
+        for i in activities.indices where visible.contains(PersonParty(person: activities[i].person, org: activities[i].party)) { spans.append(activities[i]) }
+        return (kept, spans)
     }
 
     /// The report of agreement `id` for `year` as of `asOf` (SPEC §3, §5) in the caller's scope.
