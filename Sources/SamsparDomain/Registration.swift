@@ -184,8 +184,10 @@ public enum Registrations {
     /// person; a read of every agreement's population calls it as each person is read
     /// (issue 27, part 3).
     public static func append(person: ArraySlice<RegisteredFacts>, asOf: Day, to input: inout ReportInput) {
-        if person.count == 1, let only = person.first {
-            append(only: only.registration, events: only.events, statuses: only.statuses[...], asOf: asOf, to: &input)
+        if person.count == 1 {
+            // Each part read in place: `person.first` would copy the registration with its arrays.
+            let i = person.startIndex
+            append(only: person[i].registration, events: person[i].events, statuses: person[i].statuses[...], asOf: asOf, to: &input)
             return
         }
         guard let merged = merge(person.map(\.registration), asOf: asOf) else { return }

@@ -53,15 +53,16 @@ extension SamsparStore {
             ORDER BY a.person_id, a.kind, a.start, a.org_number
             """
         return try await read { s in
-            try await s.query(sql, [.int(last), .int(last), .int(first)]).compactMap { row in
-                guard let person = row["person_id"].int, let kind = row["kind"].text, let start = row["start"].int,
-                    let registered = row["registered_on"].int
-                else { return nil }
+            // Columns by position, as the statement lists them.
+            var spans: [(span: ActivitySpan, registeredOn: Day)] = []
+            try await s.forEachRow(sql, [.int(last), .int(last), .int(first)]) { row in
+                guard let person = row.int(0), let kind = row.text(2), let start = row.int(3), let registered = row.int(6) else { return }
                 let span = ActivitySpan(
-                    person: person, kind: kind, start: Day(ordinal: Int32(start)), end: row["end_date"].int.map { Day(ordinal: Int32($0)) },
-                    hoursPerWeek: row["hours_per_week"].real, party: row["org_number"].int ?? 0)
-                return (span, Day(ordinal: Int32(registered)))
+                    person: person, kind: kind, start: Day(ordinal: Int32(start)), end: row.int(4).map { Day(ordinal: Int32($0)) },
+                    hoursPerWeek: row.real(5), party: row.int(1) ?? 0)
+                spans.append((span, Day(ordinal: Int32(registered))))
             }
+            return spans
         }
     }
 

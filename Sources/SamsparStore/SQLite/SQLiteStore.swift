@@ -422,6 +422,10 @@ struct SQLiteSession: SQLSession {
         try connection.query(sql, binds, rewrite: true)
     }
 
+    func forEachRow(_ sql: String, _ binds: [SQLValue], _ body: (SQLColumns) throws -> Void) async throws {
+        try connection.forEach(sql, binds, rewrite: true) { try body(SQLColumns(cursor: $0)) }
+    }
+
     func lockAuditChain() async throws {}
     func lock(_ name: String) async throws {}
     func restartIdentity(_ table: String, column: String) async throws {}
