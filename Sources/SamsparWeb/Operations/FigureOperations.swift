@@ -240,7 +240,7 @@ public enum FigureOperations {
         }
     }
 
-    /// The closes of one agreement that ``makeCloses(_:quarter:_:_:)`` makes: those due and not
+    /// The closes of one agreement that ``makeCloses(_:quarter:documents:_:_:)`` makes: those due and not
     /// yet stored, or the named `quarter`'s (`among`: how many agreements the call covers).
     static func closesDue(_ id: String, quarter: Quarter?, among: Int, _ caller: Caller, _ s: Services) async throws -> [(
         close: QuarterClose, made: Bool
