@@ -189,7 +189,7 @@ struct EveryReportBuilder {
         guard !registrations.isEmpty else { return }
         for a in populations.agreements(of: registrations) {
             if registrations.count == 1 {
-                // Most people: one registration, appended without gathering anything.
+                // Most people: one registration, appended from the buffers without building a group.
                 guard populations.counts(registrations[0], in: a) else { continue }
                 gatherEvents(of: 0, in: a)
                 Registrations.append(only: registrations[0], events: ownEvents, statuses: statuses(of: 0), asOf: asOf, to: &inputs[a])
