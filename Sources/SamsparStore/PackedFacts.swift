@@ -24,25 +24,31 @@ enum PackedFacts {
         mutating func add(_ registration: Registration, events: String?, statuses: String?, trackIndex: [Int: Int]) {
             var f = RegisteredFacts(registration: registration)
             let person = registration.person
-            if let events {
-                PackedFacts.forEachInteger(in: events) { value in
-                    let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
-                    let kind = UInt8((value >> 20) & 0x7)
-                    let track = value >> 23
-                    if let index = trackIndex[track], let kind = TrackEventKind(code: kind) {
-                        f.events.append(TrackEventFact(person: person, track: index, kind: kind, date: date))
-                    }
-                }
+            PackedFacts.forEachEvent(in: events) { track, kind, date in
+                if let index = trackIndex[track] { f.events.append(TrackEventFact(person: person, track: index, kind: kind, date: date)) }
             }
-            if let statuses {
-                PackedFacts.forEachInteger(in: statuses) { value in
-                    let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
-                    if let status = Outcome(code: UInt8(value >> 20)) {
-                        f.statuses.append(StatusFact(person: person, status: status, date: date))
-                    }
-                }
-            }
+            PackedFacts.forEachStatus(in: statuses) { status, date in f.statuses.append(StatusFact(person: person, status: status, date: date)) }
             facts.append(f)
+        }
+    }
+
+    /// Each packed event of `text` (``eventSQL(track:kind:date:)``), by its track's row id; an
+    /// unknown kind is skipped.
+    static func forEachEvent(in text: String?, _ body: (_ track: Int, _ kind: TrackEventKind, _ date: Day) -> Void) {
+        guard let text else { return }
+        forEachInteger(in: text) { value in
+            guard let kind = TrackEventKind(code: UInt8((value >> 20) & 0x7)) else { return }
+            body(value >> 23, kind, Day(ordinal: Int32(value & 0xFFFFF) - Int32(dateOffset)))
+        }
+    }
+
+    /// Each packed status change of `text` (``statusSQL(status:date:)``); an unknown status is
+    /// skipped.
+    static func forEachStatus(in text: String?, _ body: (_ status: Outcome, _ date: Day) -> Void) {
+        guard let text else { return }
+        forEachInteger(in: text) { value in
+            guard let status = Outcome(code: UInt8(value >> 20)) else { return }
+            body(status, Day(ordinal: Int32(value & 0xFFFFF) - Int32(dateOffset)))
         }
     }
 
@@ -142,18 +148,8 @@ struct EveryReportBuilder {
     /// ``add(_:)`` with the events and statuses packed (``PackedFacts``).
     mutating func add(_ registration: Registration, packedEvents: String?, packedStatuses: String?) {
         add(registration)
-        if let packedEvents {
-            PackedFacts.forEachInteger(in: packedEvents) { value in
-                let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
-                if let kind = TrackEventKind(code: UInt8((value >> 20) & 0x7)) { addEvent(track: value >> 23, kind: kind, date: date) }
-            }
-        }
-        if let packedStatuses {
-            PackedFacts.forEachInteger(in: packedStatuses) { value in
-                let date = Day(ordinal: Int32(value & 0xFFFFF) - Int32(PackedFacts.dateOffset))
-                if let status = Outcome(code: UInt8(value >> 20)) { addStatus(status, date: date) }
-            }
-        }
+        PackedFacts.forEachEvent(in: packedEvents) { track, kind, date in addEvent(track: track, kind: kind, date: date) }
+        PackedFacts.forEachStatus(in: packedStatuses) { status, date in addStatus(status, date: date) }
     }
 
     /// Every agreement's input, after the last person's.

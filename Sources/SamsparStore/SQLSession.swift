@@ -126,11 +126,11 @@ extension SQLSession {
 /// One row's columns by position (``SQLSession/forEachRow(_:_:_:)``): SQLite's statement as it
 /// is stepped, or a row already read. Valid only inside the call it is handed to.
 struct SQLColumns {
-    fileprivate(set) var cursor: SQLiteCursor?
-    fileprivate(set) var row: SQLRow?
+    let cursor: SQLiteCursor?
+    let row: SQLRow?
 
-    init(cursor: SQLiteCursor) { self.cursor = cursor }
-    init(row: SQLRow) { self.row = row }
+    init(cursor: SQLiteCursor) { (self.cursor, self.row) = (cursor, nil) }
+    init(row: SQLRow) { (self.cursor, self.row) = (nil, row) }
 
     private func value(_ column: Int32) -> SQLValue {
         guard let values = row?.values, Int(column) < values.count else { return .null }

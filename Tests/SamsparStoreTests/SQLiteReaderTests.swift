@@ -64,6 +64,36 @@ struct SQLiteReaderTests {
         #expect(throws: SQLiteFailure.self) { try reader.query("CREATE TABLE t (x)", []) }
     }
 
+    /// Reads walked side by side (the one read of every registration) prepare a statement while
+    /// another is being stepped. On a reader whose cache is full, that preparation starts the
+    /// cache again: the open statements must survive it, and go on from the row they were at.
+    @Test func aFullCacheKeepsTheStatementsBeingStepped() async throws {
+        let store = try await store()
+        defer { Task { try? await store.close() } }
+        let reader = try SQLiteHandle(path: await store.path, cacheKiB: 1024)
+        defer { reader.close() }
+        let outer = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3) SELECT x FROM n"
+        let inner = "WITH RECURSIVE n(x) AS (SELECT 10 UNION ALL SELECT x + 10 FROM n WHERE x < 30) SELECT x FROM n"
+        let nested = "SELECT 100 AS x UNION ALL SELECT 200"
+        var seen: [Int64] = []
+        for round in 0..<2 {
+            // Fill the cache to one short of its limit with statements of no use here.
+            for n in 0..<(SQLiteHandle.cacheLimit - 1) { _ = try reader.query("SELECT \(n + round * 1000) AS filler", []) }
+            try reader.rows(outer, []) { outerRows in
+                #expect(try outerRows.next())
+                seen.append(outerRows.cursor.int64(0))
+                // Preparing these fills the cache and starts it again: `outer` is open.
+                try reader.rows(inner, []) { innerRows in
+                    while try innerRows.next() { seen.append(innerRows.cursor.int64(0)) }
+                }
+                try reader.forEach(nested, []) { row in seen.append(row.int64(0)) }
+                while try outerRows.next() { seen.append(outerRows.cursor.int64(0)) }
+            }
+        }
+        #expect(seen == [1, 10, 20, 30, 100, 200, 2, 3, 1, 10, 20, 30, 100, 200, 2, 3])
+        #expect(reader.cachedStatements <= SQLiteHandle.cacheLimit)
+    }
+
     /// A participant's read is the server's busiest path: its kept statements must not be
     /// prepared again on each use (SQLite does that to a statement whose plan depends on a
     /// value bound to it, which keeping it was to avoid).

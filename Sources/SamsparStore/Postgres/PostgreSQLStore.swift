@@ -365,7 +365,8 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
         // The aggregates have no ORDER BY: PostgreSQL 15 sorts each group for one (it was half
         // of the read, 1.45 s against 0.70 s for half the national events in EXPLAIN ANALYZE),
         // and nothing depends on the order of a registration's facts: the report takes the
-        // earliest and latest dates itself, and sorts status changes not already in date order.
+        // earliest and latest dates itself, and sorts status changes not already in date order
+        // (`PropertyTests.theOrderOfTheInputDoesNotMatter` shuffles a report's input).
         let event = PackedFacts.eventSQL(track: "track_id", kind: "kind", date: "date")
         let status = PackedFacts.statusSQL(status: "status", date: "date")
         let range = "person_id >= $2 AND person_id < $3"
@@ -421,15 +422,10 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
         for row in try await link.rows(sql, Self.binds([Int(asOf.ordinal)])) {
             let (id, org, kind, changed, sex, sexExplicit, municipality, permit, registered, exited, upper, events, statuses) =
                 try row.decode((Int, Int, String?, Int, Int, Int, Int, Int, Int, Int?, Int, String?, String?).self)
-            let person = Personnummer(storedValue: Int64(id))
-            let registration = Registration(
-                record: ParticipantRecord(
-                    person: person, givenName: nil, familyName: nil, explicitSex: sexExplicit == 1 ? (sex == 1 ? .male : .female) : nil,
-                    municipality: Kommunkod(storedValue: Int16(municipality)), firstPermitDate: Day(ordinal: Int32(permit)),
-                    registeredOn: Day(ordinal: Int32(registered)), exitedOn: exited.map { Day(ordinal: Int32($0)) }, exitReason: nil,
-                    upperSecondaryCompleted: upper == 1, educationLevel: nil),
-                party: Organisationsnummer(storedValue: Int64(org)), partyKind: kind.flatMap(OrganisationKind.init(rawValue:)),
-                changed: Int64(changed))
+            let registration = Registration.reportRow(
+                person: Int64(id), org: Int64(org), sexExplicit: sexExplicit == 1, male: sex == 1, municipality: Int64(municipality),
+                firstPermit: Int64(permit), registeredOn: Int64(registered), exitedOn: exited.map(Int64.init), upperSecondary: upper == 1,
+                kind: kind.flatMap(OrganisationKind.init(rawValue:)), changed: Int64(changed))
             builder.add(registration, events: events, statuses: statuses, trackIndex: trackIndexBuilder)
         }
         return builder.facts

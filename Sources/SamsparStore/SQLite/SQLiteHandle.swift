@@ -30,6 +30,12 @@ final class SQLiteHandle: @unchecked Sendable {
     /// placeholders would grow it without end, so past ``cacheLimit`` it starts again.
     private var statements: [String: OpaquePointer] = [:]
     static let cacheLimit = 128
+    /// The kept statements being stepped now (``forEach(_:_:rewrite:keep:_:)``,
+    /// ``rows(_:_:_:)``): starting the cache again never finalizes one of these. Reads walked
+    /// side by side prepare a statement while another is open (the one read of every
+    /// registration); a reader that had run 128 other statements before would have stepped a
+    /// finalized one.
+    private var inUse: Set<OpaquePointer> = []
     var cachedStatements: Int { statements.count }
     /// How often SQLite prepared each kept statement again (`SQLITE_STMTSTATUS_REPREPARE`): a
     /// statement it expires on every use is parsed on every use, which keeping it was to avoid.
@@ -89,8 +95,11 @@ final class SQLiteHandle: @unchecked Sendable {
         if let statement = statements[sql] { return statement }
         guard let handle else { throw SQLiteFailure(message: "the connection is closed") }
         if statements.count >= Self.cacheLimit {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
-            statements = [:]
+            var open: [String: OpaquePointer] = [:]
+            for (text, statement) in statements {
+                if inUse.contains(statement) { open[text] = statement } else { sqlite_nio_sqlite3_finalize(statement) }
+            }
+            statements = open
         }
         var statement: OpaquePointer?
         let text = rewrite ? sqlitePlaceholders(sql) : sql
@@ -157,9 +166,11 @@ final class SQLiteHandle: @unchecked Sendable {
     /// rows as ``SQLRow``s at once would be hundreds of MB).
     func forEach(_ sql: String, _ binds: [SQLValue], rewrite: Bool = false, keep: Bool = true, _ body: (SQLiteCursor) throws -> Void) throws {
         let statement = keep ? try prepared(sql, rewrite: rewrite) : try once(rewrite ? sqlitePlaceholders(sql) : sql)
+        if keep { inUse.insert(statement) }
         defer {
             if keep {
                 sqlite_nio_sqlite3_reset(statement)
+                inUse.remove(statement)
             } else {
                 sqlite_nio_sqlite3_finalize(statement)
             }
@@ -179,7 +190,11 @@ final class SQLiteHandle: @unchecked Sendable {
     /// of reads each in key order (``SQLiteStore/reportInputs(forEach:asOf:)``).
     func rows<T>(_ sql: String, _ binds: [SQLValue], _ body: (inout SQLiteRows) throws -> T) throws -> T {
         let statement = try prepared(sql, rewrite: false)
-        defer { sqlite_nio_sqlite3_reset(statement) }
+        inUse.insert(statement)
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            inUse.remove(statement)
+        }
         try bind(binds, to: statement)
         var rows = SQLiteRows(statement: statement, connection: self)
         return try body(&rows)

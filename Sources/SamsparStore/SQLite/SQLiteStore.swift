@@ -390,20 +390,10 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
             if columns == nil { columns = names.map { row.index(of: $0) ?? -1 } }
             let c = columns ?? []
             guard let id = row.int(c[0]), let org = row.int(c[1]) else { return }
-            let person = Personnummer(storedValue: id)
-            let explicit = row.int(c[2]) == 1
-            let registration = Registration(
-                record: ParticipantRecord(
-                    person: person, givenName: nil, familyName: nil,
-                    explicitSex: explicit ? (row.int(c[3]) == 1 ? .male : .female) : nil,
-                    municipality: Kommunkod(storedValue: Int16(row.int(c[4]) ?? 0)),
-                    firstPermitDate: Day(ordinal: Int32(row.int(c[5]) ?? 0)),
-                    registeredOn: Day(ordinal: Int32(row.int(c[6]) ?? 0)),
-                    exitedOn: row.int(c[7]).map { Day(ordinal: Int32($0)) }, exitReason: nil,
-                    upperSecondaryCompleted: row.int(c[8]) == 1, educationLevel: nil),
-                party: Organisationsnummer(storedValue: org),
-                partyKind: row.text(c[9]).flatMap(OrganisationKind.init(rawValue:)),
-                changed: row.int(c[10]) ?? 0)
+            let registration = Registration.reportRow(
+                person: id, org: org, sexExplicit: row.int(c[2]) == 1, male: row.int(c[3]) == 1, municipality: row.int(c[4]) ?? 0,
+                firstPermit: row.int(c[5]) ?? 0, registeredOn: row.int(c[6]) ?? 0, exitedOn: row.int(c[7]), upperSecondary: row.int(c[8]) == 1,
+                kind: row.text(c[9]).flatMap(OrganisationKind.init(rawValue:)), changed: row.int(c[10]) ?? 0)
             builder.add(registration, events: row.text(c[11]), statuses: row.text(c[12]), trackIndex: trackIndex)
         }
         return builder.facts
