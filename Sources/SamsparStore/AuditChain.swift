@@ -10,7 +10,7 @@ import SamsparDomain
 ///   row) and the identity number. Entries of one person have different salts, so a digest
 ///   left behind links to nothing.
 /// - Each registration an entry touched (person and party): SHA-256 over a salt of its own
-///   (stored in its `audit_subjects` row) and `person:org`. Each subject has its own salt: a
+///   (stored in its `audit_subjects` row, derived as ``SubjectSalts`` says) and `person:org`. Each subject has its own salt: a
 ///   removed registration's digest cannot be recomputed from the salt of another subject of
 ///   the same entry that stays.
 ///
@@ -20,7 +20,7 @@ import SamsparDomain
 /// identity again by trying every identity number against a digest left behind: once the salt
 /// is gone, the digest names nobody.
 public enum Chain {
-    /// 16 random bytes.
+    /// 16 bytes, drawn from the system's random source or derived (``SubjectSalts``).
     public struct Salt: Sendable, Equatable {
         let bytes: (UInt64, UInt64)
 
@@ -40,6 +40,30 @@ public enum Chain {
         public var hex: String { Rows.hex(raw) }
 
         public static func == (a: Salt, b: Salt) -> Bool { a.bytes == b.bytes }
+    }
+
+    /// The salts of one entry's subjects, one for each position: the salt of the subject at
+    /// position `i` is the first 16 bytes of HMAC-SHA-256 over `i` (8 bytes, big-endian) under
+    /// a 32-byte key from the system's random source.
+    ///
+    /// The key exists only while the entry is written and is never stored. Without it, each
+    /// salt is as unpredictable as 16 random bytes, and no salt tells anything of another: an
+    /// erased subject's digest cannot be recomputed from the salts that stay. Derived rather
+    /// than drawn one by one so that a bulk write's million salts need not be held between
+    /// chaining the digests and storing the subjects beside them (16 MB of a national import's
+    /// peak, issue 27), and so that they cost no system call each.
+    struct SubjectSalts {
+        private let mac: HMAC<SHA256>
+
+        init() { mac = HMAC<SHA256>(key: SymmetricKey(size: .bits256)) }
+
+        subscript(position: Int) -> Salt {
+            var mac = self.mac
+            withUnsafeBytes(of: UInt64(position).bigEndian) { mac.update(data: $0) }
+            return mac.finalize().withUnsafeBytes { raw in
+                Salt(bytes: (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian, raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian))
+            }
+        }
     }
 
     /// A SHA-256 digest, ordered by its bytes (the subjects of an entry are chained in that
@@ -96,14 +120,38 @@ public enum Chain {
         return Digest(hasher.finalize())
     }
 
+    /// Sorts digests where they are, with no second buffer (heapsort): `sort()` would take half
+    /// the array again, 16 MB at the peak of a national import (issue 27).
+    static func sortInPlace(_ digests: inout [Digest]) {
+        digests.withUnsafeMutableBufferPointer { d in
+            func siftDown(_ start: Int, _ end: Int) {
+                var root = start
+                while 2 * root + 1 < end {
+                    var child = 2 * root + 1
+                    if child + 1 < end && d[child] < d[child + 1] { child += 1 }
+                    guard d[root] < d[child] else { return }
+                    d.swapAt(root, child)
+                    root = child
+                }
+            }
+            for start in stride(from: d.count / 2 - 1, through: 0, by: -1) { siftDown(start, d.count) }
+            for end in stride(from: d.count - 1, to: 0, by: -1) {
+                d.swapAt(0, end)
+                siftDown(0, end)
+            }
+        }
+    }
+
     /// The subjects of one entry as one field of its chain hash: empty for none, else SHA-256
     /// over their digests in byte order.
+    /// A caller with many digests sorts them first (``sortInPlace(_:)``): then nothing is copied.
     static func combined(_ digests: [Digest]) -> String {
         guard !digests.isEmpty else { return "" }
         var hasher = SHA256()
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 16)
-        for digest in digests.sorted() {
+        let inOrder = digests.indices.dropFirst().allSatisfy { digests[$0 - 1] <= digests[$0] }
+        for digest in inOrder ? digests : digests.sorted() {
             buffer += digest.raw
             if buffer.count >= 1 << 16 {
                 hasher.update(data: buffer)

@@ -119,7 +119,7 @@ public enum AuditLog {
         var seq = head?["seq"].int ?? 0
         var previous = head?["hash"].text ?? genesis
         let at = Rows.timestamp(now)
-        var salted: [(seq: Int64, subjects: [PersonParty], salts: [Chain.Salt])] = []
+        var salted: [(seq: Int64, subjects: [PersonParty], salts: Chain.SubjectSalts)] = []
         var copies: [(seq: Int64, value: PreviousValue, salt: Chain.Salt)] = []
         // Multi-row inserts, 50 entries at a time (bound-parameter limits).
         for chunk in drafts.chunked(50) {
@@ -131,13 +131,16 @@ public enum AuditLog {
                 var personDigest: Chain.Digest? = nil
                 if let person = draft.person, let personSalt { personDigest = Chain.person(person.value, salt: personSalt) }
                 let subjects = Self.sortedUnique(draft.subjects)
-                let salts = subjects.map { _ in Chain.Salt.random() }
+                let salts = Chain.SubjectSalts()
                 let previousSalts = draft.previous.map { _ in Chain.Salt.random() }
-                let hash = chainHash(
-                    previous: previous, seq: seq, at: at, draft: draft,
-                    person: personDigest,
-                    subjects: zip(subjects, salts).map { Chain.subject($0.0, salt: $0.1) }
-                        + zip(draft.previous, previousSalts).map { Chain.previous($0.0, salt: $0.1) }, legacyHash: nil, key: key)
+                // One array, sorted in place: a bulk write names a million subjects.
+                var digests: [Chain.Digest] = []
+                digests.reserveCapacity(subjects.count + draft.previous.count)
+                for i in subjects.indices { digests.append(Chain.subject(subjects[i], salt: salts[i])) }
+                for (value, salt) in zip(draft.previous, previousSalts) { digests.append(Chain.previous(value, salt: salt)) }
+                Chain.sortInPlace(&digests)
+                let hash = chainHash(previous: previous, seq: seq, at: at, draft: draft, person: personDigest, subjects: digests, legacyHash: nil, key: key)
+                digests = []
                 let base = binds.count
                 tuples.append("(" + (1...13).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
                 binds += [

@@ -525,7 +525,8 @@ public struct ImportScope: Sendable {
                 entry.subjects = [PersonParty(person: change.person.value, org: change.organisation.value)]
                 drafts.append(entry)
             }
-            draft.subjects += summary.touched
+            // Shared, not copied, when the draft names no subject of its own (a million, nationally).
+            if draft.subjects.isEmpty { draft.subjects = summary.touched } else { draft.subjects += summary.touched }
             draft.previous = previous
             try await AuditLog.append([draft] + drafts, at: now, in: session)
         }

@@ -79,7 +79,7 @@ protocol SQLSession: Sendable {
 
     /// Inserts the subjects of audit entries (a bulk write may name a million): one statement
     /// per large chunk, in each engine's own way of taking a list.
-    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: [Chain.Salt]) async throws
+    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: Chain.SubjectSalts) async throws
 
     /// An SQL expression that gives 16 random bytes as 32 hex digits, a new value per row
     /// (a salt of ``Chain`` made in the database, for the rechaining migration).

@@ -105,6 +105,7 @@ struct Import: AsyncParsableCommand {
             throw CLIFailure("'\(kind)' is not a file kind: use participants, events, statuses or activities")
         }
         let context = try Context(options: database)
+        Memory.returnLargeBlocksWhenFreed(environment: ProcessInfo.processInfo.environment)
         guard FileManager.default.isReadableFile(atPath: file) else { throw CLIFailure("cannot read \(file)") }
         var chosen: Organisationsnummer?
         if let org {

@@ -27,6 +27,7 @@ struct DatabaseOptions: ParsableArguments {
 /// | trusted proxies | `SAMSPAR_TRUSTED_PROXIES` (comma-separated addresses) | none |
 /// | PostgreSQL connections of `serve` | `SAMSPAR_DATABASE_POOL` (or `serve --db-pool`) | 10 |
 /// | SQLite's page cache, all connections together | `SAMSPAR_SQLITE_CACHE_MIB` (8–65536) | 128 |
+/// | blocks `samspar import` gives back to the system when freed (``Memory``) | glibc's `MALLOC_MMAP_THRESHOLD_` | 1 MiB and larger |
 struct Context {
     let database: DatabaseURL
     let today: Day

@@ -448,6 +448,47 @@ struct KeyedAuditChainTests {
         }
     }
 
+    /// A subject's salt is derived from a key of its entry's own (``Chain/SubjectSalts``): each
+    /// subject of an entry, and the same subject in two entries, has a salt of its own.
+    @Test(arguments: Engine.available)
+    func everySubjectHasASaltOfItsOwn(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            let subjects = [
+                PersonParty(person: 199_001_012_385, org: 2_120_000_084), PersonParty(person: 199_009_132_391, org: 2_120_000_084),
+                PersonParty(person: 199_009_132_391, org: 2_021_005_489),
+            ]
+            let draft = AuditDraft(actor: "token:VS", role: "system", organisation: nil, action: "import", person: nil, channel: "test", subjects: subjects)
+            try await store.appendAudit([draft, draft], at: Date(timeIntervalSince1970: 1e9))
+            let salts = try await store.read {
+                try await $0.query("SELECT salt FROM audit_subjects ORDER BY seq, person_id, org_number", []).compactMap { $0["salt"].text }
+            }
+            #expect(salts.count == 6)
+            #expect(Set(salts).count == 6)
+            #expect(salts.allSatisfy { $0.count == 32 && $0.allSatisfy(\.isHexDigit) && $0 != String(repeating: "0", count: 32) })
+            #expect(try await store.verifyAudit().problem == nil)
+        }
+    }
+
+    /// The subjects' digests are chained in byte order; a bulk write sorts them where they lie.
+    @Test func digestsAreSortedInPlaceByTheirBytes() throws {
+        func digest(_ prefix: String) -> Chain.Digest { Chain.Digest(hex: prefix + String(repeating: "0", count: 64 - prefix.count))! }
+        // Equal first words, so that the later words decide; a repeat; 0xff first is the largest.
+        let scrambled = ["ff", "00000000000000000000000000000001", "7f", "0000000000000000000000000000000001", "7f", "00", "80", "0000000000000000ff"]
+        var digests = scrambled.map(digest)
+        Chain.sortInPlace(&digests)
+        #expect(
+            digests.map(\.hex)
+                == [
+                    "00", "0000000000000000000000000000000001", "00000000000000000000000000000001", "0000000000000000ff", "7f", "7f", "80", "ff",
+                ].map { $0 + String(repeating: "0", count: 64 - $0.count) })
+        for count in 0...2 {
+            var few = Array(scrambled.prefix(count).map(digest))
+            Chain.sortInPlace(&few)
+            #expect(
+                few.map(\.hex) == [[], ["ff"], ["00000000000000000000000000000001", "ff"]][count].map { $0 + String(repeating: "0", count: 64 - $0.count) })
+        }
+    }
+
     @Test func aKeyThatBeginsLaterLeavesTheOldHistoryAsItWas() throws {
         let key = try #require(AuditKey(text: String(repeating: "ab", count: 32) + " from 12"))
         #expect(key.keyedFrom == 12)

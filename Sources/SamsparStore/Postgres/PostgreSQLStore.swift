@@ -517,13 +517,13 @@ struct PostgresSession: SQLSession {
     }
 
     /// As two arrays per 100,000 rows, unpacked by `unnest`.
-    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: [Chain.Salt]) async throws {
-        for (chunk, saltChunk) in zip(subjects.chunked(100_000), salts.chunked(100_000)) {
+    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: Chain.SubjectSalts) async throws {
+        for chunk in subjects.chunked(100_000) {
             var binds = PostgresBindings()
             binds.append(Int(seq))
             binds.append(chunk.map { Int($0.person) })
             binds.append(chunk.map { Int($0.org) })
-            binds.append(saltChunk.map(\.hex))
+            binds.append(chunk.indices.map { salts[$0].hex })
             try await link.execute(
                 """
                 INSERT INTO audit_subjects (seq, person_id, org_number, salt)

@@ -229,12 +229,15 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
                     StoredTables.previous(staging.table, staging: "temp.\(staging.name)", distinct: "IS NOT", json: "json_object", text: ""), [])
                 let marks =
                     kind == .participants ? try await session.query(ProtectedIdentityMigration.changes(staging: "temp.\(staging.name)"), []) : []
-                try query(staging.upsert)
-                if kind == .participants { try query(ProtectedIdentityMigration.clearEmpty) }
-                try query(staging.drop)
+                // The audit entry before the rows it records (one transaction: both or neither).
+                // Its digests (32 MB for a national file) are made and freed before the
+                // upsert's sorter takes its memory, so the two peaks do not add up (issue 27).
                 try await scope.finish(
                     summary, previous: previous.compactMap(PreviousValue.captured), protection: marks.compactMap(ProtectionChange.init(row:)),
                     in: session)
+                try query(staging.upsert)
+                if kind == .participants { try query(ProtectedIdentityMigration.clearEmpty) }
+                try query(staging.drop)
                 try query("PRAGMA cache_size = -\(pageCache.writerKiB)")
                 return summary
             } catch {
@@ -421,13 +424,13 @@ struct SQLiteSession: SQLSession {
     func restartIdentity(_ table: String, column: String) async throws {}
 
     /// As one JSON array of `[person, org]` per 100,000 rows, unpacked by `json_each`.
-    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: [Chain.Salt]) async throws {
-        for (chunk, saltChunk) in zip(subjects.chunked(100_000), salts.chunked(100_000)) {
+    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: Chain.SubjectSalts) async throws {
+        for chunk in subjects.chunked(100_000) {
             var json = "["
             json.reserveCapacity(chunk.count * 62)
-            for (i, (subject, salt)) in zip(chunk, saltChunk).enumerated() {
-                if i > 0 { json += "," }
-                json += "[\(subject.person),\(subject.org),\"\(salt.hex)\"]"
+            for i in chunk.indices {
+                if i > chunk.startIndex { json += "," }
+                json += "[\(chunk[i].person),\(chunk[i].org),\"\(salts[i].hex)\"]"
             }
             json += "]"
             _ = try connection.query(
