@@ -213,6 +213,44 @@ struct RegistrationTests {
         #expect(Registrations.merge(facts[0].registration, asOf: asOf) == nil)
     }
 
+    /// A party's own input in a close is made from the positions of its registrations among the
+    /// agreement's facts (issue 27), in any order, with the same rules as a list of its own.
+    @Test func anInputFromPositionsTakesOnlyThoseRegistrations() {
+        let p = S.people(3)
+        let agreement = S.agreement(municipalities: ["0136"])
+        let facts = [
+            RegisteredFacts(registration: Self.registration(p[1], by: Self.af, .employmentService, registered: "2018-05-05")),
+            RegisteredFacts(
+                registration: Self.registration(p[0], by: Self.haninge, .municipality, registered: "2018-02-01", sex: .female),
+                events: [S.event(p[0], "vard", .attended, "2018-03-10", in: agreement)]),
+            RegisteredFacts(
+                registration: Self.registration(p[0], by: Self.af, .employmentService, registered: "2018-01-10"),
+                statuses: [StatusFact(person: p[0], status: .work, date: S.day("2018-09-01"))]),
+            // Registered after the day: left out wherever it is named.
+            RegisteredFacts(registration: Self.registration(p[2], by: Self.haninge, .municipality, registered: "2019-04-02")),
+        ]
+        let asOf = S.day("2019-03-31")
+        // Haninge's own: person 0 as Haninge registered them, with Haninge's event only.
+        let haninge = Registrations.reportInput(facts, at: [3, 1], asOf: asOf)
+        #expect(haninge.participants.map(\.person) == [p[0]])
+        #expect(haninge.participants.map(\.registeredOn) == [S.day("2018-02-01")])
+        #expect(haninge.participants.map(\.sex) == [.female])
+        #expect(haninge.events.map(\.person) == [p[0]])
+        #expect(haninge.statuses.isEmpty)
+        // Arbetsförmedlingen's own, named out of person order: persons 0 and 1, AF's status only.
+        let af = Registrations.reportInput(facts, at: [0, 2], asOf: asOf)
+        #expect(af.participants.map(\.person) == [p[0], p[1]])
+        #expect(af.participants.map(\.registeredOn) == [S.day("2018-01-10"), S.day("2018-05-05")])
+        #expect(af.events.isEmpty)
+        #expect(af.statuses == [StatusFact(person: p[0], status: .work, date: S.day("2018-09-01"))])
+        // Both registrations of person 0 merge: the earliest registration, Haninge's event, AF's status.
+        let both = Registrations.reportInput(facts, at: [2, 3, 1], asOf: asOf)
+        #expect(both.participants.map(\.person) == [p[0]])
+        #expect(both.participants.map(\.registeredOn) == [S.day("2018-01-10")])
+        #expect(both.events.count == 1 && both.statuses.count == 1)
+        #expect(Registrations.reportInput(facts, at: [], asOf: asOf).participants.isEmpty)
+    }
+
     /// A report is read in two halves by identity number's remainder; they come together in
     /// identity-number order, each person's registrations as read.
     @Test func theTwoHalvesOfAReadComeTogetherInPersonOrder() {

@@ -24,6 +24,49 @@ import Testing
         #expect(Quarter("2018-Q5") == nil && Quarter("18-Q1") == nil && Quarter("2018-q1") == nil)
     }
 
+    /// A party's own share, by hand: its registrations' positions and only the activities its
+    /// visible registrations recorded. Person 1's activities come as the read orders them (by
+    /// kind, then start), Haninge's and Arbetsförmedlingen's interleaved: Haninge, who may see
+    /// only its own registration of person 1, gets Haninge's alone.
+    @Test func aPartysOwnShareTakesOnlyTheActivitiesOfWhatItSees() throws {
+        let (haninge, af): (Int64, Int64) = (2_120_000_084, 2_021_005_489)
+        let p: [Int64] = [199_001_012_385, 199_009_132_391, 199_202_132_396]
+        func registration(_ person: Int64, _ party: Int64) throws -> RegisteredFacts {
+            RegisteredFacts(
+                registration: Registration(
+                    record: ParticipantRecord(
+                        person: Personnummer(storedValue: person), givenName: nil, familyName: nil, explicitSex: nil,
+                        municipality: try Kommunkod("0136"), firstPermitDate: try Day(iso: "2017-01-01"), registeredOn: try Day(iso: "2018-01-10"),
+                        exitedOn: nil, exitReason: nil, upperSecondaryCompleted: false, educationLevel: nil),
+                    party: Organisationsnummer(storedValue: party), partyKind: nil, changed: 1))
+        }
+        func activity(_ person: Int64, _ kind: String, _ start: String, _ party: Int64) throws -> ActivitySpan {
+            ActivitySpan(person: person, kind: kind, start: try Day(iso: start), end: nil, hoursPerWeek: nil, party: party)
+        }
+        let facts = [try registration(p[0], af), try registration(p[1], haninge), try registration(p[1], af), try registration(p[2], haninge)]
+        let activities = [
+            try activity(p[0], "praktik", "2018-02-01", af),
+            try activity(p[1], "praktik", "2018-02-01", haninge), try activity(p[1], "praktik", "2018-03-01", af),
+            try activity(p[1], "sfi", "2018-02-01", af), try activity(p[1], "sfi", "2018-04-01", haninge),
+            try activity(p[2], "sfi", "2018-02-01", haninge),
+        ]
+        let seenByHaninge: Set<PersonParty> = [PersonParty(person: p[1], org: haninge), PersonParty(person: p[2], org: haninge)]
+        let own = FigureOperations.own(facts, activities, visible: seenByHaninge)
+        #expect(own.positions == [1, 3])
+        #expect(
+            own.spans.map { "\($0.person) \($0.kind) \($0.start) \($0.party)" } == [
+                "199009132391 praktik 2018-02-01 2120000084", "199009132391 sfi 2018-04-01 2120000084", "199202132396 sfi 2018-02-01 2120000084",
+            ])
+        // Arbetsförmedlingen sees its own two registrations only.
+        let seenByAF: Set<PersonParty> = [PersonParty(person: p[0], org: af), PersonParty(person: p[1], org: af)]
+        let ofAF = FigureOperations.own(facts, activities, visible: seenByAF)
+        #expect(ofAF.positions == [0, 2])
+        #expect(
+            ofAF.spans.map { "\($0.person) \($0.kind) \($0.start)" } == [
+                "199001012385 praktik 2018-02-01", "199009132391 praktik 2018-03-01", "199009132391 sfi 2018-02-01",
+            ])
+    }
+
     @Test func theQuartersRunFromTheFirstSignedVersionToTheEnd() throws {
         let from = try Day(iso: "2018-02-15")
         #expect(Closes.dueQuarters(firstSigned: from, lastDay: nil, today: try Day(iso: "2018-07-30")).map(\.description) == ["2018-Q1"])

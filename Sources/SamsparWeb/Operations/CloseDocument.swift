@@ -13,11 +13,11 @@ enum CloseDocument {
     ) {
         let agreement = stored.agreement
         let (year, asOf) = (quarter.year, quarter.lastDay)
-        func compute(_ facts: [RegisteredFacts], _ spans: [ActivitySpan]) -> (Report, FollowUp) {
-            let report = Report.compute(for: agreement, year: year, asOf: asOf, input: Registrations.reportInput(facts, asOf: asOf))
+        func compute(_ input: ReportInput, _ spans: [ActivitySpan]) -> (Report, FollowUp) {
+            let report = Report.compute(for: agreement, year: year, asOf: asOf, input: input)
             return (report, FollowUp(report: report, agreement: agreement, activities: spans))
         }
-        let (report, followUp) = compute(snapshot.facts, snapshot.activities)
+        let (report, followUp) = compute(Registrations.reportInput(snapshot.facts, asOf: asOf), snapshot.activities)
         var own: [[CountKey: Int]] = []
         // An organisation that may see nobody of the population has figures of zero: computed once.
         var sawNobody = false
@@ -26,8 +26,8 @@ enum CloseDocument {
                 if sawNobody { continue }
                 sawNobody = true
             }
-            let (facts, spans) = FigureOperations.own(snapshot.facts, snapshot.activities, visible: visible)
-            let (r, f) = compute(facts, spans)
+            let (positions, spans) = FigureOperations.own(snapshot.facts, snapshot.activities, visible: visible)
+            let (r, f) = compute(Registrations.reportInput(snapshot.facts, at: positions, asOf: asOf), spans)
             own.append(r.counts(activities: f.activities))
         }
         let hidden = Report.nearOwn(report.counts(activities: followUp.activities), own: own, threshold: suppression.threshold)
