@@ -50,21 +50,22 @@ import Testing
             try activity(p[1], "sfi", "2018-02-01", af), try activity(p[1], "sfi", "2018-04-01", haninge),
             try activity(p[2], "sfi", "2018-02-01", haninge),
         ]
-        let seenByHaninge: Set<PersonParty> = [PersonParty(person: p[1], org: haninge), PersonParty(person: p[2], org: haninge)]
-        let own = FigureOperations.own(facts, activities, visible: seenByHaninge)
-        #expect(own.positions == [1, 3])
-        #expect(
-            own.spans.map { "\($0.person) \($0.kind) \($0.start) \($0.party)" } == [
-                "199009132391 praktik 2018-02-01 2120000084", "199009132391 sfi 2018-04-01 2120000084", "199202132396 sfi 2018-02-01 2120000084",
-            ])
-        // Arbetsförmedlingen sees its own two registrations only.
-        let seenByAF: Set<PersonParty> = [PersonParty(person: p[0], org: af), PersonParty(person: p[1], org: af)]
-        let ofAF = FigureOperations.own(facts, activities, visible: seenByAF)
-        #expect(ofAF.positions == [0, 2])
-        #expect(
-            ofAF.spans.map { "\($0.person) \($0.kind) \($0.start)" } == [
-                "199001012385 praktik 2018-02-01", "199009132391 praktik 2018-03-01", "199009132391 sfi 2018-02-01",
-            ])
+        // Haninge sees its two registrations; Arbetsförmedlingen its own two.
+        let cases: [(visible: Set<PersonParty>, positions: [Int], spans: [String])] = [
+            (
+                [PersonParty(person: p[1], org: haninge), PersonParty(person: p[2], org: haninge)], [1, 3],
+                ["199009132391 praktik 2018-02-01 2120000084", "199009132391 sfi 2018-04-01 2120000084", "199202132396 sfi 2018-02-01 2120000084"]
+            ),
+            (
+                [PersonParty(person: p[0], org: af), PersonParty(person: p[1], org: af)], [0, 2],
+                ["199001012385 praktik 2018-02-01 2021005489", "199009132391 praktik 2018-03-01 2021005489", "199009132391 sfi 2018-02-01 2021005489"]
+            ),
+        ]
+        for (visible, positions, spans) in cases {
+            let own = FigureOperations.own(facts, activities, visible: visible)
+            #expect(own.positions == positions)
+            #expect(own.spans.map { "\($0.person) \($0.kind) \($0.start) \($0.party)" } == spans)
+        }
     }
 
     @Test func theQuartersRunFromTheFirstSignedVersionToTheEnd() throws {
