@@ -145,3 +145,68 @@ struct FactsAsOfTests {
         }
     }
 }
+
+/// Issue 27, part 2: `samspar import --exclusive` has PostgreSQL check a file's foreign keys
+/// once, after its rows are written, instead of row by row. The keys come back as they were,
+/// and a row that names nothing still fails the whole write.
+@Suite("Foreign keys checked once (issue 27)")
+struct KeysCheckedOnceTests {
+    static let keys = [
+        "registered_track_events_person_id_org_number_fkey FOREIGN KEY (person_id, org_number) REFERENCES registrations(person_id, org_number) true",
+        "registered_track_events_track_id_fkey FOREIGN KEY (track_id) REFERENCES tracks(id) true",
+    ]
+
+    /// The fixtures' agreement, organisations and participants, without their records.
+    static func participants(_ store: any SamsparStore) async throws {
+        try await Fixtures.importAgreement(store)
+        try await store.transaction { s in
+            if try await Organisations.find(Fixtures.eskilstuna.number, in: s) == nil { try await Organisations.add(Fixtures.eskilstuna, in: s) }
+        }
+        _ = try await store.importFile(.participants, from: .bytes(Array(Fixtures.participants.utf8)), currentYear: 2026, progress: nil)
+    }
+
+    static func keys(_ store: any SamsparStore) async throws -> [String] {
+        try await FileOwnershipTests.rows(
+            store,
+            """
+            SELECT conname, pg_get_constraintdef(oid) AS def, convalidated::text FROM pg_constraint
+            WHERE conrelid = 'track_events'::regclass AND contype = 'f' ORDER BY conname
+            """)
+    }
+
+    @Test(arguments: Engine.available)
+    func theEventsGoInAndTheKeysComeBackChecked(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Self.participants(store)
+            var scope = ImportScope(organisation: nil, today: Day(year: 2019, month: 6, day: 1)!)
+            scope.keysCheckedOnce = true
+            let summary = try await store.importFile(.events, from: .bytes(Array(Fixtures.events.utf8)), currentYear: 2026, scope: scope, progress: nil)
+            #expect(summary.rows == 13)
+            #expect(try await store.counts()["track_events"] == 13)
+            if engine == .postgres { #expect(try await Self.keys(store) == Self.keys) }
+        }
+    }
+
+    @Test func aRowThatNamesNothingFailsTheCheckAndTheKeysStay() async throws {
+        guard Engine.available.contains(.postgres) else { return }
+        try await withStore(.postgres) { (store: any SamsparStore) async throws in
+            try await Self.participants(store)
+            let error = await #expect(throws: (any Error).self) {
+                try await store.transaction { session in
+                    let pg = try #require(session as? PostgresSession)
+                    let dropped = try await PostgreSQLStore.dropForeignKeys(of: "track_events", pg)
+                    #expect(dropped.count == 2)
+                    // Amina as registered by an organisation that never registered her.
+                    _ = try await pg.query(
+                        "INSERT INTO track_events (person_id, org_number, track_id, kind, date, reason) SELECT 199001012385, 2021005489, min(id), 0, 17600, NULL FROM tracks",
+                        [])
+                    try await PostgreSQLStore.addForeignKeys(dropped, to: "track_events", pg)
+                }
+            }
+            // The validation's own refusal, not anything before it.
+            #expect(String(reflecting: error).contains("violates foreign key constraint"))
+            #expect(try await store.counts()["track_events"] == 0)
+            #expect(try await Self.keys(store) == Self.keys)
+        }
+    }
+}

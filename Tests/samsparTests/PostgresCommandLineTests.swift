@@ -98,6 +98,28 @@ struct PostgresCommandLineTests {
         #expect(try psqlValue(url, "SELECT count(*) FROM (SELECT DISTINCT person_id, org_number, track_id, kind, date FROM track_events) k") == "7000")
     }
 
+    /// `samspar import --exclusive` (issue 27): the events go in with their foreign keys
+    /// checked once, and the keys are there, checked, afterwards.
+    @Test func anExclusiveImportLeavesTheKeysChecked() throws {
+        let cli = try Samspar()
+        let url = try #require(try freshPostgresURL())
+        #expect(try cli.run(["migrate", "--db", url]).status == 0)
+        #expect(try cli.run(["agreement", "import", "--db", url, Samspar.shared.appendingPathComponent("examples/agreement.json").path]).status == 0)
+        let people = Array(testNumbers.prefix(300))
+        let participants = try cli.write(
+            "p.csv",
+            (["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"] + people.map { "\($0);0136;2016-03-01;2017-01-10;no" })
+                .joined(separator: "\n"))
+        let events = try cli.write(
+            "e.csv",
+            (["person_id;track;event;date"] + people.flatMap { ["\($0);vard;invited;2018-01-15", "\($0);vard;attended;2018-01-25"] }).joined(separator: "\n"))
+        #expect(try cli.run(["import", "participants", participants, "--db", url, "--exclusive"]).status == 0)
+        let imported = try cli.run(["import", "events", events, "--db", url, "--exclusive"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try psqlValue(url, "SELECT count(*) FROM track_events") == "600")
+        #expect(try psqlValue(url, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'track_events'::regclass AND contype = 'f' AND convalidated") == "2")
+    }
+
     @Test func wrongCredentialsGiveOneClearLine() throws {
         let cli = try Samspar()
         let url = try #require(ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"])

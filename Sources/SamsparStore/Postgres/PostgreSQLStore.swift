@@ -284,13 +284,36 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
                 StoredTables.previous(
                     StoredTables.table(for: kind), staging: table.staging, distinct: "IS DISTINCT FROM", json: "json_build_object", text: "::text"), [])
             let marks = kind == .participants ? try await session.query(ProtectedIdentityMigration.changes(staging: table.staging), []) : []
+            let dropped = scope.keysCheckedOnce ? try await Self.dropForeignKeys(of: table.name, session) : []
             try await link.execute(table.upsert)
+            try await Self.addForeignKeys(dropped, to: table.name, session)
             if kind == .participants { try await link.execute(ProtectedIdentityMigration.clearEmpty) }
             try await scope.finish(
                 summary, previous: previous.compactMap(PreviousValue.captured), protection: marks.compactMap(ProtectionChange.init(row:)), in: session)
             return summary
         }
     }
+
+    /// The foreign keys of `table` as the catalogue defines them, dropped
+    /// (``ImportScope/keysCheckedOnce``).
+    static func dropForeignKeys(of table: String, _ session: PostgresSession) async throws -> [(name: String, definition: String)] {
+        let keys = try await session.query(
+            "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname",
+            [.text(table)]
+        ).compactMap { row in row["conname"].text.flatMap { name in row["definition"].text.map { (name: name, definition: $0) } } }
+        for key in keys { _ = try await session.query("ALTER TABLE \(table) DROP CONSTRAINT \(quoted(key.name))", []) }
+        return keys
+    }
+
+    /// The keys ``dropForeignKeys(of:_:)`` took, as they were: added without a check, then
+    /// each checked over the whole table in one scan. A row that names nothing fails the
+    /// import here, and the transaction takes everything back.
+    static func addForeignKeys(_ keys: [(name: String, definition: String)], to table: String, _ session: PostgresSession) async throws {
+        for key in keys { _ = try await session.query("ALTER TABLE \(table) ADD CONSTRAINT \(quoted(key.name)) \(key.definition) NOT VALID", []) }
+        for key in keys { _ = try await session.query("ALTER TABLE \(table) VALIDATE CONSTRAINT \(quoted(key.name))", []) }
+    }
+
+    static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     // MARK: Reports
 
