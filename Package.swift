@@ -132,7 +132,8 @@ let package = Package(
         .testTarget(
             name: "samsparTests",
             // Crypto for the tests' own TOTP (RFC 6238), written apart from the server's.
-            dependencies: ["SamsparDomain", .product(name: "Crypto", package: "swift-crypto")]
+            // SamsparTestSupport for the folder the tests' files go in (TestFiles).
+            dependencies: ["SamsparDomain", "SamsparTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ],
     swiftLanguageModes: [.v6]

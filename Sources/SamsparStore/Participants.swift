@@ -175,14 +175,9 @@ extension Rows {
                     select: registrationColumns, from: "registrations r LEFT JOIN organisations o ON o.org_number = r.org_number", where: condition,
                     order: "person_id")
             ] + recordParts.map { $0.restricted(to: chosen) }
-        // One statement per part, each reading the same common table. (Issue 27 tried one
-        // statement for all on PostgreSQL, each part as `json_agg`: it answered fewer reads per
-        // second than the separate statements, BENCHMARKS.md.)
-        let visible = "WITH visible AS (SELECT r.person_id, r.org_number FROM registrations r WHERE \(condition)) "
-        var answers: [[SQLRow]] = []
-        for part in parts {
-            answers.append(try await s.queryKept(visible + part.sql, [.int(person.value), .int(viewer.value), .int(Int(day.ordinal))]))
-        }
+        let answers = try await s.queryParts(
+            visible: "SELECT r.person_id, r.org_number FROM registrations r WHERE \(condition)", parts,
+            [.int(person.value), .int(viewer.value), .int(Int(day.ordinal))])
         return assemble(
             answers[0].compactMap(registration), events: answers[1], statuses: answers[2], activities: answers[3], consents: answers[4]
         ).first

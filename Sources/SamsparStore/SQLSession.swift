@@ -85,6 +85,11 @@ protocol SQLSession: Sendable {
     /// (a salt of ``Chain`` made in the database, for the rechaining migration).
     var randomSaltSQL: String { get }
 
+    /// The rows of each of `parts`, in each part's own order, all bound to `binds`; every part
+    /// may read the common table `visible` that `cte` defines (a participant's read). SQLite
+    /// runs them one by one, each statement kept (a step costs no round trip); PostgreSQL
+    /// sends them as one statement, so that a read is one round trip (issue 27, part 2).
+    func queryParts(visible cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]]
 }
 
 /// One `SELECT` of a personal read (``Rows/recordParts``): `order` names its own output columns.
@@ -109,6 +114,35 @@ struct SQLPart: Sendable {
 
     var body: String { "SELECT \(select) FROM \(from)" + (self.where.map { " WHERE \($0)" } ?? "") }
     var sql: String { body + " ORDER BY \(order)" }
+
+    /// The names of the columns `select` gives, in order: each item is a column (`x.date`) whose
+    /// name is what follows its last dot.
+    var columnNames: [String] {
+        select.split(separator: ",").map { item in
+            let column = item.trimmingCharacters(in: .whitespaces)
+            precondition(
+                column.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." },
+                "a part selects plain columns (alias.column), not \(column)")
+            return String(column.split(separator: ".").last ?? Substring(column))
+        }
+    }
+
+    /// Each column of `select` as a NULL of its own type (`(NULL::tracks).code` for `t.code`
+    /// where `from` reads `tracks t`), for a statement that puts several parts' columns side by
+    /// side (``SQLSession/queryParts(visible:_:_:)``).
+    var typedNulls: [String] {
+        // `from` names each table before its alias: `registrations r LEFT JOIN organisations o ON …`.
+        let words = from.split(separator: " ").map(String.init)
+        var tables: [String: String] = [:]
+        for (i, word) in words.enumerated() where i + 1 < words.count && (i == 0 || words[i - 1] == "JOIN") {
+            tables[words[i + 1]] = word
+        }
+        return select.split(separator: ",").map { item in
+            let parts = item.trimmingCharacters(in: .whitespaces).split(separator: ".").map(String.init)
+            guard parts.count == 2, let table = tables[parts[0]] else { preconditionFailure("a part's column names its table's alias: \(item)") }
+            return "(NULL::\(table)).\(parts[1])"
+        }
+    }
 }
 
 extension SQLSession {
@@ -116,6 +150,13 @@ extension SQLSession {
     func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
 
     func queryKept(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await query(sql, binds) }
+
+    /// One kept statement per part (``queryParts(visible:_:_:)``).
+    func queryParts(visible cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]] {
+        var answers: [[SQLRow]] = []
+        for part in parts { answers.append(try await queryKept("WITH visible AS (\(cte)) " + part.sql, binds)) }
+        return answers
+    }
 
     /// Through ``query(_:_:)``: an engine without a way of its own.
     func forEachRow(_ sql: String, _ binds: [SQLValue], _ body: (SQLColumns) throws -> Void) async throws {
@@ -156,6 +197,11 @@ protocol SQLEngine: Sendable {
     /// small pool of read-only connections beside the writer, so they neither wait for writes
     /// nor for each other.
     func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
+
+    /// ``read(_:)`` for a `body` of one statement, which is a snapshot of its own: PostgreSQL
+    /// then needs no `BEGIN` and `COMMIT` (two round trips of three for a participant's read,
+    /// issue 27); a second statement in `body` is refused there. SQLite reads as any read.
+    func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
 }
 
 /// An engine as the public protocol hands it out: a type others can name and hold, with
@@ -174,6 +220,11 @@ extension SamsparStore {
     /// One consistent read on this store's engine (this module's code only).
     func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await engine.sql.read(body)
+    }
+
+    /// One read of one statement on this store's engine (this module's code only).
+    func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await engine.sql.readOneStatement(body)
     }
 }
 

@@ -15,7 +15,7 @@ extension SamsparStore {
 
     /// One round trip to the database (`/health`).
     public func ping() async throws {
-        _ = try await read { try await $0.query("SELECT 1 AS ok") }
+        _ = try await readOneStatement { try await $0.query("SELECT 1 AS ok") }
     }
 
     // MARK: Audit
@@ -95,7 +95,7 @@ extension SamsparStore {
     }
 
     public func participant(_ person: Personnummer, visibleTo viewer: Organisationsnummer, on day: Day) async throws -> ParticipantView? {
-        try await read { try await Rows.participant(person, visibleTo: viewer, on: day, in: $0) }
+        try await readOneStatement { try await Rows.participant(person, visibleTo: viewer, on: day, in: $0) }
     }
 
     /// Every participant `viewer` may see on `day`, with the records it may see.

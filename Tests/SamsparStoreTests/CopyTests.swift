@@ -21,7 +21,7 @@ struct CopyTests {
         revised.validFrom = Day(year: 2019, month: 1, day: 1)!
         revised.tracks[1].genderGoal = .init(sex: .male, minShare: 0.25)
         _ = try await store.importAgreement(revised, document: Data(revised.document.serialized().utf8), importedAt: Date(timeIntervalSince1970: 1e9))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("copy-\(UUID().uuidString)").path
+        let directory = TestFiles.directory.appendingPathComponent("copy-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let files = try DemoLoader.writeFiles(Caseload.ostraSodertorn(agreement: agreement, participants: 300, seed: 7), to: directory)
         _ = try await DemoLoader.load(agreements: [], files: files, into: store, currentYear: 2026, now: Date())

@@ -16,7 +16,7 @@ struct MigrationTests {
     static let af = try! Organisationsnummer("202100-2114")
 
     @Test func everyParticipantBecomesARegistrationOfItsOwner() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("v1-\(UUID().uuidString).sqlite").path
+        let path = TestFiles.directory.appendingPathComponent("v1-\(UUID().uuidString).sqlite").path
         try FileManager.default.copyItem(atPath: Self.fixture.path, toPath: path)
         // The key chains what comes after main's history (as `samspar migrate` creates it).
         let probe = try await SQLiteStore.open(path: path)

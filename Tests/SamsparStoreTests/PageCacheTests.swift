@@ -1,5 +1,6 @@
 import Foundation
 import SamsparDomain
+import SamsparTestSupport
 import Testing
 
 @testable import SamsparStore
@@ -13,7 +14,7 @@ struct PageCacheTests {
     /// takes a size in KiB).
     @Test(arguments: [(8, -4096, -1024, -4096), (128, -65536, -16384, -24576), (1024, -524_288, -131_072, -24576)])
     func theTotalIsSharedOut(total: Int, writer: Int, reader: Int, importing: Int) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString).sqlite").path
+        let path = TestFiles.directory.appendingPathComponent("cache-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let cache = try #require(SQLiteStore.PageCache(totalMiB: total))
         let store = try await SQLiteStore.open(path: path, pageCache: cache)

@@ -22,7 +22,7 @@ struct RechainTests {
         let store: any SamsparStore
         switch engine {
         case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("rechain-\(UUID().uuidString).sqlite").path
+            let path = TestFiles.directory.appendingPathComponent("rechain-\(UUID().uuidString).sqlite").path
             let s = try await SQLiteStore.open(path: path, migrate: false, auditKey: Engine.auditKey)
             try await s.migrate(through: 8)
             store = s

@@ -107,7 +107,7 @@ struct RetentionStoreTests {
             }
             let head = try await store.auditHead()
             let list = RemovalList(
-                path: FileManager.default.temporaryDirectory.appendingPathComponent("removed-\(UUID().uuidString)").path, key: Engine.auditKey)
+                path: TestFiles.directory.appendingPathComponent("removed-\(UUID().uuidString)").path, key: Engine.auditKey)
             let done = try await store.retentionRun(
                 for: nil, today: Self.day("2025-01-01"), beforeCommit: { try list.append($0) }, audit: { _, _ in nil }, at: Date())
             let haninge = try #require(done.first { $0.0.organisation == Self.haninge }?.1)
@@ -236,7 +236,7 @@ struct RetentionStoreTests {
         defer { Task { try? await store.close() } }
         let today = Self.day("2026-12-05")
         let agreement = try Fixtures.agreement
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("retention-demo-\(UUID().uuidString)")
+        let directory = TestFiles.directory.appendingPathComponent("retention-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let files = try DemoLoader.writeFiles(Caseload.ostraSodertorn(agreement: agreement, today: today), to: directory.path)

@@ -10,7 +10,7 @@ import Testing
 @Suite("SQLite's read path")
 struct SQLiteReaderTests {
     func store() async throws -> SQLiteStore {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-reader-\(UUID().uuidString).sqlite").path
+        let path = TestFiles.directory.appendingPathComponent("samspar-reader-\(UUID().uuidString).sqlite").path
         return try await SQLiteStore.open(path: path, auditKey: Engine.auditKey)
     }
 

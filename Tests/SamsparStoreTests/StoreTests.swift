@@ -244,9 +244,9 @@ struct TextRoundTripTests {
 /// the caseload's view of the same person.
 @Suite("One participant's read")
 struct OneParticipantReadTests {
-    /// PostgreSQL plans a participant read's five statements once per connection (issue 27:
-    /// planning was 84% of the server's time in a read): the second read on the same
-    /// connection prepares nothing new.
+    /// PostgreSQL plans a participant read once per connection (issue 27: planning was 84% of
+    /// the server's time in a read), and the read is one statement (part 2: one round trip):
+    /// the first read prepares one, the next on the same connection nothing new.
     @Test func onPostgreSQLAReadsStatementsArePreparedOncePerConnection() async throws {
         guard Engine.available.contains(.postgres) else { return }
         let store = try #require(try await Engine.postgres.makeStore() as? PostgreSQLStore)
@@ -266,7 +266,7 @@ struct OneParticipantReadTests {
             }
             return counts
         }
-        #expect(counts == [0, 5, 5, 5])
+        #expect(counts == [0, 1, 1, 1])
     }
 
     @Test(arguments: Engine.available)
@@ -303,6 +303,32 @@ struct OneParticipantReadTests {
                 #expect(same.statuses.map(\.value.status) == view.statuses.map(\.value.status))
                 #expect(same.activities.map(\.value.hoursPerWeek) == view.activities.map(\.value.hoursPerWeek))
                 #expect(same.merged.familyName == view.merged.familyName)
+            }
+        }
+    }
+
+    /// What PostgreSQL's one statement puts side by side (``SQLSession/queryParts(visible:_:_:)``):
+    /// each part's column names, and each column as a NULL of its table's type, the tables
+    /// found from the aliases in `from`.
+    @Test func aPartNamesItsColumnsAndTheirTables() {
+        let events = SQLPart(select: "x.person_id, t.code, x.date", from: "track_events x JOIN tracks t ON t.id = x.track_id", order: "person_id")
+        #expect(events.columnNames == ["person_id", "code", "date"])
+        #expect(events.typedNulls == ["(NULL::track_events).person_id", "(NULL::tracks).code", "(NULL::track_events).date"])
+        let registrations = SQLPart(
+            select: "r.person_id, o.kind", from: "registrations r LEFT JOIN organisations o ON o.org_number = r.org_number", order: "person_id")
+        #expect(registrations.columnNames == ["person_id", "kind"])
+        #expect(registrations.typedNulls == ["(NULL::registrations).person_id", "(NULL::organisations).kind"])
+        #expect(SQLPart(select: "x.id", from: "consents x", order: "id").typedNulls == ["(NULL::consents).id"])
+    }
+
+    @Test func aReadOfOneStatementRefusesASecond() async throws {
+        guard Engine.available.contains(.postgres) else { return }
+        try await withStore(.postgres) { (store: any SamsparStore) async throws in
+            await #expect(throws: PostgresFailure.self) {
+                try await store.readOneStatement { s in
+                    try await s.query("SELECT 1 AS one")
+                    return try await s.query("SELECT 2 AS two").count
+                }
             }
         }
     }

@@ -22,7 +22,7 @@ public enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
     public func makeStore(auditKey: AuditKey? = Engine.auditKey) async throws -> any SamsparStore {
         switch self {
         case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-test-\(UUID().uuidString).sqlite").path
+            let path = TestFiles.directory.appendingPathComponent("samspar-test-\(UUID().uuidString).sqlite").path
             return try await SQLiteStore.open(path: path, auditKey: auditKey)
         case .postgres:
             return try await PostgreSQLStore.open(try await PostgresTestDatabase.makeLocation(), auditKey: auditKey)

@@ -498,7 +498,7 @@ struct PDFDownloadTests {
         && ProcessInfo.processInfo.environment["SAMSPAR_SKIP_BROWSER"] != "1"
 
     static func text(of pdf: [UInt8]) throws -> String {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-test-\(UUID().uuidString).pdf")
+        let file = TestFiles.directory.appendingPathComponent("samspar-test-\(UUID().uuidString).pdf")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(pdf).write(to: file)
         let process = Process()

@@ -14,7 +14,7 @@ struct BackupTests {
     static let operatorCaller = Caller.operator("test", on: .command("backup"))
 
     static func directory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-backup-\(UUID().uuidString)")
+        let url = TestFiles.directory.appendingPathComponent("samspar-backup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
         return url
     }

@@ -150,7 +150,7 @@ import Testing
             defer { Task { try? await h.close() } }
             let agreement = try Agreement.parse(json: Caseload.ostraSodertornDocument)
             let caseload = Caseload.ostraSodertorn(agreement: agreement, participants: 300, seed: 27, today: try Day(iso: "2019-06-30"))
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("closes-\(UUID().uuidString)").path
+            let directory = TestFiles.directory.appendingPathComponent("closes-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let files = try DemoLoader.writeFiles(caseload, to: directory)

@@ -16,7 +16,7 @@ struct RetentionTests {
     static let operatorCaller = Caller.operator("test", on: .command("retention run"))
 
     static func list() -> RemovalList {
-        RemovalList(path: FileManager.default.temporaryDirectory.appendingPathComponent("removed-\(UUID().uuidString)").path, key: Engine.auditKey)
+        RemovalList(path: TestFiles.directory.appendingPathComponent("removed-\(UUID().uuidString)").path, key: Engine.auditKey)
     }
 
     @Test(arguments: Engine.available)

@@ -58,7 +58,7 @@ struct SignInTests {
         for (text, version) in zip(texts, expectedVersions) {
             let code = try #require(QRCode(text: text))
             #expect(code.version == version, "\(text.prefix(20))")
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("qr-\(UUID().uuidString).pgm")
+            let file = TestFiles.directory.appendingPathComponent("qr-\(UUID().uuidString).pgm")
             try Data(code.pgm()).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
             let process = Process()

@@ -1,4 +1,5 @@
 import Foundation
+import SamsparTestSupport
 import Testing
 
 /// The CLI as a user runs it: the built `samspar` executable as a process, on a real
@@ -7,7 +8,7 @@ struct Samspar {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("samspar-cli-\(UUID().uuidString)")
+        directory = TestFiles.directory.appendingPathComponent("samspar-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 

@@ -213,6 +213,13 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
         try await inTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body(PostgresSession(link: $0, auditKey: auditKey)) }
     }
 
+    /// One statement is its own snapshot in PostgreSQL: no `BEGIN`, no `COMMIT`, one round trip
+    /// for a participant's read (issue 27, part 2). The session refuses a second statement, so
+    /// that nothing read here can come from two snapshots.
+    func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await lease { try await body(PostgresSession(link: $0, auditKey: auditKey, statements: StatementCount())) }
+    }
+
     static func binds(_ values: [(any PostgresThrowingDynamicTypeEncodable)?]) -> PostgresBindings {
         var b = PostgresBindings()
         for value in values {
@@ -459,9 +466,14 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
 struct PostgresSession: SQLSession {
     let link: PostgresLink
     let auditKey: AuditKey?
+    /// Set in ``PostgreSQLStore/readOneStatement(_:)``: the session refuses a second statement.
+    var statements: StatementCount? = nil
 
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        if let statements, statements.next() > 1 {
+            throw PostgresFailure(message: "a read of one statement ran a second one (a read that needs one snapshot across statements uses read)")
+        }
         var b = PostgresBindings()
         for value in binds {
             switch value {
@@ -529,6 +541,43 @@ struct PostgresSession: SQLSession {
             }
         }
         return try await query(binds.isEmpty ? "EXECUTE \(name)" : "EXECUTE \(name)(\(arguments.joined(separator: ", ")))", [])
+    }
+
+    /// One statement for every part, kept: each part's columns in a range of their own (NULL in
+    /// the other parts' rows), the part's number first and its own order second, so that the
+    /// rows come back part by part, each in its order. Another part's columns are NULLs of
+    /// their own types (PostgreSQL matches a union's columns branch by branch, and a bare NULL
+    /// would be text).
+    func queryParts(visible cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]] {
+        let names = parts.map(\.columnNames)
+        let nulls = parts.flatMap(\.typedNulls)
+        var branches: [String] = []
+        var offset = 0
+        for (i, part) in parts.enumerated() {
+            let order = part.order.split(separator: ",").map { "q." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+            var columns = nulls
+            for (j, name) in names[i].enumerated() { columns[offset + j] = "q." + name }
+            let labels = i == 0 ? " AS part" : ""
+            branches.append(
+                "SELECT \(i)\(labels), row_number() OVER (ORDER BY \(order))\(i == 0 ? " AS position" : ""), \(columns.joined(separator: ", ")) FROM (\(part.body)) q"
+            )
+            offset += names[i].count
+        }
+        let sql = "WITH visible AS (\(cte)) " + branches.joined(separator: " UNION ALL ") + " ORDER BY 1, 2"
+        var answers = [[SQLRow]](repeating: [], count: parts.count)
+        var starts: [Int] = []
+        offset = 2
+        for n in names {
+            starts.append(offset)
+            offset += n.count
+        }
+        for row in try await queryKept(sql, binds) {
+            guard let part = row.values.first?.int.map(Int.init), answers.indices.contains(part) else {
+                throw PostgresFailure(message: "a part of a read came back without its number")
+            }
+            answers[part].append(SQLRow(names: names[part], values: Array(row.values[starts[part]..<starts[part] + names[part].count])))
+        }
+        return answers
     }
 
     func lockAuditChain() async throws {
@@ -669,4 +718,17 @@ public struct PostgresFailure: Error, CustomStringConvertible {
     public var message: String
     public var sqlState: String?
     public var description: String { message }
+}
+
+/// Counts a session's statements (``PostgreSQLStore/readOneStatement(_:)``).
+final class StatementCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func next() -> Int {
+        lock.withLock {
+            count += 1
+            return count
+        }
+    }
 }

@@ -80,6 +80,11 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         connection.close()
     }
 
+    /// The embedded engine has no round trips to save: one read as any other.
+    nonisolated func readOneStatement<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await read(body)
+    }
+
     /// Off the actor, through SQLite's C API (issue 27): a read checks out a connection of
     /// ``readers``, and its `BEGIN`, queries (each statement prepared once per connection and
     /// reused) and `COMMIT` run as one job on ``SQLiteExecutor``, in one read transaction
