@@ -449,13 +449,24 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             events: "string_agg((\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))::text, ',')",
             statuses: "string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',' ORDER BY s.date)", asOf: "$1", part: part,
             parts: parts)
-        for row in try await link.rows(sql, Self.binds([Int(asOf.ordinal)])) {
-            let (id, org, kind, changed, sex, sexExplicit, municipality, permit, registered, exited, upper, events, statuses) =
-                try row.decode((Int, Int, String?, Int, Int, Int, Int, Int, Int, Int?, Int, String?, String?).self)
+        // Cell by cell from their bytes, as the one read of every report does: postgres-nio's
+        // decoding of a thirteen-value tuple looks up generic metadata for every value.
+        var ints = [Int64?](repeating: nil, count: 11)
+        try await link.forEachRow(sql, Self.binds([Int(asOf.ordinal)])) { row in
+            var (kind, events, statuses): (String?, String?, String?) = (nil, nil, nil)
+            for (i, cell) in row.enumerated() {
+                switch i {
+                case 2: kind = RawCell.text(cell)
+                case 11: events = RawCell.text(cell)
+                case 12: statuses = RawCell.text(cell)
+                default: ints[i] = try RawCell.int(cell)
+                }
+            }
+            guard let person = ints[0], let org = ints[1] else { return }
             let registration = Registration.reportRow(
-                person: Int64(id), org: Int64(org), sexExplicit: sexExplicit == 1, male: sex == 1, municipality: Int64(municipality),
-                firstPermit: Int64(permit), registeredOn: Int64(registered), exitedOn: exited.map(Int64.init), upperSecondary: upper == 1,
-                kind: kind.flatMap(OrganisationKind.init(rawValue:)), changed: Int64(changed))
+                person: person, org: org, sexExplicit: ints[5] == 1, male: ints[4] == 1, municipality: ints[6] ?? 0, firstPermit: ints[7] ?? 0,
+                registeredOn: ints[8] ?? 0, exitedOn: ints[9], upperSecondary: ints[10] == 1, kind: kind.flatMap(OrganisationKind.init(rawValue:)),
+                changed: ints[3] ?? 0)
             builder.add(registration, events: events, statuses: statuses, trackIndex: trackIndexBuilder)
         }
         return builder.facts
