@@ -119,7 +119,7 @@ public enum AuditLog {
         var seq = head?["seq"].int ?? 0
         var previous = head?["hash"].text ?? genesis
         let at = Rows.timestamp(now)
-        var salted: [(seq: Int64, subjects: [PersonParty], salts: Chain.SubjectSalts)] = []
+        var salted: [AuditSubjects] = []
         var copies: [(seq: Int64, value: PreviousValue, salt: Chain.Salt)] = []
         // Multi-row inserts, 50 entries at a time (bound-parameter limits).
         for chunk in drafts.chunked(50) {
@@ -148,7 +148,7 @@ public enum AuditLog {
                     .optional(draft.person?.value), .text(draft.channel), .text(draft.detail), .text(previous), .text(hash), .int(key == nil ? 0 : 1),
                     personSalt.map { .text($0.hex) } ?? .null,
                 ]
-                if !subjects.isEmpty { salted.append((seq, subjects, salts)) }
+                if !subjects.isEmpty { salted.append(AuditSubjects(seq: seq, subjects: subjects, salts: salts)) }
                 for (value, salt) in zip(draft.previous, previousSalts) { copies.append((seq, value, salt)) }
                 previous = hash
             }
@@ -159,9 +159,7 @@ public enum AuditLog {
                 """, binds)
         }
         // Which registrations each entry touched (a bulk write names every one), each with its salt.
-        for entry in salted {
-            try await s.insertAuditSubjects(seq: entry.seq, entry.subjects, salts: entry.salts)
-        }
+        if !salted.isEmpty { try await s.insertAuditSubjects(salted) }
         for chunk in copies.chunked(100) {
             var binds: [SQLValue] = []
             var tuples: [String] = []

@@ -78,8 +78,10 @@ protocol SQLSession: Sendable {
     var auditKey: AuditKey? { get }
 
     /// Inserts the subjects of audit entries (a bulk write may name a million): one statement
-    /// per large chunk, in each engine's own way of taking a list.
-    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: Chain.SubjectSalts) async throws
+    /// per large chunk, in each engine's own way of taking a list. PostgreSQL takes every
+    /// entry's subjects in the same statement, so that a group commit of many reads' entries
+    /// costs one round trip for its subjects, not one per read (issue 27).
+    func insertAuditSubjects(_ entries: [AuditSubjects]) async throws
 
     /// An SQL expression that gives 16 random bytes as 32 hex digits, a new value per row
     /// (a salt of ``Chain`` made in the database, for the rechaining migration).
@@ -90,6 +92,13 @@ protocol SQLSession: Sendable {
     /// runs them one by one, each statement kept (a step costs no round trip); PostgreSQL
     /// sends them as one statement, so that a read is one round trip (issue 27, part 2).
     func queryParts(visible cte: String, _ parts: [SQLPart], _ binds: [SQLValue]) async throws -> [[SQLRow]]
+}
+
+/// The registrations one audit entry touched, sorted, each with its salt.
+struct AuditSubjects {
+    var seq: Int64
+    var subjects: [PersonParty]
+    var salts: Chain.SubjectSalts
 }
 
 /// One `SELECT` of a personal read (``Rows/recordParts``): `order` names its own output columns.

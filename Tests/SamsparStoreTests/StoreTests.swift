@@ -307,6 +307,57 @@ struct OneParticipantReadTests {
         }
     }
 
+    /// Records come back in each kind's own order whatever order they were written in: dates
+    /// before the track or the activity's kind, which is not the order of the tables' keys
+    /// (PostgreSQL's one statement sorts every part at once, ``PartsStatement``).
+    @Test(arguments: Engine.available)
+    func recordsComeBackInTheirOwnOrderNotTheOrderWritten(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let more = [
+                (
+                    ImportKind.events,
+                    """
+                    person_id;track;event;date;reason
+                    199001012385;bygg;started;2017-09-01;
+                    199001012385;bygg;invited;2017-06-01;
+                    """
+                ),
+                (
+                    .activities,
+                    """
+                    person_id;activity;start;end;hours_per_week;provider
+                    199001012385;sfi;2019-01-07;2019-06-14;10;Haninge vuxenutbildning
+                    199001012385;work_practice;2016-06-01;2016-08-31;40;Arbetsförmedlingen
+                    """
+                ),
+                (
+                    .statuses,
+                    """
+                    person_id;status;date
+                    199001012385;studies;2016-09-01
+                    """
+                ),
+            ]
+            for (kind, text) in more {
+                _ = try await store.importFile(kind, from: .bytes(Array(text.utf8)), currentYear: 2026, progress: nil)
+            }
+            let haninge = try Organisationsnummer("212000-0084")
+            let amina = try #require(
+                try await store.participant(Personnummer(storedValue: 199_001_012_385), visibleTo: haninge, on: Day(year: 2019, month: 7, day: 1)!))
+            #expect(
+                amina.events.map { "\($0.value.track) \($0.value.kind)@\($0.value.date)" } == [
+                    "bygg invited@2017-06-01", "bygg started@2017-09-01", "vard invited@2018-01-15", "vard attended@2018-01-25",
+                    "vard accepted@2018-02-01", "vard started@2018-02-15", "vard completed@2018-08-31",
+                ])
+            #expect(
+                amina.activities.map { "\($0.value.activity)@\($0.value.start)" } == [
+                    "workPractice@2016-06-01", "sfi@2017-01-15", "workPractice@2018-01-08", "sfi@2019-01-07",
+                ])
+            #expect(amina.statuses.map { "\($0.value.status)@\($0.value.date)" } == ["studies@2016-09-01", "none@2017-01-10", "work@2018-10-15"])
+        }
+    }
+
     /// What PostgreSQL's one statement puts side by side (``SQLSession/queryParts(visible:_:_:)``):
     /// each part's column names, and each column as a NULL of its table's type, the tables
     /// found from the aliases in `from`.

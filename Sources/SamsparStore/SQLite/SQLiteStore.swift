@@ -429,18 +429,22 @@ struct SQLiteSession: SQLSession {
     func restartIdentity(_ table: String, column: String) async throws {}
 
     /// As one JSON array of `[person, org]` per 100,000 rows, unpacked by `json_each`.
-    func insertAuditSubjects(seq: Int64, _ subjects: [PersonParty], salts: Chain.SubjectSalts) async throws {
-        for chunk in subjects.chunked(100_000) {
-            var json = "["
-            json.reserveCapacity(chunk.count * 62)
-            for i in chunk.indices {
-                if i > chunk.startIndex { json += "," }
-                json += "[\(chunk[i].person),\(chunk[i].org),\"\(salts[i].hex)\"]"
+    /// Entry by entry: each step costs no round trip here.
+    func insertAuditSubjects(_ entries: [AuditSubjects]) async throws {
+        for entry in entries {
+            let (seq, subjects, salts) = (entry.seq, entry.subjects, entry.salts)
+            for chunk in subjects.chunked(100_000) {
+                var json = "["
+                json.reserveCapacity(chunk.count * 62)
+                for i in chunk.indices {
+                    if i > chunk.startIndex { json += "," }
+                    json += "[\(chunk[i].person),\(chunk[i].org),\"\(salts[i].hex)\"]"
+                }
+                json += "]"
+                _ = try connection.query(
+                    "INSERT INTO audit_subjects (seq, person_id, org_number, salt) SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2)",
+                    [.int(seq), .text(json)])
             }
-            json += "]"
-            _ = try connection.query(
-                "INSERT INTO audit_subjects (seq, person_id, org_number, salt) SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2)",
-                [.int(seq), .text(json)])
         }
     }
 
