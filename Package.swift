@@ -111,7 +111,7 @@ let package = Package(
         // What the store and web tests share: the engines they run on.
         .target(
             name: "SamsparTestSupport",
-            dependencies: ["SamsparStore"],
+            dependencies: ["SamsparStore", "SamsparWire"],
             path: "Tests/SamsparTestSupport"
         ),
         .testTarget(

@@ -29,12 +29,9 @@ public struct SpooledFile: Sendable {
 
     public func remove() { unlink(path) }
 
-    /// Uploads wait here: a directory of this process's own, readable by its user only.
-    public static let directory: String = {
-        let path = NSTemporaryDirectory() + "samspar-uploads-\(getpid())"
-        mkdir(path, 0o700)
-        return path
-    }()
+    /// Uploads wait here: a directory of this process's own, readable by its user only,
+    /// removed when the process exits (``ProcessDirectory``).
+    public static let directory = ProcessDirectory.make("samspar-uploads")
 
     /// A new empty file (mode 0600, created exclusively) and its descriptor.
     static func create() throws -> (path: String, fd: Int32) {

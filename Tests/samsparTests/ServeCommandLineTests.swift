@@ -156,11 +156,16 @@ struct ServeCommandLineTests {
         let metrics = try await http("GET", metricsURL)
         #expect(metrics.0 == 200 && metrics.1.contains("hb_requests"), "\(metrics.1.prefix(300))")
 
+        // The upload waited in the server's own directory, which it removes when it stops.
+        let uploads = (NSTemporaryDirectory() as NSString).appendingPathComponent("samspar-uploads-\(process.processIdentifier)")
+        #expect(FileManager.default.fileExists(atPath: uploads))
+
         process.interrupt()  // SIGINT; SIGTERM takes the same path
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: uploads), "the server left \(uploads) behind")
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("route=/api/v1/participants/{personId}"))
         #expect(!log.contains("199001012385") && !log.contains("Amina"), "no personal data in the request log")
