@@ -139,6 +139,11 @@ struct Import: AsyncParsableCommand {
             throw CLIFailure(
                 "\(file) was not imported: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); nothing was written",
                 details: error.problems.map { "\(file): \($0)" })
+        } catch let error where !(error is CLIFailure || error is StoreError || error is ImportError || error is APIError) {
+            // The import is one transaction: whatever else stopped it (the file could not be
+            // read, the database went away), nothing of the file stays.
+            if stderrIsTerminal { printError("") }
+            throw CLIFailure("\(file) was not imported; nothing was written: \(reason(error))")
         }
         if stderrIsTerminal { printError("") }
         let seconds = Date().timeIntervalSince(started)

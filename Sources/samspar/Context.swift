@@ -335,7 +335,7 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
             case let e as APIError: (e.message, e.problems.map { "\($0.column): \($0.reason)" })
             case let e as AgreementError:
                 ("the agreement was not imported: \(e.problems.count) problem\(e.problems.count == 1 ? "" : "s")", e.problems.map(\.description))
-            default: ("\(error)", [])
+            default: (reason(error), [])
             }
         var text = "samspar: \(line)\n"
         for d in details { text += "  \(d)\n" }
@@ -345,6 +345,16 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
 }
 
 var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+/// An error in words: the system's own for a failed system call (Foundation wraps them, and
+/// prints the wrapping: `Error Domain=NSCocoaErrorDomain Code=256 "(null)"`), else the error's.
+func reason(_ error: any Error) -> String {
+    let wrapped = error as NSError
+    for candidate in [wrapped.userInfo[NSUnderlyingErrorKey] as? NSError, wrapped] {
+        if let candidate, candidate.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(candidate.code))) }
+    }
+    return "\(error)"
+}
 
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))

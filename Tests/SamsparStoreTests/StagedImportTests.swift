@@ -205,6 +205,9 @@ struct KeysCheckedOnceTests {
             }
             // The validation's own refusal, not anything before it.
             #expect(String(reflecting: error).contains("violates foreign key constraint"))
+            #expect(
+                String(reflecting: error).contains(
+                    "names nothing that its key FOREIGN KEY (person_id, org_number) REFERENCES registrations(person_id, org_number) requires"))
             #expect(try await store.counts()["track_events"] == 0)
             #expect(try await Self.keys(store) == Self.keys)
         }

@@ -183,6 +183,20 @@ struct CommandLineTests {
         #expect(participants["active"] as? Int == 0)
     }
 
+    /// Whatever stops an import (here the file is a folder, which cannot be read as one), the
+    /// message names the file and says that nothing was written.
+    @Test func anImportThatCannotReadItsFileNamesItAndWritesNothing() throws {
+        let cli = try Samspar()
+        #expect(try cli.run("agreement", "import", Samspar.shared.appendingPathComponent("examples/agreement.json").path).status == 0)
+        let folder = cli.directory.appendingPathComponent("participants.csv").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let result = try cli.run("import", "participants", folder)
+        #expect(result.status != 0)
+        #expect(result.stderr == "samspar: \(folder) was not imported; nothing was written: Is a directory\n", "\(result.stderr)")
+        let participants = try #require(try cli.report()["participants"] as? [String: Any])
+        #expect(participants["active"] as? Int == 0)
+    }
+
     @Test func aBadAgreementIsRejectedWithEveryProblem() throws {
         let cli = try Samspar()
         let original = try String(contentsOf: Samspar.shared.appendingPathComponent("examples/agreement.json"), encoding: .utf8)

@@ -317,7 +317,17 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
     /// import here, and the transaction takes everything back.
     static func addForeignKeys(_ keys: [(name: String, definition: String)], to table: String, _ session: PostgresSession) async throws {
         for key in keys { _ = try await session.query("ALTER TABLE \(table) ADD CONSTRAINT \(quoted(key.name)) \(key.definition) NOT VALID", []) }
-        for key in keys { _ = try await session.query("ALTER TABLE \(table) VALIDATE CONSTRAINT \(quoted(key.name))", []) }
+        for key in keys {
+            do {
+                _ = try await session.query("ALTER TABLE \(table) VALIDATE CONSTRAINT \(quoted(key.name))", [])
+            } catch let failure as PostgresFailure where failure.sqlState == "23503" {
+                // The importer resolves every row's keys before it writes, so only a fault in
+                // Samspår can get here; say so, and which key, rather than PostgreSQL's words alone.
+                throw PostgresFailure(
+                    message: "a row written to \(table) names nothing that its key \(key.definition) requires (a fault in Samspår, not in the file: "
+                        + "every row's keys are checked before it is written): \(failure.message)", sqlState: failure.sqlState)
+            }
+        }
     }
 
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
