@@ -268,8 +268,7 @@ extension Rows {
         let rows = try await s.query(
             """
             SELECT r.person_id, r.org_number FROM registrations r
-            WHERE (r.org_number = $1 OR r.person_id IN (SELECT person_id FROM consents WHERE party = $1))
-              AND \(AccessSQL.visible("r", viewer: "$1", day: "$2"))
+            WHERE \(AccessSQL.candidates("r", viewer: "$1")) AND \(AccessSQL.visible("r", viewer: "$1", day: "$2"))
             """, [.int(viewer.value), .int(Int(day.ordinal))])
         var result = Set<PersonParty>(minimumCapacity: rows.count)
         for row in rows {

@@ -307,6 +307,36 @@ struct OneParticipantReadTests {
         }
     }
 
+    /// A caseload holds the people another party opened to the viewer with a consent naming
+    /// it, though the viewer never registered them, and the viewer's own figures count them
+    /// (SPEC §2 *Consent*, §3 *own*). The narrowing before the decision
+    /// (``AccessSQL/candidates(_:viewer:)``) must not lose them.
+    @Test(arguments: Engine.available)
+    func aCaseloadHoldsThePeopleAConsentOpensToTheViewer(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let haninge = try Organisationsnummer("212000-0084")
+            let tyreso = try Organisationsnummer("212000-0092")
+            let day = Day(year: 2019, month: 1, day: 1)!
+            // Before: Tyresö registered Omar, and sees nobody else.
+            #expect(try await store.caseload(visibleTo: tyreso, on: day).map(\.person.value) == [199_105_152_392])
+            try await store.transaction { s in
+                _ = try await Rows.giveConsent(
+                    person: Personnummer(storedValue: 199_001_012_385), organisation: haninge, party: tyreso, validFrom: Day(year: 2018, month: 6, day: 1)!,
+                    validUntil: nil, now: Date(timeIntervalSince1970: 0), in: s)
+            }
+            let caseload = try await store.caseload(visibleTo: tyreso, on: day)
+            #expect(caseload.map(\.person.value) == [199_001_012_385, 199_105_152_392])
+            #expect(caseload.first?.registrations.map(\.party) == [haninge])
+            #expect(
+                try await store.visibleRegistrations(to: tyreso, on: day) == [
+                    PersonParty(person: 199_001_012_385, org: 2_120_000_084), PersonParty(person: 199_105_152_392, org: 2_120_000_092),
+                ])
+            // The day before the consent begins, Amina is not Tyresö's to see.
+            #expect(try await store.caseload(visibleTo: tyreso, on: Day(year: 2018, month: 5, day: 31)!).map(\.person.value) == [199_105_152_392])
+        }
+    }
+
     /// Records come back in each kind's own order whatever order they were written in: dates
     /// before the track or the activity's kind, which is not the order of the tables' keys
     /// (PostgreSQL's one statement sorts every part at once, ``PartsStatement``).
