@@ -12,8 +12,17 @@ import Foundation
 /// Decided: uploads wait in such a directory (``SpooledFile/directory``), and an upload is a
 /// file of personal data. Before this, every server left its directory behind, and a server
 /// killed during an upload left the file: a newcomer found hundreds of them in `/tmp`, one
-/// with an identity number in it. A directory is only removed when `kill(pid, 0)` says there
-/// is no such process; another user's is left alone (its mode keeps us out anyway).
+/// with an identity number in it.
+///
+/// Whether a directory's process is gone is decided by a lock, not by its number: beside the
+/// directory lies `prefix-PID.lock`, which its process locks (`flock`) before it makes the
+/// directory and holds until it exits; the kernel lets go of the lock when the process dies,
+/// however it dies. A directory is removed only when its lock can be taken. Decided so because
+/// two containers that share `/tmp` do not share process numbers: by `kill(pid, 0)` alone each
+/// would take the other's living server for dead and remove its uploads during an import. A
+/// directory with no lock file beside it was made before locks were (or the file was removed
+/// by hand); it is removed only when `kill(pid, 0)` says there is no such process here. Another
+/// user's is left alone (its mode keeps us out anyway).
 public enum ProcessDirectory {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var made: [String] = []
@@ -21,11 +30,11 @@ public enum ProcessDirectory {
     public static func make(_ prefix: String) -> String {
         let base = NSTemporaryDirectory()
         let own = (base as NSString).appendingPathComponent("\(prefix)-\(getpid())")
-        let files = FileManager.default
-        for name in (try? files.contentsOfDirectory(atPath: base)) ?? [] where name.hasPrefix(prefix + "-") {
-            guard let pid = Int32(name.dropFirst(prefix.count + 1)), pid > 0, pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { try? files.removeItem(atPath: (base as NSString).appendingPathComponent(name)) }
-        }
+        // A second lock of our own file would wait for the first forever.
+        if lock.withLock({ made.contains(own) }) { return own }
+        removeAbandoned(prefix)
+        // The lock first, then the directory: a directory of ours is never seen without it.
+        holdLock(own + ".lock")
         mkdir(own, 0o700)
         let first = lock.withLock {
             made.append(own)
@@ -35,7 +44,53 @@ public enum ProcessDirectory {
         return own
     }
 
+    /// Removes the directories (and lock files) of `prefix` whose process is gone, as
+    /// ``make(_:)`` does before it makes its own.
+    public static func removeAbandoned(_ prefix: String) {
+        let base = NSTemporaryDirectory()
+        var pids = Set<Int32>()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] where name.hasPrefix(prefix + "-") {
+            var number = name.dropFirst(prefix.count + 1)
+            if number.hasSuffix(".lock") { number = number.dropLast(".lock".count) }
+            if let pid = Int32(number), pid > 0, pid != getpid() { pids.insert(pid) }
+        }
+        for pid in pids {
+            let directory = (base as NSString).appendingPathComponent("\(prefix)-\(pid)")
+            let fd = open(directory + ".lock", O_RDWR | O_CLOEXEC)
+            if fd >= 0 {
+                defer { close(fd) }
+                // Held: its process lives, here or in another container.
+                guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
+                try? FileManager.default.removeItem(atPath: directory)
+                unlink(directory + ".lock")
+            } else if errno == ENOENT, kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
+    }
+
+    /// Opens and locks `path` for as long as the process lives: the descriptor is never closed.
+    /// A sweep may remove the file while we wait for its lock (a process of the same number,
+    /// gone, in another container); then the file now at `path` is locked instead.
+    private static func holdLock(_ path: String) {
+        while true {
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return }
+            guard flock(fd, LOCK_EX) == 0 else {
+                close(fd)
+                return
+            }
+            var held = stat()
+            var named = stat()
+            if fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_dev == named.st_dev, held.st_ino == named.st_ino { return }
+            close(fd)
+        }
+    }
+
     private static func removeAll() {
-        for path in lock.withLock({ made }) { try? FileManager.default.removeItem(atPath: path) }
+        for path in lock.withLock({ made }) {
+            try? FileManager.default.removeItem(atPath: path)
+            unlink(path + ".lock")
+        }
     }
 }

@@ -159,6 +159,7 @@ struct ServeCommandLineTests {
         // The upload waited in the server's own directory, which it removes when it stops.
         let uploads = (NSTemporaryDirectory() as NSString).appendingPathComponent("samspar-uploads-\(process.processIdentifier)")
         #expect(FileManager.default.fileExists(atPath: uploads))
+        #expect(FileManager.default.fileExists(atPath: uploads + ".lock"), "held while the server lives")
 
         process.interrupt()  // SIGINT; SIGTERM takes the same path
         let deadline = Date().addingTimeInterval(10)
@@ -166,6 +167,7 @@ struct ServeCommandLineTests {
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 0)
         #expect(!FileManager.default.fileExists(atPath: uploads), "the server left \(uploads) behind")
+        #expect(!FileManager.default.fileExists(atPath: uploads + ".lock"), "the server left its lock file behind")
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("route=/api/v1/participants/{personId}"))
         #expect(!log.contains("199001012385") && !log.contains("Amina"), "no personal data in the request log")
