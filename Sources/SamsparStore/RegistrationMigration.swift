@@ -181,3 +181,23 @@ enum RegistrationMigration {
         ]
     }
 }
+
+/// Migration 12 (issue 27): two indexes the profiles of the national database asked for.
+enum ReadIndexMigration {
+    /// - `consents_by_party`: a caseload is the people the viewer registered and the people
+    ///   whose consent names the viewer (`AccessSQL.candidates`). Without an index that begins
+    ///   with `party`, the second half read every consent of every party.
+    /// - The people of a set of municipalities (``ReportQuery``, the quarter closes) are read
+    ///   from the index alone: with `person_id` in it, a report no longer visits a heap page
+    ///   for each registration of its municipalities only to learn whose it is. It replaces
+    ///   `registrations_by_municipality`, whose columns begin it. `include` is how the engine
+    ///   adds a column that is carried, not searched: PostgreSQL's `INCLUDE`, or SQLite's
+    ///   third column.
+    static func statements(include: (String) -> String) -> [String] {
+        [
+            "CREATE INDEX consents_by_party ON consents (party, person_id)",
+            "CREATE INDEX registrations_by_municipality_people ON registrations \(include("person_id"))",
+            "DROP INDEX registrations_by_municipality",
+        ]
+    }
+}

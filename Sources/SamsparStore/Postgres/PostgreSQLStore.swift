@@ -391,12 +391,19 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
         }
     }
 
-    private static func loadEvery(_ agreements: [Agreement], asOf: Day, from: Int, to: Int, on link: PostgresLink) async throws -> [ReportInput] {
+    /// Each organisation's kind, by organisation number: the reports look it up here rather
+    /// than joining it to every registration (``ReportQuery``).
+    private static func organisationKinds(on link: PostgresLink) async throws -> [Int: OrganisationKind] {
         var kinds: [Int: OrganisationKind] = [:]
         for row in try await link.rows("SELECT org_number, kind FROM organisations") {
             let (org, kind) = try row.decode((Int, String).self)
             kinds[org] = OrganisationKind(rawValue: kind)
         }
+        return kinds
+    }
+
+    private static func loadEvery(_ agreements: [Agreement], asOf: Day, from: Int, to: Int, on link: PostgresLink) async throws -> [ReportInput] {
+        let kinds = try await organisationKinds(on: link)
         let trackRows = try await link.rows("SELECT id, agreement_id, code FROM tracks").map { row -> (id: Int, agreement: String, code: String) in
             let (id, agreement, code) = try row.decode((Int, String, String).self)
             return (id, agreement, code)
@@ -453,30 +460,28 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             let (id, code) = try row.decode((Int, String).self)
             if let index = agreement.tracks.firstIndex(where: { $0.code == code }) { trackIndexBuilder[id] = index }
         }
+        let kinds = try await organisationKinds(on: link)
         var builder = PackedFacts.Builder()
         let sql = ReportQuery.sql(
             municipalities: agreement.municipalities,
             events: "string_agg((\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))::text, ',')",
-            statuses: "string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',' ORDER BY s.date)", asOf: "$1", part: part,
-            parts: parts)
+            statuses: "string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',')", asOf: "$1", part: part, parts: parts)
         // Cell by cell from their bytes, as the one read of every report does: postgres-nio's
-        // decoding of a thirteen-value tuple looks up generic metadata for every value.
-        var ints = [Int64?](repeating: nil, count: 11)
+        // decoding of a twelve-value tuple looks up generic metadata for every value.
+        var ints = [Int64?](repeating: nil, count: 10)
         try await link.forEachRow(sql, Self.binds([Int(asOf.ordinal)])) { row in
-            var (kind, events, statuses): (String?, String?, String?) = (nil, nil, nil)
+            var (events, statuses): (String?, String?) = (nil, nil)
             for (i, cell) in row.enumerated() {
                 switch i {
-                case 2: kind = RawCell.text(cell)
-                case 11: events = RawCell.text(cell)
-                case 12: statuses = RawCell.text(cell)
-                default: ints[i] = try RawCell.int(cell)
+                case 0..<10: ints[i] = try RawCell.int(cell)
+                case 10: events = RawCell.text(cell)
+                default: statuses = RawCell.text(cell)
                 }
             }
             guard let person = ints[0], let org = ints[1] else { return }
             let registration = Registration.reportRow(
-                person: person, org: org, sexExplicit: ints[5] == 1, male: ints[4] == 1, municipality: ints[6] ?? 0, firstPermit: ints[7] ?? 0,
-                registeredOn: ints[8] ?? 0, exitedOn: ints[9], upperSecondary: ints[10] == 1, kind: kind.flatMap(OrganisationKind.init(rawValue:)),
-                changed: ints[3] ?? 0)
+                person: person, org: org, sexExplicit: ints[4] == 1, male: ints[3] == 1, municipality: ints[5] ?? 0, firstPermit: ints[6] ?? 0,
+                registeredOn: ints[7] ?? 0, exitedOn: ints[8], upperSecondary: ints[9] == 1, kind: kinds[Int(org)], changed: ints[2] ?? 0)
             builder.add(registration, events: events, statuses: statuses, trackIndex: trackIndexBuilder)
         }
         return builder.facts

@@ -199,5 +199,6 @@ enum SQLiteMigrations {
             RechainMigration.statements(bigint: "INTEGER", withoutRowID: " WITHOUT ROWID")
         ), (10, "protected identity: a party's mark on its registration (issue 23)", ProtectedIdentityMigration.statements),
         (11, "sign-in: second factors, identity providers, sessions a person sees, the demo mark (issue 25)", SignInMigration.statements(bigint: "INTEGER")),
+        (12, "indexes for caseloads and reports (issue 27)", ReadIndexMigration.statements(include: { "(municipality, registered_on, \($0))" })),
     ]
 }

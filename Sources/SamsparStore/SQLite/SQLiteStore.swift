@@ -320,10 +320,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     ) {
         // The first statement of the transaction fixes its snapshot.
         let head = try connection.query("SELECT max(seq) AS head FROM audit_log", []).first?["head"].int
-        var kinds: [Int64: OrganisationKind] = [:]
-        for row in try connection.query("SELECT org_number, kind FROM organisations", []) {
-            if let org = row["org_number"].int, let kind = row["kind"].text.flatMap(OrganisationKind.init(rawValue:)) { kinds[org] = kind }
-        }
+        let kinds = try organisationKinds(on: connection)
         let trackRows = try connection.query("SELECT id, agreement_id, code FROM tracks", []).compactMap { row -> (id: Int, agreement: String, code: String)? in
             guard let id = row["id"].int, let agreement = row["agreement_id"].text, let code = row["code"].text else { return nil }
             return (Int(id), agreement, code)
@@ -365,6 +362,16 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         return (head, builder.finish())
     }
 
+    /// Each organisation's kind, by organisation number: the reports look it up here rather
+    /// than joining it to every registration (``ReportQuery``).
+    private static func organisationKinds(on connection: SQLiteHandle) throws -> [Int64: OrganisationKind] {
+        var kinds: [Int64: OrganisationKind] = [:]
+        for row in try connection.query("SELECT org_number, kind FROM organisations", []) {
+            if let org = row["org_number"].int, let kind = row["kind"].text.flatMap(OrganisationKind.init(rawValue:)) { kinds[org] = kind }
+        }
+        return kinds
+    }
+
     private static func loadHalf(_ part: Int, of agreement: Agreement, asOf: Day, on connection: SQLiteHandle) throws -> (
         head: Int64?, facts: [RegisteredFacts]
     ) {
@@ -382,11 +389,12 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
                 trackIndex[Int(id)] = index
             }
         }
+        let kinds = try organisationKinds(on: connection)
         var builder = PackedFacts.Builder()
         var columns: [Int32]?
         let names = [
             "person_id", "org_number", "sex_explicit", "sex", "municipality", "first_permit_date", "registered_on", "exited_on",
-            "upper_secondary_completed", "kind", "changed", "events", "statuses",
+            "upper_secondary_completed", "changed", "events", "statuses",
         ]
         try connection.forEach(
             ReportQuery.sql(
@@ -401,8 +409,8 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
             let registration = Registration.reportRow(
                 person: id, org: org, sexExplicit: row.int(c[2]) == 1, male: row.int(c[3]) == 1, municipality: row.int(c[4]) ?? 0,
                 firstPermit: row.int(c[5]) ?? 0, registeredOn: row.int(c[6]) ?? 0, exitedOn: row.int(c[7]), upperSecondary: row.int(c[8]) == 1,
-                kind: row.text(c[9]).flatMap(OrganisationKind.init(rawValue:)), changed: row.int(c[10]) ?? 0)
-            builder.add(registration, events: row.text(c[11]), statuses: row.text(c[12]), trackIndex: trackIndex)
+                kind: kinds[org], changed: row.int(c[9]) ?? 0)
+            builder.add(registration, events: row.text(c[10]), statuses: row.text(c[11]), trackIndex: trackIndex)
         }
         return builder.facts
     }
