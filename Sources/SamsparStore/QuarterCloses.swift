@@ -171,6 +171,16 @@ extension SamsparStore {
         try await read { try await CloseRows.all(agreementID: agreementID, in: $0) }
     }
 
+    /// The quarters of an agreement that have a stored close, oldest first: without their
+    /// documents (35 closes of a national agreement are about 1.2 MB of JSON, read before
+    /// only to learn which quarters were made).
+    public func closedQuarters(agreementID: String) async throws -> [Quarter] {
+        try await read { s in
+            try await s.query("SELECT quarter FROM quarter_closes WHERE agreement_id = $1 ORDER BY year, quarter", [.text(agreementID)])
+                .compactMap { $0["quarter"].text.flatMap { Quarter($0) } }
+        }
+    }
+
     public func close(agreementID: String, quarter: Quarter) async throws -> QuarterClose? {
         try await read { try await CloseRows.all(agreementID: agreementID, quarter: quarter, in: $0).first }
     }

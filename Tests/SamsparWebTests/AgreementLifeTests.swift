@@ -359,6 +359,16 @@ struct AgreementLifeTests {
         // The quarter's close hides the hours of one person with the count, which Haninge alone
         // fills (`..`, issue 17); the analyst reads it, and it is what is published.
         _ = try await FigureOperations.makeCloses(nil, quarter: nil, .operator("test", on: .command("close")), h.services)
+        // Beside the live figures: the latest close's counts, and every quarter closed to
+        // publish, newest first (read without every close's documents since issue 27).
+        let live = try await h.request(
+            .get, "/avtal/ostra-sodertorn/uppfoljning?ar=2018&per=2018-12-31", as: .session(cookie: coordinator.cookie, csrf: nil))
+        #expect(live.text.contains("<h2>Senaste kvartalsbokslut, alla parter gemensamt: 2019-Q1</h2>"))
+        #expect(
+            live.text.contains(
+                #"<select id="publish-quarter" name="kvartal"><option value="2019-Q1">2019-Q1</option><option value="2018-Q4">2018-Q4</option>"#
+                    + #"<option value="2018-Q3">2018-Q3</option><option value="2018-Q2">2018-Q2</option><option value="2018-Q1">2018-Q1</option></select>"#
+            ))
         let analyst = try await h.session(for: "analyst@example.se")
         let suppressed = try await h.request(
             .get, "/avtal/ostra-sodertorn/uppfoljning?kvartal=2018-Q4", as: .session(cookie: analyst.cookie, csrf: nil))

@@ -276,7 +276,7 @@ public enum FigureOperations {
             }
             wanted = [quarter]
         }
-        let stored = Set(try await s.store.closes(agreementID: id).map(\.quarter))
+        let stored = Set(try await s.store.closedQuarters(agreementID: id))
         if quarter != nil, let q = wanted.first, stored.contains(q), let existing = try await s.store.close(agreementID: id, quarter: q) {
             return [(existing, false)]
         }
@@ -346,11 +346,27 @@ public enum FigureOperations {
     }
 
     static func closes(_ id: String, _ caller: Caller, _ s: Services) async throws -> (closes: [QuarterClose], unsuppressed: Bool) {
-        // An agreement the caller may not see (a draft of others) does not exist to them.
+        try await requireVisible(id, caller, s)
+        return (try await s.store.closes(agreementID: id), try await readsUnsuppressedCloses(id, caller, s))
+    }
+
+    /// The quarters with a stored close, and the latest close whole: what a page beside live
+    /// figures shows, without reading every close's documents.
+    static func latestClose(_ id: String, _ caller: Caller, _ s: Services) async throws -> (
+        quarters: [Quarter], latest: QuarterClose?, unsuppressed: Bool
+    ) {
+        try await requireVisible(id, caller, s)
+        let quarters = try await s.store.closedQuarters(agreementID: id)
+        var latest: QuarterClose? = nil
+        if let last = quarters.last { latest = try await s.store.close(agreementID: id, quarter: last) }
+        return (quarters, latest, try await readsUnsuppressedCloses(id, caller, s))
+    }
+
+    /// An agreement the caller may not see (a draft of others) does not exist to them.
+    private static func requireVisible(_ id: String, _ caller: Caller, _ s: Services) async throws {
         guard try await AgreementOperations.visibleVersions(id, caller, s).isEmpty == false else {
             throw APIError.notFound("no such agreement / avtalet finns inte")
         }
-        return (try await s.store.closes(agreementID: id), try await readsUnsuppressedCloses(id, caller, s))
     }
 
     /// One close in the caller's form, byte for byte as stored, with its SHA-256.

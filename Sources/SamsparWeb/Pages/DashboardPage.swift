@@ -128,9 +128,13 @@ enum DashboardPage {
         let caller = try r.caller()
         guard let principal = caller.principal else { throw APIError.unauthenticated }
         let id = try r.context.parameter(.agreement)
-        let (closes, unsuppressed) = try await FigureOperations.closes(id, caller, r.services)
         // A role without live figures reads the quarters' closes (SPEC §3).
-        guard FigureOperations.Act.readLive.allows(principal) else { return try await showClose(r, caller, id, closes, unsuppressed: unsuppressed) }
+        guard FigureOperations.Act.readLive.allows(principal) else {
+            let (closes, unsuppressed) = try await FigureOperations.closes(id, caller, r.services)
+            return try await showClose(r, caller, id, closes, unsuppressed: unsuppressed)
+        }
+        // Beside live figures: the latest close and the quarters closed, not every document.
+        let (closedQuarters, latestClose, unsuppressed) = try await FigureOperations.latestClose(id, caller, r.services)
         let sel = try selection(r)
         // The report's facts and the activity volume are read at once, each on reader
         // connections of its own, and the facts once for the report and its quarters (issue
@@ -174,7 +178,7 @@ enum DashboardPage {
         page.costPlanned = AgreementEditPage.kronor(followUp.totals.total, r)
         page.costSpent = AgreementEditPage.kronor(followUp.totals.spent, r)
         // The latest joint close beside the live figures, in the reader's form.
-        if let latest = closes.last, let closeShown = ShownReport(stored: latest.form(suppressed: !unsuppressed).document, threshold: latest.threshold) {
+        if let latest = latestClose, let closeShown = ShownReport(stored: latest.form(suppressed: !unsuppressed).document, threshold: latest.threshold) {
             page.closeHeading = String(format: r.t("dashboard.latestClose"), latest.quarter.description)
             page.closeCounts = Writer(r: r) { _ in nil }.counts(closeShown)
         }
@@ -182,7 +186,7 @@ enum DashboardPage {
             page.publish = SiteURL.publish(id).path
             page.year = String(sel.year)
         }
-        page.closes = closes.reversed().map { Option(value: $0.quarter.description, label: $0.quarter.description, selected: false) }
+        page.closes = closedQuarters.reversed().map { Option(value: $0.description, label: $0.description, selected: false) }
         page.hasCloses = !page.closes.isEmpty
         page.closeAction = SiteURL.dashboard(id).path
         return r.render("dashboard", title: String(format: r.t("dashboard.title"), page.title), page, current: .agreements)
