@@ -29,12 +29,17 @@ public enum ProcessDirectory {
 
     public static func make(_ prefix: String) -> String {
         let base = NSTemporaryDirectory()
-        let own = (base as NSString).appendingPathComponent("\(prefix)-\(getpid())")
         // A second lock of our own file would wait for the first forever.
-        if lock.withLock({ made.contains(own) }) { return own }
+        if let own = lock.withLock({ made.first { ($0 as NSString).lastPathComponent.hasPrefix("\(prefix)-\(getpid())") } }) { return own }
         removeAbandoned(prefix)
-        // The lock first, then the directory: a directory of ours is never seen without it.
-        holdLock(own + ".lock")
+        // The lock first, then the directory: a directory of ours is never seen without it. A
+        // process of the same number in another container sharing `/tmp` may hold the name's
+        // lock; then the next name (`prefix-PID-1`, …) is ours.
+        var own = (base as NSString).appendingPathComponent("\(prefix)-\(getpid())")
+        for n in 1...100 {
+            if holdLock(own + ".lock") { break }
+            own = (base as NSString).appendingPathComponent("\(prefix)-\(getpid())-\(n)")
+        }
         mkdir(own, 0o700)
         let first = lock.withLock {
             made.append(own)
@@ -48,14 +53,15 @@ public enum ProcessDirectory {
     /// ``make(_:)`` does before it makes its own.
     public static func removeAbandoned(_ prefix: String) {
         let base = NSTemporaryDirectory()
-        var pids = Set<Int32>()
+        var names = Set<String>()
         for name in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] where name.hasPrefix(prefix + "-") {
-            var number = name.dropFirst(prefix.count + 1)
-            if number.hasSuffix(".lock") { number = number.dropLast(".lock".count) }
-            if let pid = Int32(number), pid > 0, pid != getpid() { pids.insert(pid) }
+            names.insert(name.hasSuffix(".lock") ? String(name.dropLast(".lock".count)) : name)
         }
-        for pid in pids {
-            let directory = (base as NSString).appendingPathComponent("\(prefix)-\(pid)")
+        for name in names {
+            // `prefix-PID` or `prefix-PID-N`.
+            guard let pid = Int32(name.dropFirst(prefix.count + 1).prefix { $0 != "-" }), pid > 0 else { continue }
+            let directory = (base as NSString).appendingPathComponent(name)
+            if lock.withLock({ made.contains(directory) }) { continue }
             let fd = open(directory + ".lock", O_RDWR | O_CLOEXEC)
             if fd >= 0 {
                 defer { close(fd) }
@@ -63,26 +69,26 @@ public enum ProcessDirectory {
                 guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
                 try? FileManager.default.removeItem(atPath: directory)
                 unlink(directory + ".lock")
-            } else if errno == ENOENT, kill(pid, 0) != 0, errno == ESRCH {
+            } else if errno == ENOENT, pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
                 try? FileManager.default.removeItem(atPath: directory)
             }
         }
     }
 
-    /// Opens and locks `path` for as long as the process lives: the descriptor is never closed.
-    /// A sweep may remove the file while we wait for its lock (a process of the same number,
-    /// gone, in another container); then the file now at `path` is locked instead.
-    private static func holdLock(_ path: String) {
+    /// Opens and locks `path` for as long as the process lives (the descriptor is never
+    /// closed); false when another process holds it. A sweep may remove the file between our
+    /// open and our lock; then the file now at `path` is locked instead.
+    private static func holdLock(_ path: String) -> Bool {
         while true {
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { return }
-            guard flock(fd, LOCK_EX) == 0 else {
+            guard fd >= 0 else { return false }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
-                return
+                return false
             }
             var held = stat()
             var named = stat()
-            if fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_dev == named.st_dev, held.st_ino == named.st_ino { return }
+            if fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_dev == named.st_dev, held.st_ino == named.st_ino { return true }
             close(fd)
         }
     }

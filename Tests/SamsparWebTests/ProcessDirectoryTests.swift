@@ -57,6 +57,28 @@ struct ProcessDirectoryTests {
         #expect(!FileManager.default.fileExists(atPath: elsewhere + ".lock"))
     }
 
+    /// Two containers sharing `/tmp` can each run a server of the same number. The second
+    /// finds the name's lock held and takes the next name, instead of waiting for it forever
+    /// or sharing the first one's uploads.
+    @Test func aNameWhoseLockIsHeldElsewhereIsNotOurs() throws {
+        let prefix = "samspar-sweep-\(UUID().uuidString.prefix(8))"
+        let base = NSTemporaryDirectory() as NSString
+        let theirs = base.appendingPathComponent("\(prefix)-\(getpid())")
+        try makeDirectoryWithUpload(theirs)
+        let held = open(theirs + ".lock", O_RDWR | O_CREAT, 0o600)
+        #expect(flock(held, LOCK_EX) == 0)
+        defer {
+            close(held)
+            try? FileManager.default.removeItem(atPath: theirs)
+            unlink(theirs + ".lock")
+        }
+
+        let own = ProcessDirectory.make(prefix)
+
+        #expect(own == base.appendingPathComponent("\(prefix)-\(getpid())-1"))
+        #expect(FileManager.default.fileExists(atPath: theirs + "/upload"), "theirs is left alone")
+    }
+
     private func goneProcess() throws -> Int32 {
         let gone = Process()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
