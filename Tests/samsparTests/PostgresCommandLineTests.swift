@@ -62,7 +62,7 @@ struct PostgresCommandLineTests {
             let (status, stderr) = finish(run)
             #expect(status == 0, "\(stderr)")
         }
-        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "12", "each migration applied once (1–12)")
+        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "13", "each migration applied once (1–13)")
     }
 
     @Test func twoOverlappingImportsAtOnceLoseAndDuplicateNothing() throws {

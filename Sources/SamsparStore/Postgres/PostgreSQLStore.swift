@@ -348,8 +348,8 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
     }
 
     /// Every agreement's report input from one read of every registration in key order
-    /// (issue 27, part 3), each registration with its events and statuses aggregated by the
-    /// server in one pass over each table; with a pool, the lower and upper halves of the
+    /// (issue 27, part 3), each registration with the events and statuses it carries
+    /// (``PackedFactsMigration``); with a pool, the lower and upper halves of the
     /// identity numbers on two connections in one snapshot.
     public func reportInputs(forEach agreements: [Agreement], asOf: Day) async throws -> [ReportInput] {
         try await inHalves(
@@ -409,24 +409,14 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             return (id, agreement, code)
         }
         var builder = EveryReportBuilder(Populations(agreements), asOf: asOf, trackRows: trackRows)
-        // The aggregates have no ORDER BY: PostgreSQL 15 sorts each group for one (it was half
-        // of the read, 1.45 s against 0.70 s for half the national events in EXPLAIN ANALYZE),
-        // and nothing depends on the order of a registration's facts: the report takes the
-        // earliest and latest dates itself, and sorts status changes not already in date order
-        // (`PropertyTests.theOrderOfTheInputDoesNotMatter` shuffles a report's input).
-        let event = PackedFacts.eventSQL(track: "track_id", kind: "kind", date: "date")
-        let status = PackedFacts.statusSQL(status: "status", date: "date")
+        // Each registration carries its own events and statuses (``PackedFactsMigration``):
+        // one scan of the registrations, where it was three, two of them aggregated by the server.
         let range = "person_id >= $2 AND person_id < $3"
         let sql = """
-            SELECT r.person_id, r.org_number, r.sex_explicit, r.sex, r.municipality, r.first_permit_date, r.registered_on, r.exited_on,
-                   r.upper_secondary_completed, r.changed, e.events, s.statuses
-            FROM registrations r
-            LEFT JOIN (SELECT person_id, org_number, string_agg((\(event))::text, ',') AS events
-                       FROM track_events WHERE \(range) AND date <= $1 GROUP BY person_id, org_number) e USING (person_id, org_number)
-            LEFT JOIN (SELECT person_id, org_number, string_agg((\(status))::text, ',') AS statuses
-                       FROM status_changes WHERE \(range) AND date <= $1 GROUP BY person_id, org_number) s USING (person_id, org_number)
-            WHERE r.\(range) AND r.registered_on <= $1
-            ORDER BY r.person_id, r.org_number
+            SELECT person_id, org_number, sex_explicit, sex, municipality, first_permit_date, registered_on, exited_on,
+                   upper_secondary_completed, changed, packed_events, packed_statuses
+            FROM registrations WHERE \(range) AND registered_on <= $1
+            ORDER BY person_id, org_number
             """
         var ints = [Int64?](repeating: nil, count: 10)
         try await link.forEachRow(sql, Self.binds([Int(asOf.ordinal), from, to])) { row in
@@ -461,11 +451,8 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             if let index = agreement.tracks.firstIndex(where: { $0.code == code }) { trackIndexBuilder[id] = index }
         }
         let kinds = try await organisationKinds(on: link)
-        var builder = PackedFacts.Builder()
-        let sql = ReportQuery.sql(
-            municipalities: agreement.municipalities,
-            events: "string_agg((\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))::text, ',')",
-            statuses: "string_agg((\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))::text, ',')", asOf: "$1", part: part, parts: parts)
+        var builder = PackedFacts.Builder(asOf: asOf)
+        let sql = ReportQuery.sql(municipalities: agreement.municipalities, asOf: "$1", part: part, parts: parts)
         // Cell by cell from their bytes, as the one read of every report does: postgres-nio's
         // decoding of a twelve-value tuple looks up generic metadata for every value.
         var ints = [Int64?](repeating: nil, count: 10)

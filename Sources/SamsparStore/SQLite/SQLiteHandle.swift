@@ -253,6 +253,13 @@ struct SQLiteCursor {
         return String(decoding: UnsafeRawBufferPointer(start: pointer, count: bytes), as: UTF8.self)
     }
 
+    /// A text or blob column's bytes, valid only inside `body` (empty for NULL).
+    func withBytes<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let pointer = sqlite_nio_sqlite3_column_blob(statement, column)
+        let bytes = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+        return try body(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : bytes))
+    }
+
     subscript(_ column: Int32) -> SQLValue {
         switch sqlite_nio_sqlite3_column_type(statement, column) {
         case SQLITE_INTEGER: .int(sqlite_nio_sqlite3_column_int64(statement, column))

@@ -200,5 +200,6 @@ enum SQLiteMigrations {
         ), (10, "protected identity: a party's mark on its registration (issue 23)", ProtectedIdentityMigration.statements),
         (11, "sign-in: second factors, identity providers, sessions a person sees, the demo mark (issue 25)", SignInMigration.statements(bigint: "INTEGER")),
         (12, "indexes for caseloads and reports (issue 27)", ReadIndexMigration.statements(include: { "(municipality, registered_on, \($0))" })),
+        (13, "each registration carries its own events and status changes, packed (issue 27)", PackedFactsMigration.statements(.sqlite)),
     ]
 }

@@ -288,8 +288,8 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     }
 
     /// Every agreement's report input as of `asOf`, from one read of every registration
-    /// (issue 27, part 3): three reads in key order (registrations, events, status changes)
-    /// merged by (person, party), instead of a report's index seeks per person. Two reader
+    /// (issue 27, part 3) in key order, each with the facts it carries, instead of a report's
+    /// index seeks per person. Two reader
     /// connections each read half of the identity numbers, checked to be one snapshot as in
     /// ``reportFacts(for:asOf:)``.
     public nonisolated func reportInputs(forEach agreements: [Agreement], asOf: Day) async throws -> [ReportInput] {
@@ -314,7 +314,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     }
 
     /// The people with identity numbers in `from..<to`: their registrations made by `asOf`,
-    /// each with its events and status changes dated by then, walked side by side.
+    /// each with its events and status changes dated by then.
     private static func loadEvery(_ agreements: [Agreement], asOf: Day, from: Int64, to: Int64, on connection: SQLiteHandle) throws -> (
         head: Int64?, inputs: [ReportInput]
     ) {
@@ -327,37 +327,13 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         }
         var builder = EveryReportBuilder(Populations(agreements), asOf: asOf, trackRows: trackRows)
         let binds: [SQLValue] = [.int(Int64(asOf.ordinal)), .int(from), .int(to)]
-        try connection.rows(EveryReportQuery.events, binds) { events in
-            try connection.rows(EveryReportQuery.statuses, binds) { statuses in
-                var (moreEvents, moreStatuses) = (try events.next(), try statuses.next())
-                try connection.forEach(EveryReportQuery.registrations, binds) { row in
-                    let (person, org) = (row.int64(0), row.int64(1))
-                    builder.add(
-                        Registration.reportRow(
-                            person: person, org: org, sexExplicit: row.int64(2) == 1, male: row.int64(3) == 1, municipality: row.int64(4),
-                            firstPermit: row.int64(5), registeredOn: row.int64(6), exitedOn: row.int(7), upperSecondary: row.int64(8) == 1,
-                            kind: kinds[org], changed: row.int64(9)))
-                    // Facts of a registration made after `asOf` (not read) come before this one's.
-                    while moreEvents {
-                        let e = events.cursor
-                        let (p, o) = (e.int64(0), e.int64(1))
-                        if (p, o) > (person, org) { break }
-                        if (p, o) == (person, org), let kind = TrackEventKind(code: UInt8(truncatingIfNeeded: e.int64(3))) {
-                            builder.addEvent(track: Int(e.int64(2)), kind: kind, date: Day(ordinal: Int32(truncatingIfNeeded: e.int64(4))))
-                        }
-                        moreEvents = try events.next()
-                    }
-                    while moreStatuses {
-                        let s = statuses.cursor
-                        let (p, o) = (s.int64(0), s.int64(1))
-                        if (p, o) > (person, org) { break }
-                        if (p, o) == (person, org), let status = Outcome(code: UInt8(truncatingIfNeeded: s.int64(3))) {
-                            builder.addStatus(status, date: Day(ordinal: Int32(truncatingIfNeeded: s.int64(2))))
-                        }
-                        moreStatuses = try statuses.next()
-                    }
-                }
-            }
+        try connection.forEach(EveryReportQuery.registrations, binds) { row in
+            let (person, org) = (row.int64(0), row.int64(1))
+            let registration = Registration.reportRow(
+                person: person, org: org, sexExplicit: row.int64(2) == 1, male: row.int64(3) == 1, municipality: row.int64(4),
+                firstPermit: row.int64(5), registeredOn: row.int64(6), exitedOn: row.int(7), upperSecondary: row.int64(8) == 1,
+                kind: kinds[org], changed: row.int64(9))
+            row.withBytes(10) { events in row.withBytes(11) { builder.add(registration, packedEvents: events, packedStatuses: $0) } }
         }
         return (head, builder.finish())
     }
@@ -390,17 +366,14 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
             }
         }
         let kinds = try organisationKinds(on: connection)
-        var builder = PackedFacts.Builder()
+        var builder = PackedFacts.Builder(asOf: asOf)
         var columns: [Int32]?
         let names = [
             "person_id", "org_number", "sex_explicit", "sex", "municipality", "first_permit_date", "registered_on", "exited_on",
             "upper_secondary_completed", "changed", "events", "statuses",
         ]
         try connection.forEach(
-            ReportQuery.sql(
-                municipalities: agreement.municipalities,
-                events: "group_concat(\(PackedFacts.eventSQL(track: "e.track_id", kind: "e.kind", date: "e.date")))",
-                statuses: "group_concat(\(PackedFacts.statusSQL(status: "s.status", date: "s.date")))", asOf: "?1", part: part, parts: parts),
+            ReportQuery.sql(municipalities: agreement.municipalities, asOf: "?1", part: part, parts: parts),
             [.int(Int64(asOf.ordinal))]
         ) { row in
             if columns == nil { columns = names.map { row.index(of: $0) ?? -1 } }
