@@ -240,7 +240,16 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
                 try await scope.finish(
                     summary, previous: previous.compactMap(PreviousValue.captured), protection: marks.compactMap(ProtectionChange.init(row:)),
                     in: session)
-                try query(staging.upsert)
+                if let packed = PackedFactsMigration.packed(for: kind) {
+                    // Each registration the file named is packed once, after the upsert, not
+                    // once per row by the triggers (``PackedFactsMigration/deferred``).
+                    try query("INSERT INTO \(PackedFactsMigration.deferred) (importing) VALUES (1)")
+                    try query(staging.upsert)
+                    try query(PackedFactsMigration.repackStaged(packed, staging: "temp.\(staging.name)"))
+                    try query("DELETE FROM \(PackedFactsMigration.deferred)")
+                } else {
+                    try query(staging.upsert)
+                }
                 if kind == .participants { try query(ProtectedIdentityMigration.clearEmpty) }
                 try query(staging.drop)
                 try query("PRAGMA cache_size = -\(pageCache.writerKiB)")
