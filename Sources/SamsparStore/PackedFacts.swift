@@ -409,13 +409,24 @@ enum PackedFactsMigration {
                   FROM (\(rows)) c WHERE r.person_id = c.person_id AND r.org_number = c.org_number\(onlyChanged ? " AND r.\(packed.column) IS DISTINCT FROM \(packing)" : "");
                 """
         }
+        // Rows inserted: each registration they name has facts, so its packing is one group of
+        // an aggregate joined to them, not a subquery per registration (nationally 13.6 s
+        // against 18.1 s for the statuses' million registrations).
+        let inserted = """
+            UPDATE registrations r SET \(packed.column) = g.packed
+              FROM (SELECT f.person_id, f.org_number, string_agg((\(packed.value))::text, ',') AS packed
+                    FROM \(packed.table) f JOIN (SELECT DISTINCT person_id, org_number FROM new_rows) c
+                      ON c.person_id = f.person_id AND c.org_number = f.org_number
+                    GROUP BY f.person_id, f.org_number) g
+              WHERE r.person_id = g.person_id AND r.org_number = g.org_number;
+            """
         let function = "samspar_repack_\(packed.column)"
         return [
             """
             CREATE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
               IF TG_OP = 'INSERT' THEN
-                \(repack("SELECT DISTINCT person_id, org_number FROM new_rows"))
+                \(inserted)
               ELSIF TG_OP = 'DELETE' THEN
                 \(repack("SELECT DISTINCT person_id, org_number FROM old_rows"))
               ELSE
