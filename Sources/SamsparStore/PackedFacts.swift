@@ -25,7 +25,8 @@ enum PackedFacts {
 
         init(asOf: Day) { self.asOf = asOf }
 
-        mutating func add(_ registration: Registration, events: String?, statuses: String?, trackIndex: [Int: Int]) {
+        /// `events`, `statuses`: the registration's packed columns as the row holds them (empty for NULL).
+        mutating func add(_ registration: Registration, events: UnsafeRawBufferPointer, statuses: UnsafeRawBufferPointer, trackIndex: [Int: Int]) {
             var f = RegisteredFacts(registration: registration)
             let person = registration.person
             let asOf = asOf
@@ -39,13 +40,8 @@ enum PackedFacts {
         }
     }
 
-    /// Each packed event of `text` (``eventSQL(track:kind:date:)``), by its track's row id; an
+    /// Each packed event of `bytes` (``eventSQL(track:kind:date:)``), by its track's row id; an
     /// unknown kind is skipped.
-    static func forEachEvent(in text: String?, _ body: (_ track: Int, _ kind: TrackEventKind, _ date: Day) -> Void) {
-        guard var text else { return }
-        text.withUTF8 { forEachEvent(in: UnsafeRawBufferPointer($0), body) }
-    }
-
     static func forEachEvent(in bytes: UnsafeRawBufferPointer, _ body: (_ track: Int, _ kind: TrackEventKind, _ date: Day) -> Void) {
         forEachInteger(in: bytes) { value in
             guard let kind = TrackEventKind(code: UInt8((value >> 20) & 0x7)) else { return }
@@ -53,13 +49,8 @@ enum PackedFacts {
         }
     }
 
-    /// Each packed status change of `text` (``statusSQL(status:date:)``); an unknown status is
+    /// Each packed status change of `bytes` (``statusSQL(status:date:)``); an unknown status is
     /// skipped.
-    static func forEachStatus(in text: String?, _ body: (_ status: Outcome, _ date: Day) -> Void) {
-        guard var text else { return }
-        text.withUTF8 { forEachStatus(in: UnsafeRawBufferPointer($0), body) }
-    }
-
     static func forEachStatus(in bytes: UnsafeRawBufferPointer, _ body: (_ status: Outcome, _ date: Day) -> Void) {
         forEachInteger(in: bytes) { value in
             guard let status = Outcome(code: UInt8(truncatingIfNeeded: value >> 20)) else { return }
@@ -158,15 +149,8 @@ struct EveryReportBuilder {
     }
 
     /// ``add(_:)`` with the registration's own events and statuses as it carries them
-    /// (``PackedFactsMigration``): those dated after `asOf` are left out here.
-    mutating func add(_ registration: Registration, packedEvents: String?, packedStatuses: String?) {
-        var (events, statuses) = (packedEvents ?? "", packedStatuses ?? "")
-        events.withUTF8 { e in
-            statuses.withUTF8 { s in add(registration, packedEvents: UnsafeRawBufferPointer(e), packedStatuses: UnsafeRawBufferPointer(s)) }
-        }
-    }
-
-    /// The same, the packed facts read in place (SQLite's column bytes).
+    /// (``PackedFactsMigration``), read in place from the row's bytes (NULL: none): those
+    /// dated after `asOf` are left out here.
     mutating func add(_ registration: Registration, packedEvents: UnsafeRawBufferPointer, packedStatuses: UnsafeRawBufferPointer) {
         add(registration)
         let asOf = asOf

@@ -392,7 +392,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
                 person: id, org: org, sexExplicit: row.int(c[2]) == 1, male: row.int(c[3]) == 1, municipality: row.int(c[4]) ?? 0,
                 firstPermit: row.int(c[5]) ?? 0, registeredOn: row.int(c[6]) ?? 0, exitedOn: row.int(c[7]), upperSecondary: row.int(c[8]) == 1,
                 kind: kinds[org], changed: row.int(c[9]) ?? 0)
-            builder.add(registration, events: row.text(c[10]), statuses: row.text(c[11]), trackIndex: trackIndex)
+            row.withBytes(c[10]) { events in row.withBytes(c[11]) { builder.add(registration, events: events, statuses: $0, trackIndex: trackIndex) } }
         }
         return builder.facts
     }
