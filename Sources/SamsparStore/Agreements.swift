@@ -237,10 +237,37 @@ public enum Agreements {
 /// Reads back a stored agreement document (validated when it was imported).
 /// A plain function: the optimiser crashed on typed throws inside an async closure here.
 func parseStored(_ document: String) throws -> Agreement {
+    if let parsed = StoredDocuments.parsed.withLock({ $0.agreements[document] }) { return parsed }
+    let agreement: Agreement
     do {
-        return try Agreement.parse(json: Data(document.utf8))
+        agreement = try Agreement.parse(json: Data(document.utf8))
     } catch {
         throw error as any Error
+    }
+    StoredDocuments.parsed.withLock { StoredDocuments.keep(agreement, parsedFrom: document, in: &$0) }
+    return agreement
+}
+
+/// The stored agreement documents this process has parsed, by their text. Reading a version
+/// parses and checks its whole document (``Agreement/parse(json:)``), about 1.5 ms for a
+/// national agreement's 4 KB, and every report, page and close reads the versions it needs:
+/// the read of every report parsed 97 of them, 150 ms of its 2 s on PostgreSQL (issue 27,
+/// tenth step). Parsing is a function of the text alone, so a text seen before gives the
+/// agreement parsed then; a draft saved over its version has a new text and is parsed anew.
+/// Texts of at most ``limit`` bytes in all are kept (a national database's 97 agreements are
+/// 400 KB; a parsed agreement takes about as much again); past that the memory starts over.
+enum StoredDocuments {
+    static let limit = 8 << 20
+    typealias Kept = (agreements: [String: Agreement], bytes: Int)
+    static let parsed = Locked<Kept>(([:], 0))
+
+    /// Keeps `agreement` by its text (once), first forgetting every text kept if the new one
+    /// would take the texts past `limit` bytes.
+    static func keep(_ agreement: Agreement, parsedFrom document: String, in kept: inout Kept, limit: Int = limit) {
+        guard kept.agreements[document] == nil else { return }
+        if kept.bytes + document.utf8.count > limit { kept = ([:], 0) }
+        kept.agreements[document] = agreement
+        kept.bytes += document.utf8.count
     }
 }
 
