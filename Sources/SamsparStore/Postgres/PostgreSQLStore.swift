@@ -376,7 +376,7 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
         SELECT COALESCE(
           (SELECT (histogram_bounds::text::bigint[])[array_length(histogram_bounds::text::bigint[], 1) / 2 + 1]
            FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'registrations' AND attname = 'person_id'),
-          (SELECT person_id FROM registrations ORDER BY person_id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM registrations)))
+          (SELECT person_id FROM registrations ORDER BY person_id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM registrations))) AS middle
         """
 
     /// A report's read: `whole` on one connection, or with a pool of two or more `halves` on
