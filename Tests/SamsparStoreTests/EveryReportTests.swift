@@ -16,8 +16,9 @@ struct EveryReportTests {
     static let asOf = Day(year: 2019, month: 3, day: 31)!
 
     /// Östra Södertörn's fixtures, an agreement of Eskilstuna and Arbetsförmedlingen with three
-    /// tracks (`svets` first), Arbetsförmedlingen's registrations of Ali (in Eskilstuna by its record)
-    /// and Karim (in Tyresö by its record), their events, and a draft without signatures.
+    /// tracks (`svets` first), Arbetsförmedlingen's registrations of Ali (in Eskilstuna by its record),
+    /// Karim (in Tyresö by its record) and a woman in Eskilstuna whose identity number says male
+    /// (her sex given, as the reads carry it packed), their events, and a draft without signatures.
     static func load(_ store: any SamsparStore) async throws {
         try await Fixtures.load(store)
         var eskilstuna = try Fixtures.agreement
@@ -49,9 +50,10 @@ struct EveryReportTests {
 
         let scope = ImportScope(organisation: af.value, today: asOf)
         let participants = """
-            person_id;municipality;first_permit_date;registered_on;upper_secondary_completed
-            199009132391;0484;2017-05-15;2018-01-15;no
-            199201202398;0138;2017-01-01;2017-03-01;no
+            person_id;sex;municipality;first_permit_date;registered_on;upper_secondary_completed
+            199009132391;;0484;2017-05-15;2018-01-15;no
+            199201202398;;0138;2017-01-01;2017-03-01;no
+            198501139995;female;0484;2017-09-01;2018-03-01;no
             """
         let events = """
             person_id;track;event;date;reason
@@ -116,11 +118,13 @@ struct EveryReportTests {
             #expect(ostra.tracks[0].count(.completed) == 1)
             #expect(ostra.recruitment == Ratio(2, of: 4))
 
-            // Eskilstuna: Karim alone is active (Ali is in its population through
-            // Arbetsförmedlingen's record, but his municipality's record says Haninge).
-            #expect(eskilstuna.participants.active == 1)
+            // Eskilstuna: Karim and Arbetsförmedlingen's 198501139995 are active (Ali is in its
+            // population through Arbetsförmedlingen's record, but his municipality's record says
+            // Haninge). 198501139995's identity number says male; the record says female, and
+            // a value given counts over one derived (SPEC §3).
+            #expect(eskilstuna.participants.active == 2)
             #expect(eskilstuna.participants.male == 1)
-            #expect(eskilstuna.participants.female == 0)
+            #expect(eskilstuna.participants.female == 1)
             // Invited to svets by Arbetsförmedlingen, whose record of him names Tyresö; his start
             // on 2019-06-01 is after the report's day.
             #expect(eskilstuna.tracks.map(\.code) == ["svets", "lager", "esk-unga"])
