@@ -144,6 +144,21 @@ struct PackedFactsTests {
             #expect(try await Self.carried(store)[ali]?.statuses == [])
             try await Self.expectInStep(store, "the last status removed")
 
+            // Arbetsförmedlingen registers Amina too, with an event of its own: each registration
+            // carries its own party's facts, never the other's.
+            let af = ImportScope(organisation: try Organisationsnummer("202100-2114").value, today: try Day(iso: "2026-12-05"))
+            _ = try await store.importFile(
+                .participants,
+                from: .bytes(
+                    Array(
+                        "person_id;municipality;first_permit_date;registered_on;upper_secondary_completed\n199001012385;0136;2016-03-01;2018-04-01;yes\n".utf8)),
+                currentYear: 2026, scope: af, progress: nil)
+            _ = try await store.importFile(
+                .events, from: .bytes(Array("person_id;track;event;date;reason\n199001012385;bygg;invited;2018-05-02;\n".utf8)), currentYear: 2026,
+                scope: af, progress: nil)
+            carried = try await Self.carried(store)
+            #expect(carried["199001012385 2021002114"] == Carried(events: ["bygg invited 2018-05-02"], statuses: []))
+            try await Self.expectInStep(store, "a second party's registration")
             // Erasure takes the registration and its facts; the others keep theirs.
             let erased = try await store.erase(
                 Self.amina, of: Self.haninge, today: try Day(iso: "2026-12-05"), beforeCommit: { _ in },
@@ -151,6 +166,7 @@ struct PackedFactsTests {
             #expect(erased?.registrations == 1)
             carried = try await Self.carried(store)
             #expect(carried[amina] == nil)
+            #expect(carried["199001012385 2021002114"] == Carried(events: ["bygg invited 2018-05-02"], statuses: []))
             #expect(carried[ali]?.events.count == 4)
             try await Self.expectInStep(store, "an erasure")
         }
