@@ -293,6 +293,21 @@ enum ReportQuery {
 enum PackedFactsMigration {
     enum Engine { case sqlite, postgres }
 
+    /// The advisory lock every bulk writer of registrations holds on PostgreSQL for the rest
+    /// of its transaction, before its first row lock: participants, events and statuses
+    /// imports (their upserts) and a retention run. Each of them writes many registrations in
+    /// one transaction (the packing triggers below update every registration whose facts a
+    /// statement wrote), and PostgreSQL locks them in the order its plan meets them: key order
+    /// for a few (a nested loop over the sorted groups), the table's physical order for many
+    /// (a hash join over a scan). Two such writers of the same registrations at once could
+    /// each hold a row the other waits for, and PostgreSQL would refuse one with "deadlock
+    /// detected" (reproduced: `PostgresCommandLineTests`). Held by all of them, they write
+    /// one after another; their files' reading and staging still run side by side. Locking
+    /// the registrations in key order inside every trigger was the other way; it costs every
+    /// import a second pass over its registrations, where this costs a lone import nothing.
+    /// SQLite has one writer at a time already (``SQLSession/lock(_:)`` does nothing there).
+    static let writersLock = "samspar: bulk writers of registrations"
+
     struct Packed {
         var table: String
         var column: String

@@ -335,6 +335,8 @@ extension SamsparStore {
         -> RetentionPlan
     {
         try await transaction { s in
+            // Removes many registrations: one bulk writer of them at a time.
+            try await s.lock(PackedFactsMigration.writersLock)
             let plan = try await RetentionRows.plan(for: org, today: today, in: s)
             try await AuditLog.append(plan.lines.compactMap(audit), at: now, in: s)
             return plan

@@ -98,6 +98,80 @@ struct PostgresCommandLineTests {
         #expect(try psqlValue(url, "SELECT count(*) FROM (SELECT DISTINCT person_id, org_number, track_id, kind, date FROM track_events) k") == "7000")
     }
 
+    /// A statuses import and an events import of the same registrations at once (issue 27).
+    /// Both write the registrations (their packed facts, migration 13): the statuses' few in
+    /// key order, the events' many in the table's physical order, which an update of half the
+    /// registrations has made the upper half first. A third session holds one registration of
+    /// the lower half until both imports wait, so that they meet: the statuses import holds the
+    /// lower ones before it, the events import the upper ones and then waits for the statuses
+    /// import, which then needs an upper one. Without one lock over bulk writers of
+    /// registrations (``PackedFactsMigration/writersLock``) PostgreSQL refuses the events file
+    /// with "deadlock detected", every time (seen); with it, both go in.
+    @Test func statusesAndEventsOfTheSameRegistrationsAtOnceBothGoIn() throws {
+        let cli = try Samspar()
+        let url = try #require(try freshPostgresURL())
+        #expect(try cli.run(["migrate", "--db", url]).status == 0)
+        #expect(try cli.run(["agreement", "import", "--db", url, Samspar.shared.appendingPathComponent("examples/agreement.json").path]).status == 0)
+        let people = Array(testNumbers.prefix(3000)).sorted()
+        let participants = try cli.write(
+            "p.csv",
+            (["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"] + people.map { "\($0);0136;2016-03-01;2017-01-10;no" })
+                .joined(separator: "\n"))
+        #expect(try cli.run(["import", "participants", participants, "--db", url]).status == 0)
+        let middle = people[1500]
+        // New versions of the lower half's rows go after the upper half's.
+        #expect(
+            try psqlValue(url, "WITH u AS (UPDATE registrations SET exited_on = exited_on WHERE person_id < \(middle) RETURNING 1) SELECT count(*) FROM u")
+                == "1500")
+
+        let some = people.enumerated().filter { $0.offset % 7 == 0 }.map(\.element)  // 429, in key order
+        let statuses = try cli.write("s.csv", (["person_id;status;date"] + some.shuffled().map { "\($0);studies;2018-02-15" }).joined(separator: "\n"))
+        let events = try cli.write("e.csv", (["person_id;track;event;date"] + people.map { "\($0);vard;invited;2018-02-15" }).joined(separator: "\n"))
+        let held = some.filter { $0 < middle }[100]
+        let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        func waitUntil(_ sql: String, _ enough: (Int) -> Bool) throws {
+            var tries = 0
+            while tries < 400, !enough(Int(try psqlValue(url, sql)) ?? 0) {
+                Thread.sleep(forTimeInterval: 0.05)
+                tries += 1
+            }
+        }
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        holder.arguments = [
+            url, "-Xq", "-f",
+            try cli.write(
+                "hold.sql",
+                """
+                BEGIN;
+                SELECT 1 FROM registrations WHERE person_id = \(held) FOR NO KEY UPDATE;
+                DO $$ BEGIN
+                  FOR i IN 1..400 LOOP
+                    PERFORM pg_stat_clear_snapshot();
+                    EXIT WHEN (\(waiting)) >= 2;
+                    PERFORM pg_sleep(0.05);
+                  END LOOP;
+                END $$;
+                COMMIT;
+                """),
+        ]
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        // The holder has its row once it is in its loop.
+        try waitUntil("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'DO $$%' AND datname = current_database()") { $0 >= 1 }
+        let statusesRun = try start(cli, ["import", "statuses", statuses, "--db", url])
+        try waitUntil(waiting) { $0 >= 1 }
+        let eventsRun = try start(cli, ["import", "events", events, "--db", url])
+        let (statusesStatus, statusesError) = finish(statusesRun), (eventsStatus, eventsError) = finish(eventsRun)
+        holder.waitUntilExit()
+        #expect(statusesStatus == 0, "\(statusesError)")
+        #expect(eventsStatus == 0, "\(eventsError)")
+        #expect(try psqlValue(url, "SELECT count(*) FROM status_changes") == "429")
+        #expect(try psqlValue(url, "SELECT count(*) FROM track_events") == "3000")
+        #expect(try psqlValue(url, "SELECT count(*) FROM registrations WHERE packed_statuses IS NOT NULL") == "429")
+        #expect(try psqlValue(url, "SELECT count(*) FROM registrations WHERE packed_events IS NOT NULL") == "3000")
+    }
+
     /// `samspar import --exclusive` (issue 27): the events go in with their foreign keys
     /// checked once, and the keys are there, checked, afterwards.
     @Test func anExclusiveImportLeavesTheKeysChecked() throws {

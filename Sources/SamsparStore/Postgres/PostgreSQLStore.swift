@@ -15,8 +15,8 @@ import SamsparDomain
 /// `COPY … FROM STDIN` and move the whole file into place with one `INSERT … SELECT … ON
 /// CONFLICT DO UPDATE` in key order, inside one transaction: all or nothing, idempotent, and
 /// safe beside another process importing an overlapping file (conflicts are resolved by the
-/// upsert; the upsert phase of one table is serialised with an advisory lock, so two imports
-/// cannot deadlock).
+/// upsert; the upsert phases of imports that write registrations are serialised with one
+/// advisory lock, so two imports cannot deadlock: ``PackedFactsMigration/writersLock``).
 public final class PostgreSQLStore: SamsparStore, SQLEngine {
     public var engine: StoreEngine { StoreEngine(sql: self) }
 
@@ -167,7 +167,14 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
     /// A one-line reason from a driver error (the server's own message when there is one).
     static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] { return message }
+            if let message = error.serverInfo?[.message] {
+                // 40P01: PostgreSQL stopped this transaction to let another go on. Nothing of it
+                // was written, and sent again it goes in (the reader is told so, not only why).
+                if error.serverInfo?[.sqlState] == "40P01" {
+                    return "another write of the same records ran at the same time and the database stopped this one (\(message)); send it again"
+                }
+                return message
+            }
             if let underlying = error.underlying { return describe(underlying) }
             if error.code == .serverClosedConnection { return "the server closed the connection (is it a PostgreSQL server?)" }
             return "\(error.code)"
@@ -284,9 +291,15 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             try await link.execute("CREATE TEMP TABLE IF NOT EXISTS \(table.staging) (LIKE \(table.name)) ON COMMIT DROP")
             try await link.execute("ALTER TABLE \(table.staging) ADD COLUMN IF NOT EXISTS seq BIGSERIAL")
             let summary = try await importer.run(source: source, writer: PostgresBulkWriter(link: link, kind: kind))
-            // One table's upserts run one process at a time; COPY into staging ran in parallel.
-            try await link.execute("SELECT pg_advisory_xact_lock(\(Self.importLock + ImportKind.allCases.firstIndex(of: kind)!))")
+            // Upserts run one process at a time (COPY into staging ran in parallel): those that
+            // write registrations, their facts included, one after another whatever their kind
+            // (``PackedFactsMigration/writersLock``), the activities' among themselves.
             let session = PostgresSession(link: link, auditKey: auditKey)
+            if kind == .activities {
+                try await link.execute("SELECT pg_advisory_xact_lock(\(Self.importLock + ImportKind.allCases.firstIndex(of: kind)!))")
+            } else {
+                try await session.lock(PackedFactsMigration.writersLock)
+            }
             let previous = try await session.query(
                 StoredTables.previous(
                     StoredTables.table(for: kind), staging: table.staging, distinct: "IS DISTINCT FROM", json: "json_build_object", text: "::text"), [])
