@@ -62,6 +62,11 @@ protocol SQLSession: Sendable {
     /// an agreement at national scale, 97 agreements at a first start; issue 27).
     func forEachRow(_ sql: String, _ binds: [SQLValue], _ body: (SQLColumns) throws -> Void) async throws
 
+    /// The rest of the transaction's statements each run in one process (PostgreSQL: no
+    /// parallel workers; SQLite has none): for reads made several at once on every core
+    /// already, where workers only add their start, their gathering and a sort each.
+    func inOneProcess() async throws
+
     /// Serialises appends to the audit chain across every instance sharing the database
     /// (SQLite's write transaction already does; PostgreSQL takes an advisory lock).
     func lockAuditChain() async throws
@@ -177,13 +182,15 @@ extension SQLSession {
 /// is stepped, or a row already read. Valid only inside the call it is handed to.
 struct SQLColumns {
     let cursor: SQLiteCursor?
-    let row: SQLRow?
+    let values: [SQLValue]
 
-    init(cursor: SQLiteCursor) { (self.cursor, self.row) = (cursor, nil) }
-    init(row: SQLRow) { (self.cursor, self.row) = (nil, row) }
+    init(cursor: SQLiteCursor) { (self.cursor, self.values) = (cursor, []) }
+    init(row: SQLRow) { (self.cursor, self.values) = (nil, row.values) }
+    /// A row's values by position, as a PostgreSQL session reads them.
+    init(values: [SQLValue]) { (self.cursor, self.values) = (nil, values) }
 
     private func value(_ column: Int32) -> SQLValue {
-        guard let values = row?.values, Int(column) < values.count else { return .null }
+        guard Int(column) < values.count else { return .null }
         return values[Int(column)]
     }
 

@@ -414,6 +414,7 @@ struct SQLiteSession: SQLSession {
         try connection.forEach(sql, binds, rewrite: true) { try body(SQLColumns(cursor: $0)) }
     }
 
+    func inOneProcess() async throws {}
     func lockAuditChain() async throws {}
     func lock(_ name: String) async throws {}
     func restartIdentity(_ table: String, column: String) async throws {}
