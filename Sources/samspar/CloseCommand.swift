@@ -32,7 +32,10 @@ struct CloseCommand: AsyncParsableCommand {
             guard let q = Quarter(quarter) else { throw CLIFailure("--quarter \(quarter) is not a quarter such as 2018-Q2") }
             named = q
         }
-        let closes = try await context.withStore {
+        // Pooled as `serve` is (SAMSPAR_DATABASE_POOL): the closes are made for two agreements
+        // at once, and on one connection each waited while the other read (a quarter of the
+        // two cores idle at a national first start, issue 27).
+        let closes = try await context.withStore(pooled: true) {
             try await FigureOperations.makeCloses(agreement, quarter: named, documents: false, context.caller("close"), context.services($0))
         }
         for (close, made) in closes {

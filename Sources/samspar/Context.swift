@@ -295,8 +295,10 @@ struct Context {
     }
 
     /// Runs `body` with an open store and closes it whatever happens.
-    func withStore<T>(_ body: (any SamsparStore) async throws -> T) async throws -> T {
-        let store = try await openStore()
+    /// `pooled`: PostgreSQL through a pool of ``poolSize`` connections, as `serve` opens it, for
+    /// a command that works on several things at once (`samspar close`).
+    func withStore<T>(pooled: Bool = false, _ body: (any SamsparStore) async throws -> T) async throws -> T {
+        let store = try await (pooled ? openPooledStore() : openStore())
         do {
             let result = try await body(store)
             try await store.close()
