@@ -89,14 +89,31 @@ public struct CloseSnapshot: Sendable {
     static func visible(
         _ facts: [RegisteredFacts], organisations: [Organisationsnummer], consented: [(Organisationsnummer, PersonParty)]
     ) -> [Organisationsnummer: Set<PersonParty>] {
-        var visible: [Organisationsnummer: Set<PersonParty>] = [:]
-        for org in organisations { visible[org] = [] }
+        // Each party's registrations gathered first, by its place among the population's few
+        // parties, and each set then made at its size: a lookup in the dictionary per
+        // registration and sets grown one by one were 4% of a national close run (issue 27).
+        var parties: [Organisationsnummer] = []
+        var members: [[PersonParty]] = []
+        var last = -1
         // By index: `for f in facts` copies each registration with its arrays (retains) to read
         // two numbers (issue 27: 2.6% of a national close run).
         for i in facts.indices {
             let party = facts[i].registration.party
-            visible[party, default: []].insert(PersonParty(person: facts[i].registration.record.person.value, org: party.value))
+            if last < 0 || parties[last] != party {
+                if let found = parties.firstIndex(of: party) {
+                    last = found
+                } else {
+                    last = parties.count
+                    parties.append(party)
+                    members.append([])
+                }
+            }
+            members[last].append(PersonParty(person: facts[i].registration.record.person.value, org: party.value))
         }
+        var visible: [Organisationsnummer: Set<PersonParty>] = [:]
+        visible.reserveCapacity(organisations.count + parties.count)
+        for org in organisations { visible[org] = [] }
+        for k in parties.indices { visible[parties[k]] = Set(members[k]) }
         for (viewer, registration) in consented where visible[viewer] != nil { visible[viewer]!.insert(registration) }
         return visible
     }

@@ -175,6 +175,26 @@ struct AgreementPreparationTests {
         #expect(early == [.init(kind: "sfi", people: 2, hours: 24)])
     }
 
+    /// Each person counted once per kind, whether the spans come in person order (as the store
+    /// reads them: counted by the last person counted) or in any other (counted by a set).
+    @Test func activityPeopleCountedOnceInEitherOrder() {
+        let spans = [
+            // 7 days at 7 h a week = 7 h each.
+            ActivitySpan(person: 1, kind: "sfi", start: d("2018-01-01"), end: d("2018-01-07"), hoursPerWeek: 7),
+            ActivitySpan(person: 1, kind: "sfi", start: d("2018-02-01"), end: d("2018-02-07"), hoursPerWeek: 7),
+            // 7 days at 14 h a week = 14 h.
+            ActivitySpan(person: 1, kind: "work_practice", start: d("2018-03-01"), end: d("2018-03-07"), hoursPerWeek: 14),
+            // 14 days at 7 h a week = 14 h.
+            ActivitySpan(person: 2, kind: "sfi", start: d("2018-01-01"), end: d("2018-01-14"), hoursPerWeek: 7),
+            ActivitySpan(person: 3, kind: "work_practice", start: d("2018-04-01"), end: d("2018-04-07"), hoursPerWeek: 7),
+            ActivitySpan(person: 3, kind: "work_practice", start: d("2018-05-01"), end: d("2018-05-07"), hoursPerWeek: 7),
+        ]
+        let expected: [FollowUp.Volume] = [.init(kind: "sfi", people: 2, hours: 28), .init(kind: "work_practice", people: 2, hours: 28)]
+        #expect(FollowUp.volume(spans, year: 2018, asOf: d("2018-12-31")) == expected)
+        #expect(FollowUp.volume(spans.reversed(), year: 2018, asOf: d("2018-12-31")) == expected)
+        #expect(FollowUp.volume([spans[3], spans[0], spans[1]], year: 2018, asOf: d("2018-12-31")) == [.init(kind: "sfi", people: 2, hours: 28)])
+    }
+
     @Test func goalsAgainstTargetsAndSuppression() throws {
         var a = S.example
         a.subGoals = .init(recruitment: 0.5, acceptance: 0.6)
