@@ -295,7 +295,10 @@ enum PackedFactsMigration {
 
     /// The advisory lock every bulk writer of registrations holds on PostgreSQL for the rest
     /// of its transaction, before its first row lock: participants, events and statuses
-    /// imports (their upserts) and a retention run. Each of them writes many registrations in
+    /// imports (their upserts), a retention run and an erasure (whose removal locks a
+    /// registration by the trigger before it deletes it, while an import holds it by its
+    /// foreign key and then waits for the trigger's lock: seen to deadlock, and a test in
+    /// `PostgresCommandLineTests` for each). Each of them writes many registrations in
     /// one transaction (the packing triggers below update every registration whose facts a
     /// statement wrote), and PostgreSQL locks them in the order its plan meets them: key order
     /// for a few (a nested loop over the sorted groups), the table's physical order for many

@@ -335,8 +335,6 @@ extension SamsparStore {
         -> RetentionPlan
     {
         try await transaction { s in
-            // Removes many registrations: one bulk writer of them at a time.
-            try await s.lock(PackedFactsMigration.writersLock)
             let plan = try await RetentionRows.plan(for: org, today: today, in: s)
             try await AuditLog.append(plan.lines.compactMap(audit), at: now, in: s)
             return plan
@@ -351,6 +349,9 @@ extension SamsparStore {
         audit: @Sendable (RetentionPlan.Line, Removal) -> AuditDraft?, at now: Date
     ) async throws -> [(RetentionPlan.Line, Removal)] {
         try await transaction { s in
+            // Removes many registrations: one bulk writer of them at a time, before any row lock
+            // (``PackedFactsMigration/writersLock``).
+            try await s.lock(PackedFactsMigration.writersLock)
             let plan = try await RetentionRows.plan(for: org, today: today, in: s)
             var done: [(RetentionPlan.Line, Removal)] = []
             var removed: [PersonParty] = []
@@ -375,6 +376,10 @@ extension SamsparStore {
         audit: @Sendable (Removal) -> AuditDraft, at now: Date
     ) async throws -> Removal? {
         try await transaction { s in
+            // A bulk writer of registrations too: its removal locks the registration from the
+            // packing trigger before it deletes it, and an import of the same registration
+            // would lock them the other way (``PackedFactsMigration/writersLock``).
+            try await s.lock(PackedFactsMigration.writersLock)
             let registration = PersonParty(person: person.value, org: org.value)
             let removal = try await RetentionRows.remove([registration], today: today, in: s)
             guard removal.registrations == 1 else { return nil }

@@ -305,7 +305,11 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
                     StoredTables.table(for: kind), staging: table.staging, distinct: "IS DISTINCT FROM", json: "json_build_object", text: "::text"), [])
             let marks = kind == .participants ? try await session.query(ProtectedIdentityMigration.changes(staging: table.staging), []) : []
             let dropped = scope.keysCheckedOnce ? try await Self.dropForeignKeys(of: table.name, session) : []
-            try await link.execute(table.upsert)
+            do {
+                try await link.execute(table.upsert)
+            } catch let failure as PostgresFailure where failure.sqlState == "23503" {
+                throw Self.removedWhileRead(failure)
+            }
             try await Self.addForeignKeys(dropped, to: table.name, session)
             if kind == .participants { try await link.execute(ProtectedIdentityMigration.clearEmpty) }
             try await scope.finish(
@@ -334,13 +338,21 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
             do {
                 _ = try await session.query("ALTER TABLE \(table) VALIDATE CONSTRAINT \(quoted(key.name))", [])
             } catch let failure as PostgresFailure where failure.sqlState == "23503" {
-                // The importer resolves every row's keys before it writes, so only a fault in
-                // Samspår can get here; say so, and which key, rather than PostgreSQL's words alone.
-                throw PostgresFailure(
-                    message: "a row written to \(table) names nothing that its key \(key.definition) requires (a fault in Samspår, not in the file: "
-                        + "every row's keys are checked before it is written): \(failure.message)", sqlState: failure.sqlState)
+                throw removedWhileRead(failure, key: key.definition)
             }
         }
+    }
+
+    /// A foreign key that fails at an import's write: the importer found every row's
+    /// registration when it read the file, so one that is gone was removed since, by a
+    /// retention run or an erasure that held the writers' lock while this import read its file
+    /// (``PackedFactsMigration/writersLock``). Sent again, the file's rows that name nobody are
+    /// listed by line.
+    static func removedWhileRead(_ failure: PostgresFailure, key: String? = nil) -> PostgresFailure {
+        PostgresFailure(
+            message: "a registration the file names was removed (retention or erasure) while the file was read; "
+                + "send it again to see which rows name nobody (\(key.map { "a row names nothing that its key \($0) requires: " } ?? "")\(failure.message))",
+            sqlState: failure.sqlState)
     }
 
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
