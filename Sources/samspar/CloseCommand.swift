@@ -15,7 +15,9 @@ struct CloseCommand: AsyncParsableCommand {
             A quarter's close is due at 00:00 Europe/Stockholm on the 31st day after its last day
             (SAMSPAR_CLOSE_DELAY_DAYS), for every quarter from the one in which the agreement's
             first version signed by every party is valid through the one in which it ends.
-            `samspar serve` makes them too, at start and while it runs.
+            `samspar serve` makes them too, at start and while it runs. On PostgreSQL it
+            connects as `serve` does, through a pool of SAMSPAR_DATABASE_POOL connections
+            (default 10): two agreements' closes are made at once.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Agreement id (default: every agreement).") var agreement: String?

@@ -244,6 +244,50 @@ struct PostgresCommandLineTests {
         #expect(try psqlValue(url, "SELECT count(*) FROM track_events") == left)
     }
 
+    /// `samspar close` on PostgreSQL, through its pool (issue 27): the same closes as on SQLite
+    /// from the same files, byte for byte (each line names both forms' SHA-256).
+    @Test func closesThroughThePoolAreSQLitesByteForByte() throws {
+        let cli = try Samspar()
+        let url = try #require(try freshPostgresURL())
+        let people = Array(testNumbers.prefix(300))
+        let participants = try cli.write(
+            "p.csv",
+            (["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"]
+                + people.enumerated().map { "\($1);\($0 % 2 == 0 ? "0136" : "0138");2016-03-01;2017-01-10;\($0 % 3 == 0 ? "yes" : "no")" })
+                .joined(separator: "\n"))
+        let events = try cli.write(
+            "e.csv",
+            (["person_id;track;event;date"]
+                + people.enumerated().flatMap { i, n in
+                    ["\(n);vard;invited;2018-01-15", "\(n);vard;attended;2018-0\(1 + i % 9)-25"] + (i % 4 == 0 ? ["\(n);vard;completed;2019-03-01"] : [])
+                }).joined(separator: "\n"))
+        let statuses = try cli.write(
+            "s.csv", (["person_id;status;date"] + people.enumerated().filter { $0.offset % 5 == 0 }.map { "\($1);work;2019-06-01" }).joined(separator: "\n"))
+        // Activities in two kinds, some without an end or hours (each a column a read may get wrong).
+        let activities = try cli.write(
+            "a.csv",
+            (["person_id;activity;start;end;hours_per_week;provider"]
+                + people.enumerated().filter { $0.offset % 3 != 1 }.map { i, n in
+                    i % 2 == 0 ? "\(n);sfi;2018-0\(1 + i % 9)-01;2018-11-30;\(10 + i % 7);" : "\(n);work_practice;2019-02-01;;;Företaget AB"
+                }).joined(separator: "\n"))
+        #expect(try cli.run(["migrate", "--db", url]).status == 0)
+        var outputs: [String] = []
+        for db in [[], ["--db", url]] {
+            let agreement = try cli.run(["agreement", "import"] + db + [Samspar.shared.appendingPathComponent("examples/agreement.json").path])
+            #expect(agreement.status == 0, "\(agreement.stderr)")
+            for (kind, file) in [("participants", participants), ("events", events), ("statuses", statuses), ("activities", activities)] {
+                let imported = try cli.run(["import", kind, file] + db)
+                #expect(imported.status == 0, "\(imported.stderr)")
+            }
+            let closed = try cli.run(["close"] + db)
+            #expect(closed.status == 0, "\(closed.stderr)")
+            outputs.append(closed.stdout)
+        }
+        #expect(outputs[0].hasPrefix("ostra-sodertorn 2018-Q1 made "))
+        #expect(outputs[0].split(separator: "\n").count >= 30)
+        #expect(outputs[1] == outputs[0])
+    }
+
     /// `samspar import --exclusive` (issue 27): the events go in with their foreign keys
     /// checked once, and the keys are there, checked, afterwards.
     @Test func anExclusiveImportLeavesTheKeysChecked() throws {
