@@ -206,7 +206,7 @@ struct KeysCheckedOnceTests {
             // The validation's own refusal, not anything before it, read as the one way a row
             // the importer checked can name nothing: its registration removed since.
             #expect(String(reflecting: error).contains("violates foreign key constraint"))
-            #expect(String(reflecting: error).contains("a registration the file names was removed (retention or erasure) while the file was read"))
+            #expect(String(reflecting: error).contains("something the file names was removed while the file was read (a registration by retention or erasure"))
             #expect(
                 String(reflecting: error).contains(
                     "names nothing that its key FOREIGN KEY (person_id, org_number) REFERENCES registrations(person_id, org_number) requires"))

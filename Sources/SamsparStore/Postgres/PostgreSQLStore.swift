@@ -343,15 +343,16 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
         }
     }
 
-    /// A foreign key that fails at an import's write: the importer found every row's
-    /// registration when it read the file, so one that is gone was removed since, by a
-    /// retention run or an erasure that held the writers' lock while this import read its file
-    /// (``PackedFactsMigration/writersLock``). Sent again, the file's rows that name nobody are
-    /// listed by line.
+    /// A foreign key that fails at an import's write: the importer found everything each row
+    /// names (its registration, its track, its organisation) when it read the file, so what is
+    /// gone was removed since: a registration by a retention run or an erasure that held the
+    /// writers' lock while this import read its file (``PackedFactsMigration/writersLock``), or
+    /// a track with its draft. The constraint in PostgreSQL's words says which. Sent again, the
+    /// file's rows that name nothing are listed by line.
     static func removedWhileRead(_ failure: PostgresFailure, key: String? = nil) -> PostgresFailure {
         PostgresFailure(
-            message: "a registration the file names was removed (retention or erasure) while the file was read; "
-                + "send it again to see which rows name nobody (\(key.map { "a row names nothing that its key \($0) requires: " } ?? "")\(failure.message))",
+            message: "something the file names was removed while the file was read (a registration by retention or erasure, or a draft with its tracks); "
+                + "send it again to see which rows name nothing (\(key.map { "a row names nothing that its key \($0) requires: " } ?? "")\(failure.message))",
             sqlState: failure.sqlState)
     }
 
