@@ -496,13 +496,6 @@ public struct ImportScope: Sendable {
     /// The answer to keep for the request's `Idempotency-Key`, stored in the import's own
     /// transaction after the audit entry.
     public var idempotency: IdempotentAnswer<ImportSummary>?
-    /// PostgreSQL (`samspar import --exclusive`): the file's table has its foreign keys
-    /// dropped for the upsert and added again in the same transaction, each checked in one
-    /// scan, instead of row by row (nationally 15 s instead of 75 s for the events). While
-    /// the upsert runs, the table and the tables its keys name are locked: reads and reports
-    /// wait for the import. For a first national load, with nobody at work. SQLite checks a
-    /// key with one B-tree lookup and ignores it.
-    public var keysCheckedOnce = false
 
     public init(
         organisation: Int64?, today: Day, audit: (@Sendable (ImportSummary) -> AuditDraft)? = nil, now: Date = Date(timeIntervalSince1970: 0),

@@ -95,12 +95,11 @@ struct Import: AsyncParsableCommand {
             Without it, participants go to their home municipality's organisation, and other rows to the one organisation that registered the person.
             """)
     var org: String?
-    @Flag(
-        help: """
-            PostgreSQL: check the table's foreign keys once, after the rows are written, instead of row by row (for a first national load: \
-            five times faster for the events, but reads and reports wait while the rows go in). SQLite ignores it.
-            """)
-    var exclusive = false
+    /// Before migration 14, PostgreSQL dropped the table's foreign keys for the write and
+    /// validated them after it, locking readers out. Every import now checks its rows' keys
+    /// once per statement without that (``RecordKeysMigration``), so the flag changes nothing;
+    /// it is accepted, and hidden, so that operators' scripts keep working.
+    @Flag(help: .hidden) var exclusive = false
 
     func run() async throws {
         try await runReportingErrors(execute)
@@ -132,7 +131,7 @@ struct Import: AsyncParsableCommand {
                 // refused writes, audited person by person like the API's.
                 return try await ParticipantOperations.importFile(
                     importKind, from: .file(path: file), for: organisation, context.caller("import \(importKind.rawValue)"), context.services(store),
-                    keysCheckedOnce: exclusive, progress: progress)
+                    progress: progress)
             }
         } catch let error as APIError where !error.problems.isEmpty {
             if stderrIsTerminal { printError("") }

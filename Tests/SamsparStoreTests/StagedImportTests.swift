@@ -146,72 +146,118 @@ struct FactsAsOfTests {
     }
 }
 
-/// Issue 27, part 2: `samspar import --exclusive` has PostgreSQL check a file's foreign keys
-/// once, after its rows are written, instead of row by row. The keys come back as they were,
-/// and a row that names nothing still fails the whole write.
-@Suite("Foreign keys checked once (issue 27)")
-struct KeysCheckedOnceTests {
-    static let keys = [
-        "registered_track_events_person_id_org_number_fkey FOREIGN KEY (person_id, org_number) REFERENCES registrations(person_id, org_number) true",
-        "registered_track_events_track_id_fkey FOREIGN KEY (track_id) REFERENCES tracks(id) true",
-    ]
-
-    /// The fixtures' agreement, organisations and participants, without their records.
-    static func participants(_ store: any SamsparStore) async throws {
-        try await Fixtures.importAgreement(store)
-        try await store.transaction { s in
-            if try await Organisations.find(Fixtures.eskilstuna.number, in: s) == nil { try await Organisations.add(Fixtures.eskilstuna, in: s) }
+/// Issue 27, part 2 (migration 14): every event, status change and activity names a
+/// registration that is there, and every event a track, whatever writes it. PostgreSQL checks
+/// a statement's rows at once (``RecordKeysMigration``), SQLite with its foreign keys: the
+/// same writes refused on both. People of ``Fixtures``: Amina and Ali registered by Haninge
+/// (2120000084) with events (Amina also statuses and activities), Omar with a status only,
+/// Karim by Eskilstuna (2120000282) with no records.
+@Suite("Records name their registrations (issue 27)")
+struct RecordKeysTests {
+    /// The words of the refusal of `sql`, run in a transaction of its own; nil if it went in.
+    static func refusal(_ store: any SamsparStore, _ sql: String) async -> String? {
+        do {
+            try await store.transaction { s in _ = try await s.query(sql) }
+            return nil
+        } catch {
+            return String(reflecting: error)
         }
-        _ = try await store.importFile(.participants, from: .bytes(Array(Fixtures.participants.utf8)), currentYear: 2026, progress: nil)
     }
 
-    static func keys(_ store: any SamsparStore) async throws -> [String] {
-        try await FileOwnershipTests.rows(
-            store,
-            """
-            SELECT conname, pg_get_constraintdef(oid) AS def, convalidated::text FROM pg_constraint
-            WHERE conrelid = 'track_events'::regclass AND contype = 'f' ORDER BY conname
-            """)
+    static func count(_ store: any SamsparStore, _ table: String) async throws -> Int {
+        try await store.read { s in Int(try await s.query("SELECT count(*) AS n FROM \(table)").first?["n"].int ?? -1) }
+    }
+
+    /// An event of Amina on track `track`, as registered by `org`, on 2018-03-10 (day 17600).
+    static func event(org: String, track: String = "(SELECT min(id) FROM tracks)") -> String {
+        "SELECT 199001012385, \(org), \(track), 0, 17600, NULL"
+    }
+
+    static func expectForeignKey(_ refusal: String?, _ constraint: String, _ engine: Engine, sourceLocation: SourceLocation = #_sourceLocation) {
+        let words = engine == .postgres ? "violates foreign key constraint \"\(constraint)\"" : "FOREIGN KEY constraint failed"
+        #expect(refusal?.contains(words) == true, "\(refusal ?? "went in")", sourceLocation: sourceLocation)
     }
 
     @Test(arguments: Engine.available)
-    func theEventsGoInAndTheKeysComeBackChecked(engine: Engine) async throws {
+    func aRecordMustNameARegistrationThatIsThere(engine: Engine) async throws {
         try await withStore(engine) { (store: any SamsparStore) async throws in
-            try await Self.participants(store)
-            var scope = ImportScope(organisation: nil, today: Day(year: 2019, month: 6, day: 1)!)
-            scope.keysCheckedOnce = true
-            let summary = try await store.importFile(.events, from: .bytes(Array(Fixtures.events.utf8)), currentYear: 2026, scope: scope, progress: nil)
-            #expect(summary.rows == 13)
-            #expect(try await store.counts()["track_events"] == 13)
-            if engine == .postgres { #expect(try await Self.keys(store) == Self.keys) }
+            try await Fixtures.load(store)
+            let insert = "INSERT INTO track_events (person_id, org_number, track_id, kind, date, reason) "
+            // Amina as registered by Eskilstuna, which never did, beside a row that is right:
+            // the statement goes whole or not at all.
+            Self.expectForeignKey(
+                await Self.refusal(store, insert + Self.event(org: "2120000084") + " UNION ALL " + Self.event(org: "2120000282")),
+                "track_events_names_registrations", engine)
+            #expect(try await Self.count(store, "track_events") == 13)
+            Self.expectForeignKey(
+                await Self.refusal(store, insert + Self.event(org: "2120000084", track: "(SELECT max(id) + 1 FROM tracks)")), "track_events_names_tracks",
+                engine)
+            Self.expectForeignKey(
+                await Self.refusal(store, "UPDATE track_events SET org_number = 2120000282 WHERE person_id = 199001012385"),
+                "track_events_names_registrations", engine)
+            Self.expectForeignKey(
+                await Self.refusal(store, "INSERT INTO status_changes (person_id, org_number, date, status) VALUES (199001012385, 2120000282, 17600, 1)"),
+                "status_changes_names_registrations", engine)
+            Self.expectForeignKey(
+                await Self.refusal(
+                    store,
+                    "INSERT INTO activities (person_id, org_number, kind, start, end_date, hours_per_week, provider) VALUES (199001012385, 2120000282, 'sfi', 17600, NULL, NULL, NULL)"
+                ), "activities_names_registrations", engine)
+            #expect(try await Self.count(store, "status_changes") == 4)
+            #expect(try await Self.count(store, "activities") == 2)
+            // The right row alone goes in.
+            #expect(await Self.refusal(store, insert + Self.event(org: "2120000084")) == nil)
+            #expect(try await Self.count(store, "track_events") == 14)
         }
     }
 
-    @Test func aRowThatNamesNothingFailsTheCheckAndTheKeysStay() async throws {
+    @Test(arguments: Engine.available)
+    func aRegistrationThatRecordsNameStays(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            let constraint = "records_name_registrations"
+            // Amina: events, statuses and activities; Omar: a status alone.
+            Self.expectForeignKey(await Self.refusal(store, "DELETE FROM registrations WHERE person_id = 199001012385"), constraint, engine)
+            Self.expectForeignKey(await Self.refusal(store, "DELETE FROM registrations WHERE person_id = 199105152392"), constraint, engine)
+            // Amina's events and statuses gone, her activities still name her.
+            #expect(await Self.refusal(store, "DELETE FROM track_events WHERE person_id = 199001012385") == nil)
+            #expect(await Self.refusal(store, "DELETE FROM status_changes WHERE person_id = 199001012385") == nil)
+            Self.expectForeignKey(await Self.refusal(store, "DELETE FROM registrations WHERE person_id = 199001012385"), constraint, engine)
+            // Ali's key changed while his events name it.
+            Self.expectForeignKey(
+                await Self.refusal(store, "UPDATE registrations SET org_number = 2120000282 WHERE person_id = 199009132391"),
+                constraint, engine)
+            // A track that events name.
+            Self.expectForeignKey(
+                await Self.refusal(store, "DELETE FROM tracks WHERE id = (SELECT min(track_id) FROM track_events)"), "track_events_names_tracks", engine)
+            #expect(try await Self.count(store, "registrations") == 5)
+            // Karim has no records: his registration goes; so does Amina's once her activities have.
+            #expect(await Self.refusal(store, "DELETE FROM registrations WHERE person_id = 199201202398") == nil)
+            #expect(await Self.refusal(store, "DELETE FROM activities WHERE person_id = 199001012385") == nil)
+            #expect(await Self.refusal(store, "DELETE FROM registrations WHERE person_id = 199001012385") == nil)
+            #expect(try await Self.count(store, "registrations") == 3)
+        }
+    }
+
+    /// What only PostgreSQL's triggers say: `TRUNCATE`, and a removal outside `READ COMMITTED`.
+    @Test func postgreSQLRefusesWhatItCannotCheck() async throws {
         guard Engine.available.contains(.postgres) else { return }
         try await withStore(.postgres) { (store: any SamsparStore) async throws in
-            try await Self.participants(store)
-            let error = await #expect(throws: (any Error).self) {
-                try await store.transaction { session in
-                    let pg = try #require(session as? PostgresSession)
-                    let dropped = try await PostgreSQLStore.dropForeignKeys(of: "track_events", pg)
-                    #expect(dropped.count == 2)
-                    // Amina as registered by an organisation that never registered her.
-                    _ = try await pg.query(
-                        "INSERT INTO track_events (person_id, org_number, track_id, kind, date, reason) SELECT 199001012385, 2021005489, min(id), 0, 17600, NULL FROM tracks",
-                        [])
-                    try await PostgreSQLStore.addForeignKeys(dropped, to: "track_events", pg)
-                }
-            }
-            // The validation's own refusal, not anything before it, read as the one way a row
-            // the importer checked can name nothing: its registration removed since.
-            #expect(String(reflecting: error).contains("violates foreign key constraint"))
-            #expect(String(reflecting: error).contains("something the file names was removed while the file was read (a registration by retention or erasure"))
-            #expect(
-                String(reflecting: error).contains(
-                    "names nothing that its key FOREIGN KEY (person_id, org_number) REFERENCES registrations(person_id, org_number) requires"))
-            #expect(try await store.counts()["track_events"] == 0)
-            #expect(try await Self.keys(store) == Self.keys)
+            try await Fixtures.load(store)
+            #expect(await Self.refusal(store, "TRUNCATE tracks")?.contains("cannot truncate table \"tracks\": rows of other tables name it") == true)
+            let refused =
+                await {
+                    do {
+                        try await store.transaction { s in
+                            _ = try await s.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                            _ = try await s.query("DELETE FROM registrations WHERE person_id = 199201202398")
+                        }
+                        return nil
+                    } catch { return String(reflecting: error) }
+                }() as String?
+            #expect(refused?.contains("DELETE on table \"registrations\" runs in READ COMMITTED") == true, "\(refused ?? "went in")")
+            #expect(try await Self.count(store, "tracks") > 0)
+            #expect(try await Self.count(store, "registrations") == 5)
         }
     }
 }

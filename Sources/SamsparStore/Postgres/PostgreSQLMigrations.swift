@@ -202,5 +202,9 @@ enum PostgreSQLMigrations {
         (11, "sign-in: second factors, identity providers, sessions a person sees, the demo mark (issue 25)", SignInMigration.statements(bigint: "BIGINT")),
         (12, "indexes for caseloads and reports (issue 27)", ReadIndexMigration.statements(include: { "(municipality, registered_on) INCLUDE (\($0))" })),
         (13, "each registration carries its own events and status changes, packed (issue 27)", PackedFactsMigration.statements(.postgres)),
+        (
+            RecordKeysMigration.version, "a statement's records checked against their registrations and tracks at once (issue 27)",
+            RecordKeysMigration.statements
+        ),
     ]
 }

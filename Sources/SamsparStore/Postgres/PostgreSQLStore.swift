@@ -304,42 +304,15 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
                 StoredTables.previous(
                     StoredTables.table(for: kind), staging: table.staging, distinct: "IS DISTINCT FROM", json: "json_build_object", text: "::text"), [])
             let marks = kind == .participants ? try await session.query(ProtectedIdentityMigration.changes(staging: table.staging), []) : []
-            let dropped = scope.keysCheckedOnce ? try await Self.dropForeignKeys(of: table.name, session) : []
             do {
                 try await link.execute(table.upsert)
             } catch let failure as PostgresFailure where failure.sqlState == "23503" {
                 throw Self.removedWhileRead(failure)
             }
-            try await Self.addForeignKeys(dropped, to: table.name, session)
             if kind == .participants { try await link.execute(ProtectedIdentityMigration.clearEmpty) }
             try await scope.finish(
                 summary, previous: previous.compactMap(PreviousValue.captured), protection: marks.compactMap(ProtectionChange.init(row:)), in: session)
             return summary
-        }
-    }
-
-    /// The foreign keys of `table` as the catalogue defines them, dropped
-    /// (``ImportScope/keysCheckedOnce``).
-    static func dropForeignKeys(of table: String, _ session: PostgresSession) async throws -> [(name: String, definition: String)] {
-        let keys = try await session.query(
-            "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname",
-            [.text(table)]
-        ).compactMap { row in row["conname"].text.flatMap { name in row["definition"].text.map { (name: name, definition: $0) } } }
-        for key in keys { _ = try await session.query("ALTER TABLE \(table) DROP CONSTRAINT \(quoted(key.name))", []) }
-        return keys
-    }
-
-    /// The keys ``dropForeignKeys(of:_:)`` took, as they were: added without a check, then
-    /// each checked over the whole table in one scan. A row that names nothing fails the
-    /// import here, and the transaction takes everything back.
-    static func addForeignKeys(_ keys: [(name: String, definition: String)], to table: String, _ session: PostgresSession) async throws {
-        for key in keys { _ = try await session.query("ALTER TABLE \(table) ADD CONSTRAINT \(quoted(key.name)) \(key.definition) NOT VALID", []) }
-        for key in keys {
-            do {
-                _ = try await session.query("ALTER TABLE \(table) VALIDATE CONSTRAINT \(quoted(key.name))", [])
-            } catch let failure as PostgresFailure where failure.sqlState == "23503" {
-                throw removedWhileRead(failure, key: key.definition)
-            }
         }
     }
 
@@ -349,14 +322,12 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
     /// writers' lock while this import read its file (``PackedFactsMigration/writersLock``), or
     /// a track with its draft. The constraint in PostgreSQL's words says which. Sent again, the
     /// file's rows that name nothing are listed by line.
-    static func removedWhileRead(_ failure: PostgresFailure, key: String? = nil) -> PostgresFailure {
+    static func removedWhileRead(_ failure: PostgresFailure) -> PostgresFailure {
         PostgresFailure(
             message: "something the file names was removed while the file was read (a registration by retention or erasure, or a draft with its tracks); "
-                + "send it again to see which rows name nothing (\(key.map { "a row names nothing that its key \($0) requires: " } ?? "")\(failure.message))",
+                + "send it again to see which rows name nothing (\(failure.message))",
             sqlState: failure.sqlState)
     }
-
-    static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     // MARK: Reports
 

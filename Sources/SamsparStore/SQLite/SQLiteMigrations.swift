@@ -201,5 +201,7 @@ enum SQLiteMigrations {
         (11, "sign-in: second factors, identity providers, sessions a person sees, the demo mark (issue 25)", SignInMigration.statements(bigint: "INTEGER")),
         (12, "indexes for caseloads and reports (issue 27)", ReadIndexMigration.statements(include: { "(municipality, registered_on, \($0))" })),
         (13, "each registration carries its own events and status changes, packed (issue 27)", PackedFactsMigration.statements(.sqlite)),
+        // PostgreSQL's (``RecordKeysMigration``): SQLite keeps its foreign keys, checked by one B-tree lookup each.
+        (RecordKeysMigration.version, "a statement's records checked against their registrations and tracks at once (issue 27)", []),
     ]
 }

@@ -325,15 +325,14 @@ public enum ParticipantOperations {
     /// named organisation is in the registry.
     public static func importFile(
         _ kind: ImportKind, from source: ImportSource, for organisation: Organisationsnummer? = nil, idempotency: Idempotency? = nil, _ caller: Caller,
-        _ s: Services, keysCheckedOnce: Bool = false, progress: (@Sendable (Int) -> Void)? = nil
+        _ s: Services, progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> ImportSummary {
         let owner = caller.organisation ?? organisation
         let of = caller.organisation == nil ? owner.map { " for \($0)" } ?? "" : ""
-        var scope = ImportScope(
+        let scope = ImportScope(
             organisation: owner?.value, today: s.today,
             audit: { caller.entry("import", detail: "\(kind.rawValue): \($0.rows) rows\(of)") }, now: s.now(),
             idempotency: idempotency?.answer { .object([("imported", .int($0.rows))]) })
-        scope.keysCheckedOnce = keysCheckedOnce
         do {
             return try await s.store.importFile(kind, from: source, currentYear: s.today.year, scope: scope, progress: progress)
         } catch IdempotencyError.concurrent {

@@ -1,0 +1,196 @@
+/// PostgreSQL checks that every event, status change and activity names a registration (and
+/// every event a track) once per statement, not once per row (issue 27, part 2; migration 14).
+///
+/// A foreign key checks each row it writes with a query of its own: nationally, 5 million
+/// events cost two lookups each, about 50 s of a 100 s import, and 9.8 million activities
+/// about 60 s. The fifth step measured the alternatives (BENCHMARKS.md) and offered one as
+/// `samspar import --exclusive` (keys dropped and validated again, which locks readers out).
+/// This is the one that keeps both the guarantee and the readers: the same rules as the
+/// foreign keys they replace, kept by statement triggers that see a statement's rows as one
+/// table (its transition table) and check them in one pass.
+///
+/// - **A row written** (`INSERT`, `UPDATE`, `COPY`) into `track_events`, `status_changes` or
+///   `activities`: the statement's distinct registrations are counted, then locked `FOR KEY
+///   SHARE` in one statement, as a foreign key locks each (so that no removal can take one
+///   away before this transaction ends), and if fewer are there than the rows name, the
+///   statement fails with SQLSTATE 23503 as a foreign key would. Events do the same for
+///   their tracks. Nationally the events' check is about 5 s (the events alone 20 s, with
+///   the two foreign keys 71 s; measured with `psql`).
+/// - **A registration or a track removed** (`DELETE`): the statement fails if any row still
+///   names one it removed (a foreign key's `NO ACTION`). Its key changed (`UPDATE`, never
+///   done by Samspår): the same, row by row, only for the rows whose key changed. `TRUNCATE`
+///   fails while any row names one.
+///
+/// Why this is as safe as the foreign key under concurrent writes: a check at the end of a
+/// writer's statement either finds the registration and holds it (a removal waits for the
+/// writer's transaction, then finds the writer's rows and fails), or finds it gone (the
+/// writer fails). A removal's check reads with a fresh snapshot, which holds in `READ
+/// COMMITTED`, the level of every write in Samspår; the removal's trigger refuses any other
+/// (a foreign key reads with a cross-check snapshot there, which a trigger cannot). Consents
+/// keep their foreign key: they are written one at a time.
+///
+/// SQLite keeps its foreign keys: a check is one B-tree lookup in the same process, no query
+/// of its own. Migration 14 changes nothing there.
+enum RecordKeysMigration {
+    static let version = 14
+
+    /// The tables whose rows name a registration.
+    static let records = ["track_events", "status_changes", "activities"]
+
+    static let statements: [String] = {
+        var statements = [
+            // The foreign keys replaced, whatever their names (the registrations' migration named them).
+            """
+            DO $$
+            DECLARE c record;
+            BEGIN
+              FOR c IN SELECT conrelid::regclass::text AS t, conname FROM pg_constraint
+                       WHERE contype = 'f' AND conrelid = ANY (ARRAY['track_events', 'status_changes', 'activities']::regclass[])
+                         AND confrelid = ANY (ARRAY['registrations', 'tracks']::regclass[])
+              LOOP
+                EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', c.t, c.conname);
+              END LOOP;
+            END
+            $$
+            """,
+            // A statement's rows: every registration (and track) they name, there and held.
+            // work_mem: a national file's million registrations are counted in memory (with
+            // the default 4 MB, the count spilled 436 MB to disk).
+            """
+            CREATE FUNCTION samspar_records_name_registrations() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
+            DECLARE named bigint; held bigint;
+            BEGIN
+              SELECT count(*) INTO named FROM (SELECT DISTINCT person_id, org_number FROM new_rows) k;
+              SELECT count(*) INTO held FROM (
+                SELECT 1 FROM registrations r WHERE (r.person_id, r.org_number) IN (SELECT person_id, org_number FROM new_rows) FOR KEY SHARE OF r) l;
+              IF held < named THEN
+                RAISE foreign_key_violation USING
+                  MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s_names_registrations"', TG_TABLE_NAME, TG_TABLE_NAME),
+                  DETAIL = format('%s of the %s registrations the rows name are not there', named - held, named),
+                  CONSTRAINT = TG_TABLE_NAME || '_names_registrations', TABLE = TG_TABLE_NAME;
+              END IF;
+              IF TG_TABLE_NAME = 'track_events' THEN
+                SELECT count(*) INTO named FROM (SELECT DISTINCT track_id FROM new_rows) k;
+                SELECT count(*) INTO held FROM (SELECT 1 FROM tracks t WHERE t.id IN (SELECT track_id FROM new_rows) FOR KEY SHARE OF t) l;
+                IF held < named THEN
+                  RAISE foreign_key_violation USING
+                    MESSAGE = 'insert or update on table "track_events" violates foreign key constraint "track_events_names_tracks"',
+                    DETAIL = format('%s of the %s tracks the rows name are not there', named - held, named),
+                    CONSTRAINT = 'track_events_names_tracks', TABLE = 'track_events';
+                END IF;
+              END IF;
+              RETURN NULL;
+            END
+            $$
+            """,
+            // Removed registrations or tracks that a row still names. (Each table's query in
+            // a branch of its own: PL/pgSQL parses a statement when it first runs it, for the
+            // table the trigger is on.)
+            """
+            CREATE FUNCTION samspar_removed_and_named() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF current_setting('transaction_isolation') <> 'read committed' THEN
+                RAISE object_not_in_prerequisite_state USING
+                  MESSAGE = format('%s on table "%s" runs in READ COMMITTED, where its check of the rows that name it sees every committed write', TG_OP, TG_TABLE_NAME);
+              END IF;
+              IF TG_TABLE_NAME = 'registrations' THEN
+                IF EXISTS (
+                  SELECT 1 FROM old_rows o
+                  WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.person_id = o.person_id AND r.org_number = o.org_number)
+                    AND (EXISTS (SELECT 1 FROM track_events f WHERE f.person_id = o.person_id AND f.org_number = o.org_number)
+                      OR EXISTS (SELECT 1 FROM status_changes f WHERE f.person_id = o.person_id AND f.org_number = o.org_number)
+                      OR EXISTS (SELECT 1 FROM activities f WHERE f.person_id = o.person_id AND f.org_number = o.org_number)))
+                THEN
+                  RAISE foreign_key_violation USING
+                    MESSAGE = 'update or delete on table "registrations" violates foreign key constraint "records_name_registrations"',
+                    DETAIL = 'events, status changes or activities still name a registration removed',
+                    CONSTRAINT = 'records_name_registrations', TABLE = 'registrations';
+                END IF;
+              ELSE
+                IF EXISTS (
+                  SELECT 1 FROM old_rows o
+                  WHERE NOT EXISTS (SELECT 1 FROM tracks t WHERE t.id = o.id) AND EXISTS (SELECT 1 FROM track_events f WHERE f.track_id = o.id))
+                THEN
+                  RAISE foreign_key_violation USING
+                    MESSAGE = 'update or delete on table "tracks" violates foreign key constraint "track_events_names_tracks"',
+                    DETAIL = 'events still name a track removed',
+                    CONSTRAINT = 'track_events_names_tracks', TABLE = 'tracks';
+                END IF;
+              END IF;
+              RETURN NULL;
+            END
+            $$
+            """,
+            // A key changed in place (row by row; the trigger's WHEN picks the rows).
+            """
+            CREATE FUNCTION samspar_key_changed_and_named() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE named boolean;
+            BEGIN
+              IF TG_TABLE_NAME = 'registrations' THEN
+                named := NOT EXISTS (SELECT 1 FROM registrations r WHERE r.person_id = OLD.person_id AND r.org_number = OLD.org_number)
+                  AND (EXISTS (SELECT 1 FROM track_events f WHERE f.person_id = OLD.person_id AND f.org_number = OLD.org_number)
+                    OR EXISTS (SELECT 1 FROM status_changes f WHERE f.person_id = OLD.person_id AND f.org_number = OLD.org_number)
+                    OR EXISTS (SELECT 1 FROM activities f WHERE f.person_id = OLD.person_id AND f.org_number = OLD.org_number));
+              ELSE
+                named := NOT EXISTS (SELECT 1 FROM tracks t WHERE t.id = OLD.id) AND EXISTS (SELECT 1 FROM track_events f WHERE f.track_id = OLD.id);
+              END IF;
+              IF named THEN
+                RAISE foreign_key_violation USING
+                  MESSAGE = format('update on table "%s" violates foreign key constraint "records_name_%s": rows still name the old key', TG_TABLE_NAME, TG_TABLE_NAME),
+                  CONSTRAINT = 'records_name_' || TG_TABLE_NAME, TABLE = TG_TABLE_NAME;
+              END IF;
+              RETURN NULL;
+            END
+            $$
+            """,
+            // TRUNCATE has no rows to look at: refused while any row names the table.
+            """
+            CREATE FUNCTION samspar_truncate_named() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF (TG_TABLE_NAME = 'registrations' AND (EXISTS (SELECT 1 FROM track_events) OR EXISTS (SELECT 1 FROM status_changes)
+                    OR EXISTS (SELECT 1 FROM activities)))
+                 OR (TG_TABLE_NAME = 'tracks' AND EXISTS (SELECT 1 FROM track_events)) THEN
+                RAISE foreign_key_violation USING
+                  MESSAGE = format('cannot truncate table "%s": rows of other tables name it', TG_TABLE_NAME), TABLE = TG_TABLE_NAME;
+              END IF;
+              RETURN NULL;
+            END
+            $$
+            """,
+        ]
+        for table in records {
+            statements += [
+                """
+                CREATE TRIGGER \(table)_name_registrations_on_insert AFTER INSERT ON \(table)
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION samspar_records_name_registrations()
+                """,
+                """
+                CREATE TRIGGER \(table)_name_registrations_on_update AFTER UPDATE ON \(table)
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION samspar_records_name_registrations()
+                """,
+            ]
+        }
+        for (table, key) in [("registrations", "person_id, org_number"), ("tracks", "id")] {
+            let changed = key.split(separator: ",").map {
+                "OLD.\($0.trimmingCharacters(in: .whitespaces)) IS DISTINCT FROM NEW.\($0.trimmingCharacters(in: .whitespaces))"
+            }
+            statements += [
+                """
+                CREATE TRIGGER \(table)_named_on_delete AFTER DELETE ON \(table)
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION samspar_removed_and_named()
+                """,
+                // Row by row, and only where a key changed (a statement trigger would see
+                // every row an import's packing rewrites).
+                """
+                CREATE TRIGGER \(table)_named_on_key_change AFTER UPDATE ON \(table)
+                FOR EACH ROW WHEN (\(changed.joined(separator: " OR "))) EXECUTE FUNCTION samspar_key_changed_and_named()
+                """,
+                """
+                CREATE TRIGGER \(table)_named_on_truncate BEFORE TRUNCATE ON \(table)
+                FOR EACH STATEMENT EXECUTE FUNCTION samspar_truncate_named()
+                """,
+            ]
+        }
+        return statements
+    }()
+}
