@@ -239,6 +239,33 @@ struct RecordKeysTests {
         }
     }
 
+    /// The audit subjects' key to their entry, kept the same way (``RecordKeysMigration``).
+    @Test(arguments: Engine.available)
+    func anAuditSubjectMustNameItsEntry(engine: Engine) async throws {
+        try await withStore(engine) { (store: any SamsparStore) async throws in
+            try await Fixtures.load(store)
+            // Two reads of Amina, each entry naming her registration.
+            let read = AuditDraft(
+                actor: "cli:test", role: "operator", organisation: nil, action: "read", person: nil, channel: "test",
+                subjects: [PersonParty(person: 199_001_012_385, org: 2_120_000_084)])
+            try await store.transaction { s in try await AuditLog.append([read, read], at: Date(timeIntervalSince1970: 0), in: s) }
+            #expect(try await Self.count(store, "audit_log") == 2)
+            #expect(try await Self.count(store, "audit_subjects") == 2)
+            // An entry that is there and one that is not, in one statement.
+            Self.expectForeignKey(
+                await Self.refusal(
+                    store,
+                    "INSERT INTO audit_subjects (seq, person_id, org_number, salt) SELECT 1, 199201202398, 2120000282, NULL UNION ALL SELECT 3, 199201202398, 2120000282, NULL"
+                ), "audit_subjects_name_entries", engine)
+            #expect(try await Self.count(store, "audit_subjects") == 2)
+            Self.expectForeignKey(await Self.refusal(store, "DELETE FROM audit_log WHERE seq = 1"), "audit_subjects_name_entries", engine)
+            #expect(try await Self.count(store, "audit_log") == 2)
+            #expect(
+                await Self.refusal(store, "INSERT INTO audit_subjects (seq, person_id, org_number, salt) VALUES (1, 199201202398, 2120000282, NULL)") == nil)
+            #expect(try await Self.count(store, "audit_subjects") == 3)
+        }
+    }
+
     /// What only PostgreSQL's triggers say: `TRUNCATE`, and a removal outside `READ COMMITTED`.
     @Test func postgreSQLRefusesWhatItCannotCheck() async throws {
         guard Engine.available.contains(.postgres) else { return }
