@@ -66,24 +66,9 @@ enum RecordKeysMigration {
             CREATE FUNCTION samspar_records_name_registrations() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
             DECLARE named bigint; held bigint;
             BEGIN
-              SELECT count(*) INTO named FROM (SELECT DISTINCT person_id, org_number FROM new_rows) k;
-              SELECT count(*) INTO held FROM (
-                SELECT 1 FROM registrations r WHERE (r.person_id, r.org_number) IN (SELECT person_id, org_number FROM new_rows) FOR KEY SHARE OF r) l;
-              IF held < named THEN
-                RAISE foreign_key_violation USING
-                  MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s_names_registrations"', TG_TABLE_NAME, TG_TABLE_NAME),
-                  DETAIL = format('%s of the %s registrations the rows name are not there', named - held, named),
-                  CONSTRAINT = TG_TABLE_NAME || '_names_registrations', TABLE = TG_TABLE_NAME;
-              END IF;
+            \(held(["person_id", "org_number"], in: "registrations", by: ["person_id", "org_number"], what: "registrations", constraint: "TG_TABLE_NAME || '_names_registrations'"))
               IF TG_TABLE_NAME = 'track_events' THEN
-                SELECT count(*) INTO named FROM (SELECT DISTINCT track_id FROM new_rows) k;
-                SELECT count(*) INTO held FROM (SELECT 1 FROM tracks t WHERE t.id IN (SELECT track_id FROM new_rows) FOR KEY SHARE OF t) l;
-                IF held < named THEN
-                  RAISE foreign_key_violation USING
-                    MESSAGE = 'insert or update on table "track_events" violates foreign key constraint "track_events_names_tracks"',
-                    DETAIL = format('%s of the %s tracks the rows name are not there', named - held, named),
-                    CONSTRAINT = 'track_events_names_tracks', TABLE = 'track_events';
-                END IF;
+            \(held(["track_id"], in: "tracks", by: ["id"], what: "tracks", constraint: "'track_events_names_tracks'"))
               END IF;
               RETURN NULL;
             END
@@ -94,14 +79,7 @@ enum RecordKeysMigration {
             CREATE FUNCTION samspar_subjects_name_entries() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
             DECLARE named bigint; held bigint;
             BEGIN
-              SELECT count(*) INTO named FROM (SELECT DISTINCT seq FROM new_rows) k;
-              SELECT count(*) INTO held FROM (SELECT 1 FROM audit_log a WHERE a.seq IN (SELECT seq FROM new_rows) FOR KEY SHARE OF a) l;
-              IF held < named THEN
-                RAISE foreign_key_violation USING
-                  MESSAGE = 'insert or update on table "audit_subjects" violates foreign key constraint "audit_subjects_name_entries"',
-                  DETAIL = format('%s of the %s audit entries the rows name are not there', named - held, named),
-                  CONSTRAINT = 'audit_subjects_name_entries', TABLE = 'audit_subjects';
-              END IF;
+            \(held(["seq"], in: "audit_log", by: ["seq"], what: "audit entries", constraint: "'audit_subjects_name_entries'"))
               RETURN NULL;
             END
             $$
@@ -239,4 +217,24 @@ enum RecordKeysMigration {
         }
         return statements
     }()
+
+    /// PL/pgSQL for a statement trigger with its rows in `new_rows` (variables `named` and
+    /// `held`): the distinct values of `columns` the rows name are counted, the rows of
+    /// `parent` whose `keys` they are locked `FOR KEY SHARE` and counted in one statement, and
+    /// if fewer are there the statement fails with SQLSTATE 23503 naming `constraint` (an SQL
+    /// expression: one function serves several tables through `TG_TABLE_NAME`).
+    static func held(_ columns: [String], in parent: String, by keys: [String], what: String, constraint: String) -> String {
+        let list = columns.joined(separator: ", ")
+        let key = keys.count == 1 ? "p.\(keys[0])" : "(" + keys.map { "p.\($0)" }.joined(separator: ", ") + ")"
+        return """
+              SELECT count(*) INTO named FROM (SELECT DISTINCT \(list) FROM new_rows) k;
+              SELECT count(*) INTO held FROM (SELECT 1 FROM \(parent) p WHERE \(key) IN (SELECT \(list) FROM new_rows) FOR KEY SHARE OF p) l;
+              IF held < named THEN
+                RAISE foreign_key_violation USING
+                  MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s"', TG_TABLE_NAME, \(constraint)),
+                  DETAIL = format('%s of the %s \(what) the rows name are not there', named - held, named),
+                  CONSTRAINT = \(constraint), TABLE = TG_TABLE_NAME;
+              END IF;
+            """
+    }
 }
