@@ -196,6 +196,14 @@ struct RecordKeysTests {
                 await Self.refusal(store, "UPDATE track_events SET org_number = 2120000282 WHERE person_id = 199001012385"),
                 "track_events_names_registrations", engine)
             Self.expectForeignKey(
+                await Self.refusal(store, "UPDATE track_events SET track_id = (SELECT max(id) + 1 FROM tracks) WHERE person_id = 199001012385"),
+                "track_events_names_tracks", engine)
+            Self.expectForeignKey(
+                await Self.refusal(store, "UPDATE activities SET org_number = 2120000282 WHERE person_id = 199001012385"),
+                "activities_names_registrations", engine)
+            // An update of the other columns goes in (an upsert sent again sets only these).
+            #expect(await Self.refusal(store, "UPDATE track_events SET reason = 'flyttat' WHERE person_id = 199001012385") == nil)
+            Self.expectForeignKey(
                 await Self.refusal(store, "INSERT INTO status_changes (person_id, org_number, date, status) VALUES (199001012385, 2120000282, 17600, 1)"),
                 "status_changes_names_registrations", engine)
             Self.expectForeignKey(
@@ -259,6 +267,7 @@ struct RecordKeysTests {
                 ), "audit_subjects_name_entries", engine)
             #expect(try await Self.count(store, "audit_subjects") == 2)
             Self.expectForeignKey(await Self.refusal(store, "DELETE FROM audit_log WHERE seq = 1"), "audit_subjects_name_entries", engine)
+            Self.expectForeignKey(await Self.refusal(store, "UPDATE audit_subjects SET seq = 3 WHERE seq = 2"), "audit_subjects_name_entries", engine)
             #expect(try await Self.count(store, "audit_log") == 2)
             #expect(
                 await Self.refusal(store, "INSERT INTO audit_subjects (seq, person_id, org_number, salt) VALUES (1, 199201202398, 2120000282, NULL)") == nil)
