@@ -128,38 +128,11 @@ enum RecordKeysMigration {
                   MESSAGE = format('%s on table "%s" runs in READ COMMITTED, where its check of the rows that name it sees every committed write', TG_OP, TG_TABLE_NAME);
               END IF;
               IF TG_TABLE_NAME = 'registrations' THEN
-                IF EXISTS (
-                  SELECT 1 FROM old_rows o
-                  WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.person_id = o.person_id AND r.org_number = o.org_number)
-                    AND (EXISTS (SELECT 1 FROM track_events f WHERE f.person_id = o.person_id AND f.org_number = o.org_number)
-                      OR EXISTS (SELECT 1 FROM status_changes f WHERE f.person_id = o.person_id AND f.org_number = o.org_number)
-                      OR EXISTS (SELECT 1 FROM activities f WHERE f.person_id = o.person_id AND f.org_number = o.org_number)))
-                THEN
-                  RAISE foreign_key_violation USING
-                    MESSAGE = 'update or delete on table "registrations" violates foreign key constraint "records_name_registrations"',
-                    DETAIL = 'events, status changes or activities still name a registration removed',
-                    CONSTRAINT = 'records_name_registrations', TABLE = 'registrations';
-                END IF;
+            \(stillNamed("registrations", keys: ["person_id", "org_number"], by: ["track_events", "status_changes", "activities"], columns: ["person_id", "org_number"], constraint: "records_name_registrations", detail: "events, status changes or activities still name a registration removed"))
               ELSIF TG_TABLE_NAME = 'audit_log' THEN
-                IF EXISTS (
-                  SELECT 1 FROM old_rows o
-                  WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = o.seq) AND EXISTS (SELECT 1 FROM audit_subjects f WHERE f.seq = o.seq))
-                THEN
-                  RAISE foreign_key_violation USING
-                    MESSAGE = 'update or delete on table "audit_log" violates foreign key constraint "audit_subjects_name_entries"',
-                    DETAIL = 'audit subjects still name an entry removed',
-                    CONSTRAINT = 'audit_subjects_name_entries', TABLE = 'audit_log';
-                END IF;
+            \(stillNamed("audit_log", keys: ["seq"], by: ["audit_subjects"], columns: ["seq"], constraint: "audit_subjects_name_entries", detail: "audit subjects still name an entry removed"))
               ELSE
-                IF EXISTS (
-                  SELECT 1 FROM old_rows o
-                  WHERE NOT EXISTS (SELECT 1 FROM tracks t WHERE t.id = o.id) AND EXISTS (SELECT 1 FROM track_events f WHERE f.track_id = o.id))
-                THEN
-                  RAISE foreign_key_violation USING
-                    MESSAGE = 'update or delete on table "tracks" violates foreign key constraint "track_events_names_tracks"',
-                    DETAIL = 'events still name a track removed',
-                    CONSTRAINT = 'track_events_names_tracks', TABLE = 'tracks';
-                END IF;
+            \(stillNamed("tracks", keys: ["id"], by: ["track_events"], columns: ["track_id"], constraint: "track_events_names_tracks", detail: "events still name a track removed"))
               END IF;
               RETURN NULL;
             END
@@ -262,6 +235,27 @@ enum RecordKeysMigration {
                   DETAIL = format('%s of the %s \(what) the rows name are not there', named - held, named),
                   CONSTRAINT = \(constraint), TABLE = TG_TABLE_NAME;
               END IF;
+            """
+    }
+
+    /// PL/pgSQL for a statement trigger with the rows a statement removed or re-keyed in
+    /// `old_rows`: if a removed key of `parent` (one no row of `parent` has any more) is still
+    /// named by a row of any of `children` through `columns`, the statement fails with
+    /// SQLSTATE 23503 naming `constraint` (a foreign key's `NO ACTION`).
+    static func stillNamed(_ parent: String, keys: [String], by children: [String], columns: [String], constraint: String, detail: String) -> String {
+        let kept = keys.map { "p.\($0) = o.\($0)" }.joined(separator: " AND ")
+        let naming = children.map { child in
+            "EXISTS (SELECT 1 FROM \(child) f WHERE " + zip(columns, keys).map { "f.\($0) = o.\($1)" }.joined(separator: " AND ") + ")"
+        }
+        return """
+                IF EXISTS (
+                  SELECT 1 FROM old_rows o
+                  WHERE NOT EXISTS (SELECT 1 FROM \(parent) p WHERE \(kept)) AND (\(naming.joined(separator: " OR "))))
+                THEN
+                  RAISE foreign_key_violation USING
+                    MESSAGE = 'update or delete on table "\(parent)" violates foreign key constraint "\(constraint)"',
+                    DETAIL = '\(detail)', CONSTRAINT = '\(constraint)', TABLE = '\(parent)';
+                END IF;
             """
     }
 }
