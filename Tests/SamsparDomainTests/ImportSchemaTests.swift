@@ -172,4 +172,36 @@ struct ImportSchemaTests {
         #expect(activity.activity == .sfi)
         #expect(activity.hoursPerWeek == 12.5)
     }
+
+    /// A text's bound counts characters, not bytes (issue 27 counts them only when the bytes
+    /// are more than the bound), and a decimal comma is read byte by byte.
+    @Test func aTextIsBoundedByItsCharactersAndHoursTakeADecimalComma() throws {
+        func activity(_ hours: String, _ provider: String) throws -> Result<ActivityRecord, ImportError> {
+            let (schema, rows) = try self.schema(
+                .activities, "person_id;activity;start;end;hours_per_week;provider\n199001012385;sfi;2018-01-01;;\(hours);\(provider)\n")
+            return schema.activity(rows[0])
+        }
+        // 200 characters of two bytes each (400 bytes), and 150 of three code points each
+        // (e, a combining acute accent: 450 bytes): within 200 characters.
+        #expect(try activity("1", String(repeating: "å", count: 200)).get().provider?.count == 200)
+        #expect(try activity("1", String(repeating: "e\u{301}", count: 150)).get().provider?.count == 150)
+        #expect(try activity("1", String(repeating: "x", count: 200)).get().provider?.count == 200)
+        for long in [String(repeating: "å", count: 201), String(repeating: "x", count: 201)] {
+            guard case .failure(let error) = try activity("1", long) else {
+                Issue.record("accepted 201 characters")
+                continue
+            }
+            #expect(error.problems.map(\.reason) == ["is longer than 200 characters"])
+        }
+        #expect(try activity("0,5", "").get().hoursPerWeek == 0.5)
+        #expect(try activity("7,25", "").get().hoursPerWeek == 7.25)
+        #expect(try activity("168", "").get().hoursPerWeek == 168)
+        for bad in ["168,5", "1,2,3", "7,5h", ","] {
+            guard case .failure(let error) = try activity(bad, "") else {
+                Issue.record("accepted \(bad) hours")
+                continue
+            }
+            #expect(error.problems.map(\.reason) == ["'\(bad)' is not a number of hours from 0 to 168"])
+        }
+    }
 }
