@@ -44,6 +44,36 @@ struct StagedImportTests {
         }
     }
 
+    /// Issue 27: SQLite stages a file in the writer's temporary database without zeroing what
+    /// it frees there, and closes that database after the import, taken or refused, so the
+    /// staged copy does not outlive it; the database file still zeroes what it frees (an
+    /// erasure needs it).
+    @Test(arguments: [true, false])
+    func theStagedCopyLeavesWithTheImport(taken: Bool) async throws {
+        let path = TestFiles.directory.appendingPathComponent("staged-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", ".audit-key"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try await SQLiteStore.open(path: path)
+        try await Fixtures.load(store)
+        // 1,500 statuses of Amina's, a day apart from 2014-01-01: a staging table of many pages.
+        let first = try #require(Day(year: 2014, month: 1, day: 1))
+        var text = "person_id;status;date\n"
+        for i in 0..<1500 { text += "19900101-2385;\(["none", "work", "studies"][i % 3]);\(first.adding(days: i))\n" }
+        if !taken { text += "19900101-2385;employed;2018-10-15\n" }
+        do {
+            let summary = try await store.importFile(
+                .statuses, from: .bytes(Array(text.utf8)), currentYear: 2026, scope: Self.scope(0), progress: nil)
+            #expect(taken && summary.rows == 1500)
+        } catch let error as ImportError {
+            #expect(!taken && error.problems.map(\.line) == [1502])
+        }
+        func pragma(_ name: String) async throws -> Int64? { try await store.query("PRAGMA \(name)").first?.values.first?.int }
+        // Opened afresh by these questions: nothing in it, nothing freed.
+        #expect(try await pragma("temp.freelist_count") == 0)
+        #expect(try await pragma("temp.page_count") == 0)
+        #expect(try await pragma("main.secure_delete") == 1)
+        try await store.close()
+    }
+
     /// The index arrives in the middle of a file (SQLite writes batches of 1,000): the
     /// registrations touched before it and after it are one list, each named once.
     @Test(arguments: Engine.available)

@@ -145,6 +145,25 @@ struct SQLiteStaging: Sendable {
 
     /// `seq` is the row's place in the file, so that the last row of a key wins.
     var create: String { "CREATE TEMP TABLE \(name) (seq INTEGER PRIMARY KEY, \(table.columns.joined(separator: ", ")))" }
+
+    /// The staged rows are a copy that lives only as long as the import (issue 27). SQLite
+    /// as built here overwrites every freed page with zeros (`SQLITE_SECURE_DELETE`), which
+    /// an erasure needs in the database file; for the staging table it zeroed a national
+    /// activities file's 9.8 million rows again when they were dropped, and wrote those
+    /// pages at the commit: 4 of the import's 31 s of SQLite's own work (BENCHMARKS.md).
+    /// So the temporary database, private to the writer's connection and never copied,
+    /// frees its pages without zeroing them, and ``discard(on:)`` closes it after every
+    /// import, committed or not: the file, unlinked when it was made, goes with what it held,
+    /// as the sorter's spill files of the same import already do. The database file keeps
+    /// zeroing what it frees.
+    static let transient = "PRAGMA temp.secure_delete = OFF"
+
+    /// Closes the connection's temporary database (changing where temporary tables live
+    /// closes it; they are set back at once). Outside a transaction only.
+    static func discard(on connection: SQLiteHandle) {
+        _ = try? connection.execute("PRAGMA temp_store = MEMORY")
+        _ = try? connection.execute("PRAGMA temp_store = FILE")
+    }
     var drop: String { "DROP TABLE IF EXISTS temp.\(name)" }
 
     /// One row; `seq` is SQLite's next rowid, so rows keep their order in the file.

@@ -137,9 +137,12 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
     /// One write transaction, holding the gate, run whole on ``SQLiteExecutor`` (the actor
     /// runs on a task's preferred executor): the writer's calls block there, not on Swift's
     /// cooperative threads.
-    func inTransaction<T>(_ body: () async throws -> T) async throws -> T {
+    /// `afterwards` runs on the writer once the transaction has ended, committed or not,
+    /// before the next write may begin.
+    func inTransaction<T>(afterwards: (() -> Void)? = nil, _ body: () async throws -> T) async throws -> T {
         try await serially(gate) {
             try await withTaskExecutorPreference(SQLiteExecutor.writer) {
+                defer { afterwards?() }
                 try connection.execute("BEGIN IMMEDIATE")
                 do {
                     let result = try await body()
@@ -216,7 +219,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
         let importer = Importer(kind: kind, currentYear: currentYear, scope: scope, progress: progress)
         let session = SQLiteSession(connection: connection, auditKey: auditKey)
         let staging = SQLiteStaging(kind)
-        return try await inTransaction {
+        return try await inTransaction(afterwards: { SQLiteStaging.discard(on: self.connection) }) {
             // A smaller page cache while a file goes in (its B-trees are written in key order,
             // so a small cache is enough), which keeps a national file near issue 10's 150 MB;
             // the sorter's memory is bounded by the same setting. Set back on the way out.
@@ -224,6 +227,7 @@ public actor SQLiteStore: SamsparStore, SQLEngine {
             do {
                 try query(staging.drop)
                 try query(staging.create)
+                try query(SQLiteStaging.transient)
                 // The file is read and checked on Swift's own threads; each batch's rows go to
                 // the writer's thread in one job (SQLiteBulkWriter).
                 let writer = SQLiteBulkWriter(connection: connection, staging: staging)
