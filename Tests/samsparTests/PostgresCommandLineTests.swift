@@ -124,7 +124,7 @@ struct PostgresCommandLineTests {
             let (status, stderr) = finish(run)
             #expect(status == 0, "\(stderr)")
         }
-        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "14", "each migration applied once (1–14)")
+        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "15", "each migration applied once (1–15)")
     }
 
     @Test func twoOverlappingImportsAtOnceLoseAndDuplicateNothing() throws {

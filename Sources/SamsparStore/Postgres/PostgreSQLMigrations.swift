@@ -206,5 +206,9 @@ enum PostgreSQLMigrations {
             RecordKeysMigration.version, "a statement's records checked against their registrations and tracks at once (issue 27)",
             RecordKeysMigration.statements
         ),
+        (
+            RecordKeysOnceMigration.version, "a statement's records: the keys they name found once (issue 27)",
+            RecordKeysOnceMigration.statements
+        ),
     ]
 }

@@ -238,6 +238,27 @@ enum RecordKeysMigration {
             """
     }
 
+    /// PL/pgSQL like ``held(_:in:by:what:constraint:)``, in one statement: the distinct values
+    /// are taken from the rows once (`MATERIALIZED`) and both counts made from them.
+    /// Migration 14's second statement took them from the rows again, whole rows that
+    /// spilled to disk nationally (598 MB; the activities' check 9.6 s, BENCHMARKS.md,
+    /// thirteenth step).
+    static func heldOnce(_ columns: [String], in parent: String, by keys: [String], what: String, constraint: String) -> String {
+        let list = columns.joined(separator: ", ")
+        let join = zip(keys, columns).map { "p.\($0) = k.\($1)" }.joined(separator: " AND ")
+        return """
+              WITH k AS MATERIALIZED (SELECT DISTINCT \(list) FROM new_rows)
+              SELECT (SELECT count(*) FROM k), (SELECT count(*) FROM (SELECT 1 FROM \(parent) p JOIN k ON \(join) FOR KEY SHARE OF p) l)
+              INTO named, held;
+              IF held < named THEN
+                RAISE foreign_key_violation USING
+                  MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s"', TG_TABLE_NAME, \(constraint)),
+                  DETAIL = format('%s of the %s \(what) the rows name are not there', named - held, named),
+                  CONSTRAINT = \(constraint), TABLE = TG_TABLE_NAME;
+              END IF;
+            """
+    }
+
     /// PL/pgSQL for a statement trigger with the rows a statement removed or re-keyed in
     /// `old_rows`: if a removed key of `parent` (one no row of `parent` has any more) is still
     /// named by a row of any of `children` through `columns`, the statement fails with
@@ -258,4 +279,35 @@ enum RecordKeysMigration {
                 END IF;
             """
     }
+}
+
+/// Migration 15 (issue 27, thirteenth step): the two statement triggers of migration 14 that
+/// check a statement's rows find the distinct keys once (``RecordKeysMigration/heldOnce``):
+/// same rules, same lock, same refusal. PostgreSQL only; SQLite's migration 15 is empty.
+enum RecordKeysOnceMigration {
+    static let version = 15
+
+    static let statements: [String] = [
+        """
+        CREATE OR REPLACE FUNCTION samspar_records_name_registrations() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
+        DECLARE named bigint; held bigint;
+        BEGIN
+        \(RecordKeysMigration.heldOnce(["person_id", "org_number"], in: "registrations", by: ["person_id", "org_number"], what: "registrations", constraint: "TG_TABLE_NAME || '_names_registrations'"))
+          IF TG_TABLE_NAME = 'track_events' THEN
+        \(RecordKeysMigration.heldOnce(["track_id"], in: "tracks", by: ["id"], what: "tracks", constraint: "'track_events_names_tracks'"))
+          END IF;
+          RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE OR REPLACE FUNCTION samspar_subjects_name_entries() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
+        DECLARE named bigint; held bigint;
+        BEGIN
+        \(RecordKeysMigration.heldOnce(["seq"], in: "audit_log", by: ["seq"], what: "audit entries", constraint: "'audit_subjects_name_entries'"))
+          RETURN NULL;
+        END
+        $$
+        """,
+    ]
 }

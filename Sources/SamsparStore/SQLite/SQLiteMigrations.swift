@@ -203,5 +203,6 @@ enum SQLiteMigrations {
         (13, "each registration carries its own events and status changes, packed (issue 27)", PackedFactsMigration.statements(.sqlite)),
         // PostgreSQL's (``RecordKeysMigration``): SQLite keeps its foreign keys, checked by one B-tree lookup each.
         (RecordKeysMigration.version, "a statement's records checked against their registrations and tracks at once (issue 27)", []),
+        (RecordKeysOnceMigration.version, "a statement's records: the keys they name found once (issue 27)", []),
     ]
 }
