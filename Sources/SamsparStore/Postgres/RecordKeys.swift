@@ -229,13 +229,21 @@ enum RecordKeysMigration {
         return """
               SELECT count(*) INTO named FROM (SELECT DISTINCT \(list) FROM new_rows) k;
               SELECT count(*) INTO held FROM (SELECT 1 FROM \(parent) p WHERE \(key) IN (SELECT \(list) FROM new_rows) FOR KEY SHARE OF p) l;
-              IF held < named THEN
-                RAISE foreign_key_violation USING
-                  MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s"', TG_TABLE_NAME, \(constraint)),
-                  DETAIL = format('%s of the %s \(what) the rows name are not there', named - held, named),
-                  CONSTRAINT = \(constraint), TABLE = TG_TABLE_NAME;
-              END IF;
+            \(fewerHeld(what: what, constraint: constraint))
             """
+    }
+
+    /// PL/pgSQL: the statement fails with SQLSTATE 23503 naming `constraint` if fewer
+    /// `what` are held than the rows name (variables `named` and `held`).
+    static func fewerHeld(what: String, constraint: String) -> String {
+        """
+          IF held < named THEN
+            RAISE foreign_key_violation USING
+              MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s"', TG_TABLE_NAME, \(constraint)),
+              DETAIL = format('%s of the %s \(what) the rows name are not there', named - held, named),
+              CONSTRAINT = \(constraint), TABLE = TG_TABLE_NAME;
+          END IF;
+        """
     }
 
     /// PL/pgSQL like ``held(_:in:by:what:constraint:)``, in one statement: the distinct values
@@ -250,12 +258,7 @@ enum RecordKeysMigration {
               WITH k AS MATERIALIZED (SELECT DISTINCT \(list) FROM new_rows)
               SELECT (SELECT count(*) FROM k), (SELECT count(*) FROM (SELECT 1 FROM \(parent) p JOIN k ON \(join) FOR KEY SHARE OF p) l)
               INTO named, held;
-              IF held < named THEN
-                RAISE foreign_key_violation USING
-                  MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s"', TG_TABLE_NAME, \(constraint)),
-                  DETAIL = format('%s of the %s \(what) the rows name are not there', named - held, named),
-                  CONSTRAINT = \(constraint), TABLE = TG_TABLE_NAME;
-              END IF;
+            \(fewerHeld(what: what, constraint: constraint))
             """
     }
 
