@@ -91,26 +91,11 @@ enum RecordKeysMigration {
             CREATE FUNCTION samspar_changed_row_names() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
               IF TG_TABLE_NAME = 'audit_subjects' THEN
-                PERFORM 1 FROM audit_log a WHERE a.seq = NEW.seq FOR KEY SHARE OF a;
-                IF NOT FOUND THEN
-                  RAISE foreign_key_violation USING
-                    MESSAGE = 'insert or update on table "audit_subjects" violates foreign key constraint "audit_subjects_name_entries"',
-                    CONSTRAINT = 'audit_subjects_name_entries', TABLE = TG_TABLE_NAME;
-                END IF;
+            \(lockedOrRefused("audit_log a WHERE a.seq = NEW.seq", "a", message: "'insert or update on table \"audit_subjects\" violates foreign key constraint \"audit_subjects_name_entries\"'", constraint: "'audit_subjects_name_entries'", indent: 4))
               ELSE
-                PERFORM 1 FROM registrations r WHERE r.person_id = NEW.person_id AND r.org_number = NEW.org_number FOR KEY SHARE OF r;
-                IF NOT FOUND THEN
-                  RAISE foreign_key_violation USING
-                    MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s_names_registrations"', TG_TABLE_NAME, TG_TABLE_NAME),
-                    CONSTRAINT = TG_TABLE_NAME || '_names_registrations', TABLE = TG_TABLE_NAME;
-                END IF;
+            \(lockedOrRefused("registrations r WHERE r.person_id = NEW.person_id AND r.org_number = NEW.org_number", "r", message: "format('insert or update on table \"%s\" violates foreign key constraint \"%s_names_registrations\"', TG_TABLE_NAME, TG_TABLE_NAME)", constraint: "TG_TABLE_NAME || '_names_registrations'", indent: 4))
                 IF TG_TABLE_NAME = 'track_events' THEN
-                  PERFORM 1 FROM tracks t WHERE t.id = NEW.track_id FOR KEY SHARE OF t;
-                  IF NOT FOUND THEN
-                    RAISE foreign_key_violation USING
-                      MESSAGE = 'insert or update on table "track_events" violates foreign key constraint "track_events_names_tracks"',
-                      CONSTRAINT = 'track_events_names_tracks', TABLE = TG_TABLE_NAME;
-                  END IF;
+            \(lockedOrRefused("tracks t WHERE t.id = NEW.track_id", "t", message: "'insert or update on table \"track_events\" violates foreign key constraint \"track_events_names_tracks\"'", constraint: "'track_events_names_tracks'", indent: 6))
                 END IF;
               END IF;
               RETURN NULL;
@@ -231,6 +216,17 @@ enum RecordKeysMigration {
               SELECT count(*) INTO held FROM (SELECT 1 FROM \(parent) p WHERE \(key) IN (SELECT \(list) FROM new_rows) FOR KEY SHARE OF p) l;
             \(fewerHeld(what: what, constraint: constraint))
             """
+    }
+
+    /// PL/pgSQL for a row trigger: the row of `from` (a table, its alias and a condition on
+    /// `NEW`) locked `FOR KEY SHARE` as a foreign key locks it, or SQLSTATE 23503 with
+    /// `message` and `constraint` (SQL expressions); its lines indented by `indent`.
+    static func lockedOrRefused(_ from: String, _ alias: String, message: String, constraint: String, indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        return [
+            "PERFORM 1 FROM \(from) FOR KEY SHARE OF \(alias);", "IF NOT FOUND THEN", "  RAISE foreign_key_violation USING",
+            "    MESSAGE = \(message),", "    CONSTRAINT = \(constraint), TABLE = TG_TABLE_NAME;", "END IF;",
+        ].map { pad + $0 }.joined(separator: "\n")
     }
 
     /// PL/pgSQL: the statement fails with SQLSTATE 23503 naming `constraint` if fewer
