@@ -88,10 +88,14 @@ def sign_in(driver, email, password):
 
 
 def sign_out(driver):
-    """Press "Logga ut". Chromium now and then loses the node right after a full-page
-    screenshot ("Node with given id does not belong to the document"): find it again once."""
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    """Press "Logga ut" on a page that has finished loading, as a person would. Chromium now
+    and then loses the node right after a full-page screenshot ("Node with given id does not
+    belong to the document"): find it again once. CI once saw a click on the button of a page
+    still loading (a form's answer) lead nowhere within 15 s; the wait for the whole page is
+    the remedy, and a failure now says where the browser stayed."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
     for attempt in range(2):
         try:
             button = driver.find_element(By.ID, "sign-out")
@@ -100,7 +104,11 @@ def sign_out(driver):
         except (StaleElementReferenceException, WebDriverException):
             if attempt == 1:
                 raise
-    wait(driver).until(lambda d: "/logga-in" in d.current_url)
+    try:
+        wait(driver).until(lambda d: "/logga-in" in d.current_url)
+    except TimeoutException as error:
+        state = driver.execute_script("return document.readyState")
+        raise AssertionError(f"signing out stayed on {driver.current_url} ({driver.title!r}, {state})") from error
 
 
 def sign_out_from(driver, base_url):

@@ -11,7 +11,7 @@ import urllib.request
 
 from selenium.webdriver.common.by import By
 
-from conftest import PASSWORD, check_page, sign_in, wait
+from conftest import PASSWORD, check_page, sign_in, sign_out, wait
 
 sys.path.insert(0, os.environ.get("SAMSPAR_SCRIPTS", "scripts"))
 import totp  # noqa: E402
@@ -138,8 +138,7 @@ def test_a_new_account_sets_up_totp(driver, base_url, accounts):
     form.find_element(By.NAME, "password").send_keys("a long new password")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait(driver).until(lambda d: "Användaren är tillagd." in d.page_source)
-    driver.find_element(By.ID, "sign-out").click()
-    wait(driver).until(lambda d: "/logga-in" in d.current_url)
+    sign_out(driver)
     # In the demo database the account signs in without a code; it sets up TOTP itself.
     sign_in(driver, "ny.kollega@haninge.example", "a long new password")
     driver.get(base_url + "/konto/tvastegsverifiering")
@@ -152,8 +151,7 @@ def test_a_new_account_sets_up_totp(driver, base_url, accounts):
     codes = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#recovery-codes code")]
     assert len(codes) == 10, codes
     check_page(driver, "second-factor-done")
-    driver.find_element(By.ID, "sign-out").click()
-    wait(driver).until(lambda d: "/logga-in" in d.current_url)
+    sign_out(driver)
     # Now the password alone is not enough; a recovery code is.
     driver.find_element(By.ID, "email").send_keys("ny.kollega@haninge.example")
     driver.find_element(By.ID, "password").send_keys("a long new password")
