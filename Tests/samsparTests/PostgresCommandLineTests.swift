@@ -358,6 +358,37 @@ struct PostgresCommandLineTests {
         #expect(try psqlValue(url, "SELECT count(*) FROM activities WHERE person_id = \(people[1])") == "0")
     }
 
+    /// A file none of whose keys is stored goes in as a plain insert (issue 27, fourteenth
+    /// step). A caseworker's activity of the same key, written while the file is read and not
+    /// yet committed, makes that insert wait and then fail (23505); the import then upserts,
+    /// as it always did, and the file's row wins. Without the way back the file is refused.
+    @Test func aKeyStoredWhileTheFileIsReadStillTakesTheFilesRow() throws {
+        let cli = try Samspar()
+        let url = try #require(try freshPostgresURL())
+        #expect(try cli.run(["migrate", "--db", url]).status == 0)
+        #expect(try cli.run(["agreement", "import", "--db", url, Samspar.shared.appendingPathComponent("examples/agreement.json").path]).status == 0)
+        let people = Array(testNumbers.prefix(2)).sorted()
+        let participants = try cli.write(
+            "p.csv",
+            (["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"] + people.map { "\($0);0136;2016-03-01;2017-01-10;no" })
+                .joined(separator: "\n"))
+        #expect(try cli.run(["import", "participants", participants, "--db", url]).status == 0)
+        let file = try cli.write(
+            "a.csv",
+            (["person_id;activity;start;end;hours_per_week;provider"] + people.map { "\($0);sfi;2018-01-15;2018-06-20;15;" }).joined(separator: "\n"))
+        // 2018-01-15 is day 17546 of the epoch; the caseworker's hours are 5, the file's 15.
+        let caseworker = try hold(
+            "INSERT INTO activities (person_id, org_number, kind, start, hours_per_week) VALUES (\(people[0]), 2120000084, 'sfi', 17546, 5)", until: 1,
+            on: url, cli)
+        let (status, stderr) = finish(try start(cli, ["import", "activities", file, "--db", url]))
+        caseworker.waitUntilExit()
+        #expect(caseworker.terminationStatus == 0)
+        #expect(status == 0, "\(stderr)")
+        #expect(
+            try psqlValue(url, "SELECT person_id, start, end_date, hours_per_week FROM activities ORDER BY person_id")
+                == "\(people[0])|17546|17702|15\n\(people[1])|17546|17702|15")
+    }
+
     @Test func wrongCredentialsGiveOneClearLine() throws {
         let cli = try Samspar()
         let url = try #require(ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"])

@@ -305,7 +305,7 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
                     StoredTables.table(for: kind), staging: table.staging, distinct: "IS DISTINCT FROM", json: "json_build_object", text: "::text"), [])
             let marks = kind == .participants ? try await session.query(ProtectedIdentityMigration.changes(staging: table.staging), []) : []
             do {
-                try await link.execute(table.upsert)
+                try await Self.moveIntoPlace(table, on: link)
             } catch let failure as PostgresFailure where failure.sqlState == "23503" {
                 throw Self.removedWhileRead(failure)
             }
@@ -314,6 +314,26 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
                 summary, previous: previous.compactMap(PreviousValue.captured), protection: marks.compactMap(ProtectionChange.init(row:)), in: session)
             return summary
         }
+    }
+
+    /// The staged rows into their table, the last row of each key winning: as a plain insert
+    /// when none of their keys is stored (a first file: no speculative insert per row), else
+    /// as an upsert. A key that another writer (a caseworker's single record) stores after the
+    /// look-up fails the insert with 23505; the insert is then undone to its savepoint and the
+    /// rows go in by the upsert, as they always did, so the file's row still wins.
+    static func moveIntoPlace(_ table: PostgresStaging.Table, on link: PostgresLink) async throws {
+        guard try await link.rows(table.anyStored).isEmpty else {
+            try await link.execute(table.upsert)
+            return
+        }
+        try await link.execute("SAVEPOINT samspar_insert_new")
+        do {
+            try await link.execute(table.insertNew)
+        } catch let failure as PostgresFailure where failure.sqlState == "23505" {
+            try await link.execute("ROLLBACK TO SAVEPOINT samspar_insert_new")
+            try await link.execute(table.upsert)
+        }
+        try await link.execute("RELEASE SAVEPOINT samspar_insert_new")
     }
 
     /// A foreign key that fails at an import's write: the importer found everything each row
