@@ -114,6 +114,20 @@ func psqlRun(_ url: String, _ statement: String) throws -> (Process, Pipe) {
     return (psql, err)
 }
 
+/// A fresh database with Östra Södertörn's agreement and `people` registered by Haninge
+/// (kommun 0136), all with the same facts: where most tests here begin.
+func haningeDatabase(_ people: [String], _ cli: Samspar) throws -> String {
+    let url = try #require(try freshPostgresURL())
+    #expect(try cli.run(["migrate", "--db", url]).status == 0)
+    #expect(try cli.run(["agreement", "import", "--db", url, Samspar.shared.appendingPathComponent("examples/agreement.json").path]).status == 0)
+    let participants = try cli.write(
+        "p.csv",
+        (["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"] + people.map { "\($0);0136;2016-03-01;2017-01-10;no" })
+            .joined(separator: "\n"))
+    #expect(try cli.run(["import", "participants", participants, "--db", url]).status == 0)
+    return url
+}
+
 @Suite("samspar on PostgreSQL", .enabled(if: ProcessInfo.processInfo.environment["SAMSPAR_TEST_POSTGRES_URL"] != nil))
 struct PostgresCommandLineTests {
     @Test func severalInstancesMigrateAtOnce() throws {
@@ -171,15 +185,8 @@ struct PostgresCommandLineTests {
     /// with "deadlock detected", every time (seen); with it, both go in.
     @Test func statusesAndEventsOfTheSameRegistrationsAtOnceBothGoIn() throws {
         let cli = try Samspar()
-        let url = try #require(try freshPostgresURL())
-        #expect(try cli.run(["migrate", "--db", url]).status == 0)
-        #expect(try cli.run(["agreement", "import", "--db", url, Samspar.shared.appendingPathComponent("examples/agreement.json").path]).status == 0)
         let people = Array(testNumbers.prefix(3000)).sorted()
-        let participants = try cli.write(
-            "p.csv",
-            (["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"] + people.map { "\($0);0136;2016-03-01;2017-01-10;no" })
-                .joined(separator: "\n"))
-        #expect(try cli.run(["import", "participants", participants, "--db", url]).status == 0)
+        let url = try haningeDatabase(people, cli)
         let middle = people[1500]
         // New versions of the lower half's rows go after the upper half's.
         #expect(
@@ -213,16 +220,9 @@ struct PostgresCommandLineTests {
     /// removal, and then says that a registration it names was removed.
     @Test(arguments: ["retention", "erasure"]) func aRemovalAndAnImportOfItsRegistrationsAtOnce(_ removal: String) throws {
         let cli = try Samspar()
-        let url = try #require(try freshPostgresURL())
-        #expect(try cli.run(["migrate", "--db", url]).status == 0)
-        #expect(try cli.run(["agreement", "import", "--db", url, Samspar.shared.appendingPathComponent("examples/agreement.json").path]).status == 0)
         let people = Array(testNumbers.prefix(300)).sorted()
-        let participants = try cli.write(
-            "p.csv",
-            (["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"] + people.map { "\($0);0136;2016-03-01;2017-01-10;no" })
-                .joined(separator: "\n"))
+        let url = try haningeDatabase(people, cli)
         func events(_ day: String) -> String { (["person_id;track;event;date"] + people.map { "\($0);vard;invited;\(day)" }).joined(separator: "\n") }
-        #expect(try cli.run(["import", "participants", participants, "--db", url]).status == 0)
         #expect(try cli.run(["import", "events", try cli.write("e1.csv", events("2018-02-15")), "--db", url]).status == 0)
         // Registered 2017, last record 2018: due on 2022-01-01 after three years.
         let decided = try cli.run(["org", "update", "212000-0084", "--retention-years", "3", "--retention-decision", "KS 2024/118 § 12", "--db", url])
@@ -323,15 +323,8 @@ struct PostgresCommandLineTests {
     /// went in, leaving an activity that names nothing (tried).
     @Test func aRecordAndTheRemovalOfItsRegistrationAtOnce() throws {
         let cli = try Samspar()
-        let url = try #require(try freshPostgresURL())
-        #expect(try cli.run(["migrate", "--db", url]).status == 0)
-        #expect(try cli.run(["agreement", "import", "--db", url, Samspar.shared.appendingPathComponent("examples/agreement.json").path]).status == 0)
         let people = Array(testNumbers.prefix(2))
-        let participants = try cli.write(
-            "p.csv",
-            (["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"] + people.map { "\($0);0136;2016-03-01;2017-01-10;no" })
-                .joined(separator: "\n"))
-        #expect(try cli.run(["import", "participants", participants, "--db", url]).status == 0)
+        let url = try haningeDatabase(people, cli)
         func activity(_ person: String) -> String {
             "INSERT INTO activities (person_id, org_number, kind, start) VALUES (\(person), 2120000084, 'sfi', 17600)"
         }
@@ -364,15 +357,8 @@ struct PostgresCommandLineTests {
     /// as it always did, and the file's row wins. Without the way back the file is refused.
     @Test func aKeyStoredWhileTheFileIsReadStillTakesTheFilesRow() throws {
         let cli = try Samspar()
-        let url = try #require(try freshPostgresURL())
-        #expect(try cli.run(["migrate", "--db", url]).status == 0)
-        #expect(try cli.run(["agreement", "import", "--db", url, Samspar.shared.appendingPathComponent("examples/agreement.json").path]).status == 0)
         let people = Array(testNumbers.prefix(2)).sorted()
-        let participants = try cli.write(
-            "p.csv",
-            (["person_id;municipality;first_permit_date;registered_on;upper_secondary_completed"] + people.map { "\($0);0136;2016-03-01;2017-01-10;no" })
-                .joined(separator: "\n"))
-        #expect(try cli.run(["import", "participants", participants, "--db", url]).status == 0)
+        let url = try haningeDatabase(people, cli)
         let file = try cli.write(
             "a.csv",
             (["person_id;activity;start;end;hours_per_week;provider"] + people.map { "\($0);sfi;2018-01-15;2018-06-20;15;" }).joined(separator: "\n"))
