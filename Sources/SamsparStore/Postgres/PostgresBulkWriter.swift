@@ -33,12 +33,18 @@ enum PostgresStaging {
                 """
         }
 
-        /// One row when a staged key is stored already (a file sent again, a correction):
-        /// then the rows go in by ``upsert``. Each staged row is looked up by the table's key
-        /// until the first found.
+        /// One row when a registration the file names has a row stored in the table already
+        /// (a file sent again, a correction, a later file of the same people): then the rows go
+        /// in by ``upsert``; when none has, no key of the file can be stored (every key begins
+        /// with its registration). The registrations are looked up once each, not row by row: a
+        /// first file of 4.9 million activities into a table of 4.9 million other rows took
+        /// 54.2 s with a look-up per staged row against 47.5 s by the upsert (issue 27,
+        /// fourteenth step).
         var anyStored: String {
-            let match = key.map { "t.\($0) = s.\($0)" }.joined(separator: " AND ")
-            return "SELECT 1 FROM \(staging) s WHERE EXISTS (SELECT 1 FROM \(name) t WHERE \(match)) LIMIT 1"
+            """
+            SELECT 1 FROM (SELECT DISTINCT person_id, org_number FROM \(staging)) s
+            WHERE EXISTS (SELECT 1 FROM \(name) t WHERE t.person_id = s.person_id AND t.org_number = s.org_number) LIMIT 1
+            """
         }
     }
 
