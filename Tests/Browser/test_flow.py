@@ -2,6 +2,7 @@
 acceptance; the coordinator's dashboard shows the change; an import with a bad row shows every
 bad row and writes nothing. axe runs on every page reached."""
 import datetime
+import time
 import zoneinfo
 import tempfile
 
@@ -13,13 +14,30 @@ from conftest import PASSWORD, check_page, click_and_wait, download, sign_in, si
 
 # A Skatteverket test number that the demo caseload does not use.
 NEW_PERSON = "19900103-2391"
-# The server's today is Sweden's (Europe/Stockholm); between 23:00 and 01:00 UTC it is not UTC's.
-TODAY = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Stockholm")).date().isoformat()
+
+def today():
+    """The server's today is Sweden's (Europe/Stockholm); between 23:00 and 01:00 UTC it is not
+    UTC's. Asked when used: CI once crossed Stockholm's midnight during the suite."""
+    return datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Stockholm")).date().isoformat()
 
 
-def funnel_cell(driver, base_url, column):
-    """The first track's count in `column` (1 = invited, 2 = attended, 3 = accepted) this year."""
-    driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning?ar={TODAY[:4]}&per={TODAY}")
+def clear_of_midnight(margin=120):
+    """A test whose dates must be one day waits out the last `margin` seconds before
+    Stockholm's midnight, then gives the day it runs in."""
+    now = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Stockholm"))
+    left = 24 * 3600 - (now.hour * 3600 + now.minute * 60 + now.second)
+    if left <= margin:
+        time.sleep(left + 2)
+    return today()
+
+
+# The day NEW_PERSON was registered (the flow test sets it; the export test reads it back).
+REGISTERED = {}
+
+
+def funnel_cell(driver, base_url, column, day):
+    """The first track's count in `column` (1 = invited, 2 = attended, 3 = accepted) as of `day`."""
+    driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning?ar={day[:4]}&per={day}")
     cell = driver.find_elements(By.CSS_SELECTOR, "#funnel tbody tr")[0].find_elements(By.TAG_NAME, "td")[column - 1]
     return int(cell.text.replace("\u00a0", "").strip() or 0)
 
@@ -29,9 +47,10 @@ def choose(driver, element_id, value):
 
 
 def test_caseworker_registers_and_records_and_the_coordinator_sees_the_goals_move(driver, base_url, accounts):
+    day = clear_of_midnight()
     sign_in(driver, accounts["coordinator"], PASSWORD)
-    attended_before = funnel_cell(driver, base_url, 2)
-    accepted_before = funnel_cell(driver, base_url, 3)
+    attended_before = funnel_cell(driver, base_url, 2, day)
+    accepted_before = funnel_cell(driver, base_url, 3, day)
     sign_out(driver)
 
     sign_in(driver, accounts["caseworker"], PASSWORD)
@@ -52,6 +71,7 @@ def test_caseworker_registers_and_records_and_the_coordinator_sees_the_goals_mov
     driver.find_element(By.CSS_SELECTOR, "#form-register button[type=submit]").click()
     wait(driver).until(lambda d: f"/deltagare/{NEW_PERSON}" in d.current_url)
     assert "registrerad" in driver.find_element(By.CSS_SELECTOR, ".notice").text
+    REGISTERED["day"] = day
 
     # A mistake first: the error is at its field, linked to it, and what was typed is kept.
     choose(driver, "event-track", "ostra-sodertorn/vard")
@@ -70,7 +90,7 @@ def test_caseworker_registers_and_records_and_the_coordinator_sees_the_goals_mov
         choose(driver, "event-event", event)
         date = driver.find_element(By.ID, "event-date")
         date.clear()
-        date.send_keys(TODAY)
+        date.send_keys(day)
         click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#form-event button[type=submit]"))
         wait(driver).until(lambda d: "sparat=event" in d.current_url)
     timeline = driver.find_element(By.ID, "timeline").text
@@ -79,8 +99,8 @@ def test_caseworker_registers_and_records_and_the_coordinator_sees_the_goals_mov
     sign_out(driver)
 
     sign_in(driver, accounts["coordinator"], PASSWORD)
-    assert funnel_cell(driver, base_url, 2) == attended_before + 1
-    assert funnel_cell(driver, base_url, 3) == accepted_before + 1
+    assert funnel_cell(driver, base_url, 2, day) == attended_before + 1
+    assert funnel_cell(driver, base_url, 3, day) == accepted_before + 1
     check_page(driver, "coordinator-uppfoljning-efter")
     # The count links to the people behind it; the coordinator (another role, same party) sees them.
     link = driver.find_elements(By.CSS_SELECTOR, "#funnel tbody tr")[0].find_elements(By.TAG_NAME, "td")[1].find_element(By.TAG_NAME, "a")
@@ -128,15 +148,16 @@ def test_exports_round_trip_through_openpyxl(driver, base_url, accounts):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Personnummer" and rows[0][7] == "Registrerad"
     assert rows[1][0] == NEW_PERSON and rows[1][1] == "Testa Webbsson"
-    assert isinstance(rows[1][7], datetime.datetime) and rows[1][7].date().isoformat() == TODAY
+    assert isinstance(rows[1][7], datetime.datetime) and rows[1][7].date().isoformat() == REGISTERED.get("day", today())
 
     # The demo lives in today (issue 19): the current year's figures.
-    kind, data = download(driver, base_url, f"/avtal/ostra-sodertorn/uppfoljning/export.xlsx?ar={TODAY[:4]}&per={TODAY}")
+    day = today()
+    kind, data = download(driver, base_url, f"/avtal/ostra-sodertorn/uppfoljning/export.xlsx?ar={day[:4]}&per={day}")
     rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     numbers = [v for r in rows[1:] for v in r if isinstance(v, (int, float))]
     assert len(numbers) > 20, rows[:5]
     assert all(isinstance(v, str) for v in rows[0])
-    kind, data = download(driver, base_url, f"/avtal/ostra-sodertorn/uppfoljning/export.csv?ar={TODAY[:4]}&per={TODAY}")
+    kind, data = download(driver, base_url, f"/avtal/ostra-sodertorn/uppfoljning/export.csv?ar={day[:4]}&per={day}")
     text = data.decode("utf-8-sig")
     assert ";" in text.splitlines()[0]
     assert any("," in line.split(";")[-1] for line in text.splitlines()[1:]), "no decimal comma in the shares"
@@ -145,7 +166,8 @@ def test_exports_round_trip_through_openpyxl(driver, base_url, accounts):
 
 def test_the_analyst_sees_the_dashboard_suppressed_with_no_names(driver, base_url, accounts):
     sign_in(driver, accounts["analyst"], PASSWORD)
-    driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning?ar={TODAY[:4]}&per={TODAY}")
+    day = today()
+    driver.get(f"{base_url}/avtal/ostra-sodertorn/uppfoljning?ar={day[:4]}&per={day}")
     page = driver.page_source
     assert "/uppfoljning/personer" not in page, "the analyst may not drill down to people"
     assert NEW_PERSON not in page
