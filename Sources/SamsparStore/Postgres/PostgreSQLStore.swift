@@ -317,10 +317,13 @@ public final class PostgreSQLStore: SamsparStore, SQLEngine {
     }
 
     /// The staged rows into their table, the last row of each key winning: as a plain insert
-    /// when none of their keys is stored (a first file: no speculative insert per row), else
-    /// as an upsert. A key that another writer (a caseworker's single record) stores after the
-    /// look-up fails the insert with 23505; the insert is then undone to its savepoint and the
-    /// rows go in by the upsert, as they always did, so the file's row still wins.
+    /// when none of the file's registrations has a row there (a first file: no speculative
+    /// insert per row), else as an upsert. A key that another writer (a caseworker's single
+    /// record of the same registration) stores after the look-up fails the insert with 23505;
+    /// the insert is then undone to its savepoint and the rows go in by the upsert, as they
+    /// always did, so the file's row still wins. Every key begins with the row's own
+    /// registration (person and party), so neither the look-up nor a 23505 ever depends on
+    /// another party's records: the import's path and time tell nothing of them.
     static func moveIntoPlace(_ table: PostgresStaging.Table, on link: PostgresLink) async throws {
         guard try await link.rows(table.anyStored).isEmpty else {
             try await link.execute(table.upsert)

@@ -15,7 +15,8 @@ enum PostgresStaging {
 
         var upsert: String { insert(onConflict: "ON CONFLICT (\(key.joined(separator: ", "))) DO UPDATE SET " + stored.assignments) }
 
-        /// The file's rows when none of its keys is stored (``anyStored``): a plain insert.
+        /// The file's rows when none of its registrations has a row in the table
+        /// (``anyStored``): a plain insert.
         /// PostgreSQL's `ON CONFLICT` inserts each row speculatively (a look-up before, a
         /// second write of the row after); a national activities file took 38.5 s that way
         /// and 22.6 s as a plain insert (issue 27, fourteenth step). A key another writer
