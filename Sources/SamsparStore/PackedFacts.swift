@@ -454,6 +454,27 @@ enum PackedFactsMigration {
     }
 }
 
+/// Migration 16 (issue 27, fifteenth step): PostgreSQL leaves half of each page of
+/// `registrations` free when it writes a new one (`fillfactor = 50`), so that a packing
+/// trigger's rewrite of a registration (``PackedFactsMigration``) can put the new version
+/// beside the old one: a heap-only update, which adds no entry to the table's three indexes
+/// (the packed columns are in none of them). Full pages (PostgreSQL's default, 100) made each
+/// registration an events or statuses file names a new row on another page and an entry in
+/// every index; half-empty ones made 1.38 of the 1.90 million national rewrites heap-only
+/// (against 0.10) and each file's packing 7 s faster (BENCHMARKS.md, fifteenth step). 40 was
+/// no faster for the two files together, 60 and 70 were slower.
+///
+/// The setting governs pages written from now on; a table already loaded keeps its pages
+/// until it is rewritten (`VACUUM FULL`), and its rewrites are no slower than before. A page
+/// holds the rows of several parties, as any table's pages do, and whether a rewrite finds
+/// room on its page depends on them as much as it did with full pages; no statement reads or
+/// locks another party's registration for it. SQLite has no such setting (its B-tree rewrites
+/// a row in place): its migration 16 is empty.
+enum PackedFactsRoomMigration {
+    static let version = 16
+    static let statements = ["ALTER TABLE registrations SET (fillfactor = 50)"]
+}
+
 /// The tables a bulk file writes, their columns in write order, their keys (every key is
 /// within one organisation, SPEC §4) and what an upsert changes. Both engines write these.
 enum StoredTables {

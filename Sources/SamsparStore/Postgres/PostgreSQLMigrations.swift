@@ -210,5 +210,9 @@ enum PostgreSQLMigrations {
             RecordKeysOnceMigration.version, "a statement's records: the keys they name found once (issue 27)",
             RecordKeysOnceMigration.statements
         ),
+        (
+            PackedFactsRoomMigration.version, "room on each page of registrations for its packed facts' rewrites (issue 27)",
+            PackedFactsRoomMigration.statements
+        ),
     ]
 }

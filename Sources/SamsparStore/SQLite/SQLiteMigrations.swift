@@ -204,5 +204,7 @@ enum SQLiteMigrations {
         // PostgreSQL's (``RecordKeysMigration``): SQLite keeps its foreign keys, checked by one B-tree lookup each.
         (RecordKeysMigration.version, "a statement's records checked against their registrations and tracks at once (issue 27)", []),
         (RecordKeysOnceMigration.version, "a statement's records: the keys they name found once (issue 27)", []),
+        // PostgreSQL's page fill (``PackedFactsRoomMigration``): SQLite has none.
+        (PackedFactsRoomMigration.version, "room on each page of registrations for its packed facts' rewrites (issue 27)", []),
     ]
 }
