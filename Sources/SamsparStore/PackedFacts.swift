@@ -404,6 +404,30 @@ enum PackedFactsMigration {
     /// registration whose rows it wrote (a national import, a million of them, in one pass).
     /// An update repacks only the registrations whose packing it changed.
     private static func postgresTriggers(_ packed: Packed) -> [String] {
+        [
+            postgresFunction(packed, checked: false),
+            """
+            CREATE TRIGGER \(packed.column)_on_insert AFTER INSERT ON \(packed.table)
+            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(function(packed))()
+            """,
+            """
+            CREATE TRIGGER \(packed.column)_on_delete AFTER DELETE ON \(packed.table)
+            REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION \(function(packed))()
+            """,
+            """
+            CREATE TRIGGER \(packed.column)_on_update AFTER UPDATE ON \(packed.table)
+            REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(function(packed))()
+            """,
+        ]
+    }
+
+    static func function(_ packed: Packed) -> String { "samspar_repack_\(packed.column)" }
+
+    /// The PostgreSQL function of `packed`'s three triggers. `checked` (migration 17,
+    /// ``PackedFactsHoldMigration``): rows inserted are also checked against their
+    /// registrations here, by the packing's own update, instead of by the statement's key
+    /// check (``RecordKeysMigration``).
+    static func postgresFunction(_ packed: Packed, checked: Bool) -> String {
         func repack(_ rows: String, onlyChanged: Bool = false) -> String {
             let packing = packing(packed, .postgres, person: "r.person_id", org: "r.org_number")
             return """
@@ -422,13 +446,23 @@ enum PackedFactsMigration {
                     GROUP BY f.person_id, f.org_number) g
               WHERE r.person_id = g.person_id AND r.org_number = g.org_number;
             """
-        let function = "samspar_repack_\(packed.column)"
-        return [
+        // Checked: the same update, its registrations found from the rows' distinct ones
+        // (taken once), and counted; fewer updated than named fails as the key check would.
+        let insertedAndHeld = """
+            WITH k AS MATERIALIZED (SELECT DISTINCT person_id, org_number FROM new_rows),
+                 u AS (UPDATE registrations r SET \(packed.column) = g.packed
+                         FROM (SELECT f.person_id, f.org_number, string_agg((\(packed.value))::text, ',') AS packed
+                               FROM \(packed.table) f JOIN k c ON c.person_id = f.person_id AND c.org_number = f.org_number
+                               GROUP BY f.person_id, f.org_number) g
+                         WHERE r.person_id = g.person_id AND r.org_number = g.org_number RETURNING 1)
+              SELECT (SELECT count(*) FROM k), (SELECT count(*) FROM u) INTO named, held;
+            \(RecordKeysMigration.fewerHeld(what: "registrations", constraint: "TG_TABLE_NAME || '_names_registrations'"))
             """
-            CREATE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
+        return """
+            CREATE OR REPLACE FUNCTION \(function(packed))() RETURNS trigger LANGUAGE plpgsql\(checked ? " SET work_mem = '64MB'" : "") AS $$
+            \(checked ? "DECLARE named bigint; held bigint;\n" : "")BEGIN
               IF TG_OP = 'INSERT' THEN
-                \(inserted)
+                \(checked ? insertedAndHeld : inserted)
               ELSIF TG_OP = 'DELETE' THEN
                 \(repack("SELECT DISTINCT person_id, org_number FROM old_rows"))
               ELSE
@@ -437,20 +471,7 @@ enum PackedFactsMigration {
               RETURN NULL;
             END
             $$
-            """,
             """
-            CREATE TRIGGER \(packed.column)_on_insert AFTER INSERT ON \(packed.table)
-            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(function)()
-            """,
-            """
-            CREATE TRIGGER \(packed.column)_on_delete AFTER DELETE ON \(packed.table)
-            REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION \(function)()
-            """,
-            """
-            CREATE TRIGGER \(packed.column)_on_update AFTER UPDATE ON \(packed.table)
-            REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(function)()
-            """,
-        ]
     }
 }
 

@@ -138,7 +138,7 @@ struct PostgresCommandLineTests {
             let (status, stderr) = finish(run)
             #expect(status == 0, "\(stderr)")
         }
-        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "15", "each migration applied once (1–15)")
+        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "17", "each migration applied once (1–17)")
     }
 
     @Test func twoOverlappingImportsAtOnceLoseAndDuplicateNothing() throws {
@@ -314,41 +314,48 @@ struct PostgresCommandLineTests {
     }
 
     /// Migration 14's checks (``RecordKeysMigration``) under two writers at once, as a
-    /// foreign key behaves: an activity written for a registration holds it, so a removal
-    /// waits for the activity's transaction and is then refused; a registration being removed
-    /// makes an activity written for it wait, and then refuses it. Either way nothing names a
-    /// registration that is not there. Activities, because events and status changes also
-    /// hold their registration by its packing (``PackedFactsMigration``), so only here does
-    /// the check's own `FOR KEY SHARE` stand alone: without it the removal did not wait and
-    /// went in, leaving an activity that names nothing (tried).
-    @Test func aRecordAndTheRemovalOfItsRegistrationAtOnce() throws {
+    /// foreign key behaves: a record written for a registration holds it, so a removal waits
+    /// for the record's transaction and is then refused; a registration being removed makes a
+    /// record written for it wait, and then refuses it. Either way nothing names a
+    /// registration that is not there. An activity is held by the check's own `FOR KEY
+    /// SHARE` (without it the removal did not wait and went in, leaving an activity that names
+    /// nothing: tried); an event or a status change by its packing's update, which also
+    /// counts what it found (migration 17, ``PackedFactsHoldMigration``: with the count taken
+    /// away the event naming a removed registration went in, tried).
+    @Test(arguments: [
+        ("activities", "INSERT INTO activities (person_id, org_number, kind, start) VALUES (%@, 2120000084, 'sfi', 17600)"),
+        (
+            "track_events",
+            "INSERT INTO track_events (person_id, org_number, track_id, kind, date) VALUES (%@, 2120000084, (SELECT min(id) FROM tracks), 0, 17600)"
+        ),
+        ("status_changes", "INSERT INTO status_changes (person_id, org_number, date, status) VALUES (%@, 2120000084, 17600, 1)"),
+    ])
+    func aRecordAndTheRemovalOfItsRegistrationAtOnce(table: String, insert: String) throws {
         let cli = try Samspar()
         let people = Array(testNumbers.prefix(2))
         let url = try haningeDatabase(people, cli)
-        func activity(_ person: String) -> String {
-            "INSERT INTO activities (person_id, org_number, kind, start) VALUES (\(person), 2120000084, 'sfi', 17600)"
-        }
+        func record(_ person: String) -> String { insert.replacingOccurrences(of: "%@", with: person) }
         func removal(_ person: String) -> String { "DELETE FROM registrations WHERE person_id = \(person)" }
 
-        // The activity first: the removal waits, then is refused.
-        let writer = try hold(activity(people[0]), until: 1, on: url, cli)
+        // The record first: the removal waits, then is refused.
+        let writer = try hold(record(people[0]), until: 1, on: url, cli)
         let (removed, removedError) = finish(try psqlRun(url, removal(people[0])))
         writer.waitUntilExit()
         #expect(writer.terminationStatus == 0)
         #expect(removed != 0)
         #expect(removedError.contains("violates foreign key constraint \"records_name_registrations\""), "\(removedError)")
         #expect(try psqlValue(url, "SELECT count(*) FROM registrations WHERE person_id = \(people[0])") == "1")
-        #expect(try psqlValue(url, "SELECT count(*) FROM activities WHERE person_id = \(people[0])") == "1")
+        #expect(try psqlValue(url, "SELECT count(*) FROM \(table) WHERE person_id = \(people[0])") == "1")
 
-        // The removal first: the activity waits, then is refused.
+        // The removal first: the record waits, then is refused.
         let remover = try hold(removal(people[1]), until: 1, on: url, cli)
-        let (written, writtenError) = finish(try psqlRun(url, activity(people[1])))
+        let (written, writtenError) = finish(try psqlRun(url, record(people[1])))
         remover.waitUntilExit()
         #expect(remover.terminationStatus == 0)
         #expect(written != 0)
-        #expect(writtenError.contains("violates foreign key constraint \"activities_names_registrations\""), "\(writtenError)")
+        #expect(writtenError.contains("violates foreign key constraint \"\(table)_names_registrations\""), "\(writtenError)")
         #expect(try psqlValue(url, "SELECT count(*) FROM registrations WHERE person_id = \(people[1])") == "0")
-        #expect(try psqlValue(url, "SELECT count(*) FROM activities WHERE person_id = \(people[1])") == "0")
+        #expect(try psqlValue(url, "SELECT count(*) FROM \(table) WHERE person_id = \(people[1])") == "0")
     }
 
     /// A file none of whose keys is stored goes in as a plain insert (issue 27, fourteenth

@@ -214,5 +214,9 @@ enum PostgreSQLMigrations {
             PackedFactsRoomMigration.version, "room on each page of registrations for its packed facts' rewrites (issue 27)",
             PackedFactsRoomMigration.statements
         ),
+        (
+            PackedFactsHoldMigration.version, "events and status changes held by their packing, checked once (issue 27)",
+            PackedFactsHoldMigration.statements
+        ),
     ]
 }

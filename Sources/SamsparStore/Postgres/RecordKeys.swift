@@ -310,3 +310,42 @@ enum RecordKeysOnceMigration {
         """,
     ]
 }
+
+/// Migration 17 (issue 27, fifteenth step): events and status changes inserted are checked
+/// against their registrations by their packing's update (``PackedFactsMigration``), not by
+/// a lock of their own. PostgreSQL only; SQLite's migration 17 is empty.
+///
+/// The packing trigger of an insert rewrites every registration the statement's rows name,
+/// and it runs before the key check (PostgreSQL fires a statement's triggers in the order of
+/// their names: `packed_…` before `status_changes_…` and `track_events_…`). Its update takes
+/// each registration's row lock (`FOR NO KEY UPDATE`, which a removal or a key change waits
+/// for as it waits for `FOR KEY SHARE`), so the check's own lock of the same registrations
+/// held nothing new: nationally 6.4 s of an events import (898,155 registrations looked up
+/// and locked a second time; BENCHMARKS.md, fifteenth step). Now the packing counts the
+/// registrations it updated against the distinct ones the rows name, and fewer fails the
+/// statement with the key check's SQLSTATE 23503, constraint and words. A registration removed
+/// after the statement's snapshot is not updated (PostgreSQL re-reads a row it waited for,
+/// finds it gone and leaves it), so it is counted missing, as the lock found it missing.
+/// Activities have no packing and keep the check's lock; events keep the check of their tracks.
+enum PackedFactsHoldMigration {
+    static let version = 17
+
+    static let statements: [String] = [
+        """
+        CREATE OR REPLACE FUNCTION samspar_records_name_registrations() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
+        DECLARE named bigint; held bigint;
+        BEGIN
+          IF TG_TABLE_NAME = 'activities' THEN
+        \(RecordKeysMigration.heldOnce(["person_id", "org_number"], in: "registrations", by: ["person_id", "org_number"], what: "registrations", constraint: "TG_TABLE_NAME || '_names_registrations'"))
+          END IF;
+          IF TG_TABLE_NAME = 'track_events' THEN
+        \(RecordKeysMigration.heldOnce(["track_id"], in: "tracks", by: ["id"], what: "tracks", constraint: "'track_events_names_tracks'"))
+          END IF;
+          RETURN NULL;
+        END
+        $$
+        """,
+        PackedFactsMigration.postgresFunction(PackedFactsMigration.events, checked: true),
+        PackedFactsMigration.postgresFunction(PackedFactsMigration.statuses, checked: true),
+    ]
+}

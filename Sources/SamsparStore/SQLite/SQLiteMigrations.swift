@@ -206,5 +206,7 @@ enum SQLiteMigrations {
         (RecordKeysOnceMigration.version, "a statement's records: the keys they name found once (issue 27)", []),
         // PostgreSQL's page fill (``PackedFactsRoomMigration``): SQLite has none.
         (PackedFactsRoomMigration.version, "room on each page of registrations for its packed facts' rewrites (issue 27)", []),
+        // PostgreSQL's key checks (``PackedFactsHoldMigration``): SQLite keeps its foreign keys.
+        (PackedFactsHoldMigration.version, "events and status changes held by their packing, checked once (issue 27)", []),
     ]
 }
