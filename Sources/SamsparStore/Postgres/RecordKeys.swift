@@ -16,7 +16,9 @@
 ///   away before this transaction ends), and if fewer are there than the rows name, the
 ///   statement fails with SQLSTATE 23503 as a foreign key would. Events do the same for
 ///   their tracks. Nationally the events' check is about 5 s (the events alone 20 s, with
-///   the two foreign keys 71 s; measured with `psql`).
+///   the two foreign keys 71 s; measured with `psql`). Since migration 17 events and status
+///   changes are held and counted by their packing's update instead
+///   (``PackedFactsHoldMigration``); activities as here.
 /// - **A row's key changed** (`UPDATE`): that row checked and locked alone, only where the key
 ///   changed, as a foreign key does. An upsert sets only the other columns, so a file sent
 ///   again checks nothing twice.
