@@ -289,18 +289,10 @@ enum RecordKeysOnceMigration {
     static let version = 15
 
     static let statements: [String] = [
-        """
-        CREATE OR REPLACE FUNCTION samspar_records_name_registrations() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
-        DECLARE named bigint; held bigint;
-        BEGIN
-        \(RecordKeysMigration.heldOnce(["person_id", "org_number"], in: "registrations", by: ["person_id", "org_number"], what: "registrations", constraint: "TG_TABLE_NAME || '_names_registrations'"))
-          IF TG_TABLE_NAME = 'track_events' THEN
-        \(RecordKeysMigration.heldOnce(["track_id"], in: "tracks", by: ["id"], what: "tracks", constraint: "'track_events_names_tracks'"))
-          END IF;
-          RETURN NULL;
-        END
-        $$
-        """,
+        recordsNameRegistrations(
+            registrations: RecordKeysMigration.heldOnce(
+                ["person_id", "org_number"], in: "registrations", by: ["person_id", "org_number"], what: "registrations",
+                constraint: "TG_TABLE_NAME || '_names_registrations'")),
         """
         CREATE OR REPLACE FUNCTION samspar_subjects_name_entries() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
         DECLARE named bigint; held bigint;
@@ -311,6 +303,23 @@ enum RecordKeysOnceMigration {
         $$
         """,
     ]
+
+    /// The statement trigger's function that checks inserted records: `registrations`, the
+    /// PL/pgSQL of their registrations' check, then events' tracks.
+    static func recordsNameRegistrations(registrations: String) -> String {
+        """
+        CREATE OR REPLACE FUNCTION samspar_records_name_registrations() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
+        DECLARE named bigint; held bigint;
+        BEGIN
+        \(registrations)
+          IF TG_TABLE_NAME = 'track_events' THEN
+        \(RecordKeysMigration.heldOnce(["track_id"], in: "tracks", by: ["id"], what: "tracks", constraint: "'track_events_names_tracks'"))
+          END IF;
+          RETURN NULL;
+        END
+        $$
+        """
+    }
 }
 
 /// Migration 17 (issue 27, fifteenth step): events and status changes inserted are checked
@@ -333,20 +342,12 @@ enum PackedFactsHoldMigration {
     static let version = 17
 
     static let statements: [String] = [
-        """
-        CREATE OR REPLACE FUNCTION samspar_records_name_registrations() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
-        DECLARE named bigint; held bigint;
-        BEGIN
-          IF TG_TABLE_NAME = 'activities' THEN
-        \(RecordKeysMigration.heldOnce(["person_id", "org_number"], in: "registrations", by: ["person_id", "org_number"], what: "registrations", constraint: "TG_TABLE_NAME || '_names_registrations'"))
-          END IF;
-          IF TG_TABLE_NAME = 'track_events' THEN
-        \(RecordKeysMigration.heldOnce(["track_id"], in: "tracks", by: ["id"], what: "tracks", constraint: "'track_events_names_tracks'"))
-          END IF;
-          RETURN NULL;
-        END
-        $$
-        """,
+        RecordKeysOnceMigration.recordsNameRegistrations(
+            registrations: """
+                  IF TG_TABLE_NAME = 'activities' THEN
+                \(RecordKeysMigration.heldOnce(["person_id", "org_number"], in: "registrations", by: ["person_id", "org_number"], what: "registrations", constraint: "TG_TABLE_NAME || '_names_registrations'"))
+                  END IF;
+                """),
         PackedFactsMigration.postgresFunction(PackedFactsMigration.events, checked: true),
         PackedFactsMigration.postgresFunction(PackedFactsMigration.statuses, checked: true),
     ]
