@@ -405,7 +405,7 @@ enum PackedFactsMigration {
     /// An update repacks only the registrations whose packing it changed.
     private static func postgresTriggers(_ packed: Packed) -> [String] {
         [
-            postgresFunction(packed, checked: false),
+            postgresFunction(packed, hold: .none),
             """
             CREATE TRIGGER \(packed.column)_on_insert AFTER INSERT ON \(packed.table)
             REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(function(packed))()
@@ -423,14 +423,33 @@ enum PackedFactsMigration {
 
     static func function(_ packed: Packed) -> String { "samspar_repack_\(packed.column)" }
 
-    /// The PostgreSQL function of `packed`'s three triggers. `checked` (migration 17,
-    /// ``PackedFactsHoldMigration``): rows inserted are also checked against their
-    /// registrations here, by the packing's own update, instead of by the statement's key
-    /// check (``RecordKeysMigration``).
-    static func postgresFunction(_ packed: Packed, checked: Bool) -> String {
+    /// How a packing function holds the registrations it rewrites.
+    enum Hold {
+        /// Migration 13: the packing's update alone (the key check holds inserted rows).
+        case none
+        /// Migration 17 (``PackedFactsHoldMigration``): rows inserted are checked against
+        /// their registrations by the packing's own update, counted there.
+        case counted
+        /// Migration 18 (``PackedFactsLockFirstMigration``): every branch locks the
+        /// registrations first, then packs in a statement of its own, whose snapshot sees
+        /// every write committed before the lock was granted; inserted rows are counted by
+        /// the lock.
+        case lockedFirst
+    }
+
+    /// The PostgreSQL function of `packed`'s three triggers.
+    static func postgresFunction(_ packed: Packed, hold: Hold) -> String {
+        func locked(_ rows: String) -> String {
+            hold == .lockedFirst
+                ? """
+                PERFORM 1 FROM registrations p JOIN (\(rows)) c ON p.person_id = c.person_id AND p.org_number = c.org_number
+                  ORDER BY p.person_id, p.org_number FOR NO KEY UPDATE OF p;
+
+                """ : ""
+        }
         func repack(_ rows: String, onlyChanged: Bool = false) -> String {
             let packing = packing(packed, .postgres, person: "r.person_id", org: "r.org_number")
-            return """
+            return locked(rows) + """
                 UPDATE registrations r SET \(packed.column) = \(packing)
                   FROM (\(rows)) c WHERE r.person_id = c.person_id AND r.org_number = c.org_number\(onlyChanged ? " AND r.\(packed.column) IS DISTINCT FROM \(packing)" : "");
                 """
@@ -458,11 +477,29 @@ enum PackedFactsMigration {
               SELECT (SELECT count(*) FROM k), (SELECT count(*) FROM u) INTO named, held;
             \(RecordKeysMigration.fewerHeld(what: "registrations", constraint: "TG_TABLE_NAME || '_names_registrations'"))
             """
+        // Locked first: the registrations the rows name held and counted in one statement,
+        // then packed in the next.
+        let lockedThenInserted = """
+            WITH k AS MATERIALIZED (SELECT DISTINCT person_id, org_number FROM new_rows)
+              SELECT (SELECT count(*) FROM k),
+                     (SELECT count(*) FROM (SELECT 1 FROM registrations p JOIN k ON p.person_id = k.person_id AND p.org_number = k.org_number
+                                            ORDER BY p.person_id, p.org_number FOR NO KEY UPDATE OF p) l)
+              INTO named, held;
+            \(RecordKeysMigration.fewerHeld(what: "registrations", constraint: "TG_TABLE_NAME || '_names_registrations'"))
+                \(inserted)
+            """
+        let counting = hold != .none
+        let insertBranch =
+            switch hold {
+            case .none: inserted
+            case .counted: insertedAndHeld
+            case .lockedFirst: lockedThenInserted
+            }
         return """
-            CREATE OR REPLACE FUNCTION \(function(packed))() RETURNS trigger LANGUAGE plpgsql\(checked ? " SET work_mem = '64MB'" : "") AS $$
-            \(checked ? "DECLARE named bigint; held bigint;\n" : "")BEGIN
+            CREATE OR REPLACE FUNCTION \(function(packed))() RETURNS trigger LANGUAGE plpgsql\(counting ? " SET work_mem = '64MB'" : "") AS $$
+            \(counting ? "DECLARE named bigint; held bigint;\n" : "")BEGIN
               IF TG_OP = 'INSERT' THEN
-                \(checked ? insertedAndHeld : inserted)
+                \(insertBranch)
               ELSIF TG_OP = 'DELETE' THEN
                 \(repack("SELECT DISTINCT person_id, org_number FROM old_rows"))
               ELSE

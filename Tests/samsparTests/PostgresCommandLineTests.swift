@@ -138,7 +138,7 @@ struct PostgresCommandLineTests {
             let (status, stderr) = finish(run)
             #expect(status == 0, "\(stderr)")
         }
-        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "17", "each migration applied once (1–17)")
+        #expect(try psqlValue(url, "SELECT count(*) FROM schema_migrations") == "18", "each migration applied once (1–18)")
     }
 
     @Test func twoOverlappingImportsAtOnceLoseAndDuplicateNothing() throws {
@@ -319,9 +319,9 @@ struct PostgresCommandLineTests {
     /// record written for it wait, and then refuses it. Either way nothing names a
     /// registration that is not there. An activity is held by the check's own `FOR KEY
     /// SHARE` (without it the removal did not wait and went in, leaving an activity that names
-    /// nothing: tried); an event or a status change by its packing's update, which also
-    /// counts what it found (migration 17, ``PackedFactsHoldMigration``: with the count taken
-    /// away the event naming a removed registration went in, tried).
+    /// nothing: tried); an event or a status change by its packing's lock, which also counts
+    /// what it found (migrations 17 and 18, ``PackedFactsLockFirstMigration``: with the count
+    /// taken away the event naming a removed registration went in, tried).
     @Test(arguments: [
         ("activities", "INSERT INTO activities (person_id, org_number, kind, start) VALUES (%@, 2120000084, 'sfi', 17600)"),
         (
@@ -356,6 +356,46 @@ struct PostgresCommandLineTests {
         #expect(writtenError.contains("violates foreign key constraint \"\(table)_names_registrations\""), "\(writtenError)")
         #expect(try psqlValue(url, "SELECT count(*) FROM registrations WHERE person_id = \(people[1])") == "0")
         #expect(try psqlValue(url, "SELECT count(*) FROM \(table) WHERE person_id = \(people[1])") == "0")
+    }
+
+    /// Two writers of one registration's facts at once (migration 18,
+    /// ``PackedFactsLockFirstMigration``): the first holds its write open until the second
+    /// waits, then commits; the registration's packing must carry exactly what its rows are.
+    /// Before migration 18 the second packed with a snapshot older than the first's commit:
+    /// two events, 1 packed; an event removed beside another written, 2 packed for 1 row.
+    @Test(arguments: [
+        (
+            "events", "",
+            "INSERT INTO track_events (person_id, org_number, track_id, kind, date) VALUES (%@, 2120000084, (SELECT min(id) FROM tracks), 0, 17600)",
+            "INSERT INTO track_events (person_id, org_number, track_id, kind, date) VALUES (%@, 2120000084, (SELECT min(id) FROM tracks), 1, 17610)",
+            "packed_events", "2"
+        ),
+        (
+            "statuses", "", "INSERT INTO status_changes (person_id, org_number, date, status) VALUES (%@, 2120000084, 17600, 1)",
+            "INSERT INTO status_changes (person_id, org_number, date, status) VALUES (%@, 2120000084, 17610, 2)", "packed_statuses", "2"
+        ),
+        (
+            "an event removed beside one written",
+            "INSERT INTO track_events (person_id, org_number, track_id, kind, date) VALUES (%@, 2120000084, (SELECT min(id) FROM tracks), 0, 17600)",
+            "DELETE FROM track_events WHERE person_id = %@",
+            "INSERT INTO track_events (person_id, org_number, track_id, kind, date) VALUES (%@, 2120000084, (SELECT min(id) FROM tracks), 2, 17620)",
+            "packed_events", "1"
+        ),
+    ])
+    func twoWritersOfOneRegistrationPackBoth(case: String, before: String, first: String, second: String, column: String, packed: String) throws {
+        let cli = try Samspar()
+        let person = try #require(testNumbers.first)
+        let url = try haningeDatabase([person], cli)
+        func sql(_ text: String) -> String { text.replacingOccurrences(of: "%@", with: person) }
+        if !before.isEmpty { _ = try psqlValue(url, sql(before)) }
+        let holder = try hold(sql(first), until: 1, on: url, cli)
+        let (status, stderr) = finish(try psqlRun(url, sql(second)))
+        holder.waitUntilExit()
+        #expect(holder.terminationStatus == 0)
+        #expect(status == 0, "\(stderr)")
+        #expect(
+            try psqlValue(url, "SELECT coalesce(array_length(string_to_array(\(column), ','), 1), 0) FROM registrations WHERE person_id = \(person)")
+                == packed, "\(`case`)")
     }
 
     /// A file none of whose keys is stored goes in as a plain insert (issue 27, fourteenth

@@ -218,5 +218,9 @@ enum PostgreSQLMigrations {
             PackedFactsHoldMigration.version, "events and status changes held by their packing, checked once (issue 27)",
             PackedFactsHoldMigration.statements
         ),
+        (
+            PackedFactsLockFirstMigration.version, "packing locks its registrations before it reads their facts (issue 27)",
+            PackedFactsLockFirstMigration.statements
+        ),
     ]
 }

@@ -208,5 +208,7 @@ enum SQLiteMigrations {
         (PackedFactsRoomMigration.version, "room on each page of registrations for its packed facts' rewrites (issue 27)", []),
         // PostgreSQL's key checks (``PackedFactsHoldMigration``): SQLite keeps its foreign keys.
         (PackedFactsHoldMigration.version, "events and status changes held by their packing, checked once (issue 27)", []),
+        // PostgreSQL's packing under concurrent writers (``PackedFactsLockFirstMigration``): SQLite has one writer.
+        (PackedFactsLockFirstMigration.version, "packing locks its registrations before it reads their facts (issue 27)", []),
     ]
 }
